@@ -1,0 +1,40 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Descent",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "Descent", targets: ["Descent"]),
+        .executable(name: "descent", targets: ["descent"]),
+        .executable(name: "descent-bench", targets: ["descent-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]),
+        .systemLibrary(
+            name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
+        .target(name: "CKernels", path: "Sources/CKernels"),
+        .target(
+            name: "Descent", dependencies: ["COpenBLAS", "CZlib", "CKernels"],
+            path: "Sources/Descent",
+            swiftSettings: [.swiftLanguageMode(.v5)]),
+        .executableTarget(
+            name: "descent",
+            dependencies: ["Descent", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/descent",
+            swiftSettings: [.swiftLanguageMode(.v5)]),
+        .executableTarget(
+            name: "descent-bench", dependencies: ["Descent"], path: "Sources/descent-bench",
+            swiftSettings: [.swiftLanguageMode(.v5)]),
+        .testTarget(
+            name: "DescentTests", dependencies: ["Descent"], path: "Tests/DescentTests",
+            resources: [.copy("../Fixtures")],
+            swiftSettings: [.swiftLanguageMode(.v5)]),
+    ]
+)

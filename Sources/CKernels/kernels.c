@@ -1,0 +1,109 @@
+#include "CKernels.h"
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+/* Compile each kernel twice, for AVX2+FMA and for the baseline, and pick at load time
+   (ELF ifunc via target_clones). Elsewhere a single baseline version is built. */
+#if defined(__x86_64__) && defined(__linux__) && defined(__clang__)
+#define DESCENT_CLONES __attribute__((target_clones("arch=haswell", "default")))
+#else
+#define DESCENT_CLONES
+#endif
+
+/* exp(x) for float: x = k ln2 + r, |r| <= ln2/2, exp(r) by a degree-6 polynomial
+   (Cephes expf coefficients), 2^k built in the exponent bits.  Inputs are clamped
+   to [-87.3, 88.7] so the result stays finite and normal; ~2 ulp on that range. */
+static inline float descent_expf_poly(float x) {
+    const float hi = 88.7228391f, lo = -87.3365448f;
+    x = x > hi ? hi : (x < lo ? lo : x);
+    float kf = __builtin_floorf(x * 1.44269504088896341f + 0.5f);
+    float r = x - kf * 0.693359375f;
+    r = r - kf * -2.12194440e-4f;
+    float r2 = r * r;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * r2 + r + 1.0f;
+    int32_t k = (int32_t)kf;
+    int32_t bits = (k + 127) << 23;
+    float scale;
+    memcpy(&scale, &bits, sizeof scale);
+    return p * scale;
+}
+
+DESCENT_CLONES
+void descent_exp(const float *x, float *y, long n) {
+    for (long i = 0; i < n; i++) y[i] = descent_expf_poly(x[i]);
+}
+
+DESCENT_CLONES
+void descent_sigmoid(const float *x, float *y, long n) {
+    for (long i = 0; i < n; i++) y[i] = 1.0f / (1.0f + descent_expf_poly(-x[i]));
+}
+
+static inline float descent_tanhf_poly(float x) {
+    /* tanh(x) = sign(x) (1 - 2 / (exp(2|x|) + 1)); for tiny |x| use x - x^3/3 to keep
+       relative accuracy near zero. */
+    float a = x < 0 ? -x : x;
+    float e = descent_expf_poly(2.0f * a);
+    float t = 1.0f - 2.0f / (e + 1.0f);
+    float small = a * (1.0f - a * a * (1.0f / 3.0f));
+    t = a < 0.004f ? small : t;
+    return x < 0 ? -t : t;
+}
+
+DESCENT_CLONES
+void descent_tanh(const float *x, float *y, long n) {
+    for (long i = 0; i < n; i++) y[i] = descent_tanhf_poly(x[i]);
+}
+
+DESCENT_CLONES
+void descent_bias_activation(float *y, const float *bias, long rows, long cols, int kind) {
+    for (long r = 0; r < rows; r++) {
+        float *row = y + r * cols;
+        switch (kind) {
+        case 1:
+            for (long c = 0; c < cols; c++) { float v = row[c] + bias[c]; row[c] = v > 0.0f ? v : 0.0f; }
+            break;
+        case 2:
+            for (long c = 0; c < cols; c++) row[c] = 1.0f / (1.0f + descent_expf_poly(-(row[c] + bias[c])));
+            break;
+        case 3:
+            for (long c = 0; c < cols; c++) row[c] = descent_tanhf_poly(row[c] + bias[c]);
+            break;
+        default:
+            for (long c = 0; c < cols; c++) row[c] += bias[c];
+        }
+    }
+}
+
+double descent_softmax_xent(const float *logits, const unsigned char *labels, float *grad,
+                            long rows, long cols, float scale, long *correct) {
+    double total = 0.0;
+    long hits = 0;
+    for (long r = 0; r < rows; r++) {
+        const float *z = logits + r * cols;
+        long argmax = 0;
+        float m = z[0];
+        for (long c = 1; c < cols; c++) if (z[c] > m) { m = z[c]; argmax = c; }
+        double sum = 0.0;
+        for (long c = 0; c < cols; c++) sum += exp((double)(z[c] - m));
+        double logsum = log(sum);
+        long y = labels[r];
+        total += logsum - (double)(z[y] - m);
+        if (argmax == y) hits++;
+        if (grad) {
+            float *g = grad + r * cols;
+            for (long c = 0; c < cols; c++) {
+                double p = exp((double)(z[c] - m) - logsum);
+                g[c] = (float)(p - (c == y ? 1.0 : 0.0)) * scale;
+            }
+        }
+    }
+    if (correct) *correct = hits;
+    return total;
+}

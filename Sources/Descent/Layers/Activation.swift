@@ -1,0 +1,75 @@
+import CKernels
+
+/// Pointwise nonlinearities.
+///
+/// ```
+/// relu(x)    = max(0, x)           relu'    = 1[y > 0]
+/// sigmoid(x) = 1 / (1 + e^(−x))    sigmoid' = y (1 − y)
+/// tanh(x)                          tanh'    = 1 − y²
+/// ```
+/// Derivatives are written in terms of the output y, so backward needs only y.
+public enum Activation: String, CaseIterable, Codable, Sendable {
+    case identity, relu, sigmoid, tanh
+
+    /// Code understood by `descent_bias_activation`.
+    var kernelCode: Int32 {
+        switch self { case .identity: 0; case .relu: 1; case .sigmoid: 2; case .tanh: 3 }
+    }
+
+    /// `y ← f(y)` in place over `n` elements.
+    public func apply(_ y: UnsafeMutablePointer<Float>, count n: Int) {
+        switch self {
+        case .identity: break
+        case .relu: for i in 0..<n where y[i] < 0 { y[i] = 0 }
+        case .sigmoid: descent_sigmoid(y, y, n)
+        case .tanh: descent_tanh(y, y, n)
+        }
+    }
+
+    /// `y ← f(y + b)` row-wise (bias broadcast over rows), one pass.
+    public func applyWithBias(_ y: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>,
+                              rows: Int, columns: Int) {
+        descent_bias_activation(y, bias, rows, columns, kernelCode)
+    }
+
+    /// `g ← g · f'(y)` given the output y, into `out` (may be `g`).
+    public func backward(output y: UnsafePointer<Float>, gradient g: UnsafePointer<Float>,
+                         into out: UnsafeMutablePointer<Float>, count n: Int) {
+        switch self {
+        case .identity: if out != UnsafeMutablePointer(mutating: g) { out.update(from: g, count: n) }
+        case .relu: for i in 0..<n { out[i] = y[i] > 0 ? g[i] : 0 }
+        case .sigmoid: for i in 0..<n { out[i] = g[i] * y[i] * (1 - y[i]) }
+        case .tanh: for i in 0..<n { out[i] = g[i] * (1 - y[i] * y[i]) }
+        }
+    }
+}
+
+/// A standalone activation layer (out of place). `Linear` can also fuse one.
+public final class ActivationLayer: Layer {
+    public let activation: Activation
+    private var output = Workspace()
+    private var inputGrad = Workspace()
+
+    public init(_ activation: Activation) { self.activation = activation }
+
+    public func forward(_ x: Tensor, training: Bool) -> Tensor {
+        let y = output.get(x.shape)
+        y.data.update(from: x.data, count: x.count)
+        activation.apply(y.data, count: y.count)
+        return y
+    }
+
+    public func backward(_ gradOutput: Tensor, needsInputGradient: Bool) -> Tensor? {
+        guard needsInputGradient, let y = output.tensor else { return nil }
+        let gx = inputGrad.get(gradOutput.shape)
+        activation.backward(output: y.data, gradient: gradOutput.data, into: gx.data, count: gx.count)
+        return gx
+    }
+}
+
+/// `max(0, x)`.
+public func ReLU() -> ActivationLayer { ActivationLayer(.relu) }
+/// `1 / (1 + e^(−x))`.
+public func Sigmoid() -> ActivationLayer { ActivationLayer(.sigmoid) }
+/// `tanh(x)`.
+public func Tanh() -> ActivationLayer { ActivationLayer(.tanh) }

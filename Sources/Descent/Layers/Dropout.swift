@@ -1,0 +1,49 @@
+/// Inverted dropout (Srivastava et al. 2014, in the "inverted" form used by PyTorch
+/// and Chainer): during training each element is zeroed with probability `p` and the
+/// survivors are scaled by 1/(1−p), so evaluation is the identity with no rescaling.
+///
+/// ```
+/// training:   y = x ⊙ m / (1 − p),  m ~ Bernoulli(1 − p)      ∂L/∂x = ∂L/∂y ⊙ m / (1 − p)
+/// evaluation: y = x
+/// ```
+/// The mask is drawn from the layer's own seeded generator.
+public final class Dropout: Layer {
+    public let probability: Float
+    public var generator: RandomGenerator
+    private var scaleMask = Workspace()
+    private var output = Workspace()
+    private var inputGrad = Workspace()
+    private var wasTraining = false
+
+    public init(_ probability: Float, generator: RandomGenerator) {
+        precondition(probability >= 0 && probability < 1, "Dropout: p must be in [0, 1), got \(probability)")
+        self.probability = probability
+        self.generator = generator
+    }
+
+    public func forward(_ x: Tensor, training: Bool) -> Tensor {
+        wasTraining = training && probability > 0
+        guard wasTraining else { return x }
+        let mask = scaleMask.get(x.shape)
+        let y = output.get(x.shape)
+        let keep = 1 / (1 - probability)
+        let (m, xs, ys) = (mask.data, x.data, y.data)
+        // Threshold on 24-bit integers: drop when u < p.
+        let threshold = UInt64((Double(probability) * 16_777_216).rounded())
+        for i in 0..<x.count {
+            let s: Float = (generator.next() >> 40) < threshold ? 0 : keep
+            m[i] = s
+            ys[i] = xs[i] * s
+        }
+        return y
+    }
+
+    public func backward(_ gradOutput: Tensor, needsInputGradient: Bool) -> Tensor? {
+        guard needsInputGradient else { return nil }
+        guard wasTraining, let mask = scaleMask.tensor else { return gradOutput }
+        let gx = inputGrad.get(gradOutput.shape)
+        let (m, g, o) = (mask.data, gradOutput.data, gx.data)
+        for i in 0..<gx.count { o[i] = g[i] * m[i] }
+        return gx
+    }
+}

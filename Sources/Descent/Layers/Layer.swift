@@ -1,0 +1,40 @@
+/// A differentiable building block with an explicit forward and backward pass.
+///
+/// Descent uses layer-level reverse mode rather than a general tape: each layer
+/// remembers what its backward needs from the last `forward`, and `backward` turns
+/// ∂L/∂output into ∂L/∂input while **adding** (`+=`) into its parameters' gradients.
+/// Outputs live in buffers owned by the layer and reused across steps, so the
+/// returned tensor is only valid until the layer's next `forward`.
+public protocol Layer: AnyObject {
+    /// Trainable parameters, in a stable order.
+    var parameters: [Parameter] { get }
+    /// Computes the output for a batch `x` (rows = examples).
+    func forward(_ x: Tensor, training: Bool) -> Tensor
+    /// Given ∂L/∂output for the last forward, accumulates parameter gradients and
+    /// returns ∂L/∂input, or `nil` when `needsInputGradient` is false (first layer).
+    func backward(_ gradOutput: Tensor, needsInputGradient: Bool) -> Tensor?
+}
+
+extension Layer {
+    public var parameters: [Parameter] { [] }
+}
+
+/// A buffer that keeps its storage across steps and is resized to the batch.
+@usableFromInline
+struct Workspace {
+    @usableFromInline var tensor: Tensor?
+
+    @usableFromInline init() {}
+
+    /// A tensor of the given shape, reusing the storage when it is large enough.
+    @inlinable mutating func get(_ shape: [Int]) -> Tensor {
+        let n = shape.reduce(1, *)
+        if let t = tensor, t.capacity >= n {
+            t.reshape(shape)
+            return t
+        }
+        let t = Tensor(shape: shape)
+        tensor = t
+        return t
+    }
+}

@@ -1,0 +1,93 @@
+import CKernels
+
+/// Fused elementwise kernels over raw buffers. Each is one pass, allocation-free.
+/// Transcendentals (exp, sigmoid, tanh) go through `CKernels`, compiled for AVX2+FMA
+/// with a baseline fallback, because Swift's own do not vectorise on Linux.
+public enum Kernels {
+    /// `y ← x + y` elementwise… generalised: `y ← α x + y`.
+    @inlinable public static func axpy(_ alpha: Float, _ x: UnsafePointer<Float>,
+                                       _ y: UnsafeMutablePointer<Float>, count n: Int) {
+        for i in 0..<n { y[i] += alpha * x[i] }
+    }
+
+    /// `x ← α x`.
+    @inlinable public static func scale(_ alpha: Float, _ x: UnsafeMutablePointer<Float>, count n: Int) {
+        for i in 0..<n { x[i] *= alpha }
+    }
+
+    /// `y ← exp(x)`, `y` may be `x`.
+    public static func exp(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count n: Int) {
+        descent_exp(x, y, n)
+    }
+
+    /// `y ← 1 / (1 + exp(−x))`, `y` may be `x`.
+    public static func sigmoid(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count n: Int) {
+        descent_sigmoid(x, y, n)
+    }
+
+    /// `y ← tanh(x)`, `y` may be `x`.
+    public static func tanh(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count n: Int) {
+        descent_tanh(x, y, n)
+    }
+
+    /// Σ xᵢ², accumulated in Double.
+    @inlinable public static func sumOfSquares(_ x: UnsafePointer<Float>, count n: Int) -> Double {
+        var s8 = SIMD8<Float>.zero
+        var total = 0.0
+        var i = 0
+        // Blocks of 4096 in Float SIMD, folded into Double between blocks.
+        while i + 8 <= n {
+            let end = Swift.min(n - (n - i) % 8, i + 4096)
+            while i < end {
+                let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
+                s8 += v * v
+                i += 8
+            }
+            total += Double(s8.sum())
+            s8 = .zero
+        }
+        while i < n { total += Double(x[i]) * Double(x[i]); i += 1 }
+        return total
+    }
+
+    /// `true` when every element is finite (no NaN, no ±inf).
+    @inlinable public static func allFinite(_ x: UnsafePointer<Float>, count n: Int) -> Bool {
+        var acc: Float = 0
+        for i in 0..<n { acc += x[i] * 0 }   // NaN or inf make the product NaN
+        return acc == 0
+    }
+}
+
+/// Row and column reductions over 2-D row-major data.
+public enum Reductions {
+    /// `out[c] (+)= Σ_r x[r, c]` — the bias gradient of a batch.
+    @inlinable public static func sumRows(_ x: UnsafePointer<Float>, rows: Int, columns: Int,
+                                          into out: UnsafeMutablePointer<Float>, accumulate: Bool) {
+        if !accumulate { out.update(repeating: 0, count: columns) }
+        for r in 0..<rows {
+            let row = x + r * columns
+            for c in 0..<columns { out[c] += row[c] }
+        }
+    }
+
+    /// `out[r] = Σ_c x[r, c]`.
+    @inlinable public static func sumColumns(_ x: UnsafePointer<Float>, rows: Int, columns: Int,
+                                             into out: UnsafeMutablePointer<Float>) {
+        for r in 0..<rows {
+            let row = x + r * columns
+            var s: Float = 0
+            for c in 0..<columns { s += row[c] }
+            out[r] = s
+        }
+    }
+
+    /// Index of the largest element of each row.
+    public static func argmaxRows(_ x: Tensor) -> [Int] {
+        (0..<x.rows).map { r in
+            let row = x.data + r * x.columns
+            var best = 0
+            for c in 1..<x.columns where row[c] > row[best] { best = c }
+            return best
+        }
+    }
+}

@@ -1,0 +1,46 @@
+import COpenBLAS
+
+/// Matrix products through OpenBLAS `sgemm` (row-major).
+///
+/// ```
+/// C ← α · op(A) · op(B) + β · C,   op(X) = X or Xᵀ
+/// ```
+/// `A`, `B`, `C` are 2-D tensors; with `transposeA` the product uses Aᵀ, etc.
+/// `β = 1` accumulates into C, which is how parameter gradients are summed (`+=`).
+public enum BLAS {
+    /// Sets the number of OpenBLAS threads for this process.
+    public static func setThreads(_ n: Int) { openblas_set_num_threads(Int32(Swift.max(1, n))) }
+    /// The number of OpenBLAS threads in use.
+    public static var threads: Int { Int(openblas_get_num_threads()) }
+
+    /// `C ← α op(A) op(B) + β C`; shapes are checked.
+    public static func gemm(_ a: Tensor, transposeA: Bool = false,
+                            _ b: Tensor, transposeB: Bool = false,
+                            into c: Tensor, alpha: Float = 1, beta: Float = 0) {
+        let (ar, ac) = (a.rows, a.columns)
+        let (br, bc) = (b.rows, b.columns)
+        let m = transposeA ? ac : ar
+        let k = transposeA ? ar : ac
+        let kb = transposeB ? bc : br
+        let n = transposeB ? br : bc
+        precondition(k == kb, "gemm: inner dimensions differ (\(a.shape)\(transposeA ? "ᵀ" : "") · \(b.shape)\(transposeB ? "ᵀ" : ""))")
+        precondition(c.rows == m && c.columns == n, "gemm: output \(c.shape) is not \(m)×\(n)")
+        gemm(m: m, n: n, k: k, a.data, lda: ac, transposeA: transposeA,
+             b.data, ldb: bc, transposeB: transposeB, c.data, ldc: n, alpha: alpha, beta: beta)
+    }
+
+    /// Raw row-major sgemm on pointers.
+    @inlinable
+    public static func gemm(m: Int, n: Int, k: Int,
+                            _ a: UnsafePointer<Float>, lda: Int, transposeA: Bool,
+                            _ b: UnsafePointer<Float>, ldb: Int, transposeB: Bool,
+                            _ c: UnsafeMutablePointer<Float>, ldc: Int,
+                            alpha: Float = 1, beta: Float = 0) {
+        if m == 0 || n == 0 { return }
+        cblas_sgemm(CblasRowMajor,
+                    transposeA ? CblasTrans : CblasNoTrans,
+                    transposeB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), alpha,
+                    a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+}

@@ -1,0 +1,2 @@
+import Descent
+print("descent-bench")
