@@ -1,0 +1,60 @@
+import XCTest
+@testable import Descent
+
+/// Finite-difference gradient checking in Float.
+///
+/// The probe loss is `L = Σ_i r_i · y_i` with fixed random weights r (so every output
+/// element matters and ∂L/∂y = r). Central differences with step h = 1e-2 on Float32
+/// values of order 1: truncation error O(h²) ≈ 1e-4 and rounding error ≈ 1e-7/h ≈ 1e-5, so
+/// we accept |analytic − numeric| ≤ 2e-3 + 2e-2 · |numeric| (stated tolerance).
+/// Losses are evaluated in Double where the layer allows it.
+enum GradientCheck {
+    static let h: Float = 1e-2
+    static let absoluteTolerance: Float = 2e-3
+    static let relativeTolerance: Float = 2e-2
+
+    /// Checks ∂L/∂input and ∂L/∂parameters of `layer` at input `x`.
+    static func check(_ layer: Layer, input x: Tensor, seed: UInt64 = 7,
+                      file: StaticString = #filePath, line: UInt = #line) {
+        var g = RandomGenerator(seed: seed)
+        let y0 = layer.forward(x, training: false)
+        let r = Tensor(shape: y0.shape)
+        g.fillUniform(r, low: -1, high: 1)
+
+        func loss() -> Double {
+            let y = layer.forward(x, training: false)
+            var s = 0.0
+            for i in 0..<y.count { s += Double(y[i]) * Double(r[i]) }
+            return s
+        }
+        // Analytic.
+        layer.parameters.zeroGrad()
+        _ = layer.forward(x, training: false)
+        let gx = layer.backward(r, needsInputGradient: true)!.clone()
+        let paramGrads = layer.parameters.map { $0.grad.clone() }
+
+        func numeric(_ t: Tensor, _ i: Int) -> Float {
+            let old = t[i]
+            t[i] = old + h; let lp = loss()
+            t[i] = old - h; let lm = loss()
+            t[i] = old
+            return Float((lp - lm) / Double(2 * h))
+        }
+        func compare(_ name: String, _ analytic: Float, _ num: Float) {
+            XCTAssert(abs(analytic - num) <= absoluteTolerance + relativeTolerance * abs(num),
+                      "\(name): analytic \(analytic) vs numeric \(num)", file: file, line: line)
+        }
+        for i in 0..<x.count { compare("∂L/∂x[\(i)]", gx[i], numeric(x, i)) }
+        for (p, pg) in zip(layer.parameters, paramGrads) {
+            for i in 0..<p.count { compare("∂L/∂\(p.name)[\(i)]", pg[i], numeric(p.value, i)) }
+        }
+    }
+
+    /// A tensor with uniform values in [low, high).
+    static func random(_ shape: [Int], seed: UInt64, low: Float = -1, high: Float = 1) -> Tensor {
+        var g = RandomGenerator(seed: seed)
+        let t = Tensor(shape: shape)
+        g.fillUniform(t, low: low, high: high)
+        return t
+    }
+}
