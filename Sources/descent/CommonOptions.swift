@@ -1,0 +1,99 @@
+import ArgumentParser
+import Descent
+import Foundation
+
+extension DatasetName: ExpressibleByArgument {}
+extension OptimizerKind: ExpressibleByArgument {}
+extension Activation: ExpressibleByArgument {}
+
+/// Options every command shares.
+struct CommonOptions: ParsableArguments {
+    @Option(help: "Random seed: fixes initial weights, shuffling and dropout.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Threads for OpenBLAS (default: all cores).")
+    var threads: Int?
+
+    @Flag(help: "Print machine-readable JSON lines instead of a table.")
+    var json = false
+
+    @Option(help: "Folder for anything written (created if needed).")
+    var out: String?
+
+    func validate() throws {
+        if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1, got \(t)") }
+    }
+
+    func applyThreads() { BLAS.setThreads(threads ?? ProcessInfo.processInfo.activeProcessorCount) }
+}
+
+/// Which data to use and where to find it.
+struct DataOptions: ParsableArguments {
+    @Option(help: "Dataset: \(DatasetName.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var dataset: DatasetName = .fashionMNIST
+
+    @Option(help: "Folder holding the four IDX files (gzipped or not, standard names).")
+    var dataDir: String?
+
+    @Flag(help: "Never download; fail if the files are not found locally.")
+    var offline = false
+
+    @Option(help: "Use only the first N training images (quick experiments).")
+    var trainLimit: Int?
+
+    func validate() throws {
+        if let n = trainLimit, n < 1 { throw ValidationError("--train-limit must be at least 1, got \(n)") }
+    }
+
+    func load() throws -> (train: ImageSet, test: ImageSet) {
+        let (train, test) = try DatasetLoader.load(dataset, dataDirectory: dataDir, cacheDirectory: nil,
+                                                   allowDownload: !offline)
+        return (trainLimit.map { train.prefix($0) } ?? train, test)
+    }
+}
+
+/// The optimizer and its hyper-parameters; unset values take the defaults of DESIGN.md.
+struct OptimizerOptions: ParsableArguments {
+    @Option(help: "Optimizer: \(OptimizerKind.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var optimizer: OptimizerKind = .adam
+
+    @Option(help: "Learning rate.") var lr: Float?
+    @Option(help: "Momentum (momentum, rmsprop).") var momentum: Float?
+    @Flag(help: "Nesterov momentum (momentum).") var nesterov = false
+    @Option(help: "Smoothing constant α (rmsprop).") var alpha: Float?
+    @Flag(help: "Centered RMSprop.") var centered = false
+    @Option(help: "Decay ρ (adadelta).") var rho: Float?
+    @Option(help: "β1 (adam, adamw).") var beta1: Float?
+    @Option(help: "β2 (adam, adamw).") var beta2: Float?
+    @Option(help: "ε added for numerical stability.") var eps: Float?
+    @Flag(help: "AMSGrad variant (adam, adamw).") var amsgrad = false
+    @Option(help: "Weight decay (L2 for all; decoupled for adamw).") var weightDecay: Float?
+    @Option(help: "Clip gradients to this global L2 norm.") var clipNorm: Float?
+
+    var config: OptimizerConfig {
+        var c = OptimizerConfig(kind: optimizer)
+        c.learningRate = lr
+        c.momentum = momentum
+        c.nesterov = nesterov ? true : nil
+        c.alpha = alpha
+        c.centered = centered ? true : nil
+        c.rho = rho
+        c.beta1 = beta1
+        c.beta2 = beta2
+        c.epsilon = eps
+        c.amsgrad = amsgrad ? true : nil
+        c.weightDecay = weightDecay
+        c.clipNorm = clipNorm
+        return c
+    }
+}
+
+/// Writes one JSON object per line to stdout.
+func printJSONLine<T: Encodable>(_ value: T) {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    if let data = try? encoder.encode(value), let s = String(data: data, encoding: .utf8) {
+        print(s)
+        fflush(stdout)
+    }
+}
