@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Descent needs (idempotent): OpenBLAS, zlib headers,
+# pkg-config (SwiftPM finds OpenBLAS through it) and the Fashion-MNIST data files.
+set -euo pipefail
+packages=(libopenblas-dev zlib1g-dev pkg-config dataset-fashion-mnist)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "installing: ${missing[*]}" >&2
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
