@@ -20,13 +20,14 @@ let package = Package(
             name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
         .target(name: "CKernels", path: "Sources/CKernels"),
+        .target(name: "CPlatform", path: "Sources/CPlatform"),
         .target(
             name: "Descent", dependencies: ["COpenBLAS", "CZlib", "CKernels"],
             path: "Sources/Descent",
             swiftSettings: [.swiftLanguageMode(.v5)]),
         .executableTarget(
             name: "descent",
-            dependencies: ["Descent", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Descent", "CPlatform", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/descent",
             swiftSettings: [.swiftLanguageMode(.v5)]),
         .executableTarget(

@@ -1,0 +1,67 @@
+import Foundation
+
+/// How a run ended.
+public enum RunStatus: String, Codable, Sendable {
+    /// All epochs done.
+    case finished
+    /// Loss or gradients became NaN/inf; `epochs` holds the epochs completed before.
+    case diverged
+}
+
+/// Where and with what a run was produced.
+public struct RunEnvironment: Codable, Equatable, Sendable {
+    public var descentVersion: String
+    public var threads: Int
+    public var hostname: String
+    public var cpu: String
+    public var cores: Int
+    public var os: String
+
+    enum CodingKeys: String, CodingKey {
+        case descentVersion = "descent_version", threads, hostname, cpu, cores, os
+    }
+
+    /// The current process's environment.
+    public static func current(threads: Int) -> RunEnvironment {
+        RunEnvironment(descentVersion: Descent.version, threads: threads,
+                       hostname: ProcessInfo.processInfo.hostName, cpu: cpuModel(),
+                       cores: ProcessInfo.processInfo.activeProcessorCount,
+                       os: ProcessInfo.processInfo.operatingSystemVersionString)
+    }
+
+    static func cpuModel() -> String {
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
+              let colon = line.firstIndex(of: ":") else { return "unknown" }
+        return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+    }
+}
+
+/// One finished (or diverged) run: one line of `results.jsonl`.
+public struct RunRecord: Codable, Equatable, Sendable {
+    public var key: String
+    public var seed: UInt64
+    public var config: ClassifierRunConfig
+    public var status: RunStatus
+    public var epochs: [EpochMetrics]
+    /// For diverged runs: where it happened, e.g. "training loss is not finite at epoch 3, step 17".
+    public var divergence: String?
+    public var divergedEpoch: Int?
+    public var divergedStep: Int?
+    /// Wall-clock seconds of the whole run (data loading excluded).
+    public var totalSeconds: Double
+    public var environment: RunEnvironment
+    /// ISO 8601 time the run finished.
+    public var finishedAt: String
+
+    enum CodingKeys: String, CodingKey {
+        case key, seed, config, status, epochs, divergence, environment
+        case divergedEpoch = "diverged_epoch", divergedStep = "diverged_step"
+        case totalSeconds = "total_seconds", finishedAt = "finished_at"
+    }
+}
+
+/// Library identification written into every record.
+public enum Descent {
+    public static let version = "0.1.0"
+}

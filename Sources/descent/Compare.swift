@@ -1,0 +1,121 @@
+import ArgumentParser
+import Descent
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension Sweep.Preset: ExpressibleByArgument {}
+
+struct Compare: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Compare optimizers: a resumable multi-seed sweep, then a report.",
+        discussion: """
+            Runs every optimizer × seed on seed-mlp (784-784-784-10, ReLU, dropout 0.1/0.5,
+            minibatch 128) and appends one JSON line per finished run to OUT/results.jsonl.
+            Rerunning the same command skips finished runs. Independent runs go to child
+            processes, one per core with one BLAS thread each; a single run gets every core.
+            Shards (--shard i/n, or Slurm / Kubernetes Indexed Job variables) split the run
+            list across processes or machines; `descent report DIR…` merges their results.
+            """)
+
+    @OptionGroup var common: CommonOptions
+    @Option(help: "Dataset: \(DatasetName.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var dataset: DatasetName = .fashionMNIST
+    @Option(help: "Folder holding the four IDX files (gzipped or not, standard names).")
+    var dataDir: String?
+
+    @Option(help: "Sweep size: quick (2 seeds × 5 epochs on 6k images), standard (3 seeds × 20 epochs), full (30 seeds × 20 epochs, the seed article).")
+    var preset: Sweep.Preset = .quick
+    @Option(help: "Comma-separated optimizers to compare (default: the six of the seed article).")
+    var optimizers: String?
+    @Option(help: "Number of seeds 0…N−1 (overrides the preset).") var seeds: Int?
+    @Option(help: "Epochs per run (overrides the preset).") var epochs: Int?
+    @Option(help: "Use only the first N training images (overrides the preset; 0 = all).") var trainLimit: Int?
+    @Option(help: "Run only the shard i/n of the run list (default: from SLURM_ARRAY_* or JOB_COMPLETION_INDEX).")
+    var shard: String?
+    @Option(help: "Concurrent runs (default: one per core if there are enough runs, else one run on all cores).")
+    var jobs: Int?
+    @Flag(help: "Print progress even when stderr is not a terminal.") var verbose = false
+    @Flag(help: "Do not write the report after the sweep.") var noReport = false
+
+    func validate() throws {
+        if let s = seeds, s < 1 { throw ValidationError("--seeds must be at least 1, got \(s)") }
+        if let e = epochs, e < 1 { throw ValidationError("--epochs must be at least 1, got \(e)") }
+        if let j = jobs, j < 1 { throw ValidationError("--jobs must be at least 1, got \(j)") }
+        if let t = trainLimit, t < 0 { throw ValidationError("--train-limit must be ≥ 0, got \(t)") }
+    }
+
+    func makeSweep() throws -> Sweep {
+        var sweep = Sweep.preset(preset, dataset: dataset)
+        if let list = optimizers {
+            let kinds = try list.split(separator: ",").map { name -> OptimizerKind in
+                guard let k = OptimizerKind(rawValue: name.trimmingCharacters(in: .whitespaces)) else {
+                    throw DescentError("--optimizers: unknown optimizer '\(name)'; choose from \(OptimizerKind.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                return k
+            }
+            guard !kinds.isEmpty else { throw DescentError("--optimizers: empty list") }
+            sweep.configs = kinds.map { .seedMLP(OptimizerConfig(kind: $0), dataset: dataset, epochs: preset.epochs, trainLimit: preset.trainLimit) }
+        }
+        for i in sweep.configs.indices {
+            if let e = epochs { sweep.configs[i].epochs = e }
+            if let t = trainLimit { sweep.configs[i].trainLimit = t == 0 ? nil : t }
+        }
+        if let s = seeds { sweep.seeds = (0..<UInt64(s)).map { $0 } }
+        return sweep
+    }
+
+    func run() throws {
+        try DescentCommand.run {
+            let sweep = try makeSweep()
+            let selected: Shard? = try shard.map(Shard.parse) ?? Shard.fromEnvironment(ProcessInfo.processInfo.environment)
+            let runs = selected.map { $0.select(sweep.runs) } ?? sweep.runs
+            let out = common.out ?? "runs/compare-\(preset.rawValue)-\(dataset.rawValue)"
+            try Output.prepareFolder(out)
+            let store = ResultsStore(path: out + "/results.jsonl")
+            let done = Set(try store.read().records.map(\.key))
+            let pending = runs.filter { !done.contains($0.key) }
+            // Load once here: fails early on missing/corrupt data and downloads if needed.
+            _ = try DatasetLoader.load(dataset, dataDirectory: dataDir, cacheDirectory: nil, allowDownload: true)
+
+            let cores = common.threads ?? ProcessInfo.processInfo.activeProcessorCount
+            let plan = ExecutionPlan.choose(pendingRuns: pending.count, cores: cores, jobs: jobs)
+            let note = "\(runs.count) runs\(selected.map { " (shard \($0) of \(sweep.runs.count))" } ?? ""), \(runs.count - pending.count) already done, \(pending.count) to run as \(plan)"
+            if !common.json { print("\(out): \(note)") }
+
+            let runner = SweepRunner(store: store, plan: plan, dataset: dataset, dataDir: dataDir,
+                                     showProgress: verbose || isatty(STDERR_FILENO) == 1)
+            let failures = runner.run(pending)
+
+            if !noReport {
+                let contents = try store.read()
+                let written = try ComparisonReport(records: contents.records).write(to: out)
+                if !common.json { print("report: \(written.joined(separator: ", "))") }
+            }
+            if common.json {
+                printJSONLine(["out": out, "runs": "\(runs.count)", "ran": "\(pending.count - failures.count)", "failed": "\(failures.count)"])
+            }
+            if !failures.isEmpty {
+                throw DescentError("\(failures.count) run(s) did not finish (\(failures.first!)); rerun the same command to retry them")
+            }
+        }
+    }
+}
+
+/// How many runs go at once and how many BLAS threads each gets.
+struct ExecutionPlan: CustomStringConvertible {
+    var jobs: Int
+    var threadsPerJob: Int
+
+    /// One run per core with one BLAS thread when there are enough runs (measured faster
+    /// than one run with all threads, DESIGN.md); otherwise one run on all cores.
+    /// Never oversubscribes: jobs × threads ≤ cores.
+    static func choose(pendingRuns: Int, cores: Int, jobs requested: Int?) -> ExecutionPlan {
+        let cores = max(1, cores)
+        let jobs = max(1, min(requested ?? (pendingRuns >= 2 ? cores : 1), max(pendingRuns, 1)))
+        return ExecutionPlan(jobs: jobs, threadsPerJob: max(1, cores / jobs))
+    }
+
+    var description: String { "\(jobs) concurrent run(s) × \(threadsPerJob) BLAS thread(s)" }
+}

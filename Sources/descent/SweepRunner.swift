@@ -1,0 +1,147 @@
+import Descent
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs pending runs in child processes (`descent worker`), `plan.jobs` at a time, and
+/// appends each finished record to the store as soon as it arrives (durably, in the
+/// parent only). A child that dies loses only its own unfinished run.
+final class SweepRunner {
+    let store: ResultsStore
+    let plan: ExecutionPlan
+    let dataset: DatasetName
+    let dataDir: String?
+    let progress: Progress?
+    private let lock = NSLock()
+
+    init(store: ResultsStore, plan: ExecutionPlan, dataset: DatasetName, dataDir: String?, showProgress: Bool) {
+        self.store = store
+        self.plan = plan
+        self.dataset = dataset
+        self.dataDir = dataDir
+        self.progress = showProgress ? Progress() : nil
+    }
+
+    /// Runs everything; returns a message per run that failed.
+    func run(_ runs: [RunSpec]) -> [String] {
+        guard !runs.isEmpty else { return [] }
+        var next = 0
+        var failures: [String] = []
+        progress?.start(total: runs.count)
+        DispatchQueue.concurrentPerform(iterations: plan.jobs) { _ in
+            while true {
+                lock.lock()
+                guard next < runs.count else { lock.unlock(); return }
+                let spec = runs[next]
+                next += 1
+                lock.unlock()
+                do {
+                    let record = try runChild(spec)
+                    lock.lock()
+                    defer { lock.unlock() }
+                    try store.append(record)
+                    progress?.finished(spec, record)
+                } catch {
+                    lock.lock()
+                    failures.append("\(spec.config.optimizer.kind.rawValue) seed \(spec.seed): \(error)")
+                    progress?.failed(spec)
+                    lock.unlock()
+                }
+            }
+        }
+        progress?.end()
+        return failures
+    }
+
+    private func runChild(_ spec: RunSpec) throws -> RunRecord {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let specJSON = String(decoding: try encoder.encode(spec), as: UTF8.self)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: SweepRunner.executablePath)
+        var arguments = ["worker", "--spec", specJSON, "--threads", "\(plan.threadsPerJob)"]
+        if let d = dataDir { arguments += ["--data-dir", d] }
+        process.arguments = arguments
+        let stdoutPipe = Pipe()
+        let stderrPipe = Pipe()
+        process.standardOutput = stdoutPipe
+        process.standardError = stderrPipe
+        try process.run()
+        var record: RunRecord?
+        let decoder = JSONDecoder()
+        // Read the child's protocol lines: "E {epoch json}" while training, "R {record json}" at the end.
+        let stream = fdopen(dup(stdoutPipe.fileHandleForReading.fileDescriptor), "r")
+        var linePointer: UnsafeMutablePointer<CChar>?
+        var capacity = 0
+        while let stream, getline(&linePointer, &capacity, stream) > 0 {
+            let line = String(cString: linePointer!)
+            if line.hasPrefix("E "), let m = try? decoder.decode(EpochMetrics.self, from: Data(line.dropFirst(2).utf8)) {
+                lock.lock(); progress?.epoch(spec, m); lock.unlock()
+            } else if line.hasPrefix("R ") {
+                record = try? decoder.decode(RunRecord.self, from: Data(line.dropFirst(2).utf8))
+            }
+        }
+        free(linePointer)
+        if let stream { fclose(stream) }
+        let errorText = String(decoding: stderrPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard process.terminationReason == .exit, process.terminationStatus == 0, let record, record.key == spec.key else {
+            let why = process.terminationReason == .uncaughtSignal
+                ? "worker killed by signal \(process.terminationStatus)"
+                : errorText.split(separator: "\n").last.map(String.init) ?? "worker exited with status \(process.terminationStatus)"
+            throw DescentError(why)
+        }
+        return record
+    }
+
+    /// This executable, to start workers with.
+    static var executablePath: String {
+        #if os(Linux)
+        if let p = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") { return p }
+        #endif
+        return Bundle.main.executablePath ?? CommandLine.arguments[0]
+    }
+}
+
+/// A one-line live progress display on stderr: runs done/total, current epochs, ETA.
+final class Progress {
+    /// On a terminal the line is redrawn in place; otherwise (with --verbose) one line per finished run.
+    private let interactive = isatty(STDERR_FILENO) == 1
+    private var total = 0
+    private var done = 0
+    private var failed = 0
+    private var started = Date()
+    private var current: [String: String] = [:]
+
+    func start(total: Int) { self.total = total; started = Date(); draw() }
+
+    func epoch(_ spec: RunSpec, _ m: EpochMetrics) {
+        current[spec.key] = "\(spec.config.optimizer.kind.rawValue)#\(spec.seed) ep \(m.epoch)/\(spec.config.epochs)"
+        draw()
+    }
+
+    func finished(_ spec: RunSpec, _ r: RunRecord) { done += 1; current[spec.key] = nil; draw() }
+    func failed(_ spec: RunSpec) { failed += 1; current[spec.key] = nil; draw() }
+
+    private var lastPrinted = -1
+
+    func end() { if interactive { FileHandle.standardError.write(Data("\n".utf8)) } }
+
+    private func draw() {
+        let elapsed = Date().timeIntervalSince(started)
+        var eta = "–"
+        if done > 0 {
+            let remaining = elapsed / Double(done) * Double(total - done - failed)
+            eta = remaining >= 60 ? "\(Int(remaining) / 60)m\(String(format: "%02d", Int(remaining) % 60))s" : "\(Int(remaining))s"
+        }
+        let running = current.values.sorted().joined(separator: ", ")
+        let counts = "runs \(done)/\(total)\(failed > 0 ? " (\(failed) failed)" : "")"
+        if interactive {
+            FileHandle.standardError.write(Data("\r\u{1B}[K\(counts)  [\(running)]  ETA \(eta)".utf8))
+        } else if done + failed != lastPrinted {
+            lastPrinted = done + failed
+            FileHandle.standardError.write(Data("\(counts)  ETA \(eta)\n".utf8))
+        }
+    }
+}

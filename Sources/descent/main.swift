@@ -1,2 +1,0 @@
-import Descent
-print("descent")
