@@ -42,7 +42,7 @@ public enum Gzip {
         var finished = false
         var failure: String?
 
-        try data.withUnsafeBufferPointer { input in
+        data.withUnsafeBufferPointer { input in
             let base = UnsafeMutablePointer(mutating: input.baseAddress!)
             // One inflate pass into `out[produced..<capacity]`; updates produced/consumed.
             func pump(_ out: UnsafeMutablePointer<UInt8>, capacity: Int) -> Bool {
@@ -79,7 +79,8 @@ public enum Gzip {
                         return true
                     case Z_DATA_ERROR:
                         let detail = stream.msg.map { String(cString: $0) } ?? "invalid data"
-                        let what = detail.contains("check") ? "bad gzip CRC" : "corrupt gzip data"
+                        let what = detail.contains("data check") ? "bad gzip CRC"
+                            : detail.contains("length check") ? "bad gzip length trailer" : "corrupt gzip data"
                         failure = "\(what) (zlib: \(detail)) at compressed byte \(consumed)"
                         return true
                     case Z_MEM_ERROR:
