@@ -19,6 +19,13 @@ public enum DatasetLoader {
     /// Loads the training and test sets of `name`.
     public static func load(_ name: DatasetName, dataDirectory: String? = nil, cacheDirectory: String? = nil,
                             allowDownload: Bool = false) throws -> (train: ImageSet, test: ImageSet) {
+        try load(name, dataDirectory: dataDirectory, cacheDirectory: cacheDirectory, allowDownload: allowDownload,
+                 mirrors: name.mirrors, sha256: name.sha256)
+    }
+
+    /// `load` with the download source made explicit (tests use `file://` mirrors).
+    static func load(_ name: DatasetName, dataDirectory: String?, cacheDirectory: String?, allowDownload: Bool,
+                     mirrors: [String], sha256: (DatasetFile) -> String) throws -> (train: ImageSet, test: ImageSet) {
         if let dataDirectory {
             return try load(directory: dataDirectory)
         }
@@ -34,7 +41,7 @@ public enum DatasetLoader {
         }
         try FileBytes.makeDirectories(cache)
         for file in missingFiles(in: cache) {
-            try download(file, of: name, into: cache)
+            try download(file, mirrors: mirrors, sha256: sha256(file), into: cache)
         }
         return try load(directory: cache)
     }
@@ -117,11 +124,15 @@ public enum DatasetLoader {
 
     /// Downloads `file` of `name` into `directory`, trying each mirror in turn, and verifies it.
     public static func download(_ file: DatasetFile, of name: DatasetName, into directory: String) throws {
+        try download(file, mirrors: name.mirrors, sha256: name.sha256(file), into: directory)
+    }
+
+    static func download(_ file: DatasetFile, mirrors: [String], sha256: String, into directory: String) throws {
         var failures = [String]()
-        for mirror in name.mirrors {
+        for mirror in mirrors {
             do {
                 try Downloader.fetch(url: mirror + file.fileName, to: join(directory, file.fileName),
-                                     sha256: name.sha256(file))
+                                     sha256: sha256)
                 return
             } catch let error as DescentError {
                 failures.append(error.message)

@@ -113,4 +113,54 @@ final class DataLoaderTests: XCTestCase {
         }
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), [])
     }
+
+    func testLoadDownloadsMissingFilesIntoCacheFromMirrors() throws {
+        guard Downloader.tool()?.name == "curl" else { throw XCTSkip("file:// downloads need curl") }
+        let root = try makeTemporaryDirectory(self)
+        let emptyMirror = root + "/empty/", goodMirror = root + "/mirror/", cache = root + "/cache/mnist"
+        try FileBytes.makeDirectories(emptyMirror)
+        try FileBytes.makeDirectories(goodMirror)
+        let train = syntheticSet(count: 9), test = syntheticSet(count: 4)
+        try writeDataset(train: train, test: test, to: goodMirror, gzip: true)
+        var digests = [DatasetFile: String]()
+        for f in DatasetFile.allCases { digests[f] = try SHA256.hex(ofFile: goodMirror + f.fileName) }
+        // One file already cached: only the other three are fetched.
+        try FileBytes.makeDirectories(cache)
+        try FileBytes.write(try FileBytes.read(goodMirror + DatasetFile.testLabels.fileName), to: cache + "/t10k-labels-idx1-ubyte.gz")
+
+        assertDescentError(["MNIST not found", cache]) {
+            _ = try DatasetLoader.load(.mnist, dataDirectory: nil, cacheDirectory: cache, allowDownload: false,
+                                       mirrors: ["file://" + goodMirror], sha256: { digests[$0]! })
+        }
+        let (tr, te) = try DatasetLoader.load(.mnist, dataDirectory: nil, cacheDirectory: cache, allowDownload: true,
+                                              mirrors: ["file://" + emptyMirror, "file://" + goodMirror],
+                                              sha256: { digests[$0]! })
+        XCTAssertEqual(tr.pixels, train.pixels); XCTAssertEqual(te.labels, test.labels)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: cache).sorted(),
+                       DatasetFile.allCases.map(\.fileName).sorted())
+    }
+
+    func testLoadDownloadWithWrongDigestFailsAndLeavesNoFile() throws {
+        guard Downloader.tool()?.name == "curl" else { throw XCTSkip("file:// downloads need curl") }
+        let root = try makeTemporaryDirectory(self)
+        let mirror = root + "/mirror/", cache = root + "/cache"
+        try FileBytes.makeDirectories(mirror)
+        try writeDataset(train: syntheticSet(count: 2), test: syntheticSet(count: 2), to: mirror, gzip: true)
+        assertDescentError(["train-images-idx3-ubyte.gz", "download failed from every mirror", "SHA-256 mismatch",
+                            "expected " + DatasetName.mnist.sha256(.trainImages)]) {
+            _ = try DatasetLoader.load(.mnist, dataDirectory: nil, cacheDirectory: cache, allowDownload: true,
+                                       mirrors: ["file://" + mirror], sha256: DatasetName.mnist.sha256)
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: cache), [])
+    }
+
+    func testEnvironmentDataDirectory() throws {
+        let root = try makeTemporaryDirectory(self)
+        try FileBytes.makeDirectories(root + "/kmnist")
+        try writeDataset(train: syntheticSet(count: 7), test: syntheticSet(count: 3), to: root + "/kmnist", gzip: false)
+        setenv("DESCENT_DATA_DIR", root, 1)
+        defer { unsetenv("DESCENT_DATA_DIR") }
+        let (tr, _) = try DatasetLoader.load(.kmnist, dataDirectory: nil, cacheDirectory: root + "/emptycache", allowDownload: false)
+        XCTAssertEqual(tr.count, 7)
+    }
 }
