@@ -25,5 +25,20 @@ final class DataFashionMNISTTests: XCTestCase {
         XCTAssertEqual(trainHistogram, [Int](repeating: 6_000, count: 10))
         XCTAssertEqual(testHistogram, [Int](repeating: 1_000, count: 10))
         XCTAssertEqual(train.pixels.max(), 255)
+
+        // Timings are printed, not asserted.
+        let gz = try FileBytes.read(dir + "/" + DatasetFile.trainImages.fileName)
+        var t = Date()
+        let raw = try Gzip.decompress(gz, name: "train-images")
+        print("Fashion-MNIST train images: inflate \(gz.count) → \(raw.count) bytes in \(String(format: "%.3f", Date().timeIntervalSince(t))) s")
+        XCTAssertEqual(raw.count, 47_040_016)
+        let batches = Batches(train, batchSize: 128)
+        var rng = RandomGenerator(seed: 1)
+        var sum: Float = 0, rows = 0
+        t = Date()
+        batches.forEachBatch(shuffling: &rng) { x, labels in sum += x[0]; rows += labels.count }
+        print("Fashion-MNIST: one shuffled epoch of 128-image batches converted in \(String(format: "%.3f", Date().timeIntervalSince(t))) s")
+        XCTAssertEqual(rows, 60_000)
+        XCTAssertTrue(sum.isFinite)
     }
 }

@@ -117,6 +117,10 @@ final class DataIDXTests: XCTestCase {
         assertDescentError([dir + "/absent", "no such file"]) { _ = try IDX.readImages(path: dir + "/absent") }
     }
 
+    func testNotARegularFile() {
+        assertDescentError(["/dev/null", "not a regular file"]) { _ = try IDX.readImages(path: "/dev/null") }
+    }
+
     func testUnreadableFile() throws {
         if getuid() == 0 { throw XCTSkip("running as root: permissions are not enforced") }
         let p = try file(header([0, 0, 8, 1], [1]) + [1])
