@@ -3,9 +3,12 @@
 /// Each dataset is four gzip'd IDX files with the canonical names of `DatasetFile`
 /// (60,000 training and 10,000 test images of 28 × 28 pixels, labels 0…9). The digests are
 /// those of the official `.gz` files as published by their distributors:
-/// - SHA-256 (what downloads are verified against): the values listed by TensorFlow Datasets
-///   and several other independent loaders for the same files.
-/// - MD5 (kept for cross-reference only): torchvision's `datasets/mnist.py`.
+/// - SHA-256 (what downloads are verified against): each value is listed identically by
+///   several unrelated public dataset loaders (for KMNIST including TensorFlow Datasets'
+///   checksums); none could be recomputed here, as this machine has no copy of the official files.
+/// - MD5 (kept for cross-reference only, not checked): torchvision's `datasets/mnist.py`.
+/// Mirrors follow torchvision (MNIST's S3 mirror, KMNIST's CODH server, Fashion-MNIST's S3
+/// website) plus the GitHub-hosted Fashion-MNIST files and TensorFlow's MNIST mirror.
 /// Debian's `dataset-fashion-mnist` package recompresses the files (its `.gz` digests differ
 /// from upstream), so files found in a system directory, a data directory or the cache are
 /// not checked against these digests; only the structure is validated by the IDX reader.
