@@ -1,35 +1,87 @@
-// Provisional minibatch iterator (replaced by the data layer's).
+/// Minibatches of an `ImageSet` as Float tensors, in a reused buffer.
+///
+/// Each batch is `inputs`, a `Tensor` of shape `[b, featureCount]` holding pixels / 255
+/// (so in [0, 1]), and the `b` label bytes; `b == batchSize` except for the last, partial
+/// batch of an epoch, which is included (the tensor is reshaped in place to fewer rows). The
+/// tensor, the label buffer and the order array are allocated once in `init` and reused, so
+/// iterating allocates nothing per batch (the tensor and label buffer are only valid inside
+/// the body; copy them to keep them).
+///
+/// Orders: `forEachBatch(_:)` walks the images in stored order (evaluation);
+/// `forEachBatch(shuffling:_:)` visits a fresh Fisher–Yates permutation of 0..<count drawn
+/// from the given generator each call (identical to `rng.permutation(count)`), so an epoch
+/// is deterministic for a seed; `forEachBatch(order:_:)` takes any index list.
 public final class Batches {
-    let set: ImageSet
-    let batchSize: Int
-    let x: Tensor
-    var labels: [UInt8]
+    /// The images batched.
+    public let set: ImageSet
+    /// Rows per full batch.
+    public let batchSize: Int
+    /// The reused input tensor (capacity `batchSize × featureCount`).
+    public let inputs: Tensor
+    private let labelStorage: UnsafeMutablePointer<UInt8>
+    /// The order of the last shuffled epoch (identity before the first).
+    public private(set) var order: [Int]
+
+    /// Batches of `batchSize` (≥ 1) images of `set`.
     public init(_ set: ImageSet, batchSize: Int) {
-        self.set = set; self.batchSize = batchSize
-        x = Tensor(shape: [batchSize, set.featureCount]); labels = [UInt8](repeating: 0, count: batchSize)
+        precondition(batchSize >= 1, "Batches: batch size must be at least 1, got \(batchSize)")
+        self.set = set
+        self.batchSize = batchSize
+        self.inputs = Tensor(shape: [batchSize, set.featureCount])
+        self.labelStorage = .allocate(capacity: batchSize)
+        labelStorage.initialize(repeating: 0, count: batchSize)
+        self.order = Array(0..<set.count)
     }
-    public func forEachBatch(shuffle: inout RandomGenerator, _ body: (Tensor, UnsafeBufferPointer<UInt8>) throws -> Void) rethrows {
-        try run(order: shuffle.permutation(set.count), body)
-    }
+
+    deinit { labelStorage.deallocate() }
+
+    /// Batches per epoch (the last may be partial).
+    public var batchCount: Int { (set.count + batchSize - 1) / batchSize }
+
+    /// Every image once, in stored order.
     public func forEachBatch(_ body: (Tensor, UnsafeBufferPointer<UInt8>) throws -> Void) rethrows {
-        try run(order: Array(0..<set.count), body)
+        try run(indices: nil, count: set.count, body)
     }
-    func run(order: [Int], _ body: (Tensor, UnsafeBufferPointer<UInt8>) throws -> Void) rethrows {
+
+    /// Every image once, in a new random order drawn from `rng` (Fisher–Yates).
+    public func forEachBatch(shuffling rng: inout RandomGenerator,
+                             _ body: (Tensor, UnsafeBufferPointer<UInt8>) throws -> Void) rethrows {
+        order.withUnsafeMutableBufferPointer { p in
+            for i in 0..<p.count { p[i] = i }
+        }
+        rng.shuffle(&order)
+        try order.withUnsafeBufferPointer { try run(indices: $0, count: $0.count, body) }
+    }
+
+    /// The images at `order` (any indices in 0..<count, repeats allowed), in that order.
+    public func forEachBatch(order indices: [Int],
+                             _ body: (Tensor, UnsafeBufferPointer<UInt8>) throws -> Void) rethrows {
+        precondition(indices.allSatisfy { $0 >= 0 && $0 < set.count }, "Batches: index out of range")
+        try indices.withUnsafeBufferPointer { try run(indices: $0, count: $0.count, body) }
+    }
+
+    private func run(indices: UnsafeBufferPointer<Int>?, count: Int,
+                     _ body: (Tensor, UnsafeBufferPointer<UInt8>) throws -> Void) rethrows {
         let f = set.featureCount
-        var start = 0
-        while start < set.count {
-            let b = min(batchSize, set.count - start)
-            x.reshape([b, f])
-            set.pixels.withUnsafeBufferPointer { px in
-                for r in 0..<b {
-                    let src = px.baseAddress! + order[start + r] * f
-                    let dst = x.data + r * f
-                    for c in 0..<f { dst[c] = Float(src[c]) * (1 / 255) }
-                    labels[r] = set.labels[order[start + r]]
+        let scale: Float = 255
+        try set.pixels.withUnsafeBufferPointer { pixels in
+            try set.labels.withUnsafeBufferPointer { labels in
+                let src = pixels.baseAddress!, lab = labels.baseAddress!
+                var start = 0
+                while start < count {
+                    let b = Swift.min(batchSize, count - start)
+                    if inputs.count != b * f || inputs.rows != b { inputs.reshape([b, f]) }
+                    let dst = inputs.data
+                    for r in 0..<b {
+                        let image = indices?[start + r] ?? (start + r)
+                        let s = src + image * f, d = dst + r * f
+                        for j in 0..<f { d[j] = Float(s[j]) / scale }
+                        labelStorage[r] = lab[image]
+                    }
+                    try body(inputs, UnsafeBufferPointer(start: labelStorage, count: b))
+                    start += b
                 }
             }
-            try labels.withUnsafeBufferPointer { try body(x, UnsafeBufferPointer(rebasing: $0[0..<b])) }
-            start += b
         }
     }
 }

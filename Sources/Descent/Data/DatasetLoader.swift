@@ -1,14 +1,151 @@
-// Provisional (replaced by the data branch).
 import Foundation
-public enum DatasetName: String, CaseIterable, Codable, Sendable { case mnist, fashionMNIST = "fashion-mnist", kmnist }
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Finds, downloads (optionally) and loads an MNIST-family dataset into two `ImageSet`s.
+///
+/// Where the four files (see `DatasetFile`; each may be gzip'd or not, e.g.
+/// `train-images-idx3-ubyte.gz` or `train-images-idx3-ubyte`) are looked for:
+/// 1. `dataDirectory`, if given — and nowhere else (a clear error lists what is missing);
+/// 2. the cache directory: `cacheDirectory`, else `$XDG_CACHE_HOME/descent/<name>`,
+///    else `~/.cache/descent/<name>`;
+/// 3. `$DESCENT_DATA_DIR/<name>`, if that variable is set;
+/// 4. the dataset's system directories (Debian: `/usr/share/datasets/fashion-mnist`);
+/// 5. if `allowDownload`, the missing files are downloaded into the cache directory from the
+///    dataset's mirrors, each to a temporary name, verified against its SHA-256 and renamed
+///    into place atomically.
 public enum DatasetLoader {
-    public static func load(_ name: DatasetName, dataDirectory: String?, cacheDirectory: String?, allowDownload: Bool) throws -> (train: ImageSet, test: ImageSet) {
-        func raw(_ p: String, _ h: Int) throws -> [UInt8] {
-            guard let d = FileManager.default.contents(atPath: p) else { throw DescentError("\(p): missing") }
-            return Array(d.dropFirst(h))
+    /// Loads the training and test sets of `name`.
+    public static func load(_ name: DatasetName, dataDirectory: String? = nil, cacheDirectory: String? = nil,
+                            allowDownload: Bool = false) throws -> (train: ImageSet, test: ImageSet) {
+        try load(name, dataDirectory: dataDirectory, cacheDirectory: cacheDirectory, allowDownload: allowDownload,
+                 mirrors: name.mirrors, sha256: name.sha256)
+    }
+
+    /// `load` with the download source made explicit (tests use `file://` mirrors).
+    static func load(_ name: DatasetName, dataDirectory: String?, cacheDirectory: String?, allowDownload: Bool,
+                     mirrors: [String], sha256: (DatasetFile) -> String) throws -> (train: ImageSet, test: ImageSet) {
+        if let dataDirectory {
+            return try load(directory: dataDirectory)
         }
-        let d = dataDirectory ?? "/tmp/fm"
-        return (ImageSet(count: 60000, height: 28, width: 28, pixels: try raw(d + "/train-images-idx3-ubyte", 16), labels: try raw(d + "/train-labels-idx1-ubyte", 8)),
-                ImageSet(count: 10000, height: 28, width: 28, pixels: try raw(d + "/t10k-images-idx3-ubyte", 16), labels: try raw(d + "/t10k-labels-idx1-ubyte", 8)))
+        let cache = cacheDirectory ?? defaultCacheDirectory(for: name)
+        var candidates = [cache]
+        if let root = environment("DESCENT_DATA_DIR"), !root.isEmpty { candidates.append(join(root, name.rawValue)) }
+        candidates += name.systemDirectories
+        for directory in candidates where missingFiles(in: directory).isEmpty {
+            return try load(directory: directory)
+        }
+        guard allowDownload else {
+            throw DescentError("\(name.displayName) not found: looked in \(candidates.joined(separator: ", ")); pass a data directory or allow downloading")
+        }
+        try FileBytes.makeDirectories(cache)
+        for file in missingFiles(in: cache) {
+            try download(file, mirrors: mirrors, sha256: sha256(file), into: cache)
+        }
+        return try load(directory: cache)
+    }
+
+    /// The default cache directory of `name`: `$XDG_CACHE_HOME/descent/<name>` or
+    /// `~/.cache/descent/<name>`.
+    public static func defaultCacheDirectory(for name: DatasetName) -> String {
+        if let xdg = environment("XDG_CACHE_HOME"), xdg.hasPrefix("/") {
+            return join(join(xdg, "descent"), name.rawValue)
+        }
+        let home = environment("HOME") ?? NSHomeDirectory()
+        return join(join(join(home, ".cache"), "descent"), name.rawValue)
+    }
+
+    /// The path of `file` in `directory`: the `.gz` name if present, else the uncompressed
+    /// name, else nil.
+    public static func path(of file: DatasetFile, in directory: String) -> String? {
+        for candidate in [file.fileName, file.uncompressedName] {
+            let p = join(directory, candidate)
+            if FileBytes.exists(p) { return p }
+        }
+        return nil
+    }
+
+    /// The files absent from `directory`.
+    public static func missingFiles(in directory: String) -> [DatasetFile] {
+        DatasetFile.allCases.filter { path(of: $0, in: directory) == nil }
+    }
+
+    /// Loads the four standard files from `directory`.
+    public static func load(directory: String) throws -> (train: ImageSet, test: ImageSet) {
+        if !FileBytes.exists(directory) { throw DescentError("\(directory): no such directory") }
+        if !FileBytes.isDirectory(directory) { throw DescentError("\(directory): not a directory") }
+        let missing = missingFiles(in: directory)
+        if !missing.isEmpty {
+            let names = missing.map { "\($0.fileName) (or \($0.uncompressedName))" }
+            throw DescentError("\(directory): missing \(names.joined(separator: ", "))")
+        }
+        let files = DatasetFile.allCases.map { path(of: $0, in: directory)! }
+        // The four files are independent: inflate them concurrently.
+        var images = [IDXArray?](repeating: nil, count: 4)
+        var errors = [Error?](repeating: nil, count: 4)
+        let lock = NSLock()
+        DispatchQueue.concurrentPerform(iterations: 4) { i in
+            let isImages = i == 0 || i == 2
+            do {
+                let a = try IDX.read(path: files[i], expectedDimensions: isImages ? 3 : 1,
+                                     elementName: isImages ? "pixel" : "label")
+                lock.lock(); images[i] = a; lock.unlock()
+            } catch {
+                lock.lock(); errors[i] = error; lock.unlock()
+            }
+        }
+        if let error = errors.compactMap({ $0 }).first { throw error }
+        let train = try makeSet(images: images[0]!, imagesPath: files[0], labels: images[1]!, labelsPath: files[1])
+        let test = try makeSet(images: images[2]!, imagesPath: files[2], labels: images[3]!, labelsPath: files[3])
+        if (train.height, train.width) != (test.height, test.width) {
+            throw DescentError("\(files[2]): test images are \(test.height)×\(test.width), training images \(train.height)×\(train.width)")
+        }
+        return (train, test)
+    }
+
+    /// One split from an image file and a label file.
+    public static func loadSplit(imagesPath: String, labelsPath: String) throws -> ImageSet {
+        let images = try IDX.read(path: imagesPath, expectedDimensions: 3, elementName: "pixel")
+        let labels = try IDX.read(path: labelsPath, expectedDimensions: 1, elementName: "label")
+        return try makeSet(images: images, imagesPath: imagesPath, labels: labels, labelsPath: labelsPath)
+    }
+
+    static func makeSet(images: IDXArray, imagesPath: String, labels: IDXArray, labelsPath: String) throws -> ImageSet {
+        let count = images.dimensions[0]
+        if labels.dimensions[0] != count {
+            throw DescentError("\(labelsPath): \(labels.dimensions[0]) labels, but \(imagesPath) has \(count) images")
+        }
+        return ImageSet(count: count, height: images.dimensions[1], width: images.dimensions[2],
+                        pixels: images.bytes, labels: labels.bytes)
+    }
+
+    // MARK: - Downloading
+
+    /// Downloads `file` of `name` into `directory`, trying each mirror in turn, and verifies it.
+    public static func download(_ file: DatasetFile, of name: DatasetName, into directory: String) throws {
+        try download(file, mirrors: name.mirrors, sha256: name.sha256(file), into: directory)
+    }
+
+    static func download(_ file: DatasetFile, mirrors: [String], sha256: String, into directory: String) throws {
+        var failures = [String]()
+        for mirror in mirrors {
+            do {
+                try Downloader.fetch(url: mirror + file.fileName, to: join(directory, file.fileName),
+                                     sha256: sha256)
+                return
+            } catch let error as DescentError {
+                failures.append(error.message)
+            }
+        }
+        throw DescentError("\(file.fileName): download failed from every mirror: \(failures.joined(separator: "; "))")
+    }
+
+    static func environment(_ key: String) -> String? {
+        getenv(key).map { String(cString: $0) }
+    }
+
+    static func join(_ a: String, _ b: String) -> String {
+        a.hasSuffix("/") ? a + b : a + "/" + b
     }
 }

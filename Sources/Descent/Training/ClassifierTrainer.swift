@@ -35,7 +35,7 @@ public final class ClassifierTrainer {
         var total = 0.0
         var seen = 0
         var step = 0
-        try batches.forEachBatch(shuffle: &shuffler) { x, labels in
+        try batches.forEachBatch(shuffling: &shuffler) { x, labels in
             step += 1
             parameters.zeroGrad()
             let logits = model.network.forward(x, training: true)

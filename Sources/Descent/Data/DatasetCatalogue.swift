@@ -1,0 +1,113 @@
+/// The MNIST-family datasets Descent knows how to find, download and verify.
+///
+/// Each dataset is four gzip'd IDX files with the canonical names of `DatasetFile`
+/// (60,000 training and 10,000 test images of 28 × 28 pixels, labels 0…9). The digests are
+/// those of the official `.gz` files as published by their distributors:
+/// - SHA-256 (what downloads are verified against): each value is listed identically by
+///   several unrelated public dataset loaders (for KMNIST including TensorFlow Datasets'
+///   checksums); none could be recomputed here, as this machine has no copy of the official files.
+/// - MD5 (kept for cross-reference only, not checked): torchvision's `datasets/mnist.py`.
+/// Mirrors follow torchvision (MNIST's S3 mirror, KMNIST's CODH server, Fashion-MNIST's S3
+/// website) plus the GitHub-hosted Fashion-MNIST files and TensorFlow's MNIST mirror.
+/// Debian's `dataset-fashion-mnist` package recompresses the files (its `.gz` digests differ
+/// from upstream), so files found in a system directory, a data directory or the cache are
+/// not checked against these digests; only the structure is validated by the IDX reader.
+public enum DatasetName: String, CaseIterable, Codable, Sendable {
+    case mnist
+    case fashionMNIST = "fashion-mnist"
+    case kmnist
+
+    /// Human-readable name.
+    public var displayName: String {
+        switch self {
+        case .mnist: return "MNIST"
+        case .fashionMNIST: return "Fashion-MNIST"
+        case .kmnist: return "Kuzushiji-MNIST"
+        }
+    }
+
+    /// Base URLs (ending in `/`) tried in order; a file's URL is base + canonical file name.
+    public var mirrors: [String] {
+        switch self {
+        case .mnist:
+            return ["https://ossci-datasets.s3.amazonaws.com/mnist/",
+                    "https://storage.googleapis.com/cvdf-datasets/mnist/",
+                    "http://yann.lecun.com/exdb/mnist/"]
+        case .fashionMNIST:
+            return ["https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/",
+                    "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"]
+        case .kmnist:
+            return ["https://codh.rois.ac.jp/kmnist/dataset/kmnist/",
+                    "http://codh.rois.ac.jp/kmnist/dataset/kmnist/"]
+        }
+    }
+
+    /// SHA-256 (lowercase hex) of the official `.gz` file.
+    public func sha256(_ file: DatasetFile) -> String {
+        switch (self, file) {
+        case (.mnist, .trainImages): return "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609"
+        case (.mnist, .trainLabels): return "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c"
+        case (.mnist, .testImages): return "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6"
+        case (.mnist, .testLabels): return "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6"
+        case (.fashionMNIST, .trainImages): return "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84"
+        case (.fashionMNIST, .trainLabels): return "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845"
+        case (.fashionMNIST, .testImages): return "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073"
+        case (.fashionMNIST, .testLabels): return "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5"
+        case (.kmnist, .trainImages): return "51467d22d8cc72929e2a028a0428f2086b092bb31cfb79c69cc0a90ce135fde4"
+        case (.kmnist, .trainLabels): return "e38f9ebcd0f3ebcdec7fc8eabdcdaef93bb0df8ea12bee65224341c8183d8e17"
+        case (.kmnist, .testImages): return "edd7a857845ad6bb1d0ba43fe7e794d164fe2dce499a1694695a792adfac43c5"
+        case (.kmnist, .testLabels): return "20bb9a0ef54c7db3efc55a92eef5582c109615df22683c380526788f98e42a1c"
+        }
+    }
+
+    /// MD5 (lowercase hex) of the official `.gz` file, as listed by torchvision.
+    public func md5(_ file: DatasetFile) -> String {
+        switch (self, file) {
+        case (.mnist, .trainImages): return "f68b3c2dcbeaaa9fbdd348bbdeb94873"
+        case (.mnist, .trainLabels): return "d53e105ee54ea40749a09fcbcd1e9432"
+        case (.mnist, .testImages): return "9fb629c4189551a2d022fa330f9573f3"
+        case (.mnist, .testLabels): return "ec29112dd5afa0611ce80d1b7f02629c"
+        case (.fashionMNIST, .trainImages): return "8d4fb7e6c68d591d4c3dfef9ec88bf0d"
+        case (.fashionMNIST, .trainLabels): return "25c81989df183df01b3e8a0aad5dffbe"
+        case (.fashionMNIST, .testImages): return "bef4ecab320f06d8554ea6380940ec79"
+        case (.fashionMNIST, .testLabels): return "bb300cfdad3c16e7a12a480ee83cd310"
+        case (.kmnist, .trainImages): return "bdb82020997e1d708af4cf47b453dcf7"
+        case (.kmnist, .trainLabels): return "e144d726b3acfaa3e44228e80efcd344"
+        case (.kmnist, .testImages): return "5c965bf0a639b31b8f53240b1b52f4d7"
+        case (.kmnist, .testLabels): return "7320c461ea6c1c855c0b718fb2a4b134"
+        }
+    }
+
+    /// Directories where a distribution package installs the files, if any:
+    /// Debian's `dataset-fashion-mnist` puts them in `/usr/share/datasets/fashion-mnist`.
+    public var systemDirectories: [String] {
+        switch self {
+        case .fashionMNIST: return ["/usr/share/datasets/fashion-mnist"]
+        case .mnist, .kmnist: return []
+        }
+    }
+
+    /// Class names, label order.
+    public var classNames: [String] {
+        switch self {
+        case .mnist: return (0..<10).map(String.init)
+        case .fashionMNIST:
+            return ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+        case .kmnist: return ["o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re", "wo"]
+        }
+    }
+}
+
+/// The four files of an MNIST-family dataset, by canonical (gzip'd) file name.
+public enum DatasetFile: String, CaseIterable, Sendable {
+    case trainImages = "train-images-idx3-ubyte.gz"
+    case trainLabels = "train-labels-idx1-ubyte.gz"
+    case testImages = "t10k-images-idx3-ubyte.gz"
+    case testLabels = "t10k-labels-idx1-ubyte.gz"
+
+    /// The canonical name.
+    public var fileName: String { rawValue }
+    /// The name without `.gz`, as left by `gunzip`.
+    public var uncompressedName: String { String(rawValue.dropLast(3)) }
+}
