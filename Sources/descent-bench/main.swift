@@ -1,2 +1,491 @@
+// descent-bench: performance figures of Descent as ratios measured inside one run.
+//
+//   descent-bench            full run (whole epochs), prints a table
+//   descent-bench --quick    1/6 epoch per measurement, scaled; under a minute
+//   descent-bench --json     one JSON object with every figure and ratio
+//
+// Every target compares two timings taken in this process (or, for the sweep, in child
+// processes started by it), so the figures survive a noisy machine better than absolute
+// seconds do. See BENCHMARKS.md.
 import Descent
-print("descent-bench")
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// MARK: - Options
+
+struct Options {
+    var quick = false
+    var json = false
+    var threads = 2
+    var dataDirectory: String? = nil
+    var repeats: Int? = nil
+    var only: Set<String> = []
+    // Internal: child process for the sweep measurement.
+    var child = false
+    var childImages = 60_000
+    var childSeed: UInt64 = 1
+
+    static let usage = """
+    usage: descent-bench [--quick] [--json] [--threads N] [--data DIR] [--repeats N]
+                         [--only load,mlp,ae,optimizers,sweep]
+
+      --quick       fewer images and steps (1/6 epoch), figures scaled to an epoch (< 1 min)
+      --json        print one JSON object instead of the table
+      --threads N   BLAS threads for the seed-mlp / seed-ae epochs (default 2)
+      --data DIR    directory with the four Fashion-MNIST files (.gz or not); default:
+                    the loader's usual search (cache, $DESCENT_DATA_DIR, system dirs)
+      --repeats N   timed repetitions per figure, best is kept (default 3, --quick 2)
+      --only LIST   run only these sections
+    """
+
+    static func parse(_ args: [String]) -> Options {
+        var o = Options()
+        var i = 0
+        func value() -> String {
+            i += 1
+            guard i < args.count else { fail("\(args[i - 1]) needs a value\n\(usage)") }
+            return args[i]
+        }
+        while i < args.count {
+            switch args[i] {
+            case "--quick": o.quick = true
+            case "--json": o.json = true
+            case "--threads": o.threads = Int(value()) ?? { fail("--threads needs an integer") }()
+            case "--data": o.dataDirectory = value()
+            case "--repeats": o.repeats = Int(value()) ?? { fail("--repeats needs an integer") }()
+            case "--only": o.only = Set(value().split(separator: ",").map(String.init))
+            case "--child-train": o.child = true
+            case "--images": o.childImages = Int(value()) ?? { fail("--images needs an integer") }()
+            case "--seed": o.childSeed = UInt64(value()) ?? { fail("--seed needs an integer") }()
+            case "-h", "--help": print(usage); exit(0)
+            default: fail("unknown argument \(args[i])\n\(usage)")
+            }
+            i += 1
+        }
+        return o
+    }
+}
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("descent-bench: \(message)\n".utf8))
+    exit(2)
+}
+
+func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+
+func log(_ s: String) {
+    FileHandle.standardError.write(Data("[bench] \(s)\n".utf8))
+}
+
+/// Peak resident set size of this process in bytes (VmHWM).
+func peakRSS() -> Int {
+    if let s = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) {
+        for line in s.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+            let kb = line.split(separator: " ").compactMap { Int($0) }.first ?? 0
+            return kb * 1024
+        }
+    }
+    var u = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &u)
+    return u.ru_maxrss * 1024
+}
+
+func loadData(_ o: Options) throws -> (train: ImageSet, test: ImageSet) {
+    try DatasetLoader.load(.fashionMNIST, dataDirectory: o.dataDirectory)
+}
+
+// MARK: - Workloads
+
+/// seed-mlp: 784-784-784-10 ReLU, dropout 0.1/0.5, Adam, batch 128.
+func makeMLPTrainer(seed: UInt64) throws -> ClassifierTrainer {
+    let model = try MLPClassifier(sizes: [784, 784, 784, 10], activation: .relu,
+                                  inputDropout: 0.1, hiddenDropout: 0.5, seed: seed)
+    return try ClassifierTrainer(model: model, optimizer: try OptimizerConfig(kind: .adam).make(),
+                                 batchSize: 128, seed: seed)
+}
+
+/// seed-ae: 784-100-784, sigmoid both layers, masking noise 0.3 (fresh each epoch),
+/// MSE against the clean input, batch 100, Adam. Built from library layers.
+final class SeedAE {
+    let network: Sequential
+    let loss = MeanSquaredError()
+    let optimizer: Optimizer
+    let parameters: [Parameter]
+    var shuffler: RandomGenerator
+    var noise: RandomGenerator
+    let noisy: Tensor
+
+    init(seed: UInt64) throws {
+        var g = RandomGenerator(seed: seed, stream: 1)
+        network = Sequential([Linear(784, 100, activation: .sigmoid, name: "encoder", generator: &g),
+                              Linear(100, 784, activation: .sigmoid, name: "decoder", generator: &g)])
+        optimizer = try OptimizerConfig(kind: .adam).make()
+        parameters = network.parameters
+        shuffler = RandomGenerator(seed: seed, stream: 2)
+        noise = RandomGenerator(seed: seed, stream: 3)
+        noisy = Tensor(shape: [100, 784])
+    }
+
+    func trainEpoch(_ set: ImageSet) -> Double {
+        let batches = Batches(set, batchSize: 100)
+        var total = 0.0
+        batches.forEachBatch(shuffling: &shuffler) { x, _ in
+            noisy.reshape(x.shape)
+            Kernels.maskingNoise(x.data, into: noisy.data, count: x.count, probability: 0.3, generator: &noise)
+            parameters.zeroGrad()
+            let y = network.forward(noisy, training: true)
+            let r = loss(y, target: x, computeGradient: true)
+            _ = network.backward(r.gradient!, needsInputGradient: false)
+            optimizer.step(parameters)
+            total += r.loss * Double(x.rows)
+        }
+        return total / Double(set.count)
+    }
+}
+
+// MARK: - GEMM replay
+
+/// Replays recorded sgemm calls on private buffers of the same shapes.
+final class GemmReplay {
+    let calls: [BLAS.Call]
+    private var buffers: [BLAS.Call: (a: UnsafeMutablePointer<Float>, b: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>)] = [:]
+
+    init(_ calls: [BLAS.Call]) {
+        self.calls = calls
+        var g = RandomGenerator(seed: 99)
+        for c in Set(calls) {
+            let aCount = (c.transposeA ? c.k : c.m) * c.lda
+            let bCount = (c.transposeB ? c.n : c.k) * c.ldb
+            let cCount = c.m * c.ldc
+            func make(_ n: Int) -> UnsafeMutablePointer<Float> {
+                let p = UnsafeMutablePointer<Float>.allocate(capacity: n)
+                for i in 0..<n { p[i] = g.uniform(-0.05, 0.05) }
+                return p
+            }
+            buffers[c] = (make(aCount), make(bCount), make(cCount))
+        }
+    }
+
+    deinit { for (_, b) in buffers { b.a.deallocate(); b.b.deallocate(); b.c.deallocate() } }
+
+    var flops: Double { calls.reduce(0) { $0 + $1.flops } }
+
+    func run() {
+        for c in calls {
+            let b = buffers[c]!
+            BLAS.gemm(m: c.m, n: c.n, k: c.k, b.a, lda: c.lda, transposeA: c.transposeA,
+                      b.b, ldb: c.ldb, transposeB: c.transposeB, b.c, ldc: c.ldc,
+                      alpha: c.alpha, beta: c.beta)
+        }
+    }
+}
+
+/// Runs `body` with every GEMM recorded; returns the calls.
+func recordGemms(_ body: () throws -> Void) rethrows -> [BLAS.Call] {
+    var calls: [BLAS.Call] = []
+    BLAS.trace = { calls.append($0) }
+    defer { BLAS.trace = nil }
+    try body()
+    return calls
+}
+
+func best(_ n: Int, _ body: () throws -> Void) rethrows -> Double {
+    var b = Double.infinity
+    for _ in 0..<max(1, n) {
+        let t0 = now()
+        try body()
+        b = min(b, now() - t0)
+    }
+    return b
+}
+
+// MARK: - Optimizer floors
+
+/// A bare fused pass that reads `reads` arrays and writes `writes` of them (the first
+/// ones), 8 lanes at a time: the memory-traffic floor of an optimizer step.
+func floorPass(_ arrays: [UnsafeMutablePointer<Float>], reads: Int, writes: Int, count n: Int) {
+    typealias V = SIMD8<Float>
+    let a = arrays
+    @inline(__always) func ld(_ p: UnsafeMutablePointer<Float>, _ i: Int) -> V {
+        UnsafeRawPointer(p + i).loadUnaligned(as: V.self)
+    }
+    @inline(__always) func st(_ p: UnsafeMutablePointer<Float>, _ i: Int, _ v: V) {
+        UnsafeMutableRawPointer(p + i).storeBytes(of: v, as: V.self)
+    }
+    let c = V(repeating: 0.5)
+    var i = 0
+    switch (reads, writes) {
+    case (2, 1):
+        let (p0, p1) = (a[0], a[1])
+        while i + 8 <= n { st(p0, i, ld(p0, i) - c * ld(p1, i)); i += 8 }
+    case (3, 2):
+        let (p0, p1, p2) = (a[0], a[1], a[2])
+        while i + 8 <= n {
+            let s = c * ld(p1, i) + ld(p2, i)
+            st(p1, i, s); st(p0, i, ld(p0, i) - c * s); i += 8
+        }
+    case (4, 3):
+        let (p0, p1, p2, p3) = (a[0], a[1], a[2], a[3])
+        while i + 8 <= n {
+            let g = ld(p3, i)
+            let m = c * ld(p1, i) + g
+            let v = c * ld(p2, i) + g
+            st(p1, i, m); st(p2, i, v); st(p0, i, ld(p0, i) - c * m * v); i += 8
+        }
+    default:
+        fatalError("floorPass: no kernel for \(reads) reads / \(writes) writes")
+    }
+    for j in i..<n { a[0][j] *= 0.5 }
+}
+
+/// Arrays read and written by one step of each optimizer (parameter, gradient and state).
+func traffic(of kind: OptimizerKind) -> (reads: Int, writes: Int) {
+    switch kind.rawValue {
+    case "sgd": (2, 1)                                   // w, g → w
+    case "momentum", "adagrad", "rmsprop": (3, 2)       // w, g, s → w, s
+    default: (4, 3)                                       // adam, adadelta, adamw: w, g, s1, s2 → w, s1, s2
+    }
+}
+
+// MARK: - Report
+
+struct Row {
+    var key: String
+    var label: String
+    var value: String
+    var reference: String
+    var ratio: Double?
+    var target: Double?
+    var higherIsBetter = false
+    var pass: Bool? {
+        guard let ratio, let target else { return nil }
+        return higherIsBetter ? ratio >= target : ratio <= target
+    }
+}
+
+var figures: [String: Any] = [:]
+var rows: [Row] = []
+
+func fmt(_ x: Double, _ digits: Int = 3) -> String { String(format: "%.\(digits)f", x) }
+
+// MARK: - Main
+
+let options = Options.parse(Array(CommandLine.arguments.dropFirst()))
+
+if options.child {
+    // Child of the sweep measurement: train seed-mlp on `--images` images, report.
+    BLAS.setThreads(options.threads)
+    do {
+        let data = try loadData(options)
+        let t0 = now()
+        let trainer = try makeMLPTrainer(seed: options.childSeed)
+        _ = try trainer.trainEpoch(data.train.prefix(options.childImages))
+        let seconds = now() - t0
+        print("{\"seconds\": \(seconds), \"peak_rss_bytes\": \(peakRSS())}")
+        exit(0)
+    } catch {
+        fail("child: \(error)")
+    }
+}
+
+func wants(_ s: String) -> Bool { options.only.isEmpty || options.only.contains(s) }
+
+let repeats = options.repeats ?? (options.quick ? 2 : 3)
+let images = options.quick ? 10_000 : 60_000
+let scaleToEpoch = 60_000 / Double(images)
+let startedAt = now()
+figures["mode"] = options.quick ? "quick" : "full"
+figures["threads"] = options.threads
+figures["images_per_measurement"] = images
+figures["date"] = ISO8601DateFormatter().string(from: Date())
+figures["cpu_count"] = ProcessInfo.processInfo.activeProcessorCount
+
+do {
+    // 4a. Loading train + test.
+    log("loading Fashion-MNIST")
+    var data: (train: ImageSet, test: ImageSet)? = nil
+    let loadSeconds = try best(options.quick ? 2 : 3) { data = try loadData(options) }
+    let (train, _) = data!
+    figures["load_seconds"] = loadSeconds
+    if wants("load") {
+        rows.append(Row(key: "load_seconds", label: "load Fashion-MNIST train+test", value: fmt(loadSeconds) + " s",
+                        reference: "0.35 s", ratio: loadSeconds / 0.35, target: 1))
+    }
+    let subset = images == train.count ? train : train.prefix(images)
+
+    // 1. seed-mlp epoch vs its GEMMs.
+    if wants("mlp") {
+        BLAS.setThreads(options.threads)
+        log("seed-mlp: recording one epoch of GEMMs (\(images) images)")
+        let trainer = try makeMLPTrainer(seed: 1)
+        let calls = try recordGemms { _ = try trainer.trainEpoch(subset) }
+        let rssTraining = peakRSS()
+        log("seed-mlp: timing epochs")
+        let epoch = try best(repeats) { _ = try trainer.trainEpoch(subset) }
+        let replay = GemmReplay(calls)
+        replay.run()
+        let gemm = best(repeats) { replay.run() }
+        let ratio = epoch / gemm
+        figures["mlp_epoch_seconds"] = epoch * scaleToEpoch
+        figures["mlp_gemm_seconds"] = gemm * scaleToEpoch
+        figures["mlp_gemm_calls"] = calls.count
+        figures["mlp_gemm_gflops_per_s"] = replay.flops / gemm / 1e9
+        figures["mlp_epoch_over_gemm"] = ratio
+        figures["mlp_peak_rss_bytes_in_bench"] = rssTraining
+        rows.append(Row(key: "mlp_epoch_over_gemm", label: "seed-mlp epoch (Adam, batch 128)",
+                        value: fmt(epoch * scaleToEpoch) + " s",
+                        reference: "GEMMs alone " + fmt(gemm * scaleToEpoch) + " s (\(calls.count) calls, " + fmt(replay.flops / gemm / 1e9, 0) + " GFLOP/s)",
+                        ratio: ratio, target: 1.25))
+    }
+
+    // 2. seed-ae epoch vs its GEMMs.
+    if wants("ae") {
+        BLAS.setThreads(options.threads)
+        log("seed-ae: recording one epoch of GEMMs")
+        let ae = try SeedAE(seed: 1)
+        let calls = recordGemms { _ = ae.trainEpoch(subset) }
+        let epoch = best(repeats) { _ = ae.trainEpoch(subset) }
+        let replay = GemmReplay(calls)
+        replay.run()
+        let gemm = best(repeats) { replay.run() }
+        let ratio = epoch / gemm
+        figures["ae_epoch_seconds"] = epoch * scaleToEpoch
+        figures["ae_gemm_seconds"] = gemm * scaleToEpoch
+        figures["ae_gemm_calls"] = calls.count
+        figures["ae_epoch_over_gemm"] = ratio
+        rows.append(Row(key: "ae_epoch_over_gemm", label: "seed-ae epoch (Adam, batch 100)",
+                        value: fmt(epoch * scaleToEpoch) + " s",
+                        reference: "GEMMs alone " + fmt(gemm * scaleToEpoch) + " s (\(calls.count) calls, " + fmt(replay.flops / gemm / 1e9, 0) + " GFLOP/s)",
+                        ratio: ratio, target: 1.35))
+    }
+
+    // 3. Optimizer steps vs their memory floors, 1 thread.
+    if wants("optimizers") {
+        log("optimizers: step vs floor over the seed-mlp parameters")
+        let model = try MLPClassifier(sizes: [784, 784, 784, 10], seed: 1)
+        let parameters = model.parameters
+        let n = parameters.scalarCount
+        var g = RandomGenerator(seed: 5)
+        for p in parameters { for i in 0..<p.count { p.grad.data[i] = g.uniform(-1e-3, 1e-3) } }
+        let steps = options.quick ? 30 : 100
+        var optimizerFigures: [String: Any] = [:]
+        for config in OptimizerConfig.seedDefaults {
+            let kind = config.kind
+            let optimizer = try config.make()
+            optimizer.step(parameters)  // creates state
+            let step = best(repeats * 3) {
+                for _ in 0..<steps { optimizer.step(parameters) }
+            } / Double(steps)
+            let (r, w) = traffic(of: kind)
+            let arrays = (0..<r).map { _ -> UnsafeMutablePointer<Float> in
+                let p = UnsafeMutablePointer<Float>.allocate(capacity: n)
+                p.initialize(repeating: 0.25, count: n)
+                return p
+            }
+            defer { arrays.forEach { $0.deallocate() } }
+            floorPass(arrays, reads: r, writes: w, count: n)
+            let floor = best(repeats * 3) {
+                for _ in 0..<steps { floorPass(arrays, reads: r, writes: w, count: n) }
+            } / Double(steps)
+            let ratio = step / floor
+            optimizerFigures[kind.rawValue] = ["step_us": step * 1e6, "floor_us": floor * 1e6, "ratio": ratio,
+                                               "reads": r, "writes": w, "parameters": n] as [String: Any]
+            rows.append(Row(key: "optimizer_\(kind.rawValue)", label: "\(config.summary) step, \(n) params, 1 thread",
+                            value: fmt(step * 1e6, 0) + " µs",
+                            reference: "floor \(r)R/\(w)W " + fmt(floor * 1e6, 0) + " µs",
+                            ratio: ratio, target: 1.3))
+        }
+        figures["optimizers"] = optimizerFigures
+    }
+    data = nil
+
+    // 5. Sweep: 2 seeds concurrently (1 BLAS thread each) vs one after another (2 threads).
+    // 4b. Peak RSS of a process that loads the data and trains seed-mlp.
+    if wants("sweep") {
+        log("sweep: 2 seeds sequential (2 threads) vs concurrent (1 thread each)")
+        let exe = CommandLine.arguments[0].hasPrefix("/") ? CommandLine.arguments[0]
+            : FileManager.default.currentDirectoryPath + "/" + CommandLine.arguments[0]
+        let resolved = URL(fileURLWithPath: exe).resolvingSymlinksInPath().path
+        func child(threads: Int, seed: Int) throws -> Process {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: resolved)
+            var args = ["--child-train", "--threads", "\(threads)", "--images", "\(images)", "--seed", "\(seed)"]
+            if let d = options.dataDirectory { args += ["--data", d] }
+            p.arguments = args
+            var env = ProcessInfo.processInfo.environment
+            env["OPENBLAS_NUM_THREADS"] = "\(threads)"
+            p.environment = env
+            p.standardOutput = Pipe()
+            try p.run()
+            return p
+        }
+        func result(_ p: Process) throws -> (seconds: Double, rss: Int) {
+            let out = (p.standardOutput as! Pipe).fileHandleForReading.readDataToEndOfFile()
+            p.waitUntilExit()
+            guard p.terminationStatus == 0,
+                  let obj = try JSONSerialization.jsonObject(with: out) as? [String: Any],
+                  let s = obj["seconds"] as? Double, let r = obj["peak_rss_bytes"] as? Int
+            else { throw DescentError("sweep child failed (status \(p.terminationStatus))") }
+            return (s, r)
+        }
+        var sequential = Double.infinity, concurrent = Double.infinity
+        var rss = 0
+        for _ in 0..<(options.quick ? 1 : 2) {
+            var t0 = now()
+            for seed in 1...2 { rss = max(rss, try result(try child(threads: 2, seed: seed)).rss) }
+            sequential = min(sequential, now() - t0)
+            t0 = now()
+            let ps = try (1...2).map { try child(threads: 1, seed: $0) }
+            for p in ps { rss = max(rss, try result(p).rss) }
+            concurrent = min(concurrent, now() - t0)
+        }
+        let speedup = sequential / concurrent
+        figures["sweep_sequential_seconds"] = sequential
+        figures["sweep_concurrent_seconds"] = concurrent
+        figures["sweep_concurrent_speedup"] = speedup
+        figures["mlp_peak_rss_bytes"] = rss
+        rows.append(Row(key: "sweep_concurrent_speedup", label: "2 seeds: concurrent (1 thread each) speed-up",
+                        value: fmt(concurrent, 2) + " s wall",
+                        reference: "sequential, 2 threads " + fmt(sequential, 2) + " s",
+                        ratio: speedup, target: 1.1, higherIsBetter: true))
+        rows.append(Row(key: "mlp_peak_rss", label: "peak RSS, process training seed-mlp",
+                        value: fmt(Double(rss) / 1e6, 0) + " MB", reference: "200 MB",
+                        ratio: Double(rss) / 200e6, target: 1))
+    }
+} catch {
+    fail("\(error)")
+}
+
+figures["total_seconds"] = now() - startedAt
+var ratios: [String: Any] = [:]
+for r in rows {
+    var e: [String: Any] = ["value": r.value, "reference": r.reference]
+    if let x = r.ratio { e["ratio"] = x }
+    if let t = r.target { e["target"] = t; e["direction"] = r.higherIsBetter ? ">=" : "<=" }
+    if let p = r.pass { e["pass"] = p }
+    ratios[r.key] = e
+}
+figures["targets"] = ratios
+
+if options.json {
+    let data = try! JSONSerialization.data(withJSONObject: figures, options: [.sortedKeys])
+    print(String(decoding: data, as: UTF8.self))
+} else {
+    let header = ["figure", "value", "compared with", "ratio", "target", ""]
+    let body = rows.map { r -> [String] in
+        [r.label, r.value, r.reference, r.ratio.map { fmt($0, 2) } ?? "",
+         r.target.map { (r.higherIsBetter ? "≥ " : "≤ ") + fmt($0, 2) } ?? "",
+         r.pass.map { $0 ? "PASS" : "MISS" } ?? ""]
+    }
+    let widths = (0..<header.count).map { c in ([header] + body).map { $0[c].count }.max()! }
+    func line(_ cells: [String]) -> String {
+        "| " + zip(cells, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: " | ") + " |"
+    }
+    print("descent-bench (\(options.quick ? "quick: \(images) images per measurement, scaled to 60,000" : "full epochs"), \(options.threads) BLAS threads, best of \(repeats))")
+    print(line(header))
+    print("|" + widths.map { String(repeating: "-", count: $0 + 2) }.joined(separator: "|") + "|")
+    for b in body { print(line(b)) }
+    print("total \(fmt(now() - startedAt, 1)) s")
+}

@@ -6,7 +6,8 @@
 /// training:   y = x ⊙ m / (1 − p),  m ~ Bernoulli(1 − p)      ∂L/∂x = ∂L/∂y ⊙ m / (1 − p)
 /// evaluation: y = x
 /// ```
-/// The mask is drawn from the layer's own seeded generator.
+/// The mask is drawn from the layer's own seeded generator, 16 bits per element (one
+/// 64-bit draw per 4 elements, `p` quantised to 1/65536; see `Kernels.dropout`).
 public final class Dropout: Layer {
     public let probability: Float
     public var generator: RandomGenerator
@@ -26,15 +27,8 @@ public final class Dropout: Layer {
         guard wasTraining else { return x }
         let mask = scaleMask.get(x.shape)
         let y = output.get(x.shape)
-        let keep = 1 / (1 - probability)
-        let (m, xs, ys) = (mask.data, x.data, y.data)
-        // Threshold on 24-bit integers: drop when u < p.
-        let threshold = UInt64((Double(probability) * 16_777_216).rounded())
-        for i in 0..<x.count {
-            let s: Float = (generator.next() >> 40) < threshold ? 0 : keep
-            m[i] = s
-            ys[i] = xs[i] * s
-        }
+        Kernels.dropout(x.data, into: y.data, mask: mask.data, count: x.count,
+                        probability: probability, generator: &generator)
         return y
     }
 

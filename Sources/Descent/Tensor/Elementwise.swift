@@ -30,6 +30,52 @@ public enum Kernels {
         descent_tanh(x, y, n)
     }
 
+    /// The 16-bit threshold below which a uniform 16-bit draw counts as "dropped"
+    /// with probability `p` (p is quantised to a multiple of 1/65536).
+    static func threshold16(_ p: Float) -> UInt64 {
+        UInt64((Double(p) * 65_536).rounded())
+    }
+
+    /// Inverted dropout in one pass: `mᵢ = 0` with probability `p`, else `1/(1−p)`;
+    /// `yᵢ = xᵢ mᵢ`. One 64-bit draw of `generator` serves 4 elements (16 bits each,
+    /// so `p` is quantised to 1/65536); `mask` may be nil when only `y` is needed.
+    public static func dropout(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>,
+                                          mask: UnsafeMutablePointer<Float>?, count n: Int,
+                                          probability p: Float, generator: inout RandomGenerator) {
+        let t = threshold16(p)
+        let keep: Float = 1 / (1 - p)
+        var i = 0
+        while i < n {
+            var bits = generator.next()
+            let end = Swift.min(i + 4, n)
+            while i < end {
+                let s: Float = (bits & 0xFFFF) < t ? 0 : keep
+                mask?[i] = s
+                y[i] = x[i] * s
+                bits >>= 16
+                i += 1
+            }
+        }
+    }
+
+    /// Masking noise (denoising autoencoders): `yᵢ = 0` with probability `p`, else `xᵢ`
+    /// (no rescaling). Same draws as `dropout`: 16 bits per element, 4 per 64-bit draw.
+    public static func maskingNoise(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>,
+                                               count n: Int, probability p: Float,
+                                               generator: inout RandomGenerator) {
+        let t = threshold16(p)
+        var i = 0
+        while i < n {
+            var bits = generator.next()
+            let end = Swift.min(i + 4, n)
+            while i < end {
+                y[i] = (bits & 0xFFFF) < t ? 0 : x[i]
+                bits >>= 16
+                i += 1
+            }
+        }
+    }
+
     /// Σ xᵢ², accumulated in Double.
     @inlinable public static func sumOfSquares(_ x: UnsafePointer<Float>, count n: Int) -> Double {
         var s8 = SIMD8<Float>.zero

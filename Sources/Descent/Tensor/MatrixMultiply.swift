@@ -13,6 +13,25 @@ public enum BLAS {
     /// The number of OpenBLAS threads in use.
     public static var threads: Int { Int(openblas_get_num_threads()) }
 
+    /// The arguments of one `sgemm` call (row-major), as recorded by `trace`.
+    public struct Call: Hashable, Sendable {
+        public var m, n, k, lda, ldb, ldc: Int
+        public var transposeA, transposeB: Bool
+        public var alpha, beta: Float
+        public init(m: Int, n: Int, k: Int, lda: Int, ldb: Int, ldc: Int, transposeA: Bool,
+                    transposeB: Bool, alpha: Float, beta: Float) {
+            (self.m, self.n, self.k, self.lda, self.ldb, self.ldc) = (m, n, k, lda, ldb, ldc)
+            (self.transposeA, self.transposeB, self.alpha, self.beta) = (transposeA, transposeB, alpha, beta)
+        }
+        /// Floating-point operations of the call (2·m·n·k).
+        public var flops: Double { 2 * Double(m) * Double(n) * Double(k) }
+    }
+
+    /// When set, every `gemm` reports its arguments here before running (benchmarks use
+    /// it to replay a training step's exact GEMM sequence). Not thread-safe; leave nil
+    /// in normal use (the check costs one load per call).
+    nonisolated(unsafe) public static var trace: ((Call) -> Void)?
+
     /// `C ← α op(A) op(B) + β C`; shapes are checked.
     public static func gemm(_ a: Tensor, transposeA: Bool = false,
                             _ b: Tensor, transposeB: Bool = false,
@@ -37,6 +56,10 @@ public enum BLAS {
                             _ c: UnsafeMutablePointer<Float>, ldc: Int,
                             alpha: Float = 1, beta: Float = 0) {
         if m == 0 || n == 0 { return }
+        if let trace {
+            trace(Call(m: m, n: n, k: k, lda: lda, ldb: ldb, ldc: ldc, transposeA: transposeA,
+                       transposeB: transposeB, alpha: alpha, beta: beta))
+        }
         cblas_sgemm(CblasRowMajor,
                     transposeA ? CblasTrans : CblasNoTrans,
                     transposeB ? CblasTrans : CblasNoTrans,
