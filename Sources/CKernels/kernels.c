@@ -3,10 +3,12 @@
 #include <stdint.h>
 #include <string.h>
 
-/* Compile each kernel twice, for AVX2+FMA and for the baseline, and pick at load time
-   (ELF ifunc via target_clones). Elsewhere a single baseline version is built. */
+/* Compile each kernel twice, for AVX2+FMA (x86-64-v3) and for the baseline, and pick at
+   load time (ELF ifunc via target_clones). "arch=x86-64-v3" dispatches on CPU features;
+   "arch=haswell" would dispatch on the CPU model and never pick the AVX2 clone on AMD.
+   Elsewhere a single baseline version is built. */
 #if defined(__x86_64__) && defined(__linux__) && defined(__clang__)
-#define DESCENT_CLONES __attribute__((target_clones("arch=haswell", "default")))
+#define DESCENT_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
 #else
 #define DESCENT_CLONES
 #endif
@@ -105,5 +107,79 @@ double descent_softmax_xent(const float *logits, const unsigned char *labels, fl
         }
     }
     if (correct) *correct = hits;
+    return total;
+}
+
+/* Counter-based 32-bit hash (two rounds of the murmur3 finaliser, keyed), used for
+   Bernoulli masks: element i of a call draws hash(i) independently of the others, so the
+   loop vectorises (8 lanes on AVX2) instead of walking a serial generator. */
+static inline uint32_t descent_hash32(uint32_t i, uint32_t k0, uint32_t k1) {
+    uint32_t h = i * 0x9E3779B1u + k0;
+    h ^= h >> 16; h *= 0x85EBCA6Bu; h ^= h >> 13; h *= 0xC2B2AE35u; h ^= h >> 16;
+    h ^= k1;
+    h ^= h >> 16; h *= 0x85EBCA6Bu; h ^= h >> 13; h *= 0xC2B2AE35u; h ^= h >> 16;
+    return h;
+}
+
+DESCENT_CLONES
+void descent_dropout(const float *x, float *y, float *mask, long n, uint32_t threshold,
+                     float keep, uint32_t k0, uint32_t k1) {
+    if (mask) {
+        for (long i = 0; i < n; i++) {
+            float s = (descent_hash32((uint32_t)i, k0, k1) >> 8) < threshold ? 0.0f : keep;
+            mask[i] = s;
+            y[i] = x[i] * s;
+        }
+    } else {
+        for (long i = 0; i < n; i++) {
+            float s = (descent_hash32((uint32_t)i, k0, k1) >> 8) < threshold ? 0.0f : keep;
+            y[i] = x[i] * s;
+        }
+    }
+}
+
+DESCENT_CLONES
+void descent_activation_backward(const float *y, const float *g, float *out, float *bias_grad,
+                                 long rows, long cols, int kind) {
+    for (long r = 0; r < rows; r++) {
+        const float *yr = y + r * cols, *gr = g + r * cols;
+        float *o = out + r * cols;
+        switch (kind) {
+        case 1: for (long c = 0; c < cols; c++) o[c] = yr[c] > 0.0f ? gr[c] : 0.0f; break;
+        case 2: for (long c = 0; c < cols; c++) o[c] = gr[c] * yr[c] * (1.0f - yr[c]); break;
+        case 3: for (long c = 0; c < cols; c++) o[c] = gr[c] * (1.0f - yr[c] * yr[c]); break;
+        default: if (o != gr) for (long c = 0; c < cols; c++) o[c] = gr[c];
+        }
+        if (bias_grad) for (long c = 0; c < cols; c++) bias_grad[c] += o[c];
+    }
+}
+
+DESCENT_CLONES
+void descent_multiply(const float *a, const float *b, float *out, long n) {
+    for (long i = 0; i < n; i++) out[i] = a[i] * b[i];
+}
+
+DESCENT_CLONES
+double descent_squared_error(const float *y, const float *t, float *grad, long n, float scale) {
+    double total = 0.0;
+    long i = 0;
+    while (i + 8 <= n) {
+        long end = i + 4096 < n ? i + 4096 : n;
+        descent_float8 acc = 0.0f;
+        for (; i + 8 <= end; i += 8) {
+            descent_float8 yv, tv;
+            memcpy(&yv, y + i, sizeof yv);
+            memcpy(&tv, t + i, sizeof tv);
+            descent_float8 d = yv - tv;
+            acc += d * d;
+            if (grad) { descent_float8 gv = d * scale; memcpy(grad + i, &gv, sizeof gv); }
+        }
+        for (int l = 0; l < 8; l++) total += (double)acc[l];
+    }
+    for (; i < n; i++) {
+        float d = y[i] - t[i];
+        total += (double)(d * d);
+        if (grad) grad[i] = scale * d;
+    }
     return total;
 }

@@ -9,6 +9,7 @@
  *    for AVX2+FMA and baseline x86-64 with runtime selection (see kernels.c).
  */
 #include <stddef.h>
+#include <stdint.h>
 
 typedef float descent_float8 __attribute__((ext_vector_type(8)));
 
@@ -30,5 +31,21 @@ void descent_bias_activation(float *y, const float *bias, long rows, long cols, 
    Returns the summed loss over rows (double accumulation); writes per-row argmax hit count into *correct. */
 double descent_softmax_xent(const float *logits, const unsigned char *labels, float *grad,
                             long rows, long cols, float scale, long *correct);
+
+/* Inverted dropout / masking noise in one vectorised pass: element i is dropped when
+   (hash(i; k0, k1) >> 8) < threshold (a 24-bit threshold, p * 2^24), otherwise scaled by
+   keep (1/(1-p) for dropout, 1 for masking noise). mask (may be NULL) receives 0 or keep.
+   The key (k0, k1) comes from the caller's seeded generator, fresh for every call. */
+void descent_dropout(const float *x, float *y, float *mask, long n, uint32_t threshold,
+                     float keep, uint32_t k0, uint32_t k1);
+/* Row-wise: out = g * f'(y) (kind as in descent_bias_activation, 0 copies g unless out == g);
+   if bias_grad is not NULL, bias_grad[c] += sum over rows of out[r, c]. */
+void descent_activation_backward(const float *y, const float *g, float *out, float *bias_grad,
+                                 long rows, long cols, int kind);
+/* out[i] = a[i] * b[i]; out may alias a or b. */
+void descent_multiply(const float *a, const float *b, float *out, long n);
+/* Sum of (y - t)^2 (float blocks of 4096 summed in double); if grad is not NULL,
+   grad[i] = scale * (y[i] - t[i]). */
+double descent_squared_error(const float *y, const float *t, float *grad, long n, float scale);
 
 #endif

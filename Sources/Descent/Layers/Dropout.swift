@@ -1,3 +1,5 @@
+import CKernels
+
 /// Inverted dropout (Srivastava et al. 2014, in the "inverted" form used by PyTorch
 /// and Chainer): during training each element is zeroed with probability `p` and the
 /// survivors are scaled by 1/(1−p), so evaluation is the identity with no rescaling.
@@ -6,8 +8,8 @@
 /// training:   y = x ⊙ m / (1 − p),  m ~ Bernoulli(1 − p)      ∂L/∂x = ∂L/∂y ⊙ m / (1 − p)
 /// evaluation: y = x
 /// ```
-/// The mask is drawn from the layer's own seeded generator, 16 bits per element (one
-/// 64-bit draw per 4 elements, `p` quantised to 1/65536; see `Kernels.dropout`).
+/// The mask is drawn from the layer's own seeded generator: one 64-bit draw per forward
+/// keys a vectorised counter-based hash of the element index (see `Kernels.dropout`).
 public final class Dropout: Layer {
     public let probability: Float
     public var generator: RandomGenerator
@@ -36,8 +38,7 @@ public final class Dropout: Layer {
         guard needsInputGradient else { return nil }
         guard wasTraining, let mask = scaleMask.tensor else { return gradOutput }
         let gx = inputGrad.get(gradOutput.shape)
-        let (m, g, o) = (mask.data, gradOutput.data, gx.data)
-        for i in 0..<gx.count { o[i] = g[i] * m[i] }
+        descent_multiply(gradOutput.data, mask.data, gx.data, gx.count)
         return gx
     }
 }

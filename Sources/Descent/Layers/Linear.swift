@@ -1,3 +1,5 @@
+import CKernels
+
 /// Fully connected layer with an optional fused activation.
 ///
 /// ```
@@ -8,7 +10,8 @@
 /// Weights are out × in (rows are units) as in PyTorch and Chainer, so a row of the
 /// first layer is a 28×28 filter. Initialisation: Glorot/Xavier uniform
 /// `W ~ U(−a, a), a = √(6 / (in + out))` (Glorot & Bengio 2010), zero bias.
-/// The GEMM runs in OpenBLAS; bias and activation are one fused pass after it.
+/// The GEMM runs in OpenBLAS; bias and activation are one fused pass after it, and in
+/// backward f'(y) and the bias-gradient row sum are one fused pass before the GEMMs.
 public final class Linear: Layer {
     public let inputSize: Int
     public let outputSize: Int
@@ -46,15 +49,11 @@ public final class Linear: Layer {
 
     public func backward(_ gradOutput: Tensor, needsInputGradient: Bool) -> Tensor? {
         guard let x = input, let y = output.tensor else { preconditionFailure("Linear.backward before forward") }
-        let gz: Tensor
-        if activation == .identity {
-            gz = gradOutput
-        } else {
-            gz = preGrad.get(gradOutput.shape)
-            activation.backward(output: y.data, gradient: gradOutput.data, into: gz.data, count: gz.count)
-        }
+        // ∂L/∂z and the bias gradient in one pass.
+        let gz = activation == .identity ? gradOutput : preGrad.get(gradOutput.shape)
+        descent_activation_backward(y.data, gradOutput.data, gz.data, bias.grad.data,
+                                    gz.rows, outputSize, activation.kernelCode)
         BLAS.gemm(gz, transposeA: true, x, into: weight.grad, beta: 1)
-        Reductions.sumRows(gz.data, rows: gz.rows, columns: outputSize, into: bias.grad.data, accumulate: true)
         guard needsInputGradient else { return nil }
         let gx = inputGrad.get([gz.rows, inputSize])
         BLAS.gemm(gz, weight.value, into: gx)

@@ -30,50 +30,32 @@ public enum Kernels {
         descent_tanh(x, y, n)
     }
 
-    /// The 16-bit threshold below which a uniform 16-bit draw counts as "dropped"
-    /// with probability `p` (p is quantised to a multiple of 1/65536).
-    static func threshold16(_ p: Float) -> UInt64 {
-        UInt64((Double(p) * 65_536).rounded())
+    /// The 24-bit threshold below which a hashed 24-bit draw counts as "dropped" with
+    /// probability `p` (p is quantised to a multiple of 2⁻²⁴).
+    static func threshold24(_ p: Float) -> UInt32 {
+        UInt32((Double(p) * 16_777_216).rounded())
     }
 
-    /// Inverted dropout in one pass: `mᵢ = 0` with probability `p`, else `1/(1−p)`;
-    /// `yᵢ = xᵢ mᵢ`. One 64-bit draw of `generator` serves 4 elements (16 bits each,
-    /// so `p` is quantised to 1/65536); `mask` may be nil when only `y` is needed.
+    /// Inverted dropout in one vectorised pass: `mᵢ = 0` with probability `p`, else
+    /// `1/(1−p)`; `yᵢ = xᵢ mᵢ`. The draws are a keyed counter-based hash of the element
+    /// index (see `descent_dropout`); the key is one 64-bit draw of `generator` per call,
+    /// so a seed fixes every mask. `mask` may be nil when only `y` is needed; `y` may be `x`.
     public static func dropout(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>,
-                                          mask: UnsafeMutablePointer<Float>?, count n: Int,
-                                          probability p: Float, generator: inout RandomGenerator) {
-        let t = threshold16(p)
-        let keep: Float = 1 / (1 - p)
-        var i = 0
-        while i < n {
-            var bits = generator.next()
-            let end = Swift.min(i + 4, n)
-            while i < end {
-                let s: Float = (bits & 0xFFFF) < t ? 0 : keep
-                mask?[i] = s
-                y[i] = x[i] * s
-                bits >>= 16
-                i += 1
-            }
-        }
+                               mask: UnsafeMutablePointer<Float>?, count n: Int,
+                               probability p: Float, generator: inout RandomGenerator) {
+        let key = generator.next()
+        descent_dropout(x, y, mask, n, threshold24(p), 1 / (1 - p), UInt32(truncatingIfNeeded: key),
+                        UInt32(truncatingIfNeeded: key >> 32))
     }
 
     /// Masking noise (denoising autoencoders): `yᵢ = 0` with probability `p`, else `xᵢ`
-    /// (no rescaling). Same draws as `dropout`: 16 bits per element, 4 per 64-bit draw.
+    /// (no rescaling). Same draws as `dropout`; `y` may be `x`.
     public static func maskingNoise(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>,
-                                               count n: Int, probability p: Float,
-                                               generator: inout RandomGenerator) {
-        let t = threshold16(p)
-        var i = 0
-        while i < n {
-            var bits = generator.next()
-            let end = Swift.min(i + 4, n)
-            while i < end {
-                y[i] = (bits & 0xFFFF) < t ? 0 : x[i]
-                bits >>= 16
-                i += 1
-            }
-        }
+                                    count n: Int, probability p: Float,
+                                    generator: inout RandomGenerator) {
+        let key = generator.next()
+        descent_dropout(x, y, nil, n, threshold24(p), 1, UInt32(truncatingIfNeeded: key),
+                        UInt32(truncatingIfNeeded: key >> 32))
     }
 
     /// Σ xᵢ², accumulated in Double.
