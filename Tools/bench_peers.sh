@@ -13,14 +13,13 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 VENV="${VENV:-/work/venv-peers}"
 TORCH_VERSION="${TORCH_VERSION:-2.15.0}"
-JAX_VERSION="${JAX_VERSION:-0.12.0.1}"
+JAX_VERSION="${JAX_VERSION:-0.10.2}"   # newest jax for Python 3.11 (0.11+ needs 3.12)
 PY="${PYTHON:-python3}"
 if [[ -z "${SKIP_INSTALL:-}" ]]; then
   [[ -x "$VENV/bin/python" ]] || "$PY" -m venv "$VENV"
   "$VENV/bin/pip" install --quiet --upgrade pip
   "$VENV/bin/pip" install --quiet "numpy" "torch==$TORCH_VERSION" "jax[cpu]==$JAX_VERSION"
 fi
-# 2 threads everywhere (intra-op pools of torch and XLA, BLAS, OpenMP).
+# 2 threads for the intra-op pools and BLAS (the machines have 2 cores, which also bounds XLA's pool).
 export OMP_NUM_THREADS=2 MKL_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2
-export XLA_FLAGS="${XLA_FLAGS:---xla_cpu_multi_thread_eigen=true intra_op_parallelism_threads=2}"
 exec "$VENV/bin/python" "$here/bench_peers.py" "$@"

@@ -1,0 +1,240 @@
+#!/usr/bin/env python3
+"""Times the seed-mlp and seed-ae training epochs in PyTorch and JAX (CPU, 2 threads).
+
+Identical workloads to descent-bench (see /work/shared/DESIGN.md):
+  seed-mlp: 784-784-784-10 ReLU, dropout 0.1 on the input and 0.5 after each hidden layer,
+            Glorot-uniform weights, zero biases, softmax cross-entropy, Adam(1e-3),
+            minibatch 128, reshuffled each epoch, 60,000 images (last batch partial).
+  seed-ae:  784-100-784 sigmoid/sigmoid, masking noise 0.3 (fresh each epoch), MSE against
+            the clean input, Adam(1e-3), minibatch 100.
+Training epochs only (no evaluation); one warm-up epoch, then the best of --repeats.
+
+Usage (normally through Tools/bench_peers.sh, which makes the virtualenv):
+  python Tools/bench_peers.py [--data DIR] [--repeats 3] [--frameworks torch,jax] [--json]
+"""
+import argparse
+import gzip
+import json
+import os
+import platform
+import sys
+import time
+
+import numpy as np
+
+THREADS = 2
+
+
+def read_idx(path):
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rb") as f:
+        data = f.read()
+    dims = data[3]
+    shape = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(dims)]
+    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
+
+
+def load(directory):
+    def find(name):
+        for candidate in (name + ".gz", name):
+            p = os.path.join(directory, candidate)
+            if os.path.exists(p):
+                return p
+        raise SystemExit(f"{directory}: missing {name}(.gz)")
+    x = read_idx(find("train-images-idx3-ubyte")).reshape(-1, 784).astype(np.float32) / 255
+    y = read_idx(find("train-labels-idx1-ubyte")).astype(np.int64)
+    return x, y
+
+
+def best_of(repeats, epoch):
+    epoch()  # warm-up (compilation, allocator, thread pools)
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        epoch()
+        times.append(time.perf_counter() - t0)
+    return min(times), times
+
+
+# ----------------------------------------------------------------------------- PyTorch
+
+def bench_torch(x, y, repeats):
+    import torch
+    import torch.nn as nn
+    torch.set_num_threads(THREADS)
+    torch.manual_seed(0)
+    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+    n = xt.shape[0]
+
+    def glorot(m):
+        if isinstance(m, nn.Linear):
+            nn.init.xavier_uniform_(m.weight)
+            nn.init.zeros_(m.bias)
+
+    mlp = nn.Sequential(nn.Dropout(0.1), nn.Linear(784, 784), nn.ReLU(), nn.Dropout(0.5),
+                        nn.Linear(784, 784), nn.ReLU(), nn.Dropout(0.5), nn.Linear(784, 10))
+    mlp.apply(glorot)
+    mlp.train()
+    opt = torch.optim.Adam(mlp.parameters(), lr=1e-3)
+    xent = nn.CrossEntropyLoss()
+
+    def mlp_epoch():
+        perm = torch.randperm(n)
+        for s in range(0, n, 128):
+            idx = perm[s:s + 128]
+            opt.zero_grad(set_to_none=True)
+            loss = xent(mlp(xt[idx]), yt[idx])
+            loss.backward()
+            opt.step()
+
+    ae = nn.Sequential(nn.Linear(784, 100), nn.Sigmoid(), nn.Linear(100, 784), nn.Sigmoid())
+    ae.apply(glorot)
+    opt_ae = torch.optim.Adam(ae.parameters(), lr=1e-3)
+    mse = nn.MSELoss()
+
+    def ae_epoch():
+        noisy = xt * (torch.rand_like(xt) >= 0.3)
+        perm = torch.randperm(n)
+        for s in range(0, n, 100):
+            idx = perm[s:s + 100]
+            opt_ae.zero_grad(set_to_none=True)
+            loss = mse(ae(noisy[idx]), xt[idx])
+            loss.backward()
+            opt_ae.step()
+
+    with torch.no_grad():
+        pass
+    mlp_best, mlp_all = best_of(repeats, mlp_epoch)
+    ae_best, ae_all = best_of(repeats, ae_epoch)
+    return {"version": torch.__version__, "threads": torch.get_num_threads(),
+            "seed_mlp_seconds": mlp_best, "seed_mlp_all": mlp_all,
+            "seed_ae_seconds": ae_best, "seed_ae_all": ae_all}
+
+
+# ----------------------------------------------------------------------------- JAX
+
+def bench_jax(x, y, repeats):
+    import jax
+    import jax.numpy as jnp
+
+    def glorot(key, fan_in, fan_out):
+        a = (6.0 / (fan_in + fan_out)) ** 0.5
+        return (jax.random.uniform(key, (fan_in, fan_out), jnp.float32, -a, a), jnp.zeros((fan_out,), jnp.float32))
+
+    def adam_init(params):
+        zeros = jax.tree_util.tree_map(jnp.zeros_like, params)
+        return (zeros, zeros, jnp.zeros((), jnp.int32))
+
+    def adam_update(params, grads, state, lr=1e-3, b1=0.9, b2=0.999, eps=1e-8):
+        m, v, t = state
+        t = t + 1
+        m = jax.tree_util.tree_map(lambda m, g: b1 * m + (1 - b1) * g, m, grads)
+        v = jax.tree_util.tree_map(lambda v, g: b2 * v + (1 - b2) * g * g, v, grads)
+        tf = t.astype(jnp.float32)
+        step = lr / (1 - b1 ** tf)
+        bc2 = jnp.sqrt(1 - b2 ** tf)
+        params = jax.tree_util.tree_map(lambda p, m, v: p - step * m / (jnp.sqrt(v) / bc2 + eps), params, m, v)
+        return params, (m, v, t)
+
+    key = jax.random.PRNGKey(0)
+    k1, k2, k3, key = jax.random.split(key, 4)
+    mlp = [glorot(k1, 784, 784), glorot(k2, 784, 784), glorot(k3, 784, 10)]
+
+    def dropout(key, h, p):
+        keep = jax.random.bernoulli(key, 1 - p, h.shape)
+        return jnp.where(keep, h / (1 - p), 0)
+
+    def mlp_loss(params, xb, yb, key):
+        ka, kb, kc = jax.random.split(key, 3)
+        h = dropout(ka, xb, 0.1)
+        h = dropout(kb, jax.nn.relu(h @ params[0][0] + params[0][1]), 0.5)
+        h = dropout(kc, jax.nn.relu(h @ params[1][0] + params[1][1]), 0.5)
+        logits = h @ params[2][0] + params[2][1]
+        logp = jax.nn.log_softmax(logits)
+        return -jnp.mean(jnp.take_along_axis(logp, yb[:, None], axis=1))
+
+    @jax.jit
+    def mlp_step(params, state, xb, yb, key):
+        grads = jax.grad(mlp_loss)(params, xb, yb, key)
+        return adam_update(params, grads, state)
+
+    n = x.shape[0]
+    rng = np.random.default_rng(0)
+    mlp_state = [mlp, adam_init(mlp), key]
+
+    def mlp_epoch():
+        params, state, k = mlp_state
+        perm = rng.permutation(n)
+        for s in range(0, n, 128):
+            idx = perm[s:s + 128]
+            k, sub = jax.random.split(k)
+            params, state = mlp_step(params, state, x[idx], y[idx], sub)
+        jax.block_until_ready(params)
+        mlp_state[:] = [params, state, k]
+
+    k4, k5, key = jax.random.split(key, 3)
+    ae = [glorot(k4, 784, 100), glorot(k5, 100, 784)]
+
+    def ae_loss(params, xb, tb):
+        h = jax.nn.sigmoid(xb @ params[0][0] + params[0][1])
+        out = jax.nn.sigmoid(h @ params[1][0] + params[1][1])
+        return jnp.mean((out - tb) ** 2)
+
+    @jax.jit
+    def ae_step(params, state, xb, tb):
+        grads = jax.grad(ae_loss)(params, xb, tb)
+        return adam_update(params, grads, state)
+
+    ae_state = [ae, adam_init(ae)]
+
+    def ae_epoch():
+        params, state = ae_state
+        noisy = x * (rng.random(x.shape, dtype=np.float32) >= 0.3)
+        perm = rng.permutation(n)
+        for s in range(0, n, 100):
+            idx = perm[s:s + 100]
+            params, state = ae_step(params, state, noisy[idx], x[idx])
+        jax.block_until_ready(params)
+        ae_state[:] = [params, state]
+
+    mlp_best, mlp_all = best_of(repeats, mlp_epoch)
+    ae_best, ae_all = best_of(repeats, ae_epoch)
+    return {"version": jax.__version__, "threads": THREADS, "devices": str(jax.devices()),
+            "seed_mlp_seconds": mlp_best, "seed_mlp_all": mlp_all,
+            "seed_ae_seconds": ae_best, "seed_ae_all": ae_all}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", default=os.environ.get("FASHION_MNIST_DIR", "/usr/share/datasets/fashion-mnist"))
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--frameworks", default="torch,jax")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+    x, y = load(args.data)
+    results = {"machine": platform.platform(), "python": sys.version.split()[0], "cpus": os.cpu_count(),
+               "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "repeats": args.repeats}
+    for name in args.frameworks.split(","):
+        fn = {"torch": bench_torch, "jax": bench_jax}[name]
+        try:
+            results[name] = fn(x, y, args.repeats)
+        except Exception as e:  # report, keep going with the other framework
+            results[name] = {"error": f"{type(e).__name__}: {e}"}
+        print(f"[peers] {name}: {results[name]}", file=sys.stderr, flush=True)
+    if args.json:
+        print(json.dumps(results, indent=1))
+    else:
+        print(f"{results['machine']}, Python {results['python']}, {results['cpus']} CPUs, {results['date']}, "
+              f"best of {args.repeats} epochs after 1 warm-up, {THREADS} threads")
+        print("| framework | version | seed-mlp s/epoch | seed-ae s/epoch |")
+        print("|---|---|---|---|")
+        for name in args.frameworks.split(","):
+            r = results[name]
+            if "error" in r:
+                print(f"| {name} | — | {r['error']} | |")
+            else:
+                print(f"| {name} | {r['version']} | {r['seed_mlp_seconds']:.2f} | {r['seed_ae_seconds']:.2f} |")
+
+
+if __name__ == "__main__":
+    main()
