@@ -1,6 +1,6 @@
 /// A tiny built-in bitmap font for rasterised charts: 5 × 7 glyphs (plus two
 /// descender rows for g, j, p, q, y, comma and a few Greek letters) covering digits,
-/// ASCII letters and punctuation, `±`, `×`, `−`, `·` and `α β ε μ ρ σ`. Unknown
+/// ASCII letters and punctuation, `±`, `×`, `−`, `–`, `—`, `≤`, `≥`, `≈`, `°`, `·` and `α β ε μ ρ σ`. Unknown
 /// characters draw as a hollow box.
 ///
 /// Glyphs are drawn on a grid of square "font pixels"; the caller picks the size of
@@ -23,7 +23,7 @@ enum BitmapFont {
         for (character, rows) in patterns {
             let lines = rows.split(separator: " ").map(Array.init)
             var cells = [(Int, Int)]()
-            var minColumn = 5, maxColumn = -1
+            var minColumn = Int.max, maxColumn = -1
             for (r, line) in lines.enumerated() {
                 for (c, ch) in line.enumerated() where ch == "#" {
                     cells.append((c, r)); minColumn = min(minColumn, c); maxColumn = max(maxColumn, c)
@@ -102,7 +102,7 @@ enum BitmapFont {
         "i": ".#. ... ##. .#. .#. .#. ###",
         "j": "...#. ..... ..##. ...#. ...#. ...#. ...#. #..#. .##..",
         "k": "#.... #.... #..#. #.#.. ##... #.#.. #..#.",
-        "l": "##. .#. .#. .#. .#. .#. ###",
+        "l": "##. .#. .#. .#. .#. .#. ..#",
         "m": "..... ..... ##.#. #.#.# #.#.# #.#.# #.#.#",
         "n": "..... ..... #.##. ##..# #...# #...# #...#",
         "o": "..... ..... .###. #...# #...# #...# .###.",
@@ -121,6 +121,12 @@ enum BitmapFont {
         ",": ".. .. .. .. .. ## ## .# #.",
         "-": "... ... ... ### ... ... ...",
         "\u{2212}": "..... ..... ..... ##### ..... ..... .....",
+        "\u{2013}": "..... ..... ..... ##### ..... ..... .....",
+        "\u{2014}": "....... ....... ....... ####### ....... ....... .......",
+        "≤": "...#. ..#.. .#... ..#.. ...#. ..... .####",
+        "≥": ".#... ..#.. ...#. ..#.. .#... ..... ####.",
+        "≈": "..... .#..# #.##. ..... .#..# #.##. .....",
+        "°": ".##. #..# .##. .... .... .... ....",
         "+": "..... ..#.. ..#.. ##### ..#.. ..#.. .....",
         "±": "..#.. ..#.. ##### ..#.. ..#.. ..... #####",
         "×": "..... #...# .#.#. ..#.. .#.#. #...# .....",

@@ -65,7 +65,23 @@ struct ChartLayout {
     static let tickLength = 5.0
 
     /// `textWidth(text, fontSize)` measures text the way the renderer will draw it.
-    init(chart: LineChart, width: Double, height: Double, textWidth: (String, Double) -> Double) {
+    /// The layout and legend box of `chart`; an outside legend narrows the plot.
+    static func make(chart: LineChart, width: Double, height: Double,
+                     textWidth: (String, Double) -> Double) -> (ChartLayout, Legend?) {
+        let inside = ChartLayout(chart: chart, width: width, height: height, textWidth: textWidth)
+        guard let legend = inside.legend(for: chart, textWidth: textWidth), legend.outside else {
+            return (inside, inside.legend(for: chart, textWidth: textWidth))
+        }
+        let narrowed = ChartLayout(chart: chart, width: width, height: height, textWidth: textWidth,
+                                   reservedRight: legend.width + 12)
+        let x = width - legend.width - 8
+        return (narrowed, Legend(x: x, y: narrowed.top, width: legend.width, height: legend.height,
+                                 rowHeight: legend.rowHeight, entries: legend.entries, outside: true))
+    }
+
+    /// `reservedRight` keeps that many pixels free at the right (for an outside legend).
+    init(chart: LineChart, width: Double, height: Double, textWidth: (String, Double) -> Double,
+         reservedRight: Double = 0) {
         self.width = width
         self.height = height
 
@@ -116,7 +132,7 @@ struct ChartLayout {
         let widestY = yTickLabels.map { textWidth($0, Self.tickSize) }.max() ?? 0
         let lastX = xTickLabels.last.map { textWidth($0, Self.tickSize) } ?? 0
         left = 12 + (chart.yLabel.isEmpty ? 0 : Self.labelSize * 1.6) + widestY + Self.tickLength + 6
-        right = width - max(20, lastX / 2 + 8)
+        right = width - max(20, lastX / 2 + 8) - reservedRight
         top = chart.title.isEmpty ? 16 : 14 + Self.titleSize * 1.6
         bottom = height - (Self.tickLength + 6 + Self.tickSize * 1.3
                            + (chart.xLabel.isEmpty ? 8 : Self.labelSize * 1.9 + 4))
@@ -155,6 +171,7 @@ struct ChartLayout {
     struct Legend {
         let x: Double, y: Double, width: Double, height: Double, rowHeight: Double
         let entries: [Int]  // series indices
+        var outside = false
         static let swatch = 24.0
         static let padding = 8.0
     }
@@ -167,13 +184,60 @@ struct ChartLayout {
         let w = Legend.padding * 2 + Legend.swatch + 6 + widest
         let h = Legend.padding * 2 + rowHeight * Double(entries.count) - (rowHeight - Self.legendSize) + 2
         let inset = 10.0
-        let x: Double, y: Double
-        switch chart.legend {
-        case .topLeft: x = left + inset; y = top + inset
-        case .bottomLeft: x = left + inset; y = bottom - inset - h
-        case .bottomRight: x = right - inset - w; y = bottom - inset - h
-        default: x = right - inset - w; y = top + inset
+        func origin(_ position: LegendPosition) -> (Double, Double) {
+            switch position {
+            case .topLeft: return (left + inset, top + inset)
+            case .bottomLeft: return (left + inset, bottom - inset - h)
+            case .bottomRight: return (right - inset - w, bottom - inset - h)
+            default: return (right - inset - w, top + inset)
+            }
         }
+        var position = chart.legend
+        if position == .automatic {
+            let samples = dataSamples(chart)
+            var best = (LegendPosition.topRight, Int.max)
+            for candidate in [LegendPosition.topRight, .topLeft, .bottomRight, .bottomLeft] {
+                let (x, y) = origin(candidate)
+                let covered = samples.reduce(0) { n, p in
+                    n + (p.0 >= x - 4 && p.0 <= x + w + 4 && p.1 >= y - 4 && p.1 <= y + h + 4 ? 1 : 0)
+                }
+                if covered < best.1 { best = (candidate, covered) }
+            }
+            position = best.0
+            if best.1 > 0 && w < 0.4 * width { position = .outsideRight }
+        }
+        if position == .outsideRight {
+            return Legend(x: width - w - 8, y: top, width: w, height: h, rowHeight: rowHeight,
+                          entries: entries, outside: true)
+        }
+        let (x, y) = origin(position)
         return Legend(x: x, y: y, width: w, height: h, rowHeight: rowHeight, entries: entries)
+    }
+
+    /// Pixel points along every line and band edge (segments subdivided), used to
+    /// find a free corner for the legend.
+    func dataSamples(_ chart: LineChart) -> [(Double, Double)] {
+        var out = [(Double, Double)]()
+        func addRun(_ pts: [(Double, Double)]) {
+            guard var previous = pts.first else { return }
+            out.append(previous)
+            for p in pts.dropFirst() {
+                let steps = max(1, min(50, Int(max(abs(p.0 - previous.0), abs(p.1 - previous.1)) / 4)))
+                for k in 1...steps {
+                    let t = Double(k) / Double(steps)
+                    out.append((previous.0 + t * (p.0 - previous.0), previous.1 + t * (p.1 - previous.1)))
+                }
+                previous = p
+            }
+        }
+        for s in chart.series {
+            for run in Self.finiteRuns(s, withBand: false) { addRun(run.map { point(s.x[$0], s.y[$0]) }) }
+            guard let band = s.band else { continue }
+            for run in Self.finiteRuns(s, withBand: true) {
+                addRun(run.map { point(s.x[$0], s.y[$0] + abs(band[$0])) })
+                addRun(run.map { point(s.x[$0], s.y[$0] - abs(band[$0])) })
+            }
+        }
+        return out
     }
 }

@@ -5,7 +5,8 @@ extension LineChart {
     public func raster(width: Int = 800, height: Int = 500) -> PixelImage {
         var canvas = RasterCanvas(width: max(width, 1), height: max(height, 1))
         let measure: (String, Double) -> Double = { [canvas] text, size in canvas.textWidth(text, size: size) }
-        let layout = ChartLayout(chart: self, width: Double(width), height: Double(height), textWidth: measure)
+        let (layout, legendBox) = ChartLayout.make(chart: self, width: Double(width), height: Double(height),
+                                                   textWidth: measure)
         let grid = ChartColor(hex: 0xe3e3e3), ink = ChartColor(hex: 0x333333), dark = ChartColor(hex: 0x111111)
         let plot = (x0: layout.left, y0: layout.top, x1: layout.right, y1: layout.bottom)
 
@@ -68,7 +69,7 @@ extension LineChart {
         }
 
         // Legend.
-        if let legend = layout.legend(for: self, textWidth: measure) {
+        if let legend = legendBox {
             canvas.fillRect(legend.x, legend.y, legend.x + legend.width, legend.y + legend.height,
                             ChartColor(hex: 0xffffff), alpha: 0.85)
             let edge = ChartColor(hex: 0xbbbbbb)

@@ -60,9 +60,13 @@ public struct Series: Sendable {
     }
 }
 
-/// Where the legend goes (inside the plot area), or nowhere.
+/// Where the legend goes: a corner inside the plot area, to the right of it
+/// (`outsideRight`, which narrows the plot), or nowhere. `automatic` picks a free
+/// inside corner (fewest line and band points covered; ties: top right first) and
+/// moves the legend outside when every corner would hide data and the legend is
+/// narrower than 40% of the chart.
 public enum LegendPosition: String, Sendable, CaseIterable {
-    case topRight, topLeft, bottomRight, bottomLeft, none
+    case automatic, topRight, topLeft, bottomRight, bottomLeft, outsideRight, none
 }
 
 /// A line chart with a title, labelled axes with "nice" 1-2-5 ticks, gridlines, a
@@ -87,7 +91,7 @@ public struct LineChart: Sendable {
 
     public init(title: String = "", xLabel: String = "", yLabel: String = "", series: [Series] = [],
                 xRange: ClosedRange<Double>? = nil, yRange: ClosedRange<Double>? = nil,
-                legend: LegendPosition = .topRight, bandOpacity: Double = 0.2, lineWidth: Double = 2) {
+                legend: LegendPosition = .automatic, bandOpacity: Double = 0.2, lineWidth: Double = 2) {
         self.title = title; self.xLabel = xLabel; self.yLabel = yLabel; self.series = series
         self.xRange = xRange; self.yRange = yRange; self.legend = legend
         self.bandOpacity = bandOpacity; self.lineWidth = lineWidth

@@ -147,7 +147,7 @@ struct RasterCanvas {
         let total = Double(BitmapFont.width(text) * u)
         let shift = anchor == .start ? 0 : anchor == .middle ? total / 2 : total
         let ox = Int((x * s).rounded()), oy = Int((y * s).rounded())
-        let extra = bold ? max(1, u / 3) : 0
+        let extra = bold ? max(1, (u + 1) / 2) : 0
         var pen = -Int(shift.rounded())
         for ch in text {
             let g = BitmapFont.glyph(ch)

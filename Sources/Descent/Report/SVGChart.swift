@@ -6,8 +6,8 @@ extension LineChart {
     /// new subpath); bands are translucent `<polygon>`s; markers are `<circle>`s.
     /// Text is XML-escaped; no non-finite number is ever written.
     public func svg(width: Int = 800, height: Int = 500) -> String {
-        let layout = ChartLayout(chart: self, width: Double(width), height: Double(height),
-                                 textWidth: SVGText.width)
+        let (layout, legendBox) = ChartLayout.make(chart: self, width: Double(width), height: Double(height),
+                                                   textWidth: SVGText.width)
         var out = ""
         func add(_ line: String) { out += line; out += "\n" }
         let clipID = "descent-plot-\(SVGText.stableHash(title + series.map(\.name).joined(separator: "|")))"
@@ -87,7 +87,7 @@ extension LineChart {
         }
 
         // Legend.
-        if let legend = layout.legend(for: self, textWidth: SVGText.width) {
+        if let legend = legendBox {
             add(##"<g font-size="\##(f(ChartLayout.legendSize))">"##)
             add(##"<rect x="\##(f(legend.x))" y="\##(f(legend.y))" width="\##(f(legend.width))" height="\##(f(legend.height))" fill="#ffffff" fill-opacity="0.85" stroke="#bbbbbb" stroke-width="1" rx="3"/>"##)
             for (row, k) in legend.entries.enumerated() {

@@ -110,6 +110,11 @@ final class ReportChartTests: XCTestCase {
         zoom.title = "Final epochs 40–50: 0.05 ≤ loss"
         try PNG.write(zoom.raster(width: 450, height: 300), to: dir + "/chart-zoom.png")
         try zoom.writeSVG(to: dir + "/chart-zoom.svg", width: 450, height: 300)
+        zoom.title = "Final epochs, legend outside"
+        try PNG.write(zoom.raster(width: 700, height: 300), to: dir + "/chart-zoom-wide.png")
+        zoom.legend = .none
+        zoom.title = "Final epochs, no legend"
+        try PNG.write(zoom.raster(width: 450, height: 300), to: dir + "/chart-zoom-nolegend.png")
         var values = [Float](repeating: 0, count: 100 * 784)
         for r in 0..<100 { for i in 0..<784 {
             let x = Float(i % 28) - 14, y = Float(i / 28) - 14
