@@ -36,7 +36,7 @@ public enum NiceTicks {
         } else if magnitude >= 1e6 || step < 1e-4 {
             text = String(format: "%.3g", value)
         } else {
-            let decimals = max(0, Int((-log10(step) + 1e-9).rounded(.up)))
+            let decimals = max(0, Int((-log10(step) - 1e-9).rounded(.up)))
             text = String(format: "%.\(decimals)f", value)
         }
         if text.hasPrefix("-") { text = "\u{2212}" + text.dropFirst() }

@@ -44,6 +44,9 @@ final class ReportChartTests: XCTestCase {
         XCTAssertEqual(NiceTicks.label(0.6000000000000001, step: 0.2), "0.6")
         XCTAssertEqual(NiceTicks.label(-1, step: 0.5), "\u{2212}1.0")
         XCTAssertEqual(NiceTicks.label(25, step: 5), "25")
+        XCTAssertEqual(NiceTicks.label(41, step: 1), "41")
+        XCTAssertEqual(NiceTicks.label(0.05, step: 0.01), "0.05")
+        XCTAssertEqual(NiceTicks.label(2e7, step: 1e7), "2e+07")
     }
 
     func testSVGIsWellFormedWithOnePathPerSeries() throws {
