@@ -23,6 +23,45 @@ final class ReportImageTests: XCTestCase {
         }
     }
 
+    /// Hand-filters every row with filter `type` (1 Sub, 3 Average, 4 Paeth, …) and
+    /// checks that the decoder undoes it.
+    func testPNGDecoderUndoesAllRowFilters() throws {
+        let width = 9, height = 6, bpp = 3, stride = width * bpp
+        var image = PixelImage(width: width, height: height, channels: bpp)
+        for i in 0..<image.pixels.count { image.pixels[i] = UInt8((i * 37 + (i / stride) * 11) % 251) }
+        let p = image.pixels
+        for type in 0...4 {
+            var raw = [UInt8]()
+            for y in 0..<height {
+                raw.append(UInt8(type))
+                for i in 0..<stride {
+                    let x = p[y * stride + i]
+                    let a = i >= bpp ? p[y * stride + i - bpp] : 0
+                    let b = y > 0 ? p[(y - 1) * stride + i] : 0
+                    let c = (i >= bpp && y > 0) ? p[(y - 1) * stride + i - bpp] : 0
+                    let predictor: UInt8
+                    switch type {
+                    case 1: predictor = a
+                    case 2: predictor = b
+                    case 3: predictor = UInt8((Int(a) + Int(b)) / 2)
+                    case 4: predictor = PNG.paeth(a, b, c)
+                    default: predictor = 0
+                    }
+                    raw.append(x &- predictor)
+                }
+            }
+            var bytes = PNG.signature
+            var header = [UInt8]()
+            PNG.appendUInt32(&header, UInt32(width)); PNG.appendUInt32(&header, UInt32(height))
+            header += [8, 2, 0, 0, 0]
+            PNG.appendChunk(&bytes, "IHDR", header)
+            PNG.appendChunk(&bytes, "tEXt", Array("Comment\u{0}ignored".utf8))
+            PNG.appendChunk(&bytes, "IDAT", PNG.deflate(raw))
+            PNG.appendChunk(&bytes, "IEND", [])
+            XCTAssertEqual(try PNG.decode(bytes).pixels, image.pixels, "filter \(type)")
+        }
+    }
+
     func testPNGWriteAndRead() throws {
         let image = PixelImage(width: 5, height: 4, channels: 3, fill: [10, 20, 30])
         let path = scratch("solid.png")
