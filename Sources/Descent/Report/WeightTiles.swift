@@ -4,7 +4,7 @@
 ///
 /// Tiles are laid out row by row, separated by `spacing` black pixels. Each tile can
 /// be enlarged by an integer `scale` (nearest neighbour) so that small filters stay
-/// visible. Grid cells without an image stay black.
+/// visible. Grid cells without an image stay black (or `spacingValue`).
 public struct TileLayout: Equatable, Sendable {
     /// Number of grid rows and columns.
     public var rows: Int
@@ -46,8 +46,11 @@ public func tiledImageSize(layout: TileLayout, tileWidth: Int, tileHeight: Int,
 ///   - layout: the grid; `nil` picks a near-square one.
 ///   - spacing: black pixels between tiles (not scaled).
 ///   - scale: integer nearest-neighbour enlargement of each tile.
+///   - spacingValue: gray level of the spacing and of empty grid cells (0 = black, as
+///     `tile_raster_images`; e.g. 255 separates dark tiles better).
 public func weightTiles(_ values: [Float], rowCount: Int, tileWidth: Int, tileHeight: Int,
-                        layout: TileLayout? = nil, spacing: Int = 1, scale: Int = 1) -> PixelImage {
+                        layout: TileLayout? = nil, spacing: Int = 1, scale: Int = 1,
+                        spacingValue: UInt8 = 0) -> PixelImage {
     let size = tileWidth * tileHeight
     precondition(values.count == rowCount * size,
                  "weightTiles: \(values.count) values are not \(rowCount) rows of \(tileWidth)×\(tileHeight)")
@@ -69,46 +72,49 @@ public func weightTiles(_ values: [Float], rowCount: Int, tileWidth: Int, tileHe
         }
     }
     return tile(bytes, rowCount: rowCount, tileWidth: tileWidth, tileHeight: tileHeight,
-                layout: layout, spacing: spacing, scale: scale)
+                layout: layout, spacing: spacing, scale: scale, spacingValue: spacingValue)
 }
 
 /// `weightTiles` for a 2-D tensor (rows = images), e.g. a `Linear` layer's weights.
 public func weightTiles(_ matrix: Tensor, tileWidth: Int, tileHeight: Int,
-                        layout: TileLayout? = nil, spacing: Int = 1, scale: Int = 1) -> PixelImage {
+                        layout: TileLayout? = nil, spacing: Int = 1, scale: Int = 1,
+                        spacingValue: UInt8 = 0) -> PixelImage {
     weightTiles(matrix.toArray(), rowCount: matrix.rows, tileWidth: tileWidth, tileHeight: tileHeight,
-                layout: layout, spacing: spacing, scale: scale)
+                layout: layout, spacing: spacing, scale: scale, spacingValue: spacingValue)
 }
 
 /// Tiles rows of images whose values are already intensities in 0…1 (inputs,
 /// corrupted inputs, reconstructions) **without** per-tile rescaling, so that rows
 /// stay comparable: 0 → black, 1 → white, values outside are clamped, NaN → black.
 public func imageGrid(_ values: [Float], rowCount: Int, tileWidth: Int, tileHeight: Int,
-                      layout: TileLayout? = nil, spacing: Int = 1, scale: Int = 1) -> PixelImage {
+                      layout: TileLayout? = nil, spacing: Int = 1, scale: Int = 1,
+                      spacingValue: UInt8 = 0) -> PixelImage {
     let size = tileWidth * tileHeight
     precondition(values.count == rowCount * size,
                  "imageGrid: \(values.count) values are not \(rowCount) rows of \(tileWidth)×\(tileHeight)")
     let bytes = values.map { v -> UInt8 in v.isNaN ? 0 : UInt8((v * 255).rounded().clamped(0, 255)) }
     return tile(bytes, rowCount: rowCount, tileWidth: tileWidth, tileHeight: tileHeight,
-                layout: layout, spacing: spacing, scale: scale)
+                layout: layout, spacing: spacing, scale: scale, spacingValue: spacingValue)
 }
 
 /// `imageGrid` for a 2-D tensor (rows = images).
 public func imageGrid(_ matrix: Tensor, tileWidth: Int, tileHeight: Int,
-                      layout: TileLayout? = nil, spacing: Int = 1, scale: Int = 1) -> PixelImage {
+                      layout: TileLayout? = nil, spacing: Int = 1, scale: Int = 1,
+                      spacingValue: UInt8 = 0) -> PixelImage {
     imageGrid(matrix.toArray(), rowCount: matrix.rows, tileWidth: tileWidth, tileHeight: tileHeight,
-              layout: layout, spacing: spacing, scale: scale)
+              layout: layout, spacing: spacing, scale: scale, spacingValue: spacingValue)
 }
 
 /// Places already-quantised tiles into the grid.
 func tile(_ bytes: [UInt8], rowCount: Int, tileWidth: Int, tileHeight: Int,
-          layout: TileLayout?, spacing: Int, scale: Int) -> PixelImage {
+          layout: TileLayout?, spacing: Int, scale: Int, spacingValue: UInt8) -> PixelImage {
     precondition(scale >= 1 && spacing >= 0, "tile: scale \(scale) / spacing \(spacing)")
     let grid = layout ?? TileLayout.automatic(count: rowCount)
     precondition(grid.rows * grid.columns >= rowCount,
                  "tile: a \(grid.rows)×\(grid.columns) grid cannot hold \(rowCount) tiles")
     let (width, height) = tiledImageSize(layout: grid, tileWidth: tileWidth, tileHeight: tileHeight,
                                          spacing: spacing, scale: scale)
-    var image = PixelImage(width: width, height: height, channels: 1)
+    var image = PixelImage(width: width, height: height, channels: 1, fill: [spacingValue])
     let size = tileWidth * tileHeight
     image.pixels.withUnsafeMutableBufferPointer { out in
         for t in 0..<rowCount {

@@ -124,5 +124,6 @@ final class ReportChartTests: XCTestCase {
             values[r * 784 + i] = sin(x * Float(r % 7 + 1) * 0.1 + Float(r)) * exp(-(x * x + y * y) / Float(40 + r * 3))
         } }
         try PNG.write(weightTiles(values, rowCount: 100, tileWidth: 28, tileHeight: 28, scale: 2), to: dir + "/tiles.png")
+        try PNG.write(weightTiles(values, rowCount: 100, tileWidth: 28, tileHeight: 28, scale: 2, spacingValue: 255), to: dir + "/tiles-white-spacing.png")
     }
 }
