@@ -102,8 +102,6 @@ def bench_torch(x, y, repeats):
             loss.backward()
             opt_ae.step()
 
-    with torch.no_grad():
-        pass
     mlp_best, mlp_all = best_of(repeats, mlp_epoch)
     ae_best, ae_all = best_of(repeats, ae_epoch)
     return {"version": torch.__version__, "threads": torch.get_num_threads(),
@@ -209,9 +207,11 @@ def main():
     ap.add_argument("--data", default=os.environ.get("FASHION_MNIST_DIR", "/usr/share/datasets/fashion-mnist"))
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--frameworks", default="torch,jax")
+    ap.add_argument("--images", type=int, default=60000, help="train on the first N images (smoke tests)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     x, y = load(args.data)
+    x, y = x[:args.images], y[:args.images]
     results = {"machine": platform.platform(), "python": sys.version.split()[0], "cpus": os.cpu_count(),
                "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "repeats": args.repeats}
     for name in args.frameworks.split(","):

@@ -183,3 +183,8 @@ double descent_squared_error(const float *y, const float *t, float *grad, long n
     }
     return total;
 }
+
+DESCENT_CLONES
+void descent_bytes_to_float(const unsigned char *src, float *dst, long n, float divisor) {
+    for (long i = 0; i < n; i++) dst[i] = (float)src[i] / divisor;
+}

@@ -47,5 +47,7 @@ void descent_multiply(const float *a, const float *b, float *out, long n);
 /* Sum of (y - t)^2 (float blocks of 4096 summed in double); if grad is not NULL,
    grad[i] = scale * (y[i] - t[i]). */
 double descent_squared_error(const float *y, const float *t, float *grad, long n, float scale);
+/* dst[i] = src[i] / divisor (bytes to floats, e.g. pixels / 255, exactly rounded). */
+void descent_bytes_to_float(const unsigned char *src, float *dst, long n, float divisor);
 
 #endif

@@ -1,3 +1,5 @@
+import CKernels
+
 /// Minibatches of an `ImageSet` as Float tensors, in a reused buffer.
 ///
 /// Each batch is `inputs`, a `Tensor` of shape `[b, featureCount]` holding pixels / 255
@@ -75,7 +77,7 @@ public final class Batches {
                     for r in 0..<b {
                         let image = indices?[start + r] ?? (start + r)
                         let s = src + image * f, d = dst + r * f
-                        for j in 0..<f { d[j] = Float(s[j]) / scale }
+                        descent_bytes_to_float(s, d, f, scale)  // Float(s[j]) / scale, vectorised
                         labelStorage[r] = lab[image]
                     }
                     try body(inputs, UnsafeBufferPointer(start: labelStorage, count: b))
