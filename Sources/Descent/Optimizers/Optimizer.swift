@@ -1,11 +1,177 @@
 /// A rule that updates parameters from their gradients.
 ///
+/// ```
+/// let optimizer = try Adam(learningRate: 1e-3)
+/// parameters.zeroGrad(); model.backward(…)     // fills every p.grad
+/// optimizer.step(parameters)                   // one fused pass per parameter
+/// ```
 /// An optimizer keeps per-parameter state (moments, accumulators) keyed by the
-/// parameter's identity, created lazily on the first `step`. One `step` updates
-/// every parameter given, in one fused pass over its buffers.
+/// parameter's identity (`ObjectIdentifier`), allocated lazily on the first `step` that
+/// sees the parameter and reused afterwards: a steady-state step allocates nothing.
+/// Hyper-parameters are validated at construction (`DescentError` naming the optimizer
+/// and the hyper-parameter). Conventions follow `torch.optim`, see each rule's file.
 public protocol Optimizer: AnyObject {
     /// The current learning rate (schedules change it between steps).
     var learningRate: Float { get set }
     /// Applies one update to every parameter from its `grad`.
     func step(_ parameters: [Parameter])
+    /// Short lower-case name used in messages and summaries, e.g. `"adam"`.
+    var name: String { get }
+    /// Number of `step` calls so far (restored by `loadState`).
+    var stepCount: Int { get }
+    /// Number of state tensors kept per parameter (Adam: 2, AMSGrad: 3, SGD: 0).
+    var stateTensorCount: Int { get }
+    /// The state of `parameters` for a checkpoint, keyed `"<parameter name>.<slot>"`
+    /// (e.g. `"fc1.weight.exp_avg"`), plus `"<parameter name>.step"` and `"optimizer.step"`.
+    /// The tensors are copies.
+    func state(for parameters: [Parameter]) -> [String: Tensor]
+    /// Restores a state produced by `state(for:)`. Parameters without a `.step` entry
+    /// start fresh; a missing slot or a shape mismatch throws.
+    func loadState(_ state: [String: Tensor], for parameters: [Parameter]) throws
 }
+
+extension Optimizer {
+    public var name: String { String(describing: type(of: self)).lowercased() }
+    public var stepCount: Int { 0 }
+    public var stateTensorCount: Int { 0 }
+    public func state(for parameters: [Parameter]) -> [String: Tensor] { [:] }
+    public func loadState(_ state: [String: Tensor], for parameters: [Parameter]) throws {}
+}
+
+/// Shared machinery of the built-in rules: lazily allocated, reused per-parameter slots,
+/// per-parameter step counts (as torch keeps them) and checkpoint save/load.
+/// Subclasses implement `update(_:_:)`, one fused pass over raw buffers.
+public class StatefulOptimizer: Optimizer {
+    /// State of one parameter: its step count and one tensor per slot name.
+    final class Slot {
+        var step = 0
+        let tensors: [Tensor]
+        init(_ tensors: [Tensor]) { self.tensors = tensors }
+    }
+
+    public var learningRate: Float
+    /// L2 penalty added to the gradient inside the fused loop (`g ← g + wd·θ`, torch's
+    /// `weight_decay`); AdamW instead decays the weights directly.
+    public let weightDecay: Float
+    public private(set) var stepCount = 0
+    /// The names of the per-parameter state tensors, in torch's terms.
+    public let slotNames: [String]
+    private var slots: [ObjectIdentifier: Slot] = [:]
+
+    init(learningRate: Float, weightDecay: Float, slotNames: [String]) {
+        self.learningRate = learningRate
+        self.weightDecay = weightDecay
+        self.slotNames = slotNames
+    }
+
+    public var name: String { "optimizer" }
+    public var stateTensorCount: Int { slotNames.count }
+
+    /// The value a fresh slot tensor starts with (AdaGrad's initial accumulator).
+    func initialValue(slot index: Int) -> Float { 0 }
+
+    /// One fused update of `parameter` with its state (whose `step` is already incremented).
+    func update(_ parameter: Parameter, _ slot: Slot) { fatalError("\(name): update not implemented") }
+
+    func slot(for parameter: Parameter) -> Slot {
+        let key = ObjectIdentifier(parameter)
+        if let s = slots[key], s.tensors.allSatisfy({ $0.count == parameter.count }) { return s }
+        let s = Slot(slotNames.indices.map {
+            Tensor(shape: parameter.value.shape, value: initialValue(slot: $0))
+        })
+        slots[key] = s
+        return s
+    }
+
+    /// The slot tensors of `parameter`, or `nil` before its first step (for tests and tools).
+    public func stateTensors(of parameter: Parameter) -> [Tensor]? {
+        slots[ObjectIdentifier(parameter)]?.tensors
+    }
+
+    public func step(_ parameters: [Parameter]) {
+        stepCount += 1
+        for p in parameters {
+            let s = slot(for: p)
+            s.step += 1
+            update(p, s)
+        }
+    }
+
+    public func state(for parameters: [Parameter]) -> [String: Tensor] {
+        var out: [String: Tensor] = ["optimizer.step": Tensor(shape: [1], value: Float(stepCount))]
+        for p in parameters {
+            guard let s = slots[ObjectIdentifier(p)] else { continue }
+            out["\(p.name).step"] = Tensor(shape: [1], value: Float(s.step))
+            for (slotName, t) in zip(slotNames, s.tensors) { out["\(p.name).\(slotName)"] = t.clone() }
+        }
+        return out
+    }
+
+    public func loadState(_ state: [String: Tensor], for parameters: [Parameter]) throws {
+        var loaded: [(ObjectIdentifier, Slot)] = []
+        for p in parameters {
+            guard let stepTensor = state["\(p.name).step"] else { continue }
+            var tensors: [Tensor] = []
+            for slotName in slotNames {
+                guard let t = state["\(p.name).\(slotName)"] else {
+                    throw DescentError("\(name): state of '\(p.name)' has no '\(slotName)'")
+                }
+                guard t.shape == p.value.shape else {
+                    throw DescentError("\(name): state '\(p.name).\(slotName)' has shape \(t.shape), parameter has \(p.value.shape)")
+                }
+                tensors.append(t.clone())
+            }
+            let s = Slot(tensors)
+            s.step = Int(stepTensor[0])
+            loaded.append((ObjectIdentifier(p), s))
+        }
+        slots = [:]
+        for (k, s) in loaded { slots[k] = s }
+        if let t = state["optimizer.step"] { stepCount = Int(t[0]) }
+    }
+}
+
+// MARK: - Validation
+
+/// Hyper-parameter checks shared by every rule; messages read
+/// `"adam: beta1 must be in [0, 1), got 1.5"`.
+enum Check {
+    static func learningRate(_ v: Float, _ optimizer: String) throws {
+        guard v.isFinite, v >= 0 else { throw DescentError("\(optimizer): lr must be a finite number ≥ 0, got \(v)") }
+    }
+    static func nonNegative(_ v: Float, _ param: String, _ optimizer: String) throws {
+        guard v.isFinite, v >= 0 else { throw DescentError("\(optimizer): \(param) must be a finite number ≥ 0, got \(v)") }
+    }
+    static func positive(_ v: Float, _ param: String, _ optimizer: String) throws {
+        guard v.isFinite, v > 0 else { throw DescentError("\(optimizer): \(param) must be > 0, got \(v)") }
+    }
+    static func unitInterval(_ v: Float, _ param: String, _ optimizer: String) throws {
+        guard v >= 0, v < 1 else { throw DescentError("\(optimizer): \(param) must be in [0, 1), got \(v)") }
+    }
+}
+
+// MARK: - SIMD helpers
+
+/// Loads `k` (1…8) floats at `p + i`; missing lanes are zero.
+@inline(__always) func load8(_ p: UnsafeMutablePointer<Float>, _ i: Int, _ k: Int) -> SIMD8<Float> {
+    if k == 8 { return UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self) }
+    var v = SIMD8<Float>.zero
+    for j in 0..<k { v[j] = p[i + j] }
+    return v
+}
+
+/// Stores the first `k` (1…8) lanes of `v` at `p + i`.
+@inline(__always) func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>, _ i: Int, _ k: Int) {
+    if k == 8 { UnsafeMutableRawPointer(p + i).storeBytes(of: v, as: SIMD8<Float>.self); return }
+    for j in 0..<k { p[i + j] = v[j] }
+}
+
+/// Runs `body(i, k)` over `0..<n` in blocks of 8 (`k == 8`) and one padded tail block,
+/// so the tail uses exactly the same vector arithmetic (and `descent_sqrt8`).
+@inline(__always) func forEachBlock8(_ n: Int, _ body: (Int, Int) -> Void) {
+    var i = 0
+    while i + 8 <= n { body(i, 8); i += 8 }
+    if i < n { body(i, n - i) }
+}
+
+@inline(__always) func splat(_ x: Float) -> SIMD8<Float> { SIMD8<Float>(repeating: x) }
