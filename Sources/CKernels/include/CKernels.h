@@ -5,6 +5,7 @@
  *  - descent_sqrt8: an 8-wide square root. Swift's Float.squareRoot() lowers to a
  *    sqrtf call on Linux and blocks vectorisation; __builtin_elementwise_sqrt
  *    lowers to sqrtps.  Header-only so it inlines into Swift loops.
+ *  - descent_fma8: a*b+c with one rounding (through double), as torch's FMA kernels.
  *  - array kernels for exp / sigmoid / tanh (a polynomial exp, ~2 ulp), compiled
  *    for AVX2+FMA and baseline x86-64 with runtime selection (see kernels.c).
  */
@@ -14,6 +15,20 @@ typedef float descent_float8 __attribute__((ext_vector_type(8)));
 
 static inline descent_float8 descent_sqrt8(descent_float8 x) {
     return __builtin_elementwise_sqrt(x);
+}
+
+typedef double descent_double8 __attribute__((ext_vector_type(8)));
+
+/* a * b + c rounded once, like a fused multiply-add, without needing FMA hardware or
+   compile flags: the product of two floats is exact in double, so only the double sum
+   and the final conversion round (a double rounding that differs from a true FMA only
+   when the double result falls exactly on a float tie). The optimizers use it where
+   torch.optim's CPU kernels fuse (add with alpha, addcmul, lerp), so trajectories
+   agree to the last bit or so instead of drifting over thousands of steps. */
+static inline descent_float8 descent_fma8(descent_float8 a, descent_float8 b, descent_float8 c) {
+    descent_double8 r = __builtin_convertvector(a, descent_double8) * __builtin_convertvector(b, descent_double8)
+                      + __builtin_convertvector(c, descent_double8);
+    return __builtin_convertvector(r, descent_float8);
 }
 
 /* y[i] = exp(x[i]); x and y may alias. */

@@ -34,15 +34,15 @@ public final class AdaDelta: StatefulOptimizer {
         let r = splat(rho), oneMinus = splat(Float(1 - Double(rho)))
         forEachBlock8(parameter.count) { i, k in
             let wi = load8(w, i, k)
-            let gi = load8(g, i, k) + wd * wi
-            let si = load8(s, i, k) * r + oneMinus * gi * gi        // mul_(ρ).addcmul_(g, g, value: 1 − ρ)
+            let gi = fma8(wd, wi, load8(g, i, k))
+            let si = fma8(oneMinus * gi, gi, load8(s, i, k) * r)       // mul_(ρ).addcmul_(g, g, value: 1 − ρ)
             store8(si, s, i, k)
             let std = descent_sqrt8(si + eps)
             var ui = load8(u, i, k)
             let d = descent_sqrt8(ui + eps) / std * gi              // add(ε).sqrt_().div_(std).mul_(g)
-            ui = ui * r + oneMinus * d * d                          // mul_(ρ).addcmul_(d, d, value: 1 − ρ)
+            ui = fma8(oneMinus * d, d, ui * r)                         // mul_(ρ).addcmul_(d, d, value: 1 − ρ)
             store8(ui, u, i, k)
-            store8(wi + lr * d, w, i, k)                            // add_(d, alpha: −lr)
+            store8(fma8(lr, d, wi), w, i, k)                            // add_(d, alpha: −lr)
         }
     }
 }

@@ -33,8 +33,8 @@ public final class AdaGrad: StatefulOptimizer {
         let lr = splat(-learningRate), wd = splat(weightDecay), eps = splat(epsilon)
         forEachBlock8(parameter.count) { i, k in
             let wi = load8(w, i, k)
-            let gi = load8(g, i, k) + wd * wi
-            let si = load8(s, i, k) + gi * gi            // torch: addcmul_(g, g, value: 1)
+            let gi = fma8(wd, wi, load8(g, i, k))
+            let si = fma8(gi, gi, load8(s, i, k))           // torch: addcmul_(g, g, value: 1)
             store8(si, s, i, k)
             let denom = descent_sqrt8(si) + eps
             store8(wi + lr * gi / denom, w, i, k)        // torch: addcdiv_(g, denom, value: −lr)

@@ -69,14 +69,15 @@ enum AdamKernel {
         let vmax = amsgrad ? slot.tensors[2].data : v
         let wd = splat(l2), eps = splat(epsilon), b2 = splat(beta2)
         let c1 = splat(Float(1 - Double(beta1))), c2 = splat(Float(1 - Double(beta2)))
+        let lerp = Lerp8(weight: Float(1 - Double(beta1)))
         let hasDecay = decoupled != 0, ams = amsgrad
         forEachBlock8(parameter.count) { i, k in
             var wi = load8(w, i, k)
             if hasDecay { wi = wi * keep }                         // param.mul_(1 − lr·wd)
-            let gi = load8(g, i, k) + wd * wi                       // grad.add(param, alpha: wd)
+            let gi = fma8(wd, wi, load8(g, i, k))                       // grad.add(param, alpha: wd)
             var mi = load8(m, i, k)
-            mi = mi + c1 * (gi - mi)                                // lerp_(g, 1 − β1)
-            let vi = load8(v, i, k) * b2 + c2 * gi * gi             // mul_(β2).addcmul_(g, g, value: 1 − β2)
+            mi = lerp(mi, gi)                               // lerp_(g, 1 − β1)
+            let vi = fma8(c2 * gi, gi, load8(v, i, k) * b2)            // mul_(β2).addcmul_(g, g, value: 1 − β2)
             store8(mi, m, i, k)
             store8(vi, v, i, k)
             var vd = vi

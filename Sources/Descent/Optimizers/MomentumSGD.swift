@@ -43,11 +43,11 @@ public final class MomentumSGD: StatefulOptimizer {
         let nest = nesterov
         forEachBlock8(parameter.count) { i, k in
             let wi = load8(w, i, k)
-            let gi = load8(g, i, k) + wd * wi
-            let bi = first ? gi : load8(b, i, k) * mu + damp * gi
+            let gi = fma8(wd, wi, load8(g, i, k))
+            let bi = first ? gi : fma8(damp, gi, load8(b, i, k) * mu)
             store8(bi, b, i, k)
-            let d = nest ? gi + mu * bi : bi
-            store8(wi + lr * d, w, i, k)
+            let d = nest ? fma8(mu, bi, gi) : bi
+            store8(fma8(lr, d, wi), w, i, k)
         }
     }
 }

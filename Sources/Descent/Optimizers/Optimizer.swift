@@ -1,3 +1,5 @@
+import CKernels
+
 /// A rule that updates parameters from their gradients.
 ///
 /// ```
@@ -175,3 +177,22 @@ enum Check {
 }
 
 @inline(__always) func splat(_ x: Float) -> SIMD8<Float> { SIMD8<Float>(repeating: x) }
+
+/// `a·b + c` rounded once, as the fused multiply-adds of torch's CPU kernels (see `descent_fma8`).
+@inline(__always) func fma8(_ a: SIMD8<Float>, _ b: SIMD8<Float>, _ c: SIMD8<Float>) -> SIMD8<Float> {
+    descent_fma8(a, b, c)
+}
+
+/// torch's `lerp(start, end, w)`: `start + w·(end − start)` for w < 0.5, else
+/// `end − (1 − w)·(end − start)`, each with one rounding (its vector kernel uses fmadd).
+struct Lerp8 {
+    let coefficient: SIMD8<Float>
+    let fromStart: Bool
+    init(weight: Float) {
+        fromStart = abs(weight) < 0.5
+        coefficient = splat(fromStart ? weight : weight - 1)
+    }
+    @inline(__always) func callAsFunction(_ start: SIMD8<Float>, _ end: SIMD8<Float>) -> SIMD8<Float> {
+        fma8(coefficient, end - start, fromStart ? start : end)
+    }
+}

@@ -21,8 +21,8 @@ public final class SGD: StatefulOptimizer {
         let lr = splat(-learningRate), wd = splat(weightDecay)
         forEachBlock8(parameter.count) { i, k in
             let wi = load8(w, i, k)
-            let gi = load8(g, i, k) + wd * wi
-            store8(wi + lr * gi, w, i, k)
+            let gi = fma8(wd, wi, load8(g, i, k))             // grad.add(param, alpha: wd)
+            store8(fma8(lr, gi, wi), w, i, k)                 // param.add_(g, alpha: −lr)
         }
     }
 }
