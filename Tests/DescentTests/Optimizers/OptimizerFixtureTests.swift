@@ -14,7 +14,7 @@ import XCTest
 /// square root drift by a few 1e-6 relative because torch 2.15's CPU `sqrt` for float32 is
 /// not correctly rounded (1 ulp off for ~18% of inputs, checked against numpy), while
 /// `descent_sqrt8` (sqrtps) is.
-final class OptimizerFixtureTests: XCTestCase {
+extension OptimizerTests {
     struct Fixture: Decodable {
         struct Constant: Decodable {
             struct Checkpoint: Decodable { let step: Int; let values: [[Double]] }
@@ -62,7 +62,7 @@ final class OptimizerFixtureTests: XCTestCase {
         var maxAbsolute = 0.0
         var failures = 0
         var elements = 0
-        var relativeTolerance = OptimizerFixtureTests.relativeTolerance
+        var relativeTolerance = OptimizerTests.relativeTolerance
 
         mutating func compare(_ parameters: [Parameter], _ expected: [[Double]], _ what: String) {
             for (p, values) in zip(parameters, expected) {
@@ -73,7 +73,7 @@ final class OptimizerFixtureTests: XCTestCase {
                     elements += 1
                     maxAbsolute = max(maxAbsolute, diff)
                     if abs(e) >= 1e-3 { maxRelative = max(maxRelative, diff / abs(e)) }
-                    if !(diff <= OptimizerFixtureTests.absoluteTolerance + relativeTolerance * abs(e)) {
+                    if !(diff <= OptimizerTests.absoluteTolerance + relativeTolerance * abs(e)) {
                         failures += 1
                         if failures <= 5 { XCTFail("\(what) \(p.name)[\(i)]: swift \(a), torch \(e)") }
                     }
