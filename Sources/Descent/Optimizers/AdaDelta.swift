@@ -28,21 +28,8 @@ public final class AdaDelta: StatefulOptimizer {
     }
 
     override func update(_ parameter: Parameter, _ slot: Slot) {
-        let w = parameter.value.data, g = parameter.grad.data
-        let s = slot.tensors[0].data, u = slot.tensors[1].data
-        let lr = splat(-learningRate), wd = splat(weightDecay), eps = splat(epsilon)
-        let r = splat(rho), oneMinus = splat(Float(1 - Double(rho)))
-        forEachBlock8(parameter.count) { i, k in
-            let wi = load8(w, i, k)
-            let gi = fma8(wd, wi, load8(g, i, k))
-            let si = fma8(oneMinus * gi, gi, load8(s, i, k) * r)       // mul_(ρ).addcmul_(g, g, value: 1 − ρ)
-            store8(si, s, i, k)
-            let std = descent_sqrt8(si + eps)
-            var ui = load8(u, i, k)
-            let d = descent_sqrt8(ui + eps) / std * gi              // add(ε).sqrt_().div_(std).mul_(g)
-            ui = fma8(oneMinus * d, d, ui * r)                         // mul_(ρ).addcmul_(d, d, value: 1 − ρ)
-            store8(ui, u, i, k)
-            store8(fma8(lr, d, wi), w, i, k)                            // add_(d, alpha: −lr)
-        }
+        descent_adadelta_update(parameter.value.data, parameter.grad.data, slot.tensors[0].data,
+                                slot.tensors[1].data, parameter.count, -learningRate, weightDecay,
+                                rho, Float(1 - Double(rho)), epsilon)
     }
 }

@@ -29,15 +29,7 @@ public final class AdaGrad: StatefulOptimizer {
     override func initialValue(slot index: Int) -> Float { initialAccumulatorValue }
 
     override func update(_ parameter: Parameter, _ slot: Slot) {
-        let w = parameter.value.data, g = parameter.grad.data, s = slot.tensors[0].data
-        let lr = splat(-learningRate), wd = splat(weightDecay), eps = splat(epsilon)
-        forEachBlock8(parameter.count) { i, k in
-            let wi = load8(w, i, k)
-            let gi = fma8(wd, wi, load8(g, i, k))
-            let si = fma8(gi, gi, load8(s, i, k))           // torch: addcmul_(g, g, value: 1)
-            store8(si, s, i, k)
-            let denom = descent_sqrt8(si) + eps
-            store8(wi + lr * gi / denom, w, i, k)        // torch: addcdiv_(g, denom, value: −lr)
-        }
+        descent_adagrad_update(parameter.value.data, parameter.grad.data, slot.tensors[0].data, parameter.count,
+                               -learningRate, weightDecay, epsilon)
     }
 }

@@ -54,39 +54,17 @@ enum AdamKernel {
 
     /// One pass: optional decoupled decay `θ ← θ·(1 − lr·decoupled)`, L2 `g ← g + l2·θ`,
     /// moment updates and the parameter update; reads θ, g, m, v (v̂), writes θ, m, v (v̂).
-    @inline(__always)
     static func run(_ parameter: Parameter, _ slot: StatefulOptimizer.Slot, learningRate: Float,
                     beta1: Float, beta2: Float, epsilon: Float, amsgrad: Bool, l2: Float, decoupled: Float) {
         let t = Double(slot.step)
         // Scalars in Double, rounded once to Float, as torch does with Python floats.
         let bc1 = 1 - pow(Double(beta1), t)
-        let bc2Sqrt = (1 - pow(Double(beta2), t)).squareRoot()
-        let stepSize = splat(Float(-(Double(learningRate) / bc1)))
-        let bc2 = splat(Float(bc2Sqrt))
-        let keep = splat(Float(1 - Double(learningRate) * Double(decoupled)))
-        let w = parameter.value.data, g = parameter.grad.data
-        let m = slot.tensors[0].data, v = slot.tensors[1].data
-        let vmax = amsgrad ? slot.tensors[2].data : v
-        let wd = splat(l2), eps = splat(epsilon), b2 = splat(beta2)
-        let c1 = splat(Float(1 - Double(beta1))), c2 = splat(Float(1 - Double(beta2)))
-        let lerp = Lerp8(weight: Float(1 - Double(beta1)))
-        let hasDecay = decoupled != 0, ams = amsgrad
-        forEachBlock8(parameter.count) { i, k in
-            var wi = load8(w, i, k)
-            if hasDecay { wi = wi * keep }                         // param.mul_(1 − lr·wd)
-            let gi = fma8(wd, wi, load8(g, i, k))                       // grad.add(param, alpha: wd)
-            var mi = load8(m, i, k)
-            mi = lerp(mi, gi)                               // lerp_(g, 1 − β1)
-            let vi = fma8(c2 * gi, gi, load8(v, i, k) * b2)            // mul_(β2).addcmul_(g, g, value: 1 − β2)
-            store8(mi, m, i, k)
-            store8(vi, v, i, k)
-            var vd = vi
-            if ams {
-                vd = pointwiseMax(load8(vmax, i, k), vi)            // torch.maximum(v̂, v, out: v̂)
-                store8(vd, vmax, i, k)
-            }
-            let denom = descent_sqrt8(vd) / bc2 + eps               // (v.sqrt() / √bc2).add_(ε)
-            store8(wi + stepSize * mi / denom, w, i, k)             // addcdiv_(m, denom, value: −lr/bc1)
-        }
+        let bc2Sqrt = (1 - pow(Double(beta2), t)).squareRoot()   // a scalar, once per step
+        let lerp = LerpWeight(Float(1 - Double(beta1)))
+        descent_adam_update(parameter.value.data, parameter.grad.data, slot.tensors[0].data, slot.tensors[1].data,
+                            amsgrad ? slot.tensors[2].data : nil, parameter.count,
+                            Float(-(Double(learningRate) / bc1)), Float(bc2Sqrt), epsilon, l2,
+                            Float(1 - Double(learningRate) * Double(decoupled)), beta2, Float(1 - Double(beta2)),
+                            lerp.coefficient, lerp.fromStart)
     }
 }

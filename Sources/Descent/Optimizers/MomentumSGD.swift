@@ -1,3 +1,5 @@
+import CKernels
+
 /// Stochastic gradient descent with (heavy-ball or Nesterov) momentum, as
 /// `torch.optim.SGD(momentum: μ, dampening: τ, nesterov:)`.
 ///
@@ -35,19 +37,9 @@ public final class MomentumSGD: StatefulOptimizer {
     }
 
     override func update(_ parameter: Parameter, _ slot: Slot) {
-        let w = parameter.value.data, g = parameter.grad.data, b = slot.tensors[0].data
-        let lr = splat(-learningRate), wd = splat(weightDecay), mu = splat(momentum)
-        let first = slot.step == 1
         // torch: buf.mul_(μ).add_(g, alpha: 1 − τ); on the first step buf = g.
-        let damp = splat(Float(1 - Double(dampening)))
-        let nest = nesterov
-        forEachBlock8(parameter.count) { i, k in
-            let wi = load8(w, i, k)
-            let gi = fma8(wd, wi, load8(g, i, k))
-            let bi = first ? gi : fma8(damp, gi, load8(b, i, k) * mu)
-            store8(bi, b, i, k)
-            let d = nest ? fma8(mu, bi, gi) : bi
-            store8(fma8(lr, d, wi), w, i, k)
-        }
+        descent_momentum_update(parameter.value.data, parameter.grad.data, slot.tensors[0].data, parameter.count,
+                                -learningRate, weightDecay, momentum, Float(1 - Double(dampening)),
+                                slot.step == 1 ? 1 : 0, nesterov ? 1 : 0)
     }
 }

@@ -152,47 +152,15 @@ enum Check {
     }
 }
 
-// MARK: - SIMD helpers
+// MARK: - Kernel helpers
 
-/// Loads `k` (1…8) floats at `p + i`; missing lanes are zero.
-@inline(__always) func load8(_ p: UnsafeMutablePointer<Float>, _ i: Int, _ k: Int) -> SIMD8<Float> {
-    if k == 8 { return UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self) }
-    var v = SIMD8<Float>.zero
-    for j in 0..<k { v[j] = p[i + j] }
-    return v
-}
-
-/// Stores the first `k` (1…8) lanes of `v` at `p + i`.
-@inline(__always) func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>, _ i: Int, _ k: Int) {
-    if k == 8 { UnsafeMutableRawPointer(p + i).storeBytes(of: v, as: SIMD8<Float>.self); return }
-    for j in 0..<k { p[i + j] = v[j] }
-}
-
-/// Runs `body(i, k)` over `0..<n` in blocks of 8 (`k == 8`) and one padded tail block,
-/// so the tail uses exactly the same vector arithmetic (and `descent_sqrt8`).
-@inline(__always) func forEachBlock8(_ n: Int, _ body: (Int, Int) -> Void) {
-    var i = 0
-    while i + 8 <= n { body(i, 8); i += 8 }
-    if i < n { body(i, n - i) }
-}
-
-@inline(__always) func splat(_ x: Float) -> SIMD8<Float> { SIMD8<Float>(repeating: x) }
-
-/// `a·b + c` rounded once, as the fused multiply-adds of torch's CPU kernels (see `descent_fma8`).
-@inline(__always) func fma8(_ a: SIMD8<Float>, _ b: SIMD8<Float>, _ c: SIMD8<Float>) -> SIMD8<Float> {
-    descent_fma8(a, b, c)
-}
-
-/// torch's `lerp(start, end, w)`: `start + w·(end − start)` for w < 0.5, else
-/// `end − (1 − w)·(end − start)`, each with one rounding (its vector kernel uses fmadd).
-struct Lerp8 {
-    let coefficient: SIMD8<Float>
-    let fromStart: Bool
-    init(weight: Float) {
-        fromStart = abs(weight) < 0.5
-        coefficient = splat(fromStart ? weight : weight - 1)
-    }
-    @inline(__always) func callAsFunction(_ start: SIMD8<Float>, _ end: SIMD8<Float>) -> SIMD8<Float> {
-        fma8(coefficient, end - start, fromStart ? start : end)
+/// torch's `lerp(start, end, w)` as the C kernels take it: `start + w·(end − start)` for
+/// |w| < 0.5, else `end + (w − 1)·(end − start)`, each one fused multiply-add.
+struct LerpWeight {
+    let coefficient: Float
+    let fromStart: Int32
+    init(_ weight: Float) {
+        fromStart = abs(weight) < 0.5 ? 1 : 0
+        coefficient = abs(weight) < 0.5 ? weight : weight - 1
     }
 }

@@ -38,35 +38,12 @@ public final class RMSprop: StatefulOptimizer {
     }
 
     override func update(_ parameter: Parameter, _ slot: Slot) {
-        let w = parameter.value.data, g = parameter.grad.data
         let s = slot.tensors[0].data
-        let b = momentum > 0 ? slot.tensors[1].data : s
-        let a = centered ? slot.tensors[slot.tensors.count - 1].data : s
-        let lr = splat(-learningRate), wd = splat(weightDecay), eps = splat(epsilon)
-        let al = splat(alpha), oneMinus = splat(Float(1 - Double(alpha))), mu = splat(momentum)
-        let lerp = Lerp8(weight: Float(1 - Double(alpha)))
-        let useMomentum = momentum > 0, isCentered = centered
-        forEachBlock8(parameter.count) { i, k in
-            let wi = load8(w, i, k)
-            let gi = fma8(wd, wi, load8(g, i, k))
-            let si = fma8(oneMinus * gi, gi, load8(s, i, k) * al)     // mul_(α).addcmul_(g, g, value: 1 − α)
-            store8(si, s, i, k)
-            let d: SIMD8<Float>
-            if isCentered {
-                var ai = load8(a, i, k)
-                ai = lerp(ai, gi)                    // lerp_(g, 1 − α), weight < 0.5
-                store8(ai, a, i, k)
-                d = descent_sqrt8(fma8(-ai, ai, si)) + eps  // addcmul(a, a, value: −1).sqrt_().add_(ε)
-            } else {
-                d = descent_sqrt8(si) + eps
-            }
-            if useMomentum {
-                let bi = load8(b, i, k) * mu + gi / d               // mul_(μ).addcdiv_(g, d)
-                store8(bi, b, i, k)
-                store8(fma8(lr, bi, wi), w, i, k)
-            } else {
-                store8(wi + lr * gi / d, w, i, k)                   // addcdiv_(g, d, value: −lr)
-            }
-        }
+        let b = momentum > 0 ? slot.tensors[1].data : nil
+        let a = centered ? slot.tensors[slot.tensors.count - 1].data : nil
+        let lerp = LerpWeight(Float(1 - Double(alpha)))
+        descent_rmsprop_update(parameter.value.data, parameter.grad.data, s, b, a, parameter.count, -learningRate,
+                               weightDecay, alpha, Float(1 - Double(alpha)), epsilon, momentum,
+                               lerp.coefficient, lerp.fromStart)
     }
 }

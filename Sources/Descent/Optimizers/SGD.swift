@@ -1,3 +1,5 @@
+import CKernels
+
 /// Plain stochastic gradient descent, as `torch.optim.SGD` with `momentum = 0`.
 ///
 /// ```
@@ -17,12 +19,6 @@ public final class SGD: StatefulOptimizer {
     }
 
     override func update(_ parameter: Parameter, _ slot: Slot) {
-        let w = parameter.value.data, g = parameter.grad.data
-        let lr = splat(-learningRate), wd = splat(weightDecay)
-        forEachBlock8(parameter.count) { i, k in
-            let wi = load8(w, i, k)
-            let gi = fma8(wd, wi, load8(g, i, k))             // grad.add(param, alpha: wd)
-            store8(fma8(lr, gi, wi), w, i, k)                 // param.add_(g, alpha: −lr)
-        }
+        descent_sgd_update(parameter.value.data, parameter.grad.data, parameter.count, -learningRate, weightDecay)
     }
 }
