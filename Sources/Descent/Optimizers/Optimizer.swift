@@ -1,5 +1,3 @@
-import CKernels
-
 /// A rule that updates parameters from their gradients.
 ///
 /// ```
@@ -24,8 +22,8 @@ public protocol Optimizer: AnyObject {
     /// Number of state tensors kept per parameter (Adam: 2, AMSGrad: 3, SGD: 0).
     var stateTensorCount: Int { get }
     /// The state of `parameters` for a checkpoint, keyed `"<parameter name>.<slot>"`
-    /// (e.g. `"fc1.weight.exp_avg"`), plus `"<parameter name>.step"` and `"optimizer.step"`.
-    /// The tensors are copies.
+    /// (e.g. `"fc1.weight.exp_avg"`), plus `"<parameter name>.step"` and `"optimizer.step"`
+    /// (1-element tensors; a Float holds step counts exactly up to 2²⁴). The tensors are copies.
     func state(for parameters: [Parameter]) -> [String: Tensor]
     /// Restores a state produced by `state(for:)`. Parameters without a `.step` entry
     /// start fresh; a missing slot or a shape mismatch throws.
@@ -42,7 +40,12 @@ extension Optimizer {
 
 /// Shared machinery of the built-in rules: lazily allocated, reused per-parameter slots,
 /// per-parameter step counts (as torch keeps them) and checkpoint save/load.
-/// Subclasses implement `update(_:_:)`, one fused pass over raw buffers.
+/// Subclasses implement `update(_:_:)` as one call into a fused C kernel
+/// (`Sources/CKernels/optimizers.c`): one pass over the raw buffers, 8 lanes at a time
+/// (`ext_vector_type(8)` float, i.e. SIMD8, with `__builtin_elementwise_sqrt` as in
+/// `descent_sqrt8`), no temporaries. The kernels live in C because torch's CPU kernels
+/// fuse some multiply-adds and matching their rounding needs an FMA instruction, which
+/// Swift cannot request without unsafe compiler flags; C picks an FMA clone at load time.
 public class StatefulOptimizer: Optimizer {
     /// State of one parameter: its step count and one tensor per slot name.
     final class Slot {
