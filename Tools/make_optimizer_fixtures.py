@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Reference trajectories of torch.optim for Descent's optimizer tests.
 
-Pinned: torch==2.15.0 (any build; runs on CPU, 1 thread), numpy. Install it outside
+Pinned: torch==2.15.0, numpy==2.4.6 (Tools/requirements-fixtures.txt; CPU, 1 thread). Install outside
 the repository, e.g.
 
-    python3 -m venv /work/venv-torch && /work/venv-torch/bin/pip install torch==2.15.0 numpy
+    python3 -m venv /work/venv-torch && /work/venv-torch/bin/pip install -r Tools/requirements-fixtures.txt
     /work/venv-torch/bin/python Tools/make_optimizer_fixtures.py
 
 Writes Tests/Fixtures/optimizers/<case>.json, one file per optimizer/option set:
