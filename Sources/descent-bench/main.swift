@@ -92,6 +92,12 @@ func peakRSS() -> Int {
     return u.ru_maxrss * 1024
 }
 
+/// The 1-minute load average (other processes compete for the 2 cores; see BENCHMARKS.md).
+func loadAverage() -> Double {
+    let s = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? ""
+    return Double(s.split(separator: " ").first ?? "") ?? -1
+}
+
 func loadData(_ o: Options) throws -> (train: ImageSet, test: ImageSet) {
     try DatasetLoader.load(.fashionMNIST, dataDirectory: o.dataDirectory)
 }
@@ -301,6 +307,7 @@ figures["threads"] = options.threads
 figures["images_per_measurement"] = images
 figures["date"] = ISO8601DateFormatter().string(from: Date())
 figures["cpu_count"] = ProcessInfo.processInfo.activeProcessorCount
+figures["load_average_start"] = loadAverage()
 
 do {
     // 4a. Loading train + test.
@@ -468,6 +475,7 @@ do {
 }
 
 figures["total_seconds"] = now() - startedAt
+figures["load_average_end"] = loadAverage()
 var ratios: [String: Any] = [:]
 for r in rows {
     var e: [String: Any] = ["value": r.value, "reference": r.reference]
@@ -496,5 +504,5 @@ if options.json {
     print(line(header))
     print("|" + widths.map { String(repeating: "-", count: $0 + 2) }.joined(separator: "|") + "|")
     for b in body { print(line(b)) }
-    print("total \(fmt(now() - startedAt, 1)) s")
+    print("total \(fmt(now() - startedAt, 1)) s; 1-min load average \(figures["load_average_start"]!) at start, \(figures["load_average_end"]!) at end (\(figures["cpu_count"]!) CPUs)")
 }
