@@ -27,6 +27,8 @@ struct Compare: ParsableCommand {
 
     @Option(help: "Sweep size: quick (2 seeds × 5 epochs on 6k images), standard (3 seeds × 20 epochs), full (30 seeds × 20 epochs, the seed article).")
     var preset: Sweep.Preset = .quick
+    @Option(help: "Layer sizes of the classifier, input first (default: seed-mlp).")
+    var model = "784-784-784-10"
     @Option(help: "Comma-separated optimizers to compare (default: the six of the seed article).")
     var optimizers: String?
     @Option(help: "Number of seeds 0…N−1 (overrides the preset).") var seeds: Int?
@@ -58,7 +60,9 @@ struct Compare: ParsableCommand {
             guard !kinds.isEmpty else { throw DescentError("--optimizers: empty list") }
             sweep.configs = kinds.map { .seedMLP(OptimizerConfig(kind: $0), dataset: dataset, epochs: preset.epochs, trainLimit: preset.trainLimit) }
         }
+        let sizes = try MLPClassifier.parseSizes(model)
         for i in sweep.configs.indices {
+            sweep.configs[i].model = sizes
             if let e = epochs { sweep.configs[i].epochs = e }
             if let t = trainLimit { sweep.configs[i].trainLimit = t == 0 ? nil : t }
         }
@@ -103,19 +107,3 @@ struct Compare: ParsableCommand {
     }
 }
 
-/// How many runs go at once and how many BLAS threads each gets.
-struct ExecutionPlan: CustomStringConvertible {
-    var jobs: Int
-    var threadsPerJob: Int
-
-    /// One run per core with one BLAS thread when there are enough runs (measured faster
-    /// than one run with all threads, DESIGN.md); otherwise one run on all cores.
-    /// Never oversubscribes: jobs × threads ≤ cores.
-    static func choose(pendingRuns: Int, cores: Int, jobs requested: Int?) -> ExecutionPlan {
-        let cores = max(1, cores)
-        let jobs = max(1, min(requested ?? (pendingRuns >= 2 ? cores : 1), max(pendingRuns, 1)))
-        return ExecutionPlan(jobs: jobs, threadsPerJob: max(1, cores / jobs))
-    }
-
-    var description: String { "\(jobs) concurrent run(s) × \(threadsPerJob) BLAS thread(s)" }
-}

@@ -1,0 +1,50 @@
+import XCTest
+@testable import Descent
+
+/// Runs the built `descent` binary.
+final class CLITests: XCTestCase {
+    func testHelpListsEveryOptimizer() throws {
+        let r = try Support.descent(["train", "--help"])
+        XCTAssertEqual(r.status, 0)
+        for kind in OptimizerKind.allCases { XCTAssertTrue(r.stdout.contains(kind.rawValue), kind.rawValue) }
+        XCTAssertTrue(r.stdout.contains("--lr"))
+    }
+
+    func testTrainPrintsJSONLinesWithTheDocumentedKeys() throws {
+        let dir = try Support.fashionSlice(train: 1000, test: 200)
+        let out = Support.temporaryFolder()
+        let r = try Support.descent(["train", "--data-dir", dir, "--model", "784-32-10", "--optimizer", "adam",
+                                     "--epochs", "2", "--seed", "0", "--json", "--out", out, "--threads", "1"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = r.stdout.split(separator: "\n")
+        XCTAssertEqual(lines.count, 2)
+        for (i, line) in lines.enumerated() {
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+            XCTAssertEqual(Set(object.keys), ["epoch", "train_loss", "test_loss", "test_accuracy", "seconds"])
+            XCTAssertEqual(object["epoch"] as? Int, i + 1)
+        }
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/metrics.jsonl"))
+    }
+
+    func testBadInputsGiveOneLineErrorsAndNonZeroExit() throws {
+        let dir = try Support.fashionSlice(train: 100, test: 50)
+        let cases: [([String], String)] = [
+            (["train", "--optimizer", "adamax"], "adamax"),
+            (["train", "--lr", "-1", "--data-dir", dir], "lr"),
+            (["train", "--lr", "nan", "--data-dir", dir], "lr"),
+            (["train", "--model", "784-x-10", "--data-dir", dir], "784-x-10"),
+            (["train", "--epochs", "0", "--data-dir", dir], "epochs"),
+            (["train", "--data-dir", "/nonexistent/data"], "/nonexistent/data"),
+            (["train", "--data-dir", dir, "--out", "/proc/version/out"], "/proc/version"),
+            (["compare", "--shard", "3/2", "--data-dir", dir], "shard"),
+            (["report", "/nonexistent/results"], "/nonexistent/results"),
+        ]
+        for (args, mention) in cases {
+            let r = try Support.descent(args)
+            XCTAssertNotEqual(r.status, 0, "\(args)")
+            XCTAssertTrue(r.stderr.contains(mention), "\(args): \(r.stderr)")
+            XCTAssertFalse(r.stderr.contains("Fatal error"), "\(args): \(r.stderr)")
+            XCTAssertFalse(r.stderr.contains("Stack dump"), "\(args): \(r.stderr)")
+        }
+    }
+}

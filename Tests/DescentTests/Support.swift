@@ -1,0 +1,86 @@
+import Foundation
+import XCTest
+@testable import Descent
+
+/// Shared helpers for tests: fixtures, temporary folders, the built binary, real data.
+enum Support {
+    /// `Tests/Fixtures` as copied into the test bundle.
+    static var fixtures: URL {
+        Bundle.module.url(forResource: "Fixtures", withExtension: nil)!
+    }
+
+    /// A fresh empty folder under the system temporary directory.
+    static func temporaryFolder(_ name: String = #function) -> String {
+        let clean = name.filter { $0.isLetter || $0.isNumber }
+        let path = NSTemporaryDirectory() + "descent-tests/\(clean)-\(UUID().uuidString.prefix(8))"
+        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    /// The `descent` executable built next to the test bundle.
+    static var descentBinary: String {
+        var dir = Bundle.module.bundleURL.deletingLastPathComponent()
+        for _ in 0..<3 {
+            let candidate = dir.appendingPathComponent("descent").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            dir = dir.deletingLastPathComponent()
+        }
+        fatalError("descent binary not found near \(Bundle.module.bundleURL.path)")
+    }
+
+    struct Output {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// Runs the `descent` binary to completion.
+    @discardableResult
+    static func descent(_ arguments: [String], environment: [String: String]? = nil) throws -> Output {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: descentBinary)
+        p.arguments = arguments
+        if let environment { p.environment = environment }
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        // Read both pipes concurrently so a chatty child cannot block.
+        var errData = Data()
+        let group = DispatchGroup()
+        group.enter()
+        DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        p.waitUntilExit()
+        return Output(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                      stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// Real Fashion-MNIST if it can be found without downloading, else nil.
+    static let fashionMNIST: (train: ImageSet, test: ImageSet)? = {
+        try? DatasetLoader.load(.fashionMNIST, dataDirectory: nil, cacheDirectory: nil, allowDownload: false)
+    }()
+
+    /// Real Fashion-MNIST, or skip the test.
+    static func requireFashionMNIST() throws -> (train: ImageSet, test: ImageSet) {
+        guard let d = fashionMNIST else {
+            throw XCTSkip("Fashion-MNIST not installed (apt-get install dataset-fashion-mnist)")
+        }
+        return d
+    }
+
+    /// Writes the first `train`/`test` images of Fashion-MNIST as IDX files into a new folder.
+    static func fashionSlice(train: Int, test: Int) throws -> String {
+        let d = try requireFashionMNIST()
+        let dir = temporaryFolder("slice\(train)x\(test)")
+        try writeIDX(d.train.prefix(train), images: dir + "/train-images-idx3-ubyte", labels: dir + "/train-labels-idx1-ubyte")
+        try writeIDX(d.test.prefix(test), images: dir + "/t10k-images-idx3-ubyte", labels: dir + "/t10k-labels-idx1-ubyte")
+        return dir
+    }
+
+    static func writeIDX(_ set: ImageSet, images: String, labels: String) throws {
+        try IDX.write(IDXArray(dimensions: [set.count, set.height, set.width], bytes: set.pixels), to: images, gzip: false)
+        try IDX.write(IDXArray(dimensions: [set.count], bytes: set.labels), to: labels, gzip: false)
+    }
+}
