@@ -7,7 +7,7 @@ struct DescentCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "descent",
         abstract: "Train, compare and look inside small neural networks on the CPU.",
-        subcommands: [Train.self, Compare.self, Report.self, Worker.self])
+        subcommands: [Train.self, Compare.self, Report.self, Worker.self, AutoEncoderCommand.self, StackedCommand.self])
 
     /// Runs a command body, turning library errors into one line on stderr and exit 1.
     static func run(_ body: () throws -> Void) throws {
