@@ -221,6 +221,11 @@ struct AutoEncoderCommand: ParsableCommand {
             }
             metrics["history"] = history
             metrics["test_mse"] = (history.last?["test_mse"] as? Double) ?? trainer.evaluate(.images(test))
+            if ae.corruption > 0 {
+                let d = trainer.evaluate(.images(test), corruption: ae.corruption)
+                metrics["test_mse_corrupted_input"] = d
+                AERun.log(String(format: "test MSE from inputs with masking noise %g (denoising error): %.5f", Double(ae.corruption), d), json: json)
+            }
             let (extra, pca) = try AERun.evaluateCodes(train: train, test: test, codeSize: hidden, probeEpochs: ae.probeEpochs,
                                                        pca: !ae.noPCA, seed: common.seed, json: json) { model.encode($0) }
             metrics.merge(extra) { $1 }
@@ -330,6 +335,11 @@ struct StackedCommand: ParsableCommand {
             }
             metrics["history"] = history
             metrics["test_mse"] = (history.last?["test_mse"] as? Double) ?? trainer.evaluate(.images(test))
+            if ae.corruption > 0 {
+                let d = trainer.evaluate(.images(test), corruption: ae.corruption)
+                metrics["test_mse_corrupted_input"] = d
+                AERun.log(String(format: "test MSE from inputs with masking noise %g (denoising error): %.5f", Double(ae.corruption), d), json: json)
+            }
             if finetuneEpochs == 0 {
                 try Checkpoint.save(parameters: model.parameters, epochsDone: 0, metadata: ["name": name, "phase": "pretrain"],
                                     to: dir + "/model.safetensors")

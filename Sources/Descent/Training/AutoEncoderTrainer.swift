@@ -154,11 +154,19 @@ public final class AutoEncoderTrainer {
         return (total / Double(max(n, 1)), penaltyTotal / Double(max(n, 1)))
     }
 
-    /// MSE over `data` in evaluation mode (clean input, no dropout), per element.
-    public func evaluate(_ data: ReconstructionData) -> Double {
+    /// MSE over `data` in evaluation mode (no dropout), per element. With `corruption` > 0
+    /// the inputs are masked first (a fixed noise stream, the same on every call) and the
+    /// loss is against the clean rows: the denoising error.
+    public func evaluate(_ data: ReconstructionData, corruption: Float = 0) -> Double {
         var total = 0.0
+        var noise = RandomGenerator(seed: seed, stream: stream(5, epoch: 0))
         data.forEachBatch(batchSize: evaluationBatchSize) { x in
-            let y = model.reconstruct(x, training: false)
+            var input = x
+            if corruption > 0 {
+                input = corrupted.get(x.shape)
+                MaskingNoise.corruptingCopy(x.data, into: input.data, count: x.count, probability: corruption, generator: &noise)
+            }
+            let y = model.reconstruct(input, training: false)
             total += loss(y, target: x, computeGradient: false).loss * Double(x.rows)
         }
         return total / Double(max(data.count, 1))
