@@ -88,6 +88,17 @@ enum AERun {
         }
     }
 
+    /// Test MSE from masked inputs (the denoising error) and from clean inputs scaled by
+    /// 1 − p (what a masked input is on average), for runs trained with masking noise.
+    static func noiseMetrics(_ trainer: AutoEncoderTrainer, test: ImageSet, corruption: Float, json: Bool) -> [String: Any] {
+        guard corruption > 0 else { return [:] }
+        let masked = trainer.evaluate(.images(test), corruption: corruption)
+        let scaled = trainer.evaluate(.images(test), inputScale: 1 - corruption)
+        log(String(format: "test MSE from inputs with masking noise %g (denoising error): %.5f; from clean inputs × %g: %.5f",
+                   Double(corruption), masked, Double(1 - corruption), scaled), json: json)
+        return ["test_mse_corrupted_input": masked, "test_mse_scaled_input": scaled]
+    }
+
     /// Linear probe + PCA comparison; returns the JSON fragment.
     static func evaluateCodes(train: ImageSet, test: ImageSet, codeSize: Int, probeEpochs: Int, pca doPCA: Bool,
                               seed: UInt64, json: Bool, encode: (Tensor) -> Tensor) throws -> ([String: Any], PCA?) {
@@ -221,11 +232,7 @@ struct AutoEncoderCommand: ParsableCommand {
             }
             metrics["history"] = history
             metrics["test_mse"] = (history.last?["test_mse"] as? Double) ?? trainer.evaluate(.images(test))
-            if ae.corruption > 0 {
-                let d = trainer.evaluate(.images(test), corruption: ae.corruption)
-                metrics["test_mse_corrupted_input"] = d
-                AERun.log(String(format: "test MSE from inputs with masking noise %g (denoising error): %.5f", Double(ae.corruption), d), json: json)
-            }
+            metrics.merge(AERun.noiseMetrics(trainer, test: test, corruption: ae.corruption, json: json)) { $1 }
             let (extra, pca) = try AERun.evaluateCodes(train: train, test: test, codeSize: hidden, probeEpochs: ae.probeEpochs,
                                                        pca: !ae.noPCA, seed: common.seed, json: json) { model.encode($0) }
             metrics.merge(extra) { $1 }
@@ -335,11 +342,7 @@ struct StackedCommand: ParsableCommand {
             }
             metrics["history"] = history
             metrics["test_mse"] = (history.last?["test_mse"] as? Double) ?? trainer.evaluate(.images(test))
-            if ae.corruption > 0 {
-                let d = trainer.evaluate(.images(test), corruption: ae.corruption)
-                metrics["test_mse_corrupted_input"] = d
-                AERun.log(String(format: "test MSE from inputs with masking noise %g (denoising error): %.5f", Double(ae.corruption), d), json: json)
-            }
+            metrics.merge(AERun.noiseMetrics(trainer, test: test, corruption: ae.corruption, json: json)) { $1 }
             if finetuneEpochs == 0 {
                 try Checkpoint.save(parameters: model.parameters, epochsDone: 0, metadata: ["name": name, "phase": "pretrain"],
                                     to: dir + "/model.safetensors")

@@ -157,7 +157,9 @@ public final class AutoEncoderTrainer {
     /// MSE over `data` in evaluation mode (no dropout), per element. With `corruption` > 0
     /// the inputs are masked first (a fixed noise stream, the same on every call) and the
     /// loss is against the clean rows: the denoising error.
-    public func evaluate(_ data: ReconstructionData, corruption: Float = 0) -> Double {
+    /// With `inputScale` ≠ 1 the clean inputs are multiplied by it (e.g. 1 − p, the mean
+    /// of a masked input, the analogue of non-inverted dropout's weight scaling).
+    public func evaluate(_ data: ReconstructionData, corruption: Float = 0, inputScale: Float = 1) -> Double {
         var total = 0.0
         var noise = RandomGenerator(seed: seed, stream: stream(5, epoch: 0))
         data.forEachBatch(batchSize: evaluationBatchSize) { x in
@@ -165,6 +167,10 @@ public final class AutoEncoderTrainer {
             if corruption > 0 {
                 input = corrupted.get(x.shape)
                 MaskingNoise.corruptingCopy(x.data, into: input.data, count: x.count, probability: corruption, generator: &noise)
+            } else if inputScale != 1 {
+                input = corrupted.get(x.shape)
+                let (src, dst) = (x.data, input.data)
+                for i in 0..<x.count { dst[i] = src[i] * inputScale }
             }
             let y = model.reconstruct(input, training: false)
             total += loss(y, target: x, computeGradient: false).loss * Double(x.rows)
