@@ -374,9 +374,12 @@ struct StackedCommand: ParsableCommand {
     }
 }
 
-/// The optimizer's state for a checkpoint.
+/// The optimizer's state for a checkpoint (moments, accumulators, step counts).
 func optimizerState(_ optimizer: Optimizer, _ parameters: [Parameter]) -> [String: Tensor] {
-    [:]  // TODO: Optimizer.state(for:) once the optimizers land on main.
+    optimizer.state(for: parameters)
 }
 
-func restoreOptimizer(_ optimizer: Optimizer, _ state: [String: Tensor], _ parameters: [Parameter]) throws {}
+/// Restores a state saved by `optimizerState`; a checkpoint without one starts the optimizer fresh.
+func restoreOptimizer(_ optimizer: Optimizer, _ state: [String: Tensor], _ parameters: [Parameter]) throws {
+    try optimizer.loadState(state, for: parameters)
+}

@@ -39,6 +39,7 @@ final class AutoEncoderCLITests: XCTestCase {
         let (tensors, meta) = try SafeTensors.read(dir + "/model.safetensors")
         XCTAssertEqual(meta["epochs_done"], "2")
         XCTAssertEqual(tensors["encoder.weight"]?.shape, [16, 784])
+        XCTAssertEqual(tensors["optimizer/encoder.weight.exp_avg"]?.shape, [16, 784])  // Adam state travels too
         // Resume to 3 epochs from the 2-epoch checkpoint.
         let out2 = Support.temporaryFolder()
         let r2 = try Support.descent(["autoencoder", "--data-dir", data, "--hidden", "16", "--dropout", "0.1",
@@ -48,6 +49,15 @@ final class AutoEncoderCLITests: XCTestCase {
         XCTAssertTrue(r2.stdout.contains("resumed"), r2.stdout)
         let m2 = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out2 + "/ae_fashion-mnist_h16_sigmoid_do.1_cr.3_adam_e3_s0/metrics.json"))) as! [String: Any]
         XCTAssertEqual((m2["history"] as? [[String: Any]])?.map { $0["epoch"] as? Int }, [1, 2, 3])
+        // …and equals an uninterrupted 3-epoch run.
+        let out3 = Support.temporaryFolder()
+        let r3 = try Support.descent(["autoencoder", "--data-dir", data, "--hidden", "16", "--dropout", "0.1",
+                                      "--probe-epochs", "0", "--no-pca", "--no-pictures", "--threads", "1", "--out", out3, "--epochs", "3"])
+        XCTAssertEqual(r3.status, 0, r3.stderr)
+        let m3 = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out3 + "/ae_fashion-mnist_h16_sigmoid_do.1_cr.3_adam_e3_s0/metrics.json"))) as! [String: Any]
+        let last2 = (m2["history"] as! [[String: Any]])[2], last3 = (m3["history"] as! [[String: Any]])[2]
+        XCTAssertEqual(last2["test_mse"] as? Double, last3["test_mse"] as? Double)
+        XCTAssertEqual(last2["train_mse"] as? Double, last3["train_mse"] as? Double)
     }
 
     func testStackedWritesDeepUnitPictures() throws {

@@ -90,7 +90,7 @@ final class CheckpointTests: XCTestCase {
         var g = RandomGenerator(seed: 1)
         let pixels = (0..<(300 * 36)).map { _ in UInt8(g.below(256)) }
         let set = ImageSet(count: 300, height: 6, width: 6, pixels: pixels, labels: [UInt8](repeating: 0, count: 300))
-        let config = OptimizerConfig(kind: .sgd)
+        let config = OptimizerConfig(kind: .adam)
         func make() throws -> (AutoEncoder, Optimizer, AutoEncoderTrainer) {
             let m = try AutoEncoder(inputSize: 36, hiddenSize: 8, dropout: 0.2, seed: 5)
             let o = try config.make()
@@ -102,11 +102,11 @@ final class CheckpointTests: XCTestCase {
         let (m2, o2, t2) = try make()
         _ = try t2.fit(train: .images(set), test: .images(set), epochs: 1)
         let path = Support.temporaryFolder() + "/model.safetensors"
-        try Checkpoint.save(parameters: m2.parameters, epochsDone: t2.epochsDone, to: path)
+        try Checkpoint.save(parameters: m2.parameters, optimizerState: o2.state(for: m2.parameters), epochsDone: t2.epochsDone, to: path)
 
         let (m3, o3, t3) = try make()
         let loaded = try Checkpoint.load(path, into: m3.parameters)
-        _ = o3 // PROVISIONAL until optimizer state lands
+        try o3.loadState(loaded.optimizerState, for: m3.parameters)
         t3.epochsDone = loaded.epochsDone
         XCTAssertEqual(loaded.epochsDone, 1)
         let resumed = try t3.fit(train: .images(set), test: .images(set), epochs: 1)
