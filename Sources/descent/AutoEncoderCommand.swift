@@ -161,14 +161,22 @@ struct AutoEncoderCommand: ParsableCommand {
         commandName: "autoencoder",
         abstract: "Train a (denoising, sparse, tied) autoencoder; report reconstruction MSE, a linear probe and PCA.",
         discussion: """
-            Each epoch prints the training MSE (with noise and dropout) and the MSE on the held-out
-            test set. Afterwards a softmax classifier is trained on the frozen codes (linear probe)
-            and PCA with the same code size is evaluated the same way. Everything goes to
-            <out>/ae_<conditions>/: metrics.json, model.safetensors (weights + optimizer state,
-            written after every epoch), encoder.png, decoder.png, reconstructions.png
-            (rows: input, corrupted input, its reconstruction, reconstruction of the clean input, PCA).
+            Each epoch prints the training MSE (with noise and dropout) and the MSE
+            on the held-out test set. Afterwards a softmax classifier is trained on
+            the frozen codes (linear probe), and PCA with the same code size is
+            evaluated the same way. Runs trained with masking noise also report the
+            test MSE from masked inputs and from clean inputs scaled by 1 - p.
+            Output folder <out>/ae_<conditions>/ (default <out> = runs):
+              metrics.json          configuration, per-epoch history, probe, PCA
+              model.safetensors     weights + optimizer state, after every epoch
+              encoder.png           encoder filters, one tile per hidden unit
+              decoder.png           decoder filters (columns of the decoder)
+              reconstructions.png   rows: input, masked input, its reconstruction,
+                                    reconstruction of the clean input, PCA
+              pca.png               the principal components
             Example (seed-ae):
-              descent autoencoder --hidden 100 --activation sigmoid --corruption 0.3 --optimizer adam --epochs 10
+              descent autoencoder --hidden 100 --activation sigmoid \\
+                --dropout 0.3 --corruption 0.3 --optimizer adam --epochs 10
             """)
 
     @OptionGroup var common: CommonOptions
@@ -260,15 +268,21 @@ struct StackedCommand: ParsableCommand {
         commandName: "stacked",
         abstract: "Train a stacked autoencoder: greedy layer-wise pre-training, then end-to-end fine-tuning.",
         discussion: """
-            Level i is an autoencoder (encoder i, decoder i) trained on the codes of level i−1
-            (--pretrain-epochs each, with the masking noise and dropout options); then the unrolled
-            network (e.g. 784-100-25-100-784) is fine-tuned end to end on the clean-input MSE
-            (--finetune-epochs). --no-pretrain skips pre-training (random initialisation) for
-            comparison. Reported: test MSE per epoch, a linear probe on the deepest codes, PCA with
-            the same code size. Pictures in <out>/sae_<conditions>/: level0_encoder.png,
-            level0_decoder.png, and levelN_pixelspace.png for deeper units (the product of the
-            encoder weights W_N ⋯ W_0, i.e. each unit's linear receptive field in pixel space),
-            reconstructions.png; final weights in model.safetensors.
+            Level i is an autoencoder (encoder i, decoder i) trained on the codes of
+            level i-1 for --pretrain-epochs, with the masking-noise, dropout and
+            sparsity options; then the unrolled network (e.g. 784-100-25-100-784) is
+            fine-tuned end to end on the clean-input MSE for --finetune-epochs.
+            --no-pretrain skips pre-training (random initialisation) for comparison.
+            Reported: test MSE per epoch, a linear probe on the deepest codes, PCA
+            with the same code size.
+            Output folder <out>/sae_<conditions>/ (default <out> = runs):
+              metrics.json             pre-training and fine-tuning histories, probe, PCA
+              model.safetensors        final weights + optimizer state
+              level0_encoder.png       first-level filters
+              level0_decoder.png       last decoder's filters
+              levelN_pixelspace.png    deeper units in pixel space: rows of the
+                                       product W_N ... W_1 W_0 of the encoder weights
+              reconstructions.png      as for `descent autoencoder`
             Example (seed-dae):
               descent stacked --layers 784,100,25 --pretrain-epochs 20 --finetune-epochs 10
             """)
