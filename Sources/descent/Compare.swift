@@ -81,7 +81,8 @@ struct Compare: ParsableCommand {
             let done = Set(try store.read().records.map(\.key))
             let pending = runs.filter { !done.contains($0.key) }
             // Load once here: fails early on missing/corrupt data and downloads if needed.
-            _ = try DatasetLoader.load(dataset, dataDirectory: dataDir, cacheDirectory: nil, allowDownload: true)
+            let (train, test) = try DatasetLoader.load(dataset, dataDirectory: dataDir, cacheDirectory: nil, allowDownload: true)
+            try Output.checkModel(model, sizes: try MLPClassifier.parseSizes(model), fits: train, test, from: dataDir ?? dataset.rawValue)
 
             let cores = common.threads ?? ProcessInfo.processInfo.activeProcessorCount
             let plan = ExecutionPlan.choose(pendingRuns: pending.count, cores: cores, jobs: jobs)
