@@ -138,7 +138,7 @@ final class ChunkedFile {
         var st = stat()
         if fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) != S_IFREG {
             let isDirectory = (st.st_mode & S_IFMT) == S_IFDIR
-            posixClose(fd); fd = -1
+            _ = posixClose(fd); fd = -1
             throw DescentError("\(path): \(isDirectory ? "is a directory, expected a file" : "not a regular file")")
         }
     }
@@ -154,7 +154,7 @@ final class ChunkedFile {
     }
 
     func close() {
-        if fd >= 0 { posixClose(fd); fd = -1 }
+        if fd >= 0 { _ = posixClose(fd); fd = -1 }
     }
 
     deinit { close() }
