@@ -49,6 +49,31 @@ final class ReliabilityDeterminismTests: XCTestCase {
         XCTAssertNotEqual(Self.withoutSeconds(other.stdout), Self.withoutSeconds(first.stdout))
     }
 
+    /// A sweep resumed run by run (or split into shards) gives the same numbers as one
+    /// uninterrupted: each run's BLAS thread count must not depend on how many runs are pending.
+    func testResumedSweepMatchesUninterruptedOneWithAllCores() throws {
+        let data = try dataFolder()
+        func sweep(_ out: String, _ extra: [String] = []) throws {
+            let r = try Support.descent(["compare", "--data-dir", data, "--out", out, "--optimizers", "adam", "--seeds", "3",
+                                         "--epochs", "1", "--train-limit", "600", "--model", "784-256-10", "--threads", "2",
+                                         "--no-report"] + extra)
+            XCTAssertEqual(r.status, 0, r.stderr)
+        }
+        func comparable(_ folder: String) throws -> [String: [EpochMetrics]] {
+            Dictionary(uniqueKeysWithValues: try ResultsStore(path: folder + "/results.jsonl").read().records.map { r in
+                (r.key, r.epochs.map { var m = $0; m.seconds = 0; return m })
+            })
+        }
+        let whole = Support.temporaryFolder("whole")
+        try sweep(whole)
+        let pieces = Support.temporaryFolder("pieces")
+        try sweep(pieces, ["--shard", "0/3"])   // one run pending: it used to get both cores
+        try sweep(pieces, ["--shard", "2/3"])
+        try sweep(pieces)                        // resumes the last one alone
+        XCTAssertEqual(try comparable(pieces).count, 3)
+        XCTAssertEqual(try comparable(pieces), try comparable(whole))
+    }
+
     /// Weights after training, compared across two processes: this test bundle re-runs
     /// `testWeightsHelper` in a child process that writes the raw Float bits to a file.
     func testWeightsAreBitIdenticalAcrossProcesses() throws {
