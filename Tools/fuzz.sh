@@ -18,6 +18,8 @@ mkdir -p "$out/corpus" "$out/seeds" "$out/crashes"
 sources=(Tools/fuzz/IDXFuzz.swift
          Sources/Descent/Data/IDXReader.swift Sources/Descent/Data/Gzip.swift
          Sources/Descent/Data/FileBytes.swift Sources/Descent/Core/DescentError.swift)
+# FileBytes.write may delegate to the shared atomic writer.
+[[ -f Sources/Descent/Core/AtomicFile.swift ]] && sources+=(Sources/Descent/Core/AtomicFile.swift)
 binary="$out/idx-fuzz"
 newest=$(ls -t "${sources[@]}" "$0" | head -1)
 if [[ ! -x "$binary" || "$newest" -nt "$binary" ]]; then
