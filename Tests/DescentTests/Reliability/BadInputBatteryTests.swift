@@ -109,6 +109,24 @@ final class ReliabilityBadInputBatteryTests: XCTestCase {
         XCTAssertEqual(r.stderr, "")
     }
 
+    /// A learning rate that blows up: the run stops within the step where the loss or a
+    /// gradient stops being finite, says so in one line with epoch and step, exits ≠ 0,
+    /// and no NaN/inf is written as a number.
+    func testDivergenceIsOneLineWithEpochAndStepAndWritesNoNaN() throws {
+        let dir = Support.temporaryFolder("diverge")
+        try MalformedInputs.writeValid(dir)
+        let out = Support.temporaryFolder("diverge-out")
+        let r = try Self.run(["train", "--data-dir", dir, "--model", "784-64-10", "--optimizer", "sgd", "--lr", "1e30",
+                              "--epochs", "3", "--batch-size", "8", "--json", "--threads", "1", "--out", out])
+        XCTAssertNotEqual(r.status, 0)
+        let lines = r.stderr.split(separator: "\n")
+        XCTAssertEqual(lines.count, 1, r.stderr)
+        XCTAssertTrue(r.stderr.contains("diverged") && r.stderr.contains("epoch 1") && r.stderr.contains("step"), r.stderr)
+        for text in [r.stdout, (try? String(contentsOfFile: out + "/metrics.jsonl", encoding: .utf8)) ?? ""] {
+            XCTAssertFalse(text.lowercased().contains("nan") || text.lowercased().contains("inf"), text)
+        }
+    }
+
     /// `--help` still prints the usage on stdout and exits 0 (the one-line error path must not eat it).
     func testHelpIsUnaffected() throws {
         let r = try Self.run(["train", "--help"])
