@@ -41,18 +41,19 @@ enum Support {
         p.executableURL = URL(fileURLWithPath: descentBinary)
         p.arguments = arguments
         if let environment { p.environment = environment }
-        let out = Pipe(), err = Pipe()
+        // stdout through a pipe, stderr into a file: neither can fill up and block the child.
+        let errPath = NSTemporaryDirectory() + "descent-stderr-\(UUID().uuidString)"
+        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: errPath) }
+        let out = Pipe()
+        let err = FileHandle(forWritingAtPath: errPath)!
         p.standardOutput = out
         p.standardError = err
         try p.run()
-        // Read both pipes concurrently so a chatty child cannot block.
-        var errData = Data()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
         let outData = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
         p.waitUntilExit()
+        try? err.close()
+        let errData = FileManager.default.contents(atPath: errPath) ?? Data()
         return Output(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
                       stderr: String(decoding: errData, as: UTF8.self))
     }

@@ -80,34 +80,9 @@ public enum FileBytes {
         return bytes
     }
 
-    /// Writes `bytes` to `path` atomically: a temporary sibling is written, fsync'd and renamed.
+    /// Writes `bytes` to `path` atomically (see `writeAtomically`).
     public static func write(_ bytes: [UInt8], to path: String) throws {
-        let temporary = path + ".tmp-\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        if fd < 0 { throw DescentError("\(temporary): cannot create: \(describe(errno: errno))") }
-        var failure: Int32 = 0
-        bytes.withUnsafeBytes { raw in
-            var done = 0
-            while done < raw.count {
-                let n = posixWrite(fd, raw.baseAddress! + done, raw.count - done)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failure = errno; return
-                }
-                done += n
-            }
-        }
-        if failure == 0 && fsync(fd) != 0 { failure = errno }
-        close(fd)
-        if failure != 0 {
-            unlink(temporary)
-            throw DescentError("\(path): write failed: \(describe(errno: failure))")
-        }
-        if rename(temporary, path) != 0 {
-            let code = errno
-            unlink(temporary)
-            throw DescentError("\(path): cannot rename into place: \(describe(errno: code))")
-        }
+        try writeAtomically(bytes, to: path)
     }
 
     /// Creates `path` and its missing parents (like `mkdir -p`).

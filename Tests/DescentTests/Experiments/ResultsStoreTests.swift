@@ -1,4 +1,7 @@
 import XCTest
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
 @testable import Descent
 
 final class ResultsStoreTests: XCTestCase {
@@ -76,6 +79,16 @@ final class ComparisonReportTests: XCTestCase {
         let md = try String(contentsOfFile: dir + "/summary.md", encoding: .utf8)
         XCTAssertTrue(md.contains("0.7200 ± 0.0200"))
         XCTAssertTrue(md.contains("seed 3: training loss is not finite at epoch 2, step 5"))
+        for name in ["accuracy", "loss"] {
+            let svg = try Data(contentsOf: URL(fileURLWithPath: dir + "/\(name).svg"))
+            XCTAssertTrue(XMLParser(data: svg).parse(), "\(name).svg is not well-formed XML")
+            let png = try PNG.read(dir + "/\(name).png")
+            XCTAssertEqual(png.width, ComparisonFigure.fullWidth + ComparisonFigure.zoomWidth)
+            XCTAssertEqual(png.height, ComparisonFigure.height)
+        }
+        let html = try String(contentsOfFile: dir + "/report.html", encoding: .utf8)
+        XCTAssertTrue(html.contains("<svg"))
+        XCTAssertTrue(html.contains("0.7200 ± 0.0200"))
         for file in files {
             let text = (try? String(contentsOfFile: dir + "/" + file, encoding: .utf8)) ?? ""
             XCTAssertFalse(text.contains("nan"), file)

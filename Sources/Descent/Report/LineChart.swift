@@ -1,0 +1,104 @@
+/// An sRGB colour for charts.
+public struct ChartColor: Equatable, Hashable, Sendable {
+    public var red: UInt8
+    public var green: UInt8
+    public var blue: UInt8
+
+    public init(red: UInt8, green: UInt8, blue: UInt8) {
+        self.red = red; self.green = green; self.blue = blue
+    }
+
+    /// A colour from a 24-bit hex value such as `0xE69F00`.
+    public init(hex: UInt32) {
+        self.init(red: UInt8((hex >> 16) & 0xff), green: UInt8((hex >> 8) & 0xff), blue: UInt8(hex & 0xff))
+    }
+
+    /// `#rrggbb`.
+    public var hexString: String {
+        let digits = Array("0123456789abcdef")
+        return "#" + [red, green, blue].map { "\(digits[Int($0 >> 4)])\(digits[Int($0 & 15)])" }.joined()
+    }
+
+    /// The Okabe–Ito palette (distinguishable with the common colour-vision
+    /// deficiencies), ordered for charts on white: orange, sky blue, bluish green,
+    /// blue, vermillion, reddish purple, black, yellow.
+    public static let okabeIto: [ChartColor] = [
+        ChartColor(hex: 0xE69F00), ChartColor(hex: 0x56B4E9), ChartColor(hex: 0x009E73),
+        ChartColor(hex: 0x0072B2), ChartColor(hex: 0xD55E00), ChartColor(hex: 0xCC79A7),
+        ChartColor(hex: 0x000000), ChartColor(hex: 0xF0E442),
+    ]
+}
+
+/// One curve of a `LineChart`: a mean line through (`x[i]`, `y[i]`) and an optional
+/// shaded band `y[i] ± band[i]` (e.g. the standard deviation over seeds).
+/// Points where x, y (or, for the band, the band value) are not finite are skipped
+/// and break the line.
+public struct Series: Sendable {
+    public var name: String
+    public var x: [Double]
+    public var y: [Double]
+    /// Half-width of the shaded band around `y` (e.g. one standard deviation), or nil.
+    public var band: [Double]?
+    /// The colour; nil takes the next Okabe–Ito colour by series index.
+    public var color: ChartColor?
+    /// Draw a small disc at every point.
+    public var showsMarkers: Bool
+
+    public init(name: String, x: [Double], y: [Double], band: [Double]? = nil,
+                color: ChartColor? = nil, showsMarkers: Bool = false) {
+        precondition(x.count == y.count, "Series \(name): \(x.count) x values, \(y.count) y values")
+        if let band { precondition(band.count == y.count, "Series \(name): band has \(band.count) values, y has \(y.count)") }
+        self.name = name; self.x = x; self.y = y; self.band = band
+        self.color = color; self.showsMarkers = showsMarkers
+    }
+
+    /// A series over x = 1, 2, 3, … (e.g. epochs).
+    public init(name: String, y: [Double], band: [Double]? = nil, color: ChartColor? = nil,
+                showsMarkers: Bool = false) {
+        self.init(name: name, x: y.indices.map { Double($0 + 1) }, y: y, band: band,
+                  color: color, showsMarkers: showsMarkers)
+    }
+}
+
+/// Where the legend goes: a corner inside the plot area, to the right of it
+/// (`outsideRight`, which narrows the plot), or nowhere. `automatic` picks a free
+/// inside corner (fewest line and band points covered; ties: top right first) and
+/// moves the legend outside when every corner would hide data and the legend is
+/// narrower than 40% of the chart.
+public enum LegendPosition: String, Sendable, CaseIterable {
+    case automatic, topRight, topLeft, bottomRight, bottomLeft, outsideRight, none
+}
+
+/// A line chart with a title, labelled axes with "nice" 1-2-5 ticks, gridlines, a
+/// legend and any number of series with optional ±band shading. Render it as SVG
+/// with `svg(width:height:)` or as a PNG-ready raster with `raster(width:height:)`;
+/// both use the same layout.
+///
+/// `xRange` / `yRange` fix an axis (e.g. a zoomed panel on the final epochs); by
+/// default x spans the data and y spans the data and bands, rounded out to ticks.
+public struct LineChart: Sendable {
+    public var title: String
+    public var xLabel: String
+    public var yLabel: String
+    public var series: [Series]
+    public var xRange: ClosedRange<Double>?
+    public var yRange: ClosedRange<Double>?
+    public var legend: LegendPosition
+    /// Opacity of the ±band shading.
+    public var bandOpacity: Double
+    /// Width of the mean lines in pixels.
+    public var lineWidth: Double
+
+    public init(title: String = "", xLabel: String = "", yLabel: String = "", series: [Series] = [],
+                xRange: ClosedRange<Double>? = nil, yRange: ClosedRange<Double>? = nil,
+                legend: LegendPosition = .automatic, bandOpacity: Double = 0.2, lineWidth: Double = 2) {
+        self.title = title; self.xLabel = xLabel; self.yLabel = yLabel; self.series = series
+        self.xRange = xRange; self.yRange = yRange; self.legend = legend
+        self.bandOpacity = bandOpacity; self.lineWidth = lineWidth
+    }
+
+    /// The colour series `index` is drawn in.
+    public func color(ofSeries index: Int) -> ChartColor {
+        series[index].color ?? ChartColor.okabeIto[index % ChartColor.okabeIto.count]
+    }
+}

@@ -1,0 +1,135 @@
+/// Tiling of matrices whose rows are images into one grayscale picture, as
+/// deeplearning.net's `tile_raster_images` does: e.g. the 100 × 784 weights of a
+/// 784-100 autoencoder become a 10 × 10 grid of 28 × 28 filters.
+///
+/// Tiles are laid out row by row, separated by `spacing` black pixels. Each tile can
+/// be enlarged by an integer `scale` (nearest neighbour) so that small filters stay
+/// visible. Grid cells without an image stay black (or `spacingValue`).
+public struct TileLayout: Equatable, Sendable {
+    /// Number of grid rows and columns.
+    public var rows: Int
+    public var columns: Int
+
+    public init(rows: Int, columns: Int) {
+        precondition(rows > 0 && columns > 0, "TileLayout: empty grid \(rows)×\(columns)")
+        self.rows = rows
+        self.columns = columns
+    }
+
+    /// A near-square grid for `count` tiles: `ceil(sqrt(count))` columns and as many
+    /// rows as needed (100 → 10 × 10, 50 → 7 × 8, 25 → 5 × 5).
+    public static func automatic(count: Int) -> TileLayout {
+        let n = Swift.max(count, 1)
+        var columns = Int(Double(n).squareRoot().rounded(.up))
+        while (columns - 1) * (columns - 1) >= n { columns -= 1 }  // guard against rounding
+        let rows = (n + columns - 1) / columns
+        return TileLayout(rows: rows, columns: columns)
+    }
+}
+
+/// The pixel size of a tiled picture: `count` tiles of `tileWidth × tileHeight`,
+/// enlarged `scale` times, `spacing` pixels apart.
+public func tiledImageSize(layout: TileLayout, tileWidth: Int, tileHeight: Int,
+                           spacing: Int = 1, scale: Int = 1) -> (width: Int, height: Int) {
+    (layout.columns * tileWidth * scale + (layout.columns - 1) * spacing,
+     layout.rows * tileHeight * scale + (layout.rows - 1) * spacing)
+}
+
+/// Tiles the rows of a `rowCount × (tileWidth·tileHeight)` row-major matrix as
+/// grayscale images, each scaled to its **own** min…max range mapped to 0…255 (a
+/// constant row becomes mid-gray 128). Non-finite values are treated as the row's
+/// minimum.
+///
+/// - Parameters:
+///   - values: the matrix, row-major; each row is one image, row-major `tileHeight × tileWidth`.
+///   - rowCount: number of images (rows).
+///   - layout: the grid; `nil` picks a near-square one.
+///   - spacing: black pixels between tiles (not scaled).
+///   - scale: integer nearest-neighbour enlargement of each tile.
+///   - spacingValue: gray level of the spacing and of empty grid cells (0 = black, as
+///     `tile_raster_images`; e.g. 255 separates dark tiles better).
+public func weightTiles(_ values: [Float], rowCount: Int, tileWidth: Int, tileHeight: Int,
+                        layout: TileLayout? = nil, spacing: Int = 1, scale: Int = 1,
+                        spacingValue: UInt8 = 0) -> PixelImage {
+    let size = tileWidth * tileHeight
+    precondition(values.count == rowCount * size,
+                 "weightTiles: \(values.count) values are not \(rowCount) rows of \(tileWidth)×\(tileHeight)")
+    var bytes = [UInt8](repeating: 0, count: values.count)
+    for r in 0..<rowCount {
+        let base = r * size
+        var lo = Float.infinity, hi = -Float.infinity
+        for i in 0..<size where values[base + i].isFinite {
+            lo = Swift.min(lo, values[base + i]); hi = Swift.max(hi, values[base + i])
+        }
+        if !(lo < hi) {  // constant, empty or all non-finite
+            for i in 0..<size { bytes[base + i] = 128 }
+            continue
+        }
+        let k = 255 / (hi - lo)
+        for i in 0..<size {
+            let v = values[base + i]
+            bytes[base + i] = v.isFinite ? UInt8(((v - lo) * k).rounded().clamped(0, 255)) : 0
+        }
+    }
+    return tile(bytes, rowCount: rowCount, tileWidth: tileWidth, tileHeight: tileHeight,
+                layout: layout, spacing: spacing, scale: scale, spacingValue: spacingValue)
+}
+
+/// `weightTiles` for a 2-D tensor (rows = images), e.g. a `Linear` layer's weights.
+public func weightTiles(_ matrix: Tensor, tileWidth: Int, tileHeight: Int,
+                        layout: TileLayout? = nil, spacing: Int = 1, scale: Int = 1,
+                        spacingValue: UInt8 = 0) -> PixelImage {
+    weightTiles(matrix.toArray(), rowCount: matrix.rows, tileWidth: tileWidth, tileHeight: tileHeight,
+                layout: layout, spacing: spacing, scale: scale, spacingValue: spacingValue)
+}
+
+/// Tiles rows of images whose values are already intensities in 0…1 (inputs,
+/// corrupted inputs, reconstructions) **without** per-tile rescaling, so that rows
+/// stay comparable: 0 → black, 1 → white, values outside are clamped, NaN → black.
+public func imageGrid(_ values: [Float], rowCount: Int, tileWidth: Int, tileHeight: Int,
+                      layout: TileLayout? = nil, spacing: Int = 1, scale: Int = 1,
+                      spacingValue: UInt8 = 0) -> PixelImage {
+    let size = tileWidth * tileHeight
+    precondition(values.count == rowCount * size,
+                 "imageGrid: \(values.count) values are not \(rowCount) rows of \(tileWidth)×\(tileHeight)")
+    let bytes = values.map { v -> UInt8 in v.isNaN ? 0 : UInt8((v * 255).rounded().clamped(0, 255)) }
+    return tile(bytes, rowCount: rowCount, tileWidth: tileWidth, tileHeight: tileHeight,
+                layout: layout, spacing: spacing, scale: scale, spacingValue: spacingValue)
+}
+
+/// `imageGrid` for a 2-D tensor (rows = images).
+public func imageGrid(_ matrix: Tensor, tileWidth: Int, tileHeight: Int,
+                      layout: TileLayout? = nil, spacing: Int = 1, scale: Int = 1,
+                      spacingValue: UInt8 = 0) -> PixelImage {
+    imageGrid(matrix.toArray(), rowCount: matrix.rows, tileWidth: tileWidth, tileHeight: tileHeight,
+              layout: layout, spacing: spacing, scale: scale, spacingValue: spacingValue)
+}
+
+/// Places already-quantised tiles into the grid.
+func tile(_ bytes: [UInt8], rowCount: Int, tileWidth: Int, tileHeight: Int,
+          layout: TileLayout?, spacing: Int, scale: Int, spacingValue: UInt8) -> PixelImage {
+    precondition(scale >= 1 && spacing >= 0, "tile: scale \(scale) / spacing \(spacing)")
+    let grid = layout ?? TileLayout.automatic(count: rowCount)
+    precondition(grid.rows * grid.columns >= rowCount,
+                 "tile: a \(grid.rows)×\(grid.columns) grid cannot hold \(rowCount) tiles")
+    let (width, height) = tiledImageSize(layout: grid, tileWidth: tileWidth, tileHeight: tileHeight,
+                                         spacing: spacing, scale: scale)
+    var image = PixelImage(width: width, height: height, channels: 1, fill: [spacingValue])
+    let size = tileWidth * tileHeight
+    image.pixels.withUnsafeMutableBufferPointer { out in
+        for t in 0..<rowCount {
+            let x0 = (t % grid.columns) * (tileWidth * scale + spacing)
+            let y0 = (t / grid.columns) * (tileHeight * scale + spacing)
+            for y in 0..<(tileHeight * scale) {
+                let srcRow = t * size + (y / scale) * tileWidth
+                let dstRow = (y0 + y) * width + x0
+                for x in 0..<(tileWidth * scale) { out[dstRow + x] = bytes[srcRow + x / scale] }
+            }
+        }
+    }
+    return image
+}
+
+extension Float {
+    func clamped(_ lo: Float, _ hi: Float) -> Float { Swift.min(Swift.max(self, lo), hi) }
+}

@@ -1,0 +1,129 @@
+import XCTest
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+@testable import Descent
+
+/// Counts elements while parsing; records whether the XML was well-formed.
+final class ElementCounter: NSObject, XMLParserDelegate {
+    var counts = [String: Int]()
+    var attributes = [String: [[String: String]]]()
+    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?,
+                qualifiedName: String?, attributes: [String: String] = [:]) {
+        counts[name, default: 0] += 1
+        self.attributes[name, default: []].append(attributes)
+    }
+}
+
+func sampleChart(seriesCount: Int = 3, epochs: Int = 50) -> LineChart {
+    var series = [Series]()
+    let names = ["SGD", "Momentum SGD", "AdaGrad", "RMSprop", "AdaDelta", "Adam"]
+    for k in 0..<seriesCount {
+        var y = [Double](), band = [Double]()
+        for e in 1...epochs {
+            let t = Double(e)
+            y.append(0.05 + 2.3 / (1 + Double(k + 1) * t * 0.3) + 0.01 * sin(t + Double(k)))
+            band.append(0.02 + 0.1 / t)
+        }
+        if k == 1 { y[10] = .nan; y[11] = .infinity }  // a gap
+        series.append(Series(name: names[k % names.count] + " (lr 0.01)", y: y,
+                             band: k == seriesCount - 1 ? nil : band, showsMarkers: k == 2))
+    }
+    return LineChart(title: "Training loss <seed-mlp> & friends", xLabel: "epoch",
+                     yLabel: "cross-entropy ± std", series: series)
+}
+
+final class ReportChartTests: XCTestCase {
+    func testNiceTicks() {
+        XCTAssertEqual(NiceTicks.step(span: 1, targetCount: 5), 0.2)
+        XCTAssertEqual(NiceTicks.step(span: 49, targetCount: 10), 5)
+        XCTAssertEqual(NiceTicks.step(span: 0.03, targetCount: 6), 0.005)
+        XCTAssertEqual(NiceTicks.ticks(in: 0...1, step: 0.2).count, 6)
+        XCTAssertEqual(NiceTicks.ticks(in: 0.3...0.9, step: 0.2), [0.4, 0.6000000000000001, 0.8])
+        XCTAssertEqual(NiceTicks.label(0.6000000000000001, step: 0.2), "0.6")
+        XCTAssertEqual(NiceTicks.label(-1, step: 0.5), "\u{2212}1.0")
+        XCTAssertEqual(NiceTicks.label(25, step: 5), "25")
+        XCTAssertEqual(NiceTicks.label(41, step: 1), "41")
+        XCTAssertEqual(NiceTicks.label(0.05, step: 0.01), "0.05")
+        XCTAssertEqual(NiceTicks.label(2e7, step: 1e7), "2e+07")
+    }
+
+    func testSVGIsWellFormedWithOnePathPerSeries() throws {
+        let chart = sampleChart(seriesCount: 4)
+        let svg = chart.svg(width: 900, height: 560)
+        let counter = ElementCounter()
+        let parser = XMLParser(data: Data(svg.utf8))
+        parser.delegate = counter
+        XCTAssertTrue(parser.parse(), "SVG is not well-formed: \(String(describing: parser.parserError))")
+        XCTAssertEqual(counter.counts["svg"], 1)
+        XCTAssertEqual(counter.counts["path"], 4)
+        XCTAssertEqual(counter.attributes["svg"]?.first?["viewBox"], "0 0 900 560")
+        XCTAssertEqual(counter.attributes["svg"]?.first?["width"], "900")
+        XCTAssertGreaterThanOrEqual(counter.counts["polygon"] ?? 0, 3)  // bands (one series has a gap)
+        for bad in ["nan", "NaN", "inf"] { XCTAssertFalse(svg.contains(bad), "SVG contains \(bad)") }
+        XCTAssertTrue(svg.contains("&lt;seed-mlp&gt; &amp; friends"))
+        // The broken series' path has two subpaths.
+        let paths = counter.attributes["path"]!.map { $0["d"]! }
+        XCTAssertEqual(paths[1].filter { $0 == "M" }.count, 2)
+    }
+
+    func testSVGZoomedRangeAndDegenerateInput() throws {
+        var chart = sampleChart()
+        chart.xRange = 40...50
+        chart.yRange = 0...0.3
+        chart.legend = .bottomLeft
+        let svg = chart.svg(width: 400, height: 300)
+        let parser = XMLParser(data: Data(svg.utf8))
+        XCTAssertTrue(parser.parse())
+        // Empty, all-NaN and constant series still give valid documents.
+        let odd = LineChart(title: "", series: [Series(name: "nan", y: [.nan, .nan]),
+                                                 Series(name: "flat", y: [1, 1, 1])])
+        let oddSVG = odd.svg()
+        XCTAssertTrue(XMLParser(data: Data(oddSVG.utf8)).parse())
+        XCTAssertFalse(oddSVG.lowercased().contains("nan\""))
+        XCTAssertTrue(XMLParser(data: Data(LineChart().svg().utf8)).parse())
+    }
+
+    func testRasterChartDecodesWithRequestedSize() throws {
+        let chart = sampleChart()
+        let image = chart.raster(width: 320, height: 200)
+        XCTAssertEqual(image.width, 320)
+        XCTAssertEqual(image.height, 200)
+        XCTAssertEqual(image.channels, 3)
+        let decoded = try PNG.decode(PNG.encode(image))
+        XCTAssertEqual(decoded.width, 320)
+        XCTAssertEqual(decoded.height, 200)
+        XCTAssertEqual(decoded.pixels, image.pixels)
+        // Not blank: the background is white, and some pixels carry the series colours.
+        XCTAssertEqual(image[0, 0], [255, 255, 255])
+        XCTAssertTrue(Set(stride(from: 0, to: image.pixels.count, by: 3).map { image.pixels[$0] }).count > 10)
+        XCTAssertEqual(LineChart().raster(width: 50, height: 40).width, 50)
+    }
+
+    /// Writes sample pictures for eyeballing when DESCENT_REPORT_SAMPLES names a folder.
+    func testWriteSamplesWhenAsked() throws {
+        guard let dir = ProcessInfo.processInfo.environment["DESCENT_REPORT_SAMPLES"] else { return }
+        var chart = sampleChart(seriesCount: 6)
+        chart.title = "Training loss, seed-mlp (mean ± std over 5 seeds)"
+        try chart.writeSVG(to: dir + "/chart.svg", width: 900, height: 560)
+        try PNG.write(chart.raster(width: 900, height: 560), to: dir + "/chart.png")
+        var zoom = chart
+        zoom.xRange = 40...50
+        zoom.title = "Final epochs 40–50: 0.05 ≤ loss"
+        try PNG.write(zoom.raster(width: 450, height: 300), to: dir + "/chart-zoom.png")
+        try zoom.writeSVG(to: dir + "/chart-zoom.svg", width: 450, height: 300)
+        zoom.title = "Final epochs, legend outside"
+        try PNG.write(zoom.raster(width: 700, height: 300), to: dir + "/chart-zoom-wide.png")
+        zoom.legend = .none
+        zoom.title = "Final epochs, no legend"
+        try PNG.write(zoom.raster(width: 450, height: 300), to: dir + "/chart-zoom-nolegend.png")
+        var values = [Float](repeating: 0, count: 100 * 784)
+        for r in 0..<100 { for i in 0..<784 {
+            let x = Float(i % 28) - 14, y = Float(i / 28) - 14
+            values[r * 784 + i] = sin(x * Float(r % 7 + 1) * 0.1 + Float(r)) * exp(-(x * x + y * y) / Float(40 + r * 3))
+        } }
+        try PNG.write(weightTiles(values, rowCount: 100, tileWidth: 28, tileHeight: 28, scale: 2), to: dir + "/tiles.png")
+        try PNG.write(weightTiles(values, rowCount: 100, tileWidth: 28, tileHeight: 28, scale: 2, spacingValue: 255), to: dir + "/tiles-white-spacing.png")
+    }
+}
