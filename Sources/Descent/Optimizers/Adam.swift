@@ -1,58 +1,70 @@
 import CKernels
+import Foundation
 
-/// Adam (provisional; see issue #3). Kingma & Ba 2015, as torch.optim.Adam:
+/// Adam, as `torch.optim.Adam` (with its `amsgrad` option).
+///
 /// ```
-/// m ← β1 m + (1−β1) g;  v ← β2 v + (1−β2) g²
-/// θ ← θ − lr · (m / (1−β1ᵗ)) / (√(v / (1−β2ᵗ)) + ε)
+/// g ← ∇θ + wd·θ                              (L2 penalty; see AdamW for decoupled decay)
+/// m ← m + (1 − β1)·(g − m)                   m starts at 0   (= β1·m + (1 − β1)·g)
+/// v ← β2·v + (1 − β2)·g²                     v starts at 0
+/// v̂ ← max(v̂, v)                              AMSGrad only, v̂ starts at 0
+/// θ ← θ − (lr / (1 − β1ᵗ)) · m / (√v / √(1 − β2ᵗ) + ε)        (√v̂ with AMSGrad)
 /// ```
-public final class Adam: Optimizer {
-    public var learningRate: Float
-    public let beta1: Float, beta2: Float, epsilon: Float
-    private var state: [ObjectIdentifier: (m: Tensor, v: Tensor)] = [:]
-    private var t = 0
-    public init(learningRate: Float = 0.001, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8) throws {
-        self.learningRate = learningRate; self.beta1 = beta1; self.beta2 = beta2; self.epsilon = epsilon
+/// Kingma & Ba 2015, "Adam: A Method for Stochastic Optimization"; AMSGrad from
+/// Reddi, Kale & Kumar 2018, "On the Convergence of Adam and Beyond".
+/// Convention (torch): bias correction applied to the step size and to √v, ε added
+/// *after* the bias correction and outside the square root (the paper's "ε̂" form
+/// differs); t counts this parameter's steps. State: `exp_avg`, `exp_avg_sq`, then
+/// `max_exp_avg_sq` with AMSGrad. Defaults: `lr = 0.001`, `β = (0.9, 0.999)`,
+/// `ε = 1e-8` (the seed article's and torch's).
+public final class Adam: StatefulOptimizer {
+    public let beta1: Float
+    public let beta2: Float
+    public let epsilon: Float
+    public let amsgrad: Bool
+    public override var name: String { "adam" }
+
+    public init(learningRate: Float = 0.001, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8,
+                amsgrad: Bool = false, weightDecay: Float = 0) throws {
+        try AdamKernel.validate("adam", learningRate, beta1, beta2, epsilon, weightDecay)
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+        self.amsgrad = amsgrad
+        super.init(learningRate: learningRate, weightDecay: weightDecay,
+                   slotNames: ["exp_avg", "exp_avg_sq"] + (amsgrad ? ["max_exp_avg_sq"] : []))
     }
-    public func step(_ parameters: [Parameter]) {
-        t += 1
-        let bc1 = 1 - Float(Double(beta1).power(t)), bc2 = 1 - Float(Double(beta2).power(t))
-        let stepSize = learningRate / bc1
-        let invSqrtBc2 = 1 / bc2.squareRoot()
-        for p in parameters {
-            let s: (m: Tensor, v: Tensor)
-            if let existing = state[ObjectIdentifier(p)] { s = existing } else {
-                s = (Tensor(shape: p.value.shape), Tensor(shape: p.value.shape)); state[ObjectIdentifier(p)] = s
-            }
-            let (w, g, m, v) = (p.value.data, p.grad.data, s.m.data, s.v.data)
-            let n = p.count
-            var i = 0
-            let b1 = SIMD8<Float>(repeating: beta1), b2 = SIMD8<Float>(repeating: beta2)
-            let c1 = SIMD8<Float>(repeating: 1 - beta1), c2 = SIMD8<Float>(repeating: 1 - beta2)
-            let eps = SIMD8<Float>(repeating: epsilon), lr = SIMD8<Float>(repeating: stepSize)
-            let ib = SIMD8<Float>(repeating: invSqrtBc2)
-            while i + 8 <= n {
-                let gi = UnsafeRawPointer(g + i).loadUnaligned(as: SIMD8<Float>.self)
-                var mi = UnsafeRawPointer(m + i).loadUnaligned(as: SIMD8<Float>.self)
-                var vi = UnsafeRawPointer(v + i).loadUnaligned(as: SIMD8<Float>.self)
-                var wi = UnsafeRawPointer(w + i).loadUnaligned(as: SIMD8<Float>.self)
-                mi = b1 * mi + c1 * gi
-                vi = b2 * vi + c2 * gi * gi
-                wi = wi - lr * mi / (descent_sqrt8(vi) * ib + eps)
-                UnsafeMutableRawPointer(m + i).storeBytes(of: mi, as: SIMD8<Float>.self)
-                UnsafeMutableRawPointer(v + i).storeBytes(of: vi, as: SIMD8<Float>.self)
-                UnsafeMutableRawPointer(w + i).storeBytes(of: wi, as: SIMD8<Float>.self)
-                i += 8
-            }
-            while i < n {
-                m[i] = beta1 * m[i] + (1 - beta1) * g[i]
-                v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i]
-                w[i] -= stepSize * m[i] / (v[i].squareRoot() * invSqrtBc2 + epsilon)
-                i += 1
-            }
-        }
+
+    override func update(_ parameter: Parameter, _ slot: Slot) {
+        AdamKernel.run(parameter, slot, learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
+                       amsgrad: amsgrad, l2: weightDecay, decoupled: 0)
     }
 }
 
-extension Double {
-    func power(_ n: Int) -> Double { var r = 1.0; for _ in 0..<n { r *= self }; return r }
+/// The fused Adam/AdamW pass, shared by both classes.
+enum AdamKernel {
+    static func validate(_ name: String, _ lr: Float, _ beta1: Float, _ beta2: Float,
+                         _ epsilon: Float, _ weightDecay: Float) throws {
+        try Check.learningRate(lr, name)
+        try Check.unitInterval(beta1, "beta1", name)
+        try Check.unitInterval(beta2, "beta2", name)
+        try Check.positive(epsilon, "eps", name)
+        try Check.nonNegative(weightDecay, "weightDecay", name)
+    }
+
+    /// One pass: optional decoupled decay `θ ← θ·(1 − lr·decoupled)`, L2 `g ← g + l2·θ`,
+    /// moment updates and the parameter update; reads θ, g, m, v (v̂), writes θ, m, v (v̂).
+    static func run(_ parameter: Parameter, _ slot: StatefulOptimizer.Slot, learningRate: Float,
+                    beta1: Float, beta2: Float, epsilon: Float, amsgrad: Bool, l2: Float, decoupled: Float) {
+        let t = Double(slot.step)
+        // Scalars in Double, rounded once to Float, as torch does with Python floats.
+        let bc1 = 1 - pow(Double(beta1), t)
+        let bc2Sqrt = (1 - pow(Double(beta2), t)).squareRoot()   // a scalar, once per step
+        let lerp = LerpWeight(Float(1 - Double(beta1)))
+        descent_adam_update(parameter.value.data, parameter.grad.data, slot.tensors[0].data, slot.tensors[1].data,
+                            amsgrad ? slot.tensors[2].data : nil, parameter.count,
+                            Float(-(Double(learningRate) / bc1)), Float(bc2Sqrt), epsilon, l2,
+                            Float(1 - Double(learningRate) * Double(decoupled)), beta2, Float(1 - Double(beta2)),
+                            lerp.coefficient, lerp.fromStart)
+    }
 }

@@ -1,15 +1,24 @@
-/// Plain stochastic gradient descent (provisional; see issue #3).
+import CKernels
+
+/// Plain stochastic gradient descent, as `torch.optim.SGD` with `momentum = 0`.
 ///
 /// ```
+/// g ← ∇θ + wd·θ          (L2 weight decay, skipped when wd = 0)
 /// θ ← θ − lr · g
 /// ```
-public final class SGD: Optimizer {
-    public var learningRate: Float
-    public init(learningRate: Float = 0.01) throws {
-        guard learningRate >= 0, learningRate.isFinite else { throw DescentError("sgd: lr must be a finite number ≥ 0, got \(learningRate)") }
-        self.learningRate = learningRate
+/// Robbins & Monro 1951, "A Stochastic Approximation Method". No state. Default
+/// `lr = 0.01` (the seed article's). Unlike the seed's SGD, the learning rate given is
+/// the one used.
+public final class SGD: StatefulOptimizer {
+    public override var name: String { "sgd" }
+
+    public init(learningRate: Float = 0.01, weightDecay: Float = 0) throws {
+        try Check.learningRate(learningRate, "sgd")
+        try Check.nonNegative(weightDecay, "weightDecay", "sgd")
+        super.init(learningRate: learningRate, weightDecay: weightDecay, slotNames: [])
     }
-    public func step(_ parameters: [Parameter]) {
-        for p in parameters { Kernels.axpy(-learningRate, p.grad.data, p.value.data, count: p.count) }
+
+    override func update(_ parameter: Parameter, _ slot: Slot) {
+        descent_sgd_update(parameter.value.data, parameter.grad.data, parameter.count, -learningRate, weightDecay)
     }
 }

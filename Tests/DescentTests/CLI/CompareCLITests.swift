@@ -65,7 +65,7 @@ final class CompareCLITests: XCTestCase {
         let out = Support.temporaryFolder()
         let parent = Process()
         parent.executableURL = URL(fileURLWithPath: Support.descentBinary)
-        parent.arguments = sweepArguments(data: data, out: out) + ["--jobs", "1", "--epochs", "3"]
+        parent.arguments = sweepArguments(data: data, out: out) + ["--jobs", "1", "--epochs", "15"]
         parent.standardOutput = FileHandle.nullDevice
         parent.standardError = FileHandle.nullDevice
         try parent.run()
@@ -73,7 +73,7 @@ final class CompareCLITests: XCTestCase {
         let deadline = Date().addingTimeInterval(60)
         while !killed && Date() < deadline && parent.isRunning {
             if let child = ProcessTree.children(of: parent.processIdentifier).first {
-                usleep(300_000)
+                usleep(100_000)
                 kill(child, SIGKILL)
                 killed = true
             }
@@ -84,7 +84,7 @@ final class CompareCLITests: XCTestCase {
         XCTAssertNotEqual(parent.terminationStatus, 0, "a sweep with a killed run must not report success")
         let partial = try ResultsStore(path: out + "/results.jsonl").read()
         XCTAssertLessThan(partial.records.count, 4)
-        let rerun = try Support.descent(sweepArguments(data: data, out: out) + ["--epochs", "3"])
+        let rerun = try Support.descent(sweepArguments(data: data, out: out) + ["--epochs", "15"])
         XCTAssertEqual(rerun.status, 0, rerun.stderr)
         let final = try ResultsStore(path: out + "/results.jsonl").read()
         XCTAssertEqual(final.records.count, 4)

@@ -1,0 +1,35 @@
+import CKernels
+
+/// AdaDelta, as `torch.optim.Adadelta`.
+///
+/// ```
+/// g ← ∇θ + wd·θ
+/// s ← ρ·s + (1 − ρ)·g²                     s starts at 0
+/// d ← √(u + ε) / √(s + ε) · g              ε inside both square roots
+/// u ← ρ·u + (1 − ρ)·d²                     u starts at 0
+/// θ ← θ − lr · d
+/// ```
+/// Zeiler 2012, "ADADELTA: An Adaptive Learning Rate Method". No bias correction.
+/// State: `square_avg`, `acc_delta`. Defaults: `ρ = 0.95`, `ε = 1e-6` (the seed article's
+/// and the paper's; torch's ρ is 0.9) and `lr = 1.0` (torch's; the paper has no lr).
+public final class AdaDelta: StatefulOptimizer {
+    public let rho: Float
+    public let epsilon: Float
+    public override var name: String { "adadelta" }
+
+    public init(learningRate: Float = 1.0, rho: Float = 0.95, epsilon: Float = 1e-6, weightDecay: Float = 0) throws {
+        try Check.learningRate(learningRate, "adadelta")
+        try Check.unitInterval(rho, "rho", "adadelta")
+        try Check.positive(epsilon, "eps", "adadelta")
+        try Check.nonNegative(weightDecay, "weightDecay", "adadelta")
+        self.rho = rho
+        self.epsilon = epsilon
+        super.init(learningRate: learningRate, weightDecay: weightDecay, slotNames: ["square_avg", "acc_delta"])
+    }
+
+    override func update(_ parameter: Parameter, _ slot: Slot) {
+        descent_adadelta_update(parameter.value.data, parameter.grad.data, slot.tensors[0].data,
+                                slot.tensors[1].data, parameter.count, -learningRate, weightDecay,
+                                rho, Float(1 - Double(rho)), epsilon)
+    }
+}

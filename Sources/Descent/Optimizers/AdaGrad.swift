@@ -1,0 +1,35 @@
+import CKernels
+
+/// AdaGrad, as `torch.optim.Adagrad` (without `lr_decay`; use a schedule instead).
+///
+/// ```
+/// g ← ∇θ + wd·θ
+/// s ← s + g²                      s starts at initialAccumulatorValue (torch: 0)
+/// θ ← θ − lr · g / (√s + ε)        ε outside the square root
+/// ```
+/// Duchi, Hazan & Singer 2011, "Adaptive Subgradient Methods for Online Learning and
+/// Stochastic Optimization". State: `sum`. Defaults: `lr = 0.01` (the seed article's),
+/// `ε = 1e-10` and initial accumulator 0 (torch's; Chainer uses ε = 1e-8).
+public final class AdaGrad: StatefulOptimizer {
+    public let epsilon: Float
+    public let initialAccumulatorValue: Float
+    public override var name: String { "adagrad" }
+
+    public init(learningRate: Float = 0.01, epsilon: Float = 1e-10, initialAccumulatorValue: Float = 0,
+                weightDecay: Float = 0) throws {
+        try Check.learningRate(learningRate, "adagrad")
+        try Check.positive(epsilon, "eps", "adagrad")
+        try Check.nonNegative(initialAccumulatorValue, "initialAccumulatorValue", "adagrad")
+        try Check.nonNegative(weightDecay, "weightDecay", "adagrad")
+        self.epsilon = epsilon
+        self.initialAccumulatorValue = initialAccumulatorValue
+        super.init(learningRate: learningRate, weightDecay: weightDecay, slotNames: ["sum"])
+    }
+
+    override func initialValue(slot index: Int) -> Float { initialAccumulatorValue }
+
+    override func update(_ parameter: Parameter, _ slot: Slot) {
+        descent_adagrad_update(parameter.value.data, parameter.grad.data, slot.tensors[0].data, parameter.count,
+                               -learningRate, weightDecay, epsilon)
+    }
+}

@@ -1,0 +1,45 @@
+import CKernels
+
+/// Stochastic gradient descent with (heavy-ball or Nesterov) momentum, as
+/// `torch.optim.SGD(momentum: μ, dampening: τ, nesterov:)`.
+///
+/// ```
+/// g ← ∇θ + wd·θ
+/// b ← g                          on the first step (torch: buffer = clone of g)
+/// b ← μ·b + (1 − τ)·g            afterwards
+/// d ← g + μ·b   if nesterov,  else  d ← b
+/// θ ← θ − lr · d
+/// ```
+/// Polyak 1964 (heavy ball); Nesterov 1983, in the form of Sutskever et al. 2013,
+/// "On the importance of initialization and momentum in deep learning".
+/// Convention: lr multiplies the buffer at the update (torch), not inside it
+/// (Chainer's `v ← μv − lr·g`); the two agree while lr is constant.
+/// State: `momentum_buffer`. Defaults: `lr = 0.01`, `μ = 0.9` (the seed article's).
+public final class MomentumSGD: StatefulOptimizer {
+    public let momentum: Float
+    public let dampening: Float
+    public let nesterov: Bool
+    public override var name: String { "momentum" }
+
+    public init(learningRate: Float = 0.01, momentum: Float = 0.9, dampening: Float = 0,
+                nesterov: Bool = false, weightDecay: Float = 0) throws {
+        try Check.learningRate(learningRate, "momentum")
+        try Check.unitInterval(momentum, "momentum", "momentum")
+        try Check.unitInterval(dampening, "dampening", "momentum")
+        try Check.nonNegative(weightDecay, "weightDecay", "momentum")
+        if nesterov && (momentum <= 0 || dampening != 0) {
+            throw DescentError("momentum: nesterov needs momentum > 0 and dampening = 0, got momentum \(momentum), dampening \(dampening)")
+        }
+        self.momentum = momentum
+        self.dampening = dampening
+        self.nesterov = nesterov
+        super.init(learningRate: learningRate, weightDecay: weightDecay, slotNames: ["momentum_buffer"])
+    }
+
+    override func update(_ parameter: Parameter, _ slot: Slot) {
+        // torch: buf.mul_(μ).add_(g, alpha: 1 − τ); on the first step buf = g.
+        descent_momentum_update(parameter.value.data, parameter.grad.data, slot.tensors[0].data, parameter.count,
+                                -learningRate, weightDecay, momentum, Float(1 - Double(dampening)),
+                                slot.step == 1 ? 1 : 0, nesterov ? 1 : 0)
+    }
+}
