@@ -8,10 +8,10 @@ extension Activation: ExpressibleByArgument {}
 
 /// Options every command shares.
 struct CommonOptions: ParsableArguments {
-    @Option(help: "Random seed: fixes initial weights, shuffling and dropout.")
+    @Option(parsing: .unconditional, help: "Random seed: fixes initial weights, shuffling and dropout.")
     var seed: UInt64 = 0
 
-    @Option(help: "Threads for OpenBLAS (default: all cores).")
+    @Option(parsing: .unconditional, help: "Threads for OpenBLAS (default: all cores).")
     var threads: Int?
 
     @Flag(help: "Print machine-readable JSON lines instead of a table.")
@@ -38,7 +38,7 @@ struct DataOptions: ParsableArguments {
     @Flag(help: "Never download; fail if the files are not found locally.")
     var offline = false
 
-    @Option(help: "Use only the first N training images (quick experiments).")
+    @Option(parsing: .unconditional, help: "Use only the first N training images (quick experiments).")
     var trainLimit: Int?
 
     func validate() throws {
@@ -57,18 +57,30 @@ struct OptimizerOptions: ParsableArguments {
     @Option(help: "Optimizer: \(OptimizerKind.allCases.map(\.rawValue).joined(separator: ", ")).")
     var optimizer: OptimizerKind = .adam
 
-    @Option(help: "Learning rate.") var lr: Float?
-    @Option(help: "Momentum (momentum, rmsprop).") var momentum: Float?
+    @Option(parsing: .unconditional, help: "Learning rate.") var lr: Float?
+    @Option(parsing: .unconditional, help: "Momentum (momentum, rmsprop).") var momentum: Float?
     @Flag(help: "Nesterov momentum (momentum).") var nesterov = false
-    @Option(help: "Smoothing constant α (rmsprop).") var alpha: Float?
+    @Option(parsing: .unconditional, help: "Smoothing constant α (rmsprop).") var alpha: Float?
     @Flag(help: "Centered RMSprop.") var centered = false
-    @Option(help: "Decay ρ (adadelta).") var rho: Float?
-    @Option(help: "β1 (adam, adamw).") var beta1: Float?
-    @Option(help: "β2 (adam, adamw).") var beta2: Float?
-    @Option(help: "ε added for numerical stability.") var eps: Float?
+    @Option(parsing: .unconditional, help: "Decay ρ (adadelta).") var rho: Float?
+    @Option(parsing: .unconditional, help: "β1 (adam, adamw).") var beta1: Float?
+    @Option(parsing: .unconditional, help: "β2 (adam, adamw).") var beta2: Float?
+    @Option(parsing: .unconditional, help: "ε added for numerical stability.") var eps: Float?
     @Flag(help: "AMSGrad variant (adam, adamw).") var amsgrad = false
-    @Option(help: "Weight decay (L2 for all; decoupled for adamw).") var weightDecay: Float?
-    @Option(help: "Clip gradients to this global L2 norm.") var clipNorm: Float?
+    @Option(parsing: .unconditional, help: "Weight decay (L2 for all; decoupled for adamw).") var weightDecay: Float?
+    @Option(parsing: .unconditional, help: "Clip gradients to this global L2 norm.") var clipNorm: Float?
+
+    /// Rejects values no optimizer accepts (NaN, infinite, negative) at parse time, naming
+    /// the flag; each optimizer still checks its own ranges (e.g. β < 1) when it is made.
+    func validate() throws {
+        let values: [(String, Float?)] = [("--lr", lr), ("--momentum", momentum), ("--alpha", alpha), ("--rho", rho),
+                                          ("--beta1", beta1), ("--beta2", beta2), ("--eps", eps),
+                                          ("--weight-decay", weightDecay), ("--clip-norm", clipNorm)]
+        for case let (flag, value?) in values where !(value.isFinite && value >= 0) {
+            throw ValidationError("\(flag) must be a finite number ≥ 0, got \(value)")
+        }
+        if let lr, lr == 0 { throw ValidationError("--lr must be positive, got 0") }
+    }
 
     var config: OptimizerConfig {
         var c = OptimizerConfig(kind: optimizer)

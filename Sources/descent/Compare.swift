@@ -81,10 +81,16 @@ struct Compare: ParsableCommand {
             let done = Set(try store.read().records.map(\.key))
             let pending = runs.filter { !done.contains($0.key) }
             // Load once here: fails early on missing/corrupt data and downloads if needed.
-            _ = try DatasetLoader.load(dataset, dataDirectory: dataDir, cacheDirectory: nil, allowDownload: true)
+            let (train, test) = try DatasetLoader.load(dataset, dataDirectory: dataDir, cacheDirectory: nil, allowDownload: true)
+            try Output.checkModel(model, sizes: try MLPClassifier.parseSizes(model), fits: train, test, from: dataDir ?? dataset.rawValue)
 
             let cores = common.threads ?? ProcessInfo.processInfo.activeProcessorCount
-            let plan = ExecutionPlan.choose(pendingRuns: pending.count, cores: cores, jobs: jobs)
+            // BLAS threads per run follow from the whole sweep, not from what is pending or
+            // in this shard: a run's numbers depend on its thread count (OpenBLAS splits the
+            // sums differently), so a resumed or sharded sweep must give each run the same one.
+            let full = ExecutionPlan.choose(pendingRuns: sweep.runs.count, cores: cores, jobs: jobs)
+            var plan = full
+            plan.jobs = max(1, min(full.jobs, pending.count))
             let note = "\(runs.count) runs\(selected.map { " (shard \($0) of \(sweep.runs.count))" } ?? ""), \(runs.count - pending.count) already done, \(pending.count) to run as \(plan)"
             if !common.json { print("\(out): \(note)") }
 

@@ -20,7 +20,7 @@ public enum DatasetLoader {
     public static func load(_ name: DatasetName, dataDirectory: String? = nil, cacheDirectory: String? = nil,
                             allowDownload: Bool = false) throws -> (train: ImageSet, test: ImageSet) {
         try load(name, dataDirectory: dataDirectory, cacheDirectory: cacheDirectory, allowDownload: allowDownload,
-                 mirrors: name.mirrors, sha256: name.sha256)
+                 mirrors: mirrors(of: name), sha256: name.sha256)
     }
 
     /// `load` with the download source made explicit (tests use `file://` mirrors).
@@ -46,6 +46,14 @@ public enum DatasetLoader {
         return try load(directory: cache)
     }
 
+    /// Where `name` is downloaded from: `$DESCENT_MIRRORS` (comma-separated base URLs ending
+    /// in `/`, e.g. a local mirror for machines without internet access) if set, else the
+    /// catalogue's mirrors. Downloads are verified against the catalogue's SHA-256 either way.
+    public static func mirrors(of name: DatasetName) -> [String] {
+        guard let list = environment("DESCENT_MIRRORS"), !list.isEmpty else { return name.mirrors }
+        return list.split(separator: ",").map { $0.hasSuffix("/") ? String($0) : $0 + "/" }
+    }
+
     /// The default cache directory of `name`: `$XDG_CACHE_HOME/descent/<name>` or
     /// `~/.cache/descent/<name>`.
     public static func defaultCacheDirectory(for name: DatasetName) -> String {
@@ -61,7 +69,9 @@ public enum DatasetLoader {
     public static func path(of file: DatasetFile, in directory: String) -> String? {
         for candidate in [file.fileName, file.uncompressedName] {
             let p = join(directory, candidate)
-            if FileBytes.exists(p) { return p }
+            var st = stat()
+            // lstat: a dangling or looping symlink is reported by the read, not as "missing".
+            if lstat(p, &st) == 0 { return p }
         }
         return nil
     }
@@ -113,6 +123,10 @@ public enum DatasetLoader {
 
     static func makeSet(images: IDXArray, imagesPath: String, labels: IDXArray, labelsPath: String) throws -> ImageSet {
         let count = images.dimensions[0]
+        if count == 0 { throw DescentError("\(imagesPath): contains no images (header says 0×\(images.dimensions[1])×\(images.dimensions[2]))") }
+        if images.dimensions[1] == 0 || images.dimensions[2] == 0 {
+            throw DescentError("\(imagesPath): images of \(images.dimensions[1])×\(images.dimensions[2]) pixels; need at least 1×1")
+        }
         if labels.dimensions[0] != count {
             throw DescentError("\(labelsPath): \(labels.dimensions[0]) labels, but \(imagesPath) has \(count) images")
         }
@@ -124,7 +138,7 @@ public enum DatasetLoader {
 
     /// Downloads `file` of `name` into `directory`, trying each mirror in turn, and verifies it.
     public static func download(_ file: DatasetFile, of name: DatasetName, into directory: String) throws {
-        try download(file, mirrors: name.mirrors, sha256: name.sha256(file), into: directory)
+        try download(file, mirrors: mirrors(of: name), sha256: name.sha256(file), into: directory)
     }
 
     static func download(_ file: DatasetFile, mirrors: [String], sha256: String, into directory: String) throws {

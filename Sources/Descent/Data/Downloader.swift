@@ -39,7 +39,8 @@ public enum Downloader {
             arguments = ["--tries=3", "--timeout=30", "--output-document=" + temporary]
             arguments += showProgress ? ["--quiet", "--show-progress"] : ["--quiet"]
         }
-        arguments.append(url)
+        // A space (e.g. in a file:// mirror path) is not valid in a URL: curl rejects it.
+        arguments.append(url.replacingOccurrences(of: " ", with: "%20"))
         if showProgress { FileHandle.standardError.write("Downloading \(url)\n".data(using: .utf8)!) }
 
         let process = Process()

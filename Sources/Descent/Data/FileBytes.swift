@@ -50,7 +50,9 @@ public enum FileBytes {
 
     /// All bytes of the regular file at `path`, read into one array sized from `fstat`.
     public static func read(_ path: String) throws -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever;
+        // it has no effect on regular files, and anything else is rejected below.
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         if fd < 0 { throw DescentError("\(path): \(describe(errno: errno))") }
         defer { close(fd) }
         var st = stat()
@@ -106,12 +108,13 @@ final class ChunkedFile {
 
     init(path: String) throws {
         self.path = path
-        fd = open(path, O_RDONLY | O_CLOEXEC)
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)   // a FIFO must not block the open
         if fd < 0 { throw DescentError("\(path): \(FileBytes.describe(errno: errno))") }
         var st = stat()
-        if fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR {
-            posixClose(fd); fd = -1
-            throw DescentError("\(path): is a directory, expected a file")
+        if fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) != S_IFREG {
+            let isDirectory = (st.st_mode & S_IFMT) == S_IFDIR
+            _ = posixClose(fd); fd = -1
+            throw DescentError("\(path): \(isDirectory ? "is a directory, expected a file" : "not a regular file")")
         }
     }
 
@@ -126,7 +129,7 @@ final class ChunkedFile {
     }
 
     func close() {
-        if fd >= 0 { posixClose(fd); fd = -1 }
+        if fd >= 0 { _ = posixClose(fd); fd = -1 }
     }
 
     deinit { close() }

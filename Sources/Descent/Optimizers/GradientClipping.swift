@@ -27,7 +27,7 @@ public enum GradientClipping {
 /// ```
 /// let optimizer = ClippedOptimizer(try Adam(), maxNorm: 1)   // clip, then Adam
 /// ```
-public final class ClippedOptimizer: Optimizer {
+public final class ClippedOptimizer: OptimizerWrapper {
     public let base: Optimizer
     public let maxNorm: Float
     /// The global gradient norm seen by the last step (before clipping).
@@ -48,12 +48,5 @@ public final class ClippedOptimizer: Optimizer {
     public func step(_ parameters: [Parameter]) {
         lastNorm = GradientClipping.clipByGlobalNorm(parameters, maxNorm: maxNorm)
         base.step(parameters)
-    }
-    public var name: String { base.name }
-    public var stepCount: Int { base.stepCount }
-    public var stateTensorCount: Int { base.stateTensorCount }
-    public func state(for parameters: [Parameter]) -> [String: Tensor] { base.state(for: parameters) }
-    public func loadState(_ state: [String: Tensor], for parameters: [Parameter]) throws {
-        try base.loadState(state, for: parameters)
     }
 }

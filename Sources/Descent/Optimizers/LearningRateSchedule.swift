@@ -67,7 +67,7 @@ public indirect enum LearningRateSchedule: Hashable, Codable, Sendable {
 /// ```
 /// The schedule's step index is `base.stepCount`, so it resumes with a loaded checkpoint.
 /// `learningRate` reads the rate in effect; setting it changes the base rate.
-public final class ScheduledOptimizer: Optimizer {
+public final class ScheduledOptimizer: OptimizerWrapper {
     public let base: Optimizer
     public let schedule: LearningRateSchedule
     /// The rate the schedule scales (the base optimizer's rate at construction).
@@ -91,12 +91,5 @@ public final class ScheduledOptimizer: Optimizer {
     public func step(_ parameters: [Parameter]) {
         base.learningRate = schedule.learningRate(at: base.stepCount, base: baseLearningRate)
         base.step(parameters)
-    }
-    public var name: String { base.name }
-    public var stepCount: Int { base.stepCount }
-    public var stateTensorCount: Int { base.stateTensorCount }
-    public func state(for parameters: [Parameter]) -> [String: Tensor] { base.state(for: parameters) }
-    public func loadState(_ state: [String: Tensor], for parameters: [Parameter]) throws {
-        try base.loadState(state, for: parameters)
     }
 }

@@ -167,3 +167,20 @@ struct LerpWeight {
         coefficient = abs(weight) < 0.5 ? weight : weight - 1
     }
 }
+
+/// An optimizer that adds behaviour around another (clipping, a schedule) and
+/// otherwise is that optimizer: name, step count and state are the wrapped one's.
+public protocol OptimizerWrapper: Optimizer {
+    /// The optimizer that does the update.
+    var base: Optimizer { get }
+}
+
+extension OptimizerWrapper {
+    public var name: String { base.name }
+    public var stepCount: Int { base.stepCount }
+    public var stateTensorCount: Int { base.stateTensorCount }
+    public func state(for parameters: [Parameter]) -> [String: Tensor] { base.state(for: parameters) }
+    public func loadState(_ state: [String: Tensor], for parameters: [Parameter]) throws {
+        try base.loadState(state, for: parameters)
+    }
+}

@@ -100,14 +100,17 @@ final class CompareCLITests: XCTestCase {
         let out = Support.temporaryFolder()
         var generator = RandomGenerator(seed: 42)
         var kills = 0
-        for _ in 0..<5 {
+        var finished = Set<String>()
+        var lost = 0
+        for attempt in 0..<5 {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: Support.descentBinary)
-            p.arguments = sweepArguments(data: data, out: out) + ["--seeds", "3", "--no-report"]
+            // Every other attempt also writes the report, so kills can land in its writes too.
+            p.arguments = sweepArguments(data: data, out: out) + ["--seeds", "3", "--epochs", "2"] + (attempt % 2 == 0 ? ["--no-report"] : [])
             p.standardOutput = FileHandle.nullDevice
             p.standardError = FileHandle.nullDevice
             try p.run()
-            usleep(UInt32(300_000 + generator.below(2_500_000)))
+            usleep(UInt32(150_000 + generator.below(1_500_000)))
             if p.isRunning {
                 kill(p.processIdentifier, SIGKILL)
                 kills += 1
@@ -115,14 +118,27 @@ final class CompareCLITests: XCTestCase {
             p.waitUntilExit()
             let c = try ResultsStore(path: out + "/results.jsonl").read()
             XCTAssertEqual(Set(c.records.map(\.key)).count, c.records.count)
+            // A run once finished is never lost by a later kill.
+            let now = Set(c.records.map(\.key))
+            lost += finished.subtracting(now).count
+            finished.formUnion(now)
         }
-        let r = try Support.descent(sweepArguments(data: data, out: out) + ["--seeds", "3"])
+        XCTAssertEqual(lost, 0, "finished runs lost")
+        let r = try Support.descent(sweepArguments(data: data, out: out) + ["--seeds", "3", "--epochs", "2"])
         XCTAssertEqual(r.status, 0, r.stderr)
         let final = try ResultsStore(path: out + "/results.jsonl").read()
         XCTAssertEqual(final.records.count, 6)
         XCTAssertEqual(final.skippedLines, 0)
         XCTAssertEqual(try String(contentsOfFile: out + "/results.jsonl", encoding: .utf8).split(separator: "\n").count, 6)
-        print("SIGKILL test: \(kills) kills, 6 runs kept exactly once")
+        // Nothing corrupt: the killed-and-resumed results equal an uninterrupted sweep's,
+        // and the report files are complete.
+        let clean = Support.temporaryFolder("clean")
+        XCTAssertEqual(try Support.descent(sweepArguments(data: data, out: clean) + ["--seeds", "3", "--epochs", "2", "--no-report"]).status, 0)
+        XCTAssertEqual(try comparable(out), try comparable(clean))
+        let csv = try String(contentsOfFile: out + "/summary.csv", encoding: .utf8)
+        XCTAssertTrue(csv.hasSuffix("\n"))
+        XCTAssertEqual(csv.split(separator: "\n").count, 3)
+        print("SIGKILL test: \(kills) kills, 6 runs kept exactly once, \(lost) runs lost")
         // Orphaned workers must not outlive the killed sweep.
         usleep(200_000)
         XCTAssertTrue(ProcessTree.workers(using: data).isEmpty, "orphan workers left running")

@@ -1,0 +1,118 @@
+import Foundation
+import XCTest
+@testable import Descent
+
+final class CheckpointTests: XCTestCase {
+    func sampleTensors() -> [String: Tensor] {
+        ["encoder.weight": Tensor(shape: [2, 3], values: [1, -2, 3.5, 0, 1e-8, -0.25]),
+         "encoder.bias": Tensor(shape: [2], values: [0.5, -0.5]),
+         "optimizer/encoder.weight.exp_avg": Tensor(shape: [2, 3], values: [6, 5, 4, 3, 2, 1]),
+         "optimizer/optimizer.step": Tensor(shape: [1], values: [7])]
+    }
+
+    /// The bytes follow the safetensors layout exactly (checked without the library, so
+    /// this runs everywhere).
+    func testByteLevelFormat() throws {
+        let bytes = try SafeTensors.encode(sampleTensors(), metadata: ["epochs_done": "3"])
+        var n = 0
+        for i in 0..<8 { n |= Int(bytes[i]) << (8 * i) }
+        XCTAssertEqual(n % 8, 0)
+        let header = try JSONSerialization.jsonObject(with: Data(bytes[8..<(8 + n)])) as! [String: Any]
+        XCTAssertEqual((header["__metadata__"] as? [String: String])?["epochs_done"], "3")
+        let bias = header["encoder.bias"] as! [String: Any]
+        XCTAssertEqual(bias["dtype"] as? String, "F32")
+        XCTAssertEqual(bias["shape"] as? [Int], [2])
+        // Tensors are laid out in name order, back to back, from offset 0.
+        let names = sampleTensors().keys.sorted()
+        var expected = 0
+        for name in names {
+            let o = (header[name] as! [String: Any])["data_offsets"] as! [Int]
+            XCTAssertEqual(o[0], expected, name)
+            expected = o[1]
+        }
+        XCTAssertEqual(bytes.count, 8 + n + expected)
+        // encoder.bias comes first: 0.5 little-endian is 00 00 00 3f.
+        let o = (bias["data_offsets"] as! [Int])[0]
+        XCTAssertEqual(Array(bytes[(8 + n + o)..<(8 + n + o + 4)]), [0x00, 0x00, 0x00, 0x3F])
+        // Round trip.
+        let (t, m) = try SafeTensors.decode(bytes)
+        XCTAssertEqual(m["epochs_done"], "3")
+        for (k, v) in sampleTensors() {
+            XCTAssertEqual(t[k]?.shape, v.shape)
+            XCTAssertEqual(t[k]?.toArray(), v.toArray())
+        }
+        XCTAssertThrowsError(try SafeTensors.decode(Array(bytes.prefix(bytes.count - 1))))
+    }
+
+    /// Python's safetensors + numpy read our file (runs where a Python with both is found:
+    /// `$DESCENT_PYTHON`, else /work/venv-st/bin/python; otherwise skipped — the byte-level
+    /// test above always runs).
+    func testPythonSafetensorsReadsTheFile() throws {
+        let candidates = [ProcessInfo.processInfo.environment["DESCENT_PYTHON"], "/work/venv-st/bin/python"].compactMap { $0 }
+        guard let python = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            throw XCTSkip("no Python with safetensors (set DESCENT_PYTHON)")
+        }
+        let dir = Support.temporaryFolder()
+        let path = dir + "/model.safetensors"
+        try SafeTensors.write(sampleTensors(), metadata: ["epochs_done": "3"], to: path)
+        let script = """
+            import sys, json
+            from safetensors.numpy import load_file
+            from safetensors import safe_open
+            t = load_file(sys.argv[1])
+            with safe_open(sys.argv[1], framework="numpy") as f: meta = f.metadata()
+            print(json.dumps({"meta": meta, "tensors": {k: {"shape": list(v.shape), "dtype": str(v.dtype), "values": [float(x) for x in v.ravel()]} for k, v in t.items()}}))
+            """
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: python)
+        p.arguments = ["-c", script, path]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { throw XCTSkip("\(python) cannot import safetensors/numpy") }
+        let object = try JSONSerialization.jsonObject(with: data) as! [String: Any]
+        XCTAssertEqual((object["meta"] as? [String: String])?["epochs_done"], "3")
+        let tensors = object["tensors"] as! [String: [String: Any]]
+        XCTAssertEqual(Set(tensors.keys), Set(sampleTensors().keys))
+        for (k, v) in sampleTensors() {
+            XCTAssertEqual(tensors[k]?["dtype"] as? String, "float32")
+            XCTAssertEqual(tensors[k]?["shape"] as? [Int], v.shape)
+            XCTAssertEqual((tensors[k]?["values"] as? [Double])?.map(Float.init), v.toArray(), k)
+        }
+    }
+
+    /// Training 2 epochs equals training 1, saving, loading into a fresh model and
+    /// optimizer, and training 1 more — bit for bit (noise, dropout and order are derived
+    /// from the seed and the epoch; the optimizer state travels in the checkpoint).
+    func testResumedTrainingEqualsUninterruptedTraining() throws {
+        var g = RandomGenerator(seed: 1)
+        let pixels = (0..<(300 * 36)).map { _ in UInt8(g.below(256)) }
+        let set = ImageSet(count: 300, height: 6, width: 6, pixels: pixels, labels: [UInt8](repeating: 0, count: 300))
+        let config = OptimizerConfig(kind: .adam)
+        func make() throws -> (AutoEncoder, Optimizer, AutoEncoderTrainer) {
+            let m = try AutoEncoder(inputSize: 36, hiddenSize: 8, dropout: 0.2, seed: 5)
+            let o = try config.make()
+            return (m, o, try AutoEncoderTrainer(model: m, optimizer: o, batchSize: 32, corruption: 0.3, seed: 5))
+        }
+        let (m1, _, t1) = try make()
+        let straight = try t1.fit(train: .images(set), test: .images(set), epochs: 2)
+
+        let (m2, o2, t2) = try make()
+        _ = try t2.fit(train: .images(set), test: .images(set), epochs: 1)
+        let path = Support.temporaryFolder() + "/model.safetensors"
+        try Checkpoint.save(parameters: m2.parameters, optimizerState: o2.state(for: m2.parameters), epochsDone: t2.epochsDone, to: path)
+
+        let (m3, o3, t3) = try make()
+        let loaded = try Checkpoint.load(path, into: m3.parameters)
+        try o3.loadState(loaded.optimizerState, for: m3.parameters)
+        t3.epochsDone = loaded.epochsDone
+        XCTAssertEqual(loaded.epochsDone, 1)
+        let resumed = try t3.fit(train: .images(set), test: .images(set), epochs: 1)
+        XCTAssertEqual(resumed[0].epoch, 2)
+        XCTAssertEqual(resumed[0].trainMSE, straight[1].trainMSE)
+        XCTAssertEqual(resumed[0].testMSE, straight[1].testMSE)
+        XCTAssertEqual(m3.parameters.flatMap { $0.value.toArray() }, m1.parameters.flatMap { $0.value.toArray() })
+    }
+}

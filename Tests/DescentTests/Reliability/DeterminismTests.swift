@@ -1,0 +1,121 @@
+import Foundation
+import XCTest
+@testable import Descent
+
+/// Same seed and thread count ⇒ bit-identical results across separate processes.
+/// (seed-ae determinism comes with the autoencoder command.)
+final class ReliabilityDeterminismTests: XCTestCase {
+    /// Real Fashion-MNIST images if installed, else the synthetic battery dataset.
+    func dataFolder() throws -> String {
+        if Support.fashionMNIST != nil { return try Support.fashionSlice(train: 1000, test: 300) }
+        let dir = Support.temporaryFolder("determinism-data")
+        try MalformedInputs.writeValid(dir)
+        return dir
+    }
+
+    /// JSON lines without the wall-clock `seconds` field. JSONEncoder prints the shortest
+    /// text that round-trips a Double, so equal text means equal bits.
+    static func withoutSeconds(_ text: String) -> [String] {
+        text.split(separator: "\n").map {
+            $0.replacingOccurrences(of: #""seconds":[^,}]*,?"#, with: "", options: .regularExpression)
+        }
+    }
+
+    /// A short seed-mlp-shaped run (dropout on, reshuffled epochs) in two processes, per thread count.
+    func testTrainIsBitIdenticalAcrossProcesses() throws {
+        let data = try dataFolder()
+        for threads in [1, 2] {
+            var outputs: [(stdout: [String], metrics: [String])] = []
+            for _ in 0..<2 {
+                let out = Support.temporaryFolder("det\(threads)")
+                let r = try Support.descent(["train", "--data-dir", data, "--model", "784-64-64-10", "--optimizer", "adam",
+                                             "--epochs", "3", "--batch-size", "64", "--json", "--threads", "\(threads)",
+                                             "--seed", "5", "--out", out])
+                XCTAssertEqual(r.status, 0, r.stderr)
+                let metrics = try String(contentsOfFile: out + "/metrics.jsonl", encoding: .utf8)
+                outputs.append((Self.withoutSeconds(r.stdout), Self.withoutSeconds(metrics)))
+            }
+            XCTAssertEqual(outputs[0].stdout.count, 3)
+            XCTAssertEqual(outputs[0].stdout, outputs[1].stdout, "threads \(threads)")
+            XCTAssertEqual(outputs[0].metrics, outputs[1].metrics, "threads \(threads)")
+            XCTAssertEqual(outputs[0].stdout, outputs[0].metrics)
+            print("determinism: --threads \(threads): 2 processes, \(outputs[0].stdout.count) epochs bit-identical")
+        }
+        // A different seed gives different numbers (the comparison can fail).
+        let other = try Support.descent(["train", "--data-dir", data, "--model", "784-64-64-10", "--optimizer", "adam",
+                                         "--epochs", "1", "--batch-size", "64", "--json", "--threads", "1", "--seed", "6"])
+        let first = try Support.descent(["train", "--data-dir", data, "--model", "784-64-64-10", "--optimizer", "adam",
+                                         "--epochs", "1", "--batch-size", "64", "--json", "--threads", "1", "--seed", "5"])
+        XCTAssertNotEqual(Self.withoutSeconds(other.stdout), Self.withoutSeconds(first.stdout))
+    }
+
+    /// A sweep resumed run by run (or split into shards) gives the same numbers as one
+    /// uninterrupted: each run's BLAS thread count must not depend on how many runs are pending.
+    func testResumedSweepMatchesUninterruptedOneWithAllCores() throws {
+        let data = try dataFolder()
+        func sweep(_ out: String, _ extra: [String] = []) throws {
+            let r = try Support.descent(["compare", "--data-dir", data, "--out", out, "--optimizers", "adam", "--seeds", "3",
+                                         "--epochs", "1", "--train-limit", "600", "--model", "784-256-10", "--threads", "2",
+                                         "--no-report"] + extra)
+            XCTAssertEqual(r.status, 0, r.stderr)
+        }
+        func comparable(_ folder: String) throws -> [String: [EpochMetrics]] {
+            Dictionary(uniqueKeysWithValues: try ResultsStore(path: folder + "/results.jsonl").read().records.map { r in
+                (r.key, r.epochs.map { var m = $0; m.seconds = 0; return m })
+            })
+        }
+        let whole = Support.temporaryFolder("whole")
+        try sweep(whole)
+        let pieces = Support.temporaryFolder("pieces")
+        try sweep(pieces, ["--shard", "0/3"])   // one run pending: it used to get both cores
+        try sweep(pieces, ["--shard", "2/3"])
+        try sweep(pieces)                        // resumes the last one alone
+        XCTAssertEqual(try comparable(pieces).count, 3)
+        XCTAssertEqual(try comparable(pieces), try comparable(whole))
+    }
+
+    /// Weights after training, compared across two processes: this test bundle re-runs
+    /// `testWeightsHelper` in a child process that writes the raw Float bits to a file.
+    func testWeightsAreBitIdenticalAcrossProcesses() throws {
+        let executable = CommandLine.arguments[0]
+        guard FileManager.default.isExecutableFile(atPath: executable), executable.hasSuffix(".xctest") else {
+            throw XCTSkip("cannot re-run the test bundle from \(executable)")
+        }
+        let folder = Support.temporaryFolder("weights")
+        var digests: [String] = []
+        for i in 0..<2 {
+            let file = folder + "/weights-\(i).bin"
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: executable)
+            p.arguments = ["DescentTests.ReliabilityDeterminismTests/testWeightsHelper"]
+            var env = ProcessInfo.processInfo.environment
+            env["DESCENT_TEST_WEIGHTS_OUT"] = file
+            p.environment = env
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            p.waitUntilExit()
+            XCTAssertEqual(p.terminationStatus, 0)
+            let bytes = try XCTUnwrap(FileManager.default.contents(atPath: file), "child wrote no weights")
+            XCTAssertGreaterThan(bytes.count, 100_000)
+            digests.append(SHA256.hex(of: Array(bytes)))
+        }
+        XCTAssertEqual(digests[0], digests[1])
+    }
+
+    /// Trains a small MLP (1 BLAS thread, seed 5) and writes its weights' bits to
+    /// `$DESCENT_TEST_WEIGHTS_OUT`; does nothing when that is unset (a normal test run).
+    func testWeightsHelper() throws {
+        guard let path = ProcessInfo.processInfo.environment["DESCENT_TEST_WEIGHTS_OUT"] else { return }
+        BLAS.setThreads(1)
+        let train = MalformedInputs.set(count: 512), test = MalformedInputs.set(count: 64)
+        let net = try MLPClassifier(sizes: [784, 128, 10], seed: 5)
+        let trainer = try ClassifierTrainer(model: net, optimizer: try Adam(learningRate: 0.001), batchSize: 64, seed: 5)
+        try trainer.fit(train: train, test: test, epochs: 2)
+        var bytes: [UInt8] = []
+        for p in net.parameters {
+            for i in 0..<p.count { withUnsafeBytes(of: p.value.data[i].bitPattern.littleEndian) { bytes += $0 } }
+        }
+        try FileBytes.write(bytes, to: path)
+    }
+}
