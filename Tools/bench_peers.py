@@ -22,7 +22,7 @@ import time
 
 import numpy as np
 
-THREADS = 2
+THREADS = int(os.environ.get("PEER_THREADS", "2"))  # 2 as in the issue; PEER_THREADS=1 for a loaded machine
 
 
 def read_idx(path):
@@ -46,13 +46,18 @@ def load(directory):
     return x, y
 
 
-def best_of(repeats, epoch):
+SCALE = 1.0  # 60,000 / images when --images trains on a prefix
+
+
+def best_of(repeats, epoch, label=""):
+    """Seconds per 60,000-image epoch: one warm-up epoch, then the best of `repeats`."""
     epoch()  # warm-up (compilation, allocator, thread pools)
     times = []
     for _ in range(repeats):
         t0 = time.perf_counter()
         epoch()
-        times.append(time.perf_counter() - t0)
+        times.append((time.perf_counter() - t0) * SCALE)
+        print(f"[peers] {label}: {times[-1]:.2f} s/epoch", file=sys.stderr, flush=True)
     return min(times), times
 
 
@@ -102,8 +107,8 @@ def bench_torch(x, y, repeats):
             loss.backward()
             opt_ae.step()
 
-    mlp_best, mlp_all = best_of(repeats, mlp_epoch)
-    ae_best, ae_all = best_of(repeats, ae_epoch)
+    mlp_best, mlp_all = best_of(repeats, mlp_epoch, "torch seed-mlp")
+    ae_best, ae_all = best_of(repeats, ae_epoch, "torch seed-ae")
     return {"version": torch.__version__, "threads": torch.get_num_threads(),
             "seed_mlp_seconds": mlp_best, "seed_mlp_all": mlp_all,
             "seed_ae_seconds": ae_best, "seed_ae_all": ae_all}
@@ -195,8 +200,8 @@ def bench_jax(x, y, repeats):
         jax.block_until_ready(params)
         ae_state[:] = [params, state]
 
-    mlp_best, mlp_all = best_of(repeats, mlp_epoch)
-    ae_best, ae_all = best_of(repeats, ae_epoch)
+    mlp_best, mlp_all = best_of(repeats, mlp_epoch, "jax seed-mlp")
+    ae_best, ae_all = best_of(repeats, ae_epoch, "jax seed-ae")
     return {"version": jax.__version__, "threads": THREADS, "devices": str(jax.devices()),
             "seed_mlp_seconds": mlp_best, "seed_mlp_all": mlp_all,
             "seed_ae_seconds": ae_best, "seed_ae_all": ae_all}
@@ -207,12 +212,15 @@ def main():
     ap.add_argument("--data", default=os.environ.get("FASHION_MNIST_DIR", "/usr/share/datasets/fashion-mnist"))
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--frameworks", default="torch,jax")
-    ap.add_argument("--images", type=int, default=60000, help="train on the first N images (smoke tests)")
+    ap.add_argument("--images", type=int, default=60000,
+                    help="train on the first N images and scale the times to 60,000 (as descent-bench --quick)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     x, y = load(args.data)
     x, y = x[:args.images], y[:args.images]
-    results = {"machine": platform.platform(), "python": sys.version.split()[0], "cpus": os.cpu_count(),
+    global SCALE
+    SCALE = 60000 / len(x)
+    results = {"images": len(x), "load_average": os.getloadavg()[0], "machine": platform.platform(), "python": sys.version.split()[0], "cpus": os.cpu_count(),
                "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "repeats": args.repeats}
     for name in args.frameworks.split(","):
         fn = {"torch": bench_torch, "jax": bench_jax}[name]
@@ -225,7 +233,8 @@ def main():
         print(json.dumps(results, indent=1))
     else:
         print(f"{results['machine']}, Python {results['python']}, {results['cpus']} CPUs, {results['date']}, "
-              f"best of {args.repeats} epochs after 1 warm-up, {THREADS} threads")
+              f"best of {args.repeats} epochs after 1 warm-up, {THREADS} threads, "
+              f"{len(x)} images per epoch (scaled to 60,000), load average {results['load_average']:.1f} at start")
         print("| framework | version | seed-mlp s/epoch | seed-ae s/epoch |")
         print("|---|---|---|---|")
         for name in args.frameworks.split(","):

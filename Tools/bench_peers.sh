@@ -21,5 +21,6 @@ if [[ -z "${SKIP_INSTALL:-}" ]]; then
   "$VENV/bin/pip" install --quiet "numpy" "torch==$TORCH_VERSION" "jax[cpu]==$JAX_VERSION"
 fi
 # 2 threads for the intra-op pools and BLAS (the machines have 2 cores, which also bounds XLA's pool).
-export OMP_NUM_THREADS=2 MKL_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2
+T="${PEER_THREADS:-2}"
+export OMP_NUM_THREADS=$T MKL_NUM_THREADS=$T OPENBLAS_NUM_THREADS=$T PEER_THREADS=$T
 exec "$VENV/bin/python" "$here/bench_peers.py" "$@"

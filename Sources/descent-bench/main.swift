@@ -113,42 +113,12 @@ func makeMLPTrainer(seed: UInt64) throws -> ClassifierTrainer {
 }
 
 /// seed-ae: 784-100-784, sigmoid both layers, masking noise 0.3 (fresh each epoch),
-/// MSE against the clean input, batch 100, Adam. Built from library layers.
-final class SeedAE {
-    let network: Sequential
-    let loss = MeanSquaredError()
-    let optimizer: Optimizer
-    let parameters: [Parameter]
-    var shuffler: RandomGenerator
-    var noise: RandomGenerator
-    let noisy: Tensor
-
-    init(seed: UInt64) throws {
-        var g = RandomGenerator(seed: seed, stream: 1)
-        network = Sequential([Linear(784, 100, activation: .sigmoid, name: "encoder", generator: &g),
-                              Linear(100, 784, activation: .sigmoid, name: "decoder", generator: &g)])
-        optimizer = try OptimizerConfig(kind: .adam).make()
-        parameters = network.parameters
-        shuffler = RandomGenerator(seed: seed, stream: 2)
-        noise = RandomGenerator(seed: seed, stream: 3)
-        noisy = Tensor(shape: [100, 784])
-    }
-
-    func trainEpoch(_ set: ImageSet) -> Double {
-        let batches = Batches(set, batchSize: 100)
-        var total = 0.0
-        batches.forEachBatch(shuffling: &shuffler) { x, _ in
-            noisy.reshape(x.shape)
-            Kernels.maskingNoise(x.data, into: noisy.data, count: x.count, probability: 0.3, generator: &noise)
-            parameters.zeroGrad()
-            let y = network.forward(noisy, training: true)
-            let r = loss(y, target: x, computeGradient: true)
-            _ = network.backward(r.gradient!, needsInputGradient: false)
-            optimizer.step(parameters)
-            total += r.loss * Double(x.rows)
-        }
-        return total / Double(set.count)
-    }
+/// MSE against the clean input, batch 100, Adam: the library's AutoEncoderTrainer.
+func makeAETrainer(seed: UInt64) throws -> AutoEncoderTrainer {
+    let model = try AutoEncoder(inputSize: 784, hiddenSize: 100, activation: .sigmoid,
+                                outputActivation: .sigmoid, seed: seed)
+    return try AutoEncoderTrainer(model: model, optimizer: try OptimizerConfig(kind: .adam).make(),
+                                  batchSize: 100, corruption: 0.3, seed: seed)
 }
 
 // MARK: - GEMM replay
@@ -354,13 +324,14 @@ do {
     if wants("ae") {
         BLAS.setThreads(options.threads)
         log("seed-ae: recording one epoch of GEMMs")
-        let ae = try SeedAE(seed: 1)
-        let calls = recordGemms { _ = ae.trainEpoch(subset) }
+        let ae = try makeAETrainer(seed: 1)
+        let aeData = ReconstructionData.images(subset)
+        let calls = try recordGemms { _ = try ae.trainEpoch(aeData) }
         let replay = GemmReplay(calls)
         replay.run()
         var (epoch, gemm) = (Double.infinity, Double.infinity)
         for _ in 0..<repeats {
-            epoch = min(epoch, best(1) { _ = ae.trainEpoch(subset) })
+            epoch = min(epoch, try best(1) { _ = try ae.trainEpoch(aeData) })
             gemm = min(gemm, best(1) { replay.run() })
         }
         let ratio = epoch / gemm
