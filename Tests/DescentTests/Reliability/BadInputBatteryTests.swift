@@ -23,12 +23,12 @@ final class ReliabilityBadInputBatteryTests: XCTestCase {
         p.standardError = err
         p.standardInput = FileHandle.nullDevice
         try p.run()
-        var errData = Data(), outData = Data()
+        let errData = DataBox(), outData = DataBox()
         let group = DispatchGroup()
         group.enter()
-        DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        DispatchQueue.global().async { errData.data = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
         group.enter()
-        DispatchQueue.global().async { outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        DispatchQueue.global().async { outData.data = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
         var timedOut = false
         if group.wait(timeout: .now() + timeout) == .timedOut {
             timedOut = true
@@ -36,8 +36,11 @@ final class ReliabilityBadInputBatteryTests: XCTestCase {
             group.wait()
         }
         p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self), timedOut)
+        return (p.terminationStatus, String(decoding: outData.data, as: UTF8.self), String(decoding: errData.data, as: UTF8.self), timedOut)
     }
+
+    /// A pipe's contents, filled by one reader thread and read after `group.wait()`.
+    final class DataBox: @unchecked Sendable { var data = Data() }
 
     /// Files of an `--out` folder from an earlier run, to check they survive a failed one.
     static let earlierResults: [String: String] = [

@@ -118,4 +118,33 @@ final class ReliabilityDeterminismTests: XCTestCase {
         }
         try FileBytes.write(bytes, to: path)
     }
+
+    /// seed-ae (784-100-784 sigmoid, masking noise 0.3, minibatch 100) in two separate
+    /// processes: bit-identical per-epoch metrics and bit-identical weights.
+    func testSeedAEIsBitIdenticalAcrossProcesses() throws {
+        let data = try Support.fashionSlice(train: 1000, test: 200)
+        var runs: [(history: [[String: Double]], weights: [String: [Float]])] = []
+        for _ in 0..<2 {
+            let out = Support.temporaryFolder("seedae")
+            let r = try Support.descent(["autoencoder", "--data-dir", data, "--hidden", "100", "--activation", "sigmoid",
+                                         "--corruption", "0.3", "--dropout", "0", "--optimizer", "adam", "--epochs", "2",
+                                         "--seed", "7", "--threads", "1", "--probe-epochs", "0", "--no-pca", "--no-pictures",
+                                         "--out", out])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let folder = try FileManager.default.contentsOfDirectory(atPath: out).first { $0.hasPrefix("ae_") }!
+            let metrics = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(out)/\(folder)/metrics.json"))) as! [String: Any]
+            let history = (metrics["history"] as! [[String: Any]]).map { epoch in
+                epoch.compactMapValues { $0 as? Double }.filter { !$0.key.contains("second") }
+            }
+            let (tensors, _) = try SafeTensors.read("\(out)/\(folder)/model.safetensors")
+            runs.append((history, tensors.mapValues { $0.toArray() }))
+        }
+        XCTAssertEqual(runs[0].history.count, 2)
+        XCTAssertEqual(runs[0].history, runs[1].history)
+        XCTAssertEqual(Set(runs[0].weights.keys), Set(runs[1].weights.keys))
+        XCTAssertFalse(runs[0].weights.isEmpty)
+        for (name, w) in runs[0].weights {
+            XCTAssertTrue(w.elementsEqual(runs[1].weights[name]!) { $0.bitPattern == $1.bitPattern }, name)
+        }
+    }
 }

@@ -46,7 +46,7 @@ enum MalformedInputs {
     }
 
     static func bytes(_ path: String) -> [UInt8] { Array(FileManager.default.contents(atPath: path)!) }
-    static func put(_ bytes: [UInt8], _ path: String) { FileManager.default.createFile(atPath: path, contents: Data(bytes)) }
+    static func put(_ bytes: [UInt8], _ path: String) { _ = FileManager.default.createFile(atPath: path, contents: Data(bytes)) }
 
     /// Big-endian IDX header.
     static func header(_ b2: UInt8, _ dims: [UInt32], b0: UInt8 = 0, b1: UInt8 = 0) -> [UInt8] {
