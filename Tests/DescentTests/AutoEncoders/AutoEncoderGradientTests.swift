@@ -2,36 +2,14 @@ import XCTest
 @testable import Descent
 
 final class AutoEncoderGradientTests: XCTestCase {
-    /// Checks the parameter gradients of a reconstruction model with the probe loss
-    /// `Σ r·y (+ extra(x))` (as `GradientCheck`, whose step and tolerances it uses).
+    /// Checks the parameter gradients of a reconstruction model with `GradientCheck`'s
+    /// probe loss `Σ r·y` (+ `extra(x)`, whose gradient the model's backward includes).
     func checkParameters(_ model: ReconstructionModel, input x: Tensor, extra: ((Tensor) -> Double)? = nil,
                          file: StaticString = #filePath, line: UInt = #line) {
-        var g = RandomGenerator(seed: 21)
-        let y0 = model.reconstruct(x, training: false)
-        let r = Tensor(shape: y0.shape)
-        g.fillUniform(r, low: -1, high: 1)
-        func loss() -> Double {
-            let y = model.reconstruct(x, training: false)
-            var s = 0.0
-            for i in 0..<y.count { s += Double(y[i]) * Double(r[i]) }
-            return s + (extra?(x) ?? 0)
-        }
-        model.parameters.zeroGrad()
-        _ = model.reconstruct(x, training: false)
-        _ = model.backward(r)
-        let analytic = model.parameters.map { $0.grad.clone() }
-        let h = GradientCheck.h
-        for (p, a) in zip(model.parameters, analytic) {
-            for i in 0..<p.count {
-                let old = p.value[i]
-                p.value[i] = old + h; let lp = loss()
-                p.value[i] = old - h; let lm = loss()
-                p.value[i] = old
-                let num = Float((lp - lm) / Double(2 * h))
-                XCTAssert(abs(a[i] - num) <= GradientCheck.absoluteTolerance + GradientCheck.relativeTolerance * abs(num),
-                          "∂L/∂\(p.name)[\(i)]: analytic \(a[i]) vs numeric \(num)", file: file, line: line)
-            }
-        }
+        GradientCheck.check(parameters: model.parameters, input: nil, seed: 21,
+                            forward: { model.reconstruct(x, training: false) },
+                            backward: { _ = model.backward($0); return nil },
+                            extra: extra.map { f in { f(x) } }, file: file, line: line)
     }
 
     func testTiedLinearLayerAlone() {

@@ -16,22 +16,33 @@ enum GradientCheck {
     /// Checks ∂L/∂input and ∂L/∂parameters of `layer` at input `x`.
     static func check(_ layer: Layer, input x: Tensor, seed: UInt64 = 7,
                       file: StaticString = #filePath, line: UInt = #line) {
+        check(parameters: layer.parameters, input: x, seed: seed,
+              forward: { layer.forward(x, training: false) },
+              backward: { layer.backward($0, needsInputGradient: true) }, file: file, line: line)
+    }
+
+    /// The general check: `forward` evaluates the model, `backward(∂L/∂y)` accumulates
+    /// parameter gradients and returns ∂L/∂x (checked against `input` when both exist);
+    /// `extra` adds a loss term whose gradient `backward` must also include (e.g. a penalty).
+    static func check(parameters: [Parameter], input x: Tensor?, seed: UInt64 = 7,
+                      forward: () -> Tensor, backward: (Tensor) -> Tensor?, extra: (() -> Double)? = nil,
+                      file: StaticString = #filePath, line: UInt = #line) {
         var g = RandomGenerator(seed: seed)
-        let y0 = layer.forward(x, training: false)
+        let y0 = forward()
         let r = Tensor(shape: y0.shape)
         g.fillUniform(r, low: -1, high: 1)
 
         func loss() -> Double {
-            let y = layer.forward(x, training: false)
+            let y = forward()
             var s = 0.0
             for i in 0..<y.count { s += Double(y[i]) * Double(r[i]) }
-            return s
+            return s + (extra?() ?? 0)
         }
         // Analytic.
-        layer.parameters.zeroGrad()
-        _ = layer.forward(x, training: false)
-        let gx = layer.backward(r, needsInputGradient: true)!.clone()
-        let paramGrads = layer.parameters.map { $0.grad.clone() }
+        parameters.zeroGrad()
+        _ = forward()
+        let gx = backward(r)?.clone()
+        let paramGrads = parameters.map { $0.grad.clone() }
 
         func numeric(_ t: Tensor, _ i: Int) -> Float {
             let old = t[i]
@@ -44,8 +55,8 @@ enum GradientCheck {
             XCTAssert(abs(analytic - num) <= absoluteTolerance + relativeTolerance * abs(num),
                       "\(name): analytic \(analytic) vs numeric \(num)", file: file, line: line)
         }
-        for i in 0..<x.count { compare("∂L/∂x[\(i)]", gx[i], numeric(x, i)) }
-        for (p, pg) in zip(layer.parameters, paramGrads) {
+        if let x, let gx { for i in 0..<x.count { compare("∂L/∂x[\(i)]", gx[i], numeric(x, i)) } }
+        for (p, pg) in zip(parameters, paramGrads) {
             for i in 0..<p.count { compare("∂L/∂\(p.name)[\(i)]", pg[i], numeric(p.value, i)) }
         }
     }
