@@ -29,7 +29,9 @@ public struct SweepSummary {
 
     public var groups: [Group]
 
-    /// Groups records by configuration, in order of first appearance.
+    /// Groups records by configuration, ordered as the optimizers are listed in
+    /// `OptimizerKind` (the seed article's order), then by first appearance — not by the
+    /// order in which runs happened to finish.
     public init(records: [RunRecord]) {
         var order: [ClassifierRunConfig] = []
         var byConfig: [ClassifierRunConfig: [RunRecord]] = [:]
@@ -37,6 +39,8 @@ public struct SweepSummary {
             if byConfig[r.config] == nil { order.append(r.config) }
             byConfig[r.config, default: []].append(r)
         }
+        let rank = { (c: ClassifierRunConfig) in OptimizerKind.allCases.firstIndex(of: c.optimizer.kind)! }
+        order = order.enumerated().sorted { (rank($0.element), $0.offset) < (rank($1.element), $1.offset) }.map(\.element)
         let labels = SweepSummary.labels(for: order)
         groups = zip(order, labels).map { config, label in
             let runs = byConfig[config]!.sorted { $0.seed < $1.seed }

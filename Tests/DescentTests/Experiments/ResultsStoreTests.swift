@@ -51,6 +51,8 @@ final class ComparisonReportTests: XCTestCase {
         let report = ComparisonReport(records: records)
         let rows = report.rows
         XCTAssertEqual(rows.map(\.label), ["SGD", "Adam"])
+        // Canonical order whatever order the runs finished in.
+        XCTAssertEqual(ComparisonReport(records: records.reversed()).rows.map(\.label), ["SGD", "Adam"])
         // SGD finals 0.70, 0.72, 0.74 → mean 0.72, std 0.02; the diverged seed is excluded but counted.
         XCTAssertEqual(rows[0].accuracyMean, 0.72, accuracy: 1e-12)
         XCTAssertEqual(rows[0].accuracyStd, 0.02, accuracy: 1e-12)
