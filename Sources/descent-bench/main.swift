@@ -292,32 +292,47 @@ do {
     }
     let subset = images == train.count ? train : train.prefix(images)
 
+    /// One training epoch against a replay of exactly the GEMMs it issues: the calls of
+    /// one epoch are recorded, then epoch and replay are timed interleaved, best of `repeats`.
+    func epochAgainstGemms(_ epoch: () throws -> Void, afterRecording: () -> Void = {}) throws
+        -> (epoch: Double, gemm: Double, calls: Int, flops: Double) {
+        let calls = try recordGemms(epoch)
+        afterRecording()
+        let replay = GemmReplay(calls)
+        replay.run()
+        var (e, g) = (Double.infinity, Double.infinity)
+        for _ in 0..<repeats {
+            e = min(e, try best(1, epoch))
+            g = min(g, best(1) { replay.run() })
+        }
+        return (e, g, calls.count, replay.flops)
+    }
+
+    /// Records the figures and the table row of an epoch-vs-GEMM measurement.
+    func report(_ t: (epoch: Double, gemm: Double, calls: Int, flops: Double), key: String, label: String, target: Double) {
+        figures["\(key)_epoch_seconds"] = t.epoch * scaleToEpoch
+        figures["\(key)_gemm_seconds"] = t.gemm * scaleToEpoch
+        figures["\(key)_gemm_calls"] = t.calls
+        figures["\(key)_epoch_over_gemm"] = t.epoch / t.gemm
+        rows.append(Row(key: "\(key)_epoch_over_gemm", label: label,
+                        value: fmt(t.epoch * scaleToEpoch) + " s",
+                        reference: "GEMMs alone " + fmt(t.gemm * scaleToEpoch) + " s (\(t.calls) calls, " + fmt(t.flops / t.gemm / 1e9, 0) + " GFLOP/s)",
+                        ratio: t.epoch / t.gemm, target: target))
+    }
+
     // 1. seed-mlp epoch vs its GEMMs.
     if wants("mlp") {
         BLAS.setThreads(options.threads)
         log("seed-mlp: recording one epoch of GEMMs (\(images) images)")
         let trainer = try makeMLPTrainer(seed: 1)
-        let calls = try recordGemms { _ = try trainer.trainEpoch(subset) }
-        let rssTraining = peakRSS()
-        log("seed-mlp: timing epochs and their GEMMs, interleaved")
-        let replay = GemmReplay(calls)
-        replay.run()
-        var (epoch, gemm) = (Double.infinity, Double.infinity)
-        for _ in 0..<repeats {
-            epoch = min(epoch, try best(1) { _ = try trainer.trainEpoch(subset) })
-            gemm = min(gemm, best(1) { replay.run() })
-        }
-        let ratio = epoch / gemm
-        figures["mlp_epoch_seconds"] = epoch * scaleToEpoch
-        figures["mlp_gemm_seconds"] = gemm * scaleToEpoch
-        figures["mlp_gemm_calls"] = calls.count
-        figures["mlp_gemm_gflops_per_s"] = replay.flops / gemm / 1e9
-        figures["mlp_epoch_over_gemm"] = ratio
+        var rssTraining = 0
+        let t = try epochAgainstGemms({ _ = try trainer.trainEpoch(subset) }, afterRecording: {
+            rssTraining = peakRSS()
+            log("seed-mlp: timing epochs and their GEMMs, interleaved")
+        })
+        figures["mlp_gemm_gflops_per_s"] = t.flops / t.gemm / 1e9
         figures["mlp_peak_rss_bytes_in_bench"] = rssTraining
-        rows.append(Row(key: "mlp_epoch_over_gemm", label: "seed-mlp epoch (Adam, batch 128)",
-                        value: fmt(epoch * scaleToEpoch) + " s",
-                        reference: "GEMMs alone " + fmt(gemm * scaleToEpoch) + " s (\(calls.count) calls, " + fmt(replay.flops / gemm / 1e9, 0) + " GFLOP/s)",
-                        ratio: ratio, target: 1.25))
+        report(t, key: "mlp", label: "seed-mlp epoch (Adam, batch 128)", target: 1.25)
     }
 
     // 2. seed-ae epoch vs its GEMMs.
@@ -326,23 +341,8 @@ do {
         log("seed-ae: recording one epoch of GEMMs")
         let ae = try makeAETrainer(seed: 1)
         let aeData = ReconstructionData.images(subset)
-        let calls = try recordGemms { _ = try ae.trainEpoch(aeData) }
-        let replay = GemmReplay(calls)
-        replay.run()
-        var (epoch, gemm) = (Double.infinity, Double.infinity)
-        for _ in 0..<repeats {
-            epoch = min(epoch, try best(1) { _ = try ae.trainEpoch(aeData) })
-            gemm = min(gemm, best(1) { replay.run() })
-        }
-        let ratio = epoch / gemm
-        figures["ae_epoch_seconds"] = epoch * scaleToEpoch
-        figures["ae_gemm_seconds"] = gemm * scaleToEpoch
-        figures["ae_gemm_calls"] = calls.count
-        figures["ae_epoch_over_gemm"] = ratio
-        rows.append(Row(key: "ae_epoch_over_gemm", label: "seed-ae epoch (Adam, batch 100)",
-                        value: fmt(epoch * scaleToEpoch) + " s",
-                        reference: "GEMMs alone " + fmt(gemm * scaleToEpoch) + " s (\(calls.count) calls, " + fmt(replay.flops / gemm / 1e9, 0) + " GFLOP/s)",
-                        ratio: ratio, target: 1.35))
+        let t = try epochAgainstGemms { _ = try ae.trainEpoch(aeData) }
+        report(t, key: "ae", label: "seed-ae epoch (Adam, batch 100)", target: 1.35)
     }
 
     // 3. Optimizer steps vs their memory floors, 1 thread.
