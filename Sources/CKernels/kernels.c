@@ -139,8 +139,20 @@ void descent_dropout(const float *x, float *y, float *mask, long n, uint32_t thr
 }
 
 DESCENT_CLONES
+void descent_bytes_to_float_masked(const unsigned char *src, float *clean, float *masked, long n,
+                                   float divisor, uint32_t threshold, uint32_t k0, uint32_t k1,
+                                   long first_index) {
+    for (long i = 0; i < n; i++) {
+        float v = (float)src[i] / divisor;
+        clean[i] = v;
+        masked[i] = (descent_hash32((uint32_t)(first_index + i), k0, k1) >> 8) < threshold ? 0.0f : v;
+    }
+}
+
+DESCENT_CLONES
 void descent_activation_backward(const float *y, const float *g, float *out, float *bias_grad,
-                                 long rows, long cols, int kind) {
+                                 int bias_overwrite, long rows, long cols, int kind) {
+    if (bias_grad && bias_overwrite) memset(bias_grad, 0, (size_t)cols * sizeof(float));
     for (long r = 0; r < rows; r++) {
         const float *yr = y + r * cols, *gr = g + r * cols;
         float *o = out + r * cols;

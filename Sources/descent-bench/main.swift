@@ -123,36 +123,46 @@ func makeAETrainer(seed: UInt64) throws -> AutoEncoderTrainer {
 
 // MARK: - GEMM replay
 
-/// Replays recorded sgemm calls on private buffers of the same shapes.
+/// Replays recorded sgemm calls on private buffers: one buffer for each distinct array
+/// the training passed (by address), sized to the largest extent any call used, so the
+/// replay touches as many arrays, of the same sizes, as the epoch did (a weight read by
+/// the forward and the backward GEMM is one buffer, as in training).
 final class GemmReplay {
     let calls: [BLAS.Call]
-    private var buffers: [BLAS.Call: (a: UnsafeMutablePointer<Float>, b: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>)] = [:]
+    private var operands: [(a: UnsafeMutablePointer<Float>, b: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>)] = []
+    private var buffers: [UnsafeMutablePointer<Float>] = []
 
     init(_ calls: [BLAS.Call]) {
         self.calls = calls
-        var g = RandomGenerator(seed: 99)
-        for c in Set(calls) {
-            let aCount = (c.transposeA ? c.k : c.m) * c.lda
-            let bCount = (c.transposeB ? c.n : c.k) * c.ldb
-            let cCount = c.m * c.ldc
-            func make(_ n: Int) -> UnsafeMutablePointer<Float> {
-                let p = UnsafeMutablePointer<Float>.allocate(capacity: n)
-                for i in 0..<n { p[i] = g.uniform(-0.05, 0.05) }
-                return p
-            }
-            buffers[c] = (make(aCount), make(bCount), make(cCount))
+        var extent: [UInt: Int] = [:]
+        for c in calls {
+            let e = c.extents
+            extent[c.addressA] = max(extent[c.addressA] ?? 0, e.a)
+            extent[c.addressB] = max(extent[c.addressB] ?? 0, e.b)
+            extent[c.addressC] = max(extent[c.addressC] ?? 0, e.c)
         }
+        var g = RandomGenerator(seed: 99)
+        var buffer: [UInt: UnsafeMutablePointer<Float>] = [:]
+        for (address, n) in extent.sorted(by: { $0.key < $1.key }) {
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: n)
+            bytes += n * MemoryLayout<Float>.size
+            for i in 0..<n { p[i] = g.uniform(-0.05, 0.05) }
+            buffer[address] = p
+            buffers.append(p)
+        }
+        operands = calls.map { (buffer[$0.addressA]!, buffer[$0.addressB]!, buffer[$0.addressC]!) }
     }
 
-    deinit { for (_, b) in buffers { b.a.deallocate(); b.b.deallocate(); b.c.deallocate() } }
+    deinit { buffers.forEach { $0.deallocate() } }
 
     var flops: Double { calls.reduce(0) { $0 + $1.flops } }
+    /// Bytes of all operand buffers (the replay's working set).
+    private(set) var bytes = 0
 
     func run() {
-        for c in calls {
-            let b = buffers[c]!
-            BLAS.gemm(m: c.m, n: c.n, k: c.k, b.a, lda: c.lda, transposeA: c.transposeA,
-                      b.b, ldb: c.ldb, transposeB: c.transposeB, b.c, ldc: c.ldc,
+        for (c, o) in zip(calls, operands) {
+            BLAS.gemm(m: c.m, n: c.n, k: c.k, o.a, lda: c.lda, transposeA: c.transposeA,
+                      o.b, ldb: c.ldb, transposeB: c.transposeB, o.c, ldc: c.ldc,
                       alpha: c.alpha, beta: c.beta)
         }
     }
@@ -252,7 +262,7 @@ let options = Options.parse(Array(CommandLine.arguments.dropFirst()))
 
 if options.child {
     // Child of the sweep measurement: train seed-mlp on `--images` images, report.
-    BLAS.setThreads(options.threads)
+    Parallel.setThreads(options.threads)
     do {
         let data = try loadData(options)
         let t0 = now()
@@ -295,7 +305,7 @@ do {
     /// One training epoch against a replay of exactly the GEMMs it issues: the calls of
     /// one epoch are recorded, then epoch and replay are timed interleaved, best of `repeats`.
     func epochAgainstGemms(_ epoch: () throws -> Void, afterRecording: () -> Void = {}) throws
-        -> (epoch: Double, gemm: Double, calls: Int, flops: Double) {
+        -> (epoch: Double, gemm: Double, calls: Int, flops: Double, bytes: Int) {
         let calls = try recordGemms(epoch)
         afterRecording()
         let replay = GemmReplay(calls)
@@ -305,24 +315,38 @@ do {
             e = min(e, try best(1, epoch))
             g = min(g, best(1) { replay.run() })
         }
-        return (e, g, calls.count, replay.flops)
+        return (e, g, calls.count, replay.flops, replay.bytes)
     }
 
     /// Records the figures and the table row of an epoch-vs-GEMM measurement.
-    func report(_ t: (epoch: Double, gemm: Double, calls: Int, flops: Double), key: String, label: String, target: Double) {
+    func report(_ t: (epoch: Double, gemm: Double, calls: Int, flops: Double, bytes: Int), key: String, label: String,
+                target: Double) {
+        figures["\(key)_gemm_operand_bytes"] = t.bytes
         figures["\(key)_epoch_seconds"] = t.epoch * scaleToEpoch
         figures["\(key)_gemm_seconds"] = t.gemm * scaleToEpoch
         figures["\(key)_gemm_calls"] = t.calls
         figures["\(key)_epoch_over_gemm"] = t.epoch / t.gemm
         rows.append(Row(key: "\(key)_epoch_over_gemm", label: label,
                         value: fmt(t.epoch * scaleToEpoch) + " s",
-                        reference: "GEMMs alone " + fmt(t.gemm * scaleToEpoch) + " s (\(t.calls) calls, " + fmt(t.flops / t.gemm / 1e9, 0) + " GFLOP/s)",
+                        reference: "GEMMs alone " + fmt(t.gemm * scaleToEpoch) + " s (\(t.calls) calls, "
+                            + fmt(Double(t.bytes) / 1e6, 0) + " MB of operands, " + fmt(t.flops / t.gemm / 1e9, 0) + " GFLOP/s)",
                         ratio: t.epoch / t.gemm, target: target))
+    }
+
+    /// Records where one more (profiled) epoch went, phase by phase; not a target.
+    func reportPhases(_ p: StepPhases, key: String, label: String) {
+        let s = scaleToEpoch
+        figures["\(key)_phase_seconds"] = ["batch": p.batch * s, "forward": p.forward * s, "loss": p.loss * s,
+                                           "backward": p.backward * s, "update": p.update * s, "steps": p.steps]
+        let text = [("batch", p.batch), ("forward", p.forward), ("loss", p.loss), ("backward", p.backward),
+                    ("step", p.update)].map { "\($0.0) \(fmt($0.1 * s, 2))" }.joined(separator: " · ")
+        rows.append(Row(key: "\(key)_phases", label: "  \(label), one profiled epoch (s)", value: fmt(p.total * s, 2) + " s",
+                        reference: text, ratio: nil, target: nil))
     }
 
     // 1. seed-mlp epoch vs its GEMMs.
     if wants("mlp") {
-        BLAS.setThreads(options.threads)
+        Parallel.setThreads(options.threads)
         log("seed-mlp: recording one epoch of GEMMs (\(images) images)")
         let trainer = try makeMLPTrainer(seed: 1)
         var rssTraining = 0
@@ -333,21 +357,28 @@ do {
         figures["mlp_gemm_gflops_per_s"] = t.flops / t.gemm / 1e9
         figures["mlp_peak_rss_bytes_in_bench"] = rssTraining
         report(t, key: "mlp", label: "seed-mlp epoch (Adam, batch 128)", target: 1.25)
+        trainer.phases = StepPhases()
+        _ = try trainer.trainEpoch(subset)
+        reportPhases(trainer.phases!, key: "mlp", label: "seed-mlp")
     }
 
     // 2. seed-ae epoch vs its GEMMs.
     if wants("ae") {
-        BLAS.setThreads(options.threads)
+        Parallel.setThreads(options.threads)
         log("seed-ae: recording one epoch of GEMMs")
         let ae = try makeAETrainer(seed: 1)
         let aeData = ReconstructionData.images(subset)
         let t = try epochAgainstGemms { _ = try ae.trainEpoch(aeData) }
         report(t, key: "ae", label: "seed-ae epoch (Adam, batch 100)", target: 1.35)
+        ae.phases = StepPhases()
+        _ = try ae.trainEpoch(aeData)
+        reportPhases(ae.phases!, key: "ae", label: "seed-ae")
     }
 
     // 3. Optimizer steps vs their memory floors, 1 thread.
     if wants("optimizers") {
         log("optimizers: step vs floor over the seed-mlp parameters")
+        Parallel.setThreads(1)  // the targets are per thread
         let model = try MLPClassifier(sizes: [784, 784, 784, 10], seed: 1)
         let parameters = model.parameters
         let n = parameters.scalarCount
@@ -385,6 +416,22 @@ do {
                             ratio: ratio, target: 1.3))
         }
         figures["optimizers"] = optimizerFigures
+        // Not a target: the same Adam step split over all threads, as training runs it.
+        if options.threads > 1, let adam = optimizerFigures["adam"] as? [String: Any],
+           let oneThread = adam["step_us"] as? Double {
+            Parallel.setThreads(options.threads)
+            let optimizer = try OptimizerConfig(kind: .adam).make()
+            optimizer.step(parameters)
+            var step = Double.infinity
+            for _ in 0..<samples {
+                step = min(step, best(1) { for _ in 0..<stepsPerSample { optimizer.step(parameters) } })
+            }
+            step = step / Double(stepsPerSample) * 1e6
+            figures["adam_step_us_all_threads"] = step
+            rows.append(Row(key: "adam_step_all_threads", label: "adam step, \(n) params, \(options.threads) threads (speed-up)",
+                            value: fmt(step, 0) + " µs", reference: "1 thread " + fmt(oneThread, 0) + " µs",
+                            ratio: oneThread / step, target: nil))
+        }
     }
     data = nil
 

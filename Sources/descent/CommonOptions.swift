@@ -24,7 +24,7 @@ struct CommonOptions: ParsableArguments {
         if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1, got \(t)") }
     }
 
-    func applyThreads() { BLAS.setThreads(threads ?? ProcessInfo.processInfo.activeProcessorCount) }
+    func applyThreads() { Parallel.setThreads(threads ?? ProcessInfo.processInfo.activeProcessorCount) }
 }
 
 /// Which data to use and where to find it.

@@ -39,10 +39,17 @@ double descent_softmax_xent(const float *logits, const unsigned char *labels, fl
    The key (k0, k1) comes from the caller's seeded generator, fresh for every call. */
 void descent_dropout(const float *x, float *y, float *mask, long n, uint32_t threshold,
                      float keep, uint32_t k0, uint32_t k1);
+/* clean[i] = src[i] / divisor and masked[i] = the same value, or 0 where the hash of element
+   index first_index + i falls below threshold: one row of a batch converted and corrupted
+   with the draws descent_dropout(keep = 1) makes for that row's elements of the batch. */
+void descent_bytes_to_float_masked(const unsigned char *src, float *clean, float *masked, long n,
+                                   float divisor, uint32_t threshold, uint32_t k0, uint32_t k1,
+                                   long first_index);
 /* Row-wise: out = g * f'(y) (kind as in descent_bias_activation, 0 copies g unless out == g);
-   if bias_grad is not NULL, bias_grad[c] += sum over rows of out[r, c]. */
+   if bias_grad is not NULL, bias_grad[c] += sum over rows of out[r, c] (= instead of +=
+   when bias_overwrite is nonzero). */
 void descent_activation_backward(const float *y, const float *g, float *out, float *bias_grad,
-                                 long rows, long cols, int kind);
+                                 int bias_overwrite, long rows, long cols, int kind);
 /* out[i] = a[i] * b[i]; out may alias a or b. */
 void descent_multiply(const float *a, const float *b, float *out, long n);
 /* Sum of (y - t)^2 (float blocks of 4096 summed in double); if grad is not NULL,
@@ -65,5 +72,15 @@ void descent_adadelta_update(float *w, const float *g, float *s, float *u, long 
 void descent_adam_update(float *w, const float *g, float *m, float *v, float *vmax, long n, float neg_step_size,
                          float bias_correction2_sqrt, float eps, float wd, float decay_keep, float beta2,
                          float one_minus_beta2, float lerp_coef, int lerp_from_start);
+
+/* Fork-join pool (parallel.c). body(context, part, parts) is called once for each part
+   in 0..<parts, part 0 on the calling thread, the others on pool workers; returns when
+   all are done. parts is capped at workers + 1; with no workers, or when another thread
+   is already running a job, the caller runs every part itself. */
+typedef void (*descent_parallel_body)(void *context, long part, long parts);
+/* Sets the number of worker threads (0 = run everything on the caller); returns it. */
+int descent_parallel_set_workers(int workers);
+int descent_parallel_workers(void);
+void descent_parallel_run(descent_parallel_body body, void *context, long parts);
 
 #endif

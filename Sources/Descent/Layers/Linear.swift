@@ -51,9 +51,10 @@ public final class Linear: Layer {
         guard let x = input, let y = output.tensor else { preconditionFailure("Linear.backward before forward") }
         // ∂L/∂z and the bias gradient in one pass.
         let gz = activation == .identity ? gradOutput : preGrad.get(gradOutput.shape)
-        descent_activation_backward(y.data, gradOutput.data, gz.data, bias.grad.data,
+        let biasGrad = bias.gradientForAccumulation(), weightGrad = weight.gradientForAccumulation()
+        descent_activation_backward(y.data, gradOutput.data, gz.data, biasGrad.tensor.data, biasGrad.overwrite ? 1 : 0,
                                     gz.rows, outputSize, activation.kernelCode)
-        BLAS.gemm(gz, transposeA: true, x, into: weight.grad, beta: 1)
+        BLAS.gemm(gz, transposeA: true, x, into: weightGrad.tensor, beta: weightGrad.overwrite ? 0 : 1)
         guard needsInputGradient else { return nil }
         let gx = inputGrad.get([gz.rows, inputSize])
         BLAS.gemm(gz, weight.value, into: gx)

@@ -48,8 +48,10 @@ public final class TiedLinear: Layer {
             gz = preGrad.get(gradOutput.shape)
             activation.backward(output: y.data, gradient: gradOutput.data, into: gz.data, count: gz.count)
         }
-        BLAS.gemm(x, transposeA: true, gz, into: tiedWeight.grad, beta: 1)
-        Reductions.sumRows(gz.data, rows: gz.rows, columns: outputSize, into: bias.grad.data, accumulate: true)
+        let weightGrad = tiedWeight.gradientForAccumulation(), biasGrad = bias.gradientForAccumulation()
+        BLAS.gemm(x, transposeA: true, gz, into: weightGrad.tensor, beta: weightGrad.overwrite ? 0 : 1)
+        Reductions.sumRows(gz.data, rows: gz.rows, columns: outputSize, into: biasGrad.tensor.data,
+                           accumulate: !biasGrad.overwrite)
         guard needsInputGradient else { return nil }
         let gx = inputGrad.get([gz.rows, inputSize])
         BLAS.gemm(gz, tiedWeight.value, transposeB: true, into: gx)

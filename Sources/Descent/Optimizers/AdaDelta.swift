@@ -27,9 +27,9 @@ public final class AdaDelta: StatefulOptimizer {
         super.init(learningRate: learningRate, weightDecay: weightDecay, slotNames: ["square_avg", "acc_delta"])
     }
 
-    override func update(_ parameter: Parameter, _ slot: Slot) {
-        descent_adadelta_update(parameter.value.data, parameter.grad.data, slot.tensors[0].data,
-                                slot.tensors[1].data, parameter.count, -learningRate, weightDecay,
+    override func update(_ span: Span) {
+        descent_adadelta_update(span.value, span.grad, span.state(0), span.state(1), span.count,
+                                -learningRate, weightDecay,
                                 rho, Float(1 - Double(rho)), epsilon)
     }
 }

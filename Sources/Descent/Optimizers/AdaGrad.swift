@@ -28,8 +28,8 @@ public final class AdaGrad: StatefulOptimizer {
 
     override func initialValue(slot index: Int) -> Float { initialAccumulatorValue }
 
-    override func update(_ parameter: Parameter, _ slot: Slot) {
-        descent_adagrad_update(parameter.value.data, parameter.grad.data, slot.tensors[0].data, parameter.count,
+    override func update(_ span: Span) {
+        descent_adagrad_update(span.value, span.grad, span.state(0), span.count,
                                -learningRate, weightDecay, epsilon)
     }
 }

@@ -27,8 +27,8 @@ public final class AdamW: StatefulOptimizer {
                    slotNames: ["exp_avg", "exp_avg_sq"] + (amsgrad ? ["max_exp_avg_sq"] : []))
     }
 
-    override func update(_ parameter: Parameter, _ slot: Slot) {
-        AdamKernel.run(parameter, slot, learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
+    override func update(_ span: Span) {
+        AdamKernel.run(span, learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
                        amsgrad: amsgrad, l2: 0, decoupled: weightDecay)
     }
 }

@@ -49,4 +49,13 @@ public final class ClippedOptimizer: OptimizerWrapper {
         lastNorm = GradientClipping.clipByGlobalNorm(parameters, maxNorm: maxNorm)
         base.step(parameters)
     }
+
+    /// The norm is computed from every gradient anyway: a non-finite norm means a
+    /// non-finite gradient, which is then looked up and returned before any update.
+    @discardableResult
+    public func checkedStep(_ parameters: [Parameter]) -> Parameter? {
+        lastNorm = GradientClipping.clipByGlobalNorm(parameters, maxNorm: maxNorm)
+        if !lastNorm.isFinite, let bad = parameters.firstNonFiniteGradient { return bad }
+        return base.checkedStep(parameters)
+    }
 }

@@ -92,4 +92,10 @@ public final class ScheduledOptimizer: OptimizerWrapper {
         base.learningRate = schedule.learningRate(at: base.stepCount, base: baseLearningRate)
         base.step(parameters)
     }
+
+    @discardableResult
+    public func checkedStep(_ parameters: [Parameter]) -> Parameter? {
+        base.learningRate = schedule.learningRate(at: base.stepCount, base: baseLearningRate)
+        return base.checkedStep(parameters)
+    }
 }

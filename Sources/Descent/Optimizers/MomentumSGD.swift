@@ -36,10 +36,10 @@ public final class MomentumSGD: StatefulOptimizer {
         super.init(learningRate: learningRate, weightDecay: weightDecay, slotNames: ["momentum_buffer"])
     }
 
-    override func update(_ parameter: Parameter, _ slot: Slot) {
+    override func update(_ span: Span) {
         // torch: buf.mul_(μ).add_(g, alpha: 1 − τ); on the first step buf = g.
-        descent_momentum_update(parameter.value.data, parameter.grad.data, slot.tensors[0].data, parameter.count,
+        descent_momentum_update(span.value, span.grad, span.state(0), span.count,
                                 -learningRate, weightDecay, momentum, Float(1 - Double(dampening)),
-                                slot.step == 1 ? 1 : 0, nesterov ? 1 : 0)
+                                span.step == 1 ? 1 : 0, nesterov ? 1 : 0)
     }
 }

@@ -15,6 +15,13 @@ public protocol Optimizer: AnyObject {
     var learningRate: Float { get set }
     /// Applies one update to every parameter from its `grad`.
     func step(_ parameters: [Parameter])
+    /// `step`, checking on the way that every gradient is finite (training loops use it to
+    /// catch divergence in the step where it happens). Returns the first parameter found
+    /// whose gradient holds a NaN or ±∞, or nil. When it returns a parameter the update
+    /// has stopped part-way and the parameters are partly updated: the run has diverged.
+    /// The built-in rules fuse the check into the update pass, so it costs no extra pass.
+    @discardableResult
+    func checkedStep(_ parameters: [Parameter]) -> Parameter?
     /// Short lower-case name used in messages and summaries, e.g. `"adam"`.
     var name: String { get }
     /// Number of `step` calls so far (restored by `loadState`).
@@ -31,109 +38,18 @@ public protocol Optimizer: AnyObject {
 }
 
 extension Optimizer {
+    /// Checks every gradient first, then steps (a separate pass; see `StatefulOptimizer`).
+    @discardableResult
+    public func checkedStep(_ parameters: [Parameter]) -> Parameter? {
+        if let bad = parameters.firstNonFiniteGradient { return bad }
+        step(parameters)
+        return nil
+    }
     public var name: String { String(describing: type(of: self)).lowercased() }
     public var stepCount: Int { 0 }
     public var stateTensorCount: Int { 0 }
     public func state(for parameters: [Parameter]) -> [String: Tensor] { [:] }
     public func loadState(_ state: [String: Tensor], for parameters: [Parameter]) throws {}
-}
-
-/// Shared machinery of the built-in rules: lazily allocated, reused per-parameter slots,
-/// per-parameter step counts (as torch keeps them) and checkpoint save/load.
-/// Subclasses implement `update(_:_:)` as one call into a fused C kernel
-/// (`Sources/CKernels/optimizers.c`): one pass over the raw buffers, 8 lanes at a time
-/// (`ext_vector_type(8)` float, i.e. SIMD8, with `__builtin_elementwise_sqrt` as in
-/// `descent_sqrt8`), no temporaries. The kernels live in C because torch's CPU kernels
-/// fuse some multiply-adds and matching their rounding needs an FMA instruction, which
-/// Swift cannot request without unsafe compiler flags; C picks an FMA clone at load time.
-public class StatefulOptimizer: Optimizer {
-    /// State of one parameter: its step count and one tensor per slot name.
-    final class Slot {
-        var step = 0
-        let tensors: [Tensor]
-        init(_ tensors: [Tensor]) { self.tensors = tensors }
-    }
-
-    public var learningRate: Float
-    /// L2 penalty added to the gradient inside the fused loop (`g ← g + wd·θ`, torch's
-    /// `weight_decay`); AdamW instead decays the weights directly.
-    public let weightDecay: Float
-    public private(set) var stepCount = 0
-    /// The names of the per-parameter state tensors, in torch's terms.
-    public let slotNames: [String]
-    private var slots: [ObjectIdentifier: Slot] = [:]
-
-    init(learningRate: Float, weightDecay: Float, slotNames: [String]) {
-        self.learningRate = learningRate
-        self.weightDecay = weightDecay
-        self.slotNames = slotNames
-    }
-
-    public var name: String { "optimizer" }
-    public var stateTensorCount: Int { slotNames.count }
-
-    /// The value a fresh slot tensor starts with (AdaGrad's initial accumulator).
-    func initialValue(slot index: Int) -> Float { 0 }
-
-    /// One fused update of `parameter` with its state (whose `step` is already incremented).
-    func update(_ parameter: Parameter, _ slot: Slot) { fatalError("\(name): update not implemented") }
-
-    func slot(for parameter: Parameter) -> Slot {
-        let key = ObjectIdentifier(parameter)
-        if let s = slots[key], s.tensors.allSatisfy({ $0.count == parameter.count }) { return s }
-        let s = Slot(slotNames.indices.map {
-            Tensor(shape: parameter.value.shape, value: initialValue(slot: $0))
-        })
-        slots[key] = s
-        return s
-    }
-
-    /// The slot tensors of `parameter`, or `nil` before its first step (for tests and tools).
-    public func stateTensors(of parameter: Parameter) -> [Tensor]? {
-        slots[ObjectIdentifier(parameter)]?.tensors
-    }
-
-    public func step(_ parameters: [Parameter]) {
-        stepCount += 1
-        for p in parameters {
-            let s = slot(for: p)
-            s.step += 1
-            update(p, s)
-        }
-    }
-
-    public func state(for parameters: [Parameter]) -> [String: Tensor] {
-        var out: [String: Tensor] = ["optimizer.step": Tensor(shape: [1], value: Float(stepCount))]
-        for p in parameters {
-            guard let s = slots[ObjectIdentifier(p)] else { continue }
-            out["\(p.name).step"] = Tensor(shape: [1], value: Float(s.step))
-            for (slotName, t) in zip(slotNames, s.tensors) { out["\(p.name).\(slotName)"] = t.clone() }
-        }
-        return out
-    }
-
-    public func loadState(_ state: [String: Tensor], for parameters: [Parameter]) throws {
-        var loaded: [(ObjectIdentifier, Slot)] = []
-        for p in parameters {
-            guard let stepTensor = state["\(p.name).step"] else { continue }
-            var tensors: [Tensor] = []
-            for slotName in slotNames {
-                guard let t = state["\(p.name).\(slotName)"] else {
-                    throw DescentError("\(name): state of '\(p.name)' has no '\(slotName)'")
-                }
-                guard t.shape == p.value.shape else {
-                    throw DescentError("\(name): state '\(p.name).\(slotName)' has shape \(t.shape), parameter has \(p.value.shape)")
-                }
-                tensors.append(t.clone())
-            }
-            let s = Slot(tensors)
-            s.step = Int(stepTensor[0])
-            loaded.append((ObjectIdentifier(p), s))
-        }
-        slots = [:]
-        for (k, s) in loaded { slots[k] = s }
-        if let t = state["optimizer.step"] { stepCount = Int(t[0]) }
-    }
 }
 
 // MARK: - Validation

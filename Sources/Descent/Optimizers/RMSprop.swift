@@ -37,12 +37,12 @@ public final class RMSprop: StatefulOptimizer {
                    slotNames: ["square_avg"] + (momentum > 0 ? ["momentum_buffer"] : []) + (centered ? ["grad_avg"] : []))
     }
 
-    override func update(_ parameter: Parameter, _ slot: Slot) {
-        let s = slot.tensors[0].data
-        let b = momentum > 0 ? slot.tensors[1].data : nil
-        let a = centered ? slot.tensors[slot.tensors.count - 1].data : nil
+    override func update(_ span: Span) {
+        let s = span.state(0)
+        let b = momentum > 0 ? span.state(1) : nil
+        let a = centered ? span.state(span.stateCount - 1) : nil
         let lerp = LerpWeight(Float(1 - Double(alpha)))
-        descent_rmsprop_update(parameter.value.data, parameter.grad.data, s, b, a, parameter.count, -learningRate,
+        descent_rmsprop_update(span.value, span.grad, s, b, a, span.count, -learningRate,
                                weightDecay, alpha, Float(1 - Double(alpha)), epsilon, momentum,
                                lerp.coefficient, lerp.fromStart)
     }

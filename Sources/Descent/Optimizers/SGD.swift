@@ -18,7 +18,7 @@ public final class SGD: StatefulOptimizer {
         super.init(learningRate: learningRate, weightDecay: weightDecay, slotNames: [])
     }
 
-    override func update(_ parameter: Parameter, _ slot: Slot) {
-        descent_sgd_update(parameter.value.data, parameter.grad.data, parameter.count, -learningRate, weightDecay)
+    override func update(_ span: Span) {
+        descent_sgd_update(span.value, span.grad, span.count, -learningRate, weightDecay)
     }
 }

@@ -43,19 +43,24 @@ public enum Kernels {
     public static func dropout(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>,
                                mask: UnsafeMutablePointer<Float>?, count n: Int,
                                probability p: Float, generator: inout RandomGenerator) {
-        let key = generator.next()
-        descent_dropout(x, y, mask, n, threshold24(p), 1 / (1 - p), UInt32(truncatingIfNeeded: key),
-                        UInt32(truncatingIfNeeded: key >> 32))
+        let key = hashKey(&generator)
+        descent_dropout(x, y, mask, n, threshold24(p), 1 / (1 - p), key.0, key.1)
     }
 
     /// Masking noise (denoising autoencoders): `yᵢ = 0` with probability `p`, else `xᵢ`
-    /// (no rescaling). Same draws as `dropout`; `y` may be `x`.
+    /// (no rescaling); `mask` (may be nil) receives 0 or 1. Same draws as `dropout`; `y`
+    /// may be `x`.
     public static func maskingNoise(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>,
-                                    count n: Int, probability p: Float,
-                                    generator: inout RandomGenerator) {
+                                    mask: UnsafeMutablePointer<Float>? = nil, count n: Int,
+                                    probability p: Float, generator: inout RandomGenerator) {
+        let key = hashKey(&generator)
+        descent_dropout(x, y, mask, n, threshold24(p), 1, key.0, key.1)
+    }
+
+    /// The key of one masking call: one 64-bit draw of `generator`, as two 32-bit halves.
+    static func hashKey(_ generator: inout RandomGenerator) -> (UInt32, UInt32) {
         let key = generator.next()
-        descent_dropout(x, y, nil, n, threshold24(p), 1, UInt32(truncatingIfNeeded: key),
-                        UInt32(truncatingIfNeeded: key >> 32))
+        return (UInt32(truncatingIfNeeded: key), UInt32(truncatingIfNeeded: key >> 32))
     }
 
     /// Σ xᵢ², accumulated in Double.

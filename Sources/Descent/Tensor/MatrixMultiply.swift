@@ -13,11 +13,13 @@ public enum BLAS {
     /// The number of OpenBLAS threads in use.
     public static var threads: Int { Int(openblas_get_num_threads()) }
 
-    /// The arguments of one `sgemm` call (row-major), as recorded by `trace`.
+    /// The arguments of one `sgemm` call (row-major), as recorded by `trace`, with the
+    /// addresses of its operands (so a replay can give each distinct array its own buffer).
     public struct Call: Hashable, Sendable {
         public var m, n, k, lda, ldb, ldc: Int
         public var transposeA, transposeB: Bool
         public var alpha, beta: Float
+        public var addressA: UInt = 0, addressB: UInt = 0, addressC: UInt = 0
         public init(m: Int, n: Int, k: Int, lda: Int, ldb: Int, ldc: Int, transposeA: Bool,
                     transposeB: Bool, alpha: Float, beta: Float) {
             (self.m, self.n, self.k, self.lda, self.ldb, self.ldc) = (m, n, k, lda, ldb, ldc)
@@ -25,6 +27,10 @@ public enum BLAS {
         }
         /// Floating-point operations of the call (2·m·n·k).
         public var flops: Double { 2 * Double(m) * Double(n) * Double(k) }
+        /// Floats spanned by A, B and C (row-major with their leading dimensions).
+        public var extents: (a: Int, b: Int, c: Int) {
+            ((transposeA ? k : m) * lda, (transposeB ? n : k) * ldb, m * ldc)
+        }
     }
 
     /// When set, every `gemm` reports its arguments here before running (benchmarks use
@@ -57,8 +63,10 @@ public enum BLAS {
                             alpha: Float = 1, beta: Float = 0) {
         if m == 0 || n == 0 { return }
         if let trace {
-            trace(Call(m: m, n: n, k: k, lda: lda, ldb: ldb, ldc: ldc, transposeA: transposeA,
-                       transposeB: transposeB, alpha: alpha, beta: beta))
+            var call = Call(m: m, n: n, k: k, lda: lda, ldb: ldb, ldc: ldc, transposeA: transposeA,
+                            transposeB: transposeB, alpha: alpha, beta: beta)
+            (call.addressA, call.addressB, call.addressC) = (UInt(bitPattern: a), UInt(bitPattern: b), UInt(bitPattern: c))
+            trace(call)
         }
         cblas_sgemm(CblasRowMajor,
                     transposeA ? CblasTrans : CblasNoTrans,

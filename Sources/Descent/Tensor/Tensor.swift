@@ -21,7 +21,9 @@ public final class Tensor {
         self.shape = shape
         self.count = shape.reduce(1, *)
         self.capacity = Swift.max(count, 1)
-        self.data = .allocate(capacity: capacity)
+        // 64-byte aligned (a cache line): vector kernels may use aligned and streaming stores.
+        self.data = UnsafeMutableRawPointer.allocate(byteCount: capacity * MemoryLayout<Float>.stride, alignment: 64)
+            .bindMemory(to: Float.self, capacity: capacity)
         data.initialize(repeating: value, count: capacity)
     }
 

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// Rows to reconstruct: images kept as bytes (converted to pixels / 255 per batch), or
@@ -13,22 +14,40 @@ public enum ReconstructionData {
         switch self { case .images(let s): s.featureCount; case .codes(let t): t.columns }
     }
 
-    /// Copies rows `indices` (or `start..<start+n` when `indices` is nil) into `dst`.
-    func fill(_ dst: UnsafeMutablePointer<Float>, indices: UnsafeBufferPointer<Int>?, start: Int, rows n: Int) {
+    /// Masking noise for `fill`: the output buffer, the probability and the hash key (one
+    /// draw of the noise generator per batch, `Kernels.hashKey`).
+    struct Masking {
+        var output: UnsafeMutablePointer<Float>
+        var probability: Float
+        var key: (UInt32, UInt32)
+    }
+
+    /// Copies rows `indices` (or `start..<start+n` when `indices` is nil) into `dst`, and
+    /// with `masking` also a copy with masking noise: the draws `Kernels.maskingNoise` makes
+    /// over the whole batch with that key. For images both happen in the byte → Float
+    /// conversion, one pass.
+    func fill(_ dst: UnsafeMutablePointer<Float>, indices: UnsafeBufferPointer<Int>?, start: Int, rows n: Int,
+              masking: Masking? = nil) {
         let f = featureCount
+        let threshold = Kernels.threshold24(masking?.probability ?? 0)
         switch self {
         case .images(let set):
             set.pixels.withUnsafeBufferPointer { px in
                 let src = px.baseAddress!
                 for r in 0..<n {
                     let s = src + (indices?[start + r] ?? (start + r)) * f, d = dst + r * f
-                    for j in 0..<f { d[j] = Float(s[j]) / 255 }
+                    if let m = masking {
+                        descent_bytes_to_float_masked(s, d, m.output + r * f, f, 255, threshold, m.key.0, m.key.1, r * f)
+                    } else {
+                        descent_bytes_to_float(s, d, f, 255)
+                    }
                 }
             }
         case .codes(let t):
             for r in 0..<n {
                 (dst + r * f).update(from: t.data + (indices?[start + r] ?? (start + r)) * f, count: f)
             }
+            if let m = masking { descent_dropout(dst, m.output, nil, n * f, threshold, 1, m.key.0, m.key.1) }
         }
     }
 
@@ -83,6 +102,8 @@ public final class AutoEncoderTrainer {
     public var evaluationBatchSize = 1000
     public var epochsDone = 0
     public private(set) var stepsDone = 0
+    /// Set to `StepPhases()` to time each phase of the following training steps.
+    public var phases: StepPhases?
     private let loss = MeanSquaredError()
     private let parameters: [Parameter]
     private var clean = Workspace()
@@ -120,30 +141,30 @@ public final class AutoEncoderTrainer {
         shuffler.shuffle(&order)
         var total = 0.0, penaltyTotal = 0.0
         var step = 0
+        var clock = phases.map { _ in StepPhases.Clock() }
         try order.withUnsafeBufferPointer { idx in
             var start = 0
             while start < n {
+                _ = clock?.lap()
                 let b = Swift.min(batchSize, n - start)
                 let x = clean.get([b, f])
-                data.fill(x.data, indices: idx, start: start, rows: b)
-                let input: Tensor
-                if corruption > 0 {
-                    input = corrupted.get([b, f])
-                    MaskingNoise.corruptingCopy(x.data, into: input.data, count: b * f,
-                                                probability: corruption, generator: &noise)
-                } else {
-                    input = x
-                }
+                let input = corruption > 0 ? corrupted.get([b, f]) : x
+                data.fill(x.data, indices: idx, start: start, rows: b, masking: corruption > 0
+                          ? ReconstructionData.Masking(output: input.data, probability: corruption, key: Kernels.hashKey(&noise)) : nil)
                 step += 1
+                if let t = clock?.lap() { phases!.batch += t }
                 parameters.zeroGrad()
                 let y = model.reconstruct(input, training: true)
+                if let t = clock?.lap() { phases!.forward += t }
                 let r = loss(y, target: x, computeGradient: true)
                 guard r.loss.isFinite else { throw DivergenceError(epoch: epoch, step: step, what: "training loss") }
+                if let t = clock?.lap() { phases!.loss += t }
                 let penalty = model.backward(r.gradient!)
-                for p in parameters where !Kernels.allFinite(p.grad.data, count: p.count) {
+                if let t = clock?.lap() { phases!.backward += t }
+                if let p = optimizer.checkedStep(parameters) {
                     throw DivergenceError(epoch: epoch, step: step, what: "gradient of \(p.name)")
                 }
-                optimizer.step(parameters)
+                if let t = clock?.lap() { phases!.update += t; phases!.steps += 1 }
                 total += r.loss * Double(b)
                 penaltyTotal += penalty * Double(b)
                 start += b

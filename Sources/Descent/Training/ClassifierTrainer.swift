@@ -17,6 +17,8 @@ public final class ClassifierTrainer {
     private let parameters: [Parameter]
     public private(set) var epochsDone = 0
     public private(set) var stepsDone = 0
+    /// Set to `StepPhases()` to time each phase of the following training steps.
+    public var phases: StepPhases?
 
     public init(model: MLPClassifier, optimizer: Optimizer, batchSize: Int = 128, seed: UInt64) throws {
         guard batchSize > 0 else { throw DescentError("--batch-size must be positive, got \(batchSize)") }
@@ -35,17 +37,22 @@ public final class ClassifierTrainer {
         var total = 0.0
         var seen = 0
         var step = 0
+        var clock = phases.map { _ in StepPhases.Clock() }
         try batches.forEachBatch(shuffling: &shuffler) { x, labels in
             step += 1
+            if let t = clock?.lap() { phases!.batch += t }
             parameters.zeroGrad()
             let logits = model.network.forward(x, training: true)
+            if let t = clock?.lap() { phases!.forward += t }
             let r = loss(logits, labels: labels.baseAddress!, computeGradient: true)
             guard r.loss.isFinite else { throw DivergenceError(epoch: epoch, step: step, what: "training loss") }
+            if let t = clock?.lap() { phases!.loss += t }
             _ = model.network.backward(r.gradient!, needsInputGradient: false)
-            for p in parameters where !Kernels.allFinite(p.grad.data, count: p.count) {
+            if let t = clock?.lap() { phases!.backward += t }
+            if let p = optimizer.checkedStep(parameters) {
                 throw DivergenceError(epoch: epoch, step: step, what: "gradient of \(p.name)")
             }
-            optimizer.step(parameters)
+            if let t = clock?.lap() { phases!.update += t; phases!.steps += 1 }
             total += r.loss * Double(x.rows)
             seen += x.rows
         }

@@ -1,0 +1,35 @@
+import CKernels
+
+/// Threads for Descent's own element-wise work (optimizer steps), next to OpenBLAS's.
+///
+/// `setThreads(n)` gives OpenBLAS `n` threads and this pool `n − 1` workers (the calling
+/// thread does one share), so one number sets all compute threads of a process. The
+/// workers wait for work the way OpenBLAS's do (yielding, then sleeping after ~50 ms
+/// idle; see `Sources/CKernels/parallel.c`). Until `setThreads` is called everything runs
+/// on the caller. Work split this way is element-wise, so results do not depend on `n`.
+public enum Parallel {
+    /// Sets OpenBLAS threads to `n` and the pool to `n − 1` workers (`n` ≥ 1).
+    public static func setThreads(_ n: Int) {
+        let n = Swift.max(1, n)
+        BLAS.setThreads(n)
+        descent_parallel_set_workers(Int32(n - 1))
+    }
+
+    /// Threads available to `run`: the pool's workers plus the caller.
+    public static var threads: Int { Int(descent_parallel_workers()) + 1 }
+
+    /// Calls `body(part, parts)` for every `part` in `0..<parts`, concurrently, and
+    /// returns when all have finished; part 0 runs on the calling thread. `parts` is
+    /// capped at `threads`; the `parts` passed to `body` is the number actually used.
+    /// If another thread is already running a job, the caller runs every part itself.
+    public static func run(parts: Int, _ body: (Int, Int) -> Void) {
+        withoutActuallyEscaping(body) { body in
+            var body = body
+            withUnsafeMutablePointer(to: &body) { context in
+                descent_parallel_run({ context, part, parts in
+                    context!.assumingMemoryBound(to: ((Int, Int) -> Void).self).pointee(part, parts)
+                }, context, parts)
+            }
+        }
+    }
+}

@@ -1,0 +1,195 @@
+/// Shared machinery of the built-in rules: lazily allocated, reused per-parameter slots,
+/// per-parameter step counts (as torch keeps them), checkpoint save/load, and the step
+/// loop itself.
+///
+/// Subclasses implement `update(_:)` as one call into a fused C kernel
+/// (`Sources/CKernels/optimizers.c`): one pass over the raw buffers, 8 lanes at a time
+/// (`ext_vector_type(8)` float, i.e. SIMD8, with `__builtin_elementwise_sqrt` as in
+/// `descent_sqrt8`), no temporaries. The kernels live in C because torch's CPU kernels
+/// fuse some multiply-adds and matching their rounding needs an FMA instruction, which
+/// Swift cannot request without unsafe compiler flags; C picks an FMA clone at load time.
+///
+/// A step walks every parameter in blocks of `blockSize` elements. For each block the
+/// gradient is checked for NaN/±∞ (when asked) and then the kernel runs on it while the
+/// block is still in L1, so the check costs no extra pass over memory. Blocks are dealt
+/// out in contiguous runs to `Parallel.threads` threads. Every rule is element-wise, so
+/// the result does not depend on the split: a step is bit-identical on any thread count.
+public class StatefulOptimizer: Optimizer {
+    /// State of one parameter: its step count and one tensor per slot name.
+    final class Slot {
+        var step = 0
+        let tensors: [Tensor]
+        init(_ tensors: [Tensor]) { self.tensors = tensors }
+    }
+
+    /// Elements `0..<count` of a parameter, its gradient and its state tensors (raw
+    /// pointers, offset together): what one call of an update kernel processes.
+    struct Span {
+        var value: UnsafeMutablePointer<Float>
+        var grad: UnsafeMutablePointer<Float>
+        var states: (UnsafeMutablePointer<Float>?, UnsafeMutablePointer<Float>?, UnsafeMutablePointer<Float>?)
+        /// Number of state tensors.
+        var stateCount: Int
+        var count: Int
+        /// This parameter's step count, already incremented for the current step.
+        var step: Int
+
+        /// State tensor `i` (0-based, `i < stateCount`).
+        func state(_ i: Int) -> UnsafeMutablePointer<Float> {
+            switch i { case 0: states.0!; case 1: states.1!; default: states.2! }
+        }
+
+        /// Elements `offset ..< offset + count` of this span.
+        func slice(_ offset: Int, _ count: Int) -> Span {
+            var s = self
+            s.value += offset
+            s.grad += offset
+            s.states = (states.0.map { $0 + offset }, states.1.map { $0 + offset }, states.2.map { $0 + offset })
+            s.count = count
+            return s
+        }
+    }
+
+    /// Elements per block: 4096 floats (16 KiB per array) keep a block's arrays in L1.
+    static let blockSize = 4096
+    /// Steps over fewer elements than this stay on one thread (waking a worker costs more).
+    static let parallelThreshold = 65_536
+
+    public var learningRate: Float
+    /// L2 penalty added to the gradient inside the fused loop (`g ← g + wd·θ`, torch's
+    /// `weight_decay`); AdamW instead decays the weights directly.
+    public let weightDecay: Float
+    public private(set) var stepCount = 0
+    /// The names of the per-parameter state tensors, in torch's terms.
+    public let slotNames: [String]
+    private var slots: [ObjectIdentifier: Slot] = [:]
+    /// Reused per step: one span per parameter, and the blocks as (span index, offset, count).
+    private var spans: [Span] = []
+    private var blocks: [(span: Int, offset: Int, count: Int)] = []
+    /// Per thread of a step: the first parameter seen with a non-finite gradient.
+    private var badParameter: [Int] = []
+
+    init(learningRate: Float, weightDecay: Float, slotNames: [String]) {
+        precondition(slotNames.count <= 3, "StatefulOptimizer: at most 3 state tensors")
+        self.learningRate = learningRate
+        self.weightDecay = weightDecay
+        self.slotNames = slotNames
+    }
+
+    public var name: String { "optimizer" }
+    public var stateTensorCount: Int { slotNames.count }
+
+    /// The value a fresh slot tensor starts with (AdaGrad's initial accumulator).
+    func initialValue(slot index: Int) -> Float { 0 }
+
+    /// One fused update of the elements in `span`. Called concurrently for disjoint spans.
+    func update(_ span: Span) { fatalError("\(name): update not implemented") }
+
+    func slot(for parameter: Parameter) -> Slot {
+        let key = ObjectIdentifier(parameter)
+        if let s = slots[key], s.tensors.allSatisfy({ $0.count == parameter.count }) { return s }
+        let s = Slot(slotNames.indices.map {
+            Tensor(shape: parameter.value.shape, value: initialValue(slot: $0))
+        })
+        slots[key] = s
+        return s
+    }
+
+    /// The slot tensors of `parameter`, or `nil` before its first step (for tests and tools).
+    public func stateTensors(of parameter: Parameter) -> [Tensor]? {
+        slots[ObjectIdentifier(parameter)]?.tensors
+    }
+
+    public func step(_ parameters: [Parameter]) {
+        _ = run(parameters, checking: false)
+    }
+
+    @discardableResult
+    public func checkedStep(_ parameters: [Parameter]) -> Parameter? {
+        run(parameters, checking: true).map { parameters[$0] }
+    }
+
+    /// The step loop; returns the index of a parameter with a non-finite gradient.
+    private func run(_ parameters: [Parameter], checking: Bool) -> Int? {
+        stepCount += 1
+        spans.removeAll(keepingCapacity: true)
+        blocks.removeAll(keepingCapacity: true)
+        for (index, p) in parameters.enumerated() {
+            let s = slot(for: p)
+            s.step += 1
+            let t = s.tensors
+            spans.append(Span(value: p.value.data, grad: p.grad.data,
+                              states: (t.count > 0 ? t[0].data : nil, t.count > 1 ? t[1].data : nil,
+                                       t.count > 2 ? t[2].data : nil),
+                              stateCount: t.count, count: p.count, step: s.step))
+            var offset = 0
+            while offset < p.count {
+                let n = Swift.min(Self.blockSize, p.count - offset)
+                blocks.append((index, offset, n))
+                offset += n
+            }
+        }
+        let total = parameters.scalarCount
+        let parts = total >= Self.parallelThreshold ? Swift.min(Parallel.threads, blocks.count) : 1
+        // Each part writes only its own entry.
+        if badParameter.count < parts { badParameter = [Int](repeating: Int.max, count: parts) }
+        for i in badParameter.indices { badParameter[i] = Int.max }
+        spans.withUnsafeBufferPointer { spans in
+            blocks.withUnsafeBufferPointer { blocks in
+                badParameter.withUnsafeMutableBufferPointer { bad in
+                    Parallel.run(parts: parts) { part, parts in
+                        // Contiguous runs of blocks, split by element count.
+                        let lo = total * part / parts, hi = total * (part + 1) / parts
+                        var seen = 0
+                        for b in blocks {
+                            defer { seen += b.count }
+                            if seen < lo { continue }
+                            if seen >= hi { break }
+                            let span = spans[b.span].slice(b.offset, b.count)
+                            if checking && !Kernels.allFinite(span.grad, count: span.count) {
+                                bad[part] = b.span
+                                return
+                            }
+                            self.update(span)
+                        }
+                    }
+                }
+            }
+        }
+        let first = badParameter.min()!
+        return first == Int.max ? nil : first
+    }
+
+    public func state(for parameters: [Parameter]) -> [String: Tensor] {
+        var out: [String: Tensor] = ["optimizer.step": Tensor(shape: [1], value: Float(stepCount))]
+        for p in parameters {
+            guard let s = slots[ObjectIdentifier(p)] else { continue }
+            out["\(p.name).step"] = Tensor(shape: [1], value: Float(s.step))
+            for (slotName, t) in zip(slotNames, s.tensors) { out["\(p.name).\(slotName)"] = t.clone() }
+        }
+        return out
+    }
+
+    public func loadState(_ state: [String: Tensor], for parameters: [Parameter]) throws {
+        var loaded: [(ObjectIdentifier, Slot)] = []
+        for p in parameters {
+            guard let stepTensor = state["\(p.name).step"] else { continue }
+            var tensors: [Tensor] = []
+            for slotName in slotNames {
+                guard let t = state["\(p.name).\(slotName)"] else {
+                    throw DescentError("\(name): state of '\(p.name)' has no '\(slotName)'")
+                }
+                guard t.shape == p.value.shape else {
+                    throw DescentError("\(name): state '\(p.name).\(slotName)' has shape \(t.shape), parameter has \(p.value.shape)")
+                }
+                tensors.append(t.clone())
+            }
+            let s = Slot(tensors)
+            s.step = Int(stepTensor[0])
+            loaded.append((ObjectIdentifier(p), s))
+        }
+        slots = [:]
+        for (k, s) in loaded { slots[k] = s }
+        if let t = state["optimizer.step"] { stepCount = Int(t[0]) }
+    }
+}

@@ -1,0 +1,137 @@
+import XCTest
+@testable import Descent
+
+/// The fork-join pool, the optimizer step split over it, the fused finiteness check and
+/// lazily zeroed gradients: each must leave results exactly as the plain serial code does.
+final class ParallelStepTests: XCTestCase {
+    override func tearDown() { Parallel.setThreads(1) }
+
+    func testEveryPartRunsExactlyOnceAndNestedJobsRunInline() {
+        Parallel.setThreads(3)
+        XCTAssertEqual(Parallel.threads, 3)
+        for requested in [1, 2, 3, 7] {
+            var hits = [Int](repeating: 0, count: 8)
+            var seenParts = Set<Int>()
+            let lock = NSLock()
+            Parallel.run(parts: requested) { part, parts in
+                lock.lock(); hits[part] += 1; seenParts.insert(parts); lock.unlock()
+                // A job started from inside a job cannot use the pool: it runs inline.
+                var inner = 0
+                Parallel.run(parts: 2) { _, _ in inner += 1 }
+                XCTAssertEqual(inner, 2)
+            }
+            let used = min(requested, 3)
+            XCTAssertEqual(seenParts, [used])
+            XCTAssertEqual(Array(hits[0..<used]), [Int](repeating: 1, count: used), "requested \(requested)")
+            XCTAssertEqual(hits[used...].reduce(0, +), 0)
+        }
+        Parallel.setThreads(1)
+        var count = 0
+        Parallel.run(parts: 4) { part, parts in XCTAssertEqual(parts, 1); count += 1 }
+        XCTAssertEqual(count, 1)
+    }
+
+    /// Parameters big enough for the step to be split, with random values and gradients.
+    func makeParameters(seed: UInt64) -> [Parameter] {
+        var g = RandomGenerator(seed: seed)
+        return [[300, 301], [301], [77, 1000]].enumerated().map { k, shape in
+            let p = Parameter(name: "p\(k)", value: Tensor(shape: shape))
+            g.fillUniform(p.value, low: -1, high: 1)
+            g.fillUniform(p.grad, low: -0.1, high: 0.1)
+            return p
+        }
+    }
+
+    func testStepIsBitIdenticalOnOneAndThreeThreads() throws {
+        for kind in OptimizerKind.allCases {
+            var results: [[[Float]]] = []
+            for threads in [1, 3] {
+                Parallel.setThreads(threads)
+                let params = makeParameters(seed: 11)
+                XCTAssertGreaterThan(params.scalarCount, StatefulOptimizer.parallelThreshold)
+                let optimizer = try OptimizerConfig(kind: kind).make()
+                for _ in 0..<3 { XCTAssertNil(optimizer.checkedStep(params)) }
+                results.append(params.map { $0.value.toArray() })
+            }
+            XCTAssertTrue(results[0] == results[1], "\(kind): 1 and 3 threads differ")
+        }
+    }
+
+    func testCheckedStepNamesTheParameterWithANonFiniteGradient() throws {
+        for threads in [1, 2] {
+            Parallel.setThreads(threads)
+            for bad in [Float.nan, .infinity, -.infinity] {
+                let params = makeParameters(seed: 3)
+                params[2].grad.data[76_999] = bad     // the very last element
+                for optimizer in [try Adam(), try ClippedOptimizer(try SGD(), maxNorm: 1) as Optimizer,
+                                  try ScheduledOptimizer(try RMSprop(), schedule: .cosine(totalSteps: 10, minimum: 0))] {
+                    XCTAssertEqual(optimizer.checkedStep(params)?.name, "p2", "\(optimizer.name) \(bad)")
+                }
+            }
+            let params = makeParameters(seed: 4)
+            XCTAssertNil(try Adam().checkedStep(params))
+        }
+    }
+
+    func testDefaultCheckedStepOfACustomOptimizer() {
+        final class Halve: Optimizer {
+            var learningRate: Float = 0.5
+            func step(_ parameters: [Parameter]) {
+                for p in parameters { for i in 0..<p.count { p.value.data[i] -= learningRate * p.grad.data[i] } }
+            }
+        }
+        let p = Parameter(name: "w", value: Tensor(shape: [3], values: [1, 2, 3]))
+        p.grad.data.update(repeating: 2, count: 3)
+        XCTAssertNil(Halve().checkedStep([p]))
+        XCTAssertEqual(p.value.toArray(), [0, 1, 2])
+        p.grad.data[1] = .nan
+        XCTAssertTrue(Halve().checkedStep([p]) === p)
+        XCTAssertEqual(p.value.toArray(), [0, 1, 2], "the default check runs before the update")
+    }
+
+    func testLazyZeroGradReadsZeroAndLayersOverwriteThenAccumulate() {
+        var g = RandomGenerator(seed: 9)
+        let layer = Linear(5, 4, activation: .tanh, generator: &g)
+        let x = GradientCheck.random([6, 5], seed: 1)
+        let gy = GradientCheck.random([6, 4], seed: 2)
+        // Reference: explicit zeros, one backward.
+        _ = layer.forward(x, training: true)
+        layer.weight.grad.fill(0); layer.bias.grad.fill(0)
+        _ = layer.backward(gy, needsInputGradient: false)
+        let once = (layer.weight.grad.toArray(), layer.bias.grad.toArray())
+        // Stale garbage, lazily zeroed: the next backward overwrites it.
+        layer.weight.grad.fill(123); layer.bias.grad.fill(-7)
+        layer.parameters.zeroGrad()
+        _ = layer.backward(gy, needsInputGradient: false)
+        XCTAssertEqual(layer.weight.grad.toArray(), once.0)
+        XCTAssertEqual(layer.bias.grad.toArray(), once.1)
+        // Without zeroGrad a second backward adds.
+        _ = layer.backward(gy, needsInputGradient: false)
+        XCTAssertEqual(layer.weight.grad.toArray(), once.0.map { $0 + $0 })
+        XCTAssertEqual(layer.bias.grad.toArray(), once.1.map { $0 + $0 })
+        // Reading a zeroed gradient gives zeros.
+        layer.parameters.zeroGrad()
+        XCTAssertEqual(layer.bias.grad.toArray(), [0, 0, 0, 0])
+    }
+
+    /// With the pool active (2 threads) a run is still fixed by its seed; the phases a
+    /// profiled epoch reports cover its steps and fit inside the epoch's time. (OpenBLAS may
+    /// sum differently on another thread count, so runs are compared at equal counts.)
+    func testTrainingWithThePoolIsReproducibleAndPhasesAddUp() throws {
+        let train = MalformedInputs.set(count: 384), test = MalformedInputs.set(count: 64)
+        Parallel.setThreads(2)
+        var weights: [[Float]] = []
+        for _ in 0..<2 {
+            let net = try MLPClassifier(sizes: [784, 96, 10], seed: 2)
+            let trainer = try ClassifierTrainer(model: net, optimizer: try Adam(), batchSize: 64, seed: 2)
+            trainer.phases = StepPhases()
+            let history = try trainer.fit(train: train, test: test, epochs: 1)
+            let p = try XCTUnwrap(trainer.phases)
+            XCTAssertEqual(p.steps, 6)
+            XCTAssertGreaterThan(p.forward, 0); XCTAssertGreaterThan(p.backward, 0); XCTAssertGreaterThan(p.update, 0)
+            XCTAssertLessThanOrEqual(p.total, history[0].seconds * 1.01 + 1e-4)
+            weights.append(net.parameters.flatMap { $0.value.toArray() })
+        }
+        XCTAssertTrue(weights[0] == weights[1], "two runs with the same seed and threads differ")
+    }
+}
