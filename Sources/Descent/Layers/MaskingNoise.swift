@@ -1,3 +1,5 @@
+import CKernels
+
 /// Masking noise of the denoising autoencoder (Vincent et al. 2008): during training
 /// each input element is set to 0 with probability `p`, independently, **without**
 /// rescaling the survivors (unlike dropout). Evaluation is the identity.
@@ -7,9 +9,10 @@
 /// evaluation: x̃ = x
 /// ```
 /// The mask is drawn from the layer's own generator, so a new mask is drawn for every
-/// batch (and hence every epoch). The autoencoder trainer does not use this layer on
-/// images: it fuses the same noise into the byte → Float batch conversion
-/// (`MaskingNoise.corruptingCopy`), which is equivalent and saves a pass.
+/// batch (and hence every epoch): one 64-bit draw keys a vectorised counter-based hash
+/// of the element index (see `Kernels.maskingNoise`). The autoencoder trainer does not
+/// use this layer on images: it fuses the same noise into the byte → Float batch
+/// conversion, which is equivalent and saves a pass.
 public final class MaskingNoise: Layer {
     public let probability: Float
     public var generator: RandomGenerator
@@ -24,21 +27,13 @@ public final class MaskingNoise: Layer {
         self.generator = generator
     }
 
-    /// 24-bit threshold: an element is zeroed when the top 24 bits of a draw are below it.
-    @inlinable static func threshold(_ p: Float) -> UInt64 { UInt64((Double(p) * 16_777_216).rounded()) }
-
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         wasTraining = training && probability > 0
         guard wasTraining else { return x }
         let y = output.get(x.shape)
         let m = mask.get(x.shape)
-        let t = MaskingNoise.threshold(probability)
-        let (xs, ys, ms) = (x.data, y.data, m.data)
-        for i in 0..<x.count {
-            let keep: Float = (generator.next() >> 40) < t ? 0 : 1
-            ms[i] = keep
-            ys[i] = xs[i] * keep
-        }
+        Kernels.maskingNoise(x.data, into: y.data, mask: m.data, count: x.count, probability: probability,
+                             generator: &generator)
         return y
     }
 
@@ -46,17 +41,15 @@ public final class MaskingNoise: Layer {
         guard needsInputGradient else { return nil }
         guard wasTraining, let m = mask.tensor else { return gradOutput }
         let gx = inputGrad.get(gradOutput.shape)
-        let (g, ms, o) = (gradOutput.data, m.data, gx.data)
-        for i in 0..<gx.count { o[i] = g[i] * ms[i] }
+        descent_multiply(gradOutput.data, m.data, gx.data, gx.count)
         return gx
     }
 
-    /// `corrupted[i] = p == 0 ? clean[i] : (u < p ? 0 : clean[i])` over `n` values, with
-    /// draws from `generator` — the fused form used on minibatches.
-    @inlinable public static func corruptingCopy(_ clean: UnsafePointer<Float>, into corrupted: UnsafeMutablePointer<Float>,
-                                                 count n: Int, probability p: Float, generator: inout RandomGenerator) {
+    /// `corrupted[i] = clean[i]`, or 0 with probability `p`, over `n` values: the same
+    /// draws as `forward` with this generator, without keeping the mask.
+    public static func corruptingCopy(_ clean: UnsafePointer<Float>, into corrupted: UnsafeMutablePointer<Float>,
+                                      count n: Int, probability p: Float, generator: inout RandomGenerator) {
         guard p > 0 else { corrupted.update(from: clean, count: n); return }
-        let t = threshold(p)
-        for i in 0..<n { corrupted[i] = (generator.next() >> 40) < t ? 0 : clean[i] }
+        Kernels.maskingNoise(clean, into: corrupted, count: n, probability: p, generator: &generator)
     }
 }

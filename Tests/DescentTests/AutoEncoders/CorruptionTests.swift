@@ -46,4 +46,35 @@ final class CorruptionTests: XCTestCase {
         let overlap = (0..<n).filter { a[$0] == 0 && b[$0] == 0 }.count
         XCTAssertEqual(Double(overlap) / Double(n), 0.09, accuracy: 0.02)  // independent: p² of pixels
     }
+
+    /// The trainer converts bytes and masks in one pass, row by row; that must equal
+    /// converting the batch and then masking it with the same key (`Kernels.maskingNoise`),
+    /// for images and for Float codes alike.
+    func testFusedConversionAndMaskingEqualsMaskingTheConvertedBatch() {
+        let set = MalformedInputs.set(count: 50)
+        let rows = 17, f = set.featureCount
+        let order = (0..<set.count).reversed().map { $0 }
+        let clean = Tensor(shape: [rows, f]), fused = Tensor(shape: [rows, f]), reference = Tensor(shape: [rows, f])
+        var g1 = RandomGenerator(seed: 8), g2 = RandomGenerator(seed: 8)
+        order.withUnsafeBufferPointer { idx in
+            let data = ReconstructionData.images(set)
+            data.fill(clean.data, indices: idx, start: 3, rows: rows,
+                      masking: .init(output: fused.data, probability: 0.3, key: Kernels.hashKey(&g1)))
+            // Reference: bytes / 255 for the same rows, then masked as a whole batch.
+            for r in 0..<rows { for j in 0..<f { reference.data[r * f + j] = Float(set.pixels[order[3 + r] * f + j]) / 255 } }
+            XCTAssertEqual(clean.toArray(), reference.toArray())
+            Kernels.maskingNoise(reference.data, into: reference.data, count: rows * f, probability: 0.3, generator: &g2)
+            XCTAssertEqual(fused.toArray(), reference.toArray())
+            // Codes take the other path and must agree too.
+            let codes = ReconstructionData.codes(Tensor(shape: [set.count, f], values: set.pixels.map { Float($0) / 255 }))
+            let fromCodes = Tensor(shape: [rows, f]), cleanCodes = Tensor(shape: [rows, f])
+            var g3 = RandomGenerator(seed: 8)
+            codes.fill(cleanCodes.data, indices: idx, start: 3, rows: rows,
+                       masking: .init(output: fromCodes.data, probability: 0.3, key: Kernels.hashKey(&g3)))
+            XCTAssertEqual(fromCodes.toArray(), fused.toArray())
+        }
+        let zeros = fused.toArray().enumerated().filter { $0.element == 0 && clean[$0.offset] != 0 }.count
+        let nonzero = clean.toArray().filter { $0 != 0 }.count
+        XCTAssertEqual(Double(zeros) / Double(max(nonzero, 1)), 0.3, accuracy: 0.05)
+    }
 }
