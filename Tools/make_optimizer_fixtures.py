@@ -7,12 +7,36 @@ the repository, e.g.
     python3 -m venv /work/venv-torch && /work/venv-torch/bin/pip install -r Tools/requirements-fixtures.txt
     /work/venv-torch/bin/python Tools/make_optimizer_fixtures.py
 
-Writes Tests/Fixtures/optimizers/<case>.json, one file per optimizer/option set:
-  config    the case as a Descent OptimizerConfig (JSON keys of the Swift struct)
-  constant  two parameters (3x4 and 4) under a constant gradient for 1000 steps;
-            values recorded after step 1 and every 50th step
-  mlp       a 4-5-3 tanh MLP with MSE loss on fixed data for 20 steps; per step the
-            gradient torch computed (before any clipping) and the parameters after the step.
+Writes two sets, Tests/Fixtures/optimizers/<set>/<case>.json, one file per optimizer/option set:
+  ieee-sqrt/   torch.optim's own code (foreach=False), except that every float32 square root
+               it takes is correctly rounded: while the set is generated, Tensor.sqrt,
+               Tensor.sqrt_, torch.sqrt, torch._foreach_sqrt and torch._foreach_sqrt_ are
+               replaced by a version that computes in float64 and rounds to float32 (which is
+               the correctly rounded result; every call also checks it against numpy's float32
+               sqrt). The single-tensor paths of Adam/AdamW and Adagrad call Tensor.sqrt,
+               RMSprop Tensor.sqrt (Tensor.sqrt_ when centered) and Adadelta Tensor.sqrt_ twice.
+  torch-sqrt/  stock torch.optim with torch's own sqrt (the same entry points are only counted).
+Why two sets: this torch build's CPU float32 sqrt is not correctly rounded (1 ulp off, either
+way, for ~15% of inputs, on its vectorised and its scalar path; the script measures and prints
+the fraction), while Descent's kernels use the IEEE sqrt (sqrtps). The ieee-sqrt set leaves
+every other difference (operation order, fused multiply-adds, hyper-parameter rounding) to be
+seen and is compared tightly; the torch-sqrt set is what stock PyTorch computes and is
+compared with a tolerance that allows 1 ulp per square root.
+The patch cannot silently miss: every case asserts the exact number of sqrt calls its rule
+makes (0 for SGD and momentum), and rsqrt or pow with exponent +-0.5 (other ways to a square
+root) raise while a set is generated.
+Not patched: clip_grad_norm_ (torch.nn.utils, the *-clip cases) takes its norm inside a C++
+reduction (torch.linalg.vector_norm), not through these entry points.
+
+Each fixture holds:
+  case, torch  the case name and the torch version
+  sqrt         "ieee" (correctly rounded float32 sqrt) or "torch" (torch's own)
+  sqrtCalls    calls per sqrt entry point while the case was generated (both workloads)
+  config       the case as a Descent OptimizerConfig (JSON keys of the Swift struct)
+  constant     two parameters (3x4 and 4) under a constant gradient for 1000 steps;
+               values recorded after step 1 and every 50th step
+  mlp          a 4-5-3 tanh MLP with MSE loss on fixed data for 20 steps; per step the
+               gradient torch computed (before any clipping) and the parameters after the step.
 The Swift tests replay the recorded gradients through their own optimizer (they do not
 redo the MLP's forward/backward) and compare every element at every recorded step.
 Hyper-parameters are rounded to float32 first so both sides use the same numbers.
@@ -21,12 +45,16 @@ import json
 import math
 import os
 import sys
+from collections import Counter
 
 import numpy as np
 import torch
 
 PIN = "2.15.0"
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "Fixtures", "optimizers")
+SETS = [("ieee-sqrt", "ieee"), ("torch-sqrt", "torch")]
+# Square roots per parameter per step on the single-tensor (foreach=False) paths of torch 2.15.
+SQRTS_PER_UPDATE = {"sgd": 0, "momentum": 0, "adagrad": 1, "rmsprop": 1, "adadelta": 2, "adam": 1, "adamw": 1}
 
 
 def f32(x):
@@ -183,18 +211,136 @@ def mlp_workload(cfg):
     return {"shapes": [list(p.shape) for p in params], "initial": initial, "steps": steps}
 
 
+def ieee_sqrt(x):
+    """Correctly rounded float32 sqrt of a CPU float32 tensor: float64 sqrt, rounded once."""
+    if x.dtype != torch.float32 or x.device.type != "cpu":
+        raise TypeError(f"sqrt patch: expected a CPU float32 tensor, got {x.dtype} on {x.device}")
+    a = x.detach().numpy()
+    r = np.sqrt(a.astype(np.float64)).astype(np.float32)
+    with np.errstate(invalid="ignore"):
+        if not np.array_equal(r, np.sqrt(a), equal_nan=True):
+            raise AssertionError("float64-rounded sqrt differs from numpy's float32 sqrt")
+    return torch.from_numpy(r)
+
+
+class SqrtPatch:
+    """While active, counts the calls of every sqrt entry point and, with ieee=True, makes
+    them correctly rounded; rsqrt and pow(±0.5) raise (torch.optim does not use them here)."""
+
+    def __init__(self, ieee):
+        self.ieee = ieee
+        self.calls = Counter()
+        self.saved = []
+
+    def _set(self, owner, name, fn):
+        self.saved.append((owner, name, owner.__dict__.get(name, None), name in owner.__dict__))
+        setattr(owner, name, fn)
+
+    def __enter__(self):
+        T = torch.Tensor
+        orig = {"Tensor.sqrt": T.sqrt, "Tensor.sqrt_": T.sqrt_, "torch.sqrt": torch.sqrt,
+                "torch._foreach_sqrt": torch._foreach_sqrt, "torch._foreach_sqrt_": torch._foreach_sqrt_}
+        ieee, calls = self.ieee, self.calls
+
+        def sqrt(self_):
+            calls["Tensor.sqrt"] += 1
+            return ieee_sqrt(self_) if ieee else orig["Tensor.sqrt"](self_)
+
+        def sqrt_(self_):
+            calls["Tensor.sqrt_"] += 1
+            if not ieee:
+                return orig["Tensor.sqrt_"](self_)
+            self_.copy_(ieee_sqrt(self_))
+            return self_
+
+        def torch_sqrt(x, *, out=None):
+            calls["torch.sqrt"] += 1
+            if not ieee:
+                return orig["torch.sqrt"](x, out=out)
+            r = ieee_sqrt(x)
+            return r if out is None else out.copy_(r)
+
+        def foreach_sqrt(xs):
+            calls["torch._foreach_sqrt"] += 1
+            return [ieee_sqrt(x) for x in xs] if ieee else orig["torch._foreach_sqrt"](xs)
+
+        def foreach_sqrt_(xs):
+            calls["torch._foreach_sqrt_"] += 1
+            if not ieee:
+                return orig["torch._foreach_sqrt_"](xs)
+            for x in xs:
+                x.copy_(ieee_sqrt(x))
+
+        def forbidden(name):
+            def f(*args, **kwargs):
+                raise AssertionError(f"{name} reached while generating fixtures; patch it too")
+            return f
+
+        def guard_pow(name, fn):
+            def f(*args, **kwargs):
+                e = args[1] if len(args) > 1 else kwargs.get("exponent")
+                if isinstance(e, (int, float)) and abs(e) == 0.5:
+                    raise AssertionError(f"{name}(…, {e}) reached while generating fixtures; patch it too")
+                return fn(*args, **kwargs)
+            return f
+
+        self._set(T, "sqrt", sqrt)
+        self._set(T, "sqrt_", sqrt_)
+        self._set(torch, "sqrt", torch_sqrt)
+        self._set(torch, "_foreach_sqrt", foreach_sqrt)
+        self._set(torch, "_foreach_sqrt_", foreach_sqrt_)
+        for name in ("rsqrt", "rsqrt_"):
+            self._set(T, name, forbidden("Tensor." + name))
+        self._set(torch, "rsqrt", forbidden("torch.rsqrt"))
+        for name in ("pow", "pow_", "__pow__"):
+            self._set(T, name, guard_pow("Tensor." + name, getattr(T, name)))
+        self._set(torch, "pow", guard_pow("torch.pow", torch.pow))
+        return self
+
+    def __exit__(self, *exc):
+        for owner, name, value, had in reversed(self.saved):
+            if had:
+                setattr(owner, name, value)
+            else:
+                delattr(owner, name)
+        self.saved = []
+        return False
+
+
+def torch_sqrt_mismatch():
+    """Fraction of random float32 inputs where torch's sqrt is not correctly rounded."""
+    x = np.random.default_rng(1).uniform(0, 10, size=100_000).astype(np.float32)
+    return float(np.mean(torch.from_numpy(x).sqrt().numpy() != np.sqrt(x)))
+
+
 def main():
     if not torch.__version__.startswith(PIN):
         sys.exit(f"expected torch {PIN}, found {torch.__version__}")
     torch.set_num_threads(1)
-    os.makedirs(OUT, exist_ok=True)
-    for name, cfg in CASES:
-        doc = {"case": name, "torch": PIN, "config": cfg,
-               "constant": constant_workload(cfg), "mlp": mlp_workload(cfg)}
-        with open(os.path.join(OUT, name + ".json"), "w") as f:
-            json.dump(doc, f, separators=(",", ":"))
-            f.write("\n")
-    print(f"wrote {len(CASES)} fixtures to {os.path.normpath(OUT)}")
+    print(f"torch's float32 sqrt differs from the correctly rounded one on {torch_sqrt_mismatch():.1%} of inputs")
+    for folder, mode in SETS:
+        out = os.path.join(OUT, folder)
+        os.makedirs(out, exist_ok=True)
+        totals = Counter()
+        for name, cfg in CASES:
+            with SqrtPatch(ieee=(mode == "ieee")) as patch:
+                constant, mlp = constant_workload(cfg), mlp_workload(cfg)
+            calls = dict(sorted((k, v) for k, v in patch.calls.items() if v))
+            updates = constant["steps"] * len(constant["shapes"]) + len(mlp["steps"]) * len(mlp["shapes"])
+            expected = SQRTS_PER_UPDATE[cfg["kind"]] * updates
+            if sum(calls.values()) != expected:
+                sys.exit(f"{folder}/{name}: {sum(calls.values())} sqrt calls, expected {expected}: {calls}")
+            totals.update(calls)
+            doc = {"case": name, "torch": PIN, "sqrt": mode, "sqrtCalls": calls, "config": cfg,
+                   "constant": constant, "mlp": mlp}
+            with open(os.path.join(out, name + ".json"), "w") as f:
+                json.dump(doc, f, separators=(",", ":"))
+                f.write("\n")
+        print(f"wrote {len(CASES)} fixtures to {os.path.normpath(out)} (sqrt: {mode}; calls {dict(totals)})")
+    with SqrtPatch(ieee=True):   # the patch is live while active and undone afterwards
+        x = torch.from_numpy(np.random.default_rng(2).uniform(0, 10, size=1000).astype(np.float32))
+        assert np.array_equal(x.sqrt().numpy(), np.sqrt(x.numpy()))
+    assert "sqrt" not in torch.Tensor.__dict__ and torch.sqrt.__module__ != __name__
 
 
 if __name__ == "__main__":

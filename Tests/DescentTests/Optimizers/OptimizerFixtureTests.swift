@@ -6,14 +6,29 @@ import XCTest
 ///
 /// For the MLP workload the fixture records, per step, the gradient torch computed and
 /// the parameters after torch's step; the test feeds those gradients to Descent's
-/// optimizer (no forward/backward here) and compares every element at every step.
-/// Tolerance per element: |swift − torch| ≤ 1e-6 + 1e-5·|torch|.
+/// optimizer (no forward/backward here) and compares every element at every recorded step.
 ///
-/// Where the rules only multiply and add (SGD, momentum) the trajectories agree to the
-/// printed digit (the fused ops round once, as torch's FMA kernels do). The rules with a
-/// square root drift by a few 1e-6 relative because torch 2.15's CPU `sqrt` for float32 is
-/// not correctly rounded (1 ulp off for ~18% of inputs, checked against numpy), while
-/// `descent_sqrt8` (sqrtps) is.
+/// Two fixture sets, `Tests/Fixtures/optimizers/<set>/`:
+/// - `ieee-sqrt`: torch.optim's code with every float32 square root correctly rounded (the
+///   script patches torch's sqrt entry points). Descent's kernels use the IEEE sqrt too, so
+///   everything else (operation order, fused multiply-adds, hyper-parameter rounding) must
+///   agree: |swift − torch| ≤ 1e-6 + 1e-5·|torch| for every element, no per-case overrides.
+///   Measured: bit-identical in every case but `adam-clip` (≤ 1e-7 relative), where torch's
+///   clip_grad_norm_ sums the norm in its own float32 reduction and we sum it in Double.
+/// - `torch-sqrt`: stock torch 2.15, whose CPU float32 `sqrt` is 1 ulp off for ~15% of
+///   inputs. A 1-ulp error in a square root changes that step's update by a relative ≤ 2⁻²³,
+///   so to first order the trajectories part by at most k·2⁻²³·L, where L = Σₜ |θₜ − θₜ₋₁| is
+///   the element's path length so far (measured on our replay) and k the square roots per
+///   update (2 for AdaDelta, 1 for the other adaptive rules, 0 for SGD/momentum). State can
+///   carry an error into later steps and amplify it (AdaDelta's `acc_delta`; centered
+///   RMSprop's `s − a²`, which cancels to rounding noise under a constant gradient), so the
+///   stock set allows the tight tolerance plus `stockSqrtSafety` times that bound, the same
+///   for every case. The allowance stays a few millionths of the distance travelled, far
+///   below what a different rule would give (and the ieee-sqrt set checks the rules tightly).
+///
+/// `DESCENT_FIXTURE_REPORT=1 swift test --filter OptimizerTests/testTrajectories` prints, per
+/// case and per optimizer, the worst |Δ|/|torch| (over |torch| ≥ 1e-3), |Δ|/(1e-6 + |torch|),
+/// |Δ|, and the excess over the tight tolerance in units of k·2⁻²³·L.
 extension OptimizerTests {
     struct Fixture: Decodable {
         struct Constant: Decodable {
@@ -32,53 +47,102 @@ extension OptimizerTests {
         }
         let `case`: String
         let torch: String
+        /// `"ieee"` (correctly rounded float32 sqrt) or `"torch"` (torch's own).
+        let sqrt: String
+        /// Calls per sqrt entry point while the fixture was generated (e.g. `Tensor.sqrt`).
+        let sqrtCalls: [String: Int]
         let config: OptimizerConfig
         let constant: Constant
         let mlp: MLP
     }
 
+    enum FixtureSet: String, CaseIterable {
+        case ieeeSqrt = "ieee-sqrt"
+        case torchSqrt = "torch-sqrt"
+        /// The fixtures' `sqrt` field.
+        var sqrt: String { self == .ieeeSqrt ? "ieee" : "torch" }
+    }
+
     static let absoluteTolerance = 1e-6
     static let relativeTolerance = 1e-5
-    /// Looser relative tolerances, with the reason. Centered RMSprop under a *constant*
-    /// gradient drives `s − a²` to zero, so after ~1000 steps its denominator is ε plus the
-    /// square root of rounding noise and any last-bit difference from torch's compiled
-    /// kernels is amplified (observed 1.1e-5 at step 1000; 1e-7-level on the MLP).
-    static let relativeToleranceOverride: [String: Double] = ["rmsprop-centered-momentum-wd": 3e-5]
+    /// Multiplier on the first-order bound k·2⁻²³·L for the stock set (see the type's comment).
+    /// Measured need: 10.8 for rmsprop-centered-momentum-wd (constant gradient, step 1000, the
+    /// `s − a²` cancellation); every other case is within the tight tolerance alone.
+    static let stockSqrtSafety = 25.0
 
-    static func fixtureURLs() throws -> [URL] {
-        guard let root = Bundle.module.url(forResource: "Fixtures", withExtension: nil) else {
-            throw DescentError("Fixtures resource folder not found in the test bundle")
-        }
-        let dir = root.appendingPathComponent("optimizers")
+    static func fixtureURLs(_ set: FixtureSet) throws -> [URL] {
+        let dir = Support.fixtures.appendingPathComponent("optimizers").appendingPathComponent(set.rawValue)
         return try FileManager.default.contentsOfDirectory(at: dir, includingPropertiesForKeys: nil)
             .filter { $0.pathExtension == "json" }
             .sorted { $0.lastPathComponent < $1.lastPathComponent }
     }
 
-    /// Running comparison: worst relative error (over elements with |torch| ≥ 1e-3) and worst
-    /// absolute error; records a failure for the first few elements out of tolerance.
+    static func loadFixtures(_ set: FixtureSet) throws -> [Fixture] {
+        try fixtureURLs(set).map { try JSONDecoder().decode(Fixture.self, from: Data(contentsOf: $0)) }
+    }
+
+    /// Square roots per element per update on torch's side.
+    static func sqrtsPerUpdate(_ kind: OptimizerKind) -> Double {
+        switch kind {
+        case .sgd, .momentum: return 0
+        case .adagrad, .rmsprop, .adam, .adamw: return 1
+        case .adadelta: return 2
+        }
+    }
+
+    /// Worst errors of one case, and the check: records a failure for the first few
+    /// elements out of tolerance.
     struct Comparison {
-        var maxRelative = 0.0
-        var maxRelativeLarge = 0.0
+        /// |Δ| ≤ 1e-6 + 1e-5·|torch| + sqrtAllowance·L (L: the element's path length).
+        var sqrtAllowance = 0.0
+        var maxRelative = 0.0        // |Δ|/|torch| over |torch| ≥ 1e-3
+        var maxScaled = 0.0          // |Δ|/(1e-6 + |torch|) over all elements
         var maxAbsolute = 0.0
+        var maxSqrtRatio = 0.0       // (|Δ| − tight) / (k·2⁻²³·L) where |Δ| exceeds the tight tolerance
+        var sqrtUnit = 0.0           // k·2⁻²³
         var failures = 0
         var elements = 0
-        var relativeTolerance = OptimizerTests.relativeTolerance
 
-        mutating func compare(_ parameters: [Parameter], _ expected: [[Double]], _ what: String) {
-            for (p, values) in zip(parameters, expected) {
+        mutating func compare(_ parameters: [Parameter], _ expected: [[Double]], _ pathLength: [[Double]],
+                              _ what: String) {
+            for ((p, values), length) in zip(zip(parameters, expected), pathLength) {
                 XCTAssertEqual(p.count, values.count, what)
-                for (i, e) in values.enumerated() {
+                for (i, printed) in values.enumerated() {
+                    let e = Double(Float(printed))   // the float32 torch had (9 digits round-trip)
                     let a = Double(p.value[i])
                     let diff = abs(a - e)
                     elements += 1
                     maxAbsolute = max(maxAbsolute, diff)
+                    maxScaled = max(maxScaled, diff / (OptimizerTests.absoluteTolerance + abs(e)))
                     if abs(e) >= 1e-3 { maxRelative = max(maxRelative, diff / abs(e)) }
-                    if abs(e) >= 0.1 { maxRelativeLarge = max(maxRelativeLarge, diff / abs(e)) }
-                    if !(diff <= OptimizerTests.absoluteTolerance + relativeTolerance * abs(e)) {
-                        failures += 1
-                        if failures <= 5 { XCTFail("\(what) \(p.name)[\(i)]: swift \(a), torch \(e)") }
+                    let tight = OptimizerTests.absoluteTolerance + OptimizerTests.relativeTolerance * abs(e)
+                    if sqrtUnit > 0, length[i] > 0, diff > tight {
+                        maxSqrtRatio = max(maxSqrtRatio, (diff - tight) / (sqrtUnit * length[i]))
                     }
+                    let bound = tight + sqrtAllowance * length[i]
+                    if !(diff <= bound) {
+                        failures += 1
+                        if failures <= 5 { XCTFail("\(what) \(p.name)[\(i)]: swift \(a), torch \(e), bound \(bound)") }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Tracks Σₜ |θₜ − θₜ₋₁| per element along our own replay.
+    struct PathLength {
+        var previous: [[Double]]
+        var length: [[Double]]
+        init(_ parameters: [Parameter]) {
+            previous = parameters.map { p in (0..<p.count).map { Double(p.value[$0]) } }
+            length = previous.map { [Double](repeating: 0, count: $0.count) }
+        }
+        mutating func update(_ parameters: [Parameter]) {
+            for (k, p) in parameters.enumerated() {
+                for i in 0..<p.count {
+                    let v = Double(p.value[i])
+                    length[k][i] += abs(v - previous[k][i])
+                    previous[k][i] = v
                 }
             }
         }
@@ -96,48 +160,95 @@ extension OptimizerTests {
         }
     }
 
-    func testResourceLookupFindsFixtures() throws {
-        let urls = try Self.fixtureURLs()
-        XCTAssertGreaterThanOrEqual(urls.count, 31)
-        let kinds = Set(try urls.map { try JSONDecoder().decode(Fixture.self, from: Data(contentsOf: $0)).config.kind })
-        XCTAssertEqual(kinds, Set(OptimizerKind.allCases), "every optimizer has a fixture")
+    /// Replays both workloads of `fixture`, comparing every element at every recorded step.
+    static func replay(_ fixture: Fixture, _ set: FixtureSet) throws -> Comparison {
+        let name = "\(set.rawValue)/\(fixture.case)"
+        var cmp = Comparison()
+        cmp.sqrtUnit = sqrtsPerUpdate(fixture.config.kind) * Double(Float.ulpOfOne)
+        cmp.sqrtAllowance = set == .torchSqrt ? stockSqrtSafety * cmp.sqrtUnit : 0
+
+        // (a) constant gradient, 1000 steps
+        let c = fixture.constant
+        let optimizer = try fixture.config.make()
+        let params = makeParameters(c.shapes, c.initial)
+        var path = PathLength(params)
+        var next = 0
+        for step in 1...c.steps {
+            setGradients(params, c.gradient)   // clipping rescales grads in place
+            optimizer.step(params)
+            path.update(params)
+            if next < c.checkpoints.count, c.checkpoints[next].step == step {
+                cmp.compare(params, c.checkpoints[next].values, path.length, "\(name) constant step \(step)")
+                next += 1
+            }
+        }
+        XCTAssertEqual(next, c.checkpoints.count, name)
+        XCTAssertEqual(optimizer.stepCount, c.steps, name)
+
+        // (b) recorded MLP gradients, 20 steps
+        let m = fixture.mlp
+        let mlpOptimizer = try fixture.config.make()
+        let mlpParams = makeParameters(m.shapes, m.initial)
+        var mlpPath = PathLength(mlpParams)
+        for s in m.steps {
+            setGradients(mlpParams, s.gradient)
+            mlpOptimizer.step(mlpParams)
+            mlpPath.update(mlpParams)
+            cmp.compare(mlpParams, s.values, mlpPath.length, "\(name) mlp step \(s.step)")
+        }
+        return cmp
     }
 
-    func testTrajectoriesMatchTorch() throws {
-        var report: [String] = []
-        for url in try Self.fixtureURLs() {
-            let fixture = try JSONDecoder().decode(Fixture.self, from: Data(contentsOf: url))
-            let name = fixture.case
-            var cmp = Comparison()
-            cmp.relativeTolerance = Self.relativeToleranceOverride[name] ?? Self.relativeTolerance
-
-            // (a) constant gradient, 1000 steps
-            let c = fixture.constant
-            let optimizer = try fixture.config.make()
-            let params = Self.makeParameters(c.shapes, c.initial)
-            var next = 0
-            for step in 1...c.steps {
-                Self.setGradients(params, c.gradient)   // clipping rescales grads in place
-                optimizer.step(params)
-                if next < c.checkpoints.count, c.checkpoints[next].step == step {
-                    cmp.compare(params, c.checkpoints[next].values, "\(name) constant step \(step)")
-                    next += 1
-                }
-            }
-            XCTAssertEqual(next, c.checkpoints.count, name)
-            XCTAssertEqual(optimizer.stepCount, c.steps, name)
-
-            // (b) recorded MLP gradients, 20 steps
-            let m = fixture.mlp
-            let mlpOptimizer = try fixture.config.make()
-            let mlpParams = Self.makeParameters(m.shapes, m.initial)
-            for s in m.steps {
-                Self.setGradients(mlpParams, s.gradient)
-                mlpOptimizer.step(mlpParams)
-                cmp.compare(mlpParams, s.values, "\(name) mlp step \(s.step)")
-            }
-            report.append(String(format: "%-30@ max rel %.2e (|torch| ≥ 1e-3)  %.2e (|torch| ≥ 0.1)  max abs %.2e  over %d elements", name as NSString, cmp.maxRelative, cmp.maxRelativeLarge, cmp.maxAbsolute, cmp.elements))
+    func checkFixtureSet(_ set: FixtureSet) throws {
+        let fixtures = try Self.loadFixtures(set)
+        XCTAssertGreaterThanOrEqual(fixtures.count, 31, set.rawValue)
+        var rows: [(case: String, kind: OptimizerKind, cmp: Comparison)] = []
+        for fixture in fixtures {
+            XCTAssertEqual(fixture.sqrt, set.sqrt, "\(set.rawValue)/\(fixture.case): sqrt field")
+            rows.append((fixture.case, fixture.config.kind, try Self.replay(fixture, set)))
         }
-        print("torch.optim fixture comparison:\n" + report.joined(separator: "\n"))
+        guard ProcessInfo.processInfo.environment["DESCENT_FIXTURE_REPORT"] != nil else { return }
+        func line(_ label: String, _ c: [Comparison]) -> String {
+            label.padding(toLength: 30, withPad: " ", startingAt: 0) + String(format: "%10.2e %14.2e %10.2e %11.3g %9d",
+                   c.map(\.maxRelative).max() ?? 0, c.map(\.maxScaled).max() ?? 0,
+                   c.map(\.maxAbsolute).max() ?? 0, c.map(\.maxSqrtRatio).max() ?? 0,
+                   c.map(\.elements).reduce(0, +))
+        }
+        var out = ["torch.optim fixtures, set \(set.rawValue): worst over every element at every recorded step",
+                   "case".padding(toLength: 30, withPad: " ", startingAt: 0)
+                       + "  rel≥1e-3   Δ/(1e-6+|t|)        abs  excess/kuL  elements"]
+        out += rows.map { line($0.case, [$0.cmp]) }
+        out.append("per optimizer:")
+        out += OptimizerKind.allCases.map { k in line(k.rawValue, rows.filter { $0.kind == k }.map(\.cmp)) }
+        print(out.joined(separator: "\n"))
+    }
+
+    func testResourceLookupFindsFixtures() throws {
+        var cases: [FixtureSet: [String]] = [:]
+        for set in FixtureSet.allCases {
+            let fixtures = try Self.loadFixtures(set)
+            XCTAssertGreaterThanOrEqual(fixtures.count, 31, set.rawValue)
+            XCTAssertEqual(Set(fixtures.map(\.config.kind)), Set(OptimizerKind.allCases),
+                           "\(set.rawValue): every optimizer has a fixture")
+            cases[set] = fixtures.map(\.case)
+            for f in fixtures {
+                XCTAssertEqual(f.sqrt, set.sqrt, "\(set.rawValue)/\(f.case)")
+                // The generator counted torch's sqrt calls: one per element-wise sqrt per update.
+                let updates = f.constant.steps * f.constant.shapes.count + f.mlp.steps.count * f.mlp.shapes.count
+                XCTAssertEqual(Double(f.sqrtCalls.values.reduce(0, +)),
+                               Self.sqrtsPerUpdate(f.config.kind) * Double(updates), "\(set.rawValue)/\(f.case)")
+            }
+        }
+        XCTAssertEqual(cases[.ieeeSqrt], cases[.torchSqrt], "both sets have the same cases")
+    }
+
+    /// torch.optim with a correctly rounded sqrt: the tight tolerance, no overrides.
+    func testTrajectoriesMatchTorchWithIEEESqrt() throws {
+        try checkFixtureSet(.ieeeSqrt)
+    }
+
+    /// Stock torch: the tight tolerance plus 1 ulp per square root along the path.
+    func testTrajectoriesMatchStockTorch() throws {
+        try checkFixtureSet(.torchSqrt)
     }
 }
