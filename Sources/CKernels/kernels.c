@@ -123,16 +123,17 @@ static inline uint32_t descent_hash32(uint32_t i, uint32_t k0, uint32_t k1) {
 
 DESCENT_CLONES
 void descent_dropout(const float *x, float *y, float *mask, long n, uint32_t threshold,
-                     float keep, uint32_t k0, uint32_t k1) {
+                     float keep, uint32_t k0, uint32_t k1, long first_index) {
+    uint32_t base = (uint32_t)first_index;
     if (mask) {
         for (long i = 0; i < n; i++) {
-            float s = (descent_hash32((uint32_t)i, k0, k1) >> 8) < threshold ? 0.0f : keep;
+            float s = (descent_hash32(base + (uint32_t)i, k0, k1) >> 8) < threshold ? 0.0f : keep;
             mask[i] = s;
             y[i] = x[i] * s;
         }
     } else {
         for (long i = 0; i < n; i++) {
-            float s = (descent_hash32((uint32_t)i, k0, k1) >> 8) < threshold ? 0.0f : keep;
+            float s = (descent_hash32(base + (uint32_t)i, k0, k1) >> 8) < threshold ? 0.0f : keep;
             y[i] = x[i] * s;
         }
     }

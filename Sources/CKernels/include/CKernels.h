@@ -36,9 +36,11 @@ double descent_softmax_xent(const float *logits, const unsigned char *labels, fl
 /* Inverted dropout / masking noise in one vectorised pass: element i is dropped when
    (hash(i; k0, k1) >> 8) < threshold (a 24-bit threshold, p * 2^24), otherwise scaled by
    keep (1/(1-p) for dropout, 1 for masking noise). mask (may be NULL) receives 0 or keep.
-   The key (k0, k1) comes from the caller's seeded generator, fresh for every call. */
+   The key (k0, k1) comes from the caller's seeded generator, fresh for every call. The
+   arrays start at element first_index of the whole (so a pass split in parts draws what
+   one call would). */
 void descent_dropout(const float *x, float *y, float *mask, long n, uint32_t threshold,
-                     float keep, uint32_t k0, uint32_t k1);
+                     float keep, uint32_t k0, uint32_t k1, long first_index);
 /* clean[i] = src[i] / divisor and masked[i] = the same value, or 0 where the hash of element
    index first_index + i falls below threshold: one row of a batch converted and corrupted
    with the draws descent_dropout(keep = 1) makes for that row's elements of the batch. */

@@ -18,6 +18,21 @@ public enum Parallel {
     /// Threads available to `run`: the pool's workers plus the caller.
     public static var threads: Int { Int(descent_parallel_workers()) + 1 }
 
+    /// Below this many elements a pass stays on the calling thread (waking a worker and
+    /// joining it cost a few microseconds).
+    public static let minimumElements = 32_768
+
+    /// Splits rows `0..<rows` into contiguous ranges, one per thread, and calls `body` on
+    /// each concurrently, when `rows × elementsPerRow` reaches `minimumElements`
+    /// (otherwise one call with every row). For row-wise passes whose rows are independent.
+    public static func forRows(_ rows: Int, elementsPerRow: Int, _ body: (Range<Int>) -> Void) {
+        let parts = rows * elementsPerRow >= minimumElements ? Swift.min(threads, rows) : 1
+        guard parts > 1 else { body(0..<rows); return }
+        run(parts: parts) { part, parts in
+            body(rows * part / parts ..< rows * (part + 1) / parts)
+        }
+    }
+
     /// Calls `body(part, parts)` for every `part` in `0..<parts`, concurrently, and
     /// returns when all have finished; part 0 runs on the calling thread. `parts` is
     /// capped at `threads`; the `parts` passed to `body` is the number actually used.

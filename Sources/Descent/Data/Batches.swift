@@ -74,11 +74,13 @@ public final class Batches {
                     let b = Swift.min(batchSize, count - start)
                     if inputs.count != b * f || inputs.rows != b { inputs.reshape([b, f]) }
                     let dst = inputs.data
-                    for r in 0..<b {
-                        let image = indices?[start + r] ?? (start + r)
-                        let s = src + image * f, d = dst + r * f
-                        descent_bytes_to_float(s, d, f, scale)  // Float(s[j]) / scale, vectorised
-                        labelStorage[r] = lab[image]
+                    let labelsOut = labelStorage
+                    Parallel.forRows(b, elementsPerRow: f) { rows in
+                        for r in rows {
+                            let image = indices?[start + r] ?? (start + r)
+                            descent_bytes_to_float(src + image * f, dst + r * f, f, scale)  // Float(s[j]) / scale
+                            labelsOut[r] = lab[image]
+                        }
                     }
                     try body(inputs, UnsafeBufferPointer(start: labelStorage, count: b))
                     start += b

@@ -26,10 +26,14 @@ public enum Activation: String, CaseIterable, Codable, Sendable {
         }
     }
 
-    /// `y ← f(y + b)` row-wise (bias broadcast over rows), one pass.
+    /// `y ← f(y + b)` row-wise (bias broadcast over rows), one pass, rows split over
+    /// `Parallel` threads (element-wise: the same bits on any thread count).
     public func applyWithBias(_ y: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>,
                               rows: Int, columns: Int) {
-        descent_bias_activation(y, bias, rows, columns, kernelCode)
+        let code = kernelCode
+        Parallel.forRows(rows, elementsPerRow: columns) { r in
+            descent_bias_activation(y + r.lowerBound * columns, bias, r.count, columns, code)
+        }
     }
 
     /// `g ← g · f'(y)` given the output y, into `out` (may be `g`).

@@ -38,7 +38,7 @@ public final class Dropout: Layer {
         guard needsInputGradient else { return nil }
         guard wasTraining, let mask = scaleMask.tensor else { return gradOutput }
         let gx = inputGrad.get(gradOutput.shape)
-        descent_multiply(gradOutput.data, mask.data, gx.data, gx.count)
+        Kernels.multiply(gradOutput.data, mask.data, into: gx.data, count: gx.count)
         return gx
     }
 }

@@ -41,7 +41,7 @@ public final class MaskingNoise: Layer {
         guard needsInputGradient else { return nil }
         guard wasTraining, let m = mask.tensor else { return gradOutput }
         let gx = inputGrad.get(gradOutput.shape)
-        descent_multiply(gradOutput.data, m.data, gx.data, gx.count)
+        Kernels.multiply(gradOutput.data, m.data, into: gx.data, count: gx.count)
         return gx
     }
 

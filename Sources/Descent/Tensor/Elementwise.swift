@@ -15,6 +15,15 @@ public enum Kernels {
         for i in 0..<n { x[i] *= alpha }
     }
 
+    /// `out ← a ⊙ b`, split over `Parallel` threads; `out` may be `a` or `b`.
+    public static func multiply(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+                                into out: UnsafeMutablePointer<Float>, count n: Int) {
+        Parallel.forRows((n + 63) / 64, elementsPerRow: 64) { blocks in
+            let lo = blocks.lowerBound * 64, hi = Swift.min(blocks.upperBound * 64, n)
+            descent_multiply(a + lo, b + lo, out + lo, hi - lo)
+        }
+    }
+
     /// `y ← exp(x)`, `y` may be `x`.
     public static func exp(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count n: Int) {
         descent_exp(x, y, n)
@@ -43,8 +52,8 @@ public enum Kernels {
     public static func dropout(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>,
                                mask: UnsafeMutablePointer<Float>?, count n: Int,
                                probability p: Float, generator: inout RandomGenerator) {
-        let key = hashKey(&generator)
-        descent_dropout(x, y, mask, n, threshold24(p), 1 / (1 - p), key.0, key.1)
+        bernoulli(x, into: y, mask: mask, count: n, threshold: threshold24(p), keep: 1 / (1 - p),
+                  key: hashKey(&generator))
     }
 
     /// Masking noise (denoising autoencoders): `yᵢ = 0` with probability `p`, else `xᵢ`
@@ -53,8 +62,18 @@ public enum Kernels {
     public static func maskingNoise(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>,
                                     mask: UnsafeMutablePointer<Float>? = nil, count n: Int,
                                     probability p: Float, generator: inout RandomGenerator) {
-        let key = hashKey(&generator)
-        descent_dropout(x, y, mask, n, threshold24(p), 1, key.0, key.1)
+        bernoulli(x, into: y, mask: mask, count: n, threshold: threshold24(p), keep: 1, key: hashKey(&generator))
+    }
+
+    /// `descent_dropout` over `n` elements, split over `Parallel` threads in blocks of 64
+    /// (each part passes its first index, so the draws are those of one call).
+    static func bernoulli(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>,
+                          mask: UnsafeMutablePointer<Float>?, count n: Int, threshold: UInt32, keep: Float,
+                          key: (UInt32, UInt32)) {
+        Parallel.forRows((n + 63) / 64, elementsPerRow: 64) { blocks in
+            let lo = blocks.lowerBound * 64, hi = Swift.min(blocks.upperBound * 64, n)
+            descent_dropout(x + lo, y + lo, mask.map { $0 + lo }, hi - lo, threshold, keep, key.0, key.1, lo)
+        }
     }
 
     /// The key of one masking call: one 64-bit draw of `generator`, as two 32-bit halves.

@@ -34,20 +34,22 @@ public enum ReconstructionData {
         case .images(let set):
             set.pixels.withUnsafeBufferPointer { px in
                 let src = px.baseAddress!
-                for r in 0..<n {
+                Parallel.forRows(n, elementsPerRow: f) { rows in for r in rows {
                     let s = src + (indices?[start + r] ?? (start + r)) * f, d = dst + r * f
                     if let m = masking {
                         descent_bytes_to_float_masked(s, d, m.output + r * f, f, 255, threshold, m.key.0, m.key.1, r * f)
                     } else {
                         descent_bytes_to_float(s, d, f, 255)
                     }
-                }
+                } }
             }
         case .codes(let t):
             for r in 0..<n {
                 (dst + r * f).update(from: t.data + (indices?[start + r] ?? (start + r)) * f, count: f)
             }
-            if let m = masking { descent_dropout(dst, m.output, nil, n * f, threshold, 1, m.key.0, m.key.1) }
+            if let m = masking {
+                Kernels.bernoulli(dst, into: m.output, mask: nil, count: n * f, threshold: threshold, keep: 1, key: m.key)
+            }
         }
     }
 

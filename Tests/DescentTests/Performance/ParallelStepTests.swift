@@ -31,6 +31,33 @@ final class ParallelStepTests: XCTestCase {
         XCTAssertEqual(count, 1)
     }
 
+    /// Row-split passes (bias + activation, dropout and masking draws, byte conversion,
+    /// products) give the same bits on any thread count.
+    func testSplitElementwisePassesMatchOneThread() {
+        let n = 100_003  // above Parallel.minimumElements, not a multiple of 64
+        let x = GradientCheck.random([n], seed: 21)
+        let bias = GradientCheck.random([1001], seed: 22)
+        var outputs: [[[Float]]] = []
+        for threads in [1, 3] {
+            Parallel.setThreads(threads)
+            var g = RandomGenerator(seed: 23)
+            let y = Tensor(shape: [n]), mask = Tensor(shape: [n]), noisy = Tensor(shape: [n]), prod = Tensor(shape: [n])
+            Kernels.dropout(x.data, into: y.data, mask: mask.data, count: n, probability: 0.5, generator: &g)
+            Kernels.maskingNoise(x.data, into: noisy.data, count: n, probability: 0.3, generator: &g)
+            Kernels.multiply(y.data, mask.data, into: prod.data, count: n)
+            let act = Tensor(shape: [99, 1001])
+            act.data.update(from: x.data, count: act.count)
+            Activation.sigmoid.applyWithBias(act.data, bias: bias.data, rows: 99, columns: 1001)
+            outputs.append([y.toArray(), mask.toArray(), noisy.toArray(), prod.toArray(), act.toArray()])
+        }
+        for (k, name) in ["dropout", "mask", "masking noise", "multiply", "bias+sigmoid"].enumerated() {
+            XCTAssertTrue(outputs[0][k] == outputs[1][k], "\(name) differs between 1 and 3 threads")
+        }
+        // The split dropout still drops about half.
+        let dropped = outputs[1][1].filter { $0 == 0 }.count
+        XCTAssertEqual(Double(dropped) / Double(n), 0.5, accuracy: 0.01)
+    }
+
     /// Parameters big enough for the step to be split, with random values and gradients.
     func makeParameters(seed: UInt64) -> [Parameter] {
         var g = RandomGenerator(seed: seed)
