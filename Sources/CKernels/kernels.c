@@ -152,11 +152,11 @@ void descent_bytes_to_float_masked(const unsigned char *src, float *clean, float
 
 DESCENT_CLONES
 void descent_activation_backward(const float *y, const float *g, float *out, float *bias_grad,
-                                 int bias_overwrite, long rows, long cols, int kind) {
+                                 int bias_overwrite, long rows, long cols, long ld, int kind) {
     if (bias_grad && bias_overwrite) memset(bias_grad, 0, (size_t)cols * sizeof(float));
     for (long r = 0; r < rows; r++) {
-        const float *yr = y + r * cols, *gr = g + r * cols;
-        float *o = out + r * cols;
+        const float *yr = y + r * ld, *gr = g + r * ld;
+        float *o = out + r * ld;
         switch (kind) {
         case 1: for (long c = 0; c < cols; c++) o[c] = yr[c] > 0.0f ? gr[c] : 0.0f; break;
         case 2: for (long c = 0; c < cols; c++) o[c] = gr[c] * yr[c] * (1.0f - yr[c]); break;
@@ -173,11 +173,10 @@ void descent_multiply(const float *a, const float *b, float *out, long n) {
 }
 
 DESCENT_CLONES
-double descent_squared_error(const float *y, const float *t, float *grad, long n, float scale) {
-    double total = 0.0;
-    long i = 0;
-    while (i + 8 <= n) {
-        long end = i + 4096 < n ? i + 4096 : n;
+void descent_squared_error(const float *y, const float *t, float *grad, long n, float scale,
+                           double *block_totals) {
+    for (long start = 0, block = 0; start < n; start += 4096, block++) {
+        long end = start + 4096 < n ? start + 4096 : n, i = start;
         descent_float8 acc = 0.0f;
         for (; i + 8 <= end; i += 8) {
             descent_float8 yv, tv;
@@ -187,14 +186,15 @@ double descent_squared_error(const float *y, const float *t, float *grad, long n
             acc += d * d;
             if (grad) { descent_float8 gv = d * scale; memcpy(grad + i, &gv, sizeof gv); }
         }
+        double total = 0.0;
         for (int l = 0; l < 8; l++) total += (double)acc[l];
+        for (; i < end; i++) {
+            float d = y[i] - t[i];
+            total += (double)(d * d);
+            if (grad) grad[i] = scale * d;
+        }
+        block_totals[block] = total;
     }
-    for (; i < n; i++) {
-        float d = y[i] - t[i];
-        total += (double)(d * d);
-        if (grad) grad[i] = scale * d;
-    }
-    return total;
 }
 
 DESCENT_CLONES

@@ -33,7 +33,7 @@ struct Options {
 
       --quick       fewer images and steps (1/6 epoch), figures scaled to an epoch (< 1 min)
       --json        print one JSON object instead of the table
-      --threads N   BLAS threads for the seed-mlp / seed-ae epochs (default 2)
+      --threads N   compute threads for the seed-mlp / seed-ae epochs (default 2)
       --data DIR    directory with the four Fashion-MNIST files (.gz or not); default:
                     the loader's usual search (cache, $DESCENT_DATA_DIR, system dirs)
       --repeats N   timed repetitions per figure, best is kept (default 3, --quick 2)
@@ -159,11 +159,14 @@ final class GemmReplay {
     /// Bytes of all operand buffers (the replay's working set).
     private(set) var bytes = 0
 
-    func run() {
+    func run(every k: Int = 0, _ between: () -> Void = {}) {
+        var i = 0
         for (c, o) in zip(calls, operands) {
             BLAS.gemm(m: c.m, n: c.n, k: c.k, o.a, lda: c.lda, transposeA: c.transposeA,
                       o.b, ldb: c.ldb, transposeB: c.transposeB, o.c, ldc: c.ldc,
                       alpha: c.alpha, beta: c.beta)
+            i += 1
+            if k > 0 && i % k == 0 { between() }
         }
     }
 }
@@ -304,23 +307,30 @@ do {
 
     /// One training epoch against a replay of exactly the GEMMs it issues: the calls of
     /// one epoch are recorded, then epoch and replay are timed interleaved, best of `repeats`.
-    func epochAgainstGemms(_ epoch: () throws -> Void, afterRecording: () -> Void = {}) throws
-        -> (epoch: Double, gemm: Double, calls: Int, flops: Double, bytes: Int) {
+    /// Also timed, as a diagnostic: the replay with the trainer's real optimizer step after
+    /// every step's GEMMs (the epoch's calls split evenly over its `steps`) — the GEMMs and
+    /// the steps with nothing else.
+    func epochAgainstGemms(_ epoch: () throws -> Void, steps: Int, optimizerStep: () -> Void,
+                           afterRecording: () -> Void = {}) throws
+        -> (epoch: Double, gemm: Double, gemmAndSteps: Double, calls: Int, flops: Double, bytes: Int) {
         let calls = try recordGemms(epoch)
         afterRecording()
+        precondition(calls.count % steps == 0, "\(calls.count) GEMM calls do not split over \(steps) steps")
+        let stepEvery = calls.count / steps
         let replay = GemmReplay(calls)
         replay.run()
-        var (e, g) = (Double.infinity, Double.infinity)
+        var (e, g, s) = (Double.infinity, Double.infinity, Double.infinity)
         for _ in 0..<repeats {
             e = min(e, try best(1, epoch))
             g = min(g, best(1) { replay.run() })
+            s = min(s, best(1) { replay.run(every: stepEvery, optimizerStep) })
         }
-        return (e, g, calls.count, replay.flops, replay.bytes)
+        return (e, g, s, calls.count, replay.flops, replay.bytes)
     }
 
     /// Records the figures and the table row of an epoch-vs-GEMM measurement.
-    func report(_ t: (epoch: Double, gemm: Double, calls: Int, flops: Double, bytes: Int), key: String, label: String,
-                target: Double) {
+    func report(_ t: (epoch: Double, gemm: Double, gemmAndSteps: Double, calls: Int, flops: Double, bytes: Int),
+                key: String, label: String, target: Double) {
         figures["\(key)_gemm_operand_bytes"] = t.bytes
         figures["\(key)_epoch_seconds"] = t.epoch * scaleToEpoch
         figures["\(key)_gemm_seconds"] = t.gemm * scaleToEpoch
@@ -331,6 +341,10 @@ do {
                         reference: "GEMMs alone " + fmt(t.gemm * scaleToEpoch) + " s (\(t.calls) calls, "
                             + fmt(Double(t.bytes) / 1e6, 0) + " MB of operands, " + fmt(t.flops / t.gemm / 1e9, 0) + " GFLOP/s)",
                         ratio: t.epoch / t.gemm, target: target))
+        figures["\(key)_gemm_and_steps_seconds"] = t.gemmAndSteps * scaleToEpoch
+        rows.append(Row(key: "\(key)_gemm_and_steps", label: "  GEMMs + optimizer steps only (diagnostic)",
+                        value: fmt(t.gemmAndSteps * scaleToEpoch) + " s", reference: "GEMMs alone",
+                        ratio: t.gemmAndSteps / t.gemm, target: nil))
     }
 
     /// Records where one more (profiled) epoch went, phase by phase; not a target.
@@ -350,7 +364,9 @@ do {
         log("seed-mlp: recording one epoch of GEMMs (\(images) images)")
         let trainer = try makeMLPTrainer(seed: 1)
         var rssTraining = 0
-        let t = try epochAgainstGemms({ _ = try trainer.trainEpoch(subset) }, afterRecording: {
+        let parameters = trainer.model.parameters
+        let t = try epochAgainstGemms({ _ = try trainer.trainEpoch(subset) }, steps: (subset.count + 127) / 128,
+                                      optimizerStep: { trainer.optimizer.step(parameters) }, afterRecording: {
             rssTraining = peakRSS()
             log("seed-mlp: timing epochs and their GEMMs, interleaved")
         })
@@ -368,7 +384,9 @@ do {
         log("seed-ae: recording one epoch of GEMMs")
         let ae = try makeAETrainer(seed: 1)
         let aeData = ReconstructionData.images(subset)
-        let t = try epochAgainstGemms { _ = try ae.trainEpoch(aeData) }
+        let parameters = ae.model.parameters
+        let t = try epochAgainstGemms({ _ = try ae.trainEpoch(aeData) }, steps: (subset.count + 99) / 100,
+                                      optimizerStep: { ae.optimizer.step(parameters) })
         report(t, key: "ae", label: "seed-ae epoch (Adam, batch 100)", target: 1.35)
         ae.phases = StepPhases()
         _ = try ae.trainEpoch(aeData)
@@ -518,7 +536,7 @@ if options.json {
     func line(_ cells: [String]) -> String {
         "| " + zip(cells, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: " | ") + " |"
     }
-    print("descent-bench (\(options.quick ? "quick: \(images) images per measurement, scaled to 60,000" : "full epochs"), \(options.threads) BLAS threads, best of \(repeats))")
+    print("descent-bench (\(options.quick ? "quick: \(images) images per measurement, scaled to 60,000" : "full epochs"), \(options.threads) threads, best of \(repeats))")
     print(line(header))
     print("|" + widths.map { String(repeating: "-", count: $0 + 2) }.joined(separator: "|") + "|")
     for b in body { print(line(b)) }

@@ -218,7 +218,7 @@ struct AutoEncoderCommand: ParsableCommand {
                 AERun.log("resumed from \(path) after epoch \(loaded.epochsDone)", json: json)
             }
             let baseline = meanImageBaselineMSE(train: train, test: test)
-            AERun.log("\(data.dataset.rawValue): \(train.count) train / \(test.count) test images; autoencoder \(train.featureCount)-\(hidden)-\(train.featureCount) \(ae.condition); \(opt.config.summary); \(model.parameters.scalarCount) parameters; \(BLAS.threads) BLAS thread(s)", json: json)
+            AERun.log("\(data.dataset.rawValue): \(train.count) train / \(test.count) test images; autoencoder \(train.featureCount)-\(hidden)-\(train.featureCount) \(ae.condition); \(opt.config.summary); \(model.parameters.scalarCount) parameters; \(Parallel.threads) thread(s)", json: json)
             AERun.log(String(format: "mean-image baseline test MSE %.5f", baseline), json: json)
             AERun.log("phase      epoch  train_mse   test_mse  seconds", json: json)
             var metrics: [String: Any] = [
@@ -313,7 +313,7 @@ struct StackedCommand: ParsableCommand {
             let name = "sae_\(data.dataset.rawValue)_\(sizeText)_\(ae.condition)_\(opt.optimizer.rawValue)_pre\(pre)_ft\(finetuneEpochs)_s\(common.seed)"
             let dir = try AERun.folder(common.out, name)
             let baseline = meanImageBaselineMSE(train: train, test: test)
-            AERun.log("\(data.dataset.rawValue): \(train.count) train / \(test.count) test images; stacked autoencoder \(sizeText) \(ae.condition); \(opt.config.summary); pre-training \(pre) epochs/level, fine-tuning \(finetuneEpochs); \(BLAS.threads) BLAS thread(s)", json: json)
+            AERun.log("\(data.dataset.rawValue): \(train.count) train / \(test.count) test images; stacked autoencoder \(sizeText) \(ae.condition); \(opt.config.summary); pre-training \(pre) epochs/level, fine-tuning \(finetuneEpochs); \(Parallel.threads) thread(s)", json: json)
             AERun.log(String(format: "mean-image baseline test MSE %.5f", baseline), json: json)
             AERun.log("phase      epoch  train_mse   test_mse  seconds", json: json)
             var metrics: [String: Any] = [

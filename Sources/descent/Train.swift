@@ -42,7 +42,7 @@ struct Train: ParsableCommand {
             let trainer = try ClassifierTrainer(model: net, optimizer: optimizer, batchSize: batchSize,
                                                 seed: common.seed)
             if !common.json {
-                print("\(data.dataset.rawValue): \(train.count) train / \(test.count) test images; model \(model), \(net.parameters.scalarCount) parameters; \(opt.config.summary); \(BLAS.threads) BLAS thread(s)")
+                print("\(data.dataset.rawValue): \(train.count) train / \(test.count) test images; model \(model), \(net.parameters.scalarCount) parameters; \(opt.config.summary); \(Parallel.threads) thread(s)")
                 print("epoch  train_loss  test_loss  test_acc  seconds")
             }
             var lines: [String] = []

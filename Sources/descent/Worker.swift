@@ -12,7 +12,7 @@ struct Worker: ParsableCommand {
         abstract: "Run one run of a sweep (internal; started by `compare`).", shouldDisplay: false)
 
     @Option(help: "The run as JSON (config + seed).") var spec: String
-    @Option(help: "BLAS threads.") var threads = 1
+    @Option(help: "Compute threads (BLAS and the pool).") var threads = 1
     @Option(help: "Folder holding the IDX files.") var dataDir: String?
 
     func run() throws {

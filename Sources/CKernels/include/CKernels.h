@@ -47,16 +47,19 @@ void descent_dropout(const float *x, float *y, float *mask, long n, uint32_t thr
 void descent_bytes_to_float_masked(const unsigned char *src, float *clean, float *masked, long n,
                                    float divisor, uint32_t threshold, uint32_t k0, uint32_t k1,
                                    long first_index);
-/* Row-wise: out = g * f'(y) (kind as in descent_bias_activation, 0 copies g unless out == g);
-   if bias_grad is not NULL, bias_grad[c] += sum over rows of out[r, c] (= instead of +=
-   when bias_overwrite is nonzero). */
+/* Row-wise over a rows x cols block of matrices with row stride ld: out = g * f'(y) (kind as
+   in descent_bias_activation, 0 copies g unless out == g); if bias_grad is not NULL,
+   bias_grad[c] += sum over rows of out[r, c] (= instead of += when bias_overwrite is
+   nonzero), rows added in order. */
 void descent_activation_backward(const float *y, const float *g, float *out, float *bias_grad,
-                                 int bias_overwrite, long rows, long cols, int kind);
+                                 int bias_overwrite, long rows, long cols, long ld, int kind);
 /* out[i] = a[i] * b[i]; out may alias a or b. */
 void descent_multiply(const float *a, const float *b, float *out, long n);
-/* Sum of (y - t)^2 (float blocks of 4096 summed in double); if grad is not NULL,
+/* Sums of (y - t)^2 over consecutive blocks of 4096 elements (float lanes, folded into a
+   double per block) into block_totals[0 ..< ceil(n / 4096)]; if grad is not NULL,
    grad[i] = scale * (y[i] - t[i]). */
-double descent_squared_error(const float *y, const float *t, float *grad, long n, float scale);
+void descent_squared_error(const float *y, const float *t, float *grad, long n, float scale,
+                           double *block_totals);
 /* dst[i] = src[i] / divisor (bytes to floats, e.g. pixels / 255, exactly rounded). */
 void descent_bytes_to_float(const unsigned char *src, float *dst, long n, float divisor);
 /* Fused optimizer updates (optimizers.c), one pass each; see Sources/Descent/Optimizers.

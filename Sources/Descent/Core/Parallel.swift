@@ -1,19 +1,29 @@
 import CKernels
 
-/// Threads for Descent's own element-wise work (optimizer steps), next to OpenBLAS's.
+/// The compute threads of a process: a fork-join pool that runs the matrix products (each
+/// split into blocks of rows or columns, one single-threaded OpenBLAS call per block),
+/// the optimizer steps and the large element-wise passes.
 ///
-/// `setThreads(n)` gives OpenBLAS `n` threads and this pool `n − 1` workers (the calling
-/// thread does one share), so one number sets all compute threads of a process. The
-/// workers wait for work the way OpenBLAS's do (yielding, then sleeping after ~50 ms
+/// `setThreads(n)` gives the pool `n − 1` workers (the calling thread does one share).
+/// The workers wait for work the way OpenBLAS's do (yielding, then sleeping after ~50 ms
 /// idle; see `Sources/CKernels/parallel.c`). Until `setThreads` is called everything runs
-/// on the caller. Work split this way is element-wise, so results do not depend on `n`.
+/// on the caller. The element-wise work gives the same bits on any `n`; a product split
+/// differently may round differently, so a run is fixed by its seed and `n`.
 public enum Parallel {
-    /// Sets OpenBLAS threads to `n` and the pool to `n − 1` workers (`n` ≥ 1).
+    /// Sets the compute threads of the process to `n` (≥ 1): the pool gets `n − 1` workers,
+    /// OpenBLAS gets 1 thread, and `BLAS.gemm` splits each large product over the pool
+    /// itself (so exactly `n` threads compute, and none of them competes with an idle
+    /// OpenBLAS worker for a core between products).
     public static func setThreads(_ n: Int) {
         let n = Swift.max(1, n)
-        BLAS.setThreads(n)
+        BLAS.setThreads(1)
         descent_parallel_set_workers(Int32(n - 1))
+        splitsProducts = true
     }
+
+    /// Whether `BLAS.gemm` splits products over the pool (set by `setThreads`; otherwise
+    /// OpenBLAS's own threading, as set by `BLAS.setThreads`, is used).
+    nonisolated(unsafe) public static var splitsProducts = false
 
     /// Threads available to `run`: the pool's workers plus the caller.
     public static var threads: Int { Int(descent_parallel_workers()) + 1 }

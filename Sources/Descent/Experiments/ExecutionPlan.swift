@@ -12,5 +12,5 @@ public struct ExecutionPlan: CustomStringConvertible, Sendable {
         return ExecutionPlan(jobs: jobs, threadsPerJob: max(1, cores / jobs))
     }
 
-    public var description: String { "\(jobs) concurrent run(s) × \(threadsPerJob) BLAS thread(s)" }
+    public var description: String { "\(jobs) concurrent run(s) × \(threadsPerJob) thread(s)" }
 }

@@ -29,7 +29,7 @@ public enum RunExecutor {
         return RunRecord(key: spec.key, seed: spec.seed, config: c, status: status, epochs: epochs,
                          divergence: divergence.map { "\($0.what) is not finite at epoch \($0.epoch), step \($0.step)" },
                          divergedEpoch: divergence?.epoch, divergedStep: divergence?.step,
-                         totalSeconds: seconds, environment: .current(threads: BLAS.threads),
+                         totalSeconds: seconds, environment: .current(threads: Parallel.threads),
                          finishedAt: ISO8601DateFormatter().string(from: Date()))
     }
 }

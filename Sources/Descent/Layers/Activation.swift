@@ -36,6 +36,21 @@ public enum Activation: String, CaseIterable, Codable, Sendable {
         }
     }
 
+    /// `out ← g · f'(y)` row-wise and the bias gradient `b[c] (+)= Σ_r out[r, c]`, one pass.
+    /// Split over `Parallel` threads by blocks of columns, so each column's sum still adds
+    /// the rows in order: the same bits on any thread count.
+    public func backwardWithBiasGradient(output y: UnsafePointer<Float>, gradient g: UnsafePointer<Float>,
+                                         into out: UnsafeMutablePointer<Float>,
+                                         biasGradient b: UnsafeMutablePointer<Float>, overwrite: Bool,
+                                         rows: Int, columns: Int) {
+        let code = kernelCode
+        let blocks = (columns + 15) / 16
+        Parallel.forRows(blocks, elementsPerRow: 16 * rows) { r in
+            let lo = r.lowerBound * 16, hi = Swift.min(r.upperBound * 16, columns)
+            descent_activation_backward(y + lo, g + lo, out + lo, b + lo, overwrite ? 1 : 0, rows, hi - lo, columns, code)
+        }
+    }
+
     /// `g ← g · f'(y)` given the output y, into `out` (may be `g`).
     public func backward(output y: UnsafePointer<Float>, gradient g: UnsafePointer<Float>,
                          into out: UnsafeMutablePointer<Float>, count n: Int) {

@@ -52,8 +52,9 @@ public final class Linear: Layer {
         // ∂L/∂z and the bias gradient in one pass.
         let gz = activation == .identity ? gradOutput : preGrad.get(gradOutput.shape)
         let biasGrad = bias.gradientForAccumulation(), weightGrad = weight.gradientForAccumulation()
-        descent_activation_backward(y.data, gradOutput.data, gz.data, biasGrad.tensor.data, biasGrad.overwrite ? 1 : 0,
-                                    gz.rows, outputSize, activation.kernelCode)
+        activation.backwardWithBiasGradient(output: y.data, gradient: gradOutput.data, into: gz.data,
+                                            biasGradient: biasGrad.tensor.data, overwrite: biasGrad.overwrite,
+                                            rows: gz.rows, columns: outputSize)
         BLAS.gemm(gz, transposeA: true, x, into: weightGrad.tensor, beta: weightGrad.overwrite ? 0 : 1)
         guard needsInputGradient else { return nil }
         let gx = inputGrad.get([gz.rows, inputSize])

@@ -6,8 +6,12 @@ import CKernels
 /// ```
 /// L = (1/N) Σ_i (y_i − t_i)²,      ∂L/∂y_i = 2 (y_i − t_i) / N,      N = batch × features
 /// ```
+/// The squares are summed in blocks of 4096 (float lanes, then one Double per block) and
+/// the block sums added in order, so the blocks can be split over `Parallel` threads and
+/// the loss is the same bits on any thread count.
 public final class MeanSquaredError {
     private var gradient = Workspace()
+    private var blockTotals: [Double] = []
 
     public init() {}
 
@@ -16,7 +20,18 @@ public final class MeanSquaredError {
         precondition(prediction.count == target.count, "MeanSquaredError: \(prediction.shape) vs \(target.shape)")
         let n = prediction.count
         let g: Tensor? = computeGradient ? gradient.get(prediction.shape) : nil
-        let total = descent_squared_error(prediction.data, target.data, g?.data, n, 2 / Float(n))
+        let blocks = (n + 4095) / 4096
+        if blockTotals.count < blocks { blockTotals = [Double](repeating: 0, count: blocks) }
+        let (y, t, scale) = (prediction.data, target.data, 2 / Float(n))
+        blockTotals.withUnsafeMutableBufferPointer { totals in
+            let out = totals.baseAddress!
+            Parallel.forRows(blocks, elementsPerRow: 4096) { r in
+                let lo = r.lowerBound * 4096, hi = Swift.min(r.upperBound * 4096, n)
+                descent_squared_error(y + lo, t + lo, g.map { $0.data + lo }, hi - lo, scale, out + r.lowerBound)
+            }
+        }
+        var total = 0.0
+        for b in 0..<blocks { total += blockTotals[b] }
         return (total / Double(n), g)
     }
 }

@@ -68,6 +68,40 @@ public enum BLAS {
             (call.addressA, call.addressB, call.addressC) = (UInt(bitPattern: a), UInt(bitPattern: b), UInt(bitPattern: c))
             trace(call)
         }
+        let parts = Parallel.splitsProducts && 2 * m * n * k >= splitMinimumFlops ? Swift.min(Parallel.threads, Swift.max(m, n) / 16) : 1
+        if parts <= 1 {
+            sgemm(m: m, n: n, k: k, a, lda: lda, transposeA: transposeA, b, ldb: ldb, transposeB: transposeB,
+                  c, ldc: ldc, alpha: alpha, beta: beta)
+            return
+        }
+        // Split C into `parts` blocks of rows (or of columns when it is wider than tall), in
+        // multiples of 16, one single-threaded product per Parallel thread. Every element of
+        // C is still one dot product over all of k in OpenBLAS's order.
+        let byRows = m >= n
+        let blocks = ((byRows ? m : n) + 15) / 16
+        Parallel.run(parts: parts) { part, parts in
+            let lo = Swift.min(16 * (blocks * part / parts), byRows ? m : n)
+            let hi = Swift.min(16 * (blocks * (part + 1) / parts), byRows ? m : n)
+            guard hi > lo else { return }
+            if byRows {
+                sgemm(m: hi - lo, n: n, k: k, a + (transposeA ? lo : lo * lda), lda: lda, transposeA: transposeA,
+                      b, ldb: ldb, transposeB: transposeB, c + lo * ldc, ldc: ldc, alpha: alpha, beta: beta)
+            } else {
+                sgemm(m: m, n: hi - lo, k: k, a, lda: lda, transposeA: transposeA,
+                      b + (transposeB ? lo * ldb : lo), ldb: ldb, transposeB: transposeB, c + lo, ldc: ldc,
+                      alpha: alpha, beta: beta)
+            }
+        }
+    }
+
+    /// Products below this many floating-point operations run on one thread.
+    public static let splitMinimumFlops = 2_000_000
+
+    @usableFromInline
+    static func sgemm(m: Int, n: Int, k: Int,
+                      _ a: UnsafePointer<Float>, lda: Int, transposeA: Bool,
+                      _ b: UnsafePointer<Float>, ldb: Int, transposeB: Bool,
+                      _ c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float) {
         cblas_sgemm(CblasRowMajor,
                     transposeA ? CblasTrans : CblasNoTrans,
                     transposeB ? CblasTrans : CblasNoTrans,

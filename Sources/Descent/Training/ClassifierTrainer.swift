@@ -4,7 +4,7 @@ import Foundation
 ///
 /// Each epoch visits the training set in a fresh order drawn from the trainer's own
 /// shuffling stream (`RandomGenerator(seed:stream: 2)`), so a run is fixed by its seed
-/// (and the BLAS thread count). Every step checks that the loss and all gradients are
+/// (and the thread count). Every step checks that the loss and all gradients are
 /// finite and throws `DivergenceError` (with epoch and step) the moment they are not.
 public final class ClassifierTrainer {
     public let model: MLPClassifier

@@ -48,14 +48,52 @@ final class ParallelStepTests: XCTestCase {
             let act = Tensor(shape: [99, 1001])
             act.data.update(from: x.data, count: act.count)
             Activation.sigmoid.applyWithBias(act.data, bias: bias.data, rows: 99, columns: 1001)
-            outputs.append([y.toArray(), mask.toArray(), noisy.toArray(), prod.toArray(), act.toArray()])
+            let gz = Tensor(shape: [99, 1001]), gb = Tensor(shape: [1001], value: 0.5)
+            Activation.sigmoid.backwardWithBiasGradient(output: act.data, gradient: x.data, into: gz.data,
+                                                        biasGradient: gb.data, overwrite: false, rows: 99, columns: 1001)
+            let mse = MeanSquaredError()(y, target: noisy, computeGradient: true)
+            outputs.append([y.toArray(), mask.toArray(), noisy.toArray(), prod.toArray(), act.toArray(),
+                            gz.toArray(), gb.toArray(), mse.gradient!.toArray(), [Float(mse.loss)]])
+            // Sums in row order, starting from the old value (0.5 + Σ).
+            if threads == 1 {
+                var sum = 0.5 as Float
+                for r in 0..<99 { sum += gz[r * 1001 + 7] }
+                XCTAssertEqual(gb[7], sum)
+            }
         }
-        for (k, name) in ["dropout", "mask", "masking noise", "multiply", "bias+sigmoid"].enumerated() {
+        for (k, name) in ["dropout", "mask", "masking noise", "multiply", "bias+sigmoid", "sigmoid backward",
+                          "bias gradient", "MSE gradient", "MSE loss"].enumerated() {
             XCTAssertTrue(outputs[0][k] == outputs[1][k], "\(name) differs between 1 and 3 threads")
         }
         // The split dropout still drops about half.
         let dropped = outputs[1][1].filter { $0 == 0 }.count
         XCTAssertEqual(Double(dropped) / Double(n), 0.5, accuracy: 0.01)
+    }
+
+    /// Products split over the pool (by rows of C, or by columns when C is wider) equal the
+    /// single-call product, for every transpose combination, with β = 0 and β = 1.
+    func testSplitProductsMatchOneCall() {
+        let shapes = [(m: 128, n: 784, k: 784), (m: 784, n: 100, k: 100), (m: 100, n: 784, k: 100),
+                      (m: 33, n: 1000, k: 70), (m: 1000, n: 17, k: 300)]
+        for s in shapes {
+            for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
+                let a = GradientCheck.random(ta ? [s.k, s.m] : [s.m, s.k], seed: 31)
+                let b = GradientCheck.random(tb ? [s.n, s.k] : [s.k, s.n], seed: 32)
+                let start = GradientCheck.random([s.m, s.n], seed: 33)
+                var results: [[Float]] = []
+                for threads in [1, 3] {
+                    Parallel.setThreads(threads)
+                    let c = start.clone()
+                    BLAS.gemm(a, transposeA: ta, b, transposeB: tb, into: c, alpha: 0.5, beta: 1)
+                    let d = Tensor(shape: [s.m, s.n], value: .nan)
+                    BLAS.gemm(a, transposeA: ta, b, transposeB: tb, into: d)
+                    results.append(c.toArray() + d.toArray())
+                }
+                let worst = zip(results[0], results[1]).map { abs($0 - $1) }.max()!
+                XCTAssertLessThanOrEqual(worst, 1e-4, "\(s) ta \(ta) tb \(tb)")
+                XCTAssertFalse(results[1].contains { $0.isNaN }, "β = 0 ignores C")
+            }
+        }
     }
 
     /// Parameters big enough for the step to be split, with random values and gradients.
