@@ -35,6 +35,10 @@ public final class Adam: StatefulOptimizer {
                    slotNames: ["exp_avg", "exp_avg_sq"] + (amsgrad ? ["max_exp_avg_sq"] : []))
     }
 
+    override func prepare(_ span: inout Span) {
+        span.scalars = AdamKernel.scalars(step: span.step, learningRate: learningRate, beta1: beta1, beta2: beta2)
+    }
+
     override func update(_ span: Span) {
         AdamKernel.run(span, learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
                        amsgrad: amsgrad, l2: weightDecay, decoupled: 0)
@@ -54,16 +58,21 @@ enum AdamKernel {
 
     /// One pass: optional decoupled decay `θ ← θ·(1 − lr·decoupled)`, L2 `g ← g + l2·θ`,
     /// moment updates and the parameter update; reads θ, g, m, v (v̂), writes θ, m, v (v̂).
+    /// The step size −lr/(1 − β1ᵗ) and √(1 − β2ᵗ), computed in Double and rounded once to
+    /// Float, as torch does with Python floats (`prepare`, once per parameter and step).
+    static func scalars(step: Int, learningRate: Float, beta1: Float, beta2: Float) -> (Float, Float) {
+        let t = Double(step)
+        let bc1 = 1 - pow(Double(beta1), t)
+        let bc2Sqrt = (1 - pow(Double(beta2), t)).squareRoot()
+        return (Float(-(Double(learningRate) / bc1)), Float(bc2Sqrt))
+    }
+
     static func run(_ span: StatefulOptimizer.Span, learningRate: Float,
                     beta1: Float, beta2: Float, epsilon: Float, amsgrad: Bool, l2: Float, decoupled: Float) {
-        let t = Double(span.step)
-        // Scalars in Double, rounded once to Float, as torch does with Python floats.
-        let bc1 = 1 - pow(Double(beta1), t)
-        let bc2Sqrt = (1 - pow(Double(beta2), t)).squareRoot()   // a scalar, once per step
         let lerp = LerpWeight(Float(1 - Double(beta1)))
         descent_adam_update(span.value, span.grad, span.state(0), span.state(1),
                             amsgrad ? span.state(2) : nil, span.count,
-                            Float(-(Double(learningRate) / bc1)), Float(bc2Sqrt), epsilon, l2,
+                            span.scalars.0, span.scalars.1, epsilon, l2,
                             Float(1 - Double(learningRate) * Double(decoupled)), beta2, Float(1 - Double(beta2)),
                             lerp.coefficient, lerp.fromStart)
     }

@@ -27,6 +27,10 @@ public final class AdamW: StatefulOptimizer {
                    slotNames: ["exp_avg", "exp_avg_sq"] + (amsgrad ? ["max_exp_avg_sq"] : []))
     }
 
+    override func prepare(_ span: inout Span) {
+        span.scalars = AdamKernel.scalars(step: span.step, learningRate: learningRate, beta1: beta1, beta2: beta2)
+    }
+
     override func update(_ span: Span) {
         AdamKernel.run(span, learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
                        amsgrad: amsgrad, l2: 0, decoupled: weightDecay)

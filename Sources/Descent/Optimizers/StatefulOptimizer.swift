@@ -33,6 +33,9 @@ public class StatefulOptimizer: Optimizer {
         var count: Int
         /// This parameter's step count, already incremented for the current step.
         var step: Int
+        /// Per-parameter scalars a rule computes once per step in `prepare` (Adam: the
+        /// step size and √(1 − β2ᵗ)), instead of once per block.
+        var scalars: (Float, Float) = (0, 0)
 
         /// State tensor `i` (0-based, `i < stateCount`).
         func state(_ i: Int) -> UnsafeMutablePointer<Float> {
@@ -85,6 +88,9 @@ public class StatefulOptimizer: Optimizer {
     /// One fused update of the elements in `span`. Called concurrently for disjoint spans.
     func update(_ span: Span) { fatalError("\(name): update not implemented") }
 
+    /// Called once per parameter and step, before its blocks are updated.
+    func prepare(_ span: inout Span) {}
+
     func slot(for parameter: Parameter) -> Slot {
         let key = ObjectIdentifier(parameter)
         if let s = slots[key], s.tensors.allSatisfy({ $0.count == parameter.count }) { return s }
@@ -118,10 +124,12 @@ public class StatefulOptimizer: Optimizer {
             let s = slot(for: p)
             s.step += 1
             let t = s.tensors
-            spans.append(Span(value: p.value.data, grad: p.grad.data,
-                              states: (t.count > 0 ? t[0].data : nil, t.count > 1 ? t[1].data : nil,
-                                       t.count > 2 ? t[2].data : nil),
-                              stateCount: t.count, count: p.count, step: s.step))
+            var span = Span(value: p.value.data, grad: p.grad.data,
+                            states: (t.count > 0 ? t[0].data : nil, t.count > 1 ? t[1].data : nil,
+                                     t.count > 2 ? t[2].data : nil),
+                            stateCount: t.count, count: p.count, step: s.step)
+            prepare(&span)
+            spans.append(span)
             var offset = 0
             while offset < p.count {
                 let n = Swift.min(Self.blockSize, p.count - offset)
