@@ -18,6 +18,18 @@
 
 #define DESCENT_MAX_WORKERS 63
 #define DESCENT_SPIN_NS 50000000L
+/* Polls with a pause instruction before falling back to sched_yield: a job usually follows
+   the previous one within microseconds, and a pause costs ~40 ns where a system call costs
+   ~1 µs. */
+#define DESCENT_PAUSE_POLLS 2048
+
+static inline void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
 
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;   /* guards resizing */
 static pthread_mutex_t job_lock = PTHREAD_MUTEX_INITIALIZER;    /* one job at a time */
@@ -54,6 +66,7 @@ static void *worker_main(void *arg) {
     for (;;) {
         long start = now_ns(), spins = 0, t;
         while ((t = atomic_load_explicit(&box->ticket, memory_order_acquire)) == seen) {
+            if (spins < DESCENT_PAUSE_POLLS) { spins++; cpu_relax(); continue; }
             sched_yield();
             if ((++spins & 63) == 0 && now_ns() - start > DESCENT_SPIN_NS) {
                 pthread_mutex_lock(&sleep_lock);
@@ -123,7 +136,7 @@ void descent_parallel_run(descent_parallel_body body, void *context, long parts)
     for (long w = 0; w < parts - 1; w++) {
         long spins = 0;
         while (atomic_load_explicit(&boxes[w].done, memory_order_acquire) != ticket) {
-            if (++spins > 64) sched_yield();
+            if (++spins > DESCENT_PAUSE_POLLS) sched_yield(); else cpu_relax();
         }
     }
     pthread_mutex_unlock(&job_lock);
