@@ -140,6 +140,33 @@ void descent_dropout(const float *x, float *y, float *mask, long n, uint32_t thr
 }
 
 DESCENT_CLONES
+void descent_bias_relu_dropout(float *y, const float *bias, long rows, long cols, uint32_t threshold,
+                               float keep, uint32_t k0, uint32_t k1, long first_index) {
+    for (long r = 0; r < rows; r++) {
+        float *row = y + r * cols;
+        uint32_t base = (uint32_t)(first_index + r * cols);
+        for (long c = 0; c < cols; c++) {
+            float v = row[c] + bias[c];
+            v = v > 0.0f ? v : 0.0f;
+            float s = (descent_hash32(base + (uint32_t)c, k0, k1) >> 8) < threshold ? 0.0f : keep;
+            row[c] = v * s;
+        }
+    }
+}
+
+DESCENT_CLONES
+void descent_relu_dropout_backward(const float *y, const float *g, float *out, float *bias_grad,
+                                   int bias_overwrite, long rows, long cols, long ld, float keep) {
+    if (bias_overwrite) memset(bias_grad, 0, (size_t)cols * sizeof(float));
+    for (long r = 0; r < rows; r++) {
+        const float *yr = y + r * ld, *gr = g + r * ld;
+        float *o = out + r * ld;
+        for (long c = 0; c < cols; c++) o[c] = yr[c] > 0.0f ? gr[c] * keep : 0.0f;
+        for (long c = 0; c < cols; c++) bias_grad[c] += o[c];
+    }
+}
+
+DESCENT_CLONES
 void descent_bytes_to_float_masked(const unsigned char *src, float *clean, float *masked, long n,
                                    float divisor, uint32_t threshold, uint32_t k0, uint32_t k1,
                                    long first_index) {

@@ -41,6 +41,15 @@ double descent_softmax_xent(const float *logits, const unsigned char *labels, fl
    one call would). */
 void descent_dropout(const float *x, float *y, float *mask, long n, uint32_t threshold,
                      float keep, uint32_t k0, uint32_t k1, long first_index);
+/* Linear + ReLU + inverted dropout in one pass (rows x cols, row-major): y = max(0, y + bias)
+   times 0 or keep, with the draws descent_dropout makes for element first_index + r*cols + c. */
+void descent_bias_relu_dropout(float *y, const float *bias, long rows, long cols, uint32_t threshold,
+                               float keep, uint32_t k0, uint32_t k1, long first_index);
+/* Backward of the pass above from its output y (row stride ld, a rows x cols block):
+   out = y > 0 ? g * keep : 0 (a kept ReLU unit is exactly where y > 0), and
+   bias_grad[c] (+)= sum over rows of out[r, c] in row order (= when bias_overwrite). */
+void descent_relu_dropout_backward(const float *y, const float *g, float *out, float *bias_grad,
+                                   int bias_overwrite, long rows, long cols, long ld, float keep);
 /* clean[i] = src[i] / divisor and masked[i] = the same value, or 0 where the hash of element
    index first_index + i falls below threshold: one row of a batch converted and corrupted
    with the draws descent_dropout(keep = 1) makes for that row's elements of the batch. */

@@ -12,6 +12,9 @@ import CKernels
 /// `W ~ U(−a, a), a = √(6 / (in + out))` (Glorot & Bengio 2010), zero bias.
 /// The GEMM runs in OpenBLAS; bias and activation are one fused pass after it, and in
 /// backward f'(y) and the bias-gradient row sum are one fused pass before the GEMMs.
+/// A ReLU layer followed by `Dropout` in a `Sequential` also fuses the dropout into that
+/// pass (`forward(_:dropout:)`): the same masks, one pass fewer each way, and no mask
+/// array, since a kept ReLU unit is exactly one whose output is > 0.
 public final class Linear: Layer {
     public let inputSize: Int
     public let outputSize: Int
@@ -19,6 +22,8 @@ public final class Linear: Layer {
     public let weight: Parameter
     public let bias: Parameter
     private var input: Tensor?
+    /// The keep scale 1/(1 − p) when the last forward fused a dropout, else nil.
+    private var fusedKeep: Float?
     private var output = Workspace()
     private var preGrad = Workspace()
     private var inputGrad = Workspace()
@@ -41,20 +46,52 @@ public final class Linear: Layer {
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         precondition(x.columns == inputSize, "Linear: input has \(x.columns) features, expected \(inputSize)")
         input = x
+        fusedKeep = nil
         let y = output.get([x.rows, outputSize])
         BLAS.gemm(x, weight.value, transposeB: true, into: y)
         activation.applyWithBias(y.data, bias: bias.value.data, rows: y.rows, columns: outputSize)
         return y
     }
 
+    /// Training forward of this ReLU layer and the `dropout` after it, fused:
+    /// `y = relu(x Wᵀ + b) ⊙ m` with exactly the mask `dropout.forward` would draw (one key
+    /// from its generator). The next `backward` is then that of both layers.
+    func forward(_ x: Tensor, dropout: Dropout) -> Tensor {
+        precondition(activation == .relu, "Linear: only a ReLU layer fuses its dropout")
+        precondition(x.columns == inputSize, "Linear: input has \(x.columns) features, expected \(inputSize)")
+        input = x
+        let keep = 1 / (1 - dropout.probability)
+        fusedKeep = keep
+        let y = output.get([x.rows, outputSize])
+        BLAS.gemm(x, weight.value, transposeB: true, into: y)
+        let key = Kernels.hashKey(&dropout.generator)
+        let threshold = Kernels.threshold24(dropout.probability)
+        let (cols, b) = (outputSize, bias.value.data)
+        Parallel.forRows(y.rows, elementsPerRow: cols) { r in
+            descent_bias_relu_dropout(y.data + r.lowerBound * cols, b, r.count, cols, threshold, keep,
+                                      key.0, key.1, r.lowerBound * cols)
+        }
+        return y
+    }
+
     public func backward(_ gradOutput: Tensor, needsInputGradient: Bool) -> Tensor? {
         guard let x = input, let y = output.tensor else { preconditionFailure("Linear.backward before forward") }
-        // ∂L/∂z and the bias gradient in one pass.
+        // ∂L/∂z and the bias gradient in one pass (through the fused dropout, if any).
         let gz = activation == .identity ? gradOutput : preGrad.get(gradOutput.shape)
         let biasGrad = bias.gradientForAccumulation(), weightGrad = weight.gradientForAccumulation()
-        activation.backwardWithBiasGradient(output: y.data, gradient: gradOutput.data, into: gz.data,
-                                            biasGradient: biasGrad.tensor.data, overwrite: biasGrad.overwrite,
-                                            rows: gz.rows, columns: outputSize)
+        if let keep = fusedKeep {
+            let (rows, cols) = (gz.rows, outputSize)
+            let (yd, gd, od, bd) = (y.data, gradOutput.data, gz.data, biasGrad.tensor.data)
+            let overwrite: Int32 = biasGrad.overwrite ? 1 : 0
+            Parallel.forRows((cols + 15) / 16, elementsPerRow: 16 * rows) { r in
+                let lo = r.lowerBound * 16, hi = Swift.min(r.upperBound * 16, cols)
+                descent_relu_dropout_backward(yd + lo, gd + lo, od + lo, bd + lo, overwrite, rows, hi - lo, cols, keep)
+            }
+        } else {
+            activation.backwardWithBiasGradient(output: y.data, gradient: gradOutput.data, into: gz.data,
+                                                biasGradient: biasGrad.tensor.data, overwrite: biasGrad.overwrite,
+                                                rows: gz.rows, columns: outputSize)
+        }
         BLAS.gemm(gz, transposeA: true, x, into: weightGrad.tensor, beta: weightGrad.overwrite ? 0 : 1)
         guard needsInputGradient else { return nil }
         let gx = inputGrad.get([gz.rows, inputSize])

@@ -1,13 +1,38 @@
 /// Layers applied one after another; backward runs them in reverse.
+///
+/// A ReLU `Linear` directly followed by a `Dropout` runs as one fused layer in training
+/// (`Linear.forward(_:dropout:)`): same result bit for bit, one pass fewer each way.
 public final class Sequential: Layer {
     public let layers: [Layer]
+    /// Indices of the `Dropout` layers fused into the ReLU `Linear` before them.
+    private let fusedDropouts: Set<Int>
+    /// Whether the last forward fused them (training with p > 0).
+    private var lastForwardFused = false
 
-    public init(_ layers: [Layer]) { self.layers = layers }
+    public init(_ layers: [Layer]) {
+        self.layers = layers
+        fusedDropouts = Set(layers.indices.dropFirst().filter { i in
+            (layers[i - 1] as? Linear)?.activation == .relu && layers[i] is Dropout
+        })
+    }
 
     public var parameters: [Parameter] { layers.flatMap { $0.parameters } }
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
-        layers.reduce(x) { $1.forward($0, training: training) }
+        lastForwardFused = training
+        var y = x
+        var i = 0
+        while i < layers.count {
+            if training, fusedDropouts.contains(i + 1), let linear = layers[i] as? Linear,
+               let dropout = layers[i + 1] as? Dropout, dropout.probability > 0 {
+                y = linear.forward(y, dropout: dropout)
+                i += 2
+                continue
+            }
+            y = layers[i].forward(y, training: training)
+            i += 1
+        }
+        return y
     }
 
     /// Backpropagates through every layer. The first layer is asked for an input
@@ -18,6 +43,9 @@ public final class Sequential: Layer {
         let firstWithParameters = layers.firstIndex { !$0.parameters.isEmpty } ?? 0
         for (i, layer) in layers.enumerated().reversed() {
             guard let current = g else { break }
+            if lastForwardFused && fusedDropouts.contains(i) && (layer as! Dropout).probability > 0 {
+                continue  // its backward is part of the Linear's before it
+            }
             let needed = needsInputGradient || i > firstWithParameters
             g = layer.backward(current, needsInputGradient: needed)
         }

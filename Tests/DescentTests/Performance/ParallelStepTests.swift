@@ -96,6 +96,38 @@ final class ParallelStepTests: XCTestCase {
         }
     }
 
+    /// A ReLU Linear followed by Dropout runs fused inside Sequential; the result (output,
+    /// input gradient, parameter gradients) must equal the unfused layers bit for bit.
+    func testFusedLinearReLUDropoutEqualsTheSeparateLayers() {
+        for threads in [1, 2] {
+            Parallel.setThreads(threads)
+            func network(fused: Bool) -> Sequential {
+                var g = RandomGenerator(seed: 41)
+                let l1 = Linear(300, 257, activation: .relu, name: "a", generator: &g)
+                let l2 = Linear(257, 10, name: "b", generator: &g)
+                let d = Dropout(0.5, generator: RandomGenerator(seed: 42))
+                // An identity activation layer in between prevents the fusion.
+                return Sequential(fused ? [l1, d, l2] : [l1, ActivationLayer(.identity), d, l2])
+            }
+            let x = GradientCheck.random([130, 300], seed: 43)
+            let gy = GradientCheck.random([130, 10], seed: 44)
+            var results: [[Float]] = []
+            for fused in [true, false] {
+                let net = network(fused: fused)
+                var out: [Float] = []
+                for _ in 0..<2 {   // two steps: fresh masks, lazily zeroed gradients
+                    net.parameters.zeroGrad()
+                    out += net.forward(x, training: true).toArray()
+                    out += net.backward(gy, needsInputGradient: true)!.toArray()
+                    out += net.parameters.flatMap { $0.grad.toArray() }
+                }
+                out += net.forward(x, training: false).toArray()
+                results.append(out)
+            }
+            XCTAssertTrue(results[0] == results[1], "fused and separate layers differ (\(threads) threads)")
+        }
+    }
+
     /// Parameters big enough for the step to be split, with random values and gradients.
     func makeParameters(seed: UInt64) -> [Parameter] {
         var g = RandomGenerator(seed: seed)
