@@ -7,8 +7,11 @@ import COpenBLAS
 /// ```
 /// `A`, `B`, `C` are 2-D tensors; with `transposeA` the product uses Aᵀ, etc.
 /// `β = 1` accumulates into C, which is how parameter gradients are summed (`+=`).
+/// After `Parallel.setThreads(n)`, a product of at least `splitMinimumFlops` is split into
+/// `n` blocks of rows (or columns) of C, one single-threaded OpenBLAS call per pool thread.
 public enum BLAS {
-    /// Sets the number of OpenBLAS threads for this process.
+    /// Sets the number of OpenBLAS's own threads for this process (`Parallel.setThreads`
+    /// sets it to 1 and splits products itself).
     public static func setThreads(_ n: Int) { openblas_set_num_threads(Int32(Swift.max(1, n))) }
     /// The number of OpenBLAS threads in use.
     public static var threads: Int { Int(openblas_get_num_threads()) }
@@ -75,8 +78,8 @@ public enum BLAS {
             return
         }
         // Split C into `parts` blocks of rows (or of columns when it is wider than tall), in
-        // multiples of 16, one single-threaded product per Parallel thread. Every element of
-        // C is still one dot product over all of k in OpenBLAS's order.
+        // multiples of 16: one independent single-threaded OpenBLAS product over all of k
+        // per Parallel thread (no reduction across threads).
         let byRows = m >= n
         let blocks = ((byRows ? m : n) + 15) / 16
         Parallel.run(parts: parts) { part, parts in
