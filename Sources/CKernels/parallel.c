@@ -1,15 +1,15 @@
-/* A minimal fork-join pool for the element-wise passes (optimizer steps) that sit
-   between OpenBLAS calls.
+/* A minimal fork-join pool: the compute threads of a process (Sources/Descent/Core/
+   Parallel.swift). It runs the blocks of split matrix products (each a single-threaded
+   OpenBLAS call), the optimizer steps and the large element-wise passes.
 
-   Workers wait for a new job by polling a generation counter and calling sched_yield
-   (the way OpenBLAS's own idle threads wait), so a job posted a few microseconds after
-   the previous one starts at once; after about 50 ms without work a worker sleeps on a
-   condition variable and is woken by the next job. sched_yield (not a pause loop)
-   matters: an idle worker shares its core with OpenBLAS's thread and must hand the core
-   over as soon as that thread has work.
+   Each worker has a mailbox; it waits for a new ticket by polling, first with a pause
+   instruction (a job usually follows the previous one within microseconds), then with
+   sched_yield, so that it hands its core over at once to anything else runnable; after
+   about 50 ms without work it sleeps on a condition variable and is woken by the next job.
 
    One job at a time: a caller that finds the pool busy (another thread is inside
-   descent_parallel_run) runs every part itself, so results never depend on the pool. */
+   descent_parallel_run, or a job started from inside a job) runs every part itself, so
+   results never depend on the pool. */
 #include "CKernels.h"
 #include <pthread.h>
 #include <sched.h>
@@ -18,9 +18,7 @@
 
 #define DESCENT_MAX_WORKERS 63
 #define DESCENT_SPIN_NS 50000000L
-/* Polls with a pause instruction before falling back to sched_yield: a job usually follows
-   the previous one within microseconds, and a pause costs ~40 ns where a system call costs
-   ~1 µs. */
+/* Pause polls before falling back to sched_yield: a pause costs ~40 ns, a system call ~1 µs. */
 #define DESCENT_PAUSE_POLLS 2048
 
 static inline void cpu_relax(void) {
