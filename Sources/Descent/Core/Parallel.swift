@@ -5,7 +5,7 @@ import CKernels
 /// the optimizer steps and the large element-wise passes.
 ///
 /// `setThreads(n)` gives the pool `n − 1` workers (the calling thread does one share).
-/// The workers wait for work the way OpenBLAS's do (yielding, then sleeping after ~50 ms
+/// The workers wait for work by polling (pause, then sched_yield; asleep after ~50 ms
 /// idle; see `Sources/CKernels/parallel.c`). Until `setThreads` is called everything runs
 /// on the caller. The element-wise work gives the same bits on any `n`; a product split
 /// differently may round differently, so a run is fixed by its seed and `n`.
