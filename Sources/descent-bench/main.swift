@@ -365,7 +365,7 @@ do {
         let trainer = try makeMLPTrainer(seed: 1)
         var rssTraining = 0
         let parameters = trainer.model.parameters
-        let t = try epochAgainstGemms({ _ = try trainer.trainEpoch(subset) }, steps: (subset.count + 127) / 128,
+        let t = try epochAgainstGemms({ _ = try trainer.trainEpoch(subset) }, steps: (subset.count + trainer.batchSize - 1) / trainer.batchSize,
                                       optimizerStep: { trainer.optimizer.step(parameters) }, afterRecording: {
             rssTraining = peakRSS()
             log("seed-mlp: timing epochs and their GEMMs, interleaved")
@@ -385,7 +385,7 @@ do {
         let ae = try makeAETrainer(seed: 1)
         let aeData = ReconstructionData.images(subset)
         let parameters = ae.model.parameters
-        let t = try epochAgainstGemms({ _ = try ae.trainEpoch(aeData) }, steps: (subset.count + 99) / 100,
+        let t = try epochAgainstGemms({ _ = try ae.trainEpoch(aeData) }, steps: (subset.count + ae.batchSize - 1) / ae.batchSize,
                                       optimizerStep: { ae.optimizer.step(parameters) })
         report(t, key: "ae", label: "seed-ae epoch (Adam, batch 100)", target: 1.35)
         ae.phases = StepPhases()

@@ -32,14 +32,18 @@ public enum Parallel {
     /// joining it cost a few microseconds).
     public static let minimumElements = 32_768
 
-    /// Splits rows `0..<rows` into contiguous ranges, one per thread, and calls `body` on
-    /// each concurrently, when `rows × elementsPerRow` reaches `minimumElements`
-    /// (otherwise one call with every row). For row-wise passes whose rows are independent.
-    public static func forRows(_ rows: Int, elementsPerRow: Int, _ body: (Range<Int>) -> Void) {
-        let parts = rows * elementsPerRow >= minimumElements ? Swift.min(threads, rows) : 1
-        guard parts > 1 else { body(0..<rows); return }
+    /// Splits `0..<count` (rows, columns or elements of a pass whose items are independent)
+    /// into contiguous ranges, one per thread, each starting at a multiple of `alignment`,
+    /// and calls `body` on each concurrently, when the work — `count` rounded up to a
+    /// multiple of `alignment`, times `elementsPerItem` — reaches `minimumElements`
+    /// (otherwise one call with the whole range).
+    public static func forRanges(_ count: Int, alignedTo alignment: Int = 1, elementsPerItem: Int = 1,
+                                 _ body: (Range<Int>) -> Void) {
+        let chunks = (count + alignment - 1) / alignment
+        let parts = chunks * alignment * elementsPerItem >= minimumElements ? Swift.min(threads, chunks) : 1
+        guard parts > 1 else { body(0..<count); return }
         run(parts: parts) { part, parts in
-            body(rows * part / parts ..< rows * (part + 1) / parts)
+            body(Swift.min(alignment * (chunks * part / parts), count) ..< Swift.min(alignment * (chunks * (part + 1) / parts), count))
         }
     }
 

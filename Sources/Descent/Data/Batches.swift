@@ -75,7 +75,7 @@ public final class Batches {
                     if inputs.count != b * f || inputs.rows != b { inputs.reshape([b, f]) }
                     let dst = inputs.data
                     let labelsOut = labelStorage
-                    Parallel.forRows(b, elementsPerRow: f) { rows in
+                    Parallel.forRanges(b, elementsPerItem: f) { rows in
                         for r in rows {
                             let image = indices?[start + r] ?? (start + r)
                             descent_bytes_to_float(src + image * f, dst + r * f, f, scale)  // Float(s[j]) / scale

@@ -31,7 +31,7 @@ public enum Activation: String, CaseIterable, Codable, Sendable {
     public func applyWithBias(_ y: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>,
                               rows: Int, columns: Int) {
         let code = kernelCode
-        Parallel.forRows(rows, elementsPerRow: columns) { r in
+        Parallel.forRanges(rows, elementsPerItem: columns) { r in
             descent_bias_activation(y + r.lowerBound * columns, bias, r.count, columns, code)
         }
     }
@@ -44,10 +44,9 @@ public enum Activation: String, CaseIterable, Codable, Sendable {
                                          biasGradient b: UnsafeMutablePointer<Float>, overwrite: Bool,
                                          rows: Int, columns: Int) {
         let code = kernelCode
-        let blocks = (columns + 15) / 16
-        Parallel.forRows(blocks, elementsPerRow: 16 * rows) { r in
-            let lo = r.lowerBound * 16, hi = Swift.min(r.upperBound * 16, columns)
-            descent_activation_backward(y + lo, g + lo, out + lo, b + lo, overwrite ? 1 : 0, rows, hi - lo, columns, code)
+        Parallel.forRanges(columns, alignedTo: 16, elementsPerItem: rows) { c in
+            let lo = c.lowerBound
+            descent_activation_backward(y + lo, g + lo, out + lo, b + lo, overwrite ? 1 : 0, rows, c.count, columns, code)
         }
     }
 

@@ -60,14 +60,14 @@ public final class Linear: Layer {
         precondition(activation == .relu, "Linear: only a ReLU layer fuses its dropout")
         precondition(x.columns == inputSize, "Linear: input has \(x.columns) features, expected \(inputSize)")
         input = x
-        let keep = 1 / (1 - dropout.probability)
+        let keep = dropout.keep
         fusedKeep = keep
         let y = output.get([x.rows, outputSize])
         BLAS.gemm(x, weight.value, transposeB: true, into: y)
         let key = Kernels.hashKey(&dropout.generator)
         let threshold = Kernels.threshold24(dropout.probability)
         let (cols, b) = (outputSize, bias.value.data)
-        Parallel.forRows(y.rows, elementsPerRow: cols) { r in
+        Parallel.forRanges(y.rows, elementsPerItem: cols) { r in
             descent_bias_relu_dropout(y.data + r.lowerBound * cols, b, r.count, cols, threshold, keep,
                                       key.0, key.1, r.lowerBound * cols)
         }
@@ -83,9 +83,9 @@ public final class Linear: Layer {
             let (rows, cols) = (gz.rows, outputSize)
             let (yd, gd, od, bd) = (y.data, gradOutput.data, gz.data, biasGrad.tensor.data)
             let overwrite: Int32 = biasGrad.overwrite ? 1 : 0
-            Parallel.forRows((cols + 15) / 16, elementsPerRow: 16 * rows) { r in
-                let lo = r.lowerBound * 16, hi = Swift.min(r.upperBound * 16, cols)
-                descent_relu_dropout_backward(yd + lo, gd + lo, od + lo, bd + lo, overwrite, rows, hi - lo, cols, keep)
+            Parallel.forRanges(cols, alignedTo: 16, elementsPerItem: rows) { c in
+                let lo = c.lowerBound
+                descent_relu_dropout_backward(yd + lo, gd + lo, od + lo, bd + lo, overwrite, rows, c.count, cols, keep)
             }
         } else {
             activation.backwardWithBiasGradient(output: y.data, gradient: gradOutput.data, into: gz.data,

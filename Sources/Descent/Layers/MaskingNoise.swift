@@ -1,5 +1,3 @@
-import CKernels
-
 /// Masking noise of the denoising autoencoder (Vincent et al. 2008): during training
 /// each input element is set to 0 with probability `p`, independently, **without**
 /// rescaling the survivors (unlike dropout). Evaluation is the identity.
@@ -14,35 +12,22 @@ import CKernels
 /// use this layer on images: it fuses the same noise into the byte → Float batch
 /// conversion, which is equivalent and saves a pass.
 public final class MaskingNoise: Layer {
-    public let probability: Float
+    public var probability: Float { core.probability }
     public var generator: RandomGenerator
-    private var output = Workspace()
-    private var mask = Workspace()
-    private var inputGrad = Workspace()
-    private var wasTraining = false
+    private var core: BernoulliMask
 
     public init(_ probability: Float, generator: RandomGenerator) {
         precondition(probability >= 0 && probability < 1, "MaskingNoise: p must be in [0, 1), got \(probability)")
-        self.probability = probability
         self.generator = generator
+        core = BernoulliMask(probability: probability, keep: 1)
     }
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
-        wasTraining = training && probability > 0
-        guard wasTraining else { return x }
-        let y = output.get(x.shape)
-        let m = mask.get(x.shape)
-        Kernels.maskingNoise(x.data, into: y.data, mask: m.data, count: x.count, probability: probability,
-                             generator: &generator)
-        return y
+        core.forward(x, training: training, generator: &generator)
     }
 
     public func backward(_ gradOutput: Tensor, needsInputGradient: Bool) -> Tensor? {
-        guard needsInputGradient else { return nil }
-        guard wasTraining, let m = mask.tensor else { return gradOutput }
-        let gx = inputGrad.get(gradOutput.shape)
-        Kernels.multiply(gradOutput.data, m.data, into: gx.data, count: gx.count)
-        return gx
+        core.backward(gradOutput, needsInputGradient: needsInputGradient)
     }
 
     /// `corrupted[i] = clean[i]`, or 0 with probability `p`, over `n` values: the same

@@ -25,9 +25,9 @@ public final class MeanSquaredError {
         let (y, t, scale) = (prediction.data, target.data, 2 / Float(n))
         blockTotals.withUnsafeMutableBufferPointer { totals in
             let out = totals.baseAddress!
-            Parallel.forRows(blocks, elementsPerRow: 4096) { r in
-                let lo = r.lowerBound * 4096, hi = Swift.min(r.upperBound * 4096, n)
-                descent_squared_error(y + lo, t + lo, g.map { $0.data + lo }, hi - lo, scale, out + r.lowerBound)
+            Parallel.forRanges(n, alignedTo: 4096) { r in
+                let lo = r.lowerBound
+                descent_squared_error(y + lo, t + lo, g.map { $0.data + lo }, r.count, scale, out + lo / 4096)
             }
         }
         var total = 0.0

@@ -18,9 +18,8 @@ public enum Kernels {
     /// `out ← a ⊙ b`, split over `Parallel` threads; `out` may be `a` or `b`.
     public static func multiply(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
                                 into out: UnsafeMutablePointer<Float>, count n: Int) {
-        Parallel.forRows((n + 63) / 64, elementsPerRow: 64) { blocks in
-            let lo = blocks.lowerBound * 64, hi = Swift.min(blocks.upperBound * 64, n)
-            descent_multiply(a + lo, b + lo, out + lo, hi - lo)
+        Parallel.forRanges(n, alignedTo: 64) { r in
+            descent_multiply(a + r.lowerBound, b + r.lowerBound, out + r.lowerBound, r.count)
         }
     }
 
@@ -57,12 +56,10 @@ public enum Kernels {
     }
 
     /// Masking noise (denoising autoencoders): `yᵢ = 0` with probability `p`, else `xᵢ`
-    /// (no rescaling); `mask` (may be nil) receives 0 or 1. Same draws as `dropout`; `y`
-    /// may be `x`.
+    /// (no rescaling). Same draws as `dropout`; `y` may be `x`.
     public static func maskingNoise(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>,
-                                    mask: UnsafeMutablePointer<Float>? = nil, count n: Int,
-                                    probability p: Float, generator: inout RandomGenerator) {
-        bernoulli(x, into: y, mask: mask, count: n, threshold: threshold24(p), keep: 1, key: hashKey(&generator))
+                                    count n: Int, probability p: Float, generator: inout RandomGenerator) {
+        bernoulli(x, into: y, mask: nil, count: n, threshold: threshold24(p), keep: 1, key: hashKey(&generator))
     }
 
     /// `descent_dropout` over `n` elements, split over `Parallel` threads in blocks of 64
@@ -70,9 +67,9 @@ public enum Kernels {
     static func bernoulli(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>,
                           mask: UnsafeMutablePointer<Float>?, count n: Int, threshold: UInt32, keep: Float,
                           key: (UInt32, UInt32)) {
-        Parallel.forRows((n + 63) / 64, elementsPerRow: 64) { blocks in
-            let lo = blocks.lowerBound * 64, hi = Swift.min(blocks.upperBound * 64, n)
-            descent_dropout(x + lo, y + lo, mask.map { $0 + lo }, hi - lo, threshold, keep, key.0, key.1, lo)
+        Parallel.forRanges(n, alignedTo: 64) { r in
+            let lo = r.lowerBound
+            descent_dropout(x + lo, y + lo, mask.map { $0 + lo }, r.count, threshold, keep, key.0, key.1, lo)
         }
     }
 

@@ -34,7 +34,7 @@ public enum ReconstructionData {
         case .images(let set):
             set.pixels.withUnsafeBufferPointer { px in
                 let src = px.baseAddress!
-                Parallel.forRows(n, elementsPerRow: f) { rows in for r in rows {
+                Parallel.forRanges(n, elementsPerItem: f) { rows in for r in rows {
                     let s = src + (indices?[start + r] ?? (start + r)) * f, d = dst + r * f
                     if let m = masking {
                         descent_bytes_to_float_masked(s, d, m.output + r * f, f, 255, threshold, m.key.0, m.key.1, r * f)
