@@ -104,21 +104,17 @@ func loadData(_ o: Options) throws -> (train: ImageSet, test: ImageSet) {
 
 // MARK: - Workloads
 
-/// seed-mlp: 784-784-784-10 ReLU, dropout 0.1/0.5, Adam, batch 128.
-func makeMLPTrainer(seed: UInt64) throws -> ClassifierTrainer {
-    let model = try MLPClassifier(sizes: [784, 784, 784, 10], activation: .relu,
-                                  inputDropout: 0.1, hiddenDropout: 0.5, seed: seed)
-    return try ClassifierTrainer(model: model, optimizer: try OptimizerConfig(kind: .adam).make(),
-                                 batchSize: 128, seed: seed)
+/// seed-mlp: 784-784-784-10 ReLU, dropout 0.1/0.5, Adam, batch 128 (the preset, as `descent train` runs it).
+func makeMLPTrainer(seed: UInt64) throws -> Trainer {
+    try RunExecutor.makeTrainer(.seedMLP(OptimizerConfig(kind: .adam)), seed: seed)
 }
 
 /// seed-ae: 784-100-784, sigmoid both layers, masking noise 0.3 (fresh each epoch),
-/// MSE against the clean input, batch 100, Adam: the library's AutoEncoderTrainer.
-func makeAETrainer(seed: UInt64) throws -> AutoEncoderTrainer {
-    let model = try AutoEncoder(inputSize: 784, hiddenSize: 100, activation: .sigmoid,
-                                outputActivation: .sigmoid, seed: seed)
-    return try AutoEncoderTrainer(model: model, optimizer: try OptimizerConfig(kind: .adam).make(),
-                                  batchSize: 100, corruption: 0.3, seed: seed)
+/// MSE against the clean input, batch 100, Adam: the library's Trainer.
+func makeAETrainer(seed: UInt64) throws -> Trainer {
+    let network = try Network(ModelSpec.preset(named: "seed-ae")!, seed: seed)
+    return try Trainer(network, optimizer: try OptimizerConfig(kind: .adam).make(), loss: MeanSquaredError(),
+                       batchSize: 100, corruption: 0.3, seed: seed)
 }
 
 // MARK: - GEMM replay
@@ -270,7 +266,7 @@ if options.child {
         let data = try loadData(options)
         let t0 = now()
         let trainer = try makeMLPTrainer(seed: options.childSeed)
-        _ = try trainer.trainEpoch(data.train.prefix(options.childImages))
+        _ = try trainer.trainEpoch(.images(data.train.prefix(options.childImages)))
         let seconds = now() - t0
         print("{\"seconds\": \(seconds), \"peak_rss_bytes\": \(peakRSS())}")
         exit(0)
@@ -364,8 +360,8 @@ do {
         log("seed-mlp: recording one epoch of GEMMs (\(images) images)")
         let trainer = try makeMLPTrainer(seed: 1)
         var rssTraining = 0
-        let parameters = trainer.model.parameters
-        let t = try epochAgainstGemms({ _ = try trainer.trainEpoch(subset) }, steps: (subset.count + trainer.batchSize - 1) / trainer.batchSize,
+        let parameters = trainer.network.parameters
+        let t = try epochAgainstGemms({ _ = try trainer.trainEpoch(.images(subset)) }, steps: (subset.count + trainer.batchSize - 1) / trainer.batchSize,
                                       optimizerStep: { trainer.optimizer.step(parameters) }, afterRecording: {
             rssTraining = peakRSS()
             log("seed-mlp: timing epochs and their GEMMs, interleaved")
@@ -374,7 +370,7 @@ do {
         figures["mlp_peak_rss_bytes_in_bench"] = rssTraining
         report(t, key: "mlp", label: "seed-mlp epoch (Adam, batch 128)", target: 1.25)
         trainer.phases = StepPhases()
-        _ = try trainer.trainEpoch(subset)
+        _ = try trainer.trainEpoch(.images(subset))
         reportPhases(trainer.phases!, key: "mlp", label: "seed-mlp")
     }
 
@@ -383,8 +379,8 @@ do {
         Parallel.setThreads(options.threads)
         log("seed-ae: recording one epoch of GEMMs")
         let ae = try makeAETrainer(seed: 1)
-        let aeData = ReconstructionData.images(subset)
-        let parameters = ae.model.parameters
+        let aeData = DataSource.images(subset)
+        let parameters = ae.network.parameters
         let t = try epochAgainstGemms({ _ = try ae.trainEpoch(aeData) }, steps: (subset.count + ae.batchSize - 1) / ae.batchSize,
                                       optimizerStep: { ae.optimizer.step(parameters) })
         report(t, key: "ae", label: "seed-ae epoch (Adam, batch 100)", target: 1.35)
@@ -397,8 +393,7 @@ do {
     if wants("optimizers") {
         log("optimizers: step vs floor over the seed-mlp parameters")
         Parallel.setThreads(1)  // the targets are per thread
-        let model = try MLPClassifier(sizes: [784, 784, 784, 10], seed: 1)
-        let parameters = model.parameters
+        let parameters = try Network(ModelSpec.preset(named: "seed-mlp")!, seed: 1).parameters
         let n = parameters.scalarCount
         var g = RandomGenerator(seed: 5)
         for p in parameters { for i in 0..<p.count { p.grad.data[i] = g.uniform(-1e-3, 1e-3) } }

@@ -2,22 +2,10 @@ import ArgumentParser
 import Descent
 import Foundation
 
-/// Options shared by `autoencoder` and `stacked`.
+/// Options shared by `autoencoder` and `stacked`: how the model is trained and evaluated.
 struct AutoEncoderOptions: ParsableArguments {
-    @Option(help: "Hidden activation: \(Activation.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var activation: Activation = .sigmoid
-    @Option(help: "Activation of the reconstruction (pixels are in [0, 1]).")
-    var outputActivation: Activation = .sigmoid
-    @Option(help: "Dropout probability on the code (training only).")
-    var dropout: Float = 0
     @Option(help: "Masking-noise ratio: each input pixel is zeroed with this probability, fresh every epoch; the loss is against the clean input.")
     var corruption: Float = 0.3
-    @Flag(help: "Tied weights: decoder = encoderᵀ (own biases).")
-    var tied = false
-    @Option(help: "Sparsity penalty weight β (0 = off): β Σ_j KL(ρ ‖ mean activation of unit j).")
-    var sparsityWeight: Float = 0
-    @Option(help: "Sparsity target activation ρ.")
-    var sparsityTarget: Float = 0.05
     @Option(help: "Minibatch size.")
     var batchSize = 100
     @Option(help: "Epochs of the linear probe (softmax regression on the frozen codes); 0 skips it.")
@@ -28,24 +16,52 @@ struct AutoEncoderOptions: ParsableArguments {
     var noPictures = false
 
     func validate() throws {
-        if !(dropout >= 0 && dropout < 1) { throw ValidationError("--dropout must be in [0, 1), got \(dropout)") }
         if !(corruption >= 0 && corruption < 1) { throw ValidationError("--corruption must be in [0, 1), got \(corruption)") }
         if batchSize < 1 { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
         if probeEpochs < 0 { throw ValidationError("--probe-epochs must be ≥ 0, got \(probeEpochs)") }
-        if sparsityWeight < 0 { throw ValidationError("--sparsity-weight must be ≥ 0, got \(sparsityWeight)") }
-        if !(sparsityTarget > 0 && sparsityTarget < 1) { throw ValidationError("--sparsity-target must be in (0, 1), got \(sparsityTarget)") }
+    }
+}
+
+/// The layer options of the built-in autoencoders, for when `--model` is not given.
+struct AutoEncoderLayerOptions: ParsableArguments {
+    @Option(help: "Hidden activation: \(Activation.allCases.filter { $0 != .identity }.map(\.rawValue).joined(separator: ", ")) (default sigmoid).")
+    var activation: Activation?
+    @Option(help: "Activation of the reconstruction (default sigmoid; pixels are in [0, 1]).")
+    var outputActivation: Activation?
+    @Option(help: "Dropout probability on the code(s) (training only; default 0).")
+    var dropout: Float?
+    @Flag(help: "Tied weights: decoder = encoderᵀ (own biases).")
+    var tied = false
+    @Option(help: "Sparsity penalty weight β (0 = off): β Σ_j KL(ρ ‖ mean activation of unit j).")
+    var sparsityWeight: Float?
+    @Option(help: "Sparsity target activation ρ (default 0.05).")
+    var sparsityTarget: Float?
+
+    var anyGiven: Bool {
+        activation != nil || outputActivation != nil || dropout != nil || tied || sparsityWeight != nil || sparsityTarget != nil
     }
 
-    func sparsity() throws -> SparsityPenalty? {
-        sparsityWeight > 0 ? try SparsityPenalty(target: sparsityTarget, weight: sparsityWeight) : nil
+    func validate() throws {
+        if let d = dropout, !(d >= 0 && d < 1) { throw ValidationError("--dropout must be in [0, 1), got \(d)") }
+        if let w = sparsityWeight, !(w >= 0 && w.isFinite) { throw ValidationError("--sparsity-weight must be ≥ 0, got \(w)") }
+        if let t = sparsityTarget, !(t > 0 && t < 1) { throw ValidationError("--sparsity-target must be in (0, 1), got \(t)") }
+        if activation == .identity || outputActivation == .identity { throw ValidationError("identity is not an activation layer (use --model for a linear code)") }
+    }
+
+    /// The autoencoder over `sizes` these options describe.
+    func spec(sizes: [Int]) throws -> ModelSpec {
+        let w = Double("\(sparsityWeight ?? 0)")!
+        return try ModelSpec.autoencoder(sizes: sizes, activation: activation ?? .sigmoid, outputActivation: outputActivation ?? .sigmoid,
+                                         dropout: Double("\(dropout ?? 0)")!, tied: tied,
+                                         sparsity: w > 0 ? (Double("\(sparsityTarget ?? 0.05)")!, w) : nil)
     }
 
     /// The part of the folder name describing these options (like the seed's condition_to_string).
-    var condition: String {
-        var s = "\(activation.rawValue)_do\(fmt(dropout))_cr\(fmt(corruption))"
-        if outputActivation != .sigmoid { s += "_out\(outputActivation.rawValue)" }
+    func condition(corruption: Float, batchSize: Int) -> String {
+        var s = "\((activation ?? .sigmoid).rawValue)_do\(fmt(dropout ?? 0))_cr\(fmt(corruption))"
+        if let o = outputActivation, o != .sigmoid { s += "_out\(o.rawValue)" }
         if tied { s += "_tied" }
-        if sparsityWeight > 0 { s += "_sp\(fmt(sparsityWeight))-\(fmt(sparsityTarget))" }
+        if let w = sparsityWeight, w > 0 { s += "_sp\(fmt(w))-\(fmt(sparsityTarget ?? 0.05))" }
         if batchSize != 100 { s += "_bs\(batchSize)" }
         return s
     }
@@ -55,6 +71,60 @@ func fmt(_ x: Float) -> String {
     var s = String(format: "%g", Double(x))
     if s.hasPrefix("0.") { s.removeFirst() }
     return s
+}
+
+/// Everything that determines an autoencoder run except the epochs: the configuration a
+/// checkpoint stores and `--resume` checks.
+struct AutoEncoderRunConfig: Codable, Equatable {
+    var command: String
+    var dataset: DatasetName
+    var trainLimit: Int?
+    var model: ModelSpec
+    var corruption: Float
+    var batchSize: Int
+    var optimizer: OptimizerConfig
+    var seed: UInt64
+    var epochs: Int
+    enum CodingKeys: String, CodingKey {
+        case command, dataset, trainLimit = "train_limit", model, corruption, batchSize = "batch_size", optimizer, seed, epochs
+    }
+}
+
+/// `metrics.json` of an autoencoder run.
+struct AutoEncoderMetrics: Codable {
+    struct Probe: Codable { var trainAccuracy: Double; var testAccuracy: Double; var epochs: Int; var seconds: Double? }
+    struct PCAResult: Codable { var components: Int; var testMSE: Double; var trainMSE: Double; var probe: Probe?; var seconds: Double }
+    struct Level: Codable { var level: Int; var model: String; var history: [EpochMetrics] }
+
+    var command: String
+    var dataset: String
+    var trainImages: Int
+    var testImages: Int
+    var model: String
+    var parameters: Int
+    var corruption: Float
+    var batchSize: Int
+    var optimizer: String
+    var seed: UInt64
+    var epochs: Int
+    var meanImageBaselineTestMSE: Double
+    var pretrainEpochs: Int?
+    var pretraining: [Level]?
+    var testMSEAfterPretraining: Double?
+    var history: [EpochMetrics] = []
+    var testMSE: Double?
+    var testMSECorruptedInput: Double?
+    var testMSEScaledInput: Double?
+    var probe: Probe?
+    var pca: PCAResult?
+    var pictures: [String]?
+
+    func write(to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        try writeAtomically(Array(try encoder.encode(self)) + [0x0A], to: path)
+    }
 }
 
 /// Shared steps of both commands.
@@ -69,71 +139,58 @@ enum AERun {
         return path
     }
 
-    static func writeJSON(_ object: [String: Any], to path: String) throws {
-        let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
-        try writeAtomically(Array(data) + [0x0A], to: path)
-    }
-
-    static func epochJSON(_ m: AutoEncoderEpoch) -> [String: Any] {
-        ["epoch": m.epoch, "train_mse": m.trainMSE, "test_mse": m.testMSE, "penalty": m.penalty, "seconds": m.seconds]
-    }
-
-    static func printEpoch(_ m: AutoEncoderEpoch, prefix: String, json: Bool) {
+    static func printEpoch(_ m: EpochMetrics, phase: String, json: Bool) {
         if json {
-            var o = epochJSON(m); o["phase"] = prefix
-            if let d = try? JSONSerialization.data(withJSONObject: o, options: [.sortedKeys]) { print(String(decoding: d, as: UTF8.self)); fflush(stdout) }
+            struct Line: Encodable { var phase: String; var epoch: EpochMetrics }
+            printJSONLine(Line(phase: phase, epoch: m))
         } else {
-            log(String(format: "%@ %5d  %9.5f  %9.5f  %7.2f", prefix.padding(toLength: 10, withPad: " ", startingAt: 0),
-                       m.epoch, m.trainMSE, m.testMSE, m.seconds), json: false)
+            log(String(format: "%@ %5d  %9.5f  %9.5f  %7.2f", phase.padding(toLength: 10, withPad: " ", startingAt: 0),
+                       m.epoch, m.trainLoss, m.testLoss, m.seconds), json: false)
         }
     }
 
     /// Test MSE from masked inputs (the denoising error) and from clean inputs scaled by
     /// 1 − p (what a masked input is on average), for runs trained with masking noise.
-    static func noiseMetrics(_ trainer: AutoEncoderTrainer, test: ImageSet, corruption: Float, json: Bool) -> [String: Any] {
-        guard corruption > 0 else { return [:] }
-        let masked = trainer.evaluate(.images(test), corruption: corruption)
-        let scaled = trainer.evaluate(.images(test), inputScale: 1 - corruption)
+    static func noiseMetrics(_ trainer: Trainer, test: ImageSet, corruption: Float, json: Bool, into m: inout AutoEncoderMetrics) throws {
+        guard corruption > 0 else { return }
+        let masked = try trainer.evaluate(.images(test), corruption: corruption).loss
+        let scaled = try trainer.evaluate(.images(test), inputScale: 1 - corruption).loss
         log(String(format: "test MSE from inputs with masking noise %g (denoising error): %.5f; from clean inputs × %g: %.5f",
                    Double(corruption), masked, Double(1 - corruption), scaled), json: json)
-        return ["test_mse_corrupted_input": masked, "test_mse_scaled_input": scaled]
+        m.testMSECorruptedInput = masked
+        m.testMSEScaledInput = scaled
     }
 
-    /// Linear probe + PCA comparison; returns the JSON fragment.
-    static func evaluateCodes(train: ImageSet, test: ImageSet, codeSize: Int, probeEpochs: Int, pca doPCA: Bool,
-                              seed: UInt64, json: Bool, encode: (Tensor) -> Tensor) throws -> ([String: Any], PCA?) {
-        var result: [String: Any] = [:]
+    /// Linear probe on the codes and PCA with the same code size, into `m`.
+    static func evaluateCodes(_ network: Network, train: ImageSet, test: ImageSet, classes: Int, probeEpochs: Int, pca doPCA: Bool,
+                              seed: UInt64, json: Bool, into m: inout AutoEncoderMetrics) throws -> PCA? {
+        let codeSize = try network.encodeAll(.images(test.prefix(1))).columns
         if probeEpochs > 0 {
             let start = Date()
-            let trCodes = encodeAll(.images(train), encode)
-            let teCodes = encodeAll(.images(test), encode)
-            let probe = try LinearProbe.evaluate(trainCodes: trCodes, trainLabels: train.labels, testCodes: teCodes,
-                                                 testLabels: test.labels, epochs: probeEpochs, seed: seed)
-            result["probe"] = ["train_accuracy": probe.trainAccuracy, "test_accuracy": probe.testAccuracy,
-                               "epochs": probeEpochs, "seconds": Date().timeIntervalSince(start)]
+            let probe = try LinearProbe.evaluate(trainCodes: try network.encodeAll(.images(train)), trainLabels: train.labels,
+                                                 testCodes: try network.encodeAll(.images(test)), testLabels: test.labels,
+                                                 classes: classes, epochs: probeEpochs, seed: seed)
+            m.probe = .init(trainAccuracy: probe.trainAccuracy, testAccuracy: probe.testAccuracy, epochs: probeEpochs,
+                            seconds: Date().timeIntervalSince(start))
             log(String(format: "linear probe on the %d-dim codes (%d epochs): test accuracy %.4f (train %.4f)",
                        codeSize, probeEpochs, probe.testAccuracy, probe.trainAccuracy), json: json)
         }
-        var pca: PCA?
-        if doPCA {
-            let start = Date()
-            let p = try PCA.fit(train, components: codeSize)
-            pca = p
-            var o: [String: Any] = ["components": codeSize, "test_mse": p.reconstructionMSE(test),
-                                    "train_mse": p.reconstructionMSE(train)]
-            if probeEpochs > 0 {
-                let probe = try LinearProbe.evaluate(trainCodes: p.encodeAll(train), trainLabels: train.labels,
-                                                     testCodes: p.encodeAll(test), testLabels: test.labels,
-                                                     epochs: probeEpochs, seed: seed)
-                o["probe"] = ["train_accuracy": probe.trainAccuracy, "test_accuracy": probe.testAccuracy, "epochs": probeEpochs]
-            }
-            o["seconds"] = Date().timeIntervalSince(start)
-            result["pca"] = o
-            let acc = (o["probe"] as? [String: Any])?["test_accuracy"] as? Double
-            log(String(format: "PCA, %d components: test MSE %.5f", codeSize, o["test_mse"] as! Double)
-                + (acc.map { String(format: ", probe test accuracy %.4f", $0) } ?? ""), json: json)
+        guard doPCA else { return nil }
+        let start = Date()
+        let p = try PCA.fit(train, components: codeSize)
+        var result = AutoEncoderMetrics.PCAResult(components: codeSize, testMSE: try p.reconstructionMSE(test),
+                                                  trainMSE: try p.reconstructionMSE(train), probe: nil, seconds: 0)
+        if probeEpochs > 0 {
+            let probe = try LinearProbe.evaluate(trainCodes: try p.encodeAll(train), trainLabels: train.labels,
+                                                 testCodes: try p.encodeAll(test), testLabels: test.labels,
+                                                 classes: classes, epochs: probeEpochs, seed: seed)
+            result.probe = .init(trainAccuracy: probe.trainAccuracy, testAccuracy: probe.testAccuracy, epochs: probeEpochs, seconds: nil)
         }
-        return (result, pca)
+        result.seconds = Date().timeIntervalSince(start)
+        m.pca = result
+        log(String(format: "PCA, %d components: test MSE %.5f", codeSize, result.testMSE)
+            + (result.probe.map { String(format: ", probe test accuracy %.4f", $0.testAccuracy) } ?? ""), json: json)
+        return p
     }
 
     /// Input / corrupted / reconstruction (of corrupted and of clean) / PCA rows for the first 10 test images.
@@ -154,6 +211,38 @@ enum AERun {
         if let p = pca { let o = Tensor(shape: [n, f]); p.reconstruct(clean, into: o); rows.append(o) }
         return AutoEncoderPictures.reconstructions(rows, width: test.width, height: test.height)
     }
+
+    /// The dense layers of a network in order: Linear (own weight) or TiedLinear.
+    static func denseWeights(_ network: Network) -> [(weight: Tensor, transposed: Bool)] {
+        network.layers.compactMap { layer in
+            if let l = layer as? Linear { return (l.weight.value, false) }
+            if let t = layer as? TiedLinear { return (t.tiedWeight.value, true) }
+            return nil
+        }
+    }
+
+    /// Encoder filters of the first dense layer, decoder filters of the last (units × pixels).
+    static func filterPictures(_ network: Network, width: Int, height: Int) -> (encoder: PixelImage, decoder: PixelImage)? {
+        let dense = denseWeights(network)
+        guard let first = dense.first, let last = dense.last, first.weight.columns == width * height else { return nil }
+        let decoder = last.transposed ? last.weight : transpose(last.weight)
+        guard decoder.columns == width * height else { return nil }
+        return (AutoEncoderPictures.filters(first.weight, width: width, height: height),
+                AutoEncoderPictures.filters(decoder, width: width, height: height))
+    }
+
+    static func transpose(_ w: Tensor) -> Tensor {
+        let out = Tensor(shape: [w.columns, w.rows])
+        for r in 0..<w.rows { for c in 0..<w.columns { out.data[c * w.rows + r] = w.data[r * w.columns + c] } }
+        return out
+    }
+
+    static func writeJSONResult(_ metrics: AutoEncoderMetrics, json: Bool) throws {
+        guard json else { return }
+        let encoder = JSONEncoder.sorted
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        print(String(decoding: try encoder.encode(metrics), as: UTF8.self))
+    }
 }
 
 struct AutoEncoderCommand: ParsableCommand {
@@ -166,99 +255,126 @@ struct AutoEncoderCommand: ParsableCommand {
             the frozen codes (linear probe), and PCA with the same code size is
             evaluated the same way. Runs trained with masking noise also report the
             test MSE from masked inputs and from clean inputs scaled by 1 - p.
+            The model is the one-hidden-layer autoencoder of --hidden and the layer
+            options, or --model (a preset, sizes like 784-100, or layers with '|' after
+            the encoder; see `descent train --help`).
             Output folder <out>/ae_<conditions>/ (default <out> = runs):
               metrics.json          configuration, per-epoch history, probe, PCA
-              model.safetensors     weights + optimizer state, after every epoch
+              model.safetensors     weights, optimizer state, model and run, after every epoch
               encoder.png           encoder filters, one tile per hidden unit
               decoder.png           decoder filters (columns of the decoder)
               reconstructions.png   rows: input, masked input, its reconstruction,
                                     reconstruction of the clean input, PCA
               pca.png               the principal components
-            Example (seed-ae):
+            Examples (seed-ae):
               descent autoencoder --hidden 100 --activation sigmoid \\
                 --dropout 0.3 --corruption 0.3 --optimizer adam --epochs 10
+              descent autoencoder --model seed-ae --epochs 20
             """)
 
     @OptionGroup var common: CommonOptions
     @OptionGroup var data: DataOptions
     @OptionGroup var opt: OptimizerOptions
     @OptionGroup var ae: AutoEncoderOptions
+    @OptionGroup var layers: AutoEncoderLayerOptions
 
-    @Option(help: "Hidden (code) units.") var hidden = 100
+    @Option(help: "The autoencoder as a preset, sizes or layers (instead of --hidden and the layer options).")
+    var model: String?
+    @Option(help: "Hidden (code) units of the built-in autoencoder (default 100).") var hidden: Int?
     @Option(help: "Number of epochs (in total, when resuming).") var epochs = 10
     @Option(help: "Resume from this checkpoint (model.safetensors of an earlier run with the same options).")
     var resume: String?
 
     func validate() throws {
-        if hidden < 1 { throw ValidationError("--hidden must be at least 1, got \(hidden)") }
+        if let h = hidden, h < 1 { throw ValidationError("--hidden must be at least 1, got \(h)") }
         if epochs < 0 { throw ValidationError("--epochs must be ≥ 0, got \(epochs)") }
+        if model != nil && (hidden != nil || layers.anyGiven) {
+            throw ValidationError("--model describes the whole network: leave out --hidden, --activation, --output-activation, --dropout, --tied and the sparsity options")
+        }
     }
 
     func run() throws {
         try DescentCommand.run {
-            common.applyThreads()
+            let checkpoint = try resume.map { path in try CLI.flag("--resume") { try Checkpoint.read(path) } }
+            try common.applyThreads(resuming: checkpoint)
             let json = common.json
             let (train, test) = try data.load()
-            let model = try AutoEncoder(inputSize: train.featureCount, hiddenSize: hidden, activation: ae.activation,
-                                        outputActivation: ae.outputActivation, dropout: ae.dropout, tied: ae.tied,
-                                        sparsity: try ae.sparsity(), seed: common.seed)
-            let optimizer = try opt.config.make()
-            let trainer = try AutoEncoderTrainer(model: model, optimizer: optimizer, batchSize: ae.batchSize,
-                                                 corruption: ae.corruption, seed: common.seed)
-            let name = "ae_\(data.dataset.rawValue)_h\(hidden)_\(ae.condition)_\(opt.optimizer.rawValue)_e\(epochs)_s\(common.seed)"
+            let spec = try CLI.flag(model == nil ? "--hidden" : "--model") {
+                if let model { return try ModelSpec.resolve(model, inputShape: train.shape, loss: .meanSquaredError) }
+                return try layers.spec(sizes: [train.featureCount, hidden ?? 100])
+            }
+            try CLI.check(spec, fits: train, test, from: data.source)
+            guard spec.encoderLayers != nil else { throw DescentError("--model: an autoencoder needs '|' after its encoder's last layer") }
+            if ae.probeEpochs > 0 {
+                try CLI.checkLabels(classes: data.dataset.classCount, train, test, from: data.source, what: "the linear probe of \(data.dataset.displayName) has")
+            }
+            let network = try Network(spec, seed: common.seed)
+            let trainer = try Trainer(network, optimizer: try opt.config.make(), loss: spec.loss.make(), batchSize: ae.batchSize,
+                                      corruption: ae.corruption, seed: common.seed)
+            let run = AutoEncoderRunConfig(command: "autoencoder", dataset: data.dataset, trainLimit: data.trainLimit, model: spec,
+                                           corruption: ae.corruption, batchSize: ae.batchSize, optimizer: opt.config,
+                                           seed: common.seed, epochs: epochs)
+            let modelName = model.map { ModelSpec.preset(named: $0) != nil ? $0 : "m" + RunSpec.fnv1a64(spec.description).prefix(8) }
+            let condition = model == nil
+                ? "h\(hidden ?? 100)_" + layers.condition(corruption: ae.corruption, batchSize: ae.batchSize)
+                : "\(modelName!)_cr\(fmt(ae.corruption))" + (ae.batchSize != 100 ? "_bs\(ae.batchSize)" : "")
+            let name = "ae_\(data.dataset.rawValue)_\(condition)_\(opt.optimizer.rawValue)_e\(epochs)_s\(common.seed)"
             let dir = try AERun.folder(common.out, name)
-            var history: [[String: Any]] = []
-            if let path = resume {
-                let loaded = try Checkpoint.load(path, into: model.parameters)
-                try restoreOptimizer(optimizer, loaded.optimizerState, model.parameters)
-                trainer.epochsDone = loaded.epochsDone
-                if let h = loaded.metadata["history"], let a = try? JSONSerialization.jsonObject(with: Data(h.utf8)) as? [[String: Any]] {
-                    history = a
-                }
-                AERun.log("resumed from \(path) after epoch \(loaded.epochsDone)", json: json)
+            var metrics = AutoEncoderMetrics(
+                command: "autoencoder", dataset: data.dataset.rawValue, trainImages: train.count, testImages: test.count,
+                model: spec.description, parameters: network.parameters.scalarCount, corruption: ae.corruption,
+                batchSize: ae.batchSize, optimizer: opt.config.summary, seed: common.seed, epochs: epochs,
+                meanImageBaselineTestMSE: meanImageBaselineMSE(train: train, test: test))
+            let checkpointPath = dir + "/model.safetensors"
+            if let checkpoint {
+                try CLI.matchResumed(checkpoint, run, ignoring: ["epochs"], epochs: epochs)
+                try checkpoint.restore(into: network, optimizer: trainer.optimizer)
+                trainer.epochsDone = checkpoint.epochsDone
+                metrics.history = try checkpoint.history()
+                AERun.log("resumed from \(checkpoint.path) after epoch \(checkpoint.epochsDone)", json: json)
+            } else if FileManager.default.fileExists(atPath: checkpointPath) {
+                throw DescentError("\(checkpointPath) exists: continue it with --resume \(checkpointPath), or choose another --out")
             }
-            let baseline = meanImageBaselineMSE(train: train, test: test)
-            AERun.log("\(data.dataset.rawValue): \(train.count) train / \(test.count) test images; autoencoder \(train.featureCount)-\(hidden)-\(train.featureCount) \(ae.condition); \(opt.config.summary); \(model.parameters.scalarCount) parameters; \(Parallel.threads) thread(s)", json: json)
-            AERun.log(String(format: "mean-image baseline test MSE %.5f", baseline), json: json)
+            let runJSON = String(decoding: try JSONEncoder.sorted.encode(run), as: UTF8.self)
+            AERun.log("\(data.dataset.rawValue): \(train.count) train / \(test.count) test images; autoencoder \(spec.description); masking noise \(ae.corruption); \(opt.config.summary); \(network.parameters.scalarCount) parameters; \(Parallel.threads) thread(s)", json: json)
+            AERun.log(String(format: "mean-image baseline test MSE %.5f", metrics.meanImageBaselineTestMSE), json: json)
             AERun.log("phase      epoch  train_mse   test_mse  seconds", json: json)
-            var metrics: [String: Any] = [
-                "command": "autoencoder", "dataset": data.dataset.rawValue, "train_images": train.count, "test_images": test.count,
-                "hidden": hidden, "activation": ae.activation.rawValue, "output_activation": ae.outputActivation.rawValue,
-                "dropout": ae.dropout, "corruption": ae.corruption, "tied": ae.tied, "batch_size": ae.batchSize,
-                "sparsity_weight": ae.sparsityWeight, "sparsity_target": ae.sparsityTarget, "optimizer": opt.config.summary,
-                "seed": common.seed, "epochs": epochs, "mean_image_baseline_test_mse": baseline,
-            ]
-            let checkpoint = dir + "/model.safetensors"
+            let progress = StepProgress(label: "epoch", examples: train.count, batchSize: ae.batchSize)
+            trainer.onStep = progress.map { p in { step, steps in p.update(epoch: trainer.epochsDone + 1, of: epochs, step: step, steps: steps) } }
             try trainer.fit(train: .images(train), test: .images(test), epochs: max(0, epochs - trainer.epochsDone)) { m in
-                AERun.printEpoch(m, prefix: "train", json: json)
-                history.append(AERun.epochJSON(m))
-                metrics["history"] = history
-                let h = String(decoding: try JSONSerialization.data(withJSONObject: history, options: [.sortedKeys]), as: UTF8.self)
-                try Checkpoint.save(parameters: model.parameters, optimizerState: optimizerState(optimizer, model.parameters),
-                                    epochsDone: m.epoch, metadata: ["name": name, "history": h], to: checkpoint)
-                try AERun.writeJSON(metrics, to: dir + "/metrics.json")
+                progress?.clear()
+                AERun.printEpoch(m, phase: "train", json: json)
+                metrics.history.append(m)
+                try Checkpoint.save(network, optimizer: trainer.optimizer, epochsDone: m.epoch, run: runJSON,
+                                    history: metrics.history, metadata: ["command": "autoencoder", "name": name], to: checkpointPath)
+                try metrics.write(to: dir + "/metrics.json")
             }
-            metrics["history"] = history
-            metrics["test_mse"] = (history.last?["test_mse"] as? Double) ?? trainer.evaluate(.images(test))
-            metrics.merge(AERun.noiseMetrics(trainer, test: test, corruption: ae.corruption, json: json)) { $1 }
-            let (extra, pca) = try AERun.evaluateCodes(train: train, test: test, codeSize: hidden, probeEpochs: ae.probeEpochs,
-                                                       pca: !ae.noPCA, seed: common.seed, json: json) { model.encode($0) }
-            metrics.merge(extra) { $1 }
+            if metrics.history.isEmpty {
+                try Checkpoint.save(network, optimizer: trainer.optimizer, epochsDone: 0, run: runJSON,
+                                    metadata: ["command": "autoencoder", "name": name], to: checkpointPath)
+            }
+            metrics.testMSE = try metrics.history.last?.testLoss ?? trainer.evaluate(.images(test)).loss
+            try AERun.noiseMetrics(trainer, test: test, corruption: ae.corruption, json: json, into: &metrics)
+            let pca = try AERun.evaluateCodes(network, train: train, test: test, classes: data.dataset.classCount,
+                                              probeEpochs: ae.probeEpochs, pca: !ae.noPCA, seed: common.seed, json: json, into: &metrics)
             if !ae.noPictures {
                 let (w, h) = (train.width, train.height)
-                try PNG.write(AutoEncoderPictures.filters(model.encoder.weight.value, width: w, height: h), to: dir + "/encoder.png")
-                try PNG.write(AutoEncoderPictures.filters(model.decoderFilters(), width: w, height: h), to: dir + "/decoder.png")
+                var pictures: [String] = []
+                if let filters = AERun.filterPictures(network, width: w, height: h) {
+                    try PNG.write(filters.encoder, to: dir + "/encoder.png")
+                    try PNG.write(filters.decoder, to: dir + "/decoder.png")
+                    pictures += ["encoder.png", "decoder.png"]
+                }
                 try PNG.write(AERun.reconstructionGrid(test: test, corruption: ae.corruption, seed: common.seed, pca: pca) {
-                    model.reconstruct($0, training: false)
+                    network($0)
                 }, to: dir + "/reconstructions.png")
-                if let p = pca { try PNG.write(AutoEncoderPictures.filters(p.components, width: w, height: h), to: dir + "/pca.png") }
-                metrics["pictures"] = ["encoder.png", "decoder.png", "reconstructions.png"] + (pca == nil ? [] : ["pca.png"])
+                pictures.append("reconstructions.png")
+                if let p = pca { try PNG.write(AutoEncoderPictures.filters(p.components, width: w, height: h), to: dir + "/pca.png"); pictures.append("pca.png") }
+                metrics.pictures = pictures
             }
-            try AERun.writeJSON(metrics, to: dir + "/metrics.json")
+            try metrics.write(to: dir + "/metrics.json")
             AERun.log("wrote \(dir)/", json: json)
-            if json, let d = try? JSONSerialization.data(withJSONObject: metrics, options: [.sortedKeys]) {
-                print(String(decoding: d, as: UTF8.self))
-            }
+            try AERun.writeJSONResult(metrics, json: json)
         }
     }
 }
@@ -277,123 +393,158 @@ struct StackedCommand: ParsableCommand {
             with the same code size.
             Output folder <out>/sae_<conditions>/ (default <out> = runs):
               metrics.json             pre-training and fine-tuning histories, probe, PCA
-              model.safetensors        final weights + optimizer state
+              model.safetensors        final weights + optimizer state, model and run
               level0_encoder.png       first-level filters
               level0_decoder.png       last decoder's filters
               levelN_pixelspace.png    deeper units in pixel space: rows of the
                                        product W_N ... W_1 W_0 of the encoder weights
               reconstructions.png      as for `descent autoencoder`
-            Example (seed-dae):
+            Examples (seed-dae):
               descent stacked --layers 784,100,25 --pretrain-epochs 20 --finetune-epochs 10
+              descent stacked --model seed-dae
             """)
 
     @OptionGroup var common: CommonOptions
     @OptionGroup var data: DataOptions
     @OptionGroup var opt: OptimizerOptions
     @OptionGroup var ae: AutoEncoderOptions
+    @OptionGroup var layerOptions: AutoEncoderLayerOptions
 
-    @Option(help: "Layer sizes, input first, e.g. 784,100,25.") var layers = "784,100,25"
+    @Option(help: "Layer sizes, input first, e.g. 784,100,25 (default).") var layers: String?
+    @Option(help: "The stack as a preset or layers (instead of --layers and the layer options).") var model: String?
     @Option(help: "Pre-training epochs per level.") var pretrainEpochs = 20
     @Option(help: "Fine-tuning epochs of the unrolled network.") var finetuneEpochs = 10
     @Flag(help: "Skip pre-training (fine-tune from random weights).") var noPretrain = false
+
+    func validate() throws {
+        if pretrainEpochs < 0 { throw ValidationError("--pretrain-epochs must be ≥ 0, got \(pretrainEpochs)") }
+        if finetuneEpochs < 0 { throw ValidationError("--finetune-epochs must be ≥ 0, got \(finetuneEpochs)") }
+        if model != nil && (layers != nil || layerOptions.anyGiven) {
+            throw ValidationError("--model describes the whole network: leave out --layers and the layer options")
+        }
+    }
+
+    static func parseSizes(_ text: String) throws -> [Int] {
+        let parts = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "," || $0 == "-" })
+        let sizes = parts.compactMap { Int($0) }
+        guard sizes.count == parts.count, sizes.count >= 2, sizes.allSatisfy({ $0 > 0 }) else {
+            throw DescentError("--layers: '\(text)' is not a list of positive sizes like 784,100,25")
+        }
+        return sizes
+    }
 
     func run() throws {
         try DescentCommand.run {
             common.applyThreads()
             let json = common.json
-            let sizes = try StackedAutoEncoder.parseSizes(layers)
             let (train, test) = try data.load()
-            guard sizes[0] == train.featureCount else {
-                throw DescentError("--layers starts with \(sizes[0]), the images have \(train.featureCount) pixels")
-            }
-            let model = try StackedAutoEncoder(sizes: sizes, activation: ae.activation, outputActivation: ae.outputActivation,
-                                               dropout: ae.dropout, tied: ae.tied, sparsity: try ae.sparsity(), seed: common.seed)
-            let pre = noPretrain ? 0 : pretrainEpochs
-            let sizeText = sizes.map(String.init).joined(separator: "-")
-            let name = "sae_\(data.dataset.rawValue)_\(sizeText)_\(ae.condition)_\(opt.optimizer.rawValue)_pre\(pre)_ft\(finetuneEpochs)_s\(common.seed)"
-            let dir = try AERun.folder(common.out, name)
-            let baseline = meanImageBaselineMSE(train: train, test: test)
-            AERun.log("\(data.dataset.rawValue): \(train.count) train / \(test.count) test images; stacked autoencoder \(sizeText) \(ae.condition); \(opt.config.summary); pre-training \(pre) epochs/level, fine-tuning \(finetuneEpochs); \(Parallel.threads) thread(s)", json: json)
-            AERun.log(String(format: "mean-image baseline test MSE %.5f", baseline), json: json)
-            AERun.log("phase      epoch  train_mse   test_mse  seconds", json: json)
-            var metrics: [String: Any] = [
-                "command": "stacked", "dataset": data.dataset.rawValue, "train_images": train.count, "test_images": test.count,
-                "layers": sizes, "activation": ae.activation.rawValue, "output_activation": ae.outputActivation.rawValue,
-                "dropout": ae.dropout, "corruption": ae.corruption, "tied": ae.tied, "batch_size": ae.batchSize,
-                "optimizer": opt.config.summary, "seed": common.seed, "pretrain_epochs": pre,
-                "finetune_epochs": finetuneEpochs, "mean_image_baseline_test_mse": baseline,
-            ]
-            var pretraining: [[String: Any]] = []
-            if pre > 0 {
-                for (i, level) in model.levels.enumerated() {
-                    let trainData: ReconstructionData = i == 0 ? .images(train) : .codes(encodeAll(.images(train)) { model.encode($0, depth: i) })
-                    let testData: ReconstructionData = i == 0 ? .images(test) : .codes(encodeAll(.images(test)) { model.encode($0, depth: i) })
-                    let trainer = try AutoEncoderTrainer(model: level, optimizer: try opt.config.make(), batchSize: ae.batchSize,
-                                                         corruption: ae.corruption, seed: common.seed, streamBase: UInt64(i + 1))
-                    var h: [[String: Any]] = []
-                    try trainer.fit(train: trainData, test: testData, epochs: pre) { m in
-                        AERun.printEpoch(m, prefix: "level\(i)", json: json)
-                        h.append(AERun.epochJSON(m))
-                    }
-                    pretraining.append(["level": i, "sizes": [sizes[i], sizes[i + 1]], "history": h])
+            let spec: ModelSpec
+            var sizeText: String
+            if let model {
+                spec = try CLI.flag("--model") { try ModelSpec.resolve(model, inputShape: train.shape, loss: .meanSquaredError) }
+                sizeText = ModelSpec.preset(named: model) != nil ? model : "m" + String(RunSpec.fnv1a64(spec.description).prefix(8))
+            } else {
+                let sizes = try StackedCommand.parseSizes(layers ?? "784,100,25")
+                guard sizes[0] == train.featureCount else {
+                    throw DescentError("--layers starts with \(sizes[0]), the images have \(train.featureCount) pixels")
                 }
-                metrics["pretraining"] = pretraining
-                let unrolledBefore = try AutoEncoderTrainer(model: model, optimizer: try opt.config.make(), seed: common.seed)
-                metrics["test_mse_after_pretraining"] = unrolledBefore.evaluate(.images(test))
-                AERun.log(String(format: "unrolled network after pre-training: test MSE %.5f", metrics["test_mse_after_pretraining"] as! Double), json: json)
+                spec = try CLI.flag("--layers") { try layerOptions.spec(sizes: sizes) }
+                sizeText = sizes.map(String.init).joined(separator: "-") + "_" + layerOptions.condition(corruption: ae.corruption, batchSize: ae.batchSize)
             }
-            let optimizer = try opt.config.make()
-            let trainer = try AutoEncoderTrainer(model: model, optimizer: optimizer, batchSize: ae.batchSize,
-                                                 corruption: ae.corruption, seed: common.seed, streamBase: 0)
-            var history: [[String: Any]] = []
+            if model != nil { sizeText += "_cr\(fmt(ae.corruption))" + (ae.batchSize != 100 ? "_bs\(ae.batchSize)" : "") }
+            try CLI.check(spec, fits: train, test, from: data.source)
+            if ae.probeEpochs > 0 {
+                try CLI.checkLabels(classes: data.dataset.classCount, train, test, from: data.source, what: "the linear probe of \(data.dataset.displayName) has")
+            }
+            let network = try Network(spec, seed: common.seed)
+            let levels = try CLI.flag("--model") { try GreedyPretraining(network) }
+            let pre = noPretrain ? 0 : pretrainEpochs
+            let name = "sae_\(data.dataset.rawValue)_\(sizeText)_\(opt.optimizer.rawValue)_pre\(pre)_ft\(finetuneEpochs)_s\(common.seed)"
+            let dir = try AERun.folder(common.out, name)
+            var metrics = AutoEncoderMetrics(
+                command: "stacked", dataset: data.dataset.rawValue, trainImages: train.count, testImages: test.count,
+                model: spec.description, parameters: network.parameters.scalarCount, corruption: ae.corruption,
+                batchSize: ae.batchSize, optimizer: opt.config.summary, seed: common.seed, epochs: finetuneEpochs,
+                meanImageBaselineTestMSE: meanImageBaselineMSE(train: train, test: test), pretrainEpochs: pre)
+            AERun.log("\(data.dataset.rawValue): \(train.count) train / \(test.count) test images; stacked autoencoder \(spec.description); masking noise \(ae.corruption); \(opt.config.summary); pre-training \(pre) epochs/level, fine-tuning \(finetuneEpochs); \(Parallel.threads) thread(s)", json: json)
+            AERun.log(String(format: "mean-image baseline test MSE %.5f", metrics.meanImageBaselineTestMSE), json: json)
+            AERun.log("phase      epoch  train_mse   test_mse  seconds", json: json)
+            let progress = StepProgress(label: "epoch", examples: train.count, batchSize: ae.batchSize)
+            if pre > 0 {
+                var pretraining: [AutoEncoderMetrics.Level] = []
+                for (i, level) in levels.levels.enumerated() {
+                    let depth = levels.depths[i]
+                    let trainData: DataSource = depth == 0 ? .images(train) : .features(try network.encodeAll(.images(train), layers: depth), labels: nil)
+                    let testData: DataSource = depth == 0 ? .images(test) : .features(try network.encodeAll(.images(test), layers: depth), labels: nil)
+                    let trainer = try Trainer(level, optimizer: try opt.config.make(), loss: spec.loss.make(), batchSize: ae.batchSize,
+                                              corruption: ae.corruption, seed: common.seed, streamBase: UInt64(i + 1))
+                    trainer.onStep = progress.map { p in { step, steps in p.update(epoch: trainer.epochsDone + 1, of: pre, step: step, steps: steps) } }
+                    var history: [EpochMetrics] = []
+                    try trainer.fit(train: trainData, test: testData, epochs: pre) { m in
+                        progress?.clear()
+                        AERun.printEpoch(m, phase: "level\(i)", json: json)
+                        history.append(m)
+                    }
+                    pretraining.append(.init(level: i, model: level.layerIndices.map { spec.layers[$0].description }.joined(separator: ", "), history: history))
+                }
+                metrics.pretraining = pretraining
+                let unrolled = try Trainer(network, optimizer: try opt.config.make(), loss: spec.loss.make(), batchSize: ae.batchSize, seed: common.seed)
+                metrics.testMSEAfterPretraining = try unrolled.evaluate(.images(test)).loss
+                AERun.log(String(format: "unrolled network after pre-training: test MSE %.5f", metrics.testMSEAfterPretraining!), json: json)
+            }
+            let trainer = try Trainer(network, optimizer: try opt.config.make(), loss: spec.loss.make(), batchSize: ae.batchSize,
+                                      corruption: ae.corruption, seed: common.seed, streamBase: 0)
+            let run = AutoEncoderRunConfig(command: "stacked", dataset: data.dataset, trainLimit: data.trainLimit, model: spec,
+                                           corruption: ae.corruption, batchSize: ae.batchSize, optimizer: opt.config,
+                                           seed: common.seed, epochs: finetuneEpochs)
+            let runJSON = String(decoding: try JSONEncoder.sorted.encode(run), as: UTF8.self)
+            let checkpointPath = dir + "/model.safetensors"
+            trainer.onStep = progress.map { p in { step, steps in p.update(epoch: trainer.epochsDone + 1, of: finetuneEpochs, step: step, steps: steps) } }
             try trainer.fit(train: .images(train), test: .images(test), epochs: finetuneEpochs) { m in
-                AERun.printEpoch(m, prefix: "finetune", json: json)
-                history.append(AERun.epochJSON(m))
-                metrics["history"] = history
-                try Checkpoint.save(parameters: model.parameters, optimizerState: optimizerState(optimizer, model.parameters),
-                                    epochsDone: m.epoch, metadata: ["name": name, "phase": "finetune"], to: dir + "/model.safetensors")
-                try AERun.writeJSON(metrics, to: dir + "/metrics.json")
+                progress?.clear()
+                AERun.printEpoch(m, phase: "finetune", json: json)
+                metrics.history.append(m)
+                try Checkpoint.save(network, optimizer: trainer.optimizer, epochsDone: m.epoch, run: runJSON, history: metrics.history,
+                                    metadata: ["command": "stacked", "name": name, "phase": "finetune"], to: checkpointPath)
+                try metrics.write(to: dir + "/metrics.json")
             }
-            metrics["history"] = history
-            metrics["test_mse"] = (history.last?["test_mse"] as? Double) ?? trainer.evaluate(.images(test))
-            metrics.merge(AERun.noiseMetrics(trainer, test: test, corruption: ae.corruption, json: json)) { $1 }
             if finetuneEpochs == 0 {
-                try Checkpoint.save(parameters: model.parameters, epochsDone: 0, metadata: ["name": name, "phase": "pretrain"],
-                                    to: dir + "/model.safetensors")
+                try Checkpoint.save(network, optimizer: nil, epochsDone: 0, run: runJSON,
+                                    metadata: ["command": "stacked", "name": name, "phase": "pretrain"], to: checkpointPath)
             }
-            let (extra, pca) = try AERun.evaluateCodes(train: train, test: test, codeSize: model.codeSize, probeEpochs: ae.probeEpochs,
-                                                       pca: !ae.noPCA, seed: common.seed, json: json) { model.encode($0) }
-            metrics.merge(extra) { $1 }
+            metrics.testMSE = try metrics.history.last?.testLoss ?? trainer.evaluate(.images(test)).loss
+            try AERun.noiseMetrics(trainer, test: test, corruption: ae.corruption, json: json, into: &metrics)
+            let pca = try AERun.evaluateCodes(network, train: train, test: test, classes: data.dataset.classCount,
+                                              probeEpochs: ae.probeEpochs, pca: !ae.noPCA, seed: common.seed, json: json, into: &metrics)
             if !ae.noPictures {
                 let (w, h) = (train.width, train.height)
-                var pictures = ["level0_encoder.png", "level0_decoder.png", "reconstructions.png"]
-                try PNG.write(AutoEncoderPictures.filters(model.encoders[0].weight.value, width: w, height: h), to: dir + "/level0_encoder.png")
-                try PNG.write(AutoEncoderPictures.filters(model.levels[0].decoderFilters(), width: w, height: h), to: dir + "/level0_decoder.png")
-                for level in 1..<model.encoders.count {
-                    try PNG.write(AutoEncoderPictures.filters(model.pixelSpaceFilters(level: level), width: w, height: h),
-                                  to: dir + "/level\(level)_pixelspace.png")
-                    pictures.append("level\(level)_pixelspace.png")
+                var pictures: [String] = []
+                if let filters = AERun.filterPictures(network, width: w, height: h) {
+                    try PNG.write(filters.encoder, to: dir + "/level0_encoder.png")
+                    try PNG.write(filters.decoder, to: dir + "/level0_decoder.png")
+                    pictures += ["level0_encoder.png", "level0_decoder.png"]
+                }
+                let encoders = AERun.denseWeights(network).filter { !$0.transposed }.map(\.weight)
+                let depth = levels.levels.count
+                if encoders.count >= depth, encoders.first?.columns == w * h {
+                    var product = encoders[0].clone()
+                    for level in 1..<depth {
+                        let next = Tensor(shape: [encoders[level].rows, product.columns])
+                        BLAS.gemm(encoders[level], product, into: next)
+                        product = next
+                        try PNG.write(AutoEncoderPictures.filters(product, width: w, height: h), to: dir + "/level\(level)_pixelspace.png")
+                        pictures.append("level\(level)_pixelspace.png")
+                    }
                 }
                 try PNG.write(AERun.reconstructionGrid(test: test, corruption: ae.corruption, seed: common.seed, pca: pca) {
-                    model.reconstruct($0, training: false)
+                    network($0)
                 }, to: dir + "/reconstructions.png")
-                metrics["pictures"] = pictures
+                pictures.append("reconstructions.png")
+                metrics.pictures = pictures
             }
-            try AERun.writeJSON(metrics, to: dir + "/metrics.json")
+            try metrics.write(to: dir + "/metrics.json")
             AERun.log("wrote \(dir)/", json: json)
-            if json, let d = try? JSONSerialization.data(withJSONObject: metrics, options: [.sortedKeys]) {
-                print(String(decoding: d, as: UTF8.self))
-            }
+            try AERun.writeJSONResult(metrics, json: json)
         }
     }
-}
-
-/// The optimizer's state for a checkpoint (moments, accumulators, step counts).
-func optimizerState(_ optimizer: Optimizer, _ parameters: [Parameter]) -> [String: Tensor] {
-    optimizer.state(for: parameters)
-}
-
-/// Restores a state saved by `optimizerState`; a checkpoint without one starts the optimizer fresh.
-func restoreOptimizer(_ optimizer: Optimizer, _ state: [String: Tensor], _ parameters: [Parameter]) throws {
-    try optimizer.loadState(state, for: parameters)
 }

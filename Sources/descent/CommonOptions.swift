@@ -25,6 +25,16 @@ struct CommonOptions: ParsableArguments {
     }
 
     func applyThreads() { Parallel.setThreads(threads ?? ProcessInfo.processInfo.activeProcessorCount) }
+
+    /// When resuming, the checkpoint's thread count (a run's numbers depend on it): the
+    /// default without --threads, and an error when --threads asks for another.
+    func applyThreads(resuming checkpoint: Checkpoint?) throws {
+        guard let stored = checkpoint?.threads else { return applyThreads() }
+        if let threads, threads != stored {
+            throw DescentError("--threads \(threads): \(checkpoint!.path) was trained with \(stored) thread(s), and a run continues bit for bit only with the same count (leave --threads out)")
+        }
+        Parallel.setThreads(stored)
+    }
 }
 
 /// Which data to use and where to find it.
@@ -44,6 +54,9 @@ struct DataOptions: ParsableArguments {
     func validate() throws {
         if let n = trainLimit, n < 1 { throw ValidationError("--train-limit must be at least 1, got \(n)") }
     }
+
+    /// Where the data come from, for messages: the folder or the dataset's name.
+    var source: String { dataDir ?? dataset.rawValue }
 
     func load() throws -> (train: ImageSet, test: ImageSet) {
         let (train, test) = try DatasetLoader.load(dataset, dataDirectory: dataDir, cacheDirectory: nil,

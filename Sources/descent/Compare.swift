@@ -27,7 +27,7 @@ struct Compare: ParsableCommand {
 
     @Option(help: "Sweep size: quick (2 seeds × 10 epochs on 10k images, about 2 minutes on 2 cores), standard (3 seeds × 20 epochs), full (30 seeds × 20 epochs, the seed article).")
     var preset: Sweep.Preset = .quick
-    @Option(help: "Layer sizes of the classifier, input first (default: seed-mlp).")
+    @Option(help: "The classifier: a preset, MLP sizes (ReLU, dropout 0.1/0.5 as seed-mlp) or layers (see `descent train --help`).")
     var model = "784-784-784-10"
     @Option(help: "Comma-separated optimizers to compare (default: the six of the seed article).")
     var optimizers: String?
@@ -60,9 +60,11 @@ struct Compare: ParsableCommand {
             guard !kinds.isEmpty else { throw DescentError("--optimizers: empty list") }
             sweep.configs = kinds.map { .seedMLP(OptimizerConfig(kind: $0), dataset: dataset, epochs: preset.epochs, trainLimit: preset.trainLimit) }
         }
-        let sizes = try MLPClassifier.parseSizes(model)
+        let spec = try CLI.flag("--model") {
+            try ModelSpec.resolve(model, inputShape: dataset.imageShape, loss: .crossEntropy, mlp: (.relu, 0.1, 0.5))
+        }
         for i in sweep.configs.indices {
-            sweep.configs[i].model = sizes
+            sweep.configs[i].model = spec
             if let e = epochs { sweep.configs[i].epochs = e }
             if let t = trainLimit { sweep.configs[i].trainLimit = t == 0 ? nil : t }
         }
@@ -82,7 +84,7 @@ struct Compare: ParsableCommand {
             let pending = runs.filter { !done.contains($0.key) }
             // Load once here: fails early on missing/corrupt data and downloads if needed.
             let (train, test) = try DatasetLoader.load(dataset, dataDirectory: dataDir, cacheDirectory: nil, allowDownload: true)
-            try Output.checkModel(model, sizes: try MLPClassifier.parseSizes(model), fits: train, test, from: dataDir ?? dataset.rawValue)
+            try CLI.check(sweep.configs[0].model, fits: train, test, from: dataDir ?? dataset.rawValue)
 
             let cores = common.threads ?? ProcessInfo.processInfo.activeProcessorCount
             // BLAS threads per run follow from the whole sweep, not from what is pending or

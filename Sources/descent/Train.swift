@@ -4,22 +4,35 @@ import Foundation
 
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train a fully connected classifier and report per-epoch metrics.",
+        abstract: "Train a classifier and report per-epoch metrics; save and resume checkpoints.",
         discussion: """
-            Example (the seed-mlp workload):
-              descent train --dataset fashion-mnist --model 784-784-784-10 --optimizer adam --epochs 20 --seed 0
+            --model takes a preset, the sizes of a plain MLP, or a list of layers:
+            \(ModelHelp.text)
+            With --out DIR the run writes DIR/model.safetensors (weights, optimizer state,
+            the model and run configuration) after every epoch and DIR/metrics.jsonl;
+            --resume DIR/model.safetensors continues it (the same numbers as an
+            uninterrupted run). `descent evaluate --checkpoint DIR/model.safetensors`
+            evaluates it.
+            Examples:
+              descent train --model seed-mlp --optimizer adam --epochs 20 --out runs/mlp
+              descent train --model 784-256-10 --hidden-dropout 0 --optimizer sgd --lr 0.1
+              descent train --model 'linear(256), tanh, linear(10)' --epochs 5
+              descent train --resume runs/mlp/model.safetensors --epochs 30
             """)
 
     @OptionGroup var common: CommonOptions
     @OptionGroup var data: DataOptions
     @OptionGroup var opt: OptimizerOptions
 
-    @Option(help: "Layer sizes, input first, classes last.") var model = "784-784-784-10"
-    @Option(help: "Hidden activation: relu, sigmoid, tanh.") var activation: Activation = .relu
-    @Option(parsing: .unconditional, help: "Number of epochs.") var epochs = 20
+    @Option(help: "The network: a preset, MLP sizes (input first, classes last) or layers (see below).")
+    var model = "784-784-784-10"
+    @Option(help: "Hidden activation of MLP sizes: relu, sigmoid, tanh.") var activation: Activation = .relu
+    @Option(parsing: .unconditional, help: "Dropout on the input of MLP sizes.") var inputDropout: Float = 0.1
+    @Option(parsing: .unconditional, help: "Dropout after each hidden layer of MLP sizes.") var hiddenDropout: Float = 0.5
+    @Option(parsing: .unconditional, help: "Number of epochs (in total, when resuming).") var epochs = 20
     @Option(parsing: .unconditional, help: "Minibatch size.") var batchSize = 128
-    @Option(parsing: .unconditional, help: "Dropout probability on the input.") var inputDropout: Float = 0.1
-    @Option(parsing: .unconditional, help: "Dropout probability after each hidden layer.") var hiddenDropout: Float = 0.5
+    @Option(help: "Continue the run saved in this checkpoint (its options must match the command line).")
+    var resume: String?
 
     func validate() throws {
         if epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
@@ -31,64 +44,56 @@ struct Train: ParsableCommand {
 
     func run() throws {
         try DescentCommand.run {
-            common.applyThreads()
-            let sizes = try MLPClassifier.parseSizes(model)
-            let optimizer = try opt.config.make()
-            if let out = common.out { try Output.prepareFolder(out) }
+            let checkpoint = try resume.map { path in try CLI.flag("--resume") { try Checkpoint.read(path) } }
+            try common.applyThreads(resuming: checkpoint)
             let (train, test) = try data.load()
-            try Output.checkModel(model, sizes: sizes, fits: train, test, from: data.dataDir ?? data.dataset.rawValue)
-            let net = try MLPClassifier(sizes: sizes, activation: activation, inputDropout: inputDropout,
-                                        hiddenDropout: hiddenDropout, seed: common.seed)
-            let trainer = try ClassifierTrainer(model: net, optimizer: optimizer, batchSize: batchSize,
-                                                seed: common.seed)
+            let spec = try CLI.flag("--model") {
+                try ModelSpec.resolve(model, inputShape: train.shape, loss: .crossEntropy,
+                                      mlp: (activation, Double("\(inputDropout)")!, Double("\(hiddenDropout)")!))
+            }
+            try CLI.check(spec, fits: train, test, from: data.source)
+            let config = ClassifierRunConfig(dataset: data.dataset, model: spec, batchSize: batchSize, epochs: epochs,
+                                             trainLimit: data.trainLimit, optimizer: opt.config)
+            let run = RunSpec(config: config, seed: common.seed)
+            let trainer = try RunExecutor.makeTrainer(config, seed: common.seed)
+            var history: [EpochMetrics] = []
+            let out = common.out ?? resume.map { ($0 as NSString).deletingLastPathComponent }
+            let checkpointPath = out.map { ($0.isEmpty ? "." : $0) + "/model.safetensors" }
+            if let checkpoint {
+                try CLI.matchResumed(checkpoint, run, ignoring: ["config.epochs"], epochs: epochs)
+                try checkpoint.restore(into: trainer.network, optimizer: trainer.optimizer)
+                trainer.epochsDone = checkpoint.epochsDone
+                history = try checkpoint.history()
+            }
+            if let out {
+                try Output.prepareFolder(out)
+                if let path = checkpointPath, checkpoint == nil, FileManager.default.fileExists(atPath: path) {
+                    throw DescentError("\(path) exists: continue it with --resume \(path), or choose another --out")
+                }
+            }
+            let runJSON = String(decoding: try JSONEncoder.sorted.encode(run), as: UTF8.self)
             if !common.json {
-                print("\(data.dataset.rawValue): \(train.count) train / \(test.count) test images; model \(model), \(net.parameters.scalarCount) parameters; \(opt.config.summary); \(Parallel.threads) thread(s)")
+                print("\(data.dataset.rawValue): \(train.count) train / \(test.count) test images; model \(spec.summary), \(trainer.network.parameters.scalarCount) parameters; \(opt.config.summary); \(Parallel.threads) thread(s)")
+                if let checkpoint { print("resumed from \(checkpoint.path) after epoch \(checkpoint.epochsDone)") }
                 print("epoch  train_loss  test_loss  test_acc  seconds")
             }
-            var lines: [String] = []
-            try trainer.fit(train: train, test: test, epochs: epochs) { m in
+            let progress = StepProgress(label: "epoch", examples: train.count, batchSize: batchSize)
+            trainer.onStep = progress.map { p in { step, steps in p.update(epoch: trainer.epochsDone + 1, of: epochs, step: step, steps: steps) } }
+            try trainer.fit(train: .images(train), test: .images(test), epochs: epochs - trainer.epochsDone) { m in
+                progress?.clear()
                 if common.json {
                     printJSONLine(m)
                 } else {
-                    print(String(format: "%5d  %10.4f  %9.4f  %8.4f  %7.2f", m.epoch, m.trainLoss, m.testLoss, m.testAccuracy, m.seconds))
+                    print(String(format: "%5d  %10.4f  %9.4f  %8.4f  %7.2f", m.epoch, m.trainLoss, m.testLoss, m.testAccuracy ?? .nan, m.seconds))
                     fflush(stdout)
                 }
-                if let out = common.out {
-                    let encoder = JSONEncoder()
-                    encoder.outputFormatting = [.sortedKeys]
-                    lines.append(String(decoding: try encoder.encode(m), as: UTF8.self))
-                    try writeAtomically(lines.joined(separator: "\n") + "\n", to: out + "/metrics.jsonl")
-                }
+                history.append(m)
+                guard let out, let checkpointPath else { return }
+                try Checkpoint.save(trainer.network, optimizer: trainer.optimizer, epochsDone: m.epoch, run: runJSON,
+                                    history: history, metadata: ["command": "train"], to: checkpointPath)
+                let lines = try history.map { String(decoding: try JSONEncoder.sorted.encode($0), as: UTF8.self) }
+                try writeAtomically(lines.joined(separator: "\n") + "\n", to: out + "/metrics.jsonl")
             }
         }
-    }
-}
-
-enum Output {
-    /// Checks that the data fit the `--model` sizes, with a message naming both, e.g.
-    /// `--model 784-32-10 expects 784 inputs per image, but the images in /d are 20×20 = 400 pixels`.
-    static func checkModel(_ text: String, sizes: [Int], fits train: ImageSet, _ test: ImageSet, from source: String) throws {
-        if train.featureCount != sizes[0] {
-            throw DescentError("--model \(text) expects \(sizes[0]) inputs per image, but the images in \(source) are \(train.height)×\(train.width) = \(train.featureCount) pixels (use --model \(train.featureCount)-…-\(sizes[sizes.count - 1]))")
-        }
-        for (set, split) in [(train, "training"), (test, "test")] {
-            if let bad = set.labels.max(), Int(bad) >= sizes[sizes.count - 1] {
-                throw DescentError("--model \(text) has \(sizes[sizes.count - 1]) classes, but the \(split) labels in \(source) go up to \(bad)")
-            }
-        }
-    }
-
-    /// Creates `path` (and parents) or fails with a one-line message if it cannot be written.
-    static func prepareFolder(_ path: String) throws {
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue {
-            throw DescentError("--out: \(path) exists and is not a folder")
-        }
-        do {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        } catch {
-            throw DescentError("--out: cannot create folder \(path)")
-        }
-        guard access(path, W_OK) == 0 else { throw DescentError("--out: folder \(path) is not writable") }
     }
 }

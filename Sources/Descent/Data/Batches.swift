@@ -1,90 +1,137 @@
 import CKernels
 
-/// Minibatches of an `ImageSet` as Float tensors, in a reused buffer.
-///
-/// Each batch is `inputs`, a `Tensor` of shape `[b, featureCount]` holding pixels / 255
-/// (so in [0, 1]), and the `b` label bytes; `b == batchSize` except for the last, partial
-/// batch of an epoch, which is included (the tensor is reshaped in place to fewer rows). The
-/// tensor, the label buffer and the order array are allocated once in `init` and reused, so
-/// iterating allocates nothing per batch (the tensor and label buffer are only valid inside
-/// the body; copy them to keep them).
-///
-/// Orders: `forEachBatch(_:)` walks the images in stored order (evaluation);
-/// `forEachBatch(shuffling:_:)` visits a fresh Fisher–Yates permutation of 0..<count drawn
-/// from the given generator each call (identical to `rng.permutation(count)`), so an epoch
-/// is deterministic for a seed; `forEachBatch(order:_:)` takes any index list.
-public final class Batches {
-    /// The images batched.
-    public let set: ImageSet
-    /// Rows per full batch.
-    public let batchSize: Int
-    /// The reused input tensor (capacity `batchSize × featureCount`).
+/// One minibatch, valid only inside the `Batches.forEachBatch` body that receives it.
+public struct Batch {
+    /// The network's input, `N × sampleShape` (with masking noise when the batches add it).
     public let inputs: Tensor
-    private let labelStorage: UnsafeMutablePointer<UInt8>
-    /// The order of the last shuffled epoch (identity before the first).
-    public private(set) var order: [Int]
+    /// The clean input: the target of a reconstruction loss (the same tensor as `inputs`
+    /// when no noise is added).
+    public let clean: Tensor
+    /// The N labels, or empty when the data have none.
+    public let labels: ArraySlice<UInt8>
+    /// Number of examples.
+    public var count: Int { inputs.shape.first ?? 0 }
 
-    /// Batches of `batchSize` (≥ 1) images of `set`.
-    public init(_ set: ImageSet, batchSize: Int) {
-        precondition(batchSize >= 1, "Batches: batch size must be at least 1, got \(batchSize)")
-        self.set = set
-        self.batchSize = batchSize
-        self.inputs = Tensor(shape: [batchSize, set.featureCount])
-        self.labelStorage = .allocate(capacity: batchSize)
-        labelStorage.initialize(repeating: 0, count: batchSize)
-        self.order = Array(0..<set.count)
+    public init(inputs: Tensor, clean: Tensor? = nil, labels: ArraySlice<UInt8> = []) {
+        self.inputs = inputs
+        self.clean = clean ?? inputs
+        self.labels = labels
     }
+}
 
-    deinit { labelStorage.deallocate() }
+/// Minibatches of a `DataSource` as Float tensors of shape `N × C × H × W` (images) or
+/// `N × k` (features), in reused buffers.
+///
+/// ```
+/// let batches = try Batches(.images(train), batchSize: 128)
+/// batches.forEachBatch(shuffledBy: RandomGenerator(seed: 0, stream: 2)) { batch in
+///     let logits = network(batch.inputs, training: true)   // batch.inputs: 128 × 1 × 28 × 28
+/// }
+/// ```
+/// Every batch has `batchSize` examples except the last, partial one of an epoch, which is
+/// included (the tensors are reshaped in place). Pixels become `byte / 255` in [0, 1].
+/// Orders: stored order, or a Fisher–Yates permutation of `0..<count` drawn from the given
+/// generator (identical to `generator.permutation(count)`), or any index list.
+///
+/// **Masking noise** (`corruption` p > 0, denoising autoencoders, Vincent et al. 2008):
+/// `inputs` is the clean batch with each value set to 0 with probability p (no
+/// rescaling), `clean` the batch without noise. The draws are keyed by one 64-bit draw of
+/// `noise` per batch (`Kernels.hashKey`) and fused into the byte → Float conversion, so an
+/// epoch's noise is fixed by the generator the caller sets before it.
+public final class Batches {
+    public let source: DataSource
+    /// Examples per full batch.
+    public let batchSize: Int
+    /// Probability of masking each input value (0: no noise).
+    public let corruption: Float
+    /// The generator of the masking noise (one draw per batch); set it before each epoch.
+    public var noise = RandomGenerator(seed: 0)
+    private let clean: Tensor
+    private let corrupted: Tensor?
+    private var labelBuffer: [UInt8]
+    private var order: [Int]
+
+    public init(_ source: DataSource, batchSize: Int, corruption: Float = 0) throws {
+        guard batchSize > 0 else { throw DescentError("batch size must be positive, got \(batchSize)") }
+        guard corruption >= 0, corruption < 1 else { throw DescentError("masking-noise probability must be in [0, 1), got \(corruption)") }
+        try source.validate()
+        self.source = source
+        self.batchSize = batchSize
+        self.corruption = corruption
+        let rows = Swift.max(1, Swift.min(batchSize, source.count))
+        clean = Tensor(shape: [rows] + source.sampleShape)
+        corrupted = corruption > 0 ? Tensor(shape: [rows] + source.sampleShape) : nil
+        labelBuffer = [UInt8](repeating: 0, count: rows)
+        order = Array(0..<source.count)
+    }
 
     /// Batches per epoch (the last may be partial).
-    public var batchCount: Int { (set.count + batchSize - 1) / batchSize }
+    public var batchCount: Int { (source.count + batchSize - 1) / batchSize }
 
-    /// Every image once, in stored order.
-    public func forEachBatch(_ body: (Tensor, UnsafeBufferPointer<UInt8>) throws -> Void) rethrows {
-        try run(indices: nil, count: set.count, body)
-    }
-
-    /// Every image once, in a new random order drawn from `rng` (Fisher–Yates).
-    public func forEachBatch(shuffling rng: inout RandomGenerator,
-                             _ body: (Tensor, UnsafeBufferPointer<UInt8>) throws -> Void) rethrows {
-        order.withUnsafeMutableBufferPointer { p in
-            for i in 0..<p.count { p[i] = i }
+    /// Every example once: in stored order, or shuffled by `shuffler` when given.
+    public func forEachBatch(shuffledBy shuffler: RandomGenerator? = nil, _ body: (Batch) throws -> Void) rethrows {
+        guard var shuffler else {
+            try run(indices: nil, count: source.count, body)
+            return
         }
-        rng.shuffle(&order)
+        for i in order.indices { order[i] = i }
+        shuffler.shuffle(&order)
         try order.withUnsafeBufferPointer { try run(indices: $0, count: $0.count, body) }
     }
 
-    /// The images at `order` (any indices in 0..<count, repeats allowed), in that order.
-    public func forEachBatch(order indices: [Int],
-                             _ body: (Tensor, UnsafeBufferPointer<UInt8>) throws -> Void) rethrows {
-        precondition(indices.allSatisfy { $0 >= 0 && $0 < set.count }, "Batches: index out of range")
+    /// The examples at `indices` (each in `0..<count`, repeats allowed), in that order.
+    public func forEachBatch(order indices: [Int], _ body: (Batch) throws -> Void) throws {
+        if let bad = indices.first(where: { $0 < 0 || $0 >= source.count }) {
+            throw DescentError("batches: index \(bad) is outside 0..<\(source.count)")
+        }
         try indices.withUnsafeBufferPointer { try run(indices: $0, count: $0.count, body) }
     }
 
-    private func run(indices: UnsafeBufferPointer<Int>?, count: Int,
-                     _ body: (Tensor, UnsafeBufferPointer<UInt8>) throws -> Void) rethrows {
-        let f = set.featureCount
-        let scale: Float = 255
-        try set.pixels.withUnsafeBufferPointer { pixels in
-            try set.labels.withUnsafeBufferPointer { labels in
-                let src = pixels.baseAddress!, lab = labels.baseAddress!
-                var start = 0
-                while start < count {
-                    let b = Swift.min(batchSize, count - start)
-                    if inputs.count != b * f || inputs.rows != b { inputs.reshape([b, f]) }
-                    let dst = inputs.data
-                    let labelsOut = labelStorage
-                    Parallel.forRanges(b, elementsPerItem: f) { rows in
-                        for r in rows {
-                            let image = indices?[start + r] ?? (start + r)
-                            descent_bytes_to_float(src + image * f, dst + r * f, f, scale)  // Float(s[j]) / scale
-                            labelsOut[r] = lab[image]
+    private func run(indices: UnsafeBufferPointer<Int>?, count: Int, _ body: (Batch) throws -> Void) rethrows {
+        var start = 0
+        while start < count {
+            let b = Swift.min(batchSize, count - start)
+            let shape = [b] + source.sampleShape
+            clean.reshape(shape)
+            corrupted?.reshape(shape)
+            fill(indices: indices, start: start, rows: b)
+            try body(Batch(inputs: corrupted ?? clean, clean: clean, labels: labelBuffer[0..<(source.labels == nil ? 0 : b)]))
+            start += b
+        }
+    }
+
+    /// Copies examples `indices[start..<start+n]` (or `start..<start+n`) into `clean`, their
+    /// labels into `labelBuffer`, and with noise a masked copy into `corrupted` (for images,
+    /// all in the byte → Float conversion pass).
+    private func fill(indices: UnsafeBufferPointer<Int>?, start: Int, rows n: Int) {
+        let f = source.featureCount
+        let dst = clean.data
+        let key = corrupted != nil ? Kernels.hashKey(&noise) : (0, 0)
+        let threshold = Kernels.threshold24(corruption)
+        func example(_ r: Int) -> Int { indices?[start + r] ?? (start + r) }
+        if let labels = source.labels {
+            labels.withUnsafeBufferPointer { l in for r in 0..<n { labelBuffer[r] = l[example(r)] } }
+        }
+        switch source {
+        case .images(let set):
+            let masked = corrupted?.data
+            set.pixels.withUnsafeBufferPointer { px in
+                let src = px.baseAddress!
+                Parallel.forRanges(n, elementsPerItem: f) { rows in
+                    for r in rows {
+                        let s = src + example(r) * f, d = dst + r * f
+                        if let m = masked {
+                            descent_bytes_to_float_masked(s, d, m + r * f, f, 255, threshold, key.0, key.1, r * f)
+                        } else {
+                            descent_bytes_to_float(s, d, f, 255)
                         }
                     }
-                    try body(inputs, UnsafeBufferPointer(start: labelStorage, count: b))
-                    start += b
                 }
+            }
+        case .features(let t, _):
+            for r in 0..<n { (dst + r * f).update(from: t.data + example(r) * f, count: f) }
+            if let m = corrupted {
+                Kernels.bernoulli(dst, into: m.data, mask: nil, count: n * f, threshold: threshold, keep: 1, key: key)
             }
         }
     }

@@ -87,6 +87,12 @@ public enum DatasetName: String, CaseIterable, Codable, Sendable {
         }
     }
 
+    /// The shape of one image, `[C, H, W]`: 1 × 28 × 28 for the whole MNIST family.
+    public var imageShape: [Int] { [1, 28, 28] }
+
+    /// Number of classes (10 for the whole MNIST family).
+    public var classCount: Int { classNames.count }
+
     /// Class names, label order.
     public var classNames: [String] {
         switch self {

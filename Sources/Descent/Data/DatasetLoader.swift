@@ -130,7 +130,7 @@ public enum DatasetLoader {
         if labels.dimensions[0] != count {
             throw DescentError("\(labelsPath): \(labels.dimensions[0]) labels, but \(imagesPath) has \(count) images")
         }
-        return ImageSet(count: count, height: images.dimensions[1], width: images.dimensions[2],
+        return try ImageSet(count: count, height: images.dimensions[1], width: images.dimensions[2],
                         pixels: images.bytes, labels: labels.bytes)
     }
 

@@ -1,33 +1,63 @@
-/// Labelled images kept as bytes: `count` images of `height × width` pixels, row-major,
-/// one byte per pixel (0…255), and one label byte per image. 60,000 MNIST images take
-/// 47 MB this way; minibatches are converted to Float in a reused buffer (`Batches`).
+/// Labelled images kept as bytes: `count` images of `channels × height × width` pixels,
+/// channel-major then row-major (the N×C×H×W layout of PyTorch), one byte per pixel
+/// (0…255), and one label byte per image. 60,000 MNIST images take 47 MB this way;
+/// minibatches are converted to Float in a reused buffer (`Batches`).
+///
+/// ```
+/// let set = try ImageSet(count: 2, height: 2, width: 2, pixels: [0, 255, 0, 255, 9, 9, 9, 9], labels: [1, 0])
+/// set.shape          // [1, 2, 2]   (C, H, W)
+/// ```
 public struct ImageSet: Sendable {
     public let count: Int
+    /// Colour channels (1 for the MNIST family).
+    public let channels: Int
     public let height: Int
     public let width: Int
-    /// `count × height × width` bytes.
+    /// `count × channels × height × width` bytes.
     public let pixels: [UInt8]
     /// `count` class indices.
     public let labels: [UInt8]
 
-    /// Pixels per image.
-    public var featureCount: Int { height * width }
+    /// The shape of one image, `[channels, height, width]`.
+    public var shape: [Int] { [channels, height, width] }
 
-    public init(count: Int, height: Int, width: Int, pixels: [UInt8], labels: [UInt8]) {
-        precondition(pixels.count == count * height * width, "ImageSet: \(pixels.count) pixels for \(count)×\(height)×\(width)")
-        precondition(labels.count == count, "ImageSet: \(labels.count) labels for \(count) images")
-        self.count = count
-        self.height = height
-        self.width = width
-        self.pixels = pixels
-        self.labels = labels
+    /// Values per image (C·H·W).
+    public var featureCount: Int { channels * height * width }
+
+    /// Throws when the sizes are not positive or the arrays do not hold exactly
+    /// `count` images and `count` labels.
+    public init(count: Int, channels: Int = 1, height: Int, width: Int, pixels: [UInt8], labels: [UInt8]) throws {
+        guard count >= 0, channels > 0, height > 0, width > 0 else {
+            throw DescentError("images: need count ≥ 0 and positive channels, height and width, got \(count)×\(channels)×\(height)×\(width)")
+        }
+        let (product, overflow) = count.multipliedReportingOverflow(by: channels * height * width)
+        guard !overflow, pixels.count == product else {
+            throw DescentError("images: \(pixels.count) pixels do not make \(count) images of \(channels)×\(height)×\(width)")
+        }
+        guard labels.count == count else {
+            throw DescentError("images: \(labels.count) labels for \(count) images")
+        }
+        self.init(unchecked: count, channels, height, width, pixels, labels)
+    }
+
+    private init(unchecked count: Int, _ channels: Int, _ height: Int, _ width: Int, _ pixels: [UInt8], _ labels: [UInt8]) {
+        (self.count, self.channels, self.height, self.width) = (count, channels, height, width)
+        (self.pixels, self.labels) = (pixels, labels)
     }
 
     /// The first `n` images (or all, if fewer).
     public func prefix(_ n: Int) -> ImageSet {
-        let k = Swift.min(n, count)
-        return ImageSet(count: k, height: height, width: width,
-                        pixels: Array(pixels[0..<(k * featureCount)]), labels: Array(labels[0..<k]))
+        let k = Swift.max(0, Swift.min(n, count))
+        return ImageSet(unchecked: k, channels, height, width, Array(pixels[0..<(k * featureCount)]), Array(labels[0..<k]))
+    }
+
+    /// The images at `indices`, in that order (each index in `0..<count`).
+    public func subset(_ indices: [Int]) -> ImageSet {
+        let f = featureCount
+        var px = [UInt8]()
+        px.reserveCapacity(indices.count * f)
+        for i in indices { px.append(contentsOf: pixels[(i * f)..<((i + 1) * f)]) }
+        return ImageSet(unchecked: indices.count, channels, height, width, px, indices.map { labels[$0] })
     }
 
     /// Number of classes (largest label + 1).

@@ -8,16 +8,13 @@ public enum RunExecutor {
                            onEpoch: (EpochMetrics) -> Void = { _ in }) throws -> RunRecord {
         let c = spec.config
         let train = c.trainLimit.map { fullTrain.prefix($0) } ?? fullTrain
-        let model = try MLPClassifier(sizes: c.model, activation: c.activation, inputDropout: c.inputDropout,
-                                      hiddenDropout: c.hiddenDropout, seed: spec.seed)
-        let trainer = try ClassifierTrainer(model: model, optimizer: try c.optimizer.make(),
-                                            batchSize: c.batchSize, seed: spec.seed)
+        let trainer = try makeTrainer(c, seed: spec.seed)
         let start = DispatchTime.now().uptimeNanoseconds
         var epochs: [EpochMetrics] = []
         var status = RunStatus.finished
         var divergence: DivergenceError?
         do {
-            try trainer.fit(train: train, test: test, epochs: c.epochs) { m in
+            try trainer.fit(train: .images(train), test: .images(test), epochs: c.epochs) { m in
                 epochs.append(m)
                 onEpoch(m)
             }
@@ -31,5 +28,12 @@ public enum RunExecutor {
                          divergedEpoch: divergence?.epoch, divergedStep: divergence?.step,
                          totalSeconds: seconds, environment: .current(threads: Parallel.threads),
                          finishedAt: ISO8601DateFormatter().string(from: Date()))
+    }
+
+    /// The network, optimizer and trainer a run configuration describes, before any epoch.
+    public static func makeTrainer(_ c: ClassifierRunConfig, seed: UInt64) throws -> Trainer {
+        let network = try Network(c.model, seed: seed)
+        return try Trainer(network, optimizer: try c.optimizer.make(), loss: c.model.loss.make(), batchSize: c.batchSize,
+                           seed: seed)
     }
 }

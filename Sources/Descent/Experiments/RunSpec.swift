@@ -1,28 +1,80 @@
 import Foundation
 
 /// Everything that determines one classifier training run, except the seed.
+///
+/// JSON: `dataset`, `model`, `batch_size`, `epochs`, `train_limit`, `optimizer`. A plain
+/// MLP (`ModelSpec.mlpForm`) is written as before the model descriptions existed —
+/// `"model": [784, 784, 784, 10], "activation": "relu", "input_dropout": 0.1,
+/// "hidden_dropout": 0.5` — so its run keys are unchanged; any other model is written as
+/// its `ModelSpec` JSON object.
 public struct ClassifierRunConfig: Codable, Hashable, Sendable {
     public var dataset: DatasetName
-    public var model: [Int]
-    public var activation: Activation
-    public var inputDropout: Float
-    public var hiddenDropout: Float
+    public var model: ModelSpec
     public var batchSize: Int
     public var epochs: Int
     /// Use only the first N training images (nil: all).
     public var trainLimit: Int?
     public var optimizer: OptimizerConfig
 
+    public init(dataset: DatasetName, model: ModelSpec, batchSize: Int, epochs: Int, trainLimit: Int? = nil,
+                optimizer: OptimizerConfig) {
+        self.dataset = dataset
+        self.model = model
+        self.batchSize = batchSize
+        self.epochs = epochs
+        self.trainLimit = trainLimit
+        self.optimizer = optimizer
+    }
+
     enum CodingKeys: String, CodingKey {
         case dataset, model, activation, batchSize = "batch_size", epochs, optimizer
         case inputDropout = "input_dropout", hiddenDropout = "hidden_dropout", trainLimit = "train_limit"
     }
 
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        dataset = try c.decode(DatasetName.self, forKey: .dataset)
+        batchSize = try c.decode(Int.self, forKey: .batchSize)
+        epochs = try c.decode(Int.self, forKey: .epochs)
+        trainLimit = try c.decodeIfPresent(Int.self, forKey: .trainLimit)
+        optimizer = try c.decode(OptimizerConfig.self, forKey: .optimizer)
+        if let sizes = try? c.decode([Int].self, forKey: .model) {
+            // Float → the Double of its shortest decimal form (0.1, not 0.10000000149…).
+            func probability(_ key: CodingKeys) throws -> Double {
+                Double("\(try c.decode(Float.self, forKey: key))")!
+            }
+            do {
+                model = try .mlp(sizes: sizes, activation: try c.decode(Activation.self, forKey: .activation),
+                                 inputDropout: try probability(.inputDropout), hiddenDropout: try probability(.hiddenDropout))
+            } catch let e as DescentError {
+                throw DecodingError.dataCorruptedError(forKey: .model, in: c, debugDescription: e.message)
+            }
+        } else {
+            model = try c.decode(ModelSpec.self, forKey: .model)
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(dataset, forKey: .dataset)
+        try c.encode(batchSize, forKey: .batchSize)
+        try c.encode(epochs, forKey: .epochs)
+        try c.encodeIfPresent(trainLimit, forKey: .trainLimit)
+        try c.encode(optimizer, forKey: .optimizer)
+        if let mlp = model.mlpForm {
+            try c.encode(mlp.sizes, forKey: .model)
+            try c.encode(mlp.activation, forKey: .activation)
+            try c.encode(Float(mlp.inputDropout), forKey: .inputDropout)
+            try c.encode(Float(mlp.hiddenDropout), forKey: .hiddenDropout)
+        } else {
+            try c.encode(model, forKey: .model)
+        }
+    }
+
     /// The seed article's network (seed-mlp) with the given optimizer.
     public static func seedMLP(_ optimizer: OptimizerConfig, dataset: DatasetName = .fashionMNIST,
                                epochs: Int = 20, trainLimit: Int? = nil) -> ClassifierRunConfig {
-        ClassifierRunConfig(dataset: dataset, model: [784, 784, 784, 10], activation: .relu,
-                            inputDropout: 0.1, hiddenDropout: 0.5, batchSize: 128, epochs: epochs,
+        ClassifierRunConfig(dataset: dataset, model: ModelSpec.preset(named: "seed-mlp")!, batchSize: 128, epochs: epochs,
                             trainLimit: trainLimit, optimizer: optimizer)
     }
 
@@ -51,7 +103,7 @@ public struct RunSpec: Codable, Hashable, Sendable {
     /// Equal configurations give equal keys in every process and on every machine.
     public var key: String { RunSpec.fnv1a64(config.canonicalJSON + "#seed=\(seed)") }
 
-    static func fnv1a64(_ text: String) -> String {
+    public static func fnv1a64(_ text: String) -> String {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         for b in text.utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
         let hex = String(h, radix: 16)

@@ -15,7 +15,7 @@ public struct SweepSummary {
         public var lossMean: [Double], lossStd: [Double]
 
         /// Final-epoch test accuracy of each finished run.
-        public var finalAccuracies: [Double] { finished.compactMap { $0.epochs.last?.testAccuracy } }
+        public var finalAccuracies: [Double] { finished.compactMap { $0.epochs.last?.testAccuracy ?? .nan } }
         /// Final-epoch test loss of each finished run.
         public var finalLosses: [Double] { finished.compactMap { $0.epochs.last?.testLoss } }
         /// Epoch with the highest mean test accuracy (nil if nothing finished).
@@ -47,7 +47,7 @@ public struct SweepSummary {
             let finished = runs.filter { $0.status == .finished }
             let diverged = runs.filter { $0.status == .diverged }
             let e = finished.map(\.epochs.count).min() ?? 0
-            func column(_ f: (EpochMetrics) -> Double, _ i: Int) -> [Double] { finished.map { f($0.epochs[i]) } }
+            func column(_ f: (EpochMetrics) -> Double?, _ i: Int) -> [Double] { finished.map { f($0.epochs[i]) ?? .nan } }
             let epochs = Array(1...max(e, 1)).prefix(e)
             return Group(label: label, config: config, finished: finished, diverged: diverged,
                          epochs: Array(epochs),

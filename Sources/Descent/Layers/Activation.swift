@@ -91,3 +91,35 @@ public func ReLU() -> ActivationLayer { ActivationLayer(.relu) }
 public func Sigmoid() -> ActivationLayer { ActivationLayer(.sigmoid) }
 /// `tanh(x)`.
 public func Tanh() -> ActivationLayer { ActivationLayer(.tanh) }
+
+extension Activation {
+    /// The activation a layer kind name stands for (`relu`, `sigmoid`, `tanh`), if any.
+    public init?(kindName: String) {
+        guard kindName != "identity", let a = Activation(rawValue: kindName) else { return nil }
+        self = a
+    }
+}
+
+extension ActivationLayer {
+    static func kind(_ activation: Activation, _ summary: String) -> LayerKind {
+        LayerKind(name: activation.rawValue, summary: summary) { _, _ in ActivationLayer(activation) }
+    }
+    /// `relu`: max(0, x).
+    public static let reluKind = kind(.relu, "max(0, x) element-wise")
+    /// `sigmoid`: 1 / (1 + e^(−x)).
+    public static let sigmoidKind = kind(.sigmoid, "1 / (1 + e^(−x)) element-wise")
+    /// `tanh`.
+    public static let tanhKind = kind(.tanh, "tanh(x) element-wise")
+}
+
+extension LayerSpec {
+    public static let relu = LayerSpec(valid: "relu", [:])
+    public static let sigmoid = LayerSpec(valid: "sigmoid", [:])
+    public static let tanh = LayerSpec(valid: "tanh", [:])
+
+    /// The layer of `activation` (`relu`, `sigmoid`, `tanh`); `.identity` has none.
+    public static func activation(_ activation: Activation) throws -> LayerSpec {
+        guard activation != .identity else { throw DescentError("identity is not a layer (leave the activation out)") }
+        return try LayerSpec(activation.rawValue)
+    }
+}

@@ -8,7 +8,7 @@
 /// ```
 /// The mask is drawn from the layer's own seeded generator: one 64-bit draw per forward
 /// keys a vectorised counter-based hash of the element index (see `Kernels.dropout`).
-public final class Dropout: Layer {
+public final class Dropout: StochasticLayer {
     public var probability: Float { core.probability }
     public var generator: RandomGenerator
     private var core: BernoulliMask
@@ -29,4 +29,20 @@ public final class Dropout: Layer {
     public func backward(_ gradOutput: Tensor, needsInputGradient: Bool) -> Tensor? {
         core.backward(gradOutput, needsInputGradient: needsInputGradient)
     }
+}
+
+extension Dropout {
+    /// `dropout(p)`. Dropout layer k of a network (counting from 0, with masking layers)
+    /// draws from `RandomGenerator(seed:stream: 10 + k)` until a trainer re-seeds it per epoch.
+    public static let kind = LayerKind(
+        name: "dropout", summary: "inverted dropout: zero with probability p, scale the rest by 1/(1−p) (training only)",
+        arguments: [.probability("p")],
+        make: { spec, context in
+            Dropout(Float(spec.number("p")!), generator: RandomGenerator(seed: context.seed, stream: 10 &+ UInt64(context.noiseLayersBefore)))
+        })
+}
+
+extension LayerSpec {
+    /// `dropout(p)`, p in [0, 1).
+    public static func dropout(_ p: Double) throws -> LayerSpec { try LayerSpec("dropout", ["p": .number(p)]) }
 }

@@ -38,3 +38,14 @@ struct Workspace {
         return t
     }
 }
+
+extension Layer {
+    /// `forward(x, training:)`: `layer(x)` evaluates, `layer(x, training: true)` trains.
+    public func callAsFunction(_ x: Tensor, training: Bool = false) -> Tensor { forward(x, training: training) }
+}
+
+/// A layer that draws random numbers in training (dropout, masking noise) from a
+/// generator of its own, which trainers re-seed at the start of every epoch.
+public protocol StochasticLayer: Layer {
+    var generator: RandomGenerator { get set }
+}

@@ -99,3 +99,35 @@ public final class Linear: Layer {
         return gx
     }
 }
+
+extension Linear {
+    /// `linear(units, tied=i)`: a fully connected layer of `units` outputs; an activation
+    /// layer right after it is fused into it. With `tied=i` it is a `TiedLinear` that uses
+    /// the transpose of layer i's weight (an autoencoder's decoder) and has only a bias.
+    public static let kind = LayerKind(
+        name: "linear", summary: "fully connected y = x Wᵀ + b, Glorot-uniform W, zero b; flattens its input; tied=i: W = (layer i's W)ᵀ",
+        arguments: [.positiveInt("units"), LayerArgument("tied", .int, optional: true) { v in (v.intValue ?? -1) >= 0 ? nil : "must be a layer index ≥ 0" }],
+        fusesActivation: true,
+        outputShape: { spec, _ in [spec.int("units")!] },
+        make: { spec, context in
+            let units = spec.int("units")!
+            guard let t = spec.int("tied") else {
+                return Linear(context.inputCount, units, activation: context.activation, name: context.name,
+                              generator: &context.weights)
+            }
+            guard let encoder = context.built[t] as? Linear,
+                  encoder.outputSize == context.inputCount, encoder.inputSize == units else {
+                throw DescentError("layer \(context.index) (\(spec)): layer \(t) is not a linear layer of \(units) inputs and \(context.inputCount) outputs")
+            }
+            return TiedLinear(transposeOf: encoder.weight, activation: context.activation, name: context.name)
+        })
+}
+
+extension LayerSpec {
+    /// `linear(units)`, or with `tied` the decoder that uses layer `tied`'s weight transposed.
+    public static func linear(_ units: Int, tied: Int? = nil) throws -> LayerSpec {
+        var options: [String: LayerOption] = ["units": .int(units)]
+        if let tied { options["tied"] = .int(tied) }
+        return try LayerSpec("linear", options)
+    }
+}

@@ -11,7 +11,7 @@
 /// of the element index (see `Kernels.maskingNoise`). The autoencoder trainer does not
 /// use this layer on images: it fuses the same noise into the byte → Float batch
 /// conversion, which is equivalent and saves a pass.
-public final class MaskingNoise: Layer {
+public final class MaskingNoise: StochasticLayer {
     public var probability: Float { core.probability }
     public var generator: RandomGenerator
     private var core: BernoulliMask
@@ -37,4 +37,19 @@ public final class MaskingNoise: Layer {
         guard p > 0 else { corrupted.update(from: clean, count: n); return }
         Kernels.maskingNoise(clean, into: corrupted, count: n, probability: p, generator: &generator)
     }
+}
+
+extension MaskingNoise {
+    /// `masking(p)`: masking noise as a layer (a trainer's `corruption` does the same to the input, fused).
+    public static let kind = LayerKind(
+        name: "masking", summary: "masking noise: zero with probability p, no rescaling (training only)",
+        arguments: [.probability("p")],
+        make: { spec, context in
+            MaskingNoise(Float(spec.number("p")!), generator: RandomGenerator(seed: context.seed, stream: 10 &+ UInt64(context.noiseLayersBefore)))
+        })
+}
+
+extension LayerSpec {
+    /// `masking(p)`, p in [0, 1).
+    public static func masking(_ p: Double) throws -> LayerSpec { try LayerSpec("masking", ["p": .number(p)]) }
 }

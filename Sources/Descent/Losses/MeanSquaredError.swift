@@ -6,17 +6,26 @@ import CKernels
 /// ```
 /// L = (1/N) Σ_i (y_i − t_i)²,      ∂L/∂y_i = 2 (y_i − t_i) / N,      N = batch × features
 /// ```
-/// The squares are summed in blocks of 4096 (float lanes, then one Double per block) and
-/// the block sums added in order, so the blocks can be split over `Parallel` threads and
-/// the loss is the same bits on any thread count.
-public final class MeanSquaredError {
+/// As a training `Loss` the target is the batch's clean input (`batch.clean`): an
+/// autoencoder is scored against the uncorrupted image. The squares are summed in blocks
+/// of 4096 (float lanes, then one Double per block) and the block sums added in order, so
+/// the blocks can be split over `Parallel` threads and the loss is the same bits on any
+/// thread count.
+public final class MeanSquaredError: Loss {
     private var gradient = Workspace()
     private var blockTotals: [Double] = []
 
     public init() {}
 
-    /// Mean loss and (when requested) ∂L/∂prediction, valid until the next call.
-    public func callAsFunction(_ prediction: Tensor, target: Tensor, computeGradient: Bool) -> (loss: Double, gradient: Tensor?) {
+    public var needsLabels: Bool { false }
+
+    /// The loss of `prediction` against `batch.clean`.
+    public func callAsFunction(_ prediction: Tensor, _ batch: Batch, computeGradient: Bool) -> LossValue {
+        self(prediction, target: batch.clean, computeGradient: computeGradient)
+    }
+
+    /// The loss of `prediction` against `target` (same element count).
+    public func callAsFunction(_ prediction: Tensor, target: Tensor, computeGradient: Bool) -> LossValue {
         precondition(prediction.count == target.count, "MeanSquaredError: \(prediction.shape) vs \(target.shape)")
         let n = prediction.count
         let g: Tensor? = computeGradient ? gradient.get(prediction.shape) : nil
@@ -32,6 +41,6 @@ public final class MeanSquaredError {
         }
         var total = 0.0
         for b in 0..<blocks { total += blockTotals[b] }
-        return (total / Double(n), g)
+        return LossValue(loss: total / Double(max(n, 1)), gradient: g)
     }
 }

@@ -19,8 +19,8 @@ public final class SparsityPenalty {
     private var unitGradient: [Float] = []
 
     public init(target: Float, weight: Float) throws {
-        guard target > 0, target < 1 else { throw DescentError("--sparsity-target must be in (0, 1), got \(target)") }
-        guard weight >= 0, weight.isFinite else { throw DescentError("--sparsity-weight must be ≥ 0, got \(weight)") }
+        guard target > 0, target < 1 else { throw DescentError("sparsity target must be in (0, 1), got \(target)") }
+        guard weight >= 0, weight.isFinite else { throw DescentError("sparsity weight must be a finite number ≥ 0, got \(weight)") }
         self.target = target
         self.weight = weight
     }

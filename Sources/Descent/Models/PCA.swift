@@ -21,7 +21,6 @@ public struct PCA {
         let d = set.featureCount
         guard k >= 1, k <= d else { throw DescentError("pca: components must be in 1…\(d), got \(k)") }
         guard set.count > 1 else { throw DescentError("pca: need at least two images") }
-        let data = ReconstructionData.images(set)
         let mean = Tensor(shape: [d])
         var sums = [Double](repeating: 0, count: d)
         set.pixels.withUnsafeBufferPointer { p in
@@ -29,7 +28,8 @@ public struct PCA {
         }
         for j in 0..<d { mean[j] = Float(sums[j] / Double(set.count) / 255) }
         let cov = Tensor(shape: [d, d])
-        data.forEachBatch(batchSize: 1000) { x in
+        try Batches(.images(set), batchSize: 1000).forEachBatch { batch in
+            let x = batch.inputs
             for r in 0..<x.rows { let row = x.data + r * d; for j in 0..<d { row[j] -= mean[j] } }
             // Upper triangle (row-major) of C += xᵀx.
             cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(d), Int32(x.rows), 1 / Float(set.count),
@@ -56,11 +56,12 @@ public struct PCA {
     public var codeSize: Int { components.rows }
 
     /// Codes of every image (N × k).
-    public func encodeAll(_ set: ImageSet) -> Tensor {
+    public func encodeAll(_ set: ImageSet) throws -> Tensor {
         let d = set.featureCount
         let out = Tensor(shape: [set.count, codeSize])
         var row = 0
-        ReconstructionData.images(set).forEachBatch(batchSize: 1000) { x in
+        try Batches(.images(set), batchSize: 1000).forEachBatch { batch in
+            let x = batch.inputs
             for r in 0..<x.rows { let p = x.data + r * d; for j in 0..<d { p[j] -= mean[j] } }
             BLAS.gemm(m: x.rows, n: codeSize, k: d, x.data, lda: d, transposeA: false,
                       components.data, ldb: d, transposeB: true, out.data + row * codeSize, ldc: codeSize)
@@ -72,7 +73,8 @@ public struct PCA {
     /// Reconstructions of the rows of `x` (pixels in [0, 1]) into `out`.
     public func reconstruct(_ x: Tensor, into out: Tensor) {
         let d = x.columns
-        let centred = x.clone()
+        let centred = Tensor(shape: [x.rows, d])
+        centred.data.update(from: x.data, count: x.count)
         for r in 0..<x.rows { let p = centred.data + r * d; for j in 0..<d { p[j] -= mean[j] } }
         let code = Tensor(shape: [x.rows, codeSize])
         BLAS.gemm(centred, components, transposeB: true, into: code)
@@ -82,14 +84,31 @@ public struct PCA {
     }
 
     /// Per-element reconstruction MSE over `set`.
-    public func reconstructionMSE(_ set: ImageSet) -> Double {
+    public func reconstructionMSE(_ set: ImageSet) throws -> Double {
         var total = 0.0
         let out = Tensor(shape: [1000, set.featureCount])
         let mse = MeanSquaredError()
-        ReconstructionData.images(set).forEachBatch(batchSize: 1000) { x in
+        try Batches(.images(set), batchSize: 1000).forEachBatch { batch in
+            let x = batch.inputs
             reconstruct(x, into: out)
             total += mse(out, target: x, computeGradient: false).loss * Double(x.rows)
         }
         return total / Double(max(set.count, 1))
     }
+}
+
+/// Mean squared error of predicting every image by the training set's mean image: the
+/// baseline any autoencoder has to beat.
+public func meanImageBaselineMSE(train: ImageSet, test: ImageSet) -> Double {
+    let f = train.featureCount
+    var mean = [Double](repeating: 0, count: f)
+    train.pixels.withUnsafeBufferPointer { p in
+        for i in 0..<train.count { for j in 0..<f { mean[j] += Double(p[i * f + j]) } }
+    }
+    for j in 0..<f { mean[j] /= Double(max(train.count, 1)) * 255 }
+    var total = 0.0
+    test.pixels.withUnsafeBufferPointer { p in
+        for i in 0..<test.count { for j in 0..<f { let d = Double(p[i * f + j]) / 255 - mean[j]; total += d * d } }
+    }
+    return total / Double(max(test.count * f, 1))
 }

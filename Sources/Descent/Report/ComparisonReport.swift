@@ -85,7 +85,7 @@ public struct ComparisonReport {
         let c = g.config
         let data = c.trainLimit.map { "first \($0) training images" } ?? "full training set"
         let seeds = Set(summary.groups.flatMap { ($0.finished + $0.diverged).map(\.seed) }).count
-        return "\(c.dataset.rawValue), model \(c.model.map(String.init).joined(separator: "-")) (\(c.activation.rawValue), dropout \(c.inputDropout)/\(c.hiddenDropout)), minibatch \(c.batchSize), \(c.epochs) epochs, \(data), \(seeds) seed(s)"
+        return "\(c.dataset.rawValue), model \(c.model.summary), minibatch \(c.batchSize), \(c.epochs) epochs, \(data), \(seeds) seed(s)"
     }
 
     public func markdown() -> String {
@@ -133,7 +133,7 @@ public struct ComparisonReport {
             for r in (g.finished + g.diverged).sorted(by: { $0.seed < $1.seed }) {
                 let last = r.epochs.last
                 runs += "<tr><td>\(ComparisonReport.escape(g.label))</td><td>\(r.seed)</td><td>\(r.status.rawValue)\(r.divergence.map { ": " + ComparisonReport.escape($0) } ?? "")</td>"
-                runs += "<td>\(r.epochs.count)</td><td>\(last.map { n($0.testAccuracy, 4) } ?? "–")</td><td>\(last.map { n($0.testLoss, 4) } ?? "–")</td>"
+                runs += "<td>\(r.epochs.count)</td><td>\(last.map { n($0.testAccuracy ?? .nan, 4) } ?? "–")</td><td>\(last.map { n($0.testLoss, 4) } ?? "–")</td>"
                 runs += "<td>\(n(r.totalSeconds, 1))</td><td><code>\(r.key)</code></td></tr>\n"
             }
         }

@@ -88,32 +88,103 @@ public enum SafeTensors {
     }
 }
 
-/// A training checkpoint in safetensors: every model parameter under its own name
-/// (`encoder.weight`, …), the optimizer's state under `optimizer/<key>` (keys of
-/// `Optimizer.state(for:)`, e.g. `optimizer/encoder.weight.exp_avg`), and in the metadata
-/// `epochs_done` plus whatever the caller adds (the configuration as JSON).
-public enum Checkpoint {
+/// A training checkpoint in safetensors, which carries its architecture:
+///
+/// ```
+/// tensors   every parameter under its name (layers.0.weight, …), the optimizer's state under
+///           optimizer/<key> (Optimizer.state(for:), e.g. optimizer/layers.0.weight.exp_avg)
+/// metadata  format "descent-checkpoint-2", epochs_done, model (the ModelSpec as JSON),
+///           run (the run configuration as JSON), history (the EpochMetrics so far as JSON),
+///           threads, plus whatever the caller adds
+/// ```
+/// Any reader of safetensors gets the weights by name (`Tools/descent_checkpoint.py` builds
+/// the equivalent PyTorch module from the `model` entry); `Checkpoint.read` + `makeNetwork`
+/// rebuild the network with no other information.
+public struct Checkpoint {
     public static let optimizerPrefix = "optimizer/"
+    public static let format = "descent-checkpoint-2"
 
-    public static func save(parameters: [Parameter], optimizerState: [String: Tensor] = [:], epochsDone: Int,
-                            metadata: [String: String] = [:], to path: String) throws {
+    /// Every tensor, by name.
+    public let tensors: [String: Tensor]
+    /// The metadata strings.
+    public let metadata: [String: String]
+    /// Where it was read from (for messages).
+    public let path: String
+
+    /// Writes `network`'s parameters, the optimizer's state and the metadata atomically.
+    public static func save(_ network: Network, optimizer: Optimizer?, epochsDone: Int, run: String? = nil,
+                            history: [EpochMetrics] = [], metadata extra: [String: String] = [:], to path: String) throws {
         var tensors: [String: Tensor] = [:]
-        for p in parameters {
+        for p in network.parameters {
             guard tensors[p.name] == nil else { throw DescentError("checkpoint: parameter name '\(p.name)' is used twice") }
             tensors[p.name] = p.value
         }
-        for (k, t) in optimizerState { tensors[optimizerPrefix + k] = t }
-        var meta = metadata
+        for (k, t) in optimizer?.state(for: network.parameters) ?? [:] { tensors[optimizerPrefix + k] = t }
+        var meta = extra
+        meta["format"] = format
         meta["epochs_done"] = String(epochsDone)
-        meta["format"] = "descent-checkpoint-1"
+        meta["threads"] = String(Parallel.threads)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        if let spec = network.spec { meta["model"] = String(decoding: try encoder.encode(spec), as: UTF8.self) }
+        if let run { meta["run"] = run }
+        meta["history"] = String(decoding: try encoder.encode(history), as: UTF8.self)
         try SafeTensors.write(tensors, metadata: meta, to: path)
     }
 
-    /// Copies the saved values into `parameters` (names and shapes must match) and returns
-    /// the optimizer state (prefix removed), the epochs done and the metadata.
-    public static func load(_ path: String, into parameters: [Parameter]) throws
-        -> (optimizerState: [String: Tensor], epochsDone: Int, metadata: [String: String]) {
-        let (tensors, meta) = try SafeTensors.read(path)
+    /// Reads a checkpoint (any safetensors file; `model` is needed to rebuild the network).
+    public static func read(_ path: String) throws -> Checkpoint {
+        let (tensors, metadata) = try SafeTensors.read(path)
+        return Checkpoint(tensors: tensors, metadata: metadata, path: path)
+    }
+
+    /// Epochs trained so far.
+    public var epochsDone: Int { Int(metadata["epochs_done"] ?? "0") ?? 0 }
+
+    /// Threads of the process that wrote it (nil if not recorded).
+    public var threads: Int? { metadata["threads"].flatMap(Int.init) }
+
+    /// The model description stored in the checkpoint.
+    public func modelSpec() throws -> ModelSpec {
+        guard let text = metadata["model"] else {
+            throw DescentError("\(path): has no model description (not written by this version of descent)")
+        }
+        do { return try JSONDecoder().decode(ModelSpec.self, from: Data(text.utf8)) } catch {
+            throw DescentError("\(path): the model description is invalid: \(Checkpoint.reason(error))")
+        }
+    }
+
+    /// The run configuration stored by the command that trained it, decoded as `T`.
+    public func runConfig<T: Decodable>(as type: T.Type) throws -> T {
+        guard let text = metadata["run"] else { throw DescentError("\(path): has no run configuration") }
+        do { return try JSONDecoder().decode(T.self, from: Data(text.utf8)) } catch {
+            throw DescentError("\(path): the run configuration is not one this command reads: \(Checkpoint.reason(error))")
+        }
+    }
+
+    /// The per-epoch metrics recorded so far.
+    public func history() throws -> [EpochMetrics] {
+        guard let text = metadata["history"] else { return [] }
+        do { return try JSONDecoder().decode([EpochMetrics].self, from: Data(text.utf8)) } catch {
+            throw DescentError("\(path): the training history is invalid: \(Checkpoint.reason(error))")
+        }
+    }
+
+    /// A network built from the stored description, with the stored weights.
+    public func makeNetwork() throws -> Network {
+        let network = try Network(try modelSpec(), seed: 0)
+        try restore(into: network, optimizer: nil)
+        return network
+    }
+
+    /// Copies the stored values into `network`'s parameters (names and shapes must match)
+    /// and, when given, restores `optimizer`'s state.
+    public func restore(into network: Network, optimizer: Optimizer?) throws {
+        try restore(parameters: network.parameters, optimizer: optimizer)
+    }
+
+    /// `restore(into:optimizer:)` for a list of parameters.
+    public func restore(parameters: [Parameter], optimizer: Optimizer?) throws {
         for p in parameters {
             guard let t = tensors[p.name] else { throw DescentError("\(path): no tensor '\(p.name)'") }
             guard t.shape == p.value.shape else {
@@ -121,8 +192,18 @@ public enum Checkpoint {
             }
             p.value.data.update(from: t.data, count: t.count)
         }
+        guard let optimizer else { return }
         var state: [String: Tensor] = [:]
-        for (k, t) in tensors where k.hasPrefix(optimizerPrefix) { state[String(k.dropFirst(optimizerPrefix.count))] = t }
-        return (state, Int(meta["epochs_done"] ?? "0") ?? 0, meta)
+        for (k, t) in tensors where k.hasPrefix(Checkpoint.optimizerPrefix) { state[String(k.dropFirst(Checkpoint.optimizerPrefix.count))] = t }
+        do { try optimizer.loadState(state, for: parameters) } catch let e as DescentError {
+            throw DescentError("\(path): \(e.message)")
+        }
+    }
+
+    static func reason(_ error: Error) -> String {
+        if case DecodingError.dataCorrupted(let c) = error { return c.debugDescription }
+        if case DecodingError.keyNotFound(let k, _) = error { return "missing '\(k.stringValue)'" }
+        if case DecodingError.typeMismatch(_, let c) = error { return "wrong type at '\(c.codingPath.map(\.stringValue).joined(separator: "."))'" }
+        return "\(error)"
     }
 }

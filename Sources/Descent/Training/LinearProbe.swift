@@ -1,13 +1,13 @@
-import Foundation
-
 /// Linear-probe evaluation of learned features: a softmax-regression classifier
-/// (`Linear(k → classes)` + `SoftmaxCrossEntropy`) trained on **frozen** codes, so the
-/// quality of a representation becomes a test accuracy.
+/// (`linear(classes)` + `SoftmaxCrossEntropy`) trained by the `Trainer` on **frozen** codes,
+/// so the quality of a representation becomes a test accuracy.
 ///
-/// Each feature is standardised with the training codes' mean and standard deviation
-/// (so sigmoid codes and PCA projections, whose scales differ by orders of magnitude, are
-/// treated alike). Training: Adam (lr 1e-3), minibatch 128, reshuffled every epoch from
-/// `RandomGenerator(seed:stream: 0x50524F42 + epoch)`.
+/// ```
+/// z = (code − μ) / σ   (per feature, training-set statistics)      p(y | z) = softmax(z Wᵀ + b)
+/// ```
+/// Standardising treats sigmoid codes and PCA projections, whose scales differ by orders of
+/// magnitude, alike. Training: Adam (lr 1e-3), minibatch 128, `epochs` epochs; the weights
+/// and the shuffling come from the seed's streams with stream base `0x50524F` ("PRO").
 public enum LinearProbe {
     public struct Result: Codable, Equatable, Sendable {
         public var trainAccuracy: Double
@@ -16,81 +16,53 @@ public enum LinearProbe {
         enum CodingKeys: String, CodingKey { case trainAccuracy = "train_accuracy", testAccuracy = "test_accuracy", epochs }
     }
 
+    /// Trains the probe on `trainCodes` (N × k) and measures it on both sets. Every label
+    /// must be below `classes`.
     public static func evaluate(trainCodes: Tensor, trainLabels: [UInt8], testCodes: Tensor, testLabels: [UInt8],
-                                epochs: Int = 10, batchSize: Int = 128, learningRate: Float = 1e-3,
+                                classes: Int, epochs: Int = 10, batchSize: Int = 128, learningRate: Float = 1e-3,
                                 seed: UInt64 = 0) throws -> Result {
         let k = trainCodes.columns
-        precondition(testCodes.columns == k && trainLabels.count == trainCodes.rows && testLabels.count == testCodes.rows)
-        let classes = Int(max(trainLabels.max() ?? 0, testLabels.max() ?? 0)) + 1
-        // Standardise with training statistics.
+        guard testCodes.columns == k else { throw DescentError("probe: training codes have \(k) values, test codes \(testCodes.columns)") }
+        guard classes >= 1 else { throw DescentError("probe: the number of classes must be positive, got \(classes)") }
+        guard epochs >= 1 else { throw DescentError("probe: epochs must be positive, got \(epochs)") }
+        let (mean, inverseStd) = statistics(trainCodes)
+        let train = DataSource.features(standardised(trainCodes, mean, inverseStd), labels: trainLabels)
+        let test = DataSource.features(standardised(testCodes, mean, inverseStd), labels: testLabels)
+        let streams: UInt64 = 0x50_524F
+        var g = RandomGenerator(seed: seed, stream: streams)
+        let network = try Network(layers: [Linear(k, classes, generator: &g)], inputShape: [k])
+        let trainer = try Trainer(network, optimizer: try Adam(learningRate: learningRate), loss: SoftmaxCrossEntropy(),
+                                  batchSize: batchSize, seed: seed, streamBase: streams)
+        for _ in 0..<epochs { _ = try trainer.trainEpoch(train) }
+        return Result(trainAccuracy: try trainer.evaluate(train).accuracy ?? 0,
+                      testAccuracy: try trainer.evaluate(test).accuracy ?? 0, epochs: epochs)
+    }
+
+    /// Per-feature mean and 1/std (1 where a feature is constant), accumulated in Double.
+    static func statistics(_ codes: Tensor) -> (mean: [Float], inverseStd: [Float]) {
+        let (n, k) = (codes.rows, codes.columns)
+        var s = [Double](repeating: 0, count: k), s2 = [Double](repeating: 0, count: k)
+        for r in 0..<n {
+            let row = codes.data + r * k
+            for j in 0..<k { let v = Double(row[j]); s[j] += v; s2[j] += v * v }
+        }
         var mean = [Float](repeating: 0, count: k), inv = [Float](repeating: 1, count: k)
-        do {
-            var s = [Double](repeating: 0, count: k), s2 = [Double](repeating: 0, count: k)
-            let n = trainCodes.rows
-            for r in 0..<n { let row = trainCodes.data + r * k; for j in 0..<k { let v = Double(row[j]); s[j] += v; s2[j] += v * v } }
-            for j in 0..<k {
-                let m = s[j] / Double(max(n, 1))
-                let v = max(s2[j] / Double(max(n, 1)) - m * m, 0)
-                mean[j] = Float(m); inv[j] = v > 1e-12 ? Float(1 / v.squareRoot()) : 1
-            }
+        for j in 0..<k {
+            let m = s[j] / Double(max(n, 1))
+            let v = max(s2[j] / Double(max(n, 1)) - m * m, 0)
+            mean[j] = Float(m)
+            inv[j] = v > 1e-12 ? Float(1 / v.squareRoot()) : 1
         }
-        func standardised(_ t: Tensor) -> Tensor {
-            let o = Tensor(shape: t.shape)
-            for r in 0..<t.rows {
-                let a = t.data + r * k, b = o.data + r * k
-                for j in 0..<k { b[j] = (a[j] - mean[j]) * inv[j] }
-            }
-            return o
+        return (mean, inv)
+    }
+
+    static func standardised(_ t: Tensor, _ mean: [Float], _ inv: [Float]) -> Tensor {
+        let k = t.columns
+        let o = Tensor(shape: [t.rows, k])
+        for r in 0..<t.rows {
+            let a = t.data + r * k, b = o.data + r * k
+            for j in 0..<k { b[j] = (a[j] - mean[j]) * inv[j] }
         }
-        let train = standardised(trainCodes), test = standardised(testCodes)
-        var g = RandomGenerator(seed: seed, stream: 0x5052_4F42)
-        let layer = Linear(k, classes, name: "probe", generator: &g)
-        var config = OptimizerConfig(kind: .adam)
-        config.learningRate = learningRate
-        let optimizer = try config.make()
-        let loss = SoftmaxCrossEntropy()
-        let x = Tensor(shape: [batchSize, k])
-        var labels = [UInt8](repeating: 0, count: batchSize)
-        var order = Array(0..<train.rows)
-        for epoch in 1...max(epochs, 1) {
-            var shuffler = RandomGenerator(seed: seed, stream: 0x5052_4F42 &+ UInt64(epoch))
-            for i in 0..<order.count { order[i] = i }
-            shuffler.shuffle(&order)
-            var start = 0
-            while start < train.rows {
-                let b = min(batchSize, train.rows - start)
-                x.reshape([b, k])
-                for r in 0..<b {
-                    let i = order[start + r]
-                    (x.data + r * k).update(from: train.data + i * k, count: k)
-                    labels[r] = trainLabels[i]
-                }
-                layer.parameters.zeroGrad()
-                let logits = layer.forward(x, training: true)
-                let res = labels.withUnsafeBufferPointer { loss(logits, labels: $0.baseAddress!, computeGradient: true) }
-                guard res.loss.isFinite else { throw DivergenceError(epoch: epoch, step: start / batchSize + 1, what: "probe loss") }
-                _ = layer.backward(res.gradient!, needsInputGradient: false)
-                optimizer.step(layer.parameters)
-                start += b
-            }
-        }
-        func accuracy(_ t: Tensor, _ y: [UInt8]) -> Double {
-            var correct = 0
-            var start = 0
-            let bs = 1000
-            let xb = Tensor(shape: [min(bs, max(t.rows, 1)), k])
-            while start < t.rows {
-                let b = min(bs, t.rows - start)
-                xb.reshape([b, k])
-                xb.data.update(from: t.data + start * k, count: b * k)
-                let logits = layer.forward(xb, training: false)
-                correct += Array(y[start..<(start + b)]).withUnsafeBufferPointer {
-                    loss(logits, labels: $0.baseAddress!, computeGradient: false).correct
-                }
-                start += b
-            }
-            return Double(correct) / Double(max(t.rows, 1))
-        }
-        return Result(trainAccuracy: accuracy(train, trainLabels), testAccuracy: accuracy(test, testLabels), epochs: epochs)
+        return o
     }
 }

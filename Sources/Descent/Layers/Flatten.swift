@@ -1,0 +1,38 @@
+/// Flattens each example to a vector, as `torch.nn.Flatten()`:
+///
+/// ```
+/// input N × C × H × W  →  output N × (C·H·W)          (backward: the reverse reshape)
+/// ```
+/// No data move: the input tensor is reshaped in place and restored in backward (every
+/// layer reads its buffers as rows of values). Dense layers flatten by themselves; this
+/// layer makes the step explicit, as in PyTorch.
+public final class Flatten: Layer {
+    private var input: Tensor?
+    private var inputShape: [Int] = []
+
+    public init() {}
+
+    public func forward(_ x: Tensor, training: Bool) -> Tensor {
+        input = x
+        inputShape = x.shape
+        x.reshape([x.rows, x.columns])
+        return x
+    }
+
+    public func backward(_ gradOutput: Tensor, needsInputGradient: Bool) -> Tensor? {
+        input?.reshape(inputShape)
+        guard needsInputGradient else { return nil }
+        gradOutput.reshape(inputShape)
+        return gradOutput
+    }
+}
+
+extension Flatten {
+    /// `flatten`.
+    public static let kind = LayerKind(name: "flatten", summary: "N×C×H×W → N×(C·H·W)",
+                                       outputShape: { _, shape in [shape.reduce(1, *)] }) { _, _ in Flatten() }
+}
+
+extension LayerSpec {
+    public static let flatten = LayerSpec(valid: "flatten", [:])
+}

@@ -1,0 +1,177 @@
+/// What a kind of layer is, for model descriptions: its name, arguments, how it changes
+/// the shape of what flows through it, and how it is built. Each layer file declares its
+/// own (`Linear.kind`, `Dropout.kind`, …) and `LayerKind.all` lists them, so adding a layer
+/// to the text form, the JSON form and `--help` means writing its file and adding it there.
+///
+/// ```
+/// extension Swish {
+///     public static let kind = LayerKind(name: "swish", summary: "x · sigmoid(x)") { _, _ in Swish() }
+/// }
+/// ```
+public struct LayerKind: Sendable {
+    /// The name in the text form, e.g. `"linear"`.
+    public let name: String
+    /// One line for `--help`, e.g. `"fully connected: y = x Wᵀ + b (flattens its input)"`.
+    public let summary: String
+    /// Arguments, in positional order (required ones first).
+    public let arguments: [LayerArgument]
+    /// Whether it needs a C×H×W input (convolutions, pooling). A model with no such layer
+    /// has a flat input whatever the images' shape, since dense layers flatten.
+    public let isSpatial: Bool
+    /// Whether an activation layer right after it is fused into it (`linear` then `relu`
+    /// runs as one `Linear` with a fused activation; the names stay those of the description).
+    public let fusesActivation: Bool
+    /// The shape of one example after the layer, given the shape before it.
+    public let outputShape: @Sendable (LayerSpec, [Int]) throws -> [Int]
+    /// Builds the layer.
+    public let make: @Sendable (LayerSpec, LayerBuildContext) throws -> Layer
+
+    public init(name: String, summary: String, arguments: [LayerArgument] = [], isSpatial: Bool = false,
+                fusesActivation: Bool = false,
+                outputShape: @escaping @Sendable (LayerSpec, [Int]) throws -> [Int] = { _, shape in shape },
+                make: @escaping @Sendable (LayerSpec, LayerBuildContext) throws -> Layer) {
+        self.name = name
+        self.summary = summary
+        self.arguments = arguments
+        self.isSpatial = isSpatial
+        self.fusesActivation = fusesActivation
+        self.outputShape = outputShape
+        self.make = make
+    }
+
+    /// The usage line, e.g. `linear(units, bias=true, tied=none)`.
+    public var usage: String {
+        guard !arguments.isEmpty else { return name }
+        return "\(name)(" + arguments.map { a in
+            a.isRequired ? a.name : "\(a.name)=\(a.defaultValue.map { "\($0)" } ?? "none")"
+        }.joined(separator: ", ") + ")"
+    }
+
+    /// Every layer kind a model description may use.
+    public static let all: [LayerKind] = [
+        Linear.kind, ActivationLayer.reluKind, ActivationLayer.sigmoidKind, ActivationLayer.tanhKind,
+        Dropout.kind, MaskingNoise.kind, SparsityLayer.kind, Flatten.kind,
+    ]
+
+    /// The kind called `name`, if any.
+    public static func named(_ name: String) -> LayerKind? { all.first { $0.name == name } }
+
+    /// Checks `options` against the arguments and drops those equal to their default.
+    func normalize(_ options: [String: LayerOption]) throws -> [String: LayerOption] {
+        if let unknown = options.keys.sorted().first(where: { k in !arguments.contains { $0.name == k } }) {
+            let known = arguments.isEmpty ? "it takes no arguments" : "its arguments are \(arguments.map(\.name).joined(separator: ", "))"
+            throw DescentError("\(name): unknown argument '\(unknown)'; \(known)")
+        }
+        var out: [String: LayerOption] = [:]
+        for a in arguments {
+            guard let given = options[a.name] else {
+                if a.isRequired { throw DescentError("\(name): missing \(a.name) (usage: \(usage))") }
+                continue
+            }
+            let value = try a.check(given, layer: name)
+            if value != a.defaultValue { out[a.name] = value }
+        }
+        return out
+    }
+}
+
+/// An argument of a layer kind: its name, type, default (nil: required) and range.
+public struct LayerArgument: Sendable {
+    public enum ValueType: Sendable, Equatable {
+        case int, number, bool
+        /// One of these words.
+        case word([String])
+    }
+
+    public let name: String
+    public let type: ValueType
+    public let defaultValue: LayerOption?
+    /// Whether the argument may be absent with no default (absent means "none", e.g. `tied`).
+    public let isOptional: Bool
+    /// Returns a message (e.g. "must be positive") when a value of the right type is out of range.
+    public let validate: @Sendable (LayerOption) -> String?
+
+    public init(_ name: String, _ type: ValueType, default defaultValue: LayerOption? = nil, optional: Bool = false,
+                validate: @escaping @Sendable (LayerOption) -> String? = { _ in nil }) {
+        self.name = name
+        self.type = type
+        self.defaultValue = defaultValue
+        self.isOptional = optional
+        self.validate = validate
+    }
+
+    /// Whether the text form must give the argument.
+    public var isRequired: Bool { defaultValue == nil && !isOptional }
+
+    /// A positive whole number.
+    public static func positiveInt(_ name: String, default d: Int? = nil) -> LayerArgument {
+        LayerArgument(name, .int, default: d.map { .int($0) }) { v in (v.intValue ?? 0) > 0 ? nil : "must be a positive whole number" }
+    }
+
+    /// A probability in [0, 1).
+    public static func probability(_ name: String, default d: Double? = nil) -> LayerArgument {
+        LayerArgument(name, .number, default: d.map { .number($0) }) { v in
+            let p = v.numberValue ?? -1
+            return p >= 0 && p < 1 ? nil : "must be in [0, 1)"
+        }
+    }
+
+    /// Converts `value` to this argument's type and checks its range.
+    func check(_ value: LayerOption, layer: String) throws -> LayerOption {
+        let converted: LayerOption?
+        switch (type, value) {
+        case (.int, .int): converted = value
+        case (.int, .number(let d)) where d == d.rounded() && abs(d) < 1e15: converted = .int(Int(d))
+        case (.number, .number), (.bool, .bool): converted = value
+        case (.number, .int(let i)): converted = .number(Double(i))
+        case (.word(let choices), .word(let w)) where choices.isEmpty || choices.contains(w): converted = value
+        default: converted = nil
+        }
+        guard let v = converted else {
+            let expected: String
+            switch type {
+            case .int: expected = "a whole number"
+            case .number: expected = "a number"
+            case .bool: expected = "true or false"
+            case .word(let choices): expected = "one of \(choices.joined(separator: ", "))"
+            }
+            throw DescentError("\(layer): \(name) must be \(expected), got '\(value)'")
+        }
+        if case .number(let d) = v, !d.isFinite { throw DescentError("\(layer): \(name) must be finite, got \(d)") }
+        if let problem = validate(v) { throw DescentError("\(layer): \(name) \(problem), got \(v)") }
+        return v
+    }
+}
+
+/// What a layer kind's `make` gets: where the layer sits and the random streams.
+public final class LayerBuildContext {
+    /// Position of the layer in the description; parameters are named `layers.<index>.<name>`.
+    public let index: Int
+    /// Shape of one example before the layer.
+    public let inputShape: [Int]
+    /// The activation fused into this layer (`fusesActivation` kinds), else `.identity`.
+    public let activation: Activation
+    /// The model's seed (dropout layers take their initial stream from it).
+    public let seed: UInt64
+    /// The stream every initial weight is drawn from, layer after layer (stream 1 of the seed).
+    public var weights: RandomGenerator
+    /// The layers built so far, by description index (nil where an activation was fused).
+    public internal(set) var built: [Layer?]
+    /// How many dropout-like layers come before this one (each draws from its own stream).
+    public internal(set) var noiseLayersBefore = 0
+
+    init(index: Int, inputShape: [Int], activation: Activation, seed: UInt64, weights: RandomGenerator, built: [Layer?]) {
+        self.index = index
+        self.inputShape = inputShape
+        self.activation = activation
+        self.seed = seed
+        self.weights = weights
+        self.built = built
+    }
+
+    /// The parameter-name prefix of this layer, `layers.<index>`.
+    public var name: String { "layers.\(index)" }
+
+    /// Values per example before the layer.
+    public var inputCount: Int { inputShape.reduce(1, *) }
+}

@@ -1,0 +1,77 @@
+/// Greedy layer-wise pre-training of a stacked autoencoder (Bengio et al. 2007; Vincent
+/// et al. 2010; Hinton & Salakhutdinov 2006): the levels of the unrolled network, each an
+/// autoencoder of its own, trained one after another on the codes of the level before.
+///
+/// ```
+/// unrolled:  E₀ E₁ … E_{m−1} | D_{m−1} … D₁ D₀          (Eᵢ, Dᵢ: blocks of layers)
+/// level i:   Eᵢ | Dᵢ, trained on the codes of E₀ … E_{i−1} (evaluation mode)
+/// ```
+/// An encoder block starts at a layer with parameters and keeps what follows it (its
+/// activation, a sparsity penalty, a dropout on its code); a decoder block ends at a
+/// layer with parameters and keeps what comes before it (a dropout on the code it decodes).
+/// The levels share their layers with the unrolled network, so pre-training initialises
+/// fine-tuning; the network must mirror itself (as many encoder as decoder blocks).
+public struct GreedyPretraining {
+    /// The level networks, shallowest first.
+    public let levels: [Network]
+    /// How many of the unrolled network's layers lie before level i's encoder block.
+    public let depths: [Int]
+
+    public init(_ network: Network) throws {
+        guard let k = network.encoderLayerCount else {
+            throw DescentError("pre-training needs an autoencoder (a model whose encoder ends at '|')")
+        }
+        let parts = Array(zip(network.layerIndices, network.layers))
+        let encoder = Array(parts[..<k]), decoder = Array(parts[k...])
+        func hasParameters(_ l: Layer) -> Bool { !l.parameters.isEmpty || l is TiedLinear }
+        var encoderBlocks: [[(Int, Layer)]] = []
+        for part in encoder {
+            if hasParameters(part.1) || encoderBlocks.isEmpty { encoderBlocks.append([part]) } else { encoderBlocks[encoderBlocks.count - 1].append(part) }
+        }
+        var decoderBlocks: [[(Int, Layer)]] = [[]]
+        for part in decoder {
+            decoderBlocks[decoderBlocks.count - 1].append(part)
+            if hasParameters(part.1) { decoderBlocks.append([]) }
+        }
+        if let last = decoderBlocks.popLast(), !last.isEmpty {
+            if decoderBlocks.isEmpty { decoderBlocks.append(last) } else { decoderBlocks[decoderBlocks.count - 1] += last }
+        }
+        guard encoderBlocks.count == decoderBlocks.count else {
+            throw DescentError("pre-training needs a mirrored stack: the encoder has \(encoderBlocks.count) layer(s) with parameters, the decoder \(decoderBlocks.count)")
+        }
+        guard let spec = network.spec else { throw DescentError("pre-training needs a network built from a model description") }
+        let shapes = try spec.shapesAfterEachLayer()
+        // The last description layer a built layer covers (a fused activation is the next one).
+        func lastCovered(_ part: (Int, Layer)) -> Int {
+            let position = network.layerIndices.firstIndex(of: part.0)!
+            return (position + 1 < network.layerIndices.count ? network.layerIndices[position + 1] : spec.layers.count) - 1
+        }
+        var depths: [Int] = []
+        var levels: [Network] = []
+        var shape = network.inputShape
+        for (i, block) in encoderBlocks.enumerated() {
+            depths.append(encoderBlocks[..<i].reduce(0) { $0 + $1.count })
+            levels.append(Network(sharing: block + decoderBlocks[decoderBlocks.count - 1 - i], inputShape: shape,
+                                  encoderLayerCount: block.count))
+            shape = shapes[lastCovered(block.last!)]
+        }
+        self.levels = levels
+        self.depths = depths
+    }
+}
+
+extension Network {
+    /// The codes of every example of `data` (evaluation mode) after the first `layers`
+    /// layers (default: the encoder), as an N × k tensor.
+    public func encodeAll(_ data: DataSource, layers count: Int? = nil, batchSize: Int = 1000) throws -> Tensor {
+        var out: Tensor?
+        var row = 0
+        try Batches(data, batchSize: batchSize).forEachBatch { batch in
+            let h = encode(batch.inputs, layers: count)
+            if out == nil { out = Tensor(shape: [data.count, h.columns]) }
+            (out!.data + row * h.columns).update(from: h.data, count: h.count)
+            row += h.rows
+        }
+        return out ?? Tensor(shape: [0, 0])
+    }
+}

@@ -1,0 +1,208 @@
+import Foundation
+
+/// The one training loop of Descent: minibatch training of a `Network` on a `Loss`, used
+/// alike by classifiers, autoencoders (and each level of a stacked one) and linear probes.
+///
+/// ```swift
+/// let trainer = try Trainer(network, optimizer: try Adam(), loss: SoftmaxCrossEntropy(), batchSize: 128, seed: 0)
+/// let history = try trainer.fit(train: .images(data.train), test: .images(data.test), epochs: 20)
+/// ```
+/// Each step: zero the gradients → forward (training mode) → loss and ∂L/∂output →
+/// backward → `Optimizer.checkedStep`. A loss, penalty or gradient that stops being finite
+/// throws `DivergenceError` naming the epoch and step where it happened.
+///
+/// **Randomness per epoch**: epoch e shuffles with `RandomGenerator(seed:stream: s(2, e))`,
+/// draws masking noise from `s(3, e)` and re-seeds the network's dropout from `s(4, e)`, where
+/// `s(p, e) = streamBase·2⁴⁰ + p·2³² + e`. An epoch therefore depends only on the seed, its
+/// number and the weights it starts from, so a run resumed from a checkpoint after epoch k
+/// repeats epochs k+1… exactly. `streamBase` tells apart independent trainings of one run
+/// (the levels of a stacked autoencoder).
+///
+/// With `corruption` p > 0 the training inputs get masking noise (`Batches`) and the loss
+/// is taken against the clean input (a denoising autoencoder).
+public final class Trainer {
+    public let network: Network
+    public let optimizer: Optimizer
+    public let loss: Loss
+    public let batchSize: Int
+    public let seed: UInt64
+    public let streamBase: UInt64
+    /// Masking-noise probability on training inputs (0: none).
+    public let corruption: Float
+    /// Batch size for evaluation (large batches: fewer, bigger products).
+    public var evaluationBatchSize = 1000
+    /// Epochs finished (set it when resuming from a checkpoint).
+    public var epochsDone = 0
+    public private(set) var stepsDone = 0
+    /// Set to `StepPhases()` to time each phase of the following training steps.
+    public var phases: StepPhases?
+    /// Called after every training step with (steps done this epoch, steps per epoch).
+    public var onStep: ((Int, Int) -> Void)?
+    private let parameters: [Parameter]
+    private var trainBatches: (source: UInt, batches: Batches)?
+
+    public init(_ network: Network, optimizer: Optimizer, loss: Loss, batchSize: Int, corruption: Float = 0,
+                seed: UInt64, streamBase: UInt64 = 0) throws {
+        guard batchSize > 0 else { throw DescentError("batch size must be positive, got \(batchSize)") }
+        guard corruption >= 0, corruption < 1 else { throw DescentError("masking-noise probability must be in [0, 1), got \(corruption)") }
+        self.network = network
+        self.optimizer = optimizer
+        self.loss = loss
+        self.batchSize = batchSize
+        self.corruption = corruption
+        self.seed = seed
+        self.streamBase = streamBase
+        self.parameters = network.parameters
+    }
+
+    /// The stream of purpose `purpose` in epoch `epoch` (see the type's documentation).
+    public func stream(_ purpose: UInt64, epoch: Int) -> UInt64 {
+        (streamBase &<< 40) &+ (purpose &<< 32) &+ UInt64(epoch)
+    }
+
+    /// What one training epoch measured.
+    public struct EpochResult {
+        /// Mean loss of the training minibatches (noise and dropout active), without penalties.
+        public var loss: Double
+        /// Mean penalty (sparsity) over the epoch, 0 without one.
+        public var penalty: Double
+        /// Fraction of training examples classified correctly (classification losses).
+        public var accuracy: Double?
+        public var seconds: Double
+    }
+
+    /// One pass over `data` in the epoch's order.
+    public func trainEpoch(_ data: DataSource) throws -> EpochResult {
+        try check(data)
+        let start = DispatchTime.now().uptimeNanoseconds
+        let epoch = epochsDone + 1
+        let batches = try batchesForTraining(data)
+        batches.noise = RandomGenerator(seed: seed, stream: stream(3, epoch: epoch))
+        network.beginEpoch(seed: seed, stream: stream(4, epoch: epoch))
+        var total = 0.0, penaltyTotal = 0.0
+        var correct = 0, counted = false
+        var step = 0
+        let steps = batches.batchCount
+        var clock = phases.map { _ in StepPhases.Clock() }
+        try batches.forEachBatch(shuffledBy: RandomGenerator(seed: seed, stream: stream(2, epoch: epoch))) { batch in
+            step += 1
+            if let t = clock?.lap() { phases!.batch += t }
+            parameters.zeroGrad()
+            let output = network.forward(batch.inputs, training: true)
+            if let t = clock?.lap() { phases!.forward += t }
+            let value = loss(output, batch, computeGradient: true)
+            guard value.loss.isFinite else { throw DivergenceError(epoch: epoch, step: step, what: "training loss") }
+            if let t = clock?.lap() { phases!.loss += t }
+            _ = network.backward(value.gradient!, needsInputGradient: false)
+            let penalty = network.penalty
+            guard penalty.isFinite else { throw DivergenceError(epoch: epoch, step: step, what: "penalty") }
+            if let t = clock?.lap() { phases!.backward += t }
+            if let p = optimizer.checkedStep(parameters) {
+                throw DivergenceError(epoch: epoch, step: step, what: "gradient of \(p.name)")
+            }
+            if let t = clock?.lap() { phases!.update += t; phases!.steps += 1 }
+            total += value.loss * Double(batch.count)
+            penaltyTotal += penalty * Double(batch.count)
+            if let c = value.correct { correct += c; counted = true }
+            onStep?(step, steps)
+        }
+        stepsDone += step
+        epochsDone = epoch
+        let n = Double(max(data.count, 1))
+        return EpochResult(loss: total / n, penalty: penaltyTotal / n, accuracy: counted ? Double(correct) / n : nil,
+                           seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+    }
+
+    /// What an evaluation measured.
+    public struct Evaluation {
+        /// Mean loss over the data (evaluation mode: no dropout).
+        public var loss: Double
+        /// Fraction classified correctly (classification losses).
+        public var accuracy: Double?
+    }
+
+    /// The loss (and accuracy) over `data` in evaluation mode. With `corruption` > 0 the
+    /// inputs get masking noise first, from a fixed stream (the same on every call), and
+    /// the loss is against the clean input: the denoising error. With `inputScale` ≠ 1 the
+    /// inputs are multiplied by it (e.g. 1 − p, the mean of a masked input).
+    public func evaluate(_ data: DataSource, corruption: Float = 0, inputScale: Float = 1) throws -> Evaluation {
+        try check(data)
+        let batches = try Batches(data, batchSize: evaluationBatchSize, corruption: corruption)
+        batches.noise = RandomGenerator(seed: seed, stream: stream(5, epoch: 0))
+        var total = 0.0
+        var correct = 0, counted = false
+        var scaled = Workspace()
+        try batches.forEachBatch { batch in
+            var input = batch.inputs
+            if inputScale != 1 {
+                input = scaled.get(batch.inputs.shape)
+                let (src, dst) = (batch.inputs.data, input.data)
+                for i in 0..<input.count { dst[i] = src[i] * inputScale }
+            }
+            let value = loss(network.forward(input, training: false), batch, computeGradient: false)
+            total += value.loss * Double(batch.count)
+            if let c = value.correct { correct += c; counted = true }
+        }
+        let n = Double(max(data.count, 1))
+        return Evaluation(loss: total / n, accuracy: counted ? Double(correct) / n : nil)
+    }
+
+    /// Trains `epochs` more epochs, evaluating on `test` (and `validation`, if given) after
+    /// each; `onEpoch` sees each epoch's metrics as soon as they exist.
+    @discardableResult
+    public func fit(train: DataSource, test: DataSource, epochs: Int,
+                    onEpoch: (EpochMetrics) throws -> Void = { _ in }) throws -> [EpochMetrics] {
+        var history: [EpochMetrics] = []
+        for _ in 0..<epochs {
+            let r = try trainEpoch(train)
+            let t = try evaluate(test)
+            guard t.loss.isFinite else { throw DivergenceError(epoch: epochsDone, step: stepsDone, what: "test loss") }
+            let m = EpochMetrics(epoch: epochsDone, trainLoss: r.loss, testLoss: t.loss, testAccuracy: t.accuracy,
+                                 penalty: r.penalty == 0 ? nil : r.penalty, seconds: r.seconds)
+            history.append(m)
+            try onEpoch(m)
+        }
+        return history
+    }
+
+    /// The batches of `data` for training, reused while the same data come back.
+    private func batchesForTraining(_ data: DataSource) throws -> Batches {
+        let id = data.identity
+        if let (source, batches) = trainBatches, source == id { return batches }
+        let batches = try Batches(data, batchSize: batchSize, corruption: corruption)
+        trainBatches = (id, batches)
+        return batches
+    }
+
+    /// Input shape, labels present and in range for the network's outputs.
+    private func check(_ data: DataSource) throws {
+        try network.checkInput(data)
+        guard loss.needsLabels else { return }
+        guard let labels = data.labels else { throw DescentError("the loss needs labels, and the data have none") }
+        if let classes = network.spec?.classCount ?? network.outputCount, let bad = labels.max(), Int(bad) >= classes {
+            throw DescentError("label \(bad) is out of range for a model with \(classes) classes")
+        }
+    }
+}
+
+extension Network {
+    /// Values per example of the output, when the last layer with parameters tells it.
+    var outputCount: Int? {
+        for layer in layers.reversed() {
+            if let l = layer as? Linear { return l.outputSize }
+            if let t = layer as? TiedLinear { return t.outputSize }
+        }
+        return nil
+    }
+}
+
+extension DataSource {
+    /// The address of the underlying storage (tensor or pixel buffer), so repeated epochs
+    /// over the same data reuse their batches (which keep that storage alive meanwhile).
+    var identity: UInt {
+        switch self {
+        case .features(let t, _): UInt(bitPattern: t.data)
+        case .images(let s): s.pixels.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) }
+        }
+    }
+}

@@ -1,0 +1,129 @@
+import ArgumentParser
+import Descent
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What every command shares beyond its options: flag names on library errors, the data
+/// check, resume checks.
+enum CLI {
+    /// Runs `body`, prefixing a library error with the flag whose value caused it
+    /// ("--model: …"), since only the command line knows flag names.
+    static func flag<T>(_ name: String, _ body: () throws -> T) throws -> T {
+        do { return try body() } catch let e as DescentError {
+            throw DescentError(e.message.hasPrefix(name) ? e.message : "\(name): \(e.message)")
+        }
+    }
+
+    /// Checks that the images fit `spec` and that every label is a class of a classifier,
+    /// naming the model and where the data came from.
+    static func check(_ spec: ModelSpec, fits train: ImageSet, _ test: ImageSet, from source: String) throws {
+        guard spec.accepts(train.shape) else {
+            throw DescentError("--model \(spec.summary) expects inputs of \(ModelSpec.shapeText(spec.inputShape)) values, but the images in \(source) are \(ModelSpec.shapeText(train.shape)) = \(train.featureCount)")
+        }
+        if let classes = spec.classCount { try checkLabels(classes: classes, train, test, from: source, what: "--model \(spec.summary) has") }
+    }
+
+    /// Every label of `train` and `test` must be below `classes`.
+    static func checkLabels(classes: Int, _ train: ImageSet, _ test: ImageSet, from source: String, what: String) throws {
+        for (set, split) in [(train, "training"), (test, "test")] {
+            if let bad = set.labels.max(), Int(bad) >= classes {
+                throw DescentError("\(what) \(classes) classes, but the \(split) labels in \(source) go up to \(bad)")
+            }
+        }
+    }
+
+    /// A resumed run must be the run of the checkpoint: the same configuration (except
+    /// `ignoring`) and seed, and not yet at `epochs`.
+    static func matchResumed<T: Codable>(_ checkpoint: Checkpoint, _ run: T, ignoring: Set<String>, epochs: Int) throws {
+        let stored: T
+        do { stored = try checkpoint.runConfig(as: T.self) } catch let e as DescentError {
+            throw DescentError("--resume: \(e.message)")
+        }
+        if let d = firstDifference(stored, run, ignoring: ignoring) {
+            throw DescentError("--resume: \(checkpoint.path) was trained with \(d.field) = \(d.first), the command line gives \(d.second)")
+        }
+        if checkpoint.epochsDone >= epochs {
+            throw DescentError("--resume: \(checkpoint.path) has already been trained for \(checkpoint.epochsDone) epoch(s), and --epochs asks for \(epochs) in total: nothing to do (raise --epochs to continue)")
+        }
+    }
+}
+
+extension JSONEncoder {
+    /// Sorted keys: the canonical form of every JSON the tool writes.
+    static var sorted: JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        return e
+    }
+}
+
+/// `--model` help: the forms and the layers.
+enum ModelHelp {
+    static var text: String {
+        var lines = [
+            "  presets: " + ModelSpec.presets.map(\.name).joined(separator: ", "),
+            "  MLP sizes: 784-784-784-10 (with --activation and the dropout options)",
+            "  layers, separated by commas, '|' after an autoencoder's encoder, optionally",
+            "  starting with the input shape and ending with the loss:",
+            "    '784: linear(100), sigmoid | linear(784), sigmoid; loss=mse'",
+            "  layer kinds:",
+        ]
+        for k in LayerKind.all { lines.append("    \(k.usage.padding(toLength: 28, withPad: " ", startingAt: 0)) \(k.summary)") }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// A progress bar for long epochs, on stderr, only when stderr is a terminal: steps done,
+/// images per second and the time left in the epoch, redrawn at most 10 times a second.
+final class StepProgress {
+    private let label: String
+    private let examples: Int
+    private let batchSize: Int
+    private var epochStart = Date()
+    private var lastDraw = Date.distantPast
+    private var lastEpoch = -1
+
+    /// nil when stderr is not a terminal (nothing is drawn then).
+    init?(label: String, examples: Int, batchSize: Int) {
+        guard isatty(STDERR_FILENO) == 1 else { return nil }
+        self.label = label
+        self.examples = examples
+        self.batchSize = batchSize
+    }
+
+    func update(epoch: Int, of epochs: Int, step: Int, steps: Int) {
+        let now = Date()
+        if epoch != lastEpoch { lastEpoch = epoch; epochStart = now }
+        guard now.timeIntervalSince(lastDraw) >= 0.1 || step == steps else { return }
+        lastDraw = now
+        let elapsed = now.timeIntervalSince(epochStart)
+        let rate = Double(min(step * batchSize, examples)) / max(elapsed, 1e-9)
+        let left = Double(steps - step) * elapsed / Double(max(step, 1))
+        let width = 30
+        let filled = width * step / max(steps, 1)
+        let bar = String(repeating: "=", count: filled) + (filled < width ? ">" : "") + String(repeating: " ", count: max(0, width - filled - 1))
+        let text = String(format: "\r%@ %d/%d [%@] %d/%d steps, %.0f images/s, %.0f s left ", label, epoch, epochs, bar, step, steps, rate, left)
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+
+    /// Erases the bar (before a result line is printed).
+    func clear() { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+}
+
+enum Output {
+    /// Creates `path` (and parents) or fails with a one-line message if it cannot be written.
+    static func prepareFolder(_ path: String) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw DescentError("--out: \(path) exists and is not a folder")
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw DescentError("--out: cannot create folder \(path)")
+        }
+        guard access(path, W_OK) == 0 else { throw DescentError("--out: folder \(path) is not writable") }
+    }
+}
