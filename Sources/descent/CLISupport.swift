@@ -20,9 +20,16 @@ enum CLI {
     /// naming the model and where the data came from.
     static func check(_ spec: ModelSpec, fits train: ImageSet, _ test: ImageSet, from source: String) throws {
         guard spec.accepts(train.shape) else {
-            throw DescentError("--model \(spec.summary) expects inputs of \(ModelSpec.shapeText(spec.inputShape)) values, but the images in \(source) are \(ModelSpec.shapeText(train.shape)) = \(train.featureCount)")
+            let wanted = spec.inputShape.count == 1 ? "\(spec.inputShape[0]) inputs per image" : "images of \(pixels(spec.inputShape))"
+            let have = (train.channels == 1 ? "\(train.height)×\(train.width)" : "\(train.channels)×\(train.height)×\(train.width)") + " = \(train.featureCount) values"
+            throw DescentError("--model \(spec.summary) expects \(wanted), but the images in \(source) are \(have)")
         }
         if let classes = spec.classCount { try checkLabels(classes: classes, train, test, from: source, what: "--model \(spec.summary) has") }
+    }
+
+    /// `28×28` for one channel, `3×32×32` otherwise.
+    static func pixels(_ shape: [Int]) -> String {
+        (shape.count == 3 && shape[0] == 1 ? Array(shape.dropFirst()) : shape).map(String.init).joined(separator: "×")
     }
 
     /// Every label of `train` and `test` must be below `classes`.

@@ -30,6 +30,7 @@ extension ModelSpec {
     ///
     /// ```
     /// linear(s₁), f, [sparsity], [dropout(p)], linear(s₂), f, …  |  [dropout(p)], linear(s_{k−1}), f, …, linear(s₀), g
+    ///                          (dropout on each shallower code)     (on the deepest code)
     /// ```
     /// `f` follows every encoder layer (`codeActivation` the last one) and every decoder
     /// layer but the last, `g` (`outputActivation`) the reconstruction; with `dropout` every
@@ -55,7 +56,7 @@ extension ModelSpec {
         }
         let encoderLayers = layers.count
         for level in stride(from: depth - 1, through: 0, by: -1) {
-            if dropout != 0 { layers.append(try .dropout(dropout)) }
+            if dropout != 0 && level == depth - 1 { layers.append(try .dropout(dropout)) }  // on the deepest code
             layers.append(try .linear(sizes[level], tied: tied ? encoderIndex[level] : nil))
             let g = level == 0 ? outputActivation : activation
             if g != .identity { layers.append(try .activation(g)) }

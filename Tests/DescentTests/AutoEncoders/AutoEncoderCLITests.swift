@@ -38,8 +38,8 @@ final class AutoEncoderCLITests: XCTestCase {
         XCTAssertEqual([enc.width, enc.height], [4 * 56 + 3, 4 * 56 + 3])
         let (tensors, meta) = try SafeTensors.read(dir + "/model.safetensors")
         XCTAssertEqual(meta["epochs_done"], "2")
-        XCTAssertEqual(tensors["encoder.weight"]?.shape, [16, 784])
-        XCTAssertEqual(tensors["optimizer/encoder.weight.exp_avg"]?.shape, [16, 784])  // Adam state travels too
+        XCTAssertEqual(tensors["layers.0.weight"]?.shape, [16, 784])
+        XCTAssertEqual(tensors["optimizer/layers.0.weight.exp_avg"]?.shape, [16, 784])  // Adam state travels too
         // Resume to 3 epochs from the 2-epoch checkpoint.
         let out2 = Support.temporaryFolder()
         let r2 = try Support.descent(["autoencoder", "--data-dir", data, "--hidden", "16", "--dropout", "0.1",
@@ -56,8 +56,19 @@ final class AutoEncoderCLITests: XCTestCase {
         XCTAssertEqual(r3.status, 0, r3.stderr)
         let m3 = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out3 + "/ae_fashion-mnist_h16_sigmoid_do.1_cr.3_adam_e3_s0/metrics.json"))) as! [String: Any]
         let last2 = (m2["history"] as! [[String: Any]])[2], last3 = (m3["history"] as! [[String: Any]])[2]
-        XCTAssertEqual(last2["test_mse"] as? Double, last3["test_mse"] as? Double)
-        XCTAssertEqual(last2["train_mse"] as? Double, last3["train_mse"] as? Double)
+        XCTAssertEqual(last2["test_loss"] as? Double, last3["test_loss"] as? Double)
+        XCTAssertEqual(last2["train_loss"] as? Double, last3["train_loss"] as? Double)
+        // A checkpoint of other options is refused with the first difference, and so is a finished one.
+        let other = try Support.descent(["autoencoder", "--data-dir", data, "--hidden", "16", "--dropout", "0.1", "--corruption", "0.2",
+                                         "--probe-epochs", "0", "--no-pca", "--no-pictures", "--threads", "1", "--out", Support.temporaryFolder(),
+                                         "--epochs", "4", "--resume", dir + "/model.safetensors"])
+        XCTAssertEqual(other.status, 1)
+        XCTAssertTrue(other.stderr.contains("corruption = 0.3"), other.stderr)
+        let done = try Support.descent(["autoencoder", "--data-dir", data, "--hidden", "16", "--dropout", "0.1",
+                                        "--probe-epochs", "0", "--no-pca", "--no-pictures", "--threads", "1", "--out", Support.temporaryFolder(),
+                                        "--epochs", "2", "--resume", dir + "/model.safetensors"])
+        XCTAssertEqual(done.status, 1)
+        XCTAssertTrue(done.stderr.contains("already been trained for 2 epoch(s)"), done.stderr)
     }
 
     func testStackedWritesDeepUnitPictures() throws {

@@ -2,14 +2,20 @@ import XCTest
 @testable import Descent
 
 final class AutoEncoderGradientTests: XCTestCase {
-    /// Checks the parameter gradients of a reconstruction model with `GradientCheck`'s
-    /// probe loss `Σ r·y` (+ `extra(x)`, whose gradient the model's backward includes).
-    func checkParameters(_ model: ReconstructionModel, input x: Tensor, extra: ((Tensor) -> Double)? = nil,
+    /// Checks the parameter gradients of a network with `GradientCheck`'s probe loss
+    /// `Σ r·y` (+ `extra(x)`, whose gradient the network's backward includes: a penalty).
+    func checkParameters(_ model: Network, input x: Tensor, extra: ((Tensor) -> Double)? = nil,
                          file: StaticString = #filePath, line: UInt = #line) {
         GradientCheck.check(parameters: model.parameters, input: nil, seed: 21,
-                            forward: { model.reconstruct(x, training: false) },
-                            backward: { _ = model.backward($0); return nil },
+                            forward: { model(x) },
+                            backward: { _ = model.backward($0, needsInputGradient: false); return nil },
                             extra: extra.map { f in { f(x) } }, file: file, line: line)
+    }
+
+    func autoencoder(_ sizes: [Int], activation: Activation = .sigmoid, tied: Bool = false,
+                     sparsity: (Double, Double)? = nil, seed: UInt64) throws -> Network {
+        try Network(try ModelSpec.autoencoder(sizes: sizes, activation: activation, outputActivation: .sigmoid, tied: tied,
+                                              sparsity: sparsity.map { (target: $0.0, weight: $0.1) }), seed: seed)
     }
 
     func testTiedLinearLayerAlone() {
@@ -23,17 +29,17 @@ final class AutoEncoderGradientTests: XCTestCase {
 
     func testTiedAutoEncoderSharedWeightReceivesBothContributions() throws {
         for act in [Activation.sigmoid, .tanh] {
-            let ae = try AutoEncoder(inputSize: 6, hiddenSize: 4, activation: act, outputActivation: .sigmoid, tied: true, seed: 3)
-            XCTAssertEqual(ae.parameters.map(\.name), ["encoder.weight", "encoder.bias", "decoder.bias"])
+            let ae = try autoencoder([6, 4], activation: act, tied: true, seed: 3)
+            XCTAssertEqual(ae.parameters.map(\.name), ["layers.0.weight", "layers.0.bias", "layers.2.bias"])
             var g = RandomGenerator(seed: 4)
-            g.fillUniform(ae.encoder.bias.value, low: -0.5, high: 0.5)
+            g.fillUniform(ae.parameters[1].value, low: -0.5, high: 0.5)
             checkParameters(ae, input: GradientCheck.random([3, 6], seed: 5, low: 0, high: 1))
         }
     }
 
     func testUntiedAutoEncoder() throws {
-        let ae = try AutoEncoder(inputSize: 6, hiddenSize: 4, activation: .sigmoid, seed: 6)
-        XCTAssertEqual(ae.parameters.map(\.name), ["encoder.weight", "encoder.bias", "decoder.weight", "decoder.bias"])
+        let ae = try autoencoder([6, 4], seed: 6)
+        XCTAssertEqual(ae.parameters.map(\.name), ["layers.0.weight", "layers.0.bias", "layers.2.weight", "layers.2.bias"])
         checkParameters(ae, input: GradientCheck.random([3, 6], seed: 7, low: 0, high: 1))
     }
 
@@ -58,35 +64,34 @@ final class AutoEncoderGradientTests: XCTestCase {
 
     func testSparseAutoEncoderIncludesThePenaltyGradient() throws {
         for tied in [false, true] {
-            let ae = try AutoEncoder(inputSize: 6, hiddenSize: 4, activation: .sigmoid, tied: tied,
-                                     sparsity: try SparsityPenalty(target: 0.2, weight: 0.5), seed: 9)
+            let ae = try autoencoder([6, 4], tied: tied, sparsity: (0.2, 0.5), seed: 9)
             let checker = try SparsityPenalty(target: 0.2, weight: 0.5)
             checkParameters(ae, input: GradientCheck.random([3, 6], seed: 10, low: 0, high: 1),
-                            extra: { x in checker(ae.encoder.forward(x, training: false), accumulateInto: nil) })
+                            extra: { x in checker(ae.encode(x), accumulateInto: nil) })
         }
     }
 
     func testStackedUnrolledNetworkGradients() throws {
         for tied in [false, true] {
-            let s = try StackedAutoEncoder(sizes: [6, 4, 3], activation: .sigmoid, tied: tied, seed: 11)
+            let s = try autoencoder([6, 4, 3], tied: tied, seed: 11)
             XCTAssertEqual(s.parameters.count, tied ? 6 : 8)
+            XCTAssertEqual(try GreedyPretraining(s).levels.map { $0.parameters.count }, tied ? [3, 3] : [4, 4])
             checkParameters(s, input: GradientCheck.random([3, 6], seed: 12, low: 0, high: 1))
         }
     }
 
-    func testStackedPixelSpaceFiltersAreTheWeightProduct() throws {
-        let s = try StackedAutoEncoder(sizes: [6, 4, 3], seed: 13)
-        let f = s.pixelSpaceFilters(level: 1)
-        XCTAssertEqual(f.shape, [3, 6])
-        let w0 = s.encoders[0].weight.value, w1 = s.encoders[1].weight.value
-        for u in 0..<3 {
-            for p in 0..<6 {
-                var v: Float = 0
-                for k in 0..<4 { v += w1[u, k] * w0[k, p] }
-                XCTAssertEqual(f[u, p], v, accuracy: 1e-5)
-            }
-        }
-        XCTAssertEqual(try StackedAutoEncoder.parseSizes("784,100,25"), [784, 100, 25])
-        XCTAssertThrowsError(try StackedAutoEncoder.parseSizes("784,x"))
+    func testGreedyLevelsShareTheUnrolledLayers() throws {
+        // 6-4-3 with dropout: level 0 = linear(4)+σ, dropout | linear(6)+σ; level 1 = linear(3)+σ | dropout, linear(4)+σ.
+        let spec = try ModelSpec.autoencoder(sizes: [6, 4, 3], dropout: 0.2)
+        XCTAssertEqual(spec.description, "6: linear(4), sigmoid, dropout(0.2), linear(3), sigmoid | dropout(0.2), linear(4), sigmoid, linear(6), sigmoid; loss=mse")
+        let net = try Network(spec, seed: 13)
+        let levels = try GreedyPretraining(net)
+        XCTAssertEqual(levels.levels.map(\.layerIndices), [[0, 2, 8], [3, 5, 6]])
+        XCTAssertEqual(levels.depths, [0, 2])
+        XCTAssertEqual(levels.levels[1].inputShape, [4])
+        XCTAssertTrue(levels.levels[0].parameters[0] === net.parameters[0])
+        // A level is an autoencoder: its reconstruction has its input's size.
+        XCTAssertEqual(levels.levels[1](GradientCheck.random([2, 4], seed: 14)).shape, [2, 4])
+        XCTAssertThrowsError(try GreedyPretraining(try Network(try ModelSpec.mlp(sizes: [6, 4, 3]), seed: 0)))
     }
 }

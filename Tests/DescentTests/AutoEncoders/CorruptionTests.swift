@@ -36,8 +36,9 @@ final class CorruptionTests: XCTestCase {
         let layer = MaskingNoise(0.3, generator: RandomGenerator(seed: 5))
         XCTAssertEqual(layer.forward(clean, training: true).toArray(), a.toArray())
         // The trainer derives the noise of epoch e from (seed, e): different epochs, different masks.
-        let model = try AutoEncoder(inputSize: 4, hiddenSize: 2, seed: 0)
-        let trainer = try AutoEncoderTrainer(model: model, optimizer: try OptimizerConfig(kind: .sgd).make(), corruption: 0.3, seed: 0)
+        let model = try Network(try ModelSpec.autoencoder(sizes: [4, 2]), seed: 0)
+        let trainer = try Trainer(model, optimizer: try OptimizerConfig(kind: .sgd).make(), loss: MeanSquaredError(),
+                                  batchSize: 10, corruption: 0.3, seed: 0)
         var e1 = RandomGenerator(seed: 0, stream: trainer.stream(3, epoch: 1))
         var e2 = RandomGenerator(seed: 0, stream: trainer.stream(3, epoch: 2))
         MaskingNoise.corruptingCopy(clean.data, into: a.data, count: n, probability: 0.3, generator: &e1)
@@ -47,34 +48,37 @@ final class CorruptionTests: XCTestCase {
         XCTAssertEqual(Double(overlap) / Double(n), 0.09, accuracy: 0.02)  // independent: p² of pixels
     }
 
-    /// The trainer converts bytes and masks in one pass, row by row; that must equal
+    /// `Batches` converts bytes and masks in one pass, row by row; that must equal
     /// converting the batch and then masking it with the same key (`Kernels.maskingNoise`),
-    /// for images and for Float codes alike.
-    func testFusedConversionAndMaskingEqualsMaskingTheConvertedBatch() {
+    /// for images and for Float features alike.
+    func testFusedConversionAndMaskingEqualsMaskingTheConvertedBatch() throws {
         let set = MalformedInputs.set(count: 50)
         let rows = 17, f = set.featureCount
-        let order = (0..<set.count).reversed().map { $0 }
-        let clean = Tensor(shape: [rows, f]), fused = Tensor(shape: [rows, f]), reference = Tensor(shape: [rows, f])
-        var g1 = RandomGenerator(seed: 8), g2 = RandomGenerator(seed: 8)
-        order.withUnsafeBufferPointer { idx in
-            let data = ReconstructionData.images(set)
-            data.fill(clean.data, indices: idx, start: 3, rows: rows,
-                      masking: .init(output: fused.data, probability: 0.3, key: Kernels.hashKey(&g1)))
-            // Reference: bytes / 255 for the same rows, then masked as a whole batch.
-            for r in 0..<rows { for j in 0..<f { reference.data[r * f + j] = Float(set.pixels[order[3 + r] * f + j]) / 255 } }
-            XCTAssertEqual(clean.toArray(), reference.toArray())
-            Kernels.maskingNoise(reference.data, into: reference.data, count: rows * f, probability: 0.3, generator: &g2)
-            XCTAssertEqual(fused.toArray(), reference.toArray())
-            // Codes take the other path and must agree too.
-            let codes = ReconstructionData.codes(Tensor(shape: [set.count, f], values: set.pixels.map { Float($0) / 255 }))
-            let fromCodes = Tensor(shape: [rows, f]), cleanCodes = Tensor(shape: [rows, f])
-            var g3 = RandomGenerator(seed: 8)
-            codes.fill(cleanCodes.data, indices: idx, start: 3, rows: rows,
-                       masking: .init(output: fromCodes.data, probability: 0.3, key: Kernels.hashKey(&g3)))
-            XCTAssertEqual(fromCodes.toArray(), fused.toArray())
+        let order = Array((0..<set.count).reversed().map { $0 }[3..<(3 + rows)])
+        func batch(_ source: DataSource) throws -> (clean: [Float], noisy: [Float], labels: [UInt8]) {
+            let batches = try Batches(source, batchSize: rows, corruption: 0.3)
+            batches.noise = RandomGenerator(seed: 8)
+            var out: ([Float], [Float], [UInt8]) = ([], [], [])
+            try batches.forEachBatch(order: order) { b in
+                XCTAssertEqual(b.inputs.shape, [rows] + source.sampleShape)
+                out = (b.clean.toArray(), b.inputs.toArray(), Array(b.labels))
+            }
+            return out
         }
-        let zeros = fused.toArray().enumerated().filter { $0.element == 0 && clean[$0.offset] != 0 }.count
-        let nonzero = clean.toArray().filter { $0 != 0 }.count
+        let fused = try batch(.images(set))
+        // Reference: bytes / 255 for the same rows, then masked as a whole batch.
+        let reference = Tensor(shape: [rows, f])
+        for r in 0..<rows { for j in 0..<f { reference.data[r * f + j] = Float(set.pixels[order[r] * f + j]) / 255 } }
+        XCTAssertEqual(fused.clean, reference.toArray())
+        XCTAssertEqual(fused.labels, order.map { set.labels[$0] })
+        var g2 = RandomGenerator(seed: 8)
+        Kernels.maskingNoise(reference.data, into: reference.data, count: rows * f, probability: 0.3, generator: &g2)
+        XCTAssertEqual(fused.noisy, reference.toArray())
+        // Features take the other path and must agree too.
+        let features = Tensor(shape: [set.count, f], values: set.pixels.map { Float($0) / 255 })
+        XCTAssertEqual(try batch(.features(features, labels: set.labels)).noisy, fused.noisy)
+        let zeros = fused.noisy.enumerated().filter { $0.element == 0 && fused.clean[$0.offset] != 0 }.count
+        let nonzero = fused.clean.filter { $0 != 0 }.count
         XCTAssertEqual(Double(zeros) / Double(max(nonzero, 1)), 0.3, accuracy: 0.05)
     }
 }

@@ -32,11 +32,10 @@ final class DataFashionMNISTTests: XCTestCase {
         let raw = try Gzip.decompress(gz, name: "train-images")
         print("Fashion-MNIST train images: inflate \(gz.count) → \(raw.count) bytes in \(String(format: "%.3f", Date().timeIntervalSince(t))) s")
         XCTAssertEqual(raw.count, 47_040_016)
-        let batches = Batches(train, batchSize: 128)
-        var rng = RandomGenerator(seed: 1)
+        let batches = try Batches(.images(train), batchSize: 128)
         var sum: Float = 0, rows = 0
         t = Date()
-        batches.forEachBatch(shuffling: &rng) { x, labels in sum += x[0]; rows += labels.count }
+        batches.forEachBatch(shuffledBy: RandomGenerator(seed: 1)) { b in sum += b.inputs[0]; rows += b.labels.count }
         print("Fashion-MNIST: one shuffled epoch of 128-image batches converted in \(String(format: "%.3f", Date().timeIntervalSince(t))) s")
         XCTAssertEqual(rows, 60_000)
         XCTAssertTrue(sum.isFinite)

@@ -34,7 +34,7 @@ func syntheticSet(count: Int, height: Int = 4, width: Int = 3) -> ImageSet {
     var pixels = [UInt8](repeating: 0, count: count * f)
     for i in 0..<count { for j in 0..<f { pixels[i * f + j] = UInt8((i * 7 + j) % 256) } }
     let labels = (0..<count).map { UInt8($0 % 10) }
-    return ImageSet(count: count, height: height, width: width, pixels: pixels, labels: labels)
+    return try! ImageSet(count: count, height: height, width: width, pixels: pixels, labels: labels)
 }
 
 /// Writes the four standard files of `train`/`test` into `directory`.

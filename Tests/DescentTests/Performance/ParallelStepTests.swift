@@ -219,10 +219,10 @@ final class ParallelStepTests: XCTestCase {
         Parallel.setThreads(2)
         var weights: [[Float]] = []
         for _ in 0..<2 {
-            let net = try MLPClassifier(sizes: [784, 96, 10], seed: 2)
-            let trainer = try ClassifierTrainer(model: net, optimizer: try Adam(), batchSize: 64, seed: 2)
+            let net = try Network(try .mlp(sizes: [784, 96, 10], inputDropout: 0.1, hiddenDropout: 0.5), seed: 2)
+            let trainer = try Trainer(net, optimizer: try Adam(), loss: SoftmaxCrossEntropy(), batchSize: 64, seed: 2)
             trainer.phases = StepPhases()
-            let history = try trainer.fit(train: train, test: test, epochs: 1)
+            let history = try trainer.fit(train: .images(train), test: .images(test), epochs: 1)
             let p = try XCTUnwrap(trainer.phases)
             XCTAssertEqual(p.steps, 6)
             XCTAssertGreaterThan(p.forward, 0); XCTAssertGreaterThan(p.backward, 0); XCTAssertGreaterThan(p.update, 0)

@@ -109,9 +109,9 @@ final class ReliabilityDeterminismTests: XCTestCase {
         guard let path = ProcessInfo.processInfo.environment["DESCENT_TEST_WEIGHTS_OUT"] else { return }
         BLAS.setThreads(1)
         let train = MalformedInputs.set(count: 512), test = MalformedInputs.set(count: 64)
-        let net = try MLPClassifier(sizes: [784, 128, 10], seed: 5)
-        let trainer = try ClassifierTrainer(model: net, optimizer: try Adam(learningRate: 0.001), batchSize: 64, seed: 5)
-        try trainer.fit(train: train, test: test, epochs: 2)
+        let net = try Network(try .mlp(sizes: [784, 128, 10], inputDropout: 0.1, hiddenDropout: 0.5), seed: 5)
+        let trainer = try Trainer(net, optimizer: try Adam(learningRate: 0.001), loss: SoftmaxCrossEntropy(), batchSize: 64, seed: 5)
+        try trainer.fit(train: .images(train), test: .images(test), epochs: 2)
         var bytes: [UInt8] = []
         for p in net.parameters {
             for i in 0..<p.count { withUnsafeBytes(of: p.value.data[i].bitPattern.littleEndian) { bytes += $0 } }

@@ -30,7 +30,7 @@ enum MalformedInputs {
         let f = height * width
         var pixels = [UInt8](repeating: 0, count: count * f)
         for i in 0..<count { for j in 0..<f { pixels[i * f + j] = UInt8((i * 31 + j * 7) % 256) } }
-        return ImageSet(count: count, height: height, width: width, pixels: pixels,
+        return try! ImageSet(count: count, height: height, width: width, pixels: pixels,
                         labels: (0..<count).map { UInt8($0 % 10) })
     }
 

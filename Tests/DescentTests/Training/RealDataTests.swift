@@ -7,11 +7,10 @@ final class RealDataTests: XCTestCase {
     /// accuracy on the full 10,000-image test set (it reaches about 0.83–0.84).
     func testSeedMLPLearnsFashionMNISTSlice() throws {
         let data = try Support.requireFashionMNIST()
-        let model = try MLPClassifier(sizes: [784, 784, 784, 10], seed: 0)
-        let trainer = try ClassifierTrainer(model: model, optimizer: try OptimizerConfig(kind: .adam).make(), seed: 0)
-        let history = try trainer.fit(train: data.train.prefix(10_000), test: data.test, epochs: 2)
+        let trainer = try RunExecutor.makeTrainer(.seedMLP(OptimizerConfig(kind: .adam)), seed: 0)
+        let history = try trainer.fit(train: .images(data.train.prefix(10_000)), test: .images(data.test), epochs: 2)
         print("seed-mlp on 10k Fashion-MNIST: \(history)")
-        XCTAssertGreaterThanOrEqual(history.last!.testAccuracy, 0.80)
+        XCTAssertGreaterThanOrEqual(history.last!.testAccuracy!, 0.80)
         XCTAssertLessThan(history.last!.testLoss, history.first!.trainLoss)
     }
 
@@ -19,9 +18,10 @@ final class RealDataTests: XCTestCase {
     func testTrainingIsDeterministicForASeed() throws {
         let data = try Support.requireFashionMNIST()
         func run(seed: UInt64) throws -> ([EpochMetrics], [Float]) {
-            let model = try MLPClassifier(sizes: [784, 64, 10], seed: seed)
-            let trainer = try ClassifierTrainer(model: model, optimizer: try OptimizerConfig(kind: .adam).make(), seed: seed)
-            let h = try trainer.fit(train: data.train.prefix(2000), test: data.test.prefix(500), epochs: 2)
+            let model = try Network(try .mlp(sizes: [784, 64, 10], inputDropout: 0.1, hiddenDropout: 0.5), seed: seed)
+            let trainer = try Trainer(model, optimizer: try OptimizerConfig(kind: .adam).make(), loss: SoftmaxCrossEntropy(),
+                                      batchSize: 128, seed: seed)
+            let h = try trainer.fit(train: .images(data.train.prefix(2000)), test: .images(data.test.prefix(500)), epochs: 2)
             return (h.map { var m = $0; m.seconds = 0; return m }, model.parameters.flatMap { $0.value.toArray() })
         }
         let a = try run(seed: 3), b = try run(seed: 3), c = try run(seed: 4)
@@ -34,11 +34,11 @@ final class RealDataTests: XCTestCase {
     /// place, never as a NaN metric.
     func testDivergenceIsDetectedWithinTheStep() throws {
         let data = try Support.requireFashionMNIST()
-        let model = try MLPClassifier(sizes: [784, 32, 10], inputDropout: 0, hiddenDropout: 0, seed: 0)
+        let model = try Network(try .mlp(sizes: [784, 32, 10]), seed: 0)
         var config = OptimizerConfig(kind: .sgd)
         config.learningRate = 1e30
-        let trainer = try ClassifierTrainer(model: model, optimizer: try config.make(), seed: 0)
-        XCTAssertThrowsError(try trainer.fit(train: data.train.prefix(1000), test: data.test.prefix(100), epochs: 1)) { error in
+        let trainer = try Trainer(model, optimizer: try config.make(), loss: SoftmaxCrossEntropy(), batchSize: 128, seed: 0)
+        XCTAssertThrowsError(try trainer.fit(train: .images(data.train.prefix(1000)), test: .images(data.test.prefix(100)), epochs: 1)) { error in
             guard let d = error as? DivergenceError else { return XCTFail("unexpected \(error)") }
             XCTAssertEqual(d.epoch, 1)
             XCTAssertGreaterThanOrEqual(d.step, 1)
