@@ -17,6 +17,9 @@ struct Compare: ParsableCommand {
             processes, one per core with one BLAS thread each; a single run gets every core.
             Shards (--shard i/n, or Slurm / Kubernetes Indexed Job variables) split the run
             list across processes or machines; `descent report DIR…` merges their results.
+            Each run's trained weights go to OUT/models/<key>.safetensors (--no-models to
+            skip), which `descent evaluate --checkpoint` reads.
+            Example: descent compare --model lenet5 --seeds 2 --epochs 10 --out runs/lenet5
             """)
 
     @OptionGroup var common: CommonOptions
@@ -40,6 +43,7 @@ struct Compare: ParsableCommand {
     var jobs: Int?
     @Flag(help: "Print progress even when stderr is not a terminal.") var verbose = false
     @Flag(help: "Do not write the report after the sweep.") var noReport = false
+    @Flag(help: "Do not keep each run's trained weights (OUT/models/<key>.safetensors).") var noModels = false
 
     func validate() throws {
         if let s = seeds, s < 1 { throw ValidationError("--seeds must be at least 1, got \(s)") }
@@ -96,7 +100,9 @@ struct Compare: ParsableCommand {
             let note = "\(runs.count) runs\(selected.map { " (shard \($0) of \(sweep.runs.count))" } ?? ""), \(runs.count - pending.count) already done, \(pending.count) to run as \(plan)"
             if !common.json { print("\(out): \(note)") }
 
-            let runner = SweepRunner(store: store, plan: plan, dataset: dataset, dataDir: dataDir,
+            let modelsDir = noModels ? nil : out + "/models"
+            if let modelsDir { try Output.prepareFolder(modelsDir) }
+            let runner = SweepRunner(store: store, plan: plan, dataset: dataset, dataDir: dataDir, modelsDir: modelsDir,
                                      showProgress: verbose || isatty(STDERR_FILENO) == 1)
             let failures = runner.run(pending)
 

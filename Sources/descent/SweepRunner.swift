@@ -12,14 +12,17 @@ final class SweepRunner {
     let plan: ExecutionPlan
     let dataset: DatasetName
     let dataDir: String?
+    /// Where workers write each run's trained weights (nil: not kept).
+    let modelsDir: String?
     let progress: Progress?
     private let lock = NSLock()
 
-    init(store: ResultsStore, plan: ExecutionPlan, dataset: DatasetName, dataDir: String?, showProgress: Bool) {
+    init(store: ResultsStore, plan: ExecutionPlan, dataset: DatasetName, dataDir: String?, modelsDir: String?, showProgress: Bool) {
         self.store = store
         self.plan = plan
         self.dataset = dataset
         self.dataDir = dataDir
+        self.modelsDir = modelsDir
         self.progress = showProgress ? Progress() : nil
     }
 
@@ -62,6 +65,7 @@ final class SweepRunner {
         process.executableURL = URL(fileURLWithPath: SweepRunner.executablePath)
         var arguments = ["worker", "--spec", specJSON, "--threads", "\(plan.threadsPerJob)"]
         if let d = dataDir { arguments += ["--data-dir", d] }
+        if let m = modelsDir { arguments += ["--models-dir", m] }
         process.arguments = arguments
         let stdoutPipe = Pipe()
         let stderrPipe = Pipe()

@@ -14,6 +14,7 @@ struct Worker: ParsableCommand {
     @Option(help: "The run as JSON (config + seed).") var spec: String
     @Option(help: "Compute threads (BLAS and the pool).") var threads = 1
     @Option(help: "Folder holding the IDX files.") var dataDir: String?
+    @Option(help: "Folder for the trained weights (<key>.safetensors).") var modelsDir: String?
 
     func run() throws {
         // Die with the parent: a killed sweep leaves no orphan training.
@@ -27,9 +28,14 @@ struct Worker: ParsableCommand {
                                                        cacheDirectory: nil, allowDownload: false)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
-            let record = try RunExecutor.run(runSpec, train: train, test: test) { m in
+            let record = try RunExecutor.run(runSpec, train: train, test: test, onEpoch: { m in
                 if let d = try? encoder.encode(m) { print("E " + String(decoding: d, as: UTF8.self)); fflush(stdout) }
-            }
+            }, onFinish: { trainer, epochs in
+                guard let modelsDir else { return }
+                try Checkpoint.save(trainer.network, optimizer: nil, epochsDone: trainer.epochsDone,
+                                    run: String(decoding: try encoder.encode(runSpec), as: UTF8.self), history: epochs,
+                                    metadata: ["command": "compare", "key": runSpec.key], to: modelsDir + "/\(runSpec.key).safetensors")
+            })
             print("R " + String(decoding: try encoder.encode(record), as: UTF8.self))
             fflush(stdout)
         }

