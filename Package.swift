@@ -37,5 +37,7 @@ let package = Package(
             name: "DescentTests", dependencies: ["Descent"], path: "Tests/DescentTests",
             resources: [.copy("../Fixtures")],
             swiftSettings: [.swiftLanguageMode(.v5)]),
+        .testTarget(
+            name: "DescentAPITests", dependencies: ["Descent"], path: "Tests/DescentAPITests"),
     ]
 )

@@ -12,7 +12,10 @@ enum CLI {
     /// ("--model: …"), since only the command line knows flag names.
     static func flag<T>(_ name: String, _ body: () throws -> T) throws -> T {
         do { return try body() } catch let e as DescentError {
-            throw DescentError(e.message.hasPrefix(name) ? e.message : "\(name): \(e.message)")
+            let bare = String(name.drop { $0 == "-" })
+            if e.message.hasPrefix(name) { throw e }
+            if e.message.hasPrefix(bare + ": ") { throw DescentError("--" + e.message) }  // "model: …" → "--model: …"
+            throw DescentError("\(name): \(e.message)")
         }
     }
 

@@ -32,6 +32,7 @@ struct ModelTextParser {
 
     mutating func model(inputShape defaultShape: [Int]?, loss defaultLoss: LossKind) throws -> ModelSpec {
         skipSpace()
+        guard i < chars.count else { throw DescentError("model: the description is empty: expected a layer name such as linear(10)") }
         var shape = defaultShape
         if let s = try shapePrefix() { shape = s }
         var layers: [LayerSpec] = []
@@ -52,9 +53,8 @@ struct ModelTextParser {
             skipSpace()
             let key = word()
             skipSpace()
-            guard key == "loss", peek() == "=" else {
-                throw fail(key.isEmpty ? "expected 'loss=…' after ';'" : "unknown setting '\(key)' (the only setting is loss=…)")
-            }
+            guard key == "loss" || key.isEmpty else { throw fail("unknown setting '\(key)' (the only setting is loss=…)") }
+            guard peek() == "=" else { throw fail("expected 'loss=…'") }
             i += 1
             skipSpace()
             let name = word()

@@ -272,6 +272,52 @@ enum MalformedInputs {
                                     mentions: ["--model", "20×20"]))
         cases.append(MalformedInput(name: "report: missing folder", arguments: ["report", root + "/no-results"],
                                     mentions: [root + "/no-results"], takesOut: false))
+
+        // Labels out of range for the model, in every command that reads labels.
+        let badLabels = cases.first { $0.name == "label 200 with 10 classes" }!.arguments[2]
+        let ae = ["--data-dir", badLabels, "--offline", "--epochs", "1", "--threads", "1", "--no-pictures"]
+        cases.append(MalformedInput(name: "autoencoder probe: label 200", arguments: ["autoencoder", "--hidden", "8"] + ae,
+                                    mentions: ["linear probe", "10 classes", "200", badLabels]))
+        cases.append(MalformedInput(name: "stacked probe: label 200",
+                                    arguments: ["stacked", "--layers", "784,8,4", "--pretrain-epochs", "1", "--finetune-epochs", "1",
+                                                "--data-dir", badLabels, "--offline", "--threads", "1", "--no-pictures"],
+                                    mentions: ["linear probe", "10 classes", "200", badLabels]))
+
+        // Model descriptions.
+        cases.append(MalformedInput(name: "--model with an unknown layer", arguments: train(good).filter { $0 != "784-16-10" && $0 != "--model" } + ["--model", "linear(16), gelu, linear(10)"],
+                                    mentions: ["--model", "unknown layer 'gelu'"]))
+        cases.append(MalformedInput(name: "--model not closed", arguments: train(good).filter { $0 != "784-16-10" && $0 != "--model" } + ["--model", "linear(16"],
+                                    mentions: ["--model", "missing ')'"]))
+        cases.append(MalformedInput(name: "autoencoder --model with --hidden", arguments: ["autoencoder", "--model", "seed-ae", "--hidden", "50"] + ae,
+                                    mentions: ["--model", "--hidden"]))
+        cases.append(MalformedInput(name: "autoencoder --model without '|'", arguments: ["autoencoder", "--model", "linear(30), sigmoid, linear(784)", "--data-dir", good, "--epochs", "1"],
+                                    mentions: ["--model", "'|'"]))
+
+        // Checkpoints: a classifier trained here for 1 epoch, resumed or evaluated wrongly.
+        let trained = root + "/trained"
+        let made = try Support.descent(train(good) + ["--out", trained])
+        guard made.status == 0 else { throw DescentError("battery: could not train the checkpoint: \(made.stderr)") }
+        let checkpoint = trained + "/model.safetensors"
+        cases.append(MalformedInput(name: "resume with another optimizer", arguments: ["train", "--data-dir", good, "--offline", "--model", "784-16-10", "--epochs", "2", "--threads", "1", "--optimizer", "sgd", "--resume", checkpoint],
+                                    mentions: ["--resume", checkpoint, "optimizer.kind = adam", "sgd"]))
+        cases.append(MalformedInput(name: "resume with another model", arguments: ["train", "--data-dir", good, "--offline", "--model", "784-20-10", "--epochs", "2", "--threads", "1", "--resume", checkpoint],
+                                    mentions: ["--resume", checkpoint, "config.model"]))
+        cases.append(MalformedInput(name: "resume to epochs already reached", arguments: ["train", "--data-dir", good, "--offline", "--model", "784-16-10", "--epochs", "1", "--threads", "1", "--resume", checkpoint],
+                                    mentions: ["--resume", "already been trained for 1 epoch(s)"]))
+        cases.append(MalformedInput(name: "resume with another thread count", arguments: ["train", "--data-dir", good, "--offline", "--model", "784-16-10", "--epochs", "2", "--threads", "2", "--resume", checkpoint],
+                                    mentions: ["--threads 2", "1 thread(s)"]))
+        cases.append(MalformedInput(name: "resume from a missing file", arguments: train(good, ["--resume", root + "/nothing.safetensors"]),
+                                    mentions: ["--resume", root + "/nothing.safetensors"]))
+        let badTestLabels = try data("test label 200") { d in
+            var labels = [UInt8](repeating: 3, count: 24); labels[5] = 200
+            put(try gz(header(8, [24]) + labels), d + "/" + testLabels)
+        }
+        cases.append(MalformedInput(name: "evaluate: label 200", arguments: ["evaluate", "--checkpoint", checkpoint, "--data-dir", badTestLabels],
+                                    mentions: [badTestLabels, "label 200", "10 classes"]))
+        cases.append(MalformedInput(name: "evaluate: not a checkpoint", arguments: ["evaluate", "--checkpoint", file, "--data-dir", good],
+                                    mentions: ["--checkpoint", file]))
+        cases.append(MalformedInput(name: "evaluate: 20×20 images", arguments: ["evaluate", "--checkpoint", checkpoint, "--data-dir", cases.first { $0.name.hasPrefix("20x20") }!.arguments[2]],
+                                    mentions: ["784", "20×20"]))
         return cases
     }
 }
