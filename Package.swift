@@ -31,6 +31,8 @@ let package = Package(
             path: "Sources/descent",
             swiftSettings: [.swiftLanguageMode(.v5)]),
         .executableTarget(
+            name: "descent-example", dependencies: ["Descent"], path: "Examples/CustomNetwork"),
+        .executableTarget(
             name: "descent-bench", dependencies: ["Descent"], path: "Sources/descent-bench",
             swiftSettings: [.swiftLanguageMode(.v5)]),
         .testTarget(
