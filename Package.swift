@@ -37,5 +37,8 @@ let package = Package(
             name: "DescentTests", dependencies: ["Descent"], path: "Tests/DescentTests",
             resources: [.copy("../Fixtures")],
             swiftSettings: [.swiftLanguageMode(.v5)]),
+        // Uses Descent as another package would (no @testable): the extension points.
+        .testTarget(
+            name: "DescentExtensionTests", dependencies: ["Descent"], path: "Tests/DescentExtensionTests"),
     ]
 )
