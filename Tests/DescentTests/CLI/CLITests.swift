@@ -50,6 +50,9 @@ final class CLITests: XCTestCase {
         for (args, mention) in cases {
             let r = try Support.descent(args)
             XCTAssertNotEqual(r.status, 0, "\(args)")
+            let lines = r.stderr.split(separator: "\n")
+            XCTAssertEqual(lines.count, 1, "\(args): \(r.stderr)")
+            XCTAssertTrue(lines.first?.hasPrefix("descent: error: ") ?? false, "\(args): \(r.stderr)")
             XCTAssertTrue(r.stderr.contains(mention), "\(args): \(r.stderr)")
             XCTAssertFalse(r.stderr.contains("Fatal error"), "\(args): \(r.stderr)")
             XCTAssertFalse(r.stderr.contains("Stack dump"), "\(args): \(r.stderr)")
