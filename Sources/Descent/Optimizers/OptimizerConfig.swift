@@ -32,7 +32,11 @@ public enum OptimizerKind: String, CaseIterable, Codable, Sendable {
 /// ```
 /// `nil` means the rule's default. A hyper-parameter that does not apply to `kind`
 /// (e.g. `beta1` for SGD) makes `make()` throw. With `clipNorm` set, `make()` returns a
-/// `ClippedOptimizer`; with `schedule`, a `ScheduledOptimizer` (outermost).
+/// `ClippedOptimizer`; with `schedule`, a `ScheduledOptimizer` (outermost). Defaults,
+/// checks and the summary's form come from `kind.rule`.
+///
+/// The stored fields are the JSON form (unset ones are left out), and run keys hash that
+/// JSON: renaming a field changes every key. One field per `HyperParameter`.
 public struct OptimizerConfig: Codable, Hashable, Sendable {
     public var kind: OptimizerKind
     public var learningRate: Float?
