@@ -39,6 +39,11 @@ let package = Package(
             name: "DescentTests", dependencies: ["Descent"], path: "Tests/DescentTests",
             resources: [.copy("../Fixtures")],
             swiftSettings: [.swiftLanguageMode(.v5)]),
+        // Run by ReliabilityDeterminismTests in separate processes (a tool, not a test).
+        .executableTarget(
+            name: "determinism-probe", dependencies: ["Descent"], path: "Tests/DeterminismProbe",
+            swiftSettings: [.swiftLanguageMode(.v5)]),
+        // Uses Descent as another package would (no @testable): the public API and its extension points.
         .testTarget(
             name: "DescentAPITests", dependencies: ["Descent"], path: "Tests/DescentAPITests"),
     ]

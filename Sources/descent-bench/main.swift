@@ -225,13 +225,10 @@ func floorPass(_ arrays: [UnsafeMutablePointer<Float>], reads: Int, writes: Int,
     for j in i..<n { a[0][j] *= 0.5 }
 }
 
-/// Arrays read and written by one step of each optimizer (parameter, gradient and state).
+/// Arrays read and written by one step of each optimizer (parameter, gradient and state),
+/// from the rule's descriptor.
 func traffic(of kind: OptimizerKind) -> (reads: Int, writes: Int) {
-    switch kind.rawValue {
-    case "sgd": (2, 1)                                   // w, g → w
-    case "momentum", "adagrad", "rmsprop": (3, 2)       // w, g, s → w, s
-    default: (4, 3)                                       // adam, adadelta, adamw: w, g, s1, s2 → w, s1, s2
-    }
+    (kind.rule.traffic.reads, kind.rule.traffic.writes)
 }
 
 // MARK: - Report

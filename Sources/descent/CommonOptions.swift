@@ -65,31 +65,45 @@ struct DataOptions: ParsableArguments {
     }
 }
 
-/// The optimizer and its hyper-parameters; unset values take the defaults of DESIGN.md.
+/// The optimizer and its hyper-parameters; unset values take the rule's defaults
+/// (`OptimizerKind.rule`). One flag per `HyperParameter` that has one; the help says which
+/// rules use it.
 struct OptimizerOptions: ParsableArguments {
     @Option(help: "Optimizer: \(OptimizerKind.allCases.map(\.rawValue).joined(separator: ", ")).")
     var optimizer: OptimizerKind = .adam
 
-    @Option(parsing: .unconditional, help: "Learning rate.") var lr: Float?
-    @Option(parsing: .unconditional, help: "Momentum (momentum, rmsprop).") var momentum: Float?
-    @Flag(help: "Nesterov momentum (momentum).") var nesterov = false
-    @Option(parsing: .unconditional, help: "Smoothing constant α (rmsprop).") var alpha: Float?
-    @Flag(help: "Centered RMSprop.") var centered = false
-    @Option(parsing: .unconditional, help: "Decay ρ (adadelta).") var rho: Float?
-    @Option(parsing: .unconditional, help: "β1 (adam, adamw).") var beta1: Float?
-    @Option(parsing: .unconditional, help: "β2 (adam, adamw).") var beta2: Float?
-    @Option(parsing: .unconditional, help: "ε added for numerical stability.") var eps: Float?
-    @Flag(help: "AMSGrad variant (adam, adamw).") var amsgrad = false
-    @Option(parsing: .unconditional, help: "Weight decay (L2 for all; decoupled for adamw).") var weightDecay: Float?
+    @Option(parsing: .unconditional, help: help(.learningRate)) var lr: Float?
+    @Option(parsing: .unconditional, help: help(.momentum)) var momentum: Float?
+    @Flag(help: help(.nesterov)) var nesterov = false
+    @Option(parsing: .unconditional, help: help(.alpha)) var alpha: Float?
+    @Flag(help: help(.centered)) var centered = false
+    @Option(parsing: .unconditional, help: help(.rho)) var rho: Float?
+    @Option(parsing: .unconditional, help: help(.beta1)) var beta1: Float?
+    @Option(parsing: .unconditional, help: help(.beta2)) var beta2: Float?
+    @Option(parsing: .unconditional, help: help(.epsilon)) var eps: Float?
+    @Flag(help: help(.amsgrad)) var amsgrad = false
+    @Option(parsing: .unconditional, help: help(.weightDecay)) var weightDecay: Float?
     @Option(parsing: .unconditional, help: "Clip gradients to this global L2 norm.") var clipNorm: Float?
+
+    /// The parsed value of each hyper-parameter flag (flags: 1 when given, else unset).
+    var values: [(HyperParameter, Float?)] {
+        [(.learningRate, lr), (.momentum, momentum), (.nesterov, nesterov ? 1 : nil), (.alpha, alpha),
+         (.centered, centered ? 1 : nil), (.rho, rho), (.beta1, beta1), (.beta2, beta2), (.epsilon, eps),
+         (.amsgrad, amsgrad ? 1 : nil), (.weightDecay, weightDecay)]
+    }
+
+    /// E.g. "Momentum (momentum, rmsprop)." — the rules that use `parameter`, unless all do.
+    static func help(_ parameter: HyperParameter) -> ArgumentHelp {
+        let users = OptimizerKind.allCases.filter { $0.rule.uses(parameter) }.map(\.rawValue)
+        let which = users.count == OptimizerKind.allCases.count ? "" : " (\(users.joined(separator: ", ")))"
+        return ArgumentHelp("\(parameter.help)\(which).")
+    }
 
     /// Rejects values no optimizer accepts (NaN, infinite, negative) at parse time, naming
     /// the flag; each optimizer still checks its own ranges (e.g. β < 1) when it is made.
     func validate() throws {
-        let values: [(String, Float?)] = [("--lr", lr), ("--momentum", momentum), ("--alpha", alpha), ("--rho", rho),
-                                          ("--beta1", beta1), ("--beta2", beta2), ("--eps", eps),
-                                          ("--weight-decay", weightDecay), ("--clip-norm", clipNorm)]
-        for case let (flag, value?) in values where !(value.isFinite && value >= 0) {
+        let flags = values.map { ($0.0.flag!, $0.1) } + [("--clip-norm", clipNorm)]
+        for case let (flag, value?) in flags where !(value.isFinite && value >= 0) {
             throw ValidationError("\(flag) must be a finite number ≥ 0, got \(value)")
         }
         if let lr, lr == 0 { throw ValidationError("--lr must be positive, got 0") }
@@ -97,17 +111,7 @@ struct OptimizerOptions: ParsableArguments {
 
     var config: OptimizerConfig {
         var c = OptimizerConfig(kind: optimizer)
-        c.learningRate = lr
-        c.momentum = momentum
-        c.nesterov = nesterov ? true : nil
-        c.alpha = alpha
-        c.centered = centered ? true : nil
-        c.rho = rho
-        c.beta1 = beta1
-        c.beta2 = beta2
-        c.epsilon = eps
-        c.amsgrad = amsgrad ? true : nil
-        c.weightDecay = weightDecay
+        for (parameter, value) in values { c[parameter] = value }
         c.clipNorm = clipNorm
         return c
     }

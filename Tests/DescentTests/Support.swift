@@ -18,17 +18,17 @@ enum Support {
     }
 
     /// The `descent` executable built next to the test bundle.
-    static var descentBinary: String { binary("descent") }
+    static var descentBinary: String { executable("descent") }
 
-    /// An executable of the package built next to the test bundle.
-    static func binary(_ name: String) -> String {
+    /// An executable of this package (`descent`, `determinism-probe`, `descent-example`) built next to the test bundle.
+    static func executable(_ name: String) -> String {
         var dir = Bundle.module.bundleURL.deletingLastPathComponent()
         for _ in 0..<3 {
             let candidate = dir.appendingPathComponent(name).path
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
             dir = dir.deletingLastPathComponent()
         }
-        fatalError("\(name) binary not found near \(Bundle.module.bundleURL.path)")
+        fatalError("\(name) not found near \(Bundle.module.bundleURL.path)")
     }
 
     struct Output {

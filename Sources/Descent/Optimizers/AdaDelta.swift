@@ -17,17 +17,23 @@ public final class AdaDelta: StatefulOptimizer {
     public let epsilon: Float
     public override var name: String { "adadelta" }
 
+    /// `--optimizer adadelta`. Reads θ, g, s, u; writes θ, s, u.
+    public static let rule = OptimizerRule(
+        name: "adadelta", displayName: "AdaDelta",
+        options: [.learningRate(1.0), .number(.rho, default: 0.95, in: .unitInterval),
+                  .number(.epsilon, default: 1e-6, in: .positive), .weightDecay(0)],
+        traffic: .init(reads: 4, writes: 3)) { v in
+            try AdaDelta(learningRate: v[.learningRate], rho: v[.rho], epsilon: v[.epsilon], weightDecay: v[.weightDecay])
+        }
+
     public init(learningRate: Float = 1.0, rho: Float = 0.95, epsilon: Float = 1e-6, weightDecay: Float = 0) throws {
-        try Check.learningRate(learningRate, "adadelta")
-        try Check.unitInterval(rho, "rho", "adadelta")
-        try Check.positive(epsilon, "eps", "adadelta")
-        try Check.nonNegative(weightDecay, "weightDecay", "adadelta")
+        try Self.rule.validate([.learningRate: learningRate, .rho: rho, .epsilon: epsilon, .weightDecay: weightDecay])
         self.rho = rho
         self.epsilon = epsilon
         super.init(learningRate: learningRate, weightDecay: weightDecay, slotNames: ["square_avg", "acc_delta"])
     }
 
-    override func update(_ span: Span) {
+    public override func update(_ span: Span) {
         descent_adadelta_update(span.value, span.grad, span.state(0), span.state(1), span.count,
                                 -learningRate, weightDecay,
                                 rho, Float(1 - Double(rho)), epsilon)

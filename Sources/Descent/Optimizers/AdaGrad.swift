@@ -15,20 +15,29 @@ public final class AdaGrad: StatefulOptimizer {
     public let initialAccumulatorValue: Float
     public override var name: String { "adagrad" }
 
+    /// `--optimizer adagrad`. Reads θ, g, s; writes θ, s.
+    public static let rule = OptimizerRule(
+        name: "adagrad", displayName: "AdaGrad",
+        options: [.learningRate(0.01), .number(.epsilon, default: 1e-10, in: .positive),
+                  .number(.initialAccumulatorValue, default: 0, in: .nonNegative, summary: .unlessZero),
+                  .weightDecay(0)],
+        traffic: .init(reads: 3, writes: 2)) { v in
+            try AdaGrad(learningRate: v[.learningRate], epsilon: v[.epsilon],
+                        initialAccumulatorValue: v[.initialAccumulatorValue], weightDecay: v[.weightDecay])
+        }
+
     public init(learningRate: Float = 0.01, epsilon: Float = 1e-10, initialAccumulatorValue: Float = 0,
                 weightDecay: Float = 0) throws {
-        try Check.learningRate(learningRate, "adagrad")
-        try Check.positive(epsilon, "eps", "adagrad")
-        try Check.nonNegative(initialAccumulatorValue, "initialAccumulatorValue", "adagrad")
-        try Check.nonNegative(weightDecay, "weightDecay", "adagrad")
+        try Self.rule.validate([.learningRate: learningRate, .epsilon: epsilon,
+                                .initialAccumulatorValue: initialAccumulatorValue, .weightDecay: weightDecay])
         self.epsilon = epsilon
         self.initialAccumulatorValue = initialAccumulatorValue
         super.init(learningRate: learningRate, weightDecay: weightDecay, slotNames: ["sum"])
     }
 
-    override func initialValue(slot index: Int) -> Float { initialAccumulatorValue }
+    public override func initialValue(slot index: Int) -> Float { initialAccumulatorValue }
 
-    override func update(_ span: Span) {
+    public override func update(_ span: Span) {
         descent_adagrad_update(span.value, span.grad, span.state(0), span.count,
                                -learningRate, weightDecay, epsilon)
     }

@@ -7,32 +7,23 @@
 /// ```
 /// Loshchilov & Hutter 2019, "Decoupled Weight Decay Regularization". The decay is
 /// multiplied by the (scheduled) lr, as in torch (the paper scales it by the schedule
-/// multiplier only). Same state and conventions as `Adam`. Defaults: `lr = 0.001`,
-/// `β = (0.9, 0.999)`, `ε = 1e-8`, `λ = 0.01` (torch's).
-public final class AdamW: StatefulOptimizer {
-    public let beta1: Float
-    public let beta2: Float
-    public let epsilon: Float
-    public let amsgrad: Bool
-    public override var name: String { "adamw" }
+/// multiplier only). The update is `Adam`'s with `decoupledWeightDecay` on; only the
+/// default λ differs. Defaults: `lr = 0.001`, `β = (0.9, 0.999)`, `ε = 1e-8`, `λ = 0.01` (torch's).
+public final class AdamW: Adam {
+    /// `--optimizer adamw`.
+    public override class var rule: OptimizerRule { adamWRule }
 
     public init(learningRate: Float = 0.001, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8,
                 amsgrad: Bool = false, weightDecay: Float = 0.01) throws {
-        try AdamKernel.validate("adamw", learningRate, beta1, beta2, epsilon, weightDecay)
-        self.beta1 = beta1
-        self.beta2 = beta2
-        self.epsilon = epsilon
-        self.amsgrad = amsgrad
-        super.init(learningRate: learningRate, weightDecay: weightDecay,
-                   slotNames: ["exp_avg", "exp_avg_sq"] + (amsgrad ? ["max_exp_avg_sq"] : []))
-    }
-
-    override func prepare(_ span: inout Span) {
-        span.scalars = AdamKernel.scalars(step: span.step, learningRate: learningRate, beta1: beta1, beta2: beta2)
-    }
-
-    override func update(_ span: Span) {
-        AdamKernel.run(span, learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
-                       amsgrad: amsgrad, l2: 0, decoupled: weightDecay)
+        try super.init(learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon, amsgrad: amsgrad,
+                       weightDecay: weightDecay, decoupledWeightDecay: true)
     }
 }
+
+/// `--optimizer adamw`. Same traffic as Adam.
+private let adamWRule = OptimizerRule(
+    name: "adamw", displayName: "AdamW", options: Adam.options(weightDecay: 0.01),
+    traffic: .init(reads: 4, writes: 3)) { v in
+        try AdamW(learningRate: v[.learningRate], beta1: v[.beta1], beta2: v[.beta2], epsilon: v[.epsilon],
+                  amsgrad: v.isOn(.amsgrad), weightDecay: v[.weightDecay])
+    }

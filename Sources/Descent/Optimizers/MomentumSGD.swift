@@ -21,12 +21,21 @@ public final class MomentumSGD: StatefulOptimizer {
     public let nesterov: Bool
     public override var name: String { "momentum" }
 
+    /// `--optimizer momentum`. Reads θ, g, b; writes θ, b.
+    public static let rule = OptimizerRule(
+        name: "momentum", displayName: "MomentumSGD",
+        options: [.learningRate(0.01), .number(.momentum, default: 0.9, in: .unitInterval),
+                  .number(.dampening, default: 0, in: .unitInterval, summary: .unlessZero), .flag(.nesterov),
+                  .weightDecay(0)],
+        traffic: .init(reads: 3, writes: 2)) { v in
+            try MomentumSGD(learningRate: v[.learningRate], momentum: v[.momentum], dampening: v[.dampening],
+                            nesterov: v.isOn(.nesterov), weightDecay: v[.weightDecay])
+        }
+
     public init(learningRate: Float = 0.01, momentum: Float = 0.9, dampening: Float = 0,
                 nesterov: Bool = false, weightDecay: Float = 0) throws {
-        try Check.learningRate(learningRate, "momentum")
-        try Check.unitInterval(momentum, "momentum", "momentum")
-        try Check.unitInterval(dampening, "dampening", "momentum")
-        try Check.nonNegative(weightDecay, "weightDecay", "momentum")
+        try Self.rule.validate([.learningRate: learningRate, .momentum: momentum, .dampening: dampening,
+                                .weightDecay: weightDecay])
         if nesterov && (momentum <= 0 || dampening != 0) {
             throw DescentError("momentum: nesterov needs momentum > 0 and dampening = 0, got momentum \(momentum), dampening \(dampening)")
         }
@@ -36,7 +45,7 @@ public final class MomentumSGD: StatefulOptimizer {
         super.init(learningRate: learningRate, weightDecay: weightDecay, slotNames: ["momentum_buffer"])
     }
 
-    override func update(_ span: Span) {
+    public override func update(_ span: Span) {
         // torch: buf.mul_(μ).add_(g, alpha: 1 − τ); on the first step buf = g.
         descent_momentum_update(span.value, span.grad, span.state(0), span.count,
                                 -learningRate, weightDecay, momentum, Float(1 - Double(dampening)),

@@ -57,9 +57,6 @@ extension Optimizer {
 /// Hyper-parameter checks shared by every rule; messages read
 /// `"adam: beta1 must be in [0, 1), got 1.5"`.
 enum Check {
-    static func learningRate(_ v: Float, _ optimizer: String) throws {
-        guard v.isFinite, v >= 0 else { throw DescentError("\(optimizer): lr must be a finite number ≥ 0, got \(v)") }
-    }
     static func nonNegative(_ v: Float, _ param: String, _ optimizer: String) throws {
         guard v.isFinite, v >= 0 else { throw DescentError("\(optimizer): \(param) must be a finite number ≥ 0, got \(v)") }
     }

@@ -1,19 +1,26 @@
-/// The optimizers selectable from the command line.
+/// The optimizers built into Descent, selectable from the command line and stored by
+/// name in configs and result files.
+///
+/// Each case names one descriptor (`rule`), declared next to the rule in its own file;
+/// adding a built-in rule is a case here, its line in `rule`, and its file.
 public enum OptimizerKind: String, CaseIterable, Codable, Sendable {
     case sgd, momentum, adagrad, rmsprop, adadelta, adam, adamw
 
-    /// The name used in reports: "SGD", "MomentumSGD", "AdaGrad", "RMSprop", "AdaDelta", "Adam", "AdamW".
-    public var displayName: String {
+    /// The rule's descriptor: defaults, ranges, factory, memory traffic.
+    public var rule: OptimizerRule {
         switch self {
-        case .sgd: return "SGD"
-        case .momentum: return "MomentumSGD"
-        case .adagrad: return "AdaGrad"
-        case .rmsprop: return "RMSprop"
-        case .adadelta: return "AdaDelta"
-        case .adam: return "Adam"
-        case .adamw: return "AdamW"
+        case .sgd: return SGD.rule
+        case .momentum: return MomentumSGD.rule
+        case .adagrad: return AdaGrad.rule
+        case .rmsprop: return RMSprop.rule
+        case .adadelta: return AdaDelta.rule
+        case .adam: return Adam.rule
+        case .adamw: return AdamW.rule
         }
     }
+
+    /// The name used in reports: "SGD", "MomentumSGD", "AdaGrad", "RMSprop", "AdaDelta", "Adam", "AdamW".
+    public var displayName: String { rule.displayName }
 }
 
 /// An optimizer and its hyper-parameters as data (CLI flags, run keys, result files).
@@ -25,7 +32,11 @@ public enum OptimizerKind: String, CaseIterable, Codable, Sendable {
 /// ```
 /// `nil` means the rule's default. A hyper-parameter that does not apply to `kind`
 /// (e.g. `beta1` for SGD) makes `make()` throw. With `clipNorm` set, `make()` returns a
-/// `ClippedOptimizer`; with `schedule`, a `ScheduledOptimizer` (outermost).
+/// `ClippedOptimizer`; with `schedule`, a `ScheduledOptimizer` (outermost). Defaults,
+/// checks and the summary's form come from `kind.rule`.
+///
+/// The stored fields are the JSON form (unset ones are left out), and run keys hash that
+/// JSON: renaming a field changes every key. One field per `HyperParameter`.
 public struct OptimizerConfig: Codable, Hashable, Sendable {
     public var kind: OptimizerKind
     public var learningRate: Float?
@@ -71,94 +82,72 @@ public struct OptimizerConfig: Codable, Hashable, Sendable {
     public static let seedDefaults: [OptimizerConfig] =
         [.sgd, .momentum, .adagrad, .rmsprop, .adadelta, .adam].map { OptimizerConfig(kind: $0) }
 
-    /// Hyper-parameters that apply to `kind` (besides lr, weightDecay, clipNorm, schedule).
-    private var setOptions: [(String, Bool)] {
-        [("momentum", momentum != nil), ("nesterov", nesterov != nil), ("dampening", dampening != nil),
-         ("alpha", alpha != nil), ("centered", centered != nil), ("rho", rho != nil),
-         ("beta1", beta1 != nil), ("beta2", beta2 != nil), ("epsilon", epsilon != nil),
-         ("amsgrad", amsgrad != nil), ("initialAccumulatorValue", initialAccumulatorValue != nil)]
-    }
-
-    private var applicable: Set<String> {
-        switch kind {
-        case .sgd: return []
-        case .momentum: return ["momentum", "nesterov", "dampening"]
-        case .adagrad: return ["epsilon", "initialAccumulatorValue"]
-        case .rmsprop: return ["alpha", "epsilon", "momentum", "centered"]
-        case .adadelta: return ["rho", "epsilon"]
-        case .adam, .adamw: return ["beta1", "beta2", "epsilon", "amsgrad"]
+    /// The value set for `parameter`, nil when unset (flags read 1 for true, 0 for false).
+    public subscript(_ parameter: HyperParameter) -> Float? {
+        get {
+            switch parameter.field {
+            case .number(let path): return self[keyPath: path]
+            case .flag(let path): return self[keyPath: path].map { $0 ? 1 : 0 }
+            }
+        }
+        set {
+            switch parameter.field {
+            case .number(let path): self[keyPath: path] = newValue
+            case .flag(let path): self[keyPath: path] = newValue.map { $0 != 0 }
+            }
         }
     }
 
-    /// Builds the optimizer; throws `DescentError` for invalid or inapplicable values.
+    /// Every hyper-parameter that is set.
+    public var setValues: [HyperParameter: Float] {
+        var values: [HyperParameter: Float] = [:]
+        for p in HyperParameter.allCases { values[p] = self[p] }
+        return values
+    }
+
+    /// Builds the optimizer (`kind.rule.make` on the values set, then clipping and the
+    /// schedule); throws `DescentError` for invalid or inapplicable values.
     public func make() throws -> Optimizer {
-        for (option, isSet) in setOptions where isSet && !applicable.contains(option) {
-            throw DescentError("\(kind.rawValue): \(option) does not apply to \(kind.displayName)")
-        }
-        let wd = weightDecay
-        var optimizer: Optimizer
-        switch kind {
-        case .sgd:
-            optimizer = try SGD(learningRate: learningRate ?? 0.01, weightDecay: wd ?? 0)
-        case .momentum:
-            optimizer = try MomentumSGD(learningRate: learningRate ?? 0.01, momentum: momentum ?? 0.9,
-                                        dampening: dampening ?? 0, nesterov: nesterov ?? false, weightDecay: wd ?? 0)
-        case .adagrad:
-            optimizer = try AdaGrad(learningRate: learningRate ?? 0.01, epsilon: epsilon ?? 1e-10,
-                                    initialAccumulatorValue: initialAccumulatorValue ?? 0, weightDecay: wd ?? 0)
-        case .rmsprop:
-            optimizer = try RMSprop(learningRate: learningRate ?? 0.001, alpha: alpha ?? 0.99, epsilon: epsilon ?? 1e-8,
-                                    momentum: momentum ?? 0, centered: centered ?? false, weightDecay: wd ?? 0)
-        case .adadelta:
-            optimizer = try AdaDelta(learningRate: learningRate ?? 1.0, rho: rho ?? 0.95, epsilon: epsilon ?? 1e-6,
-                                     weightDecay: wd ?? 0)
-        case .adam:
-            optimizer = try Adam(learningRate: learningRate ?? 0.001, beta1: beta1 ?? 0.9, beta2: beta2 ?? 0.999,
-                                 epsilon: epsilon ?? 1e-8, amsgrad: amsgrad ?? false, weightDecay: wd ?? 0)
-        case .adamw:
-            optimizer = try AdamW(learningRate: learningRate ?? 0.001, beta1: beta1 ?? 0.9, beta2: beta2 ?? 0.999,
-                                  epsilon: epsilon ?? 1e-8, amsgrad: amsgrad ?? false, weightDecay: wd ?? 0.01)
-        }
+        var optimizer = try kind.rule.make(setValues)
         if let clipNorm { optimizer = try ClippedOptimizer(optimizer, maxNorm: clipNorm) }
         if let schedule { optimizer = try ScheduledOptimizer(optimizer, schedule: schedule) }
         return optimizer
     }
 
     /// E.g. `"adam(lr=0.001, beta1=0.9, beta2=0.999, eps=1e-08)"`: the values in effect,
-    /// defaults filled in; options that are off are left out.
+    /// defaults filled in, in the rule's order; options that are off are left out. Swift
+    /// prints each Float in its shortest round-tripping form (0.001, 0.9, 1e-08).
     public var summary: String {
-        var parts: [String] = []
-        func add(_ key: String, _ value: Float) { parts.append("\(key)=\(format(value))") }
-        switch kind {
-        case .sgd:
-            add("lr", learningRate ?? 0.01)
-        case .momentum:
-            add("lr", learningRate ?? 0.01); add("momentum", momentum ?? 0.9)
-            if let d = dampening, d != 0 { add("dampening", d) }
-            if nesterov == true { parts.append("nesterov") }
-        case .adagrad:
-            add("lr", learningRate ?? 0.01); add("eps", epsilon ?? 1e-10)
-            if let a = initialAccumulatorValue, a != 0 { add("initial_accumulator", a) }
-        case .rmsprop:
-            add("lr", learningRate ?? 0.001); add("alpha", alpha ?? 0.99); add("eps", epsilon ?? 1e-8)
-            if let m = momentum, m != 0 { add("momentum", m) }
-            if centered == true { parts.append("centered") }
-        case .adadelta:
-            add("lr", learningRate ?? 1.0); add("rho", rho ?? 0.95); add("eps", epsilon ?? 1e-6)
-        case .adam, .adamw:
-            add("lr", learningRate ?? 0.001); add("beta1", beta1 ?? 0.9); add("beta2", beta2 ?? 0.999)
-            add("eps", epsilon ?? 1e-8)
-            if amsgrad == true { parts.append("amsgrad") }
-        }
-        let wd = weightDecay ?? (kind == .adamw ? 0.01 : 0)
-        if wd != 0 { add("weight_decay", wd) }
-        if let c = clipNorm { add("clip_norm", c) }
+        let rule = kind.rule
+        var parts = rule.summaryParts(rule.resolve(setValues))
+        if let c = clipNorm { parts.append("clip_norm=\(c)") }
         if let s = schedule { parts.append("schedule=\(s)") }
         return "\(kind.rawValue)(\(parts.joined(separator: ", ")))"
     }
+}
 
-    private func format(_ x: Float) -> String {
-        // Swift prints the shortest round-tripping form: 0.001, 0.9, 1e-08.
-        "\(x)"
+extension HyperParameter {
+    /// Where `OptimizerConfig` stores it.
+    enum Field {
+        case number(WritableKeyPath<OptimizerConfig, Float?>)
+        case flag(WritableKeyPath<OptimizerConfig, Bool?>)
+    }
+
+    var field: Field {
+        switch self {
+        case .learningRate: return .number(\.learningRate)
+        case .momentum: return .number(\.momentum)
+        case .nesterov: return .flag(\.nesterov)
+        case .dampening: return .number(\.dampening)
+        case .alpha: return .number(\.alpha)
+        case .centered: return .flag(\.centered)
+        case .rho: return .number(\.rho)
+        case .beta1: return .number(\.beta1)
+        case .beta2: return .number(\.beta2)
+        case .epsilon: return .number(\.epsilon)
+        case .amsgrad: return .flag(\.amsgrad)
+        case .initialAccumulatorValue: return .number(\.initialAccumulatorValue)
+        case .weightDecay: return .number(\.weightDecay)
+        }
     }
 }

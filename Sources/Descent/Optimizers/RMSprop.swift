@@ -22,13 +22,22 @@ public final class RMSprop: StatefulOptimizer {
     public let centered: Bool
     public override var name: String { "rmsprop" }
 
+    /// `--optimizer rmsprop`. Reads θ, g, s; writes θ, s (plus b, a with momentum, centered).
+    public static let rule = OptimizerRule(
+        name: "rmsprop", displayName: "RMSprop",
+        options: [.learningRate(0.001), .number(.alpha, default: 0.99, in: .unitInterval),
+                  .number(.epsilon, default: 1e-8, in: .positive),
+                  .number(.momentum, default: 0, in: .unitInterval, summary: .unlessZero), .flag(.centered),
+                  .weightDecay(0)],
+        traffic: .init(reads: 3, writes: 2)) { v in
+            try RMSprop(learningRate: v[.learningRate], alpha: v[.alpha], epsilon: v[.epsilon],
+                        momentum: v[.momentum], centered: v.isOn(.centered), weightDecay: v[.weightDecay])
+        }
+
     public init(learningRate: Float = 0.001, alpha: Float = 0.99, epsilon: Float = 1e-8,
                 momentum: Float = 0, centered: Bool = false, weightDecay: Float = 0) throws {
-        try Check.learningRate(learningRate, "rmsprop")
-        try Check.unitInterval(alpha, "alpha", "rmsprop")
-        try Check.positive(epsilon, "eps", "rmsprop")
-        try Check.unitInterval(momentum, "momentum", "rmsprop")
-        try Check.nonNegative(weightDecay, "weightDecay", "rmsprop")
+        try Self.rule.validate([.learningRate: learningRate, .alpha: alpha, .epsilon: epsilon, .momentum: momentum,
+                                .weightDecay: weightDecay])
         self.alpha = alpha
         self.epsilon = epsilon
         self.momentum = momentum
@@ -37,7 +46,7 @@ public final class RMSprop: StatefulOptimizer {
                    slotNames: ["square_avg"] + (momentum > 0 ? ["momentum_buffer"] : []) + (centered ? ["grad_avg"] : []))
     }
 
-    override func update(_ span: Span) {
+    public override func update(_ span: Span) {
         let s = span.state(0)
         let b = momentum > 0 ? span.state(1) : nil
         let a = centered ? span.state(span.stateCount - 1) : nil

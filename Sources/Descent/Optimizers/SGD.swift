@@ -12,13 +12,20 @@ import CKernels
 public final class SGD: StatefulOptimizer {
     public override var name: String { "sgd" }
 
+    /// `--optimizer sgd`. Reads θ, g; writes θ.
+    public static let rule = OptimizerRule(
+        name: "sgd", displayName: "SGD",
+        options: [.learningRate(0.01), .weightDecay(0)],
+        traffic: .init(reads: 2, writes: 1)) { v in
+            try SGD(learningRate: v[.learningRate], weightDecay: v[.weightDecay])
+        }
+
     public init(learningRate: Float = 0.01, weightDecay: Float = 0) throws {
-        try Check.learningRate(learningRate, "sgd")
-        try Check.nonNegative(weightDecay, "weightDecay", "sgd")
+        try Self.rule.validate([.learningRate: learningRate, .weightDecay: weightDecay])
         super.init(learningRate: learningRate, weightDecay: weightDecay, slotNames: [])
     }
 
-    override func update(_ span: Span) {
+    public override func update(_ span: Span) {
         descent_sgd_update(span.value, span.grad, span.count, -learningRate, weightDecay)
     }
 }

@@ -1,8 +1,37 @@
-/// Shared machinery of the built-in rules: lazily allocated, reused per-parameter slots,
-/// per-parameter step counts (as torch keeps them), checkpoint save/load, and the step
-/// loop itself.
+/// Shared machinery of the stateful rules, built in or not: lazily allocated, reused
+/// per-parameter slots, per-parameter step counts (as torch keeps them), checkpoint
+/// save/load, the blocked, threaded step loop and its fused finiteness check.
 ///
-/// Subclasses implement `update(_:)` as one call into a fused C kernel
+/// **Writing a rule** (in Descent or in another package): subclass, name the state
+/// tensors, and override `update(_:)`, which gets one block of a parameter as raw pointers
+/// (`Span`) and must update it in place, element by element:
+/// ```
+/// /// Sign descent with momentum (Lion's core): θ ← θ − lr·sign(m), m ← βm + (1 − β)g.
+/// final class SignMomentum: StatefulOptimizer {
+///     let beta: Float
+///     init(learningRate: Float, beta: Float = 0.9) {
+///         self.beta = beta
+///         super.init(learningRate: learningRate, weightDecay: 0, slotNames: ["exp_avg"])
+///     }
+///     override var name: String { "signmomentum" }
+///     override func update(_ span: Span) {
+///         let m = span.state(0)
+///         for i in 0..<span.count {
+///             m[i] = beta * m[i] + (1 - beta) * span.grad[i]
+///             span.value[i] -= learningRate * (m[i] > 0 ? 1 : m[i] < 0 ? -1 : 0)
+///         }
+///     }
+/// }
+/// ```
+/// The subclass then gets `step`, `checkedStep` (NaN/±∞ caught block by block),
+/// `state(for:)`/`loadState` under its slot names, wrapping by `ClippedOptimizer` and
+/// `ScheduledOptimizer`, and the same results on any thread count. Further hooks:
+/// `prepare(_:)` (per-parameter scalars once per step, e.g. bias corrections) and
+/// `initialValue(slot:)` (AdaGrad's initial accumulator). A descriptor (`OptimizerRule`)
+/// adds defaults, range checks and a summary. `Tests/DescentAPITests` adds Lion this
+/// way, importing Descent without `@testable`.
+///
+/// The built-in rules implement `update(_:)` as one call into a fused C kernel
 /// (`Sources/CKernels/optimizers.c`): one pass over the raw buffers, 8 lanes at a time
 /// (`ext_vector_type(8)` float, i.e. SIMD8, with `__builtin_elementwise_sqrt` as in
 /// `descent_sqrt8`), no temporaries. The kernels live in C because torch's CPU kernels
@@ -10,11 +39,13 @@
 /// Swift cannot request without unsafe compiler flags; C picks an FMA clone at load time.
 ///
 /// A step walks every parameter in blocks of `blockSize` elements. For each block the
-/// gradient is checked for NaN/±∞ (when asked) and then the kernel runs on it while the
+/// gradient is checked for NaN/±∞ (when asked) and then `update` runs on it while the
 /// block is still in L1, so the check costs no extra pass over memory. Blocks are dealt
-/// out in contiguous runs to `Parallel.threads` threads. Every rule is element-wise, so
-/// the result does not depend on the split: a step is bit-identical on any thread count.
-public class StatefulOptimizer: Optimizer {
+/// out in contiguous runs to `Parallel.threads` threads, so `update` is called
+/// concurrently for disjoint blocks and must touch only its own span. Every rule here is
+/// element-wise, so the result does not depend on the split: a step is bit-identical on
+/// any thread count.
+open class StatefulOptimizer: Optimizer {
     /// State of one parameter: its step count and one tensor per slot name.
     final class Slot {
         var step = 0
@@ -23,22 +54,25 @@ public class StatefulOptimizer: Optimizer {
     }
 
     /// Elements `0..<count` of a parameter, its gradient and its state tensors (raw
-    /// pointers, offset together): what one call of an update kernel processes.
-    struct Span {
-        var value: UnsafeMutablePointer<Float>
-        var grad: UnsafeMutablePointer<Float>
+    /// pointers, offset together): what one call of `update` processes.
+    public struct Span {
+        /// The parameter's values θ, updated in place.
+        public internal(set) var value: UnsafeMutablePointer<Float>
+        /// The gradient (`update` may overwrite it: clipping and L2 have already been applied).
+        public internal(set) var grad: UnsafeMutablePointer<Float>
         var states: (UnsafeMutablePointer<Float>?, UnsafeMutablePointer<Float>?, UnsafeMutablePointer<Float>?)
-        /// Number of state tensors.
-        var stateCount: Int
-        var count: Int
-        /// This parameter's step count, already incremented for the current step.
-        var step: Int
+        /// Number of state tensors (`slotNames.count`).
+        public internal(set) var stateCount: Int
+        /// Number of elements.
+        public internal(set) var count: Int
+        /// This parameter's step count, already incremented for the current step (1 on the first).
+        public internal(set) var step: Int
         /// Per-parameter scalars a rule computes once per step in `prepare` (Adam: the
         /// step size and √(1 − β2ᵗ)), instead of once per block.
-        var scalars: (Float, Float) = (0, 0)
+        public var scalars: (Float, Float) = (0, 0)
 
-        /// State tensor `i` (0-based, `i < stateCount`).
-        func state(_ i: Int) -> UnsafeMutablePointer<Float> {
+        /// State tensor `i` (0-based, `i < stateCount`), in the order of `slotNames`.
+        public func state(_ i: Int) -> UnsafeMutablePointer<Float> {
             switch i { case 0: states.0!; case 1: states.1!; default: states.2! }
         }
 
@@ -54,9 +88,9 @@ public class StatefulOptimizer: Optimizer {
     }
 
     /// Elements per block: 4096 floats (16 KiB per array) keep a block's arrays in L1.
-    static let blockSize = 4096
+    public static let blockSize = 4096
     /// Steps over fewer elements than this stay on one thread (waking a worker costs more).
-    static let parallelThreshold = 65_536
+    public static let parallelThreshold = 65_536
 
     public var learningRate: Float
     /// L2 penalty added to the gradient inside the fused loop (`g ← g + wd·θ`, torch's
@@ -72,24 +106,31 @@ public class StatefulOptimizer: Optimizer {
     /// Per thread of a step: the first parameter seen with a non-finite gradient.
     private var badParameter: [Int] = []
 
-    init(learningRate: Float, weightDecay: Float, slotNames: [String]) {
+    /// `slotNames`: the per-parameter state tensors, at most 3 (a programming error
+    /// otherwise), e.g. `["exp_avg", "exp_avg_sq"]`; they name the tensors in checkpoints.
+    /// `weightDecay` is stored for the rule to use (the built-in rules add `wd·θ` to g).
+    public init(learningRate: Float, weightDecay: Float, slotNames: [String]) {
         precondition(slotNames.count <= 3, "StatefulOptimizer: at most 3 state tensors")
         self.learningRate = learningRate
         self.weightDecay = weightDecay
         self.slotNames = slotNames
     }
 
-    public var name: String { "optimizer" }
+    /// Override with the rule's lower-case name (messages, checkpoints, summaries).
+    open var name: String { "optimizer" }
     public var stateTensorCount: Int { slotNames.count }
 
     /// The value a fresh slot tensor starts with (AdaGrad's initial accumulator).
-    func initialValue(slot index: Int) -> Float { 0 }
+    open func initialValue(slot index: Int) -> Float { 0 }
 
-    /// One fused update of the elements in `span`. Called concurrently for disjoint spans.
-    func update(_ span: Span) { fatalError("\(name): update not implemented") }
+    /// The rule: updates the elements in `span` (θ and the state tensors) from the
+    /// gradient. Called concurrently for disjoint spans; every subclass overrides it.
+    open func update(_ span: Span) { fatalError("\(name): update not implemented") }
 
-    /// Called once per parameter and step, before its blocks are updated.
-    func prepare(_ span: inout Span) {}
+    /// Called once per parameter and step, before its blocks are updated: set
+    /// `span.scalars` to what every block of the parameter needs (the span covers the
+    /// whole parameter here).
+    open func prepare(_ span: inout Span) {}
 
     func slot(for parameter: Parameter) -> Slot {
         let key = ObjectIdentifier(parameter)

@@ -6,8 +6,16 @@ final class CLITests: XCTestCase {
     func testHelpListsEveryOptimizer() throws {
         let r = try Support.descent(["train", "--help"])
         XCTAssertEqual(r.status, 0)
-        for kind in OptimizerKind.allCases { XCTAssertTrue(r.stdout.contains(kind.rawValue), kind.rawValue) }
-        XCTAssertTrue(r.stdout.contains("--lr"))
+        let help = r.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        let names = OptimizerKind.allCases.map(\.rawValue).joined(separator: ", ")
+        XCTAssertTrue(help.contains("--optimizer <optimizer> Optimizer: \(names)."), help)
+        // Every hyper-parameter that has a flag is listed with the rules that use it.
+        XCTAssertTrue(help.contains("--momentum <momentum> Momentum (momentum, rmsprop)."), help)
+        for p in HyperParameter.allCases {
+            guard let flag = p.flag else { continue }
+            XCTAssertTrue(help.contains(flag + (p.isFlag ? " " : " <")), flag)
+            XCTAssertTrue(help.contains(p.help), p.help)
+        }
     }
 
     func testTrainPrintsJSONLinesWithTheDocumentedKeys() throws {
@@ -42,6 +50,9 @@ final class CLITests: XCTestCase {
         for (args, mention) in cases {
             let r = try Support.descent(args)
             XCTAssertNotEqual(r.status, 0, "\(args)")
+            let lines = r.stderr.split(separator: "\n")
+            XCTAssertEqual(lines.count, 1, "\(args): \(r.stderr)")
+            XCTAssertTrue(lines.first?.hasPrefix("descent: error: ") ?? false, "\(args): \(r.stderr)")
             XCTAssertTrue(r.stderr.contains(mention), "\(args): \(r.stderr)")
             XCTAssertFalse(r.stderr.contains("Fatal error"), "\(args): \(r.stderr)")
             XCTAssertFalse(r.stderr.contains("Stack dump"), "\(args): \(r.stderr)")

@@ -8,7 +8,7 @@ final class ExampleTests: XCTestCase {
     func testTheExampleTrainsAndEvaluates() throws {
         let data = try Support.fashionSlice(train: 2000, test: 500)
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: Support.binary("descent-example"))
+        p.executableURL = URL(fileURLWithPath: Support.executable("descent-example"))
         p.arguments = [data, "1"]
         let out = Pipe()
         p.standardOutput = out

@@ -13,7 +13,8 @@ final class DataGzipTests: XCTestCase {
         }
     }
 
-    func testWrongISIZEHintStillWorks() throws {
+    /// ISIZE is only a size hint: a wrong one makes the output grow past it, then the length check fails.
+    func testWrongISIZEGrowsTheOutputThenFailsTheLengthCheck() throws {
         let data = [UInt8](repeating: 42, count: 200_000)
         var gz = try Gzip.compress(data)
         // A wrong ISIZE trailer: the size hint is too small (the output must grow), then zlib rejects it.

@@ -62,7 +62,8 @@ final class SweepTests: XCTestCase {
         }
     }
 
-    func testExplicitJobsAreHonouredWithoutOversubscription() {
+    /// `--jobs` is obeyed even past the cores (4 jobs on 2 cores), with one thread each.
+    func testExplicitJobsAreHonouredEvenWhenTheyOversubscribe() {
         let p = ExecutionPlan.choose(pendingRuns: 10, cores: 2, jobs: 1)
         XCTAssertEqual(p.jobs, 1)
         XCTAssertEqual(p.threadsPerJob, 2)

@@ -1,7 +1,12 @@
 import XCTest
 @testable import Descent
 
-/// Table-driven: every rule reaches the known minimum of a quadratic and of Rosenbrock.
+/// Convergence **smoke tests**: every rule, with a hand-picked learning rate, ends near the
+/// known minimum of a quadratic and of Rosenbrock. They show that a rule descends, not that
+/// it is the right rule (a rule with a wrong constant or a skipped step still converges).
+/// What checks each rule's trajectory: `testEveryRuleFollowsItsClosedFormUnderAConstantGradient`
+/// below (the formulas of the rule's doc comment solved for a constant gradient), the hand
+/// steps (`OptimizerHandStepTests`) and torch's trajectories (`OptimizerFixtureTests`).
 extension OptimizerTests {
     struct ConvergenceCase {
         let config: OptimizerConfig
@@ -83,6 +88,99 @@ extension OptimizerTests {
             print("rosenbrock \(c.config.summary): \(p.value.toArray())")
             XCTAssertEqual(p.value[0], 1, accuracy: 2e-2, c.config.summary)
             XCTAssertEqual(p.value[1], 1, accuracy: 4e-2, c.config.summary)
+        }
+    }
+
+    /// Under a constant gradient g (no weight decay unless stated) each rule's update has a
+    /// closed form, derived from the rule's doc comment; the trajectory must follow it at
+    /// every one of 300 steps, element by element (|Δ| ≤ 1e-5·(1 + |θ|), Float vs Double):
+    /// ```
+    /// sgd        θ_t = θ_{t−1} − lr·g
+    /// momentum   b_t = g·(1 − μᵗ)/(1 − μ)  (b_1 = g, b_t = μb + g);  θ_t = θ_{t−1} − lr·b_t
+    ///   nesterov θ_t = θ_{t−1} − lr·(g + μ·b_t) = θ_{t−1} − lr·g·(1 − μᵗ⁺¹)/(1 − μ)
+    ///   dampening τ: b_t = g·(μᵗ⁻¹ + (1 − τ)·(1 − μᵗ⁻¹)/(1 − μ))
+    /// adagrad    s_t = s₀ + t·g²;  θ_t = θ_{t−1} − lr·g/(√s_t + ε)
+    /// rmsprop    s_t = g²·(1 − αᵗ);  θ_t = θ_{t−1} − lr·g/(√s_t + ε)
+    /// adadelta   s_t = g²·(1 − ρᵗ);  d_t = √(u_{t−1} + ε)/√(s_t + ε)·g;  u_t = ρu_{t−1} + (1 − ρ)d_t²;  θ_t = θ_{t−1} − lr·d_t
+    /// adam       m̂ = g, v̂ = g² exactly, so θ_t = θ_{t−1} − lr·g/(|g| + ε)   (also with AMSGrad: v only grows)
+    /// adamw      θ_t = θ_{t−1}·(1 − lr·λ) − lr·g/(|g| + ε)
+    /// ```
+    func testEveryRuleFollowsItsClosedFormUnderAConstantGradient() throws {
+        let g: [Double] = [0.5, -2, 0.01, 3e-4]
+        let start: [Double] = [1, -1, 0.5, 0]
+        /// θ_t from θ_{t−1} for step t (1-based) and element i; `state` is per element.
+        typealias Rule = (_ t: Int, _ g: Double, _ theta: Double, _ state: inout Double) -> Double
+        func pow(_ x: Float, _ t: Int) -> Double { Foundation.pow(Double(x), Double(t)) }
+        func expected(_ config: OptimizerConfig) -> Rule {
+            let v = config.kind.rule.resolve(config.setValues)
+            let lr = Double(v[.learningRate])
+            switch config.kind {
+            case .sgd:
+                return { _, g, x, _ in x - lr * g }
+            case .momentum:
+                let mu = v[.momentum], tau = Double(v[.dampening])
+                if v.isOn(.nesterov) { return { t, g, x, _ in x - lr * g * (1 - pow(mu, t + 1)) / (1 - Double(mu)) } }
+                return { t, g, x, _ in
+                    x - lr * g * (pow(mu, t - 1) + (1 - tau) * (1 - pow(mu, t - 1)) / (1 - Double(mu)))
+                }
+            case .adagrad:
+                let eps = Double(v[.epsilon]), s0 = Double(v[.initialAccumulatorValue])
+                return { t, g, x, _ in x - lr * g / ((s0 + Double(t) * g * g).squareRoot() + eps) }
+            case .rmsprop:
+                let alpha = v[.alpha], eps = Double(v[.epsilon])
+                return { t, g, x, _ in x - lr * g / ((g * g * (1 - pow(alpha, t))).squareRoot() + eps) }
+            case .adadelta:
+                let rho = v[.rho], eps = Double(v[.epsilon])
+                return { t, g, x, u in
+                    let d = (u + eps).squareRoot() / (g * g * (1 - pow(rho, t)) + eps).squareRoot() * g
+                    u = Double(rho) * u + (1 - Double(rho)) * d * d
+                    return x - lr * d
+                }
+            case .adam:
+                let eps = Double(v[.epsilon])
+                return { _, g, x, _ in x - lr * g / (abs(g) + eps) }
+            case .adamw:
+                let eps = Double(v[.epsilon]), lambda = Double(v[.weightDecay])
+                return { _, g, x, _ in x * (1 - lr * lambda) - lr * g / (abs(g) + eps) }
+            }
+        }
+        let cases: [OptimizerConfig] = [
+            .init(kind: .sgd, learningRate: 0.01),
+            .init(kind: .momentum, learningRate: 0.01),
+            .init(kind: .momentum, learningRate: 0.01, momentum: 0.5, nesterov: true),
+            .init(kind: .momentum, learningRate: 0.01, dampening: 0.3),
+            .init(kind: .adagrad, learningRate: 0.05),
+            .init(kind: .adagrad, learningRate: 0.05, initialAccumulatorValue: 0.1),
+            .init(kind: .rmsprop, learningRate: 0.001),
+            .init(kind: .rmsprop, learningRate: 0.001, alpha: 0.9),
+            .init(kind: .adadelta),
+            .init(kind: .adadelta, learningRate: 0.5, rho: 0.9),
+            .init(kind: .adam, learningRate: 0.001),
+            .init(kind: .adam, learningRate: 0.001, amsgrad: true),
+            .init(kind: .adamw, learningRate: 0.001),
+        ]
+        XCTAssertEqual(Set(cases.map(\.kind)), Set(OptimizerKind.allCases))
+        for config in cases {
+            let optimizer = try config.make()
+            let p = Parameter(name: "p", value: Tensor(shape: [g.count], values: start.map { Float($0) }))
+            let rule = expected(config)
+            var theta = start, state = [Double](repeating: 0, count: g.count)
+            var worst = 0.0
+            for t in 1...300 {
+                for i in g.indices { p.grad[i] = Float(g[i]) }
+                optimizer.step([p])
+                for i in g.indices {
+                    theta[i] = rule(t, g[i], theta[i], &state[i])
+                    let error = abs(Double(p.value[i]) - theta[i]) / (1 + abs(theta[i]))
+                    worst = max(worst, error)
+                    if error > 1e-5 {
+                        XCTFail("\(config.summary) step \(t) element \(i): \(p.value[i]), closed form \(theta[i])")
+                        break
+                    }
+                }
+                if worst > 1e-5 { break }
+            }
+            print("closed form \(config.summary): worst relative error \(worst)")
         }
     }
 }

@@ -43,7 +43,7 @@ extension OptimizerTests {
             XCTAssertEqual(stateful.slotNames, slots, optimizer.name)
             XCTAssertNil(stateful.stateTensors(of: params[0]), "lazy: no state before the first step")
             optimizer.step(params)
-            let first = params.map { stateful.stateTensors(of: $0)! }
+            let first = try params.map { try XCTUnwrap(stateful.stateTensors(of: $0), "\(optimizer.name): state after a step") }
             for (p, tensors) in zip(params, first) {
                 XCTAssertEqual(tensors.count, count, optimizer.name)
                 for t in tensors { XCTAssertEqual(t.shape, p.value.shape, optimizer.name) }
@@ -51,7 +51,7 @@ extension OptimizerTests {
             optimizer.step(params)
             XCTAssertEqual(optimizer.stepCount, 2)
             for (p, tensors) in zip(params, first) {
-                let again = stateful.stateTensors(of: p)!
+                let again = try XCTUnwrap(stateful.stateTensors(of: p))
                 for (a, b) in zip(tensors, again) { XCTAssertTrue(a === b, "\(optimizer.name): state reused, not reallocated") }
             }
             let saved = optimizer.state(for: params)

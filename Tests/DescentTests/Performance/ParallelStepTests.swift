@@ -70,9 +70,10 @@ final class ParallelStepTests: XCTestCase {
         XCTAssertEqual(Double(dropped) / Double(n), 0.5, accuracy: 0.01)
     }
 
-    /// Products split over the pool (by rows of C, or by columns when C is wider) equal the
-    /// single-call product, for every transpose combination, with β = 0 and β = 1.
-    func testSplitProductsMatchOneCall() {
+    /// Products split over the pool (by rows of C, or by columns when C is wider) agree with
+    /// the single-call product to 1e-4 (OpenBLAS may block a smaller product differently, so
+    /// not bit for bit), for every transpose combination, with β = 0 and β = 1.
+    func testSplitProductsAgreeWithOneCallTo1e4() {
         let shapes = [(m: 128, n: 784, k: 784), (m: 784, n: 100, k: 100), (m: 100, n: 784, k: 100),
                       (m: 33, n: 1000, k: 70), (m: 1000, n: 17, k: 300)]
         for s in shapes {

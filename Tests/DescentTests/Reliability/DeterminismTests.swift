@@ -74,49 +74,27 @@ final class ReliabilityDeterminismTests: XCTestCase {
         XCTAssertEqual(try comparable(pieces), try comparable(whole))
     }
 
-    /// Weights after training, compared across two processes: this test bundle re-runs
-    /// `testWeightsHelper` in a child process that writes the raw Float bits to a file.
+    /// Weights after training, compared across two processes: `determinism-probe` (an
+    /// executable of this package) trains a small MLP and writes the raw Float bits; seed 5
+    /// twice, then seed 6, which must differ (so the comparison can fail).
     func testWeightsAreBitIdenticalAcrossProcesses() throws {
-        let executable = CommandLine.arguments[0]
-        guard FileManager.default.isExecutableFile(atPath: executable), executable.hasSuffix(".xctest") else {
-            throw XCTSkip("cannot re-run the test bundle from \(executable)")
-        }
         let folder = Support.temporaryFolder("weights")
         var digests: [String] = []
-        for i in 0..<2 {
+        for (i, seed) in ["5", "5", "6"].enumerated() {
             let file = folder + "/weights-\(i).bin"
             let p = Process()
-            p.executableURL = URL(fileURLWithPath: executable)
-            p.arguments = ["DescentTests.ReliabilityDeterminismTests/testWeightsHelper"]
-            var env = ProcessInfo.processInfo.environment
-            env["DESCENT_TEST_WEIGHTS_OUT"] = file
-            p.environment = env
+            p.executableURL = URL(fileURLWithPath: Support.executable("determinism-probe"))
+            p.arguments = [file, seed]
             p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
             try p.run()
             p.waitUntilExit()
             XCTAssertEqual(p.terminationStatus, 0)
-            let bytes = try XCTUnwrap(FileManager.default.contents(atPath: file), "child wrote no weights")
-            XCTAssertGreaterThan(bytes.count, 100_000)
+            let bytes = try XCTUnwrap(FileManager.default.contents(atPath: file), "the probe wrote no weights")
+            XCTAssertEqual(bytes.count, 4 * (784 * 128 + 128 + 128 * 10 + 10))
             digests.append(SHA256.hex(of: Array(bytes)))
         }
         XCTAssertEqual(digests[0], digests[1])
-    }
-
-    /// Trains a small MLP (1 BLAS thread, seed 5) and writes its weights' bits to
-    /// `$DESCENT_TEST_WEIGHTS_OUT`; does nothing when that is unset (a normal test run).
-    func testWeightsHelper() throws {
-        guard let path = ProcessInfo.processInfo.environment["DESCENT_TEST_WEIGHTS_OUT"] else { return }
-        BLAS.setThreads(1)
-        let train = MalformedInputs.set(count: 512), test = MalformedInputs.set(count: 64)
-        let net = try Network(try .mlp(sizes: [784, 128, 10], inputDropout: 0.1, hiddenDropout: 0.5), seed: 5)
-        let trainer = try Trainer(net, optimizer: try Adam(learningRate: 0.001), loss: SoftmaxCrossEntropy(), batchSize: 64, seed: 5)
-        try trainer.fit(train: .images(train), test: .images(test), epochs: 2)
-        var bytes: [UInt8] = []
-        for p in net.parameters {
-            for i in 0..<p.count { withUnsafeBytes(of: p.value.data[i].bitPattern.littleEndian) { bytes += $0 } }
-        }
-        try FileBytes.write(bytes, to: path)
+        XCTAssertNotEqual(digests[0], digests[2])
     }
 
     /// seed-ae (784-100-784 sigmoid, masking noise 0.3, minibatch 100) in two separate

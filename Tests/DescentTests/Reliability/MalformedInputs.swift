@@ -14,6 +14,9 @@ struct MalformedInput {
     var environment: [String: String] = [:]
     /// Whether the test may add `--out <folder with earlier results>` (false when the case is about `--out`).
     var takesOut = true
+    /// Whether the case must run as a user file permissions apply to (`Unprivileged`):
+    /// root reads a file of mode 000, so the case would not be malformed for root.
+    var unprivileged = false
 }
 
 /// Builds every malformed input programmatically from a small valid dataset (no binary
@@ -74,9 +77,9 @@ enum MalformedInputs {
             ["train", "--data-dir", dir, "--offline", "--model", "784-16-10", "--epochs", "1", "--threads", "1"] + extra
         }
         func add(_ name: String, _ file: String, _ what: [String], height: Int = 28, width: Int = 28, gzip: Bool = true,
-                 _ breakIt: (String) throws -> Void) throws {
+                 unprivileged: Bool = false, _ breakIt: (String) throws -> Void) throws {
             let dir = try data(name, height: height, width: width, gzip: gzip, breakIt)
-            cases.append(MalformedInput(name: name, arguments: train(dir), mentions: [file] + what))
+            cases.append(MalformedInput(name: name, arguments: train(dir), mentions: [file] + what, unprivileged: unprivileged))
         }
 
         // gzip damage (training images unless stated).
@@ -195,8 +198,9 @@ enum MalformedInputs {
         try add("missing test labels", "t10k-labels-idx1-ubyte", ["missing"]) { d in
             try FileManager.default.removeItem(atPath: d + "/" + testLabels)
         }
-        if geteuid() != 0 {  // root reads everything: the case would not be malformed
-            try add("unreadable file", trainImages, ["permission denied"]) { d in chmod(d + "/" + trainImages, 0) }
+        try add("unreadable file", trainImages, ["permission denied"], unprivileged: true) { d in
+            Unprivileged.makeReachable(d)
+            chmod(d + "/" + trainImages, 0)
         }
         do {
             let file = root + "/data-dir-is-a-file"

@@ -100,30 +100,4 @@ final class ReportChartTests: XCTestCase {
         XCTAssertTrue(Set(stride(from: 0, to: image.pixels.count, by: 3).map { image.pixels[$0] }).count > 10)
         XCTAssertEqual(LineChart().raster(width: 50, height: 40).width, 50)
     }
-
-    /// Writes sample pictures for eyeballing when DESCENT_REPORT_SAMPLES names a folder.
-    func testWriteSamplesWhenAsked() throws {
-        guard let dir = ProcessInfo.processInfo.environment["DESCENT_REPORT_SAMPLES"] else { return }
-        var chart = sampleChart(seriesCount: 6)
-        chart.title = "Training loss, seed-mlp (mean ± std over 5 seeds)"
-        try chart.writeSVG(to: dir + "/chart.svg", width: 900, height: 560)
-        try PNG.write(chart.raster(width: 900, height: 560), to: dir + "/chart.png")
-        var zoom = chart
-        zoom.xRange = 40...50
-        zoom.title = "Final epochs 40–50: 0.05 ≤ loss"
-        try PNG.write(zoom.raster(width: 450, height: 300), to: dir + "/chart-zoom.png")
-        try zoom.writeSVG(to: dir + "/chart-zoom.svg", width: 450, height: 300)
-        zoom.title = "Final epochs, legend outside"
-        try PNG.write(zoom.raster(width: 700, height: 300), to: dir + "/chart-zoom-wide.png")
-        zoom.legend = .none
-        zoom.title = "Final epochs, no legend"
-        try PNG.write(zoom.raster(width: 450, height: 300), to: dir + "/chart-zoom-nolegend.png")
-        var values = [Float](repeating: 0, count: 100 * 784)
-        for r in 0..<100 { for i in 0..<784 {
-            let x = Float(i % 28) - 14, y = Float(i / 28) - 14
-            values[r * 784 + i] = sin(x * Float(r % 7 + 1) * 0.1 + Float(r)) * exp(-(x * x + y * y) / Float(40 + r * 3))
-        } }
-        try PNG.write(weightTiles(values, rowCount: 100, tileWidth: 28, tileHeight: 28, scale: 2), to: dir + "/tiles.png")
-        try PNG.write(weightTiles(values, rowCount: 100, tileWidth: 28, tileHeight: 28, scale: 2, spacingValue: 255), to: dir + "/tiles-white-spacing.png")
-    }
 }
