@@ -3,7 +3,8 @@ import Foundation
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
-@testable import Descent
+import Descent
+@testable import DescentReport
 
 /// Counts elements while parsing; records whether the XML was well-formed.
 final class ElementCounter: NSObject, XMLParserDelegate {
@@ -85,20 +86,20 @@ final class ReportChartTests: XCTestCase {
         XCTAssertTrue(XMLParser(data: Data(LineChart().svg().utf8)).parse())
     }
 
-    func testRasterChartDecodesWithRequestedSize() throws {
+    func testChartPNGIsRasterisedSVGOfTheRequestedSize() throws {
         let chart = sampleChart()
-        let image = chart.raster(width: 320, height: 200)
-        XCTAssertEqual(image.width, 320)
-        XCTAssertEqual(image.height, 200)
-        XCTAssertEqual(image.channels, 3)
-        let decoded = try PNG.decode(PNG.encode(image))
-        XCTAssertEqual(decoded.width, 320)
-        XCTAssertEqual(decoded.height, 200)
-        XCTAssertEqual(decoded.pixels, image.pixels)
-        // Not blank: the background is white, and some pixels carry the series colours.
+        let bytes = try chart.png(width: 320, height: 200)
+        XCTAssertEqual(bytes, try SVGRasterizer.png(svg: chart.svg(width: 320, height: 200), width: 320, height: 200))
+        let image = try PNG.decode(bytes)
+        XCTAssertEqual([image.width, image.height, image.channels], [320, 200, 3])
+        // Not blank: the background is white, and many colours (series, anti-aliasing) appear.
         XCTAssertEqual(image[0, 0], [255, 255, 255])
-        XCTAssertTrue(Set(stride(from: 0, to: image.pixels.count, by: 3).map { image.pixels[$0] }).count > 10)
-        XCTAssertEqual(LineChart().raster(width: 50, height: 40).width, 50)
+        let colours = Set(stride(from: 0, to: image.pixels.count, by: 3).map { Array(image.pixels[$0..<($0 + 3)]) })
+        XCTAssertGreaterThan(colours.count, 50)
+        for c in [ChartColor.okabeIto[0], ChartColor.okabeIto[1]] {  // a pixel in each of the first two series' colours
+            XCTAssertTrue(colours.contains([c.red, c.green, c.blue]), "no pixel of \(c.hexString)")
+        }
+        XCTAssertEqual(try PNG.decode(LineChart().png(width: 50, height: 40)).width, 50)
     }
 
     /// Writes sample pictures for eyeballing when DESCENT_REPORT_SAMPLES names a folder.
@@ -107,17 +108,17 @@ final class ReportChartTests: XCTestCase {
         var chart = sampleChart(seriesCount: 6)
         chart.title = "Training loss, seed-mlp (mean ± std over 5 seeds)"
         try chart.writeSVG(to: dir + "/chart.svg", width: 900, height: 560)
-        try PNG.write(chart.raster(width: 900, height: 560), to: dir + "/chart.png")
+        try chart.writePNG(to: dir + "/chart.png", width: 900, height: 560)
         var zoom = chart
         zoom.xRange = 40...50
         zoom.title = "Final epochs 40–50: 0.05 ≤ loss"
-        try PNG.write(zoom.raster(width: 450, height: 300), to: dir + "/chart-zoom.png")
+        try zoom.writePNG(to: dir + "/chart-zoom.png", width: 450, height: 300)
         try zoom.writeSVG(to: dir + "/chart-zoom.svg", width: 450, height: 300)
         zoom.title = "Final epochs, legend outside"
-        try PNG.write(zoom.raster(width: 700, height: 300), to: dir + "/chart-zoom-wide.png")
+        try zoom.writePNG(to: dir + "/chart-zoom-wide.png", width: 700, height: 300)
         zoom.legend = .none
         zoom.title = "Final epochs, no legend"
-        try PNG.write(zoom.raster(width: 450, height: 300), to: dir + "/chart-zoom-nolegend.png")
+        try zoom.writePNG(to: dir + "/chart-zoom-nolegend.png", width: 450, height: 300)
         var values = [Float](repeating: 0, count: 100 * 784)
         for r in 0..<100 { for i in 0..<784 {
             let x = Float(i % 28) - 14, y = Float(i / 28) - 14

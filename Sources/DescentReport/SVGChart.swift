@@ -1,3 +1,4 @@
+import Descent
 import Foundation
 
 extension LineChart {
@@ -6,8 +7,7 @@ extension LineChart {
     /// new subpath); bands are translucent `<polygon>`s; markers are `<circle>`s.
     /// Text is XML-escaped; no non-finite number is ever written.
     public func svg(width: Int = 800, height: Int = 500) -> String {
-        let (layout, legendBox) = ChartLayout.make(chart: self, width: Double(width), height: Double(height),
-                                                   textWidth: SVGText.width)
+        let (layout, legendBox) = ChartLayout.make(chart: self, width: Double(width), height: Double(height))
         var out = ""
         func add(_ line: String) { out += line; out += "\n" }
         let clipID = "descent-plot-\(SVGText.stableHash(title + series.map(\.name).joined(separator: "|")))"
@@ -113,6 +113,16 @@ extension LineChart {
     /// Writes `svg(width:height:)` atomically to `path`.
     public func writeSVG(to path: String, width: Int = 800, height: Int = 500) throws {
         try writeAtomically(svg(width: width, height: height), to: path)
+    }
+
+    /// The chart as PNG bytes: `svg(width:height:)` rasterised by `SVGRasterizer`.
+    public func png(width: Int = 800, height: Int = 500) throws -> [UInt8] {
+        try SVGRasterizer.png(svg: svg(width: width, height: height), width: width, height: height)
+    }
+
+    /// Writes `png(width:height:)` atomically to `path`.
+    public func writePNG(to path: String, width: Int = 800, height: Int = 500) throws {
+        try writeAtomically(try png(width: width, height: height), to: path)
     }
 }
 

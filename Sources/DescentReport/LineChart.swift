@@ -70,9 +70,9 @@ public enum LegendPosition: String, Sendable, CaseIterable {
 }
 
 /// A line chart with a title, labelled axes with "nice" 1-2-5 ticks, gridlines, a
-/// legend and any number of series with optional ±band shading. Render it as SVG
-/// with `svg(width:height:)` or as a PNG-ready raster with `raster(width:height:)`;
-/// both use the same layout.
+/// legend and any number of series with optional ±band shading. It is drawn once,
+/// as SVG (`svg(width:height:)`); `png(width:height:)` rasterises that SVG with
+/// `SVGRasterizer`.
 ///
 /// `xRange` / `yRange` fix an axis (e.g. a zoomed panel on the final epochs); by
 /// default x spans the data and y spans the data and bands, rounded out to ticks.

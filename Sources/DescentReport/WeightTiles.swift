@@ -1,3 +1,5 @@
+import Descent
+
 /// Tiling of matrices whose rows are images into one grayscale picture, as
 /// deeplearning.net's `tile_raster_images` does: e.g. the 100 × 784 weights of a
 /// 784-100 autoencoder become a 10 × 10 grid of 28 × 28 filters.

@@ -1,3 +1,5 @@
+import Descent
+
 /// The pictures of an autoencoder run (PNG, grayscale), as the seed article draws them
 /// with `tile_raster_images`: one tile per unit, each scaled to its own range, 1-px spacing.
 public enum AutoEncoderPictures {
