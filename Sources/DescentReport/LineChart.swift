@@ -1,3 +1,5 @@
+import Foundation
+
 /// An sRGB colour for charts.
 public struct ChartColor: Equatable, Hashable, Sendable {
     public var red: UInt8
@@ -14,10 +16,7 @@ public struct ChartColor: Equatable, Hashable, Sendable {
     }
 
     /// `#rrggbb`.
-    public var hexString: String {
-        let digits = Array("0123456789abcdef")
-        return "#" + [red, green, blue].map { "\(digits[Int($0 >> 4)])\(digits[Int($0 & 15)])" }.joined()
-    }
+    public var hexString: String { String(format: "#%02x%02x%02x", red, green, blue) }
 
     /// The Okabe–Ito palette (distinguishable with the common colour-vision
     /// deficiencies), ordered for charts on white: orange, sky blue, bluish green,

@@ -16,14 +16,9 @@ public struct PixelImage: Equatable, Sendable {
         self.width = width
         self.height = height
         self.channels = channels
-        if let fill {
-            precondition(fill.count == channels, "PixelImage: fill has \(fill.count) values for \(channels) channels")
-            var p = [UInt8](repeating: 0, count: width * height * channels)
-            for i in 0..<(width * height) { for c in 0..<channels { p[i * channels + c] = fill[c] } }
-            self.pixels = p
-        } else {
-            self.pixels = [UInt8](repeating: 0, count: width * height * channels)
-        }
+        let fill = fill ?? [UInt8](repeating: 0, count: channels)
+        precondition(fill.count == channels, "PixelImage: fill has \(fill.count) values for \(channels) channels")
+        pixels = Array([[UInt8]](repeating: fill, count: width * height).joined())
     }
 
     /// An image wrapping `pixels` (which must hold exactly width·height·channels bytes).

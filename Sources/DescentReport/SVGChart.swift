@@ -10,7 +10,9 @@ extension LineChart {
         let (layout, legendBox) = ChartLayout.make(chart: self, width: Double(width), height: Double(height))
         var out = ""
         func add(_ line: String) { out += line; out += "\n" }
-        let clipID = "descent-plot-\(SVGText.stableHash(title + series.map(\.name).joined(separator: "|")))"
+        // Stable across runs, and the same for two charts of one page only if their plot rectangles are.
+        let plot = [layout.left, layout.top, layout.right, layout.bottom].map(f).joined(separator: ",")
+        let clipID = "descent-plot-\(SVGText.stableHash(([title, yLabel, plot] + series.map(\.name)).joined(separator: "|")))"
 
         add(##"<?xml version="1.0" encoding="UTF-8"?>"##)
         add(##"<svg xmlns="http://www.w3.org/2000/svg" width="\##(width)" height="\##(height)" viewBox="0 0 \##(width) \##(height)" font-family="DejaVu Sans, Helvetica, Arial, sans-serif">"##)

@@ -1,5 +1,3 @@
-import Descent
-
 /// Tiling of matrices whose rows are images into one grayscale picture, as
 /// deeplearning.net's `tile_raster_images` does: e.g. the 100 × 784 weights of a
 /// 784-100 autoencoder become a 10 × 10 grid of 28 × 28 filters.
@@ -27,14 +25,6 @@ public struct TileLayout: Equatable, Sendable {
         let rows = (n + columns - 1) / columns
         return TileLayout(rows: rows, columns: columns)
     }
-}
-
-/// The pixel size of a tiled picture: `count` tiles of `tileWidth × tileHeight`,
-/// enlarged `scale` times, `spacing` pixels apart.
-public func tiledImageSize(layout: TileLayout, tileWidth: Int, tileHeight: Int,
-                           spacing: Int = 1, scale: Int = 1) -> (width: Int, height: Int) {
-    (layout.columns * tileWidth * scale + (layout.columns - 1) * spacing,
-     layout.rows * tileHeight * scale + (layout.rows - 1) * spacing)
 }
 
 /// Tiles the rows of a `rowCount × (tileWidth·tileHeight)` row-major matrix as
@@ -77,14 +67,6 @@ public func weightTiles(_ values: [Float], rowCount: Int, tileWidth: Int, tileHe
                 layout: layout, spacing: spacing, scale: scale, spacingValue: spacingValue)
 }
 
-/// `weightTiles` for a 2-D tensor (rows = images), e.g. a `Linear` layer's weights.
-public func weightTiles(_ matrix: Tensor, tileWidth: Int, tileHeight: Int,
-                        layout: TileLayout? = nil, spacing: Int = 1, scale: Int = 1,
-                        spacingValue: UInt8 = 0) -> PixelImage {
-    weightTiles(matrix.toArray(), rowCount: matrix.rows, tileWidth: tileWidth, tileHeight: tileHeight,
-                layout: layout, spacing: spacing, scale: scale, spacingValue: spacingValue)
-}
-
 /// Tiles rows of images whose values are already intensities in 0…1 (inputs,
 /// corrupted inputs, reconstructions) **without** per-tile rescaling, so that rows
 /// stay comparable: 0 → black, 1 → white, values outside are clamped, NaN → black.
@@ -99,14 +81,6 @@ public func imageGrid(_ values: [Float], rowCount: Int, tileWidth: Int, tileHeig
                 layout: layout, spacing: spacing, scale: scale, spacingValue: spacingValue)
 }
 
-/// `imageGrid` for a 2-D tensor (rows = images).
-public func imageGrid(_ matrix: Tensor, tileWidth: Int, tileHeight: Int,
-                      layout: TileLayout? = nil, spacing: Int = 1, scale: Int = 1,
-                      spacingValue: UInt8 = 0) -> PixelImage {
-    imageGrid(matrix.toArray(), rowCount: matrix.rows, tileWidth: tileWidth, tileHeight: tileHeight,
-              layout: layout, spacing: spacing, scale: scale, spacingValue: spacingValue)
-}
-
 /// Places already-quantised tiles into the grid.
 func tile(_ bytes: [UInt8], rowCount: Int, tileWidth: Int, tileHeight: Int,
           layout: TileLayout?, spacing: Int, scale: Int, spacingValue: UInt8) -> PixelImage {
@@ -114,8 +88,8 @@ func tile(_ bytes: [UInt8], rowCount: Int, tileWidth: Int, tileHeight: Int,
     let grid = layout ?? TileLayout.automatic(count: rowCount)
     precondition(grid.rows * grid.columns >= rowCount,
                  "tile: a \(grid.rows)×\(grid.columns) grid cannot hold \(rowCount) tiles")
-    let (width, height) = tiledImageSize(layout: grid, tileWidth: tileWidth, tileHeight: tileHeight,
-                                         spacing: spacing, scale: scale)
+    let width = grid.columns * tileWidth * scale + (grid.columns - 1) * spacing
+    let height = grid.rows * tileHeight * scale + (grid.rows - 1) * spacing
     var image = PixelImage(width: width, height: height, channels: 1, fill: [spacingValue])
     let size = tileWidth * tileHeight
     image.pixels.withUnsafeMutableBufferPointer { out in
