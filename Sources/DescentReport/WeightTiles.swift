@@ -43,28 +43,15 @@ public struct TileLayout: Equatable, Sendable {
 public func weightTiles(_ values: [Float], rowCount: Int, tileWidth: Int, tileHeight: Int,
                         layout: TileLayout? = nil, spacing: Int = 1, scale: Int = 1,
                         spacingValue: UInt8 = 0) -> PixelImage {
-    let size = tileWidth * tileHeight
-    precondition(values.count == rowCount * size,
-                 "weightTiles: \(values.count) values are not \(rowCount) rows of \(tileWidth)×\(tileHeight)")
-    var bytes = [UInt8](repeating: 0, count: values.count)
-    for r in 0..<rowCount {
-        let base = r * size
-        var lo = Float.infinity, hi = -Float.infinity
-        for i in 0..<size where values[base + i].isFinite {
-            lo = Swift.min(lo, values[base + i]); hi = Swift.max(hi, values[base + i])
-        }
-        if !(lo < hi) {  // constant, empty or all non-finite
-            for i in 0..<size { bytes[base + i] = 128 }
-            continue
+    tile(values, rowCount: rowCount, tileWidth: tileWidth, tileHeight: tileHeight,
+         layout: layout, spacing: spacing, scale: scale, spacingValue: spacingValue) { row in
+        let finite = row.filter(\.isFinite)
+        guard let lo = finite.min(), let hi = finite.max(), lo < hi else {  // constant, empty or all non-finite
+            return [UInt8](repeating: 128, count: row.count)
         }
         let k = 255 / (hi - lo)
-        for i in 0..<size {
-            let v = values[base + i]
-            bytes[base + i] = v.isFinite ? UInt8(((v - lo) * k).rounded().clamped(0, 255)) : 0
-        }
+        return row.map { $0.isFinite ? UInt8((($0 - lo) * k).rounded().clamped(0, 255)) : 0 }
     }
-    return tile(bytes, rowCount: rowCount, tileWidth: tileWidth, tileHeight: tileHeight,
-                layout: layout, spacing: spacing, scale: scale, spacingValue: spacingValue)
 }
 
 /// Tiles rows of images whose values are already intensities in 0…1 (inputs,
@@ -73,25 +60,28 @@ public func weightTiles(_ values: [Float], rowCount: Int, tileWidth: Int, tileHe
 public func imageGrid(_ values: [Float], rowCount: Int, tileWidth: Int, tileHeight: Int,
                       layout: TileLayout? = nil, spacing: Int = 1, scale: Int = 1,
                       spacingValue: UInt8 = 0) -> PixelImage {
-    let size = tileWidth * tileHeight
-    precondition(values.count == rowCount * size,
-                 "imageGrid: \(values.count) values are not \(rowCount) rows of \(tileWidth)×\(tileHeight)")
-    let bytes = values.map { v -> UInt8 in v.isNaN ? 0 : UInt8((v * 255).rounded().clamped(0, 255)) }
-    return tile(bytes, rowCount: rowCount, tileWidth: tileWidth, tileHeight: tileHeight,
-                layout: layout, spacing: spacing, scale: scale, spacingValue: spacingValue)
+    tile(values, rowCount: rowCount, tileWidth: tileWidth, tileHeight: tileHeight,
+         layout: layout, spacing: spacing, scale: scale, spacingValue: spacingValue) { row in
+        row.map { $0.isNaN ? 0 : UInt8(($0 * 255).rounded().clamped(0, 255)) }
+    }
 }
 
-/// Places already-quantised tiles into the grid.
-func tile(_ bytes: [UInt8], rowCount: Int, tileWidth: Int, tileHeight: Int,
-          layout: TileLayout?, spacing: Int, scale: Int, spacingValue: UInt8) -> PixelImage {
+/// Quantises each row of `values` to gray levels with `quantise` and places the rows
+/// as tiles into the grid.
+func tile(_ values: [Float], rowCount: Int, tileWidth: Int, tileHeight: Int,
+          layout: TileLayout?, spacing: Int, scale: Int, spacingValue: UInt8,
+          quantise: (ArraySlice<Float>) -> [UInt8]) -> PixelImage {
+    let size = tileWidth * tileHeight
+    precondition(values.count == rowCount * size,
+                 "tile: \(values.count) values are not \(rowCount) rows of \(tileWidth)×\(tileHeight)")
     precondition(scale >= 1 && spacing >= 0, "tile: scale \(scale) / spacing \(spacing)")
+    let bytes = (0..<rowCount).flatMap { quantise(values[($0 * size)..<(($0 + 1) * size)]) }
     let grid = layout ?? TileLayout.automatic(count: rowCount)
     precondition(grid.rows * grid.columns >= rowCount,
                  "tile: a \(grid.rows)×\(grid.columns) grid cannot hold \(rowCount) tiles")
     let width = grid.columns * tileWidth * scale + (grid.columns - 1) * spacing
     let height = grid.rows * tileHeight * scale + (grid.rows - 1) * spacing
     var image = PixelImage(width: width, height: height, channels: 1, fill: [spacingValue])
-    let size = tileWidth * tileHeight
     image.pixels.withUnsafeMutableBufferPointer { out in
         for t in 0..<rowCount {
             let x0 = (t % grid.columns) * (tileWidth * scale + spacing)

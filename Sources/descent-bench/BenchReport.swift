@@ -5,13 +5,11 @@ import Foundation
 /// epochs are scaled to a 60,000-image epoch; a section not run (`--only`) is absent.
 struct BenchReport: Encodable {
     var mode: String  // "full" or "quick"
-    var threads: Int
-    var imagesPerMeasurement: Int
+    var threads, imagesPerMeasurement: Int
     var date: String
     var cpuCount: Int
     var loadAverageStart: Double
-    var loadAverageEnd: Double?
-    var totalSeconds: Double?
+    var loadAverageEnd, totalSeconds: Double?
     /// Loading Fashion-MNIST train+test (always measured: the other sections need the data).
     var loadSeconds: Double?
     var mlp: EpochFigures?
@@ -25,15 +23,12 @@ struct BenchReport: Encodable {
     var targets: [String: Target] = [:]
 
     /// A training epoch against a replay of exactly the GEMMs it issued.
+    /// `gemmAndStepsSeconds`: the replay with the trainer's optimizer step after each
+    /// step's GEMMs (a diagnostic).
     struct EpochFigures: Encodable {
-        var epochSeconds: Double
-        var gemmSeconds: Double
-        /// The replay with the trainer's optimizer step after each step's GEMMs (diagnostic).
-        var gemmAndStepsSeconds: Double
-        var gemmCalls: Int
-        var gemmOperandBytes: Int
-        var gemmGflopsPerS: Double
-        var epochOverGemm: Double
+        var epochSeconds, gemmSeconds, gemmAndStepsSeconds: Double
+        var gemmCalls, gemmOperandBytes: Int
+        var gemmGflopsPerS, epochOverGemm: Double
         /// One more, profiled, epoch.
         var phaseSeconds: PhaseSeconds
         /// Peak RSS of the bench process after recording the seed-mlp epoch.
@@ -45,21 +40,16 @@ struct BenchReport: Encodable {
         var steps: Int
     }
 
+    /// Microseconds per step, and the arrays the floor reads and writes.
     struct OptimizerFigures: Encodable {
-        var stepUs: Double
-        var floorUs: Double
-        var ratio: Double
-        var reads: Int
-        var writes: Int
-        var parameters: Int
+        var stepUs, floorUs, ratio: Double
+        var reads, writes, parameters: Int
     }
 
     /// Two seeds of seed-mlp as child processes: one after the other with 2 threads,
     /// then concurrently with 1 thread each (wall seconds, best of the repetitions).
     struct SweepFigures: Encodable {
-        var sequentialSeconds: Double
-        var concurrentSeconds: Double
-        var concurrentSpeedup: Double
+        var sequentialSeconds, concurrentSeconds, concurrentSpeedup: Double
         /// The largest peak RSS of the child processes (each loads the data and trains seed-mlp).
         var mlpPeakRssBytes: Int
     }
@@ -95,12 +85,8 @@ struct BenchReport: Encodable {
 /// One line of the printed table: a figure, what it is compared with, and the ratio
 /// against its target (none for diagnostics).
 struct Row {
-    var key: String
-    var label: String
-    var value: String
-    var reference: String
-    var ratio: Double?
-    var target: Double?
+    var key, label, value, reference: String
+    var ratio, target: Double?
     var higherIsBetter = false
     var pass: Bool? {
         guard let ratio, let target else { return nil }
