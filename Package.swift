@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .library(name: "Descent", targets: ["Descent"]),
+        .library(name: "DescentReport", targets: ["DescentReport"]),
         .executable(name: "descent", targets: ["descent"]),
         .executable(name: "descent-bench", targets: ["descent-bench"]),
     ],
@@ -19,24 +20,33 @@ let package = Package(
         .systemLibrary(
             name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
+        .systemLibrary(
+            name: "CRsvg", path: "Sources/CRsvg", pkgConfig: "librsvg-2.0",
+            providers: [.apt(["librsvg2-dev"]), .brew(["librsvg"])]),
         .target(name: "CKernels", path: "Sources/CKernels"),
         .target(name: "CPlatform", path: "Sources/CPlatform"),
         .target(
             name: "Descent", dependencies: ["COpenBLAS", "CZlib", "CKernels"],
             path: "Sources/Descent",
             swiftSettings: [.swiftLanguageMode(.v5)]),
+        .target(
+            name: "DescentReport", dependencies: ["Descent", "CRsvg", "CZlib"],
+            path: "Sources/DescentReport",
+            swiftSettings: [.swiftLanguageMode(.v5)]),
         .executableTarget(
             name: "descent",
-            dependencies: ["Descent", "CPlatform", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Descent", "DescentReport", "CPlatform", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/descent",
             swiftSettings: [.swiftLanguageMode(.v5)]),
         .executableTarget(
             name: "descent-example", dependencies: ["Descent"], path: "Examples/CustomNetwork"),
         .executableTarget(
-            name: "descent-bench", dependencies: ["Descent"], path: "Sources/descent-bench",
+            name: "descent-bench",
+            dependencies: ["Descent", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/descent-bench",
             swiftSettings: [.swiftLanguageMode(.v5)]),
         .testTarget(
-            name: "DescentTests", dependencies: ["Descent"], path: "Tests/DescentTests",
+            name: "DescentTests", dependencies: ["Descent", "DescentReport"], path: "Tests/DescentTests",
             resources: [.copy("../Fixtures")],
             swiftSettings: [.swiftLanguageMode(.v5)]),
         // Run by ReliabilityDeterminismTests in separate processes (a tool, not a test).

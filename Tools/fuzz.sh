@@ -3,7 +3,7 @@
 #
 #   Tools/fuzz.sh [seconds]     (default 60)
 #
-# Builds Tools/fuzz/IDXFuzz.swift together with the library's Data sources using
+# Builds Tools/fuzz/IDXFuzz.swift together with the library's IDX, gzip and file sources using
 # `swiftc -sanitize=fuzzer,address` into .build-fuzz/ (ignored by git; no SwiftPM target, so
 # Package.swift needs no unsafeFlags), writes a seed corpus of small valid IDX files (raw and
 # gzip), runs the fuzzer, and prints executions, time and crashes. Crash inputs land in
@@ -17,7 +17,7 @@ mkdir -p "$out/corpus" "$out/seeds" "$out/crashes"
 
 sources=(Tools/fuzz/IDXFuzz.swift
          Sources/Descent/Data/IDXReader.swift Sources/Descent/Data/Gzip.swift
-         Sources/Descent/Data/FileBytes.swift Sources/Descent/Core/DescentError.swift)
+         Sources/Descent/Core/FileBytes.swift Sources/Descent/Core/DescentError.swift)
 # FileBytes.write may delegate to the shared atomic writer.
 [[ -f Sources/Descent/Core/AtomicFile.swift ]] && sources+=(Sources/Descent/Core/AtomicFile.swift)
 binary="$out/idx-fuzz"

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Descent needs (idempotent): OpenBLAS, zlib headers,
-# pkg-config (SwiftPM finds OpenBLAS through it) and the Fashion-MNIST data files.
+# pkg-config (SwiftPM finds the C libraries through it), librsvg with cairo (the report
+# rasterises its SVG charts to PNG), a font for the charts' text, and the Fashion-MNIST
+# data files.
 set -euo pipefail
-packages=(libopenblas-dev zlib1g-dev pkg-config dataset-fashion-mnist)
+packages=(libopenblas-dev zlib1g-dev pkg-config librsvg2-dev fonts-dejavu-core dataset-fashion-mnist)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Descent
+import DescentReport
 import Foundation
 
 /// Options shared by `autoencoder` and `stacked`: how the model is trained and evaluated.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Descent
+import DescentReport
 import Foundation
 #if canImport(Glibc)
 import Glibc

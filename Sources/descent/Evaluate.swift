@@ -1,5 +1,6 @@
 import ArgumentParser
 import Descent
+import DescentReport
 import Foundation
 
 struct Evaluate: ParsableCommand {
@@ -69,11 +70,10 @@ struct Evaluate: ParsableCommand {
             try Output.prepareFolder(folder)
             let names = name.classNames
             let title = "\(spec.summary) on the \(name.displayName) test set"
-            var files = ["confusion.csv", "confusion.svg", "mistakes.svg", "evaluation.json"]
+            var files = ["confusion.csv", "evaluation.json"]
             try writeAtomically(result.confusionCSV(classNames: names), to: folder + "/confusion.csv")
-            try writeAtomically(EvaluationPictures.confusionMatrix(result, classNames: names, title: title), to: folder + "/confusion.svg")
-            try writeAtomically(EvaluationPictures.mistakes(result, set: test, classNames: names, title: title), to: folder + "/mistakes.svg")
-            files += try Pictures.rasterise(["confusion.svg", "mistakes.svg"], in: folder)
+            files += try EvaluationPictures.confusionMatrix(result, classNames: names, title: title).write(to: folder + "/confusion")
+            files += try EvaluationPictures.mistakes(result, set: test, classNames: names, title: title).write(to: folder + "/mistakes")
             let perClass = Dictionary(uniqueKeysWithValues: zip(names, result.perClassAccuracy.map { $0.isFinite ? $0 : nil }))
             let report = Result(checkpoint: checkpoint, model: spec.description, epochsTrained: saved.epochsDone, dataset: source,
                                 testImages: test.count, loss: result.loss, accuracy: result.accuracy, perClassAccuracy: perClass,
@@ -98,13 +98,5 @@ struct Evaluate: ParsableCommand {
             }
             print("wrote \(files.sorted().joined(separator: ", ")) in \(folder)")
         }
-    }
-}
-
-/// PNG versions of SVG pictures (through the report module's rasteriser when present).
-enum Pictures {
-    /// Writes `name.png` beside each `name.svg` in `folder`; returns the names written.
-    static func rasterise(_ svgs: [String], in folder: String) throws -> [String] {
-        []
     }
 }

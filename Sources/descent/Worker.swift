@@ -1,5 +1,6 @@
 import ArgumentParser
 import Descent
+import DescentReport
 import Foundation
 import CPlatform
 #if canImport(Glibc)

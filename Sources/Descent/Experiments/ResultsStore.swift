@@ -24,10 +24,8 @@ public final class ResultsStore {
 
     /// Reads the file; a missing file is empty.
     public func read() throws -> Contents {
-        guard FileManager.default.fileExists(atPath: path) else { return Contents(records: [], skippedLines: 0) }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw DescentError("\(path): cannot read results file")
-        }
+        guard FileBytes.exists(path) else { return Contents(records: [], skippedLines: 0) }
+        let data = try FileBytes.read(path)
         var records: [RunRecord] = []
         var seen = Set<String>()
         var skipped = 0

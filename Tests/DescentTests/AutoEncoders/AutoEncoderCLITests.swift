@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Descent
+import DescentReport
 
 /// Runs `descent autoencoder` / `descent stacked` on a small Fashion-MNIST slice.
 final class AutoEncoderCLITests: XCTestCase {

@@ -46,7 +46,7 @@ final class TrainResumeEvaluateCLITests: XCTestCase {
         let evaluation = try JSONSerialization.jsonObject(with: Data(e.stdout.utf8)) as! [String: Any]
         XCTAssertEqual(evaluation["accuracy"] as? Double, a.last!["test_accuracy"] as? Double)
         XCTAssertEqual((evaluation["per_class_accuracy"] as? [String: Any])?.count, 10)
-        for file in ["confusion.csv", "confusion.svg", "mistakes.svg", "evaluation.json"] {
+        for file in ["confusion.csv", "confusion.svg", "confusion.png", "mistakes.svg", "mistakes.png", "evaluation.json"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: straight + "/" + file), file)
         }
         let csv = try String(contentsOfFile: straight + "/confusion.csv", encoding: .utf8).split(separator: "\n")

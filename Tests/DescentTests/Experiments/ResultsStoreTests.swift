@@ -1,7 +1,4 @@
 import XCTest
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 @testable import Descent
 
 final class ResultsStoreTests: XCTestCase {
@@ -42,58 +39,5 @@ final class ResultsStoreTests: XCTestCase {
         let data = try JSONEncoder().encode(r)
         XCTAssertEqual(try JSONDecoder().decode(RunRecord.self, from: data), r)
         XCTAssertFalse(String(decoding: data, as: UTF8.self).lowercased().contains("nan"))
-    }
-}
-
-final class ComparisonReportTests: XCTestCase {
-    func testSummaryNumbersEqualHandComputedMeans() throws {
-        let records = try ResultsStore(path: Support.fixtures.appendingPathComponent("results/results.jsonl").path).read().records
-        let report = ComparisonReport(records: records)
-        let rows = report.rows
-        XCTAssertEqual(rows.map(\.label), ["SGD", "Adam"])
-        // Canonical order whatever order the runs finished in.
-        XCTAssertEqual(ComparisonReport(records: records.reversed()).rows.map(\.label), ["SGD", "Adam"])
-        // SGD finals 0.70, 0.72, 0.74 → mean 0.72, std 0.02; the diverged seed is excluded but counted.
-        XCTAssertEqual(rows[0].accuracyMean, 0.72, accuracy: 1e-12)
-        XCTAssertEqual(rows[0].accuracyStd, 0.02, accuracy: 1e-12)
-        XCTAssertEqual(rows[0].runs, 4)
-        XCTAssertEqual(rows[0].diverged, 1)
-        // SGD final losses 0.9, 0.8, 0.7 → 0.8 ± 0.1.
-        XCTAssertEqual(rows[0].lossMean, 0.8, accuracy: 1e-12)
-        XCTAssertEqual(rows[0].lossStd, 0.1, accuracy: 1e-12)
-        // Adam finals 0.80, 0.84, 0.88 → 0.84 ± 0.04; its best mean epoch is 2 (0.86 > 0.84).
-        XCTAssertEqual(rows[1].accuracyMean, 0.84, accuracy: 1e-12)
-        XCTAssertEqual(rows[1].accuracyStd, 0.04, accuracy: 1e-12)
-        XCTAssertEqual(rows[1].bestEpoch, 2)
-        XCTAssertEqual(rows[1].bestAccuracy, 0.86, accuracy: 1e-12)
-        XCTAssertEqual(rows[1].secondsPerRun, 11, accuracy: 1e-12)
-
-        let dir = Support.temporaryFolder()
-        let files = try report.write(to: dir)
-        XCTAssertTrue(files.contains("summary.csv"))
-        let csv = try String(contentsOfFile: dir + "/summary.csv", encoding: .utf8).split(separator: "\n")
-        XCTAssertEqual(csv.count, 3)
-        let sgd = csv[1].split(separator: ",", omittingEmptySubsequences: false)
-        XCTAssertEqual(sgd[0], "SGD")
-        XCTAssertEqual(Double(sgd[3]), 0.72)
-        XCTAssertEqual(Double(sgd[4]), 0.02)
-        XCTAssertEqual(Double(sgd[6]), 0.8)
-        let md = try String(contentsOfFile: dir + "/summary.md", encoding: .utf8)
-        XCTAssertTrue(md.contains("0.7200 ± 0.0200"))
-        XCTAssertTrue(md.contains("seed 3: training loss is not finite at epoch 2, step 5"))
-        for name in ["accuracy", "loss"] {
-            let svg = try Data(contentsOf: URL(fileURLWithPath: dir + "/\(name).svg"))
-            XCTAssertTrue(XMLParser(data: svg).parse(), "\(name).svg is not well-formed XML")
-            let png = try PNG.read(dir + "/\(name).png")
-            XCTAssertEqual(png.width, ComparisonFigure.fullWidth + ComparisonFigure.zoomWidth)
-            XCTAssertEqual(png.height, ComparisonFigure.height)
-        }
-        let html = try String(contentsOfFile: dir + "/report.html", encoding: .utf8)
-        XCTAssertTrue(html.contains("<svg"))
-        XCTAssertTrue(html.contains("0.7200 ± 0.0200"))
-        for file in files {
-            let text = (try? String(contentsOfFile: dir + "/" + file, encoding: .utf8)) ?? ""
-            XCTAssertFalse(text.contains("nan"), file)
-        }
     }
 }

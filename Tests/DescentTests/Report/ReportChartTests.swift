@@ -3,7 +3,8 @@ import Foundation
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
-@testable import Descent
+import Descent
+@testable import DescentReport
 
 /// Counts elements while parsing; records whether the XML was well-formed.
 final class ElementCounter: NSObject, XMLParserDelegate {
@@ -85,19 +86,19 @@ final class ReportChartTests: XCTestCase {
         XCTAssertTrue(XMLParser(data: Data(LineChart().svg().utf8)).parse())
     }
 
-    func testRasterChartDecodesWithRequestedSize() throws {
+    func testChartPNGIsRasterisedSVGOfTheRequestedSize() throws {
         let chart = sampleChart()
-        let image = chart.raster(width: 320, height: 200)
-        XCTAssertEqual(image.width, 320)
-        XCTAssertEqual(image.height, 200)
-        XCTAssertEqual(image.channels, 3)
-        let decoded = try PNG.decode(PNG.encode(image))
-        XCTAssertEqual(decoded.width, 320)
-        XCTAssertEqual(decoded.height, 200)
-        XCTAssertEqual(decoded.pixels, image.pixels)
-        // Not blank: the background is white, and some pixels carry the series colours.
+        let bytes = try chart.png(width: 320, height: 200)
+        XCTAssertEqual(bytes, try SVGRasterizer.png(svg: chart.svg(width: 320, height: 200), width: 320, height: 200))
+        let image = try PNG.decode(bytes)
+        XCTAssertEqual([image.width, image.height, image.channels], [320, 200, 3])
+        // Not blank: the background is white, and many colours (series, anti-aliasing) appear.
         XCTAssertEqual(image[0, 0], [255, 255, 255])
-        XCTAssertTrue(Set(stride(from: 0, to: image.pixels.count, by: 3).map { image.pixels[$0] }).count > 10)
-        XCTAssertEqual(LineChart().raster(width: 50, height: 40).width, 50)
+        let colours = Set(stride(from: 0, to: image.pixels.count, by: 3).map { Array(image.pixels[$0..<($0 + 3)]) })
+        XCTAssertGreaterThan(colours.count, 50)
+        for c in [ChartColor.okabeIto[0], ChartColor.okabeIto[1]] {  // a pixel in each of the first two series' colours
+            XCTAssertTrue(colours.contains([c.red, c.green, c.blue]), "no pixel of \(c.hexString)")
+        }
+        XCTAssertEqual(try PNG.decode(LineChart().png(width: 50, height: 40)).width, 50)
     }
 }

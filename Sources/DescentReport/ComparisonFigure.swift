@@ -1,9 +1,11 @@
+import Descent
+
 /// The comparison report's figures: for one metric, the full curves and a zoomed panel
 /// of the final epochs side by side (the seed article needed a second, zoomed figure
 /// to tell the optimizers apart). Each curve is the mean across seeds with a ± 1 std band.
+/// Drawn as one SVG document; `png()` rasterises it.
 struct ComparisonFigure {
     let svg: String
-    let png: [UInt8]
 
     static let fullWidth = 760, zoomWidth = 560, height = 480
 
@@ -25,9 +27,11 @@ struct ComparisonFigure {
         zoom.yRange = ComparisonFigure.fittedRange(series, from: first, to: epochs)
         svg = ComparisonFigure.sideBySide(full.svg(width: Self.fullWidth, height: Self.height),
                                           zoom.svg(width: Self.zoomWidth, height: Self.height))
-        let left = full.raster(width: Self.fullWidth, height: Self.height)
-        let right = zoom.raster(width: Self.zoomWidth, height: Self.height)
-        png = PNG.encode(ComparisonFigure.sideBySide(left, right))
+    }
+
+    /// The figure as PNG bytes, rasterised from `svg` at its own size.
+    func png() throws -> [UInt8] {
+        try SVGRasterizer.png(svg: svg, width: Self.fullWidth + Self.zoomWidth, height: Self.height)
     }
 
     enum Metric {
@@ -69,22 +73,4 @@ struct ComparisonFigure {
 
             """
     }
-
-    /// Two images of equal height as one, side by side.
-    static func sideBySide(_ left: PixelImage, _ right: PixelImage) -> PixelImage {
-        precondition(left.channels == right.channels && left.height == right.height)
-        let c = left.channels
-        var out = PixelImage(width: left.width + right.width, height: left.height, channels: c)
-        for y in 0..<left.height {
-            let row = y * out.width * c
-            out.pixels.replaceSubrange(row..<(row + left.width * c),
-                                       with: left.pixels[(y * left.width * c)..<((y + 1) * left.width * c)])
-            let r = row + left.width * c
-            out.pixels.replaceSubrange(r..<(r + right.width * c),
-                                       with: right.pixels[(y * right.width * c)..<((y + 1) * right.width * c)])
-        }
-        return out
-    }
 }
-
-import Foundation

@@ -1,3 +1,4 @@
+import Descent
 import Foundation
 
 /// The pictures of `descent evaluate`, as SVG documents.
@@ -5,7 +6,7 @@ public enum EvaluationPictures {
     /// The confusion matrix as a heat map: rows are true classes, columns predictions, each
     /// cell shaded by its share of the row (so every class reads alike however many
     /// examples it has) and labelled with its count; the diagonal in blue, mistakes in red.
-    public static func confusionMatrix(_ e: ClassifierEvaluation, classNames: [String], title: String) -> String {
+    public static func confusionMatrix(_ e: ClassifierEvaluation, classNames: [String], title: String) -> SVGDocument {
         let k = e.classCount
         let names = (0..<k).map { $0 < classNames.count ? classNames[$0] : "\($0)" }
         let longest = Double(names.map(\.count).max() ?? 1)
@@ -40,13 +41,13 @@ public enum EvaluationPictures {
             let x = left + cell * (Double(p) + 0.5)
             out += "<text x=\"\(x)\" y=\"\(labelY)\" font-size=\"12\" text-anchor=\"end\" transform=\"rotate(-45 \(x) \(labelY))\">\(SVGText.escape(names[p]))</text>\n"
         }
-        return out + "</svg>\n"
+        return SVGDocument(text: out + "</svg>\n", width: Int(width.rounded(.up)), height: Int(height.rounded(.up)))
     }
 
     /// The most confident mistakes: each image (pixels of `set`, enlarged) with its true
     /// and predicted class and the predicted probability.
     public static func mistakes(_ e: ClassifierEvaluation, set: ImageSet, classNames: [String], title: String,
-                                columns: Int = 8, scale: Int = 3) -> String {
+                                columns: Int = 8, scale: Int = 3) -> SVGDocument {
         let shown = e.mistakes
         let w = Double(set.width * scale), h = Double(set.height * scale)
         let cellW = max(w, 120) + 12, cellH = h + 52
@@ -67,7 +68,7 @@ public enum EvaluationPictures {
             out += "<text x=\"\(x + (cellW - 12) / 2)\" y=\"\(y + h + 30)\" font-size=\"11\" text-anchor=\"middle\" fill=\"#b2182b\">said: \(SVGText.escape(name(m.predicted))) \(String(format: "%.3f", m.confidence))</text>\n"
             out += "<text x=\"\(x + (cellW - 12) / 2)\" y=\"\(y + h + 44)\" font-size=\"10\" text-anchor=\"middle\" fill=\"#777\">test image \(m.index)</text>\n"
         }
-        return out + "</svg>\n"
+        return SVGDocument(text: out + "</svg>\n", width: Int(width.rounded(.up)), height: Int(height.rounded(.up)))
     }
 
     private static func svgHeader(width: Double, height: Double, title: String) -> String {

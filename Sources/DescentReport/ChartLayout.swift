@@ -44,8 +44,8 @@ public enum NiceTicks {
     }
 }
 
-/// The geometry shared by the SVG and raster renderers of a `LineChart`: data
-/// domain, ticks, margins and the plot rectangle, in output pixels (y down).
+/// The geometry of a `LineChart`: data domain, ticks, margins and the plot rectangle,
+/// in output pixels (y down). Text widths are estimated with `SVGText.width`.
 struct ChartLayout {
     let width: Double
     let height: Double
@@ -64,24 +64,18 @@ struct ChartLayout {
     static let legendSize = 12.0
     static let tickLength = 5.0
 
-    /// `textWidth(text, fontSize)` measures text the way the renderer will draw it.
     /// The layout and legend box of `chart`; an outside legend narrows the plot.
-    static func make(chart: LineChart, width: Double, height: Double,
-                     textWidth: (String, Double) -> Double) -> (ChartLayout, Legend?) {
-        let inside = ChartLayout(chart: chart, width: width, height: height, textWidth: textWidth)
-        guard let legend = inside.legend(for: chart, textWidth: textWidth), legend.outside else {
-            return (inside, inside.legend(for: chart, textWidth: textWidth))
-        }
-        let narrowed = ChartLayout(chart: chart, width: width, height: height, textWidth: textWidth,
-                                   reservedRight: legend.width + 12)
+    static func make(chart: LineChart, width: Double, height: Double) -> (ChartLayout, Legend?) {
+        let inside = ChartLayout(chart: chart, width: width, height: height)
+        guard let legend = inside.legend(for: chart), legend.outside else { return (inside, inside.legend(for: chart)) }
+        let narrowed = ChartLayout(chart: chart, width: width, height: height, reservedRight: legend.width + 12)
         let x = width - legend.width - 8
         return (narrowed, Legend(x: x, y: narrowed.top, width: legend.width, height: legend.height,
                                  rowHeight: legend.rowHeight, entries: legend.entries, outside: true))
     }
 
     /// `reservedRight` keeps that many pixels free at the right (for an outside legend).
-    init(chart: LineChart, width: Double, height: Double, textWidth: (String, Double) -> Double,
-         reservedRight: Double = 0) {
+    init(chart: LineChart, width: Double, height: Double, reservedRight: Double = 0) {
         self.width = width
         self.height = height
 
@@ -129,8 +123,8 @@ struct ChartLayout {
         self.xDomain = xDomain
         self.yDomain = yDomain
 
-        let widestY = yTickLabels.map { textWidth($0, Self.tickSize) }.max() ?? 0
-        let lastX = xTickLabels.last.map { textWidth($0, Self.tickSize) } ?? 0
+        let widestY = yTickLabels.map { SVGText.width($0, Self.tickSize) }.max() ?? 0
+        let lastX = xTickLabels.last.map { SVGText.width($0, Self.tickSize) } ?? 0
         left = 12 + (chart.yLabel.isEmpty ? 0 : Self.labelSize * 1.6) + widestY + Self.tickLength + 6
         right = width - max(20, lastX / 2 + 8) - reservedRight
         top = chart.title.isEmpty ? 16 : 14 + Self.titleSize * 1.6
@@ -176,11 +170,11 @@ struct ChartLayout {
         static let padding = 8.0
     }
 
-    func legend(for chart: LineChart, textWidth: (String, Double) -> Double) -> Legend? {
+    func legend(for chart: LineChart) -> Legend? {
         let entries = chart.series.indices.filter { !chart.series[$0].name.isEmpty }
         guard chart.legend != .none, !entries.isEmpty else { return nil }
         let rowHeight = Self.legendSize * 1.5
-        let widest = entries.map { textWidth(chart.series[$0].name, Self.legendSize) }.max() ?? 0
+        let widest = entries.map { SVGText.width(chart.series[$0].name, Self.legendSize) }.max() ?? 0
         let w = Legend.padding * 2 + Legend.swatch + 6 + widest
         let h = Legend.padding * 2 + rowHeight * Double(entries.count) - (rowHeight - Self.legendSize) + 2
         let inset = 10.0

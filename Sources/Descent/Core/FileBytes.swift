@@ -14,7 +14,8 @@ private let posixWrite = Darwin.write
 private let posixClose = Darwin.close
 #endif
 
-/// Whole-file reads and atomic writes with one-line, user-facing errors.
+/// Whole-file reads, atomic writes (`writeAtomically`) and folder creation with
+/// one-line, user-facing errors: the project's one helper for each.
 ///
 /// Every failure is a `DescentError` whose message starts with the path, e.g.
 /// `/data/x.gz: is a directory, expected a file` or `/data/x.gz: no such file`.

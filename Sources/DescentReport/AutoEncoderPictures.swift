@@ -1,10 +1,12 @@
+import Descent
+
 /// The pictures of an autoencoder run (PNG, grayscale), as the seed article draws them
 /// with `tile_raster_images`: one tile per unit, each scaled to its own range, 1-px spacing.
 public enum AutoEncoderPictures {
     /// Tiles the rows of `filters` (units × pixels) as `side × side` images; the tiles are
     /// enlarged `scale` times.
     public static func filters(_ filters: Tensor, width: Int = 28, height: Int = 28, scale: Int = 2) -> PixelImage {
-        weightTiles(filters, tileWidth: width, tileHeight: height, spacing: 1, scale: scale)
+        weightTiles(filters.toArray(), rowCount: filters.rows, tileWidth: width, tileHeight: height, spacing: 1, scale: scale)
     }
 
     /// A grid with one column per example and one row per stage: inputs, corrupted

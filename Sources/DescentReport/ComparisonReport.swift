@@ -1,3 +1,4 @@
+import Descent
 import Foundation
 
 /// The optimizer-comparison report: curves, a zoomed view of the last epochs, and a
@@ -25,9 +26,9 @@ public struct ComparisonReport {
         let accuracy = ComparisonFigure(summary: summary, metric: .accuracy)
         let loss = ComparisonFigure(summary: summary, metric: .loss)
         try put("accuracy.svg", Array(accuracy.svg.utf8))
-        try put("accuracy.png", accuracy.png)
+        try put("accuracy.png", try accuracy.png())
         try put("loss.svg", Array(loss.svg.utf8))
-        try put("loss.png", loss.png)
+        try put("loss.png", try loss.png())
         try put("report.html", Array(html(accuracy: accuracy.svg, loss: loss.svg).utf8))
         return written
     }

@@ -27,14 +27,6 @@ public struct TileLayout: Equatable, Sendable {
     }
 }
 
-/// The pixel size of a tiled picture: `count` tiles of `tileWidth × tileHeight`,
-/// enlarged `scale` times, `spacing` pixels apart.
-public func tiledImageSize(layout: TileLayout, tileWidth: Int, tileHeight: Int,
-                           spacing: Int = 1, scale: Int = 1) -> (width: Int, height: Int) {
-    (layout.columns * tileWidth * scale + (layout.columns - 1) * spacing,
-     layout.rows * tileHeight * scale + (layout.rows - 1) * spacing)
-}
-
 /// Tiles the rows of a `rowCount × (tileWidth·tileHeight)` row-major matrix as
 /// grayscale images, each scaled to its **own** min…max range mapped to 0…255 (a
 /// constant row becomes mid-gray 128). Non-finite values are treated as the row's
@@ -51,36 +43,15 @@ public func tiledImageSize(layout: TileLayout, tileWidth: Int, tileHeight: Int,
 public func weightTiles(_ values: [Float], rowCount: Int, tileWidth: Int, tileHeight: Int,
                         layout: TileLayout? = nil, spacing: Int = 1, scale: Int = 1,
                         spacingValue: UInt8 = 0) -> PixelImage {
-    let size = tileWidth * tileHeight
-    precondition(values.count == rowCount * size,
-                 "weightTiles: \(values.count) values are not \(rowCount) rows of \(tileWidth)×\(tileHeight)")
-    var bytes = [UInt8](repeating: 0, count: values.count)
-    for r in 0..<rowCount {
-        let base = r * size
-        var lo = Float.infinity, hi = -Float.infinity
-        for i in 0..<size where values[base + i].isFinite {
-            lo = Swift.min(lo, values[base + i]); hi = Swift.max(hi, values[base + i])
-        }
-        if !(lo < hi) {  // constant, empty or all non-finite
-            for i in 0..<size { bytes[base + i] = 128 }
-            continue
+    tile(values, rowCount: rowCount, tileWidth: tileWidth, tileHeight: tileHeight,
+         layout: layout, spacing: spacing, scale: scale, spacingValue: spacingValue) { row in
+        let finite = row.filter(\.isFinite)
+        guard let lo = finite.min(), let hi = finite.max(), lo < hi else {  // constant, empty or all non-finite
+            return [UInt8](repeating: 128, count: row.count)
         }
         let k = 255 / (hi - lo)
-        for i in 0..<size {
-            let v = values[base + i]
-            bytes[base + i] = v.isFinite ? UInt8(((v - lo) * k).rounded().clamped(0, 255)) : 0
-        }
+        return row.map { $0.isFinite ? UInt8((($0 - lo) * k).rounded().clamped(0, 255)) : 0 }
     }
-    return tile(bytes, rowCount: rowCount, tileWidth: tileWidth, tileHeight: tileHeight,
-                layout: layout, spacing: spacing, scale: scale, spacingValue: spacingValue)
-}
-
-/// `weightTiles` for a 2-D tensor (rows = images), e.g. a `Linear` layer's weights.
-public func weightTiles(_ matrix: Tensor, tileWidth: Int, tileHeight: Int,
-                        layout: TileLayout? = nil, spacing: Int = 1, scale: Int = 1,
-                        spacingValue: UInt8 = 0) -> PixelImage {
-    weightTiles(matrix.toArray(), rowCount: matrix.rows, tileWidth: tileWidth, tileHeight: tileHeight,
-                layout: layout, spacing: spacing, scale: scale, spacingValue: spacingValue)
 }
 
 /// Tiles rows of images whose values are already intensities in 0…1 (inputs,
@@ -89,33 +60,28 @@ public func weightTiles(_ matrix: Tensor, tileWidth: Int, tileHeight: Int,
 public func imageGrid(_ values: [Float], rowCount: Int, tileWidth: Int, tileHeight: Int,
                       layout: TileLayout? = nil, spacing: Int = 1, scale: Int = 1,
                       spacingValue: UInt8 = 0) -> PixelImage {
+    tile(values, rowCount: rowCount, tileWidth: tileWidth, tileHeight: tileHeight,
+         layout: layout, spacing: spacing, scale: scale, spacingValue: spacingValue) { row in
+        row.map { $0.isNaN ? 0 : UInt8(($0 * 255).rounded().clamped(0, 255)) }
+    }
+}
+
+/// Quantises each row of `values` to gray levels with `quantise` and places the rows
+/// as tiles into the grid.
+func tile(_ values: [Float], rowCount: Int, tileWidth: Int, tileHeight: Int,
+          layout: TileLayout?, spacing: Int, scale: Int, spacingValue: UInt8,
+          quantise: (ArraySlice<Float>) -> [UInt8]) -> PixelImage {
     let size = tileWidth * tileHeight
     precondition(values.count == rowCount * size,
-                 "imageGrid: \(values.count) values are not \(rowCount) rows of \(tileWidth)×\(tileHeight)")
-    let bytes = values.map { v -> UInt8 in v.isNaN ? 0 : UInt8((v * 255).rounded().clamped(0, 255)) }
-    return tile(bytes, rowCount: rowCount, tileWidth: tileWidth, tileHeight: tileHeight,
-                layout: layout, spacing: spacing, scale: scale, spacingValue: spacingValue)
-}
-
-/// `imageGrid` for a 2-D tensor (rows = images).
-public func imageGrid(_ matrix: Tensor, tileWidth: Int, tileHeight: Int,
-                      layout: TileLayout? = nil, spacing: Int = 1, scale: Int = 1,
-                      spacingValue: UInt8 = 0) -> PixelImage {
-    imageGrid(matrix.toArray(), rowCount: matrix.rows, tileWidth: tileWidth, tileHeight: tileHeight,
-              layout: layout, spacing: spacing, scale: scale, spacingValue: spacingValue)
-}
-
-/// Places already-quantised tiles into the grid.
-func tile(_ bytes: [UInt8], rowCount: Int, tileWidth: Int, tileHeight: Int,
-          layout: TileLayout?, spacing: Int, scale: Int, spacingValue: UInt8) -> PixelImage {
+                 "tile: \(values.count) values are not \(rowCount) rows of \(tileWidth)×\(tileHeight)")
     precondition(scale >= 1 && spacing >= 0, "tile: scale \(scale) / spacing \(spacing)")
+    let bytes = (0..<rowCount).flatMap { quantise(values[($0 * size)..<(($0 + 1) * size)]) }
     let grid = layout ?? TileLayout.automatic(count: rowCount)
     precondition(grid.rows * grid.columns >= rowCount,
                  "tile: a \(grid.rows)×\(grid.columns) grid cannot hold \(rowCount) tiles")
-    let (width, height) = tiledImageSize(layout: grid, tileWidth: tileWidth, tileHeight: tileHeight,
-                                         spacing: spacing, scale: scale)
+    let width = grid.columns * tileWidth * scale + (grid.columns - 1) * spacing
+    let height = grid.rows * tileHeight * scale + (grid.rows - 1) * spacing
     var image = PixelImage(width: width, height: height, channels: 1, fill: [spacingValue])
-    let size = tileWidth * tileHeight
     image.pixels.withUnsafeMutableBufferPointer { out in
         for t in 0..<rowCount {
             let x0 = (t % grid.columns) * (tileWidth * scale + spacing)

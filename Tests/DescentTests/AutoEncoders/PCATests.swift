@@ -1,7 +1,7 @@
 import XCTest
 @testable import Descent
 
-final class PCAAndPictureTests: XCTestCase {
+final class PCATests: XCTestCase {
     /// Images on a 2-D affine subspace: two components reconstruct them (up to the 8-bit
     /// quantisation), components are orthonormal and sorted by variance.
     func testPCARecoversALowRankSubspace() throws {
@@ -27,24 +27,5 @@ final class PCAAndPictureTests: XCTestCase {
         XCTAssertLessThan(e2, e1)
         XCTAssertLessThan(e2, 1e-5)  // rounding to bytes: ≤ (0.5/255)² per pixel
         XCTAssertEqual(try p2.encodeAll(set).shape, [n, 2])
-    }
-
-    func testPicturesDecodeWithTheExpectedSizes() throws {
-        var g = RandomGenerator(seed: 0)
-        let encoder = Tensor(shape: [100, 784]), deep = Tensor(shape: [25, 784])
-        g.fillUniform(encoder, low: -1, high: 1)
-        g.fillUniform(deep, low: -1, high: 1)
-        let dir = Support.temporaryFolder()
-        try PNG.write(AutoEncoderPictures.filters(encoder), to: dir + "/encoder.png")
-        let image = try PNG.read(dir + "/encoder.png")
-        // 10 × 10 tiles of 28 × 28 pixels enlarged twice, 1-px spacing: 10·56 + 9 = 569.
-        XCTAssertEqual(image.width, 569)
-        XCTAssertEqual(image.height, 569)
-        XCTAssertEqual(image.channels, 1)
-        let decoded = try PNG.decode(PNG.encode(AutoEncoderPictures.filters(deep)))
-        XCTAssertEqual([decoded.width, decoded.height], [5 * 56 + 4, 5 * 56 + 4])
-        let x = Tensor(shape: [10, 784], value: 0.5)
-        let grid = try PNG.decode(PNG.encode(AutoEncoderPictures.reconstructions([x, x, x])))
-        XCTAssertEqual([grid.width, grid.height], [10 * 56 + 9, 3 * 56 + 2])
     }
 }

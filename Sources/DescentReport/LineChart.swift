@@ -1,3 +1,5 @@
+import Foundation
+
 /// An sRGB colour for charts.
 public struct ChartColor: Equatable, Hashable, Sendable {
     public var red: UInt8
@@ -14,10 +16,7 @@ public struct ChartColor: Equatable, Hashable, Sendable {
     }
 
     /// `#rrggbb`.
-    public var hexString: String {
-        let digits = Array("0123456789abcdef")
-        return "#" + [red, green, blue].map { "\(digits[Int($0 >> 4)])\(digits[Int($0 & 15)])" }.joined()
-    }
+    public var hexString: String { String(format: "#%02x%02x%02x", red, green, blue) }
 
     /// The Okabe–Ito palette (distinguishable with the common colour-vision
     /// deficiencies), ordered for charts on white: orange, sky blue, bluish green,
@@ -70,9 +69,9 @@ public enum LegendPosition: String, Sendable, CaseIterable {
 }
 
 /// A line chart with a title, labelled axes with "nice" 1-2-5 ticks, gridlines, a
-/// legend and any number of series with optional ±band shading. Render it as SVG
-/// with `svg(width:height:)` or as a PNG-ready raster with `raster(width:height:)`;
-/// both use the same layout.
+/// legend and any number of series with optional ±band shading. It is drawn once,
+/// as SVG (`svg(width:height:)`); `png(width:height:)` rasterises that SVG with
+/// `SVGRasterizer`.
 ///
 /// `xRange` / `yRange` fix an axis (e.g. a zoomed panel on the final epochs); by
 /// default x spans the data and y spans the data and bands, rounded out to ticks.
