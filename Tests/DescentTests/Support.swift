@@ -61,6 +61,20 @@ enum Support {
                       stderr: String(decoding: errData, as: UTF8.self))
     }
 
+    /// A Python with numpy and safetensors: `$DESCENT_PYTHON`, else the virtualenv
+    /// `Tools/python-venv.sh` makes (`${DESCENT_VENV:-~/.cache/descent/venv}`), which `.ci/run`
+    /// always provides. Under CI (`CI=true`) a missing one is a failure; elsewhere the test is
+    /// skipped, saying how to get one.
+    static func interopPython() throws -> String {
+        let environment = ProcessInfo.processInfo.environment
+        let venv = environment["DESCENT_VENV"] ?? (NSHomeDirectory() + "/.cache/descent/venv")
+        let candidates = [environment["DESCENT_PYTHON"], venv + "/bin/python"].compactMap { $0 }
+        if let python = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) { return python }
+        let message = "no Python found at \(candidates.joined(separator: ", ")) (run Tools/python-venv.sh, or set DESCENT_PYTHON)"
+        if environment["CI"] == "true" { throw DescentError("CI provides a Python with numpy and safetensors: " + message) }
+        throw XCTSkip(message)
+    }
+
     /// Real Fashion-MNIST if it can be found without downloading, else nil.
     static let fashionMNIST: (train: ImageSet, test: ImageSet)? = {
         try? DatasetLoader.load(.fashionMNIST, dataDirectory: nil, cacheDirectory: nil, allowDownload: false)

@@ -44,22 +44,9 @@ final class CheckpointTests: XCTestCase {
         XCTAssertThrowsError(try SafeTensors.decode(Array(bytes.prefix(bytes.count - 1))))
     }
 
-    /// Python's safetensors + numpy read our file. The Python is `$DESCENT_PYTHON`, else the
-    /// virtualenv `Tools/python-venv.sh` makes (`${DESCENT_VENV:-~/.cache/descent/venv}`),
-    /// which `.ci/run` always provides: under CI (`CI=true`) a missing one is a failure;
-    /// elsewhere the test is skipped, saying how to get one.
+    /// Python's safetensors + numpy read our file (the Python of `Support.interopPython`).
     func testPythonSafetensorsReadsTheFile() throws {
-        let environment = ProcessInfo.processInfo.environment
-        let venv = environment["DESCENT_VENV"] ?? (NSHomeDirectory() + "/.cache/descent/venv")
-        let candidates = [environment["DESCENT_PYTHON"], venv + "/bin/python"].compactMap { $0 }
-        func unavailable(_ reason: String) -> Error {
-            let message = "\(reason) (run Tools/python-venv.sh, or set DESCENT_PYTHON)"
-            if environment["CI"] == "true" { return DescentError("CI provides a Python with safetensors: " + message) }
-            return XCTSkip(message)
-        }
-        guard let python = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            throw unavailable("no Python found at \(candidates.joined(separator: ", "))")
-        }
+        let python = try Support.interopPython()
         let dir = Support.temporaryFolder()
         let path = dir + "/model.safetensors"
         try SafeTensors.write(sampleTensors(), metadata: ["epochs_done": "3"], to: path)
@@ -79,7 +66,7 @@ final class CheckpointTests: XCTestCase {
         try p.run()
         let data = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        guard p.terminationStatus == 0 else { throw unavailable("\(python) cannot import safetensors/numpy") }
+        XCTAssertEqual(p.terminationStatus, 0, "\(python) cannot read the file (numpy and safetensors installed?)")
         let object = try JSONSerialization.jsonObject(with: data) as! [String: Any]
         XCTAssertEqual((object["meta"] as? [String: String])?["epochs_done"], "3")
         let tensors = object["tensors"] as! [String: [String: Any]]
