@@ -34,12 +34,12 @@ final class SlurmTests: XCTestCase {
         if let slice = try? Support.fashionSlice(train: 500, test: 200) { return slice }
         let dir = Support.temporaryFolder("slurm-data")
         var g = RandomGenerator(seed: 3)
-        func set(_ n: Int) -> ImageSet {
-            ImageSet(count: n, height: 28, width: 28, pixels: (0..<n * 784).map { _ in UInt8(g.below(256)) },
-                     labels: (0..<n).map { _ in UInt8(g.below(10)) })
+        for (n, prefix) in [(500, "train"), (200, "t10k")] {
+            try IDX.write(IDXArray(dimensions: [n, 28, 28], bytes: (0..<n * 784).map { _ in UInt8(g.below(256)) }),
+                          to: dir + "/\(prefix)-images-idx3-ubyte", gzip: false)
+            try IDX.write(IDXArray(dimensions: [n], bytes: (0..<n).map { _ in UInt8(g.below(10)) }),
+                          to: dir + "/\(prefix)-labels-idx1-ubyte", gzip: false)
         }
-        try Support.writeIDX(set(500), images: dir + "/train-images-idx3-ubyte", labels: dir + "/train-labels-idx1-ubyte")
-        try Support.writeIDX(set(200), images: dir + "/t10k-images-idx3-ubyte", labels: dir + "/t10k-labels-idx1-ubyte")
         return dir
     }
 
