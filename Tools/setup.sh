@@ -5,6 +5,13 @@
 # data files.
 set -euo pipefail
 packages=(libopenblas-dev zlib1g-dev pkg-config librsvg2-dev fonts-dejavu-core dataset-fashion-mnist)
+# libcurl: Foundation's URLSession, which downloads the data, is built on it.
+packages+=(libcurl4)
+# Under CI, Slurm and munge for SlurmTests (a sweep as a job array on a single-node cluster
+# that the test starts); elsewhere that test skips, saying why, unless they are installed.
+if [ "${CI:-}" = "true" ]; then
+  packages+=(slurm-wlm munge)
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -13,24 +13,23 @@ public struct ComparisonReport {
 
     public init(records: [RunRecord]) { summary = SweepSummary(records: records) }
 
-    /// Writes every file (atomically) into `folder`; returns their names.
+    /// Writes every file into `folder` as one set (`writeAtomically(files:into:)`: all are
+    /// written before any is replaced, `report.html` last); returns their names.
     @discardableResult
     public func write(to folder: String) throws -> [String] {
-        var written: [String] = []
-        func put(_ name: String, _ bytes: [UInt8]) throws {
-            try writeAtomically(bytes, to: folder + "/" + name)
-            written.append(name)
-        }
-        try put("summary.csv", Array(csv().utf8))
-        try put("summary.md", Array(markdown().utf8))
         let accuracy = ComparisonFigure(summary: summary, metric: .accuracy)
         let loss = ComparisonFigure(summary: summary, metric: .loss)
-        try put("accuracy.svg", Array(accuracy.svg.utf8))
-        try put("accuracy.png", try accuracy.png())
-        try put("loss.svg", Array(loss.svg.utf8))
-        try put("loss.png", try loss.png())
-        try put("report.html", Array(html(accuracy: accuracy.svg, loss: loss.svg).utf8))
-        return written
+        let files: [(name: String, bytes: [UInt8])] = [
+            ("summary.csv", Array(csv().utf8)),
+            ("summary.md", Array(markdown().utf8)),
+            ("accuracy.svg", Array(accuracy.svg.utf8)),
+            ("accuracy.png", try accuracy.png()),
+            ("loss.svg", Array(loss.svg.utf8)),
+            ("loss.png", try loss.png()),
+            ("report.html", Array(html(accuracy: accuracy.svg, loss: loss.svg).utf8)),
+        ]
+        try writeAtomically(files: files, into: folder)
+        return files.map(\.name)
     }
 
     // MARK: Tables

@@ -84,6 +84,9 @@ struct Compare: ParsableCommand {
             let runs = selected.map { $0.select(sweep.runs) } ?? sweep.runs
             let out = common.out ?? "runs/compare-\(preset.rawValue)-\(dataset.rawValue)"
             try Output.prepareFolder(out)
+            // One sweep per folder at a time: a second one would run every run again.
+            let folderLock = try SweepLock(folder: out)
+            defer { folderLock.release() }
             let store = ResultsStore(path: out + "/results.jsonl")
             let done = Set(try store.read().records.map(\.key))
             let pending = runs.filter { !done.contains($0.key) }
@@ -105,12 +108,18 @@ struct Compare: ParsableCommand {
             if let modelsDir { try Output.prepareFolder(modelsDir) }
             let runner = SweepRunner(store: store, plan: plan, dataset: dataset, dataDir: dataDir, modelsDir: modelsDir,
                                      showProgress: verbose || isatty(STDERR_FILENO) == 1)
-            let failures = runner.run(pending)
+            // Every shard leaves a results file, even with no runs, so `descent report shard-*` merges it.
+            try store.createIfMissing()
+            let failures = try runner.run(pending)
 
             if !noReport {
                 let contents = try store.read()
-                let written = try ComparisonReport(records: contents.records).write(to: out)
-                if !common.json { print("report: \(written.joined(separator: ", "))") }
+                if contents.records.isEmpty {
+                    if !common.json { print("report: none (no finished runs in \(out))") }
+                } else {
+                    let written = try ComparisonReport(records: contents.records).write(to: out)
+                    if !common.json { print("report: \(written.joined(separator: ", "))") }
+                }
             }
             if common.json {
                 printJSONLine(["out": out, "runs": "\(runs.count)", "ran": "\(pending.count - failures.count)", "failed": "\(failures.count)"])

@@ -1,6 +1,9 @@
 import ArgumentParser
 import Descent
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 @main
 struct DescentCommand: ParsableCommand {
@@ -13,6 +16,9 @@ struct DescentCommand: ParsableCommand {
     /// validation error is one line on stderr (`descent: error: …`, no usage block), so every
     /// failure of the tool has the same shape; `--help` and `--version` behave as usual.
     static func main() {
+        // Line-buffered stdout also when it is a file or pipe (a Slurm log): every line
+        // printed (the sweep's plan, progress) is out before a signal can kill the process.
+        setvbuf(stdout, nil, _IOLBF, 0)
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -27,33 +27,52 @@ final class SweepRunner {
     }
 
     /// Runs everything; returns a message per run that failed.
-    func run(_ runs: [RunSpec]) -> [String] {
+    ///
+    /// Throws if finished runs could not be recorded (a full disk): the store has already cut
+    /// any partial line; no new run is started after the first such failure, and the error
+    /// says how many finished runs were lost this way (a rerun computes them again).
+    func run(_ runs: [RunSpec]) throws -> [String] {
         guard !runs.isEmpty else { return [] }
         var next = 0
         var failures: [String] = []
+        var storeError: Error?
+        var unrecorded = 0
         progress?.start(total: runs.count)
         DispatchQueue.concurrentPerform(iterations: plan.jobs) { _ in
             while true {
                 lock.lock()
-                guard next < runs.count else { lock.unlock(); return }
+                guard next < runs.count, storeError == nil else { lock.unlock(); return }
                 let spec = runs[next]
                 next += 1
                 lock.unlock()
+                let record: RunRecord
                 do {
-                    let record = try runChild(spec)
-                    lock.lock()
-                    defer { lock.unlock() }
-                    try store.append(record)
-                    progress?.finished(spec, record)
+                    record = try runChild(spec)
                 } catch {
                     lock.lock()
                     failures.append("\(spec.config.optimizer.kind.rawValue) seed \(spec.seed): \(error)")
                     progress?.failed(spec)
                     lock.unlock()
+                    continue
+                }
+                lock.lock()
+                defer { lock.unlock() }
+                do {
+                    try store.append(record)
+                    progress?.finished(spec, record)
+                } catch {
+                    if storeError == nil { storeError = error }
+                    unrecorded += 1
+                    progress?.failed(spec)
                 }
             }
         }
         progress?.end()
+        if let storeError {
+            let others = failures.isEmpty ? "" : ", \(failures.count) other run(s) failed"
+            let notStarted = runs.count - next
+            throw DescentError("\(storeError); \(unrecorded) finished run(s) could not be recorded\(others)\(notStarted > 0 ? ", \(notStarted) not started" : ""): free space and rerun the same command to redo them")
+        }
         return failures
     }
 

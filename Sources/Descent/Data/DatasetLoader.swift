@@ -141,18 +141,20 @@ public enum DatasetLoader {
         try download(file, mirrors: mirrors(of: name), sha256: name.sha256(file), into: directory)
     }
 
-    static func download(_ file: DatasetFile, mirrors: [String], sha256: String, into directory: String) throws {
+    static func download(_ file: DatasetFile, mirrors: [String], sha256: String, into directory: String,
+                         timeout: TimeInterval = Downloader.defaultTimeout) throws {
         var failures = [String]()
+        let destination = join(directory, file.fileName)
         for mirror in mirrors {
             do {
-                try Downloader.fetch(url: mirror + file.fileName, to: join(directory, file.fileName),
-                                     sha256: sha256)
+                try Downloader.fetch(url: mirror + file.fileName, to: destination, sha256: sha256, timeout: timeout)
                 return
             } catch let error as DescentError {
-                failures.append(error.message)
+                let prefix = destination + ": "
+                failures.append(error.message.hasPrefix(prefix) ? String(error.message.dropFirst(prefix.count)) : error.message)
             }
         }
-        throw DescentError("\(file.fileName): download failed from every mirror: \(failures.joined(separator: "; "))")
+        throw DescentError("\(file.fileName): download into \(directory) failed from every mirror: \(failures.joined(separator: "; "))")
     }
 
     static func environment(_ key: String) -> String? {

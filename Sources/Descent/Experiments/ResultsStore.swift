@@ -37,22 +37,49 @@ public final class ResultsStore {
         return Contents(records: records, skippedLines: skipped)
     }
 
+    /// Creates an empty results file if there is none, so that every sweep folder (also a
+    /// shard with no runs, or whose runs all failed) holds a valid results file to merge.
+    public func createIfMissing() throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw DescentError("\(path): cannot create results file (\(String(cString: strerror(errno))))") }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw DescentError("\(path): fsync failed (\(String(cString: strerror(errno))))") }
+    }
+
     /// Appends one record durably.
+    ///
+    /// If the line cannot be written whole and flushed (a full disk: `ENOSPC` or a short
+    /// write; an I/O error), the file is cut back to its length before the append at once,
+    /// so no partial line stays behind, and the error names the file and the reason.
     public func append(_ record: RunRecord) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         var line = try encoder.encode(record)
         line.append(UInt8(ascii: "\n"))
-        let fd = open(path, O_RDWR | O_CREAT, 0o644)
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw DescentError("\(path): cannot open results file for writing (\(String(cString: strerror(errno))))") }
         defer { close(fd) }
         guard flock(fd, LOCK_EX) == 0 else { throw DescentError("\(path): cannot lock results file") }
         defer { flock(fd, LOCK_UN) }
         try cutTornTail(fd)
-        guard lseek(fd, 0, SEEK_END) >= 0 else { throw DescentError("\(path): cannot seek") }
-        let written = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        guard written == line.count else { throw DescentError("\(path): short write (\(written) of \(line.count) bytes)") }
-        guard fsync(fd) == 0 else { throw DescentError("\(path): fsync failed") }
+        let start = lseek(fd, 0, SEEK_END)
+        guard start >= 0 else { throw DescentError("\(path): cannot seek") }
+        func fail(_ what: String) -> DescentError {
+            let reason = String(cString: strerror(errno))
+            let cut = ftruncate(fd, start) == 0 && fsync(fd) == 0
+            return DescentError("\(path): \(what) (\(reason))\(cut ? "" : "; the partial line could not be cut either")")
+        }
+        var written = 0
+        try line.withUnsafeBytes { raw in
+            while written < raw.count {
+                let n = write(fd, raw.baseAddress! + written, raw.count - written)
+                if n < 0 && errno == EINTR { continue }
+                // A short write is followed by one more attempt, which reports the reason (e.g. ENOSPC).
+                guard n > 0 else { throw fail("cannot append a record: wrote \(written) of \(raw.count) bytes") }
+                written += n
+            }
+        }
+        guard fsync(fd) == 0 else { throw fail("cannot flush the appended record") }
     }
 
     /// Truncates anything after the last newline (a line torn by a crash).

@@ -266,6 +266,17 @@ enum MalformedInputs {
         cases.append(MalformedInput(name: "compare: unknown optimizer in list", arguments: compare + ["--optimizers", "sgd,nadam"],
                                     mentions: ["--optimizers", "nadam"]))
         cases.append(MalformedInput(name: "compare: shard 3/2", arguments: compare + ["--shard", "3/2"], mentions: ["shard", "3/2"]))
+        // Scheduler variables that name no shard (see SchedulerEnvironmentTests for the mapping).
+        for (name, env, mentions) in [
+            ("garbage SLURM_ARRAY_TASK_ID", ["SLURM_ARRAY_TASK_ID": "abc", "SLURM_ARRAY_TASK_COUNT": "4"], ["SLURM_ARRAY_TASK_ID", "abc"]),
+            ("Slurm id without a count", ["SLURM_ARRAY_TASK_ID": "2"], ["SLURM_ARRAY_TASK_COUNT"]),
+            ("Slurm id not in the stepped array", ["SLURM_ARRAY_TASK_ID": "3", "SLURM_ARRAY_TASK_COUNT": "4", "SLURM_ARRAY_TASK_MIN": "0",
+                                                   "SLURM_ARRAY_TASK_MAX": "6", "SLURM_ARRAY_TASK_STEP": "2"], ["SLURM_ARRAY_TASK_ID=3"]),
+            ("garbage JOB_COMPLETION_INDEX", ["JOB_COMPLETION_INDEX": "1x", "DESCENT_SHARD_COUNT": "4"], ["JOB_COMPLETION_INDEX", "1x"]),
+            ("DESCENT_SHARD_COUNT=x", ["JOB_COMPLETION_INDEX": "1", "DESCENT_SHARD_COUNT": "x"], ["DESCENT_SHARD_COUNT", "'x'"]),
+        ] as [(String, [String: String], [String])] {
+            cases.append(MalformedInput(name: "compare: " + name, arguments: compare, mentions: mentions, environment: env))
+        }
         let crc = cases.first { $0.name == "bad gzip CRC" }!.arguments[2]
         cases.append(MalformedInput(name: "compare: corrupt data", arguments: ["compare", "--data-dir", crc, "--seeds", "1",
                                                                                "--epochs", "1", "--model", "784-16-10", "--threads", "1"],
