@@ -80,7 +80,7 @@ struct Compare: ParsableCommand {
     func run() throws {
         try DescentCommand.run {
             let sweep = try makeSweep()
-            let selected: Shard? = try shard.map(Shard.parse) ?? Shard.fromEnvironment(ProcessInfo.processInfo.environment)
+            let selected: Shard? = try shard.map { s in try CLI.flag("--shard") { try Shard.parse(s) } } ?? Shard.fromEnvironment(ProcessInfo.processInfo.environment)
             let runs = selected.map { $0.select(sweep.runs) } ?? sweep.runs
             let out = common.out ?? "runs/compare-\(preset.rawValue)-\(dataset.rawValue)"
             try Output.prepareFolder(out)

@@ -4,7 +4,7 @@ public struct ExecutionPlan: CustomStringConvertible, Sendable {
     public var threadsPerJob: Int
 
     /// One run per core with one BLAS thread when there are enough runs (measured faster
-    /// than one run with all threads, DESIGN.md); otherwise one run on all cores.
+    /// than one run with all threads on 2 cores, see BENCHMARKS.md); otherwise one run on all cores.
     /// Never oversubscribes: jobs × threads ≤ cores.
     public static func choose(pendingRuns: Int, cores: Int, jobs requested: Int?) -> ExecutionPlan {
         let cores = max(1, cores)

@@ -19,7 +19,7 @@ public struct Sweep: Sendable {
     }
 
     /// Named sweep sizes. Every preset compares the six optimizers of the seed article
-    /// with their DESIGN.md defaults on seed-mlp.
+    /// with the article's default hyper-parameters on seed-mlp.
     public enum Preset: String, CaseIterable, Codable, Sendable {
         /// The seed article's experiment: 30 seeds × 20 epochs on the full training set.
         case full
@@ -61,7 +61,7 @@ public struct Shard: Equatable, Sendable, CustomStringConvertible {
     public static func parse(_ text: String) throws -> Shard {
         let parts = text.split(separator: "/")
         guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]) else {
-            throw DescentError("--shard: '\(text)' is not of the form i/n, e.g. 0/4")
+            throw DescentError("shard '\(text)' is not of the form i/n, e.g. 0/4")
         }
         return try Shard(index: i, count: n)
     }
