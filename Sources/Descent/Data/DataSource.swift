@@ -40,3 +40,14 @@ public enum DataSource {
         }
     }
 }
+
+extension DataSource {
+    /// The address of the underlying storage (tensor or pixel buffer), so repeated epochs
+    /// over the same data reuse their batches (which keep that storage alive meanwhile).
+    var identity: UInt {
+        switch self {
+        case .features(let t, _): UInt(bitPattern: t.data)
+        case .images(let s): s.pixels.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) }
+        }
+    }
+}

@@ -148,3 +148,14 @@ public final class Network: Layer {
         return h
     }
 }
+
+extension Network {
+    /// Values per example of the output, when the last layer with parameters tells it.
+    var outputCount: Int? {
+        for layer in layers.reversed() {
+            if let l = layer as? Linear { return l.outputSize }
+            if let t = layer as? TiedLinear { return t.outputSize }
+        }
+        return nil
+    }
+}

@@ -184,25 +184,3 @@ public final class Trainer {
         }
     }
 }
-
-extension Network {
-    /// Values per example of the output, when the last layer with parameters tells it.
-    var outputCount: Int? {
-        for layer in layers.reversed() {
-            if let l = layer as? Linear { return l.outputSize }
-            if let t = layer as? TiedLinear { return t.outputSize }
-        }
-        return nil
-    }
-}
-
-extension DataSource {
-    /// The address of the underlying storage (tensor or pixel buffer), so repeated epochs
-    /// over the same data reuse their batches (which keep that storage alive meanwhile).
-    var identity: UInt {
-        switch self {
-        case .features(let t, _): UInt(bitPattern: t.data)
-        case .images(let s): s.pixels.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) }
-        }
-    }
-}
