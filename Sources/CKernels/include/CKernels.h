@@ -8,9 +8,18 @@
  *  - fused optimizer updates (optimizers.c), rounding as torch.optim's FMA kernels.
  *  - array kernels for exp / sigmoid / tanh (a polynomial exp, ~2 ulp), compiled
  *    for AVX2+FMA and baseline x86-64 with runtime selection (see kernels.c).
+ *  - SHA-256 blocks with the x86 SHA extensions when present (sha256.c).
  */
 #include <stddef.h>
 #include <stdint.h>
+
+/* SHA-256 compression of `blocks` whole 64-byte blocks of data into state (8 words, as in
+   FIPS 180-4); with the SHA extensions where the CPU has them (sha256.c). */
+void descent_sha256_blocks(uint32_t state[8], const unsigned char *data, long blocks);
+/* The same without the SHA extensions (for tests). */
+void descent_sha256_blocks_portable(uint32_t state[8], const unsigned char *data, long blocks);
+/* 1 when descent_sha256_blocks uses the SHA extensions. */
+int descent_sha256_uses_sha_ni(void);
 
 typedef float descent_float8 __attribute__((ext_vector_type(8)));
 

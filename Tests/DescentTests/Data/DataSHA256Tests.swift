@@ -1,4 +1,5 @@
 import XCTest
+import CKernels
 @testable import Descent
 
 final class DataSHA256Tests: XCTestCase {
@@ -19,6 +20,23 @@ final class DataSHA256Tests: XCTestCase {
             left -= n
         }
         XCTAssertEqual(hasher.hexDigest(), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    }
+
+    /// The SHA-extension rounds (when this CPU has them) equal the portable ones on every
+    /// number of blocks from 0 to 40, from any state.
+    func testSHAExtensionsEqualThePortableRounds() {
+        print("SHA-256 with the x86 SHA extensions: \(descent_sha256_uses_sha_ni() == 1 ? "yes" : "no (only the portable rounds are tested)")")
+        var generator = RandomGenerator(seed: 7)
+        let data = (0..<(64 * 40)).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+        for blocks in 0...40 {
+            var fast: [UInt32] = (0..<8).map { _ in UInt32(truncatingIfNeeded: generator.next()) }
+            var portable = fast
+            data.withUnsafeBufferPointer { d in
+                fast.withUnsafeMutableBufferPointer { descent_sha256_blocks($0.baseAddress!, d.baseAddress!, blocks) }
+                portable.withUnsafeMutableBufferPointer { descent_sha256_blocks_portable($0.baseAddress!, d.baseAddress!, blocks) }
+            }
+            XCTAssertEqual(fast, portable, "\(blocks) blocks")
+        }
     }
 
     func testFileDigestMatchesInMemory() throws {
