@@ -12,6 +12,8 @@
 /// Debian's `dataset-fashion-mnist` package recompresses the files (its `.gz` digests differ
 /// from upstream), so files found in a system directory, a data directory or the cache are
 /// not checked against these digests; only the structure is validated by the IDX reader.
+/// What the data are is recorded with every run instead (`DataFingerprint`, from the
+/// uncompressed files, whose digests `uncompressedSHA256` lists where known).
 public enum DatasetName: String, CaseIterable, Codable, Sendable {
     case mnist
     case fashionMNIST = "fashion-mnist"
@@ -57,6 +59,27 @@ public enum DatasetName: String, CaseIterable, Codable, Sendable {
         case (.kmnist, .trainLabels): return "e38f9ebcd0f3ebcdec7fc8eabdcdaef93bb0df8ea12bee65224341c8183d8e17"
         case (.kmnist, .testImages): return "edd7a857845ad6bb1d0ba43fe7e794d164fe2dce499a1694695a792adfac43c5"
         case (.kmnist, .testLabels): return "20bb9a0ef54c7db3efc55a92eef5582c109615df22683c380526788f98e42a1c"
+        }
+    }
+
+    /// SHA-256 (lowercase hex) of the official file uncompressed (`gunzip -c FILE.gz |
+    /// sha256sum`), nil where unknown. Whatever compresses the files, these stay the same:
+    /// Debian's recompressed Fashion-MNIST gives exactly these. `DataFingerprint` recognises
+    /// the catalogue's data by them. Fashion-MNIST: computed here from Debian's
+    /// `dataset-fashion-mnist` and listed identically by several public loaders; MNIST: listed
+    /// by public loaders beside the `.gz` digests above; Kuzushiji-MNIST: none known, so its
+    /// files are recognised by their `.gz` digests (`DatasetLoader.holdsCatalogueFiles`).
+    public func uncompressedSHA256(_ file: DatasetFile) -> String? {
+        switch (self, file) {
+        case (.mnist, .trainImages): return "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db"
+        case (.mnist, .trainLabels): return "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5"
+        case (.mnist, .testImages): return "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7"
+        case (.mnist, .testLabels): return "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2"
+        case (.fashionMNIST, .trainImages): return "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888"
+        case (.fashionMNIST, .trainLabels): return "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9"
+        case (.fashionMNIST, .testImages): return "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b"
+        case (.fashionMNIST, .testLabels): return "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34"
+        case (.kmnist, _): return nil
         }
     }
 

@@ -26,16 +26,11 @@ public enum DatasetLoader {
     /// `load` with the download source made explicit (tests use `file://` mirrors).
     static func load(_ name: DatasetName, dataDirectory: String?, cacheDirectory: String?, allowDownload: Bool,
                      mirrors: [String], sha256: (DatasetFile) -> String) throws -> (train: ImageSet, test: ImageSet) {
-        if let dataDirectory {
-            return try load(directory: dataDirectory)
-        }
-        let cache = cacheDirectory ?? defaultCacheDirectory(for: name)
-        var candidates = [cache]
-        if let root = environment("DESCENT_DATA_DIR"), !root.isEmpty { candidates.append(join(root, name.rawValue)) }
-        candidates += name.systemDirectories
-        for directory in candidates where missingFiles(in: directory).isEmpty {
+        if let directory = localDirectory(of: name, dataDirectory: dataDirectory, cacheDirectory: cacheDirectory) {
             return try load(directory: directory)
         }
+        let cache = cacheDirectory ?? defaultCacheDirectory(for: name)
+        let candidates = searchPath(of: name, cacheDirectory: cacheDirectory)
         guard allowDownload else {
             throw DescentError("\(name.displayName) not found: looked in \(candidates.joined(separator: ", ")); pass a data directory or allow downloading")
         }
@@ -44,6 +39,31 @@ public enum DatasetLoader {
             try download(file, mirrors: mirrors, sha256: sha256(file), into: cache)
         }
         return try load(directory: cache)
+    }
+
+    /// The folder `load` reads `name` from without downloading: `dataDirectory` if given, else
+    /// the first folder of the search path (cache, `$DESCENT_DATA_DIR/<name>`, system
+    /// directories) that holds all four files; nil if none does.
+    public static func localDirectory(of name: DatasetName, dataDirectory: String? = nil, cacheDirectory: String? = nil) -> String? {
+        if let dataDirectory { return dataDirectory }
+        return searchPath(of: name, cacheDirectory: cacheDirectory).first { missingFiles(in: $0).isEmpty }
+    }
+
+    static func searchPath(of name: DatasetName, cacheDirectory: String?) -> [String] {
+        var candidates = [cacheDirectory ?? defaultCacheDirectory(for: name)]
+        if let root = environment("DESCENT_DATA_DIR"), !root.isEmpty { candidates.append(join(root, name.rawValue)) }
+        return candidates + name.systemDirectories
+    }
+
+    /// Whether `directory` holds the catalogue's own `.gz` files of `name` (each file's SHA-256
+    /// equal to `name.sha256`): how the catalogue's data are recognised where their
+    /// uncompressed digests are not known (`DatasetName.uncompressedSHA256`). Hashes the
+    /// compressed files, so it is called only when needed.
+    public static func holdsCatalogueFiles(_ name: DatasetName, in directory: String) -> Bool {
+        DatasetFile.allCases.allSatisfy { file in
+            let p = join(directory, file.fileName)
+            return FileBytes.exists(p) && (try? SHA256.hex(ofFile: p)) == name.sha256(file)
+        }
     }
 
     /// Where `name` is downloaded from: `$DESCENT_MIRRORS` (comma-separated base URLs ending

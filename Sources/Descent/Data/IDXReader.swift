@@ -129,15 +129,20 @@ public enum IDX {
 
     /// The IDX encoding (unsigned bytes) of `array`.
     public static func encode(_ array: IDXArray) -> [UInt8] {
-        precondition(array.dimensions.count <= 255 && array.dimensions.allSatisfy { $0 >= 0 && $0 <= Int(UInt32.max) })
-        var out = [UInt8]()
-        out.reserveCapacity(4 + 4 * array.dimensions.count + array.bytes.count)
-        out += [0, 0, unsignedByte, UInt8(array.dimensions.count)]
-        for d in array.dimensions {
+        var out = header(dimensions: array.dimensions)
+        out.reserveCapacity(out.count + array.bytes.count)
+        out += array.bytes
+        return out
+    }
+
+    /// The header of an unsigned-byte IDX file with these dimensions (what precedes the payload).
+    public static func header(dimensions: [Int]) -> [UInt8] {
+        precondition(dimensions.count <= 255 && dimensions.allSatisfy { $0 >= 0 && $0 <= Int(UInt32.max) })
+        var out: [UInt8] = [0, 0, unsignedByte, UInt8(dimensions.count)]
+        for d in dimensions {
             out += [UInt8(truncatingIfNeeded: d >> 24), UInt8(truncatingIfNeeded: d >> 16),
                     UInt8(truncatingIfNeeded: d >> 8), UInt8(truncatingIfNeeded: d)]
         }
-        out += array.bytes
         return out
     }
 
