@@ -6,35 +6,98 @@ import Glibc
 /// An append-only JSON Lines file of `RunRecord`s (`results.jsonl`).
 ///
 /// Appends are one `write` of a whole line followed by `fsync`, so a crash can leave at
-/// most a torn last line. Reading ignores a torn (unterminated or unparsable) last line;
-/// the next append first cuts the file back to its last complete line, so a torn
-/// fragment never glues itself to a new record. Records are keyed by `RunRecord.key`;
-/// the first record of a key wins, so duplicates (from merged shards) are dropped.
+/// most a torn last line; the next append first cuts the file back to its last complete
+/// line, so a torn fragment never glues itself to a new record.
+///
+/// Reading checks every line: a line that is not a record (a torn last line, damage) or
+/// whose record fails `RunRecord.problem` (its key is not that of its configuration and
+/// seed, a finished run lacks epochs, an accuracy outside [0, 1], …) is rejected and named
+/// in `Contents.rejected`, never used: a sweep redoes its run, a report leaves it out. A run
+/// is identified by its key and its data (`RunRecord.dataFingerprint`); the first record of
+/// each wins, so repeats (from merged shards) are dropped, and the same configuration and
+/// seed on other data is another run.
 public final class ResultsStore {
     public let path: String
 
     public init(path: String) { self.path = path }
 
+    /// A line of a results file that was not used, and why.
+    public struct RejectedLine: Equatable, Sendable, CustomStringConvertible {
+        public var file: String
+        /// 1-based line number.
+        public var line: Int
+        public var reason: String
+        public var description: String { "\(file) line \(line): \(reason)" }
+    }
+
     /// What reading a results file found.
     public struct Contents {
         public var records: [RunRecord]
-        /// Lines that could not be parsed (a torn last line, or damage elsewhere).
-        public var skippedLines: Int
+        /// Lines not used: not a record, or a record that fails its checks.
+        public var rejected: [RejectedLine] = []
+        /// Valid lines dropped as repeats of an earlier record of the same run (key and data).
+        public var duplicates = 0
+        /// Number of rejected lines.
+        public var skippedLines: Int { rejected.count }
+
+        /// Adds `record` unless the same run (key and data) is already there.
+        mutating func add(_ record: RunRecord, seen: inout Set<String>) {
+            if seen.insert(record.key + "#" + (record.dataFingerprint ?? "unknown")).inserted {
+                records.append(record)
+            } else {
+                duplicates += 1
+            }
+        }
+
+        /// E.g. `2 rejected line(s): a/results.jsonl line 3: finished with 3 of its 20 epochs; …`
+        /// (the first `limit` named), or nil when none was rejected.
+        public func rejectedSummary(limit: Int = 5) -> String? {
+            guard !rejected.isEmpty else { return nil }
+            let named = rejected.prefix(limit).map(\.description).joined(separator: "; ")
+            return "\(rejected.count) rejected line(s): \(named)\(rejected.count > limit ? "; and \(rejected.count - limit) more" : "")"
+        }
     }
 
-    /// Reads the file; a missing file is empty.
+    /// Reads and checks the file; a missing file is empty.
     public func read() throws -> Contents {
-        guard FileBytes.exists(path) else { return Contents(records: [], skippedLines: 0) }
-        let data = try FileBytes.read(path)
-        var records: [RunRecord] = []
+        var contents = Contents(records: [])
         var seen = Set<String>()
-        var skipped = 0
+        try read(into: &contents, seen: &seen)
+        return contents
+    }
+
+    private func read(into contents: inout Contents, seen: inout Set<String>) throws {
+        guard FileBytes.exists(path) else { return }
+        let data = try FileBytes.read(path)
         let decoder = JSONDecoder()
-        for line in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true) {
-            guard let r = try? decoder.decode(RunRecord.self, from: Data(line)) else { skipped += 1; continue }
-            if seen.insert(r.key).inserted { records.append(r) }
+        let lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        for (i, line) in lines.enumerated() where !line.isEmpty {
+            func reject(_ reason: String) { contents.rejected.append(RejectedLine(file: path, line: i + 1, reason: reason)) }
+            let record: RunRecord
+            do {
+                record = try decoder.decode(RunRecord.self, from: Data(line))
+            } catch {
+                reject(i == lines.count - 1 ? "unterminated last line (torn by a crash)" : ResultsStore.describe(error))
+                continue
+            }
+            if let problem = record.problem { reject(problem); continue }
+            contents.add(record, seen: &seen)
         }
-        return Contents(records: records, skippedLines: skipped)
+    }
+
+    /// A decoding error in a few words: `not a JSON object`, `not a run record: no "epochs"`,
+    /// `not a run record: bad config.batch_size`.
+    static func describe(_ error: Error) -> String {
+        func path(_ context: DecodingError.Context, _ last: CodingKey? = nil) -> String {
+            (context.codingPath + [last].compactMap { $0 }).map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }
+                .joined(separator: ".").replacingOccurrences(of: ".[", with: "[")
+        }
+        switch error as? DecodingError {
+        case .keyNotFound(let key, let context)?: return "not a run record: no \(path(context, key))"
+        case .typeMismatch(_, let c)?, .valueNotFound(_, let c)?: return "not a run record: bad \(path(c))"
+        case .dataCorrupted(let c)? where !c.codingPath.isEmpty: return "not a run record: bad \(path(c)) (\(c.debugDescription))"
+        default: return "not a JSON object"
+        }
     }
 
     /// Creates an empty results file if there is none, so that every sweep folder (also a
@@ -99,9 +162,10 @@ public final class ResultsStore {
         }
     }
 
-    /// Reads and merges the `results.jsonl` of several folders (or files), first key wins.
+    /// Reads and merges the `results.jsonl` of several folders (or files), first record of
+    /// each run (key and data) wins.
     public static func merge(_ paths: [String]) throws -> Contents {
-        var all = Contents(records: [], skippedLines: 0)
+        var all = Contents(records: [])
         var seen = Set<String>()
         for p in paths {
             var isDirectory: ObjCBool = false
@@ -110,9 +174,7 @@ public final class ResultsStore {
             }
             let file = isDirectory.boolValue ? p + "/results.jsonl" : p
             guard FileManager.default.fileExists(atPath: file) else { throw DescentError("\(p): no results.jsonl in this folder") }
-            let c = try ResultsStore(path: file).read()
-            all.skippedLines += c.skippedLines
-            for r in c.records where seen.insert(r.key).inserted { all.records.append(r) }
+            try ResultsStore(path: file).read(into: &all, seen: &seen)
         }
         return all
     }

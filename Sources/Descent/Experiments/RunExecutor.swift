@@ -3,13 +3,21 @@ import Foundation
 /// Executes one run of a sweep in this process and produces its record.
 public enum RunExecutor {
     /// Trains `spec` on the given data; divergence is recorded, not thrown.
-    /// `onEpoch` sees each epoch as it completes (for progress reports), `onFinish` the
-    /// trainer and the epochs after the last one (to keep the weights).
-    public static func run(_ spec: RunSpec, train fullTrain: ImageSet, test: ImageSet,
+    /// `fingerprint` is that of the files `fullTrain` and `test` were read from (computed
+    /// here when nil; pass it to compute it once for several runs). `onEpoch` sees each epoch
+    /// as it completes (for progress reports), `onFinish` the trainer and the epochs after
+    /// the last one (to keep the weights). A train limit must leave images out
+    /// (`ClassifierRunConfig.trainLimit(_:available:)`), so the record says what was used.
+    public static func run(_ spec: RunSpec, train fullTrain: ImageSet, test: ImageSet, fingerprint: DataFingerprint? = nil,
                            onEpoch: (EpochMetrics) -> Void = { _ in },
                            onFinish: (Trainer, [EpochMetrics]) throws -> Void = { _, _ in }) throws -> RunRecord {
         let c = spec.config
+        if let t = c.trainLimit, t >= fullTrain.count {
+            throw DescentError("train limit \(t) leaves none of the \(fullTrain.count) training images out: record no limit instead")
+        }
         let train = c.trainLimit.map { fullTrain.prefix($0) } ?? fullTrain
+        let data = RunData(fingerprint: (fingerprint ?? DataFingerprint(train: fullTrain, test: test)).value,
+                           trainImages: train.count, testImages: test.count)
         let trainer = try makeTrainer(c, seed: spec.seed)
         let start = DispatchTime.now().uptimeNanoseconds
         var epochs: [EpochMetrics] = []
@@ -30,7 +38,7 @@ public enum RunExecutor {
                          divergence: divergence.map { "\($0.what) is not finite at epoch \($0.epoch), step \($0.step)" },
                          divergedEpoch: divergence?.epoch, divergedStep: divergence?.step,
                          totalSeconds: seconds, environment: .current(threads: Parallel.threads),
-                         finishedAt: ISO8601DateFormatter().string(from: Date()))
+                         finishedAt: ISO8601DateFormatter().string(from: Date()), data: data)
     }
 
     /// The network, optimizer and trainer a run configuration describes, before any epoch.

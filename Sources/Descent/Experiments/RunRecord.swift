@@ -53,11 +53,52 @@ public struct RunRecord: Codable, Equatable, Sendable {
     public var environment: RunEnvironment
     /// ISO 8601 time the run finished.
     public var finishedAt: String
+    /// What the run was trained and tested on (nil in records written before data
+    /// fingerprints, which count as runs on the catalogue's files of their dataset).
+    public var data: RunData?
 
     enum CodingKeys: String, CodingKey {
-        case key, seed, config, status, epochs, divergence, environment
+        case key, seed, config, status, epochs, divergence, environment, data
         case divergedEpoch = "diverged_epoch", divergedStep = "diverged_step"
         case totalSeconds = "total_seconds", finishedAt = "finished_at"
+    }
+}
+
+/// The data of a run, in its record (`"data": {"fingerprint": …, "train_images": 4000,
+/// "test_images": 1000}`): the `DataFingerprint` of the four files read (before any train
+/// limit) and how many images were trained and tested on.
+public struct RunData: Codable, Hashable, Sendable {
+    /// `DataFingerprint.value` of the files.
+    public var fingerprint: String
+    /// Training images used (after the configuration's train limit).
+    public var trainImages: Int
+    public var testImages: Int
+
+    public init(fingerprint: String, trainImages: Int, testImages: Int) {
+        self.fingerprint = fingerprint
+        self.trainImages = trainImages
+        self.testImages = testImages
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case fingerprint, trainImages = "train_images", testImages = "test_images"
+    }
+}
+
+extension RunRecord {
+    /// The data fingerprint the record stands for: its own, or for a record written before
+    /// fingerprints, that of the catalogue's files of its dataset where the catalogue knows
+    /// them (nil otherwise: unknown data).
+    public var dataFingerprint: String? {
+        data?.fingerprint ?? DataFingerprint.catalogue(config.dataset)?.value
+    }
+
+    /// Whether the record is a run on data with fingerprint `data`: the same fingerprint, or
+    /// — for a record written before fingerprints — data that are the catalogue's files of its
+    /// dataset (`isCatalogue`, asked only for such records).
+    public func isRun(on data: DataFingerprint, isCatalogue: (DatasetName) -> Bool) -> Bool {
+        if let recorded = self.data { return recorded.fingerprint == data.value }
+        return isCatalogue(config.dataset)
     }
 }
 

@@ -78,6 +78,13 @@ public struct ClassifierRunConfig: Codable, Hashable, Sendable {
                             trainLimit: trainLimit, optimizer: optimizer)
     }
 
+    /// A train limit as a configuration records it for `available` training images: nil
+    /// (all) unless it leaves some out, so that a record says what was used — the quick
+    /// preset's 10,000 on a set of 4,000 images is recorded as no limit.
+    public static func trainLimit(_ limit: Int?, available: Int) -> Int? {
+        limit.flatMap { $0 < available ? $0 : nil }
+    }
+
     /// Canonical JSON (sorted keys): the input of the run key.
     public var canonicalJSON: String {
         let e = JSONEncoder()
