@@ -80,12 +80,28 @@ public struct ComparisonReport {
         s.contains(",") || s.contains("\"") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
     }
 
-    private var setupLine: String {
+    /// The setup all rows share, e.g. `fashion-mnist, model 784-784-784-10 (relu, dropout 0.1/0.5),
+    /// minibatch 128, 20 epochs, all 60000 training images, 3 seed(s)`; fields in which the
+    /// rows differ (`SweepSummary.differences`) are left out and named instead.
+    var setupLine: String {
         guard let g = summary.groups.first else { return "" }
         let c = g.config
-        let data = c.trainLimit.map { "first \($0) training images" } ?? "full training set"
+        let varies = Set(summary.differences)
+        let counts = Set(summary.groups.map(\.trainImages))
+        let images = c.trainLimit.map { "first \($0) training images" }
+            ?? (counts.count == 1 ? counts.first!.map { "all \($0) training images" } : nil) ?? "full training set"
         let seeds = Set(summary.groups.flatMap { ($0.finished + $0.diverged).map(\.seed) }).count
-        return "\(c.dataset.rawValue), model \(c.model.summary), minibatch \(c.batchSize), \(c.epochs) epochs, \(data), \(seeds) seed(s)"
+        let parts: [(String, String)] = [
+            ("dataset", c.dataset.rawValue), ("model", "model \(c.model.summary)"), ("batch size", "minibatch \(c.batchSize)"),
+            ("epochs", "\(c.epochs) epochs"), ("train limit", images), ("seeds", "\(seeds) seed(s)"),
+        ]
+        var line = parts.filter { !varies.contains($0.0) }.map(\.1).joined(separator: ", ")
+        if !varies.isEmpty {
+            let list = summary.differences.count == 1 ? summary.differences[0]
+                : summary.differences.dropLast().joined(separator: ", ") + " and " + summary.differences.last!
+            line += ". The runs differ in \(list): each row is labelled with its own"
+        }
+        return line
     }
 
     public func markdown() -> String {

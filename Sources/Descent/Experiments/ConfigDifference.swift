@@ -43,3 +43,18 @@ private func render(_ value: Any?) -> String {
     }
     return "\(value)"
 }
+
+/// The top-level fields (JSON keys, sorted) in which not all of `values` agree, e.g.
+/// `["epochs", "train_limit"]` for runs of 10 and 20 epochs, some on the first 10,000
+/// images; a key absent from some values differs from one present. Keys in `ignoring` are
+/// left out.
+public func differingFields<T: Encodable>(_ values: [T], ignoring: Set<String> = []) -> [String] {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    let objects = values.map { v -> [String: Any] in
+        guard let d = try? encoder.encode(v), let o = try? JSONSerialization.jsonObject(with: d) as? [String: Any] else { return [:] }
+        return o
+    }
+    let keys = Set(objects.flatMap(\.keys)).subtracting(ignoring).sorted()
+    return keys.filter { key in Set(objects.map { render($0[key]) }).count > 1 }
+}
