@@ -109,6 +109,10 @@ extension Linear {
         arguments: [.positiveInt("units"), LayerArgument("tied", .int, optional: true) { v in (v.intValue ?? -1) >= 0 ? nil : "must be a layer index ≥ 0" }],
         fusesActivation: true,
         outputShape: { spec, _ in [spec.int("units")!] },
+        parameterCount: { spec, shape in
+            let units = spec.int("units")!
+            return spec.int("tied") == nil ? LayerKind.sum(LayerKind.product([units] + shape), units) : units
+        },
         make: { spec, context in
             let units = spec.int("units")!
             guard let t = spec.int("tied") else {

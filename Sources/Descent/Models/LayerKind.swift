@@ -23,12 +23,17 @@ public struct LayerKind: Sendable {
     public let fusesActivation: Bool
     /// The shape of one example after the layer, given the shape before it.
     public let outputShape: @Sendable (LayerSpec, [Int]) throws -> [Int]
+    /// How many trainable values the layer holds, given the shape of one example before it
+    /// (`ModelSpec.memoryEstimate` adds them up before anything is allocated); sizes may be
+    /// absurd, so use `LayerKind.product` and `LayerKind.sum`, which saturate at `Int.max`.
+    public let parameterCount: @Sendable (LayerSpec, [Int]) -> Int
     /// Builds the layer.
     public let make: @Sendable (LayerSpec, LayerBuildContext) throws -> Layer
 
     public init(name: String, summary: String, arguments: [LayerArgument] = [], isSpatial: Bool = false,
                 fusesActivation: Bool = false,
                 outputShape: @escaping @Sendable (LayerSpec, [Int]) throws -> [Int] = { _, shape in shape },
+                parameterCount: @escaping @Sendable (LayerSpec, [Int]) -> Int = { _, _ in 0 },
                 make: @escaping @Sendable (LayerSpec, LayerBuildContext) throws -> Layer) {
         self.name = name
         self.summary = summary
@@ -36,7 +41,19 @@ public struct LayerKind: Sendable {
         self.isSpatial = isSpatial
         self.fusesActivation = fusesActivation
         self.outputShape = outputShape
+        self.parameterCount = parameterCount
         self.make = make
+    }
+
+    /// The product of `factors`, or `Int.max` if it overflows.
+    public static func product(_ factors: Int...) -> Int { product(factors) }
+    public static func product(_ factors: [Int]) -> Int {
+        factors.reduce(1) { a, b in let (p, o) = a.multipliedReportingOverflow(by: b); return o ? .max : p }
+    }
+
+    /// The sum of `terms`, or `Int.max` if it overflows.
+    public static func sum(_ terms: Int...) -> Int {
+        terms.reduce(0) { a, b in let (s, o) = a.addingReportingOverflow(b); return o ? .max : s }
     }
 
     /// The usage line, e.g. `linear(units, bias=true, tied=none)`.
