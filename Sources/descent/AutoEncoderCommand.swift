@@ -309,6 +309,8 @@ struct AutoEncoderCommand: ParsableCommand {
             if ae.probeEpochs > 0 {
                 try CLI.checkLabels(classes: data.dataset.classCount, train, test, from: data.source, what: "the linear probe of \(data.dataset.displayName) has")
             }
+            try CLI.checkMemory(spec, batchSize: min(ae.batchSize, train.count), optimizer: opt.config,
+                                flag: model.map { "--model \($0)" } ?? "--hidden \(hidden ?? 100)")
             let network = try Network(spec, seed: common.seed)
             let trainer = try Trainer(network, optimizer: try opt.config.make(), loss: spec.loss.make(), batchSize: ae.batchSize,
                                       corruption: ae.corruption, seed: common.seed)
@@ -457,6 +459,8 @@ struct StackedCommand: ParsableCommand {
             if ae.probeEpochs > 0 {
                 try CLI.checkLabels(classes: data.dataset.classCount, train, test, from: data.source, what: "the linear probe of \(data.dataset.displayName) has")
             }
+            try CLI.checkMemory(spec, batchSize: min(ae.batchSize, train.count), optimizer: opt.config,
+                                flag: model.map { "--model \($0)" } ?? "--layers \(layers ?? "784,100,25")")
             let network = try Network(spec, seed: common.seed)
             let levels = try CLI.flag("--model") { try GreedyPretraining(network) }
             let pre = noPretrain ? 0 : pretrainEpochs

@@ -60,6 +60,42 @@ enum CLI {
     }
 }
 
+extension CLI {
+    /// Refuses to train `spec` when the memory it needs (`ModelSpec.memoryEstimate`, plus
+    /// `extra` bytes) exceeds what this machine has available,
+    /// naming `flag`: `--model 784-100000000-10: training needs about 1.3 TB (…) with
+    /// minibatches of 128, but this machine has 20.1 GB available`.
+    /// Returns what one run needs and what is available (nil: unknown).
+    @discardableResult
+    static func checkMemory(_ spec: ModelSpec, batchSize: Int, optimizer: OptimizerConfig, flag: String,
+                            extra: Int = 0) throws -> (perRun: Int, available: Int?) {
+        let estimate = spec.memoryEstimate(batchSize: batchSize, optimizer: try? optimizer.make())
+        let need = LayerKind.sum(estimate.total, extra)
+        let available = MachineMemory.available()
+        if let available, need > available {
+            throw DescentError("\(flag): training needs about \(estimate) with minibatches of \(batchSize), but this machine has \(MemoryEstimate.text(available)) available")
+        }
+        return (need, available)
+    }
+}
+
+/// What memory this machine can give a new process: `MemAvailable` of `/proc/meminfo`, or
+/// less when a cgroup limit (`memory.max` minus `memory.current`) leaves less.
+enum MachineMemory {
+    /// In bytes; nil where it cannot be read (not Linux).
+    static func available() -> Int? {
+        guard let meminfo = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8),
+              let line = meminfo.split(separator: "\n").first(where: { $0.hasPrefix("MemAvailable:") }),
+              let kB = Int(line.split(separator: " ").dropFirst().first ?? "") else { return nil }
+        var available = kB * 1024
+        func number(_ file: String) -> Int? {
+            (try? String(contentsOfFile: "/sys/fs/cgroup/" + file, encoding: .utf8)).flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        }
+        if let limit = number("memory.max"), let used = number("memory.current") { available = min(available, max(0, limit - used)) }
+        return available
+    }
+}
+
 extension JSONEncoder {
     /// Sorted keys: the canonical form of every JSON the tool writes.
     static var sorted: JSONEncoder {

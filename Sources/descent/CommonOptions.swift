@@ -8,7 +8,7 @@ extension Activation: ExpressibleByArgument {}
 
 /// Options every command shares.
 struct CommonOptions: ParsableArguments {
-    @Option(parsing: .unconditional, help: "Random seed: fixes initial weights, shuffling and dropout.")
+    @Option(parsing: .unconditional, help: "Random seed: fixes initial weights, shuffling and dropout (compare: the first of its seeds).")
     var seed: UInt64 = 0
 
     @Option(parsing: .unconditional, help: "Threads for OpenBLAS (default: all cores).")
@@ -59,19 +59,31 @@ struct DataOptions: ParsableArguments {
     var source: String { dataDir ?? dataset.rawValue }
 
     func load() throws -> (train: ImageSet, test: ImageSet) {
-        let (train, test) = try DatasetLoader.load(dataset, dataDirectory: dataDir, cacheDirectory: nil,
-                                                   allowDownload: !offline)
+        let (train, test) = try loadAll()
         return (trainLimit.map { train.prefix($0) } ?? train, test)
+    }
+
+    /// The whole training set (no --train-limit) and the test set.
+    func loadAll() throws -> (train: ImageSet, test: ImageSet) {
+        try DatasetLoader.load(dataset, dataDirectory: dataDir, cacheDirectory: nil, allowDownload: !offline)
     }
 }
 
 /// The optimizer and its hyper-parameters; unset values take the rule's defaults
-/// (`OptimizerKind.rule`). One flag per `HyperParameter` that has one; the help says which
-/// rules use it.
+/// (`OptimizerKind.rule`).
 struct OptimizerOptions: ParsableArguments {
     @Option(help: "Optimizer: \(OptimizerKind.allCases.map(\.rawValue).joined(separator: ", ")).")
     var optimizer: OptimizerKind = .adam
 
+    @OptionGroup var hyper: HyperParameterOptions
+
+    var config: OptimizerConfig { hyper.config(optimizer) }
+}
+
+/// The hyper-parameter flags, one per `HyperParameter` that has one, and `--clip-norm`; the
+/// help says which rules use each. `train`, `autoencoder` and `stacked` apply them to their
+/// `--optimizer`, `compare` to each of its `--optimizers`.
+struct HyperParameterOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: help(.learningRate)) var lr: Float?
     @Option(parsing: .unconditional, help: help(.momentum)) var momentum: Float?
     @Flag(help: help(.nesterov)) var nesterov = false
@@ -109,8 +121,12 @@ struct OptimizerOptions: ParsableArguments {
         if let lr, lr == 0 { throw ValidationError("--lr must be positive, got 0") }
     }
 
-    var config: OptimizerConfig {
-        var c = OptimizerConfig(kind: optimizer)
+    /// The flags given, e.g. `["--lr", "--nesterov"]`.
+    var given: [String] { values.compactMap { $0.1 == nil ? nil : $0.0.flag } + (clipNorm == nil ? [] : ["--clip-norm"]) }
+
+    /// `kind` with the values given (the rule's defaults elsewhere).
+    func config(_ kind: OptimizerKind) -> OptimizerConfig {
+        var c = OptimizerConfig(kind: kind)
         for (parameter, value) in values { c[parameter] = value }
         c.clipNorm = clipNorm
         return c

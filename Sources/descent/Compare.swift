@@ -19,7 +19,10 @@ struct Compare: ParsableCommand {
             Shards (--shard i/n, or Slurm / Kubernetes Indexed Job variables) split the run
             list across processes or machines; `descent report DIR…` merges their results.
             Each run's trained weights go to OUT/models/<key>.safetensors (--no-models to
-            skip), which `descent evaluate --checkpoint` reads.
+            skip), which `descent evaluate --checkpoint` reads. A run counts as done when
+            its record passes the checks (key, epochs, numbers in range; rejected lines are
+            named and redone) and was made on the same data (the fingerprint of the four
+            files); a folder holds runs on one set of data.
             Example: descent compare --model lenet5 --seeds 2 --epochs 10 --out runs/lenet5
             """)
 
@@ -33,9 +36,12 @@ struct Compare: ParsableCommand {
     var preset: Sweep.Preset = .quick
     @Option(help: "The classifier: a preset, MLP sizes (ReLU, dropout 0.1/0.5 as seed-mlp) or layers (see `descent train --help`).")
     var model = "784-784-784-10"
-    @Option(help: "Comma-separated optimizers to compare (default: the six of the seed article).")
+    @Option(help: "Comma-separated optimizers to compare, each once (default: the six of the seed article).")
     var optimizers: String?
-    @Option(help: "Number of seeds 0…N−1 (overrides the preset).") var seeds: Int?
+    @OptionGroup(title: "Hyper-parameters (applied to every optimizer compared; each must use them)")
+    var hyper: HyperParameterOptions
+    @Option(help: "Number of seeds N: seeds S…S+N−1 with S from --seed (overrides the preset; at most \(Compare.maxSeeds)).")
+    var seeds: Int?
     @Option(help: "Epochs per run (overrides the preset).") var epochs: Int?
     @Option(help: "Use only the first N training images (overrides the preset; 0 = all).") var trainLimit: Int?
     @Option(help: "Run only the shard i/n of the run list (default: from SLURM_ARRAY_* or JOB_COMPLETION_INDEX).")
@@ -46,53 +52,91 @@ struct Compare: ParsableCommand {
     @Flag(help: "Do not write the report after the sweep.") var noReport = false
     @Flag(help: "Do not keep each run's trained weights (OUT/models/<key>.safetensors).") var noModels = false
 
+    /// The most seeds a sweep takes: each is one run per optimizer (the seed article uses 30).
+    static let maxSeeds = 10_000
+
     func validate() throws {
-        if let s = seeds, s < 1 { throw ValidationError("--seeds must be at least 1, got \(s)") }
+        if let s = seeds, !(1...Compare.maxSeeds).contains(s) {
+            throw ValidationError("--seeds must be between 1 and \(Compare.maxSeeds) (each seed is one run per optimizer), got \(s)")
+        }
+        let count = UInt64(seeds ?? preset.seedCount)
+        if common.seed > UInt64.max - (count - 1) {
+            throw ValidationError("--seed \(common.seed) with \(count) seed(s) goes past the largest seed, \(UInt64.max)")
+        }
         if let e = epochs, e < 1 { throw ValidationError("--epochs must be at least 1, got \(e)") }
         if let j = jobs, j < 1 { throw ValidationError("--jobs must be at least 1, got \(j)") }
         if let t = trainLimit, t < 0 { throw ValidationError("--train-limit must be ≥ 0, got \(t)") }
     }
 
-    func makeSweep() throws -> Sweep {
-        var sweep = Sweep.preset(preset, dataset: dataset)
-        if let list = optimizers {
-            let kinds = try list.split(separator: ",").map { name -> OptimizerKind in
-                guard let k = OptimizerKind(rawValue: name.trimmingCharacters(in: .whitespaces)) else {
-                    throw DescentError("--optimizers: unknown optimizer '\(name)'; choose from \(OptimizerKind.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
-                return k
+    /// The optimizers of `--optimizers`, each once, in the order given.
+    func optimizerKinds() throws -> [OptimizerKind]? {
+        guard let list = optimizers else { return nil }
+        var kinds: [OptimizerKind] = []
+        for part in list.split(separator: ",", omittingEmptySubsequences: false) {
+            let name = part.trimmingCharacters(in: .whitespaces)
+            guard let k = OptimizerKind(rawValue: name) else {
+                throw DescentError("--optimizers: unknown optimizer '\(name)'; choose from \(OptimizerKind.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-            guard !kinds.isEmpty else { throw DescentError("--optimizers: empty list") }
+            guard !kinds.contains(k) else { throw DescentError("--optimizers: \(name) is listed twice; each optimizer is compared once") }
+            kinds.append(k)
+        }
+        return kinds
+    }
+
+    /// The sweep for a training set of `trainImages` images: a train limit that leaves no
+    /// image out is recorded as none, and minibatches hold at most the whole set, so every
+    /// record says what was used.
+    func makeSweep(trainImages: Int) throws -> Sweep {
+        var sweep = Sweep.preset(preset, dataset: dataset)
+        if let kinds = try optimizerKinds() {
             sweep.configs = kinds.map { .seedMLP(OptimizerConfig(kind: $0), dataset: dataset, epochs: preset.epochs, trainLimit: preset.trainLimit) }
+        }
+        for flag in hyper.given {
+            let parameter = HyperParameter.allCases.first { $0.flag == flag }
+            if let p = parameter, let k = sweep.configs.first(where: { !$0.optimizer.kind.rule.uses(p) })?.optimizer.kind {
+                throw DescentError("\(flag) does not apply to \(k.rawValue): compare it with optimizers that use it (--optimizers)")
+            }
         }
         let spec = try CLI.flag("--model") {
             try ModelSpec.resolve(model, inputShape: dataset.imageShape, loss: .crossEntropy, mlp: (.relu, 0.1, 0.5))
         }
         for i in sweep.configs.indices {
             sweep.configs[i].model = spec
+            sweep.configs[i].optimizer = hyper.config(sweep.configs[i].optimizer.kind)
+            _ = try sweep.configs[i].optimizer.make()
             if let e = epochs { sweep.configs[i].epochs = e }
             if let t = trainLimit { sweep.configs[i].trainLimit = t == 0 ? nil : t }
+            sweep.configs[i].trainLimit = ClassifierRunConfig.trainLimit(sweep.configs[i].trainLimit, available: trainImages)
+            sweep.configs[i].batchSize = min(sweep.configs[i].batchSize, sweep.configs[i].trainLimit ?? trainImages)
         }
-        if let s = seeds { sweep.seeds = (0..<UInt64(s)).map { $0 } }
+        let first = common.seed
+        sweep.seeds = (0..<UInt64(seeds ?? preset.seedCount)).map { first + $0 }
         return sweep
     }
 
     func run() throws {
         try DescentCommand.run {
-            let sweep = try makeSweep()
+            _ = try optimizerKinds()   // a bad list or shard fails before anything is loaded
             let selected: Shard? = try shard.map { s in try CLI.flag("--shard") { try Shard.parse(s) } } ?? Shard.fromEnvironment(ProcessInfo.processInfo.environment)
-            let runs = selected.map { $0.select(sweep.runs) } ?? sweep.runs
             let out = common.out ?? "runs/compare-\(preset.rawValue)-\(dataset.rawValue)"
             try Output.prepareFolder(out)
             // One sweep per folder at a time: a second one would run every run again.
             let folderLock = try SweepLock(folder: out)
             defer { folderLock.release() }
-            let store = ResultsStore(path: out + "/results.jsonl")
-            let done = Set(try store.read().records.map(\.key))
-            let pending = runs.filter { !done.contains($0.key) }
             // Load once here: fails early on missing/corrupt data and downloads if needed.
             let (train, test) = try DatasetLoader.load(dataset, dataDirectory: dataDir, cacheDirectory: nil, allowDownload: true)
-            try CLI.check(sweep.configs[0].model, fits: train, test, from: dataDir ?? dataset.rawValue)
+            let source = dataDir ?? dataset.rawValue
+            let sweep = try makeSweep(trainImages: train.count)
+            try CLI.check(sweep.configs[0].model, fits: train, test, from: source)
+            let runs = selected.map { $0.select(sweep.runs) } ?? sweep.runs
+
+            // A run is done when a trusted record of its key is there, on these data.
+            let fingerprint = DataFingerprint(train: train, test: test)
+            let store = ResultsStore(path: out + "/results.jsonl")
+            let contents = try store.read()
+            try SweepData.checkFolder(contents.records, out: out, data: fingerprint, dataset: dataset, dataDir: dataDir, source: source)
+            let done = Set(contents.records.map(\.key))
+            let pending = runs.filter { !done.contains($0.key) }
 
             let cores = common.threads ?? ProcessInfo.processInfo.activeProcessorCount
             // BLAS threads per run follow from the whole sweep, not from what is pending or
@@ -101,13 +145,21 @@ struct Compare: ParsableCommand {
             let full = ExecutionPlan.choose(pendingRuns: sweep.runs.count, cores: cores, jobs: jobs)
             var plan = full
             plan.jobs = max(1, min(full.jobs, pending.count))
+            // Each worker holds its network and the data; fewer at once if memory is short.
+            let config = sweep.configs.max { $0.batchSize < $1.batchSize }!
+            let memory = try CLI.checkMemory(config.model, batchSize: config.batchSize, optimizer: config.optimizer,
+                                             flag: "--model \(model)", extra: 2 * (train.pixels.count + test.pixels.count))
+            if let available = memory.available { plan.jobs = max(1, min(plan.jobs, available / max(memory.perRun, 1))) }
             let note = "\(runs.count) runs\(selected.map { " (shard \($0) of \(sweep.runs.count))" } ?? ""), \(runs.count - pending.count) already done, \(pending.count) to run as \(plan)"
-            if !common.json { print("\(out): \(note)") }
+            if !common.json {
+                print("\(out): \(note)")
+                if let rejected = contents.rejectedSummary() { print("\(out): \(rejected) (not counted as done)") }
+            }
 
             let modelsDir = noModels ? nil : out + "/models"
             if let modelsDir { try Output.prepareFolder(modelsDir) }
-            let runner = SweepRunner(store: store, plan: plan, dataset: dataset, dataDir: dataDir, modelsDir: modelsDir,
-                                     showProgress: verbose || isatty(STDERR_FILENO) == 1)
+            let runner = SweepRunner(store: store, plan: plan, dataset: dataset, dataDir: dataDir, fingerprint: fingerprint,
+                                     modelsDir: modelsDir, showProgress: verbose || isatty(STDERR_FILENO) == 1)
             // Every shard leaves a results file, even with no runs, so `descent report shard-*` merges it.
             try store.createIfMissing()
             let failures = try runner.run(pending)
@@ -122,12 +174,42 @@ struct Compare: ParsableCommand {
                 }
             }
             if common.json {
-                printJSONLine(["out": out, "runs": "\(runs.count)", "ran": "\(pending.count - failures.count)", "failed": "\(failures.count)"])
+                printJSONLine(["out": out, "runs": "\(runs.count)", "ran": "\(pending.count - failures.count)", "failed": "\(failures.count)",
+                               "rejected": "\(contents.rejected.count)"])
             }
             if !failures.isEmpty {
                 throw DescentError("\(failures.count) run(s) did not finish (\(failures.first!)); rerun the same command to retry them")
             }
         }
+    }
+}
+
+/// The data of a sweep folder: one folder holds runs on one set of data.
+enum SweepData {
+    /// Throws when `records` (trusted records of the folder `out`) include runs on other
+    /// data than `data` — a run's key does not say which data it ran on, so a folder of
+    /// Fashion-MNIST runs fed other files would otherwise look done, or mix the two. Records
+    /// written before fingerprints count as runs on their dataset's catalogue files, which
+    /// these data are when `DataFingerprint.isCatalogue` says so or, where the catalogue knows
+    /// no uncompressed digests, when the folder read holds the catalogue's `.gz` files.
+    static func checkFolder(_ records: [RunRecord], out: String, data: DataFingerprint, dataset: DatasetName,
+                            dataDir: String?, source: String) throws {
+        var catalogue: [DatasetName: Bool] = [:]
+        func isCatalogue(_ name: DatasetName) -> Bool {
+            if let known = catalogue[name] { return known }
+            var answer = data.isCatalogue(name)
+            if !answer, name == dataset, DataFingerprint.catalogue(name) == nil,
+               let directory = DatasetLoader.localDirectory(of: name, dataDirectory: dataDir) {
+                answer = DatasetLoader.holdsCatalogueFiles(name, in: directory)
+            }
+            catalogue[name] = answer
+            return answer
+        }
+        let other = records.filter { !$0.isRun(on: data, isCatalogue: isCatalogue) }
+        guard let first = other.first else { return }
+        let theirs = first.data.map { "data fingerprint \(DataFingerprint.short($0.fingerprint))" }
+            ?? "no data fingerprint (recorded before fingerprints, so taken to be the catalogue's \(first.config.dataset.displayName) files)"
+        throw DescentError("\(out) holds \(other.count) run(s) on other data than \(source) (data fingerprint \(data)): the first has \(theirs); a folder holds runs on one set of data, so use another --out")
     }
 }
 

@@ -12,16 +12,20 @@ final class SweepRunner {
     let plan: ExecutionPlan
     let dataset: DatasetName
     let dataDir: String?
+    /// The data the sweep runs on: a worker that reads other data refuses to run.
+    let fingerprint: DataFingerprint
     /// Where workers write each run's trained weights (nil: not kept).
     let modelsDir: String?
     let progress: Progress?
     private let lock = NSLock()
 
-    init(store: ResultsStore, plan: ExecutionPlan, dataset: DatasetName, dataDir: String?, modelsDir: String?, showProgress: Bool) {
+    init(store: ResultsStore, plan: ExecutionPlan, dataset: DatasetName, dataDir: String?, fingerprint: DataFingerprint,
+         modelsDir: String?, showProgress: Bool) {
         self.store = store
         self.plan = plan
         self.dataset = dataset
         self.dataDir = dataDir
+        self.fingerprint = fingerprint
         self.modelsDir = modelsDir
         self.progress = showProgress ? Progress() : nil
     }
@@ -82,7 +86,7 @@ final class SweepRunner {
         let specJSON = String(decoding: try encoder.encode(spec), as: UTF8.self)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: SweepRunner.executablePath)
-        var arguments = ["worker", "--spec", specJSON, "--threads", "\(plan.threadsPerJob)"]
+        var arguments = ["worker", "--spec", specJSON, "--threads", "\(plan.threadsPerJob)", "--data-fingerprint", fingerprint.value]
         if let d = dataDir { arguments += ["--data-dir", d] }
         if let m = modelsDir { arguments += ["--models-dir", m] }
         process.arguments = arguments
@@ -109,6 +113,11 @@ final class SweepRunner {
         if let stream { fclose(stream) }
         let errorText = String(decoding: stderrPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
+        if process.terminationReason == .exit, process.terminationStatus == 0, let record, record.key == spec.key {
+            // What the store will read back must pass its checks, on the sweep's data.
+            if let problem = record.problem { throw DescentError("the worker's record fails its checks: \(problem)") }
+            if record.data?.fingerprint != fingerprint.value { throw DescentError("the worker's record is not on the sweep's data") }
+        }
         guard process.terminationReason == .exit, process.terminationStatus == 0, let record, record.key == spec.key else {
             let why = process.terminationReason == .uncaughtSignal
                 ? "worker killed by signal \(process.terminationStatus)"

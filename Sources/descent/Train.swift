@@ -46,14 +46,21 @@ struct Train: ParsableCommand {
         try DescentCommand.run {
             let checkpoint = try resume.map { path in try CLI.flag("--resume") { try Checkpoint.read(path) } }
             try common.applyThreads(resuming: checkpoint)
-            let (train, test) = try data.load()
+            let (allTrain, test) = try data.loadAll()
+            // What is used is what is recorded: no limit when it leaves no image out, and
+            // minibatches of at most the whole training set.
+            let trainLimit = ClassifierRunConfig.trainLimit(data.trainLimit, available: allTrain.count)
+            let train = trainLimit.map { allTrain.prefix($0) } ?? allTrain
+            let batchSize = min(self.batchSize, train.count)
             let spec = try CLI.flag("--model") {
                 try ModelSpec.resolve(model, inputShape: train.shape, loss: .crossEntropy,
                                       mlp: (activation, Double("\(inputDropout)")!, Double("\(hiddenDropout)")!))
             }
             try CLI.check(spec, fits: train, test, from: data.source)
+            try CLI.checkMemory(spec, batchSize: batchSize, optimizer: opt.config,
+                                flag: "--model \(model)" + (self.batchSize != 128 ? " --batch-size \(self.batchSize)" : ""))
             let config = ClassifierRunConfig(dataset: data.dataset, model: spec, batchSize: batchSize, epochs: epochs,
-                                             trainLimit: data.trainLimit, optimizer: opt.config)
+                                             trainLimit: trainLimit, optimizer: opt.config)
             let run = RunSpec(config: config, seed: common.seed)
             let trainer = try RunExecutor.makeTrainer(config, seed: common.seed)
             var history: [EpochMetrics] = []

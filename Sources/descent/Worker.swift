@@ -16,6 +16,7 @@ struct Worker: ParsableCommand {
     @Option(help: "Compute threads (BLAS and the pool).") var threads = 1
     @Option(help: "Folder holding the IDX files.") var dataDir: String?
     @Option(help: "Folder for the trained weights (<key>.safetensors).") var modelsDir: String?
+    @Option(help: "The fingerprint of the sweep's data (DataFingerprint); other data are refused.") var dataFingerprint: String?
 
     func run() throws {
         // Die with the parent: a killed sweep leaves no orphan training.
@@ -27,9 +28,13 @@ struct Worker: ParsableCommand {
             }
             let (train, test) = try DatasetLoader.load(runSpec.config.dataset, dataDirectory: dataDir,
                                                        cacheDirectory: nil, allowDownload: false)
+            let fingerprint = DataFingerprint(train: train, test: test)
+            if let expected = dataFingerprint, expected != fingerprint.value {
+                throw DescentError("the data in \(dataDir ?? runSpec.config.dataset.rawValue) changed during the sweep (data fingerprint \(fingerprint), the sweep started with \(DataFingerprint.short(expected)))")
+            }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
-            let record = try RunExecutor.run(runSpec, train: train, test: test, onEpoch: { m in
+            let record = try RunExecutor.run(runSpec, train: train, test: test, fingerprint: fingerprint, onEpoch: { m in
                 if let d = try? encoder.encode(m) { print("E " + String(decoding: d, as: UTF8.self)); fflush(stdout) }
             }, onFinish: { trainer, epochs in
                 guard let modelsDir else { return }
@@ -55,11 +60,14 @@ struct Report: ParsableCommand {
         try DescentCommand.run {
             guard !inputs.isEmpty else { throw DescentError("report: name at least one results folder") }
             let merged = try ResultsStore.merge(inputs)
-            guard !merged.records.isEmpty else { throw DescentError("report: no finished runs in \(inputs.joined(separator: ", "))") }
+            let rejected = merged.rejectedSummary().map { " (\($0), left out)" } ?? ""
+            guard !merged.records.isEmpty else { throw DescentError("report: no finished runs in \(inputs.joined(separator: ", "))\(rejected)") }
             let target = out ?? inputs[0]
             try Output.prepareFolder(target)
-            let written = try ComparisonReport(records: merged.records).write(to: target)
-            print("\(merged.records.count) runs\(merged.skippedLines > 0 ? " (\(merged.skippedLines) unreadable line(s) skipped)" : ""); wrote \(written.joined(separator: ", "))")
+            let report = ComparisonReport(records: merged.records)
+            let written = try report.write(to: target)
+            let differ = report.summary.differences.isEmpty ? "" : "; the runs differ in \(report.summary.differences.joined(separator: ", ")), each row is labelled with its own"
+            print("\(merged.records.count) runs\(rejected)\(differ); wrote \(written.joined(separator: ", "))")
         }
     }
 }

@@ -85,18 +85,30 @@ final class TrainResumeEvaluateCLITests: XCTestCase {
 
     /// `compare --model seed-mlp` (or the default) on a copy of the committed comparison finds
     /// its 18 runs done: the model descriptions kept the run keys.
+    /// The committed records (written before data fingerprints) are done on the catalogue's
+    /// Fashion-MNIST — here Debian's recompressed copy, found without --data-dir or named by
+    /// it — and on no other data: a slice of it is refused in one line.
     func testCommittedComparisonRunsAreStillDone() throws {
         let committed = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../../docs/comparison").standardized.path
         guard FileManager.default.fileExists(atPath: committed + "/results.jsonl") else { throw XCTSkip("no docs/comparison") }
-        let data = try Support.fashionSlice(train: 100, test: 50)
-        for model in ["784-784-784-10", "seed-mlp"] {
+        _ = try Support.requireFashionMNIST()
+        let installed = DatasetLoader.localDirectory(of: .fashionMNIST)!
+        for (model, dataDir) in [("784-784-784-10", nil), ("seed-mlp", installed)] as [(String, String?)] {
             let copy = Support.temporaryFolder("copy")
             try FileManager.default.removeItem(atPath: copy)
             try FileManager.default.copyItem(atPath: committed, toPath: copy)
-            let r = try Support.descent(["compare", "--preset", "standard", "--model", model, "--out", copy, "--data-dir", data, "--no-report"])
+            let r = try Support.descent(["compare", "--preset", "standard", "--model", model, "--out", copy, "--no-report"]
+                                        + (dataDir.map { ["--data-dir", $0] } ?? []))
             XCTAssertEqual(r.status, 0, r.stderr)
             XCTAssertTrue(r.stdout.contains("18 runs, 18 already done, 0 to run"), r.stdout)
         }
+        let copy = Support.temporaryFolder("slice")
+        try FileManager.default.removeItem(atPath: copy)
+        try FileManager.default.copyItem(atPath: committed, toPath: copy)
+        let slice = try Support.fashionSlice(train: 100, test: 50)
+        let r = try Support.descent(["compare", "--preset", "standard", "--out", copy, "--data-dir", slice, "--no-report"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.contains("holds 18 run(s) on other data than \(slice)") && r.stderr.contains("no data fingerprint"), r.stderr)
     }
 
     /// Each compare run leaves its weights, which evaluate to the run's recorded accuracy.

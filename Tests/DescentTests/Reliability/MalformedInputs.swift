@@ -277,6 +277,32 @@ enum MalformedInputs {
         ] as [(String, [String: String], [String])] {
             cases.append(MalformedInput(name: "compare: " + name, arguments: compare, mentions: mentions, environment: env))
         }
+        // Flags that would do nothing or the wrong thing (#12 item 9), and absurd sizes (item 6).
+        for (name, extra, mentions) in [
+            ("a seed count that segfaulted", ["--seeds", "9223372036854775807"], ["--seeds", "9223372036854775807"]),
+            ("seeds past the largest seed", ["--seed", "18446744073709551615", "--seeds", "2"], ["--seed 18446744073709551615"]),
+            ("an optimizer twice", ["--optimizers", "sgd,sgd"], ["--optimizers", "sgd is listed twice"]),
+            ("momentum for sgd", ["--optimizers", "sgd,momentum", "--momentum", "0.5"], ["--momentum", "does not apply to sgd"]),
+            ("beta1 1.5 for adam", ["--optimizers", "adam", "--beta1", "1.5"], ["beta1", "1.5"]),
+            ("a model of 10^8 units", ["--model", "784-100000000-10"], ["--model 784-100000000-10", "needs about", "available"]),
+        ] as [(String, [String], [String])] {
+            let base = extra.first == "--model" ? compare.filter { $0 != "784-16-10" && $0 != "--model" } : compare
+            cases.append(MalformedInput(name: "compare: " + name, arguments: base + extra, mentions: mentions))
+        }
+        for (name, arguments, mentions) in [
+            ("train: a model of 10^8 units", train(good).filter { $0 != "784-16-10" && $0 != "--model" } + ["--model", "784-100000000-10"],
+             ["--model 784-100000000-10", "needs about", "TB", "available"]),
+            ("train: a layer of 10^9 units, huge batch", train(good).filter { $0 != "784-16-10" && $0 != "--model" }
+                + ["--model", "linear(1000000000), relu, linear(10)", "--batch-size", "10000000"], ["--model linear(1000000000), relu, linear(10) --batch-size 10000000", "minibatches of 48", "needs about"]),
+            ("train: a layer of Int.max units", train(good).filter { $0 != "784-16-10" && $0 != "--model" } + ["--model", "784-9223372036854775807-10"],
+             ["--model 784-9223372036854775807-10", "needs about more than 9 EB"]),
+            ("autoencoder --hidden 10^8", ["autoencoder", "--hidden", "100000000", "--data-dir", good, "--offline", "--epochs", "1", "--threads", "1", "--no-pictures"],
+             ["--hidden 100000000", "needs about"]),
+            ("stacked --layers 784,10^8,25", ["stacked", "--layers", "784,100000000,25", "--data-dir", good, "--offline", "--threads", "1", "--no-pictures"],
+             ["--layers 784,100000000,25", "needs about"]),
+        ] as [(String, [String], [String])] {
+            cases.append(MalformedInput(name: name, arguments: arguments, mentions: mentions))
+        }
         let crc = cases.first { $0.name == "bad gzip CRC" }!.arguments[2]
         cases.append(MalformedInput(name: "compare: corrupt data", arguments: ["compare", "--data-dir", crc, "--seeds", "1",
                                                                                "--epochs", "1", "--model", "784-16-10", "--threads", "1"],
