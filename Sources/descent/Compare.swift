@@ -146,7 +146,8 @@ struct Compare: ParsableCommand {
             var plan = full
             plan.jobs = max(1, min(full.jobs, pending.count))
             // Each worker holds its network and the data; fewer at once if memory is short.
-            let config = sweep.configs.max { $0.batchSize < $1.batchSize }!
+            func estimate(_ c: ClassifierRunConfig) -> Int { c.model.memoryEstimate(batchSize: c.batchSize, optimizer: try? c.optimizer.make()).total }
+            let config = sweep.configs.max { estimate($0) < estimate($1) }!
             let memory = try CLI.checkMemory(config.model, batchSize: config.batchSize, optimizer: config.optimizer,
                                              flag: "--model \(model)", extra: 2 * (train.pixels.count + test.pixels.count))
             if let available = memory.available { plan.jobs = max(1, min(plan.jobs, available / max(memory.perRun, 1))) }

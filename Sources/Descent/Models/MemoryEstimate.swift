@@ -14,9 +14,9 @@
 /// For seed-mlp with minibatches of 60,000 it says 2.1 GB; the process peaked at 1.9 GB.
 ///
 /// ```
-/// let e = try ModelSpec.parse("784-784-784-10").memoryEstimate(batchSize: 128, optimizer: try Adam())
+/// let e = ModelSpec.preset(named: "seed-mlp")!.memoryEstimate(batchSize: 128, optimizer: try Adam())
 /// e.parameters      // 1_238_730
-/// e.total           // 46.5 MB: 19.8 parameters and gradients, 9.9 Adam state, 16.8 activations of 1000 rows
+/// e.description     // "54.4 MB (parameters and gradients 9.9 MB, optimizer state 9.9 MB, activations 34.6 MB)"
 /// ```
 public struct MemoryEstimate: Sendable, CustomStringConvertible {
     /// Trainable values.
@@ -30,14 +30,14 @@ public struct MemoryEstimate: Sendable, CustomStringConvertible {
     /// The sum (saturating at `Int.max`).
     public var total: Int { LayerKind.sum(parameterBytes, optimizerBytes, activationBytes) }
 
-    /// E.g. `"1.3 TB (parameters and gradients 627.2 GB, optimizer state 627.2 GB, activations 1.6 GB)"`.
+    /// E.g. `"54.4 MB (parameters and gradients 9.9 MB, optimizer state 9.9 MB, activations 34.6 MB)"`.
     public var description: String {
         "\(MemoryEstimate.text(total)) (parameters and gradients \(MemoryEstimate.text(parameterBytes)), optimizer state \(MemoryEstimate.text(optimizerBytes)), activations \(MemoryEstimate.text(activationBytes)))"
     }
 
     /// A byte count in decimal units: `512 B`, `46.5 MB`, `1.3 TB`.
     public static func text(_ bytes: Int) -> String {
-        if bytes == .max { return "more than 9 EB" }
+        if bytes == .max { return "9.2 EB or more" }
         let units = ["B", "kB", "MB", "GB", "TB", "PB", "EB"]
         var value = Double(bytes), unit = 0
         while value >= 1000 && unit < units.count - 1 { value /= 1000; unit += 1 }

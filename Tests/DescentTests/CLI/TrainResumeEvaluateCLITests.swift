@@ -67,7 +67,7 @@ final class TrainResumeEvaluateCLITests: XCTestCase {
             (["--seed", "2"], "seed = 1, the command line gives 2"),
             (["--batch-size", "64"], "batch_size = 128, the command line gives 64"),
             (["--hidden-dropout", "0.2"], "hidden_dropout"),
-            (["--train-limit", "100"], "train_limit"),
+            (["--train-limit", "200"], "train_limit"),
             (["--epochs", "1"], "already been trained for 1 epoch(s)"),
             (["--threads", "2"], "trained with 1 thread(s)"),
         ]
