@@ -99,7 +99,7 @@ public struct ComparisonReport {
         if !varies.isEmpty {
             let list = summary.differences.count == 1 ? summary.differences[0]
                 : summary.differences.dropLast().joined(separator: ", ") + " and " + summary.differences.last!
-            line += ". The runs differ in \(list): each row is labelled with its own"
+            line += ". The runs differ in \(list): each row is labelled with its own."
         }
         return line
     }

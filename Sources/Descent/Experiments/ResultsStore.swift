@@ -85,8 +85,8 @@ public final class ResultsStore {
         }
     }
 
-    /// A decoding error in a few words: `not a JSON object`, `not a run record: no "epochs"`,
-    /// `not a run record: bad config.batch_size`.
+    /// A decoding error in a few words: `not valid JSON (or a number out of range)`,
+    /// `not a JSON object`, `not a run record: no "epochs"`, `not a run record: bad config.batch_size`.
     static func describe(_ error: Error) -> String {
         func path(_ context: DecodingError.Context, _ last: CodingKey? = nil) -> String {
             (context.codingPath + [last].compactMap { $0 }).map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }
@@ -94,9 +94,10 @@ public final class ResultsStore {
         }
         switch error as? DecodingError {
         case .keyNotFound(let key, let context)?: return "not a run record: no \(path(context, key))"
+        case .typeMismatch(_, let c)? where c.codingPath.isEmpty: return "not a JSON object"
         case .typeMismatch(_, let c)?, .valueNotFound(_, let c)?: return "not a run record: bad \(path(c))"
         case .dataCorrupted(let c)? where !c.codingPath.isEmpty: return "not a run record: bad \(path(c)) (\(c.debugDescription))"
-        default: return "not a JSON object"
+        default: return "not valid JSON (or a number out of range)"
         }
     }
 
