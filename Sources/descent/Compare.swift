@@ -38,7 +38,7 @@ struct Compare: ParsableCommand {
     var model = "784-784-784-10"
     @Option(help: "Comma-separated optimizers to compare, each once (default: the six of the seed article).")
     var optimizers: String?
-    @OptionGroup(title: "Hyper-parameters (applied to every optimizer compared; each must use them)")
+    @OptionGroup(title: "Hyper-parameters (for every optimizer compared)")
     var hyper: HyperParameterOptions
     @Option(help: "Number of seeds N: seeds S…S+N−1 with S from --seed (overrides the preset; at most \(Compare.maxSeeds)).")
     var seeds: Int?
