@@ -72,7 +72,7 @@ public struct DataFingerprint: Hashable, Sendable, CustomStringConvertible {
     /// SHA-256 of the unsigned-byte IDX file holding `bytes` with `dimensions` (see `IDXArray`).
     static func idxDigest(dimensions: [Int], bytes: [UInt8]) -> String {
         var hasher = SHA256()
-        hasher.update(IDX.header(dimensions: dimensions))
+        hasher.update(IDX.unsignedByteHeader(dimensions))  // an ImageSet's sizes fit a header
         hasher.update(bytes)
         return hasher.hexDigest()
     }

@@ -19,8 +19,17 @@ public struct IDXArray: Equatable, Sendable {
     /// The elements, row-major, one byte each.
     public let bytes: [UInt8]
 
-    public init(dimensions: [Int], bytes: [UInt8]) {
-        precondition(dimensions.reduce(1, *) == bytes.count, "IDXArray: \(bytes.count) bytes for \(dimensions)")
+    /// Throws unless there are 1…255 dimensions, each in 0…2³²−1 (what the header can
+    /// hold), and `bytes` has exactly their product of elements.
+    public init(dimensions: [Int], bytes: [UInt8]) throws {
+        try IDX.checkDimensions(dimensions)
+        let (total, overflow) = dimensions.reduce((1, false)) { r, d in
+            let (p, o) = r.0.multipliedReportingOverflow(by: d)
+            return (p, r.1 || o)
+        }
+        guard !overflow, total == bytes.count else {
+            throw DescentError("IDX: \(bytes.count) bytes do not fill dimensions \(dimensions.map(String.init).joined(separator: "×"))")
+        }
         self.dimensions = dimensions
         self.bytes = bytes
     }
@@ -113,7 +122,7 @@ public enum IDX {
             throw DescentError("\(name): \(payload - total) trailing bytes: header says \(description) \(elementName) bytes, \(what) \(payload) after the \(headerSize)-byte header")
         }
         bytes.removeFirst(headerSize)   // in-place memmove of the uniquely owned buffer
-        return IDXArray(dimensions: dimensions, bytes: bytes)
+        return try IDXArray(dimensions: dimensions, bytes: bytes)
     }
 
     /// Reads an `idx3-ubyte` image file: `count × rows × columns` pixels.
@@ -129,15 +138,32 @@ public enum IDX {
 
     /// The IDX encoding (unsigned bytes) of `array`.
     public static func encode(_ array: IDXArray) -> [UInt8] {
-        var out = header(dimensions: array.dimensions)
+        // IDXArray's initialiser has checked the dimensions.
+        var out = unsignedByteHeader(array.dimensions)
         out.reserveCapacity(out.count + array.bytes.count)
         out += array.bytes
         return out
     }
 
-    /// The header of an unsigned-byte IDX file with these dimensions (what precedes the payload).
-    public static func header(dimensions: [Int]) -> [UInt8] {
-        precondition(dimensions.count <= 255 && dimensions.allSatisfy { $0 >= 0 && $0 <= Int(UInt32.max) })
+    /// The header of an unsigned-byte IDX file with these dimensions (what precedes the
+    /// payload); throws unless there are 1…255 of them, each in 0…2³²−1.
+    public static func header(dimensions: [Int]) throws -> [UInt8] {
+        try checkDimensions(dimensions)
+        return unsignedByteHeader(dimensions)
+    }
+
+    /// What an IDX header can hold: 1…255 dimensions, each in 0…2³²−1.
+    static func checkDimensions(_ dimensions: [Int]) throws {
+        guard (1...255).contains(dimensions.count) else {
+            throw DescentError("IDX: an array needs 1 to 255 dimensions, got \(dimensions.count)")
+        }
+        guard dimensions.allSatisfy({ $0 >= 0 && $0 <= Int(UInt32.max) }) else {
+            throw DescentError("IDX: dimensions \(dimensions.map(String.init).joined(separator: "×")) must each be in 0…\(UInt32.max)")
+        }
+    }
+
+    /// `header(dimensions:)` for dimensions already checked (an `IDXArray`'s or an `ImageSet`'s).
+    static func unsignedByteHeader(_ dimensions: [Int]) -> [UInt8] {
         var out: [UInt8] = [0, 0, unsignedByte, UInt8(dimensions.count)]
         for d in dimensions {
             out += [UInt8(truncatingIfNeeded: d >> 24), UInt8(truncatingIfNeeded: d >> 16),

@@ -24,14 +24,19 @@ public struct ImageSet: Sendable {
     /// Values per image (C·H·W).
     public var featureCount: Int { channels * height * width }
 
-    /// Throws when the sizes are not positive or the arrays do not hold exactly
-    /// `count` images and `count` labels.
+    /// Throws when the sizes are not positive (or exceed 2³²−1, what an IDX header holds)
+    /// or the arrays do not hold exactly `count` images and `count` labels.
     public init(count: Int, channels: Int = 1, height: Int, width: Int, pixels: [UInt8], labels: [UInt8]) throws {
         guard count >= 0, channels > 0, height > 0, width > 0 else {
             throw DescentError("images: need count ≥ 0 and positive channels, height and width, got \(count)×\(channels)×\(height)×\(width)")
         }
-        let (product, overflow) = count.multipliedReportingOverflow(by: channels * height * width)
-        guard !overflow, pixels.count == product else {
+        guard [count, channels, height, width].allSatisfy({ $0 <= Int(UInt32.max) }) else {
+            throw DescentError("images: sizes must be at most \(UInt32.max), got \(count)×\(channels)×\(height)×\(width)")
+        }
+        let (pixelsPerChannel, o1) = height.multipliedReportingOverflow(by: width)
+        let (pixelsPerImage, o2) = channels.multipliedReportingOverflow(by: pixelsPerChannel)
+        let (product, o3) = count.multipliedReportingOverflow(by: pixelsPerImage)
+        guard !(o1 || o2 || o3), pixels.count == product else {
             throw DescentError("images: \(pixels.count) pixels do not make \(count) images of \(channels)×\(height)×\(width)")
         }
         guard labels.count == count else {
@@ -51,8 +56,11 @@ public struct ImageSet: Sendable {
         return ImageSet(unchecked: k, channels, height, width, Array(pixels[0..<(k * featureCount)]), Array(labels[0..<k]))
     }
 
-    /// The images at `indices`, in that order (each index in `0..<count`).
-    public func subset(_ indices: [Int]) -> ImageSet {
+    /// The images at `indices`, in that order; throws unless each index is in `0..<count`.
+    public func subset(_ indices: [Int]) throws -> ImageSet {
+        if let bad = indices.first(where: { $0 < 0 || $0 >= count }) {
+            throw DescentError("images: index \(bad) is outside 0..<\(count)")
+        }
         let f = featureCount
         var px = [UInt8]()
         px.reserveCapacity(indices.count * f)

@@ -13,8 +13,9 @@ public final class Dropout: StochasticLayer {
     public var generator: RandomGenerator
     private var core: BernoulliMask
 
-    public init(_ probability: Float, generator: RandomGenerator) {
-        precondition(probability >= 0 && probability < 1, "Dropout: p must be in [0, 1), got \(probability)")
+    /// Throws when `probability` is not in [0, 1).
+    public init(_ probability: Float, generator: RandomGenerator) throws {
+        guard probability >= 0, probability < 1 else { throw DescentError("dropout: p must be in [0, 1), got \(probability)") }
         self.generator = generator
         core = BernoulliMask(probability: probability, keep: 1 / (1 - probability))
     }
@@ -38,7 +39,7 @@ extension Dropout {
         name: "dropout", summary: "inverted dropout: zero with probability p, scale the rest by 1/(1−p) (training only)",
         arguments: [.probability("p")],
         make: { spec, context in
-            Dropout(Float(spec.number("p")!), generator: RandomGenerator(seed: context.seed, stream: 10 &+ UInt64(context.noiseLayersBefore)))
+            try Dropout(Float(spec.number("p")!), generator: RandomGenerator(seed: context.seed, stream: 10 &+ UInt64(context.noiseLayersBefore)))
         })
 }
 

@@ -5,6 +5,14 @@
 /// ∂L/∂output into ∂L/∂input while **adding** (`+=`) into its parameters' gradients.
 /// Outputs live in buffers owned by the layer and reused across steps, so the
 /// returned tensor is only valid until the layer's next `forward`.
+///
+/// **Bad values**: a layer's initialiser checks its arguments and throws a `DescentError`
+/// (`Linear(0, 10, …)`, `Dropout(1.5, …)`). `forward` and `backward` do not throw: they
+/// run once per batch on the hot path, and a batch of the wrong width or a backward
+/// before any forward stops the program with a `precondition` (a programming error).
+/// Data from outside the program never gets there unchecked: `Network.checkInput`, which
+/// `Trainer` and `ClassifierEvaluation` call before the first batch, compares the shape of
+/// the examples with the network's input and throws.
 public protocol Layer: AnyObject {
     /// Trainable parameters, in a stable order.
     var parameters: [Parameter] { get }

@@ -28,9 +28,12 @@ public final class Linear: Layer {
     private var preGrad = Workspace()
     private var inputGrad = Workspace()
 
-    /// A layer `in → out` whose weights are drawn from `generator`.
+    /// A layer `in → out` whose weights are drawn from `generator`; throws unless both sizes are positive.
     public init(_ inputSize: Int, _ outputSize: Int, activation: Activation = .identity,
-                name: String = "linear", generator: inout RandomGenerator) {
+                name: String = "linear", generator: inout RandomGenerator) throws {
+        guard inputSize > 0, outputSize > 0 else {
+            throw DescentError("linear: sizes must be positive, got \(inputSize) inputs and \(outputSize) outputs")
+        }
         self.inputSize = inputSize
         self.outputSize = outputSize
         self.activation = activation
@@ -116,7 +119,7 @@ extension Linear {
         make: { spec, context in
             let units = spec.int("units")!
             guard let t = spec.int("tied") else {
-                return Linear(context.inputCount, units, activation: context.activation, name: context.name,
+                return try Linear(context.inputCount, units, activation: context.activation, name: context.name,
                               generator: &context.weights)
             }
             guard let encoder = context.built[t] as? Linear,

@@ -16,8 +16,9 @@ public final class MaskingNoise: StochasticLayer {
     public var generator: RandomGenerator
     private var core: BernoulliMask
 
-    public init(_ probability: Float, generator: RandomGenerator) {
-        precondition(probability >= 0 && probability < 1, "MaskingNoise: p must be in [0, 1), got \(probability)")
+    /// Throws when `probability` is not in [0, 1).
+    public init(_ probability: Float, generator: RandomGenerator) throws {
+        guard probability >= 0, probability < 1 else { throw DescentError("masking noise: p must be in [0, 1), got \(probability)") }
         self.generator = generator
         core = BernoulliMask(probability: probability, keep: 1)
     }
@@ -45,7 +46,7 @@ extension MaskingNoise {
         name: "masking", summary: "masking noise: zero with probability p, no rescaling (training only)",
         arguments: [.probability("p")],
         make: { spec, context in
-            MaskingNoise(Float(spec.number("p")!), generator: RandomGenerator(seed: context.seed, stream: 10 &+ UInt64(context.noiseLayersBefore)))
+            try MaskingNoise(Float(spec.number("p")!), generator: RandomGenerator(seed: context.seed, stream: 10 &+ UInt64(context.noiseLayersBefore)))
         })
 }
 

@@ -141,7 +141,8 @@ public final class Network: Layer {
     }
 
     /// The code of `x` (evaluation mode): the output of the encoder's last layer, or of
-    /// the first `layers` layers when given. Valid until the next forward.
+    /// the first `layers` layers when given (0…`layers.count`; a batch-level call, so other
+    /// values trap — `encodeAll` checks them and throws). Valid until the next forward.
     public func encode(_ x: Tensor, layers count: Int? = nil) -> Tensor {
         var h = x
         for layer in layers.prefix(count ?? encoderLayerCount ?? layers.count) { h = layer.forward(h, training: false) }

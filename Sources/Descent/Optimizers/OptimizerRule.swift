@@ -169,7 +169,8 @@ public struct OptimizerRule: Sendable {
     public struct Values: Sendable {
         var values: [HyperParameter: Float]
 
-        /// The number for `parameter` (its default when unset).
+        /// The number for `parameter` (its default when unset). A factory that asks for a
+        /// hyper-parameter its rule does not declare has a bug: that traps.
         public subscript(_ parameter: HyperParameter) -> Float {
             guard let v = values[parameter] else { preconditionFailure("\(parameter) is not an option of this rule") }
             return v

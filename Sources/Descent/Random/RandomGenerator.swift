@@ -63,7 +63,8 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable {
     /// `true` with probability `p`.
     @inlinable public mutating func bernoulli(_ p: Float) -> Bool { uniform() < p }
 
-    /// Uniform integer in 0..<n (Lemire's nearly-divisionless method, unbiased).
+    /// Uniform integer in 0..<n (Lemire's nearly-divisionless method, unbiased); n ≤ 0
+    /// is a programming error and traps, as `Int.random(in: 0..<0)` does.
     public mutating func below(_ n: Int) -> Int {
         precondition(n > 0)
         let bound = UInt64(n)

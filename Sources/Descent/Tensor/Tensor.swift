@@ -5,6 +5,14 @@
 /// mmap'd and page-fault on every touch). The storage is allocated once with a fixed
 /// `capacity`; `reshape` may change the shape in place as long as the element count
 /// fits (a smaller last minibatch reuses the same buffer).
+///
+/// **Bad shapes trap.** Layers allocate their outputs with `Tensor(shape:)` inside
+/// `forward` and `backward`, so, like `Array(repeating:count:)`, a negative dimension here
+/// (or, for `Tensor(shape:values:)`, values that do not fill the shape, or a `reshape`
+/// beyond the capacity) is a programming error that stops the program, not a thrown
+/// error. Shapes that come from outside the program are checked where they enter, and
+/// throw a `DescentError` there: model descriptions (`ModelSpec`), layer sizes (`Linear`),
+/// images (`ImageSet`, `IDXArray`), checkpoints (`SafeTensors.decode`).
 public final class Tensor {
     /// Sizes of each dimension, outermost first.
     public private(set) var shape: [Int]

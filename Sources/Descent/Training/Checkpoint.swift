@@ -58,9 +58,15 @@ public enum SafeTensors {
                   let shape = info["shape"] as? [Int], let offsets = info["data_offsets"] as? [Int], offsets.count == 2
             else { throw DescentError("safetensors: bad entry for '\(name)'") }
             guard dtype == "F32" else { throw DescentError("safetensors: '\(name)' has dtype \(dtype); only F32 is supported") }
-            let count = shape.reduce(1, *)
+            let (count, overflow) = shape.reduce((1, false)) { r, d in
+                let (p, o) = r.0.multipliedReportingOverflow(by: d)
+                return (p, r.1 || o)
+            }
+            guard shape.allSatisfy({ $0 >= 0 }), !overflow, count <= bytes.count else {
+                throw DescentError("safetensors: '\(name)' has an impossible shape \(shape)")
+            }
             let (begin, end) = (offsets[0], offsets[1])
-            guard begin >= 0, end - begin == 4 * count, dataStart + end <= bytes.count else {
+            guard begin >= 0, end >= begin, end <= bytes.count - dataStart, end - begin == 4 * count else {
                 throw DescentError("safetensors: '\(name)' offsets \(offsets) do not fit shape \(shape) or the file")
             }
             let t = Tensor(shape: shape)

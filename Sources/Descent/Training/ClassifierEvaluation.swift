@@ -64,7 +64,9 @@ public struct ClassifierEvaluation: Sendable {
         let loss = SoftmaxCrossEntropy()
         try Batches(data, batchSize: batchSize).forEachBatch { batch in
             let logits = network(batch.inputs)
-            precondition(logits.columns == classes, "network gives \(logits.columns) outputs for \(classes) classes")
+            guard logits.columns == classes else {
+                throw DescentError("evaluation: the network gives \(logits.columns) outputs per example for \(classes) classes")
+            }
             total += loss(logits, batch, computeGradient: false).loss * Double(batch.count)
             for (r, label) in batch.labels.enumerated() {
                 let z = logits.data + r * classes

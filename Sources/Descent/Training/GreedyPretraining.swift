@@ -64,6 +64,10 @@ extension Network {
     /// The codes of every example of `data` (evaluation mode) after the first `layers`
     /// layers (default: the encoder), as an N × k tensor.
     public func encodeAll(_ data: DataSource, layers count: Int? = nil, batchSize: Int = 1000) throws -> Tensor {
+        if let count, !(0...layers.count).contains(count) {
+            throw DescentError("encode: the network has \(layers.count) layers, asked for the codes after \(count)")
+        }
+        try checkInput(data)
         var out: Tensor?
         var row = 0
         try Batches(data, batchSize: batchSize).forEachBatch { batch in

@@ -18,9 +18,9 @@ final class AutoEncoderGradientTests: XCTestCase {
                                               sparsity: sparsity.map { (target: $0.0, weight: $0.1) }), seed: seed)
     }
 
-    func testTiedLinearLayerAlone() {
+    func testTiedLinearLayerAlone() throws {
         var g = RandomGenerator(seed: 1)
-        let enc = Linear(5, 3, generator: &g)
+        let enc = try Linear(5, 3, generator: &g)
         let dec = TiedLinear(transposeOf: enc.weight, activation: .sigmoid)
         g.fillUniform(dec.bias.value, low: -0.5, high: 0.5)
         // The tied layer's own parameter is its bias; ∂L/∂x is checked too.

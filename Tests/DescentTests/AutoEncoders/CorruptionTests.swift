@@ -2,9 +2,9 @@ import XCTest
 @testable import Descent
 
 final class CorruptionTests: XCTestCase {
-    func testFractionZeroedIsTheRatioAndSurvivorsAreUnscaled() {
+    func testFractionZeroedIsTheRatioAndSurvivorsAreUnscaled() throws {
         for p: Float in [0.1, 0.3, 0.5] {
-            let layer = MaskingNoise(p, generator: RandomGenerator(seed: 1))
+            let layer = try MaskingNoise(p, generator: RandomGenerator(seed: 1))
             let x = Tensor(shape: [200, 1000], value: 0.75)
             let y = layer.forward(x, training: true)
             var zeros = 0
@@ -18,8 +18,8 @@ final class CorruptionTests: XCTestCase {
         }
     }
 
-    func testBackwardUsesTheMask() {
-        let layer = MaskingNoise(0.4, generator: RandomGenerator(seed: 2))
+    func testBackwardUsesTheMask() throws {
+        let layer = try MaskingNoise(0.4, generator: RandomGenerator(seed: 2))
         let x = GradientCheck.random([10, 30], seed: 3, low: 0.5, high: 1)
         let y = layer.forward(x, training: true).clone()
         let gy = GradientCheck.random([10, 30], seed: 4)
@@ -33,7 +33,7 @@ final class CorruptionTests: XCTestCase {
         let a = Tensor(shape: [n]), b = Tensor(shape: [n])
         var g = RandomGenerator(seed: 5)
         MaskingNoise.corruptingCopy(clean.data, into: a.data, count: n, probability: 0.3, generator: &g)
-        let layer = MaskingNoise(0.3, generator: RandomGenerator(seed: 5))
+        let layer = try MaskingNoise(0.3, generator: RandomGenerator(seed: 5))
         XCTAssertEqual(layer.forward(clean, training: true).toArray(), a.toArray())
         // The trainer derives the noise of epoch e from (seed, e): different epochs, different masks.
         let model = try Network(try ModelSpec.autoencoder(sizes: [4, 2]), seed: 0)

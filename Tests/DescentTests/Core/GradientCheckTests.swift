@@ -3,15 +3,15 @@ import XCTest
 
 /// Finite-difference checks for every layer and loss (tolerances in GradientCheck).
 final class GradientCheckTests: XCTestCase {
-    func testLinearIdentity() {
+    func testLinearIdentity() throws {
         var g = RandomGenerator(seed: 1)
-        GradientCheck.check(Linear(5, 4, generator: &g), input: GradientCheck.random([3, 5], seed: 2))
+        GradientCheck.check(try Linear(5, 4, generator: &g), input: GradientCheck.random([3, 5], seed: 2))
     }
 
-    func testLinearFusedActivations() {
+    func testLinearFusedActivations() throws {
         for act in Activation.allCases {
             var g = RandomGenerator(seed: 3)
-            let layer = Linear(6, 4, activation: act, generator: &g)
+            let layer = try Linear(6, 4, activation: act, generator: &g)
             // Give the bias non-zero values so they matter in the check.
             g.fillUniform(layer.bias.value, low: -0.5, high: 0.5)
             // Inputs away from ReLU's kink: shift so |z| is rarely tiny; the check uses h = 1e-2.
@@ -28,17 +28,17 @@ final class GradientCheckTests: XCTestCase {
         }
     }
 
-    func testSequential() {
+    func testSequential() throws {
         var g = RandomGenerator(seed: 9)
-        let net = Sequential([Linear(4, 6, activation: .tanh, generator: &g), Sigmoid(),
+        let net = try Sequential([Linear(4, 6, activation: .tanh, generator: &g), Sigmoid(),
                               Linear(6, 3, generator: &g)])
         GradientCheck.check(net, input: GradientCheck.random([2, 4], seed: 10))
     }
 
-    func testDropoutBackwardMatchesItsMask() {
+    func testDropoutBackwardMatchesItsMask() throws {
         // Dropout is random in training, so it is checked against its own mask:
         // y = x ⊙ s with s ∈ {0, 1/(1−p)}, hence ∂L/∂x = ∂L/∂y ⊙ s = ∂L/∂y ⊙ y / x.
-        let d = Dropout(0.3, generator: RandomGenerator(seed: 11))
+        let d = try Dropout(0.3, generator: RandomGenerator(seed: 11))
         let x = GradientCheck.random([10, 50], seed: 12, low: 0.5, high: 1.5)
         let y = d.forward(x, training: true).clone()
         let gy = GradientCheck.random([10, 50], seed: 13)

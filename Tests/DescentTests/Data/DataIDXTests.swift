@@ -21,8 +21,8 @@ final class DataIDXTests: XCTestCase {
         }
     }
 
-    func testEncodingLayout() {
-        let bytes = IDX.encode(IDXArray(dimensions: [2, 1, 1], bytes: [7, 8]))
+    func testEncodingLayout() throws {
+        let bytes = try IDX.encode(IDXArray(dimensions: [2, 1, 1], bytes: [7, 8]))
         XCTAssertEqual(bytes, [0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 1, 7, 8])
     }
 

@@ -99,14 +99,14 @@ final class ParallelStepTests: XCTestCase {
 
     /// A ReLU Linear followed by Dropout runs fused inside Sequential; the result (output,
     /// input gradient, parameter gradients) must equal the unfused layers bit for bit.
-    func testFusedLinearReLUDropoutEqualsTheSeparateLayers() {
+    func testFusedLinearReLUDropoutEqualsTheSeparateLayers() throws {
         for threads in [1, 2] {
             Parallel.setThreads(threads)
-            func network(fused: Bool) -> Sequential {
+            func network(fused: Bool) throws -> Sequential {
                 var g = RandomGenerator(seed: 41)
-                let l1 = Linear(300, 257, activation: .relu, name: "a", generator: &g)
-                let l2 = Linear(257, 10, name: "b", generator: &g)
-                let d = Dropout(0.5, generator: RandomGenerator(seed: 42))
+                let l1 = try Linear(300, 257, activation: .relu, name: "a", generator: &g)
+                let l2 = try Linear(257, 10, name: "b", generator: &g)
+                let d = try Dropout(0.5, generator: RandomGenerator(seed: 42))
                 // An identity activation layer in between prevents the fusion.
                 return Sequential(fused ? [l1, d, l2] : [l1, ActivationLayer(.identity), d, l2])
             }
@@ -114,7 +114,7 @@ final class ParallelStepTests: XCTestCase {
             let gy = GradientCheck.random([130, 10], seed: 44)
             var results: [[Float]] = []
             for fused in [true, false] {
-                let net = network(fused: fused)
+                let net = try network(fused: fused)
                 var out: [Float] = []
                 for _ in 0..<2 {   // two steps: fresh masks, lazily zeroed gradients
                     net.parameters.zeroGrad()
@@ -187,9 +187,9 @@ final class ParallelStepTests: XCTestCase {
         XCTAssertEqual(p.value.toArray(), [0, 1, 2], "the default check runs before the update")
     }
 
-    func testLazyZeroGradReadsZeroAndLayersOverwriteThenAccumulate() {
+    func testLazyZeroGradReadsZeroAndLayersOverwriteThenAccumulate() throws {
         var g = RandomGenerator(seed: 9)
-        let layer = Linear(5, 4, activation: .tanh, generator: &g)
+        let layer = try Linear(5, 4, activation: .tanh, generator: &g)
         let x = GradientCheck.random([6, 5], seed: 1)
         let gy = GradientCheck.random([6, 4], seed: 2)
         // Reference: explicit zeros, one backward.

@@ -1,0 +1,92 @@
+import Descent
+import Foundation
+import XCTest
+
+/// Bad values fed to the public initialisers and entry points from outside the module:
+/// each throws a `DescentError` that describes the value. None may trap — a trap here would
+/// stop the whole test process, and with it every test after this one.
+final class BadValueTests: XCTestCase {
+    /// The message of the `DescentError` that `body` throws ("no error" if it returns).
+    func message(_ body: () throws -> Any) -> String {
+        do { _ = try body(); return "no error" } catch let e as DescentError { return e.message } catch { return "not a DescentError: \(error)" }
+    }
+
+    func testLayerArguments() {
+        var g = RandomGenerator(seed: 0)
+        XCTAssertEqual(message { try Linear(0, 10, generator: &g) }, "linear: sizes must be positive, got 0 inputs and 10 outputs")
+        XCTAssertEqual(message { try Linear(5, -1, generator: &g) }, "linear: sizes must be positive, got 5 inputs and -1 outputs")
+        for p: Float in [1, 1.5, -0.1, .nan, .infinity] {
+            XCTAssertTrue(message { try Dropout(p, generator: g) }.hasPrefix("dropout: p must be in [0, 1), got "), "\(p)")
+            XCTAssertTrue(message { try MaskingNoise(p, generator: g) }.hasPrefix("masking noise: p must be in [0, 1), got "), "\(p)")
+        }
+        XCTAssertEqual(message { try Dropout(0, generator: g) }, "no error")
+        XCTAssertEqual(message { try Network(layers: [], inputShape: [3]) }, "network: no layers")
+        XCTAssertTrue(message { try Network(layers: [Linear(3, 2, generator: &g)], inputShape: [0]) }.contains("positive sizes"))
+    }
+
+    func testImageArrays() throws {
+        XCTAssertEqual(message { try IDXArray(dimensions: [2, 3], bytes: [1, 2, 3]) }, "IDX: 3 bytes do not fill dimensions 2×3")
+        XCTAssertEqual(message { try IDXArray(dimensions: [-1, -3], bytes: [1, 2, 3]) }, "IDX: dimensions -1×-3 must each be in 0…4294967295")
+        XCTAssertEqual(message { try IDXArray(dimensions: [], bytes: [1]) }, "IDX: an array needs 1 to 255 dimensions, got 0")
+        XCTAssertEqual(message { try IDXArray(dimensions: [Int](repeating: 1, count: 256), bytes: [1]) },
+                       "IDX: an array needs 1 to 255 dimensions, got 256")
+        XCTAssertTrue(message { try IDXArray(dimensions: [1 << 32 - 1, 1 << 32 - 1, 1 << 32 - 1], bytes: []) }.contains("do not fill"))
+        // Sizes whose product overflows an Int.
+        XCTAssertTrue(message { try ImageSet(count: 2, channels: 1 << 40, height: 1 << 30, width: 1 << 30, pixels: [], labels: [0, 0]) }
+            .contains("pixels do not make 2 images"))
+        let set = try ImageSet(count: 2, height: 1, width: 2, pixels: [1, 2, 3, 4], labels: [0, 1])
+        XCTAssertEqual(message { try set.subset([1, 2]) }, "images: index 2 is outside 0..<2")
+        XCTAssertEqual(message { try set.subset([-1]) }, "images: index -1 is outside 0..<2")
+        XCTAssertEqual(try set.subset([1, 0]).pixels, [3, 4, 1, 2])
+    }
+
+    /// A safetensors header describing one tensor, followed by `payload` bytes.
+    func safetensors(shape: String, offsets: String, payload: Int) -> [UInt8] {
+        var json = Array(#"{"w":{"dtype":"F32","shape":\#(shape),"data_offsets":\#(offsets)}}"#.utf8)
+        while json.count % 8 != 0 { json.append(0x20) }
+        var bytes: [UInt8] = []
+        withUnsafeBytes(of: UInt64(json.count).littleEndian) { bytes.append(contentsOf: $0) }
+        return bytes + json + [UInt8](repeating: 0, count: payload)
+    }
+
+    func testCheckpointShapesAndOffsets() throws {
+        XCTAssertEqual(try SafeTensors.decode(safetensors(shape: "[2,3]", offsets: "[0,24]", payload: 24)).tensors["w"]?.shape, [2, 3])
+        // A negative shape whose product looks right, and one whose product overflows.
+        XCTAssertEqual(message { try SafeTensors.decode(safetensors(shape: "[-2,-3]", offsets: "[0,24]", payload: 24)) },
+                       "safetensors: 'w' has an impossible shape [-2, -3]")
+        XCTAssertEqual(message { try SafeTensors.decode(safetensors(shape: "[4294967296,4294967296]", offsets: "[0,0]", payload: 0)) },
+                       "safetensors: 'w' has an impossible shape [4294967296, 4294967296]")
+        for offsets in ["[24,0]", "[0,9223372036854775807]", "[-8,16]", "[0,20]"] {
+            XCTAssertTrue(message { try SafeTensors.decode(safetensors(shape: "[2,3]", offsets: offsets, payload: 24)) }
+                .hasPrefix("safetensors: 'w' offsets"), offsets)
+        }
+    }
+
+    /// A layer written outside the library that doubles the width of its input.
+    final class Twice: Layer {
+        private var output: Tensor?
+        func forward(_ x: Tensor, training: Bool) -> Tensor {
+            let y = Tensor(shape: [x.rows, 2 * x.columns])
+            for r in 0..<x.rows { for c in 0..<(2 * x.columns) { y[r, c] = x[r, c % x.columns] } }
+            output = y
+            return y
+        }
+        func backward(_ gradOutput: Tensor, needsInputGradient: Bool) -> Tensor? { nil }
+    }
+
+    func testEvaluationAndEncoding() throws {
+        var g = RandomGenerator(seed: 1)
+        let set = try ImageSet(count: 3, height: 2, width: 2, pixels: [UInt8](repeating: 9, count: 12), labels: [0, 1, 2])
+        // The last linear layer has 3 outputs, the network gives 6 per example.
+        let network = try Network(layers: [Linear(4, 3, generator: &g), Twice()], inputShape: [1, 2, 2])
+        XCTAssertEqual(message { try ClassifierEvaluation(network, on: set) },
+                       "evaluation: the network gives 6 outputs per example for 3 classes")
+        XCTAssertEqual(message { try network.encodeAll(.images(set), layers: 3) },
+                       "encode: the network has 2 layers, asked for the codes after 3")
+        XCTAssertEqual(message { try network.encodeAll(.images(set), layers: -1) },
+                       "encode: the network has 2 layers, asked for the codes after -1")
+        XCTAssertEqual(try network.encodeAll(.images(set), layers: 1).shape, [3, 3])
+        let wide = try ImageSet(count: 1, height: 3, width: 3, pixels: [UInt8](repeating: 0, count: 9), labels: [0])
+        XCTAssertEqual(message { try network.encodeAll(.images(wide)) }, "the model expects inputs of 1x2x2 values, the data have 1x3x3")
+    }
+}
