@@ -3,15 +3,45 @@ import XCTest
 
 /// End-to-end training on real Fashion-MNIST (skipped where the data are not installed).
 final class RealDataTests: XCTestCase {
-    /// seed-mlp with Adam on 10,000 training images for 2 epochs must reach ≥ 0.80 test
-    /// accuracy on the full 10,000-image test set (it reaches about 0.83–0.84).
+    /// seed-mlp (784-784-784-10, ReLU, dropout 0.1/0.5, batch 128) with Adam on 10,000
+    /// training images for 2 epochs, tested on all 10,000 test images. Measured at ed5e66b
+    /// (seed 0): untrained 0.1082 (loss 2.362); epoch 1 0.7800, epoch 2 0.8153 (loss 0.513).
+    /// On the same slice and seed, regressions reach: every other optimizer step skipped
+    /// 0.7247 / 0.7839, SGD 0.6121 / 0.6565, dropout left on at evaluation 0.7472 / 0.7734.
+    /// The bars (0.755 after one epoch, 0.80 after two) sit between. Adam without bias
+    /// correction reaches 0.7813 / 0.8094 here and cannot be told apart on this slice; the
+    /// rule's trajectory is pinned against torch in `OptimizerFixtureTests` instead. Adam is
+    /// invariant to the scale of the gradient, so a gradient halved in a layer's backward
+    /// passes here: `testMomentumSGDLearnsAtItsOwnRate` is the check that catches it.
     func testSeedMLPLearnsFashionMNISTSlice() throws {
         let data = try Support.requireFashionMNIST()
         let trainer = try RunExecutor.makeTrainer(.seedMLP(OptimizerConfig(kind: .adam)), seed: 0)
+        let untrained = try trainer.evaluate(.images(data.test))
         let history = try trainer.fit(train: .images(data.train.prefix(10_000)), test: .images(data.test), epochs: 2)
-        print("seed-mlp on 10k Fashion-MNIST: \(history)")
-        XCTAssertGreaterThanOrEqual(history.last!.testAccuracy!, 0.80)
-        XCTAssertLessThan(history.last!.testLoss, history.first!.trainLoss)
+        print("seed-mlp + Adam on 10k Fashion-MNIST: untrained \(untrained), \(history)")
+        XCTAssertLessThan(untrained.accuracy!, 0.2)
+        XCTAssertGreaterThanOrEqual(history[0].testAccuracy!, 0.755)
+        XCTAssertGreaterThanOrEqual(history[1].testAccuracy!, 0.80)
+        XCTAssertLessThan(history[1].testLoss, history[0].testLoss)
+        XCTAssertLessThan(history[1].testLoss, 0.25 * untrained.loss)
+    }
+
+    /// A check that a scale-invariant optimizer cannot pass by accident: MomentumSGD (lr
+    /// 0.01, momentum 0.9) moves by the gradient's size, so a gradient that comes out at
+    /// half its value shows as a slower start. seed-mlp, the same 10,000 images, one epoch,
+    /// measured at ed5e66b: 0.7303 test accuracy (loss 0.728), untrained 0.1082 (2.362).
+    /// With the learning rate halved (what a halved gradient does) it reaches 0.6798 (loss
+    /// 0.843), with every other step skipped 0.6634 (0.895), with dropout left on at
+    /// evaluation 0.6813 (0.863). Bars: ≥ 0.705 and loss ≤ 0.78.
+    func testMomentumSGDLearnsAtItsOwnRate() throws {
+        let data = try Support.requireFashionMNIST()
+        let trainer = try RunExecutor.makeTrainer(.seedMLP(OptimizerConfig(kind: .momentum)), seed: 0)
+        let untrained = try trainer.evaluate(.images(data.test))
+        let history = try trainer.fit(train: .images(data.train.prefix(10_000)), test: .images(data.test), epochs: 1)
+        print("seed-mlp + MomentumSGD on 10k Fashion-MNIST: untrained \(untrained), \(history)")
+        XCTAssertLessThan(untrained.accuracy!, 0.2)
+        XCTAssertGreaterThanOrEqual(history[0].testAccuracy!, 0.705)
+        XCTAssertLessThanOrEqual(history[0].testLoss, 0.78)
     }
 
     /// Same seed ⇒ bit-identical metrics and weights; another seed ⇒ different ones.
