@@ -55,8 +55,8 @@ let package = Package(
         .executableTarget(
             name: "determinism-probe", dependencies: ["Descent"], path: "Tests/DeterminismProbe",
             swiftSettings: [.swiftLanguageMode(.v5)]),
-        // Uses Descent as another package would (no @testable): the public API and its extension points.
+        // Uses Descent and DescentReport as another package would (no @testable): the public API and its extension points.
         .testTarget(
-            name: "DescentAPITests", dependencies: ["Descent"], path: "Tests/DescentAPITests"),
+            name: "DescentAPITests", dependencies: ["Descent", "DescentReport"], path: "Tests/DescentAPITests"),
     ]
 )

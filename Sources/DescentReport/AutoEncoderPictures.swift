@@ -4,18 +4,22 @@ import Descent
 /// with `tile_raster_images`: one tile per unit, each scaled to its own range, 1-px spacing.
 public enum AutoEncoderPictures {
     /// Tiles the rows of `filters` (units × pixels) as `side × side` images; the tiles are
-    /// enlarged `scale` times.
-    public static func filters(_ filters: Tensor, width: Int = 28, height: Int = 28, scale: Int = 2) -> PixelImage {
-        weightTiles(filters.toArray(), rowCount: filters.rows, tileWidth: width, tileHeight: height, spacing: 1, scale: scale)
+    /// enlarged `scale` times. Throws when a row does not hold `width × height` values.
+    public static func filters(_ filters: Tensor, width: Int = 28, height: Int = 28, scale: Int = 2) throws -> PixelImage {
+        try weightTiles(filters.toArray(), rowCount: filters.rows, tileWidth: width, tileHeight: height, spacing: 1, scale: scale)
     }
 
     /// A grid with one column per example and one row per stage: inputs, corrupted
-    /// inputs (if any), reconstructions — pixel values in 0…1, not rescaled.
-    public static func reconstructions(_ rows: [Tensor], width: Int = 28, height: Int = 28, scale: Int = 2) -> PixelImage {
-        let columns = rows[0].rows
+    /// inputs (if any), reconstructions — pixel values in 0…1, not rescaled. Throws unless
+    /// every stage has the same positive number of examples of `width × height` values.
+    public static func reconstructions(_ rows: [Tensor], width: Int = 28, height: Int = 28, scale: Int = 2) throws -> PixelImage {
+        let columns = rows.first?.rows ?? 0
+        guard columns > 0, rows.allSatisfy({ $0.rows == columns }) else {
+            throw DescentError("reconstructions: every stage needs the same positive number of examples, got \(rows.map(\.rows))")
+        }
         var values: [Float] = []
-        for r in rows { precondition(r.rows == columns); values += r.toArray() }
-        return imageGrid(values, rowCount: columns * rows.count, tileWidth: width, tileHeight: height,
-                         layout: TileLayout(rows: rows.count, columns: columns), spacing: 1, scale: scale)
+        for r in rows { values += r.toArray() }
+        return try imageGrid(values, rowCount: columns * rows.count, tileWidth: width, tileHeight: height,
+                             layout: TileLayout(rows: rows.count, columns: columns), spacing: 1, scale: scale)
     }
 }

@@ -10,9 +10,9 @@ struct ComparisonFigure {
     static let fullWidth = 760, zoomWidth = 560, height = 480
 
     /// Builds the figure for `metric` from the summary's groups.
-    init(summary: SweepSummary, metric: Metric) {
-        let series = summary.groups.map { g in
-            Series(name: g.label, y: metric == .accuracy ? g.accuracyMean : g.lossMean,
+    init(summary: SweepSummary, metric: Metric) throws {
+        let series = try summary.groups.map { g in
+            try Series(name: g.label, y: metric == .accuracy ? g.accuracyMean : g.lossMean,
                    band: metric == .accuracy ? g.accuracyStd : g.lossStd, showsMarkers: g.epochs.count <= 30)
         }
         let epochs = summary.groups.map(\.epochs.count).max() ?? 0

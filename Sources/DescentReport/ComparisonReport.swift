@@ -17,8 +17,8 @@ public struct ComparisonReport {
     /// written before any is replaced, `report.html` last); returns their names.
     @discardableResult
     public func write(to folder: String) throws -> [String] {
-        let accuracy = ComparisonFigure(summary: summary, metric: .accuracy)
-        let loss = ComparisonFigure(summary: summary, metric: .loss)
+        let accuracy = try ComparisonFigure(summary: summary, metric: .accuracy)
+        let loss = try ComparisonFigure(summary: summary, metric: .loss)
         let files: [(name: String, bytes: [UInt8])] = [
             ("summary.csv", Array(csv().utf8)),
             ("summary.md", Array(markdown().utf8)),

@@ -46,9 +46,13 @@ public enum EvaluationPictures {
 
     /// The most confident mistakes: each image (pixels of `set`, enlarged) with its true
     /// and predicted class and the predicted probability.
+    /// Throws when a mistake's index is not an image of `set` (an evaluation of other data).
     public static func mistakes(_ e: ClassifierEvaluation, set: ImageSet, classNames: [String], title: String,
-                                columns: Int = 8, scale: Int = 3) -> SVGDocument {
+                                columns: Int = 8, scale: Int = 3) throws -> SVGDocument {
         let shown = e.mistakes
+        if let bad = shown.first(where: { !(0..<set.count).contains($0.index) }) {
+            throw DescentError("mistakes: image \(bad.index) is not in a set of \(set.count) images")
+        }
         let w = Double(set.width * scale), h = Double(set.height * scale)
         let cellW = max(w, 120) + 12, cellH = h + 52
         let rows = max(1, (shown.count + columns - 1) / columns)
@@ -60,9 +64,9 @@ public enum EvaluationPictures {
         for (i, m) in shown.enumerated() {
             let x = 10 + cellW * Double(i % columns), y = 56 + cellH * Double(i / columns)
             let f = set.featureCount
-            let image = PixelImage(width: set.width, height: set.height, channels: 1,
+            let image = try PixelImage(width: set.width, height: set.height, channels: 1,
                                    pixels: Array(set.pixels[(m.index * f)..<(m.index * f + set.width * set.height)]))
-            let png = Data(PNG.encode(image)).base64EncodedString()
+            let png = Data(try PNG.encode(image)).base64EncodedString()
             out += "<image x=\"\(x + (cellW - 12 - w) / 2)\" y=\"\(y)\" width=\"\(w)\" height=\"\(h)\" style=\"image-rendering:pixelated\" preserveAspectRatio=\"none\" href=\"data:image/png;base64,\(png)\"/>\n"
             out += "<text x=\"\(x + (cellW - 12) / 2)\" y=\"\(y + h + 15)\" font-size=\"11\" text-anchor=\"middle\">true: \(SVGText.escape(name(m.label)))</text>\n"
             out += "<text x=\"\(x + (cellW - 12) / 2)\" y=\"\(y + h + 30)\" font-size=\"11\" text-anchor=\"middle\" fill=\"#b2182b\">said: \(SVGText.escape(name(m.predicted))) \(String(format: "%.3f", m.confidence))</text>\n"

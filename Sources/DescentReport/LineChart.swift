@@ -1,3 +1,4 @@
+import Descent
 import Foundation
 
 /// An sRGB colour for charts.
@@ -34,27 +35,31 @@ public struct ChartColor: Equatable, Hashable, Sendable {
 /// and break the line.
 public struct Series: Sendable {
     public var name: String
-    public var x: [Double]
-    public var y: [Double]
+    public let x: [Double]
+    public let y: [Double]
     /// Half-width of the shaded band around `y` (e.g. one standard deviation), or nil.
-    public var band: [Double]?
+    public let band: [Double]?
     /// The colour; nil takes the next Okabe–Ito colour by series index.
     public var color: ChartColor?
     /// Draw a small disc at every point.
     public var showsMarkers: Bool
 
+    /// Throws unless `x`, `y` (and `band`) have as many values; they stay fixed afterwards,
+    /// so a chart can read them side by side.
     public init(name: String, x: [Double], y: [Double], band: [Double]? = nil,
-                color: ChartColor? = nil, showsMarkers: Bool = false) {
-        precondition(x.count == y.count, "Series \(name): \(x.count) x values, \(y.count) y values")
-        if let band { precondition(band.count == y.count, "Series \(name): band has \(band.count) values, y has \(y.count)") }
+                color: ChartColor? = nil, showsMarkers: Bool = false) throws {
+        guard x.count == y.count else { throw DescentError("series \(name): \(x.count) x values for \(y.count) y values") }
+        if let band, band.count != y.count {
+            throw DescentError("series \(name): the band has \(band.count) values for \(y.count) y values")
+        }
         self.name = name; self.x = x; self.y = y; self.band = band
         self.color = color; self.showsMarkers = showsMarkers
     }
 
     /// A series over x = 1, 2, 3, … (e.g. epochs).
     public init(name: String, y: [Double], band: [Double]? = nil, color: ChartColor? = nil,
-                showsMarkers: Bool = false) {
-        self.init(name: name, x: y.indices.map { Double($0 + 1) }, y: y, band: band,
+                showsMarkers: Bool = false) throws {
+        try self.init(name: name, x: y.indices.map { Double($0 + 1) }, y: y, band: band,
                   color: color, showsMarkers: showsMarkers)
     }
 }

@@ -3,36 +3,55 @@ import Descent
 
 /// An 8-bit raster image: `height` rows of `width` pixels, each pixel `channels`
 /// bytes (1 = gray, 2 = gray + alpha, 3 = RGB, 4 = RGBA), row-major, top row first.
+///
+/// The initialisers throw a `DescentError` for a size PNG cannot hold (each side at most
+/// 2³¹ − 1), a channel count outside 1…4, or pixels that do not fill the image. `pixels`
+/// may be changed in place; `PNG.encode` throws if its count no longer fits the size.
 public struct PixelImage: Equatable, Sendable {
-    public var width: Int
-    public var height: Int
-    public var channels: Int
+    public let width: Int
+    public let height: Int
+    public let channels: Int
     public var pixels: [UInt8]
 
-    /// An image of the given size filled with `fill` (one value per channel).
-    public init(width: Int, height: Int, channels: Int, fill: [UInt8]? = nil) {
-        precondition(width >= 0 && height >= 0, "PixelImage: negative size \(width)×\(height)")
-        precondition((1...4).contains(channels), "PixelImage: \(channels) channels (1–4 allowed)")
+    /// An image of the given size filled with `fill` (one value per channel; black by default).
+    public init(width: Int, height: Int, channels: Int, fill: [UInt8]? = nil) throws {
+        let count = try PixelImage.byteCount(width, height, channels)
+        let fill = fill ?? [UInt8](repeating: 0, count: channels)
+        guard fill.count == channels else {
+            throw DescentError("image: the fill has \(fill.count) values for \(channels) channels")
+        }
         self.width = width
         self.height = height
         self.channels = channels
-        let fill = fill ?? [UInt8](repeating: 0, count: channels)
-        precondition(fill.count == channels, "PixelImage: fill has \(fill.count) values for \(channels) channels")
-        pixels = Array([[UInt8]](repeating: fill, count: width * height).joined())
+        pixels = count == 0 ? [] : Array([[UInt8]](repeating: fill, count: width * height).joined())
     }
 
     /// An image wrapping `pixels` (which must hold exactly width·height·channels bytes).
-    public init(width: Int, height: Int, channels: Int, pixels: [UInt8]) {
-        precondition((1...4).contains(channels), "PixelImage: \(channels) channels (1–4 allowed)")
-        precondition(pixels.count == width * height * channels,
-                     "PixelImage: \(pixels.count) bytes for \(width)×\(height)×\(channels)")
+    public init(width: Int, height: Int, channels: Int, pixels: [UInt8]) throws {
+        guard pixels.count == (try PixelImage.byteCount(width, height, channels)) else {
+            throw DescentError("image: \(pixels.count) bytes do not fill \(width)×\(height) pixels of \(channels) channels")
+        }
         self.width = width
         self.height = height
         self.channels = channels
         self.pixels = pixels
     }
 
-    /// The channel values of the pixel at column `x`, row `y`.
+    /// width·height·channels, or a `DescentError` naming what does not fit.
+    static func byteCount(_ width: Int, _ height: Int, _ channels: Int) throws -> Int {
+        let side = 0...Int(Int32.max)
+        guard side.contains(width), side.contains(height) else {
+            throw DescentError("image: width and height must be in 0…\(Int32.max), got \(width)×\(height)")
+        }
+        guard (1...4).contains(channels) else { throw DescentError("image: \(channels) channels (1–4 allowed)") }
+        let (area, o1) = width.multipliedReportingOverflow(by: height)
+        let (count, o2) = area.multipliedReportingOverflow(by: channels)
+        guard !o1, !o2 else { throw DescentError("image: \(width)×\(height)×\(channels) bytes is too large") }
+        return count
+    }
+
+    /// The channel values of the pixel at column `x`, row `y` (inside the image: like an
+    /// array index, a position outside traps).
     public subscript(x: Int, y: Int) -> [UInt8] {
         let base = (y * width + x) * channels
         return Array(pixels[base..<(base + channels)])
@@ -47,8 +66,11 @@ public struct PixelImage: Equatable, Sendable {
 public enum PNG {
     static let signature: [UInt8] = [137, 80, 78, 71, 13, 10, 26, 10]
 
-    /// The PNG file bytes of `image`.
-    public static func encode(_ image: PixelImage) -> [UInt8] {
+    /// The PNG file bytes of `image`; throws if its pixels no longer fill its size.
+    public static func encode(_ image: PixelImage) throws -> [UInt8] {
+        guard image.pixels.count == (try PixelImage.byteCount(image.width, image.height, image.channels)) else {
+            throw DescentError("image: \(image.pixels.count) bytes do not fill \(image.width)×\(image.height) pixels of \(image.channels) channels")
+        }
         let colorType: UInt8
         switch image.channels {
         case 1: colorType = 0
@@ -87,7 +109,7 @@ public enum PNG {
         }
         var out = signature
         appendChunk(&out, "IHDR", header)
-        appendChunk(&out, "IDAT", deflate(raw))
+        appendChunk(&out, "IDAT", try deflate(raw))
         appendChunk(&out, "IEND", [])
         return out
     }
@@ -95,7 +117,7 @@ public enum PNG {
     /// Encodes `image` and writes it atomically to `path`; throws a `DescentError`
     /// naming the path if the folder is missing or unwritable.
     public static func write(_ image: PixelImage, to path: String) throws {
-        try writeAtomically(encode(image), to: path)
+        try writeAtomically(try encode(image), to: path)
     }
 
     // MARK: - helpers
@@ -117,7 +139,7 @@ public enum PNG {
         appendUInt32(&out, crc(typeAndData))
     }
 
-    static func deflate(_ input: [UInt8]) -> [UInt8] {
+    static func deflate(_ input: [UInt8]) throws -> [UInt8] {
         var bound = compressBound(uLong(input.count))
         var out = [UInt8](repeating: 0, count: Int(bound))
         let status = out.withUnsafeMutableBufferPointer { o in
@@ -125,7 +147,8 @@ public enum PNG {
                 compress2(o.baseAddress, &bound, i.baseAddress, uLong(i.count), 6)
             }
         }
-        precondition(status == Z_OK, "PNG: compress2 failed with status \(status)")
+        // Into compressBound bytes this fails only when zlib cannot allocate its state.
+        guard status == Z_OK else { throw DescentError("PNG: zlib's compress2 failed with status \(status)") }
         out.removeSubrange(Int(bound)...)
         return out
     }

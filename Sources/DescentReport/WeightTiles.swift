@@ -1,3 +1,5 @@
+import Descent
+
 /// Tiling of matrices whose rows are images into one grayscale picture, as
 /// deeplearning.net's `tile_raster_images` does: e.g. the 100 × 784 weights of a
 /// 784-100 autoencoder become a 10 × 10 grid of 28 × 28 filters.
@@ -10,8 +12,13 @@ public struct TileLayout: Equatable, Sendable {
     public var rows: Int
     public var columns: Int
 
-    public init(rows: Int, columns: Int) {
-        precondition(rows > 0 && columns > 0, "TileLayout: empty grid \(rows)×\(columns)")
+    /// Throws unless both are positive.
+    public init(rows: Int, columns: Int) throws {
+        guard rows > 0, columns > 0 else { throw DescentError("tiles: the grid must have positive sizes, got \(rows)×\(columns)") }
+        self.init(valid: rows, columns)
+    }
+
+    private init(valid rows: Int, _ columns: Int) {
         self.rows = rows
         self.columns = columns
     }
@@ -23,10 +30,13 @@ public struct TileLayout: Equatable, Sendable {
         var columns = Int(Double(n).squareRoot().rounded(.up))
         while (columns - 1) * (columns - 1) >= n { columns -= 1 }  // guard against rounding
         let rows = (n + columns - 1) / columns
-        return TileLayout(rows: rows, columns: columns)
+        return TileLayout(valid: rows, columns)
     }
 }
 
+/// Throws when the values are not `rowCount` rows of `tileWidth × tileHeight`, when the
+/// grid is too small for them, or for a scale below 1 or a negative spacing.
+///
 /// Tiles the rows of a `rowCount × (tileWidth·tileHeight)` row-major matrix as
 /// grayscale images, each scaled to its **own** min…max range mapped to 0…255 (a
 /// constant row becomes mid-gray 128). Non-finite values are treated as the row's
@@ -42,9 +52,9 @@ public struct TileLayout: Equatable, Sendable {
 ///     `tile_raster_images`; e.g. 255 separates dark tiles better).
 public func weightTiles(_ values: [Float], rowCount: Int, tileWidth: Int, tileHeight: Int,
                         layout: TileLayout? = nil, spacing: Int = 1, scale: Int = 1,
-                        spacingValue: UInt8 = 0) -> PixelImage {
-    tile(values, rowCount: rowCount, tileWidth: tileWidth, tileHeight: tileHeight,
-         layout: layout, spacing: spacing, scale: scale, spacingValue: spacingValue) { row in
+                        spacingValue: UInt8 = 0) throws -> PixelImage {
+    try tile(values, rowCount: rowCount, tileWidth: tileWidth, tileHeight: tileHeight,
+             layout: layout, spacing: spacing, scale: scale, spacingValue: spacingValue) { row in
         let finite = row.filter(\.isFinite)
         guard let lo = finite.min(), let hi = finite.max(), lo < hi else {  // constant, empty or all non-finite
             return [UInt8](repeating: 128, count: row.count)
@@ -57,11 +67,12 @@ public func weightTiles(_ values: [Float], rowCount: Int, tileWidth: Int, tileHe
 /// Tiles rows of images whose values are already intensities in 0…1 (inputs,
 /// corrupted inputs, reconstructions) **without** per-tile rescaling, so that rows
 /// stay comparable: 0 → black, 1 → white, values outside are clamped, NaN → black.
+/// Throws for the values, grids, scales and spacings `weightTiles` rejects.
 public func imageGrid(_ values: [Float], rowCount: Int, tileWidth: Int, tileHeight: Int,
                       layout: TileLayout? = nil, spacing: Int = 1, scale: Int = 1,
-                      spacingValue: UInt8 = 0) -> PixelImage {
-    tile(values, rowCount: rowCount, tileWidth: tileWidth, tileHeight: tileHeight,
-         layout: layout, spacing: spacing, scale: scale, spacingValue: spacingValue) { row in
+                      spacingValue: UInt8 = 0) throws -> PixelImage {
+    try tile(values, rowCount: rowCount, tileWidth: tileWidth, tileHeight: tileHeight,
+             layout: layout, spacing: spacing, scale: scale, spacingValue: spacingValue) { row in
         row.map { $0.isNaN ? 0 : UInt8(($0 * 255).rounded().clamped(0, 255)) }
     }
 }
@@ -70,18 +81,24 @@ public func imageGrid(_ values: [Float], rowCount: Int, tileWidth: Int, tileHeig
 /// as tiles into the grid.
 func tile(_ values: [Float], rowCount: Int, tileWidth: Int, tileHeight: Int,
           layout: TileLayout?, spacing: Int, scale: Int, spacingValue: UInt8,
-          quantise: (ArraySlice<Float>) -> [UInt8]) -> PixelImage {
+          quantise: (ArraySlice<Float>) -> [UInt8]) throws -> PixelImage {
+    guard tileWidth > 0, tileHeight > 0, rowCount >= 0 else {
+        throw DescentError("tiles: need positive tile sizes and a row count ≥ 0, got \(rowCount) tiles of \(tileWidth)×\(tileHeight)")
+    }
     let size = tileWidth * tileHeight
-    precondition(values.count == rowCount * size,
-                 "tile: \(values.count) values are not \(rowCount) rows of \(tileWidth)×\(tileHeight)")
-    precondition(scale >= 1 && spacing >= 0, "tile: scale \(scale) / spacing \(spacing)")
+    let (total, overflow) = rowCount.multipliedReportingOverflow(by: size)
+    guard !overflow, values.count == total else {
+        throw DescentError("tiles: \(values.count) values are not \(rowCount) rows of \(tileWidth)×\(tileHeight)")
+    }
+    guard scale >= 1, spacing >= 0 else { throw DescentError("tiles: the scale must be ≥ 1 and the spacing ≥ 0, got \(scale) and \(spacing)") }
     let bytes = (0..<rowCount).flatMap { quantise(values[($0 * size)..<(($0 + 1) * size)]) }
     let grid = layout ?? TileLayout.automatic(count: rowCount)
-    precondition(grid.rows * grid.columns >= rowCount,
-                 "tile: a \(grid.rows)×\(grid.columns) grid cannot hold \(rowCount) tiles")
+    guard grid.rows * grid.columns >= rowCount else {
+        throw DescentError("tiles: a \(grid.rows)×\(grid.columns) grid cannot hold \(rowCount) tiles")
+    }
     let width = grid.columns * tileWidth * scale + (grid.columns - 1) * spacing
     let height = grid.rows * tileHeight * scale + (grid.rows - 1) * spacing
-    var image = PixelImage(width: width, height: height, channels: 1, fill: [spacingValue])
+    var image = try PixelImage(width: width, height: height, channels: 1, fill: [spacingValue])
     image.pixels.withUnsafeMutableBufferPointer { out in
         for t in 0..<rowCount {
             let x0 = (t % grid.columns) * (tileWidth * scale + spacing)

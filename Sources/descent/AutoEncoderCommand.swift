@@ -196,7 +196,7 @@ enum AERun {
 
     /// Input / corrupted / reconstruction (of corrupted and of clean) / PCA rows for the first 10 test images.
     static func reconstructionGrid(test: ImageSet, corruption: Float, seed: UInt64, pca: PCA?,
-                                   reconstruct: (Tensor) -> Tensor) -> PixelImage {
+                                   reconstruct: (Tensor) -> Tensor) throws -> PixelImage {
         let n = min(10, test.count), f = test.featureCount
         let clean = Tensor(shape: [n, f])
         for r in 0..<n { for j in 0..<f { clean.data[r * f + j] = Float(test.pixels[r * f + j]) / 255 } }
@@ -210,7 +210,7 @@ enum AERun {
         }
         rows.append(reconstruct(clean).clone())
         if let p = pca { let o = Tensor(shape: [n, f]); p.reconstruct(clean, into: o); rows.append(o) }
-        return AutoEncoderPictures.reconstructions(rows, width: test.width, height: test.height)
+        return try AutoEncoderPictures.reconstructions(rows, width: test.width, height: test.height)
     }
 
     /// The dense layers of a network in order: Linear (own weight) or TiedLinear.
@@ -223,13 +223,13 @@ enum AERun {
     }
 
     /// Encoder filters of the first dense layer, decoder filters of the last (units × pixels).
-    static func filterPictures(_ network: Network, width: Int, height: Int) -> (encoder: PixelImage, decoder: PixelImage)? {
+    static func filterPictures(_ network: Network, width: Int, height: Int) throws -> (encoder: PixelImage, decoder: PixelImage)? {
         let dense = denseWeights(network)
         guard let first = dense.first, let last = dense.last, first.weight.columns == width * height else { return nil }
         let decoder = last.transposed ? last.weight : transpose(last.weight)
         guard decoder.columns == width * height else { return nil }
-        return (AutoEncoderPictures.filters(first.weight, width: width, height: height),
-                AutoEncoderPictures.filters(decoder, width: width, height: height))
+        return (try AutoEncoderPictures.filters(first.weight, width: width, height: height),
+                try AutoEncoderPictures.filters(decoder, width: width, height: height))
     }
 
     static func transpose(_ w: Tensor) -> Tensor {
@@ -363,7 +363,7 @@ struct AutoEncoderCommand: ParsableCommand {
             if !ae.noPictures {
                 let (w, h) = (train.width, train.height)
                 var pictures: [String] = []
-                if let filters = AERun.filterPictures(network, width: w, height: h) {
+                if let filters = try AERun.filterPictures(network, width: w, height: h) {
                     try PNG.write(filters.encoder, to: dir + "/encoder.png")
                     try PNG.write(filters.decoder, to: dir + "/decoder.png")
                     pictures += ["encoder.png", "decoder.png"]
@@ -524,7 +524,7 @@ struct StackedCommand: ParsableCommand {
             if !ae.noPictures {
                 let (w, h) = (train.width, train.height)
                 var pictures: [String] = []
-                if let filters = AERun.filterPictures(network, width: w, height: h) {
+                if let filters = try AERun.filterPictures(network, width: w, height: h) {
                     try PNG.write(filters.encoder, to: dir + "/level0_encoder.png")
                     try PNG.write(filters.decoder, to: dir + "/level0_decoder.png")
                     pictures += ["level0_encoder.png", "level0_decoder.png"]

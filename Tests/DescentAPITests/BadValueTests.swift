@@ -1,4 +1,5 @@
 import Descent
+import DescentReport
 import Foundation
 import XCTest
 
@@ -88,5 +89,56 @@ final class BadValueTests: XCTestCase {
         XCTAssertEqual(try network.encodeAll(.images(set), layers: 1).shape, [3, 3])
         let wide = try ImageSet(count: 1, height: 3, width: 3, pixels: [UInt8](repeating: 0, count: 9), labels: [0])
         XCTAssertEqual(message { try network.encodeAll(.images(wide)) }, "the model expects inputs of 1x2x2 values, the data have 1x3x3")
+    }
+}
+
+/// The same for the pictures and charts of `DescentReport`.
+final class ReportBadValueTests: XCTestCase {
+    func message(_ body: () throws -> Any) -> String {
+        do { _ = try body(); return "no error" } catch let e as DescentError { return e.message } catch { return "not a DescentError: \(error)" }
+    }
+
+    func testImages() throws {
+        XCTAssertEqual(message { try PixelImage(width: -1, height: 2, channels: 1) }, "image: width and height must be in 0…2147483647, got -1×2")
+        XCTAssertEqual(message { try PixelImage(width: 1 << 31, height: 1, channels: 1) }, "image: width and height must be in 0…2147483647, got 2147483648×1")
+        XCTAssertEqual(message { try PixelImage(width: 2, height: 2, channels: 5) }, "image: 5 channels (1–4 allowed)")
+        XCTAssertEqual(message { try PixelImage(width: 2, height: 2, channels: 3, fill: [1, 2]) }, "image: the fill has 2 values for 3 channels")
+        XCTAssertEqual(message { try PixelImage(width: 2, height: 2, channels: 1, pixels: [1, 2, 3]) },
+                       "image: 3 bytes do not fill 2×2 pixels of 1 channels")
+        var image = try PixelImage(width: 2, height: 2, channels: 1)
+        image.pixels.removeLast()
+        XCTAssertEqual(message { try PNG.encode(image) }, "image: 3 bytes do not fill 2×2 pixels of 1 channels")
+        XCTAssertEqual(try PNG.encode(try PixelImage(width: 0, height: 0, channels: 1)).prefix(4), [137, 80, 78, 71])
+    }
+
+    func testTilesAndPictures() throws {
+        XCTAssertEqual(message { try TileLayout(rows: 0, columns: 3) }, "tiles: the grid must have positive sizes, got 0×3")
+        XCTAssertEqual(message { try weightTiles([1, 2, 3], rowCount: 2, tileWidth: 2, tileHeight: 1) },
+                       "tiles: 3 values are not 2 rows of 2×1")
+        XCTAssertEqual(message { try weightTiles([1, 2], rowCount: 1, tileWidth: 0, tileHeight: 2) },
+                       "tiles: need positive tile sizes and a row count ≥ 0, got 1 tiles of 0×2")
+        XCTAssertEqual(message { try imageGrid([1, 2], rowCount: 1, tileWidth: 2, tileHeight: 1, scale: 0) },
+                       "tiles: the scale must be ≥ 1 and the spacing ≥ 0, got 0 and 1")
+        XCTAssertEqual(message { try imageGrid([1, 2, 3, 4], rowCount: 2, tileWidth: 2, tileHeight: 1, layout: TileLayout(rows: 1, columns: 1)) },
+                       "tiles: a 1×1 grid cannot hold 2 tiles")
+        // Filters of a 32×32 dataset drawn with the default 28×28 tiles.
+        XCTAssertEqual(message { try AutoEncoderPictures.filters(Tensor(shape: [4, 1024])) }, "tiles: 4096 values are not 4 rows of 28×28")
+        XCTAssertEqual(message { try AutoEncoderPictures.reconstructions([]) }, "reconstructions: every stage needs the same positive number of examples, got []")
+        XCTAssertEqual(message { try AutoEncoderPictures.reconstructions([Tensor(shape: [2, 784]), Tensor(shape: [3, 784])]) },
+                       "reconstructions: every stage needs the same positive number of examples, got [2, 3]")
+    }
+
+    func testChartsAndEvaluationPictures() throws {
+        XCTAssertEqual(message { try Series(name: "adam", x: [1, 2], y: [0.5]) }, "series adam: 2 x values for 1 y values")
+        XCTAssertEqual(message { try Series(name: "adam", y: [0.5, 0.6], band: [0.1]) }, "series adam: the band has 1 values for 2 y values")
+        // Mistakes found on one set, drawn with the images of a smaller one.
+        var g = RandomGenerator(seed: 2)
+        let network = try Network(layers: [Linear(4, 2, generator: &g)], inputShape: [1, 2, 2])
+        let set = try ImageSet(count: 4, height: 2, width: 2, pixels: (0..<16).map { UInt8($0 * 16) }, labels: [0, 1, 0, 1])
+        let evaluation = try ClassifierEvaluation(network, on: set)
+        let last = try XCTUnwrap(evaluation.mistakes.map(\.index).max())
+        XCTAssertEqual(message { try EvaluationPictures.mistakes(evaluation, set: set.prefix(last), classNames: [], title: "") },
+                       "mistakes: image \(last) is not in a set of \(last) images")
+        XCTAssertEqual(message { try EvaluationPictures.mistakes(evaluation, set: set, classNames: [], title: "") }, "no error")
     }
 }

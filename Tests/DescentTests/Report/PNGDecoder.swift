@@ -64,7 +64,7 @@ extension PNG {
                 pixels[dst + i] = raw[src + i] &+ predictor
             }
         }
-        return PixelImage(width: width, height: height, channels: channels, pixels: pixels)
+        return try PixelImage(width: width, height: height, channels: channels, pixels: pixels)
     }
 
     /// Reads and decodes the PNG file at `path`.

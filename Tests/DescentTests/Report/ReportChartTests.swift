@@ -17,7 +17,7 @@ final class ElementCounter: NSObject, XMLParserDelegate {
     }
 }
 
-func sampleChart(seriesCount: Int = 3, epochs: Int = 50) -> LineChart {
+func sampleChart(seriesCount: Int = 3, epochs: Int = 50) throws -> LineChart {
     var series = [Series]()
     let names = ["SGD", "Momentum SGD", "AdaGrad", "RMSprop", "AdaDelta", "Adam"]
     for k in 0..<seriesCount {
@@ -28,7 +28,7 @@ func sampleChart(seriesCount: Int = 3, epochs: Int = 50) -> LineChart {
             band.append(0.02 + 0.1 / t)
         }
         if k == 1 { y[10] = .nan; y[11] = .infinity }  // a gap
-        series.append(Series(name: names[k % names.count] + " (lr 0.01)", y: y,
+        series.append(try Series(name: names[k % names.count] + " (lr 0.01)", y: y,
                              band: k == seriesCount - 1 ? nil : band, showsMarkers: k == 2))
     }
     return LineChart(title: "Training loss <seed-mlp> & friends", xLabel: "epoch",
@@ -51,7 +51,7 @@ final class ReportChartTests: XCTestCase {
     }
 
     func testSVGIsWellFormedWithOnePathPerSeries() throws {
-        let chart = sampleChart(seriesCount: 4)
+        let chart = try sampleChart(seriesCount: 4)
         let svg = chart.svg(width: 900, height: 560)
         let counter = ElementCounter()
         let parser = XMLParser(data: Data(svg.utf8))
@@ -70,7 +70,7 @@ final class ReportChartTests: XCTestCase {
     }
 
     func testSVGZoomedRangeAndDegenerateInput() throws {
-        var chart = sampleChart()
+        var chart = try sampleChart()
         chart.xRange = 40...50
         chart.yRange = 0...0.3
         chart.legend = .bottomLeft
@@ -78,8 +78,8 @@ final class ReportChartTests: XCTestCase {
         let parser = XMLParser(data: Data(svg.utf8))
         XCTAssertTrue(parser.parse())
         // Empty, all-NaN and constant series still give valid documents.
-        let odd = LineChart(title: "", series: [Series(name: "nan", y: [.nan, .nan]),
-                                                 Series(name: "flat", y: [1, 1, 1])])
+        let odd = try LineChart(title: "", series: [Series(name: "nan", y: [.nan, .nan]),
+                                                     Series(name: "flat", y: [1, 1, 1])])
         let oddSVG = odd.svg()
         XCTAssertTrue(XMLParser(data: Data(oddSVG.utf8)).parse())
         XCTAssertFalse(oddSVG.lowercased().contains("nan\""))
@@ -87,7 +87,7 @@ final class ReportChartTests: XCTestCase {
     }
 
     func testChartPNGIsRasterisedSVGOfTheRequestedSize() throws {
-        let chart = sampleChart()
+        let chart = try sampleChart()
         let bytes = try chart.png(width: 320, height: 200)
         XCTAssertEqual(bytes, try SVGRasterizer.png(svg: chart.svg(width: 320, height: 200), width: 320, height: 200))
         let image = try PNG.decode(bytes)

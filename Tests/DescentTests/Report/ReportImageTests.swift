@@ -12,9 +12,9 @@ final class ReportImageTests: XCTestCase {
 
     func testPNGRoundTripAllChannelCounts() throws {
         for channels in 1...4 {
-            var image = PixelImage(width: 37, height: 23, channels: channels)
+            var image = try PixelImage(width: 37, height: 23, channels: channels)
             for i in 0..<image.pixels.count { image.pixels[i] = UInt8((i * 7 + i / 37 * 3) % 256) }
-            let bytes = PNG.encode(image)
+            let bytes = try PNG.encode(image)
             XCTAssertEqual(Array(bytes[0..<8]), [137, 80, 78, 71, 13, 10, 26, 10])
             let back = try PNG.decode(bytes)
             XCTAssertEqual(back.width, 37)
@@ -28,7 +28,7 @@ final class ReportImageTests: XCTestCase {
     /// checks that the decoder undoes it.
     func testPNGDecoderUndoesAllRowFilters() throws {
         let width = 9, height = 6, bpp = 3, stride = width * bpp
-        var image = PixelImage(width: width, height: height, channels: bpp)
+        var image = try PixelImage(width: width, height: height, channels: bpp)
         for i in 0..<image.pixels.count { image.pixels[i] = UInt8((i * 37 + (i / stride) * 11) % 251) }
         let p = image.pixels
         for type in 0...4 {
@@ -57,14 +57,14 @@ final class ReportImageTests: XCTestCase {
             header += [8, 2, 0, 0, 0]
             PNG.appendChunk(&bytes, "IHDR", header)
             PNG.appendChunk(&bytes, "tEXt", Array("Comment\u{0}ignored".utf8))
-            PNG.appendChunk(&bytes, "IDAT", PNG.deflate(raw))
+            PNG.appendChunk(&bytes, "IDAT", try PNG.deflate(raw))
             PNG.appendChunk(&bytes, "IEND", [])
             XCTAssertEqual(try PNG.decode(bytes).pixels, image.pixels, "filter \(type)")
         }
     }
 
     func testPNGWriteAndRead() throws {
-        let image = PixelImage(width: 5, height: 4, channels: 3, fill: [10, 20, 30])
+        let image = try PixelImage(width: 5, height: 4, channels: 3, fill: [10, 20, 30])
         let path = scratch("solid.png")
         try PNG.write(image, to: path)
         let back = try PNG.read(path)
@@ -72,14 +72,14 @@ final class ReportImageTests: XCTestCase {
         XCTAssertEqual(back[4, 3], [10, 20, 30])
     }
 
-    func testPNGDecoderRejectsCorruptedCRC() {
-        let image = PixelImage(width: 8, height: 8, channels: 1, fill: [200])
-        var bytes = PNG.encode(image)
+    func testPNGDecoderRejectsCorruptedCRC() throws {
+        let image = try PixelImage(width: 8, height: 8, channels: 1, fill: [200])
+        var bytes = try PNG.encode(image)
         bytes[8 + 8 + 13] ^= 0xFF  // first byte of the IHDR CRC
         XCTAssertThrowsError(try PNG.decode(bytes)) { error in
             XCTAssertTrue("\(error)".contains("CRC"), "\(error)")
         }
-        var data = PNG.encode(image)
+        var data = try PNG.encode(image)
         data[8 + 8 + 4] ^= 0x01  // a byte of IHDR's width
         XCTAssertThrowsError(try PNG.decode(data))
         XCTAssertThrowsError(try PNG.decode([1, 2, 3]))
@@ -99,7 +99,7 @@ final class ReportImageTests: XCTestCase {
         for r in 0..<100 {
             for i in 0..<784 { values[r * 784 + i] = Float(r + 1) * sin(Float(i) * 0.05 + Float(r)) - Float(r) }
         }
-        let image = weightTiles(values, rowCount: 100, tileWidth: 28, tileHeight: 28)
+        let image = try weightTiles(values, rowCount: 100, tileWidth: 28, tileHeight: 28)
         XCTAssertEqual(image.width, 10 * 28 + 9)
         XCTAssertEqual(image.height, 289)
         XCTAssertEqual(image.channels, 1)
@@ -116,7 +116,7 @@ final class ReportImageTests: XCTestCase {
         // Spacing pixels are black.
         XCTAssertEqual(image.pixels[28], 0)
         // Upscaling and explicit layouts.
-        let big = weightTiles(values, rowCount: 100, tileWidth: 28, tileHeight: 28,
+        let big = try weightTiles(values, rowCount: 100, tileWidth: 28, tileHeight: 28,
                               layout: TileLayout(rows: 5, columns: 20), scale: 3)
         XCTAssertEqual(big.width, 20 * 84 + 19)
         XCTAssertEqual(big.height, 5 * 84 + 4)
@@ -125,15 +125,15 @@ final class ReportImageTests: XCTestCase {
     }
 
     func testAutomaticLayout() {
-        XCTAssertEqual(TileLayout.automatic(count: 100), TileLayout(rows: 10, columns: 10))
-        XCTAssertEqual(TileLayout.automatic(count: 25), TileLayout(rows: 5, columns: 5))
-        XCTAssertEqual(TileLayout.automatic(count: 50), TileLayout(rows: 7, columns: 8))
-        XCTAssertEqual(TileLayout.automatic(count: 1), TileLayout(rows: 1, columns: 1))
+        XCTAssertEqual(TileLayout.automatic(count: 100), try TileLayout(rows: 10, columns: 10))
+        XCTAssertEqual(TileLayout.automatic(count: 25), try TileLayout(rows: 5, columns: 5))
+        XCTAssertEqual(TileLayout.automatic(count: 50), try TileLayout(rows: 7, columns: 8))
+        XCTAssertEqual(TileLayout.automatic(count: 1), try TileLayout(rows: 1, columns: 1))
     }
 
-    func testImageGridKeepsIntensities() {
+    func testImageGridKeepsIntensities() throws {
         let values: [Float] = [0, 0.5, 1, 2, -1, .nan]  // 2 images of 3×1
-        let image = imageGrid(values, rowCount: 2, tileWidth: 3, tileHeight: 1, layout: TileLayout(rows: 1, columns: 2))
+        let image = try imageGrid(values, rowCount: 2, tileWidth: 3, tileHeight: 1, layout: TileLayout(rows: 1, columns: 2))
         XCTAssertEqual(image.width, 7)
         XCTAssertEqual(image.pixels, [0, 128, 255, 0, 255, 0, 0])
     }

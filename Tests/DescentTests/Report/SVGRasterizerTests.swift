@@ -46,9 +46,9 @@ final class SVGRasterizerTests: XCTestCase {
     /// Pixel pictures (weight tiles, image grids) can sit inside an SVG as
     /// `data:image/png;base64` images, next to text labels.
     func testEmbeddedPNGImageIsDrawn() throws {
-        var tile = PixelImage(width: 4, height: 2, channels: 3, fill: [255, 0, 0])
+        var tile = try PixelImage(width: 4, height: 2, channels: 3, fill: [255, 0, 0])
         for x in 2..<4 { for y in 0..<2 { tile.pixels.replaceSubrange(((y * 4 + x) * 3)..<((y * 4 + x) * 3 + 3), with: [0, 0, 255]) } }
-        let base64 = Data(PNG.encode(tile)).base64EncodedString()
+        let base64 = Data(try PNG.encode(tile)).base64EncodedString()
         let document = svg(80, 40, #"<image x="0" y="0" width="80" height="40" preserveAspectRatio="none" style="image-rendering:pixelated" href="data:image/png;base64,\#(base64)"/>"#)
         let image = try PNG.decode(SVGRasterizer.png(svg: document, width: 80, height: 40))
         XCTAssertEqual(image[10, 20], [255, 0, 0])
