@@ -8,13 +8,13 @@ import XCTest
 ///
 /// **Why reconstruction and not the linear probe.** A linear probe is no learning signal
 /// for these sigmoid autoencoders at any size a test can afford: random sigmoid codes
-/// already separate Fashion-MNIST well. Measured at ed5e66b (seed 0, test accuracy on
+/// already separate Fashion-MNIST well. Measured (seed 0, one thread, test accuracy on
 /// 2,000 test images; in brackets the probe's epochs):
 ///
 /// | codes (probe epochs)                                | untrained                       | trained                          |
 /// |-----------------------------------------------------|---------------------------------|----------------------------------|
 /// | seed-ae, 5,000 images, 10 epochs (10/20/50/100)     | 0.758 / 0.7925 / 0.8165 / 0.8195 | 0.729 / 0.7555 / 0.7935 / 0.812 |
-/// | seed-ae + dropout 0.1, 20,000 images, 10 epochs (10/20) | 0.8135 / 0.8245             | 0.8275 / 0.835 (a 69 s run)      |
+/// | seed-ae + dropout 0.1, 20,000 images, 10 epochs (10/20) | 0.8135 / 0.8245             | 0.8275 / 0.835 (a 50 s run)      |
 /// | seed-dae's 25-d code, 5,000 images, as below (20)   | 0.6725                          | 0.587 pre-trained, 0.4965 fine-tuned |
 /// | seed-dae's 25-d code, 10,000 images, same (20)      | 0.7125                          | 0.6335 pre-trained, 0.682 fine-tuned |
 ///
@@ -22,9 +22,14 @@ import XCTest
 /// full set with 20 epochs the lead measured 0.817 untrained vs 0.845 trained.) Trained
 /// codes probe *below* random ones on the slices and at most 1–3 points above on the full
 /// set, so no probe bar here could both pass a working trainer and fail a broken one.
+///
+/// One compute thread (`Parallel.setThreads(1)`): the numbers quoted do not depend on the
+/// order of the tests or the number of cores.
 final class AutoEncoderRealDataTests: XCTestCase {
+    override func setUp() { Parallel.setThreads(1) }
+
     /// seed-ae (784-100-784, sigmoid, masking noise 0.3, batch 100) with Adam on 5,000
-    /// images for 6 epochs, test MSE on 2,000 held-out images. Measured at ed5e66b: mean-image
+    /// images for 6 epochs, test MSE on 2,000 held-out images. Measured: mean-image
     /// baseline 0.0860, untrained 0.1755, PCA-100 0.0077; after epochs 1…6 0.0751, 0.0597,
     /// 0.0535, 0.0485, 0.0448, 0.0409 (0.48 × baseline, 0.23 × untrained). With every other
     /// optimizer step skipped: 0.0894, 0.0749, 0.0652, 0.0598, 0.0561, 0.0537 (0.62 × baseline,
@@ -45,7 +50,7 @@ final class AutoEncoderRealDataTests: XCTestCase {
 
     /// seed-dae (784-100-25-100-784, sigmoid) on 5,000 images: greedy pre-training (3 epochs
     /// per level, masking noise 0.3), then 3 epochs of fine-tuning; test MSE on 2,000 images.
-    /// Measured at ed5e66b: level 0 (on the images) 0.1770 → 0.0545, level 1 (on the 100-d
+    /// Measured: level 0 (on the images) 0.1770 → 0.0545, level 1 (on the 100-d
     /// codes) 0.2016 → 0.0629; whole network untrained 0.1744, pre-trained 0.0746, fine-tuned
     /// 0.0638, 0.0557, 0.0510 (mean-image baseline 0.0860, PCA-25 0.0168). With every other
     /// step skipped: levels → 0.0686 (0.39 × before) and 0.0749 (0.39 ×), pre-trained 0.0868,
