@@ -20,12 +20,7 @@ final class RealDataTests: XCTestCase {
     /// invariant to the scale of the gradient, so a gradient halved in a layer's backward
     /// passes here: `testMomentumSGDLearnsAtItsOwnRate` is the check that catches it.
     func testSeedMLPLearnsFashionMNISTSlice() throws {
-        let data = try Support.requireFashionMNIST()
-        let trainer = try RunExecutor.makeTrainer(.seedMLP(OptimizerConfig(kind: .adam)), seed: 0)
-        let untrained = try trainer.evaluate(.images(data.test))
-        let history = try trainer.fit(train: .images(data.train.prefix(10_000)), test: .images(data.test), epochs: 2)
-        print("seed-mlp + Adam on 10k Fashion-MNIST: untrained \(untrained), \(history)")
-        XCTAssertLessThan(untrained.accuracy!, 0.2)
+        let (untrained, history) = try seedMLPOnSlice(.adam, epochs: 2)
         XCTAssertGreaterThanOrEqual(history[0].testAccuracy!, 0.755)
         XCTAssertGreaterThanOrEqual(history[1].testAccuracy!, 0.80)
         XCTAssertLessThan(history[1].testLoss, history[0].testLoss)
@@ -40,14 +35,21 @@ final class RealDataTests: XCTestCase {
     /// learning rate halved 0.6798 (0.843), with every other step skipped 0.6634 (0.895),
     /// with dropout left on at evaluation 0.6813 (0.863). Bars: ≥ 0.705 and loss ≤ 0.78.
     func testMomentumSGDLearnsAtItsOwnRate() throws {
-        let data = try Support.requireFashionMNIST()
-        let trainer = try RunExecutor.makeTrainer(.seedMLP(OptimizerConfig(kind: .momentum)), seed: 0)
-        let untrained = try trainer.evaluate(.images(data.test))
-        let history = try trainer.fit(train: .images(data.train.prefix(10_000)), test: .images(data.test), epochs: 1)
-        print("seed-mlp + MomentumSGD on 10k Fashion-MNIST: untrained \(untrained), \(history)")
-        XCTAssertLessThan(untrained.accuracy!, 0.2)
+        let (_, history) = try seedMLPOnSlice(.momentum, epochs: 1)
         XCTAssertGreaterThanOrEqual(history[0].testAccuracy!, 0.705)
         XCTAssertLessThanOrEqual(history[0].testLoss, 0.78)
+    }
+
+    /// seed-mlp (seed 0) trained with `kind`'s defaults on the first 10,000 training images
+    /// and tested on all 10,000 test images; also what the untrained network scores there.
+    func seedMLPOnSlice(_ kind: OptimizerKind, epochs: Int) throws -> (untrained: Trainer.Evaluation, history: [EpochMetrics]) {
+        let data = try Support.requireFashionMNIST()
+        let trainer = try RunExecutor.makeTrainer(.seedMLP(OptimizerConfig(kind: kind)), seed: 0)
+        let untrained = try trainer.evaluate(.images(data.test))
+        let history = try trainer.fit(train: .images(data.train.prefix(10_000)), test: .images(data.test), epochs: epochs)
+        print("seed-mlp + \(kind) on 10k Fashion-MNIST: untrained \(untrained), \(history)")
+        XCTAssertLessThan(untrained.accuracy!, 0.2)
+        return (untrained, history)
     }
 
     /// Same seed ⇒ bit-identical metrics and weights; another seed ⇒ different ones.
