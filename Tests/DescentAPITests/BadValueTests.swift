@@ -32,8 +32,12 @@ final class BadValueTests: XCTestCase {
         XCTAssertEqual(message { try IDXArray(dimensions: [Int](repeating: 1, count: 256), bytes: [1]) },
                        "IDX: an array needs 1 to 255 dimensions, got 256")
         XCTAssertTrue(message { try IDXArray(dimensions: [1 << 32 - 1, 1 << 32 - 1, 1 << 32 - 1], bytes: []) }.contains("do not fill"))
-        // Sizes whose product overflows an Int.
-        XCTAssertTrue(message { try ImageSet(count: 2, channels: 1 << 40, height: 1 << 30, width: 1 << 30, pixels: [], labels: [0, 0]) }
+        XCTAssertEqual(message { try IDX.header(dimensions: [3, -1]) }, "IDX: dimensions 3×-1 must each be in 0…4294967295")
+        XCTAssertEqual(try IDX.header(dimensions: [2, 1]), [0, 0, 8, 2, 0, 0, 0, 2, 0, 0, 0, 1])
+        // Sizes an IDX header cannot hold, and sizes whose product overflows an Int.
+        XCTAssertEqual(message { try ImageSet(count: 0, height: 1 << 33, width: 1, pixels: [], labels: []) },
+                       "images: sizes must be at most 4294967295, got 0×1×8589934592×1")
+        XCTAssertTrue(message { try ImageSet(count: 2, channels: 1 << 31, height: 1 << 31, width: 1 << 31, pixels: [], labels: [0, 0]) }
             .contains("pixels do not make 2 images"))
         let set = try ImageSet(count: 2, height: 1, width: 2, pixels: [1, 2, 3, 4], labels: [0, 1])
         XCTAssertEqual(message { try set.subset([1, 2]) }, "images: index 2 is outside 0..<2")
