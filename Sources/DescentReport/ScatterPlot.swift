@@ -1,3 +1,4 @@
+import Descent
 import Foundation
 
 /// Scatter plots of labelled 2-D points, side by side, with one legend of class names:
@@ -7,7 +8,7 @@ import Foundation
 /// ```swift
 /// let plot = ScatterPlot(panels: [.init(title: "autoencoder", x: xs, y: ys, classes: labels)],
 ///                        classNames: ["T-shirt/top", "Trouser", …])
-/// try plot.writeSVG(to: "code-map.svg")
+/// try plot.document().write(to: "runs/…/code-map")     // code-map.svg and code-map.png
 /// ```
 /// Each panel has its own axes (nice ticks around its points' range). Points are drawn in
 /// the order given, so classes interleave instead of the last one covering the others;
@@ -63,8 +64,9 @@ public struct ScatterPlot: Sendable {
         }
     }
 
-    /// The plot as a standalone SVG document of `panelSize` × `panelSize` panels plus the legend.
-    public func svg(panelSize: Int = 420) -> String {
+    /// The plot as a standalone SVG document of `panelSize` × `panelSize` panels plus the
+    /// legend (rasterised to PNG at its own size by `SVGDocument.write`).
+    public func document(panelSize: Int = 420) -> SVGDocument {
         let titleSize = 15.0, labelSize = 12.0, tickSize = 11.0, legendSize = 12.0, tick = 4.0
         let margin = (left: 58.0, right: 16.0, top: title.isEmpty ? 34.0 : 58.0, bottom: 46.0)
         let side = Double(panelSize)
@@ -135,12 +137,7 @@ public struct ScatterPlot: Sendable {
         }
         add("</g>")
         add("</svg>")
-        return out
-    }
-
-    /// Writes `svg(panelSize:)` atomically to `path`.
-    public func writeSVG(to path: String, panelSize: Int = 420) throws {
-        try writeAtomically(svg(panelSize: panelSize), to: path)
+        return SVGDocument(text: out, width: width, height: height)
     }
 
     /// Nice ticks covering `values` (a unit range around 0 when there are none or all are equal).

@@ -330,11 +330,11 @@ enum AERun {
         print(String(decoding: try encoder.encode(metrics), as: UTF8.self))
     }
 
-    /// For a 2-value code: `code-map.svg`, the test codes (the first 500 test images of each
+    /// For a 2-value code: `code-map.svg` and `.png`, the test codes (the first 500 test images of each
     /// class) coloured by class, beside PCA's first two components when PCA was run.
-    static func writeCodeMap(_ network: Network, test: ImageSet, classNames: [String], pca: PCA?,
-                             metrics m: AutoEncoderMetrics, to path: String) throws -> Bool {
-        guard m.codeSize == 2, !test.labels.isEmpty else { return false }
+    static func writeCodeMap(_ network: Network, test: ImageSet, dataset: DatasetName, pca: PCA?,
+                             metrics m: AutoEncoderMetrics, to base: String) throws -> [String] {
+        guard m.codeSize == 2, !test.labels.isEmpty else { return [] }
         let chosen = ScatterPlot.firstOfEachClass(test.labels.map(Int.init), perClass: 500)
         let subset = try ImageSet(count: chosen.count, height: test.height, width: test.width,
                                   pixels: chosen.flatMap { test.pixels[($0 * test.featureCount)..<(($0 + 1) * test.featureCount)] },
@@ -350,10 +350,9 @@ enum AERun {
         if let pca, let p = m.pca {
             panels.append(panel(try pca.encodeAll(subset), String(format: "PCA (test MSE %.4f)", p.testMSE), "principal component"))
         }
-        let plot = ScatterPlot(panels: panels, classNames: classNames,
-                               title: "2-D codes of \(chosen.count) \(m.dataset) test images (≤ 500 per class)")
-        try plot.writeSVG(to: path)
-        return true
+        let plot = ScatterPlot(panels: panels, classNames: dataset.classNames,
+                               title: "2-D codes of \(chosen.count) \(dataset.displayName) test images (≤ 500 per class)")
+        return try plot.document().write(to: base)
     }
 
     /// Everything after training: reconstruction errors, probe, PCA, the pictures both
@@ -371,10 +370,8 @@ enum AERun {
                 trainer.loss.prediction(network($0))
             }, to: dir + "/reconstructions.png")
             written.append("reconstructions.png")
-            if try writeCodeMap(network, test: test, classNames: data.dataset.classNames, pca: pca, metrics: metrics,
-                                to: dir + "/code-map.svg") {
-                written.append("code-map.svg")
-            }
+            written += try writeCodeMap(network, test: test, dataset: data.dataset, pca: pca, metrics: metrics,
+                                        to: dir + "/code-map")
             metrics.pictures = written
         }
         metrics.wallSeconds = Date().timeIntervalSince(start)
@@ -407,7 +404,7 @@ struct AutoEncoderCommand: ParsableCommand {
               reconstructions.png   rows: input, masked input, its reconstruction,
                                     reconstruction of the clean input, PCA
               pca.png               the principal components
-              code-map.svg          (2-value codes) test codes coloured by class, beside PCA's
+              code-map.svg, .png    (2-value codes) test codes coloured by class, beside PCA's
             Examples (seed-ae):
               descent autoencoder --hidden 100 --activation sigmoid \\
                 --dropout 0.3 --corruption 0.3 --optimizer adam --epochs 10
@@ -551,7 +548,7 @@ struct StackedCommand: ParsableCommand {
               levelN_pixelspace.png    deeper units in pixel space: rows of the
                                        product W_N ... W_1 W_0 of the encoder weights
               reconstructions.png      as for `descent autoencoder`
-              code-map.svg             (2-value codes) test codes coloured by class, beside PCA's
+              code-map.svg, .png       (2-value codes) test codes coloured by class, beside PCA's
             Examples:
               descent stacked --layers 784,100,25 --pretrain-epochs 20 --finetune-epochs 10
               descent stacked --model seed-dae

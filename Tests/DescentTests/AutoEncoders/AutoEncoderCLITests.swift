@@ -132,7 +132,9 @@ final class AutoEncoderCLITests: XCTestCase {
         XCTAssertTrue(XMLParser(data: Data(svg.utf8)).parse())
         XCTAssertEqual(svg.components(separatedBy: "<circle").count - 1, 2 * 120 + 10)
         for name in ["T-shirt/top", "Ankle boot", "PCA", "autoencoder"] { XCTAssertTrue(svg.contains(name), name) }
-        XCTAssertTrue((metrics["pictures"] as? [String])?.contains("code-map.svg") == true)
+        XCTAssertEqual((metrics["pictures"] as? [String])?.filter { $0.hasPrefix("code-map") }, ["code-map.svg", "code-map.png"])
+        let png = try PNG.read(dir + "/code-map.png")  // rasterised at the SVG's own size
+        XCTAssertTrue(svg.contains("width=\"\(png.width)\" height=\"\(png.height)\""), "\(png.width)×\(png.height)")
     }
 
     /// `--inverted-masking`: its own folder and run configuration; the matched input is the
