@@ -149,13 +149,3 @@ public struct ScatterPlot: Sendable {
         return (NiceTicks.ticks(in: range, step: step), range, step)
     }
 }
-
-/// A coordinate with two decimals (never non-finite: callers filter, this guards).
-private func f(_ v: Double) -> String {
-    guard v.isFinite else { return "0" }
-    let s = String(format: "%.2f", v)
-    var t = Substring(s)
-    while t.hasSuffix("0") { t = t.dropLast() }
-    if t.hasSuffix(".") { t = t.dropLast() }
-    return t == "-0" ? "0" : String(t)
-}

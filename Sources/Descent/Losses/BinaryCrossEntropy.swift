@@ -22,7 +22,7 @@ import CKernels
 public final class BinaryCrossEntropy: Loss {
     private var gradient = Workspace()
     private var probabilities = Workspace()
-    private var blockTotals: [Double] = []
+    private var sum = BlockedSum()
 
     public init() {}
 
@@ -38,18 +38,10 @@ public final class BinaryCrossEntropy: Loss {
         precondition(logits.count == target.count, "BinaryCrossEntropy: \(logits.shape) vs \(target.shape)")
         let n = logits.count
         let g: Tensor? = computeGradient ? gradient.get(logits.shape) : nil
-        let blocks = (n + 4095) / 4096
-        if blockTotals.count < blocks { blockTotals = [Double](repeating: 0, count: blocks) }
         let (z, t, scale) = (logits.data, target.data, 1 / Float(n))
-        blockTotals.withUnsafeMutableBufferPointer { totals in
-            let out = totals.baseAddress!
-            Parallel.forRanges(n, alignedTo: 4096) { r in
-                let lo = r.lowerBound
-                descent_bce_logits(z + lo, t + lo, g.map { $0.data + lo }, r.count, scale, out + lo / 4096)
-            }
+        let total = sum(count: n) { lo, count, totals in
+            descent_bce_logits(z + lo, t + lo, g.map { $0.data + lo }, count, scale, totals)
         }
-        var total = 0.0
-        for b in 0..<blocks { total += blockTotals[b] }
         return LossValue(loss: total / Double(max(n, 1)), gradient: g)
     }
 
