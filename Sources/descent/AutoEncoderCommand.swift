@@ -397,19 +397,20 @@ struct AutoEncoderCommand: ParsableCommand {
             and the layer options, or --model (a preset, sizes like 784-100, or
             layers with '|' after the encoder; see `descent train --help`).
             Output folder <out>/ae_<conditions>/ (default <out> = runs):
-              metrics.json          configuration, per-epoch history, test MSEs, probe, PCA
+              metrics.json          configuration, history, test MSEs, probe, PCA
               model.safetensors     weights, optimizer state, model and run, after every epoch
               encoder.png           encoder filters, one tile per hidden unit
               decoder.png           decoder filters (columns of the decoder)
               reconstructions.png   rows: input, masked input, its reconstruction,
                                     reconstruction of the clean input, PCA
               pca.png               the principal components
-              code-map.svg, .png    (2-value codes) test codes coloured by class, beside PCA's
+              code-map.svg, .png    (2-value codes) test codes by class, and PCA's
             Examples (seed-ae):
               descent autoencoder --hidden 100 --activation sigmoid \\
                 --dropout 0.3 --corruption 0.3 --optimizer adam --epochs 10
               descent autoencoder --model seed-ae --epochs 20
-              descent autoencoder --hidden 100 --corruption 0.3 --inverted-masking --loss bce
+              descent autoencoder --hidden 100 --corruption 0.3 \\
+                --inverted-masking --loss bce
             """)
 
     @OptionGroup var common: CommonOptions
@@ -541,19 +542,21 @@ struct StackedCommand: ParsableCommand {
             with the same code size and the mean image, a linear probe on the
             deepest codes.
             Output folder <out>/sae_<conditions>/ (default <out> = runs):
-              metrics.json             pre-training and fine-tuning histories, test MSEs, probe, PCA
+              metrics.json             histories, test MSEs, probe, PCA
               model.safetensors        final weights + optimizer state, model and run
               level0_encoder.png       first-level filters
               level0_decoder.png       last decoder's filters
               levelN_pixelspace.png    deeper units in pixel space: rows of the
                                        product W_N ... W_1 W_0 of the encoder weights
               reconstructions.png      as for `descent autoencoder`
-              code-map.svg, .png       (2-value codes) test codes coloured by class, beside PCA's
+              code-map.svg, .png       (2-value codes) test codes by class, and PCA's
             Examples:
               descent stacked --layers 784,100,25 --pretrain-epochs 20 --finetune-epochs 10
               descent stacked --model seed-dae
-              descent stacked --model hinton-dae --corruption 0     (Hinton & Salakhutdinov 2006)
-              descent stacked --layers 784,1000,500,250,2 --code-activation identity --loss bce --corruption 0
+              descent stacked --model hinton-dae --corruption 0 \\
+                --pretrain-epochs 5 --finetune-epochs 20   (Hinton & Salakhutdinov)
+              descent stacked --layers 784,1000,500,250,2 --loss bce \\
+                --code-activation identity --corruption 0
             """)
 
     @OptionGroup var common: CommonOptions
