@@ -168,12 +168,12 @@ void descent_relu_dropout_backward(const float *y, const float *g, float *out, f
 
 DESCENT_CLONES
 void descent_bytes_to_float_masked(const unsigned char *src, float *clean, float *masked, long n,
-                                   float divisor, uint32_t threshold, uint32_t k0, uint32_t k1,
+                                   float divisor, uint32_t threshold, float keep, uint32_t k0, uint32_t k1,
                                    long first_index) {
     for (long i = 0; i < n; i++) {
         float v = (float)src[i] / divisor;
         clean[i] = v;
-        masked[i] = (descent_hash32((uint32_t)(first_index + i), k0, k1) >> 8) < threshold ? 0.0f : v;
+        masked[i] = (descent_hash32((uint32_t)(first_index + i), k0, k1) >> 8) < threshold ? 0.0f : v * keep;
     }
 }
 
@@ -219,6 +219,25 @@ void descent_squared_error(const float *y, const float *t, float *grad, long n, 
             float d = y[i] - t[i];
             total += (double)(d * d);
             if (grad) grad[i] = scale * d;
+        }
+        block_totals[block] = total;
+    }
+}
+
+DESCENT_CLONES
+void descent_bce_logits(const float *z, const float *t, float *grad, long n, float scale,
+                        double *block_totals) {
+    for (long start = 0, block = 0; start < n; start += 4096, block++) {
+        long end = start + 4096 < n ? start + 4096 : n;
+        double total = 0.0;
+        for (long i = start; i < end; i++) {
+            float x = z[i], a = x < 0 ? -x : x;
+            float e = descent_expf_poly(-a);          /* exp(-|z|) in (0, 1]: no overflow */
+            total += (double)((x > 0 ? x : 0.0f) - x * t[i] + log1pf(e));
+            if (grad) {
+                float s = x >= 0 ? 1.0f / (1.0f + e) : e / (1.0f + e);
+                grad[i] = scale * (s - t[i]);
+            }
         }
         block_totals[block] = total;
     }

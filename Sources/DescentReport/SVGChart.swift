@@ -128,8 +128,9 @@ extension LineChart {
     }
 }
 
-/// A coordinate with two decimals (never non-finite: callers clamp, this guards).
-private func f(_ v: Double) -> String {
+/// A coordinate with two decimals (never non-finite: callers clamp, this guards); the
+/// SVG pictures of this module share it.
+func f(_ v: Double) -> String {
     guard v.isFinite else { return "0" }
     let s = String(format: "%.2f", v)
     var t = Substring(s)

@@ -7,6 +7,8 @@ import Foundation
 struct AutoEncoderOptions: ParsableArguments {
     @Option(help: "Masking-noise ratio: each input pixel is zeroed with this probability, fresh every epoch; the loss is against the clean input.")
     var corruption: Float = 0.3
+    @Flag(help: "Inverted masking: scale the pixels the noise keeps by 1/(1 - p), as inverted dropout, so a masked input has the clean one's expected value.")
+    var invertedMasking = false
     @Option(help: "Minibatch size.")
     var batchSize = 100
     @Option(help: "Epochs of the linear probe (softmax regression on the frozen codes); 0 skips it.")
@@ -27,6 +29,10 @@ struct AutoEncoderOptions: ParsableArguments {
 struct AutoEncoderLayerOptions: ParsableArguments {
     @Option(help: "Hidden activation: \(Activation.allCases.filter { $0 != .identity }.map(\.rawValue).joined(separator: ", ")) (default sigmoid).")
     var activation: Activation?
+    @Option(help: "Activation of the (deepest) code: as --activation by default; identity gives a linear code (Hinton & Salakhutdinov's).")
+    var codeActivation: Activation?
+    @Option(help: "Reconstruction loss: mse, or bce (binary cross-entropy from logits: the last layer gives logits, the reconstruction is their sigmoid). Reported test MSEs are always those of the reconstruction in pixel space.")
+    var loss: LossKind?
     @Option(help: "Activation of the reconstruction (default sigmoid; pixels are in [0, 1]).")
     var outputActivation: Activation?
     @Option(help: "Dropout probability on the code(s) (training only; default 0).")
@@ -39,34 +45,60 @@ struct AutoEncoderLayerOptions: ParsableArguments {
     var sparsityTarget: Float?
 
     var anyGiven: Bool {
-        activation != nil || outputActivation != nil || dropout != nil || tied || sparsityWeight != nil || sparsityTarget != nil
+        activation != nil || codeActivation != nil || loss != nil || outputActivation != nil || dropout != nil || tied
+            || sparsityWeight != nil || sparsityTarget != nil
     }
 
     func validate() throws {
         if let d = dropout, !(d >= 0 && d < 1) { throw ValidationError("--dropout must be in [0, 1), got \(d)") }
         if let w = sparsityWeight, !(w >= 0 && w.isFinite) { throw ValidationError("--sparsity-weight must be ≥ 0, got \(w)") }
         if let t = sparsityTarget, !(t > 0 && t < 1) { throw ValidationError("--sparsity-target must be in (0, 1), got \(t)") }
-        if activation == .identity || outputActivation == .identity { throw ValidationError("identity is not an activation layer (use --model for a linear code)") }
+        if activation == .identity || outputActivation == .identity { throw ValidationError("identity is not an activation layer (use --code-activation identity for a linear code)") }
+        if loss == .crossEntropy { throw ValidationError("--loss must be mse or bce for an autoencoder") }
+        if loss == .binaryCrossEntropy, let o = outputActivation, o != .sigmoid {
+            throw ValidationError("--loss bce reconstructs through a sigmoid: leave out --output-activation \(o.rawValue)")
+        }
     }
 
     /// The autoencoder over `sizes` these options describe.
     func spec(sizes: [Int]) throws -> ModelSpec {
         let w = Double("\(sparsityWeight ?? 0)")!
-        return try ModelSpec.autoencoder(sizes: sizes, activation: activation ?? .sigmoid, outputActivation: outputActivation ?? .sigmoid,
+        return try ModelSpec.autoencoder(sizes: sizes, activation: activation ?? .sigmoid, codeActivation: codeActivation,
+                                         outputActivation: outputActivation ?? .sigmoid,
                                          dropout: Double("\(dropout ?? 0)")!, tied: tied,
-                                         sparsity: w > 0 ? (Double("\(sparsityTarget ?? 0.05)")!, w) : nil)
+                                         sparsity: w > 0 ? (Double("\(sparsityTarget ?? 0.05)")!, w) : nil,
+                                         loss: loss ?? .meanSquaredError)
     }
 
     /// The part of the folder name describing these options (like the seed's condition_to_string).
-    func condition(corruption: Float, batchSize: Int) -> String {
-        var s = "\((activation ?? .sigmoid).rawValue)_do\(fmt(dropout ?? 0))_cr\(fmt(corruption))"
+    func condition(noise: String) -> String {
+        var s = "\((activation ?? .sigmoid).rawValue)"
+        if let c = codeActivation, c != (activation ?? .sigmoid) { s += "_code\(c.rawValue)" }
+        s += "_do\(fmt(dropout ?? 0))_\(noise)"
         if let o = outputActivation, o != .sigmoid { s += "_out\(o.rawValue)" }
         if tied { s += "_tied" }
         if let w = sparsityWeight, w > 0 { s += "_sp\(fmt(w))-\(fmt(sparsityTarget ?? 0.05))" }
-        if batchSize != 100 { s += "_bs\(batchSize)" }
+        if let l = loss, l != .meanSquaredError { s += "_\(l.rawValue)" }
         return s
     }
 }
+
+extension AutoEncoderOptions {
+    /// The noise and batch part of a folder name: `cr.3`, `cr.3inv`, `…_bs50`.
+    var noiseCondition: String {
+        "cr\(fmt(corruption))" + (invertedMasking && corruption > 0 ? "inv" : "") + (batchSize != 100 ? "_bs\(batchSize)" : "")
+    }
+
+    /// What the model is fed in training, for reports: "clean", "masked (p = 0.3)", "masked (p = 0.3, inverted)".
+    var matchedInput: String {
+        guard corruption > 0 else { return "clean" }
+        return "masked (p = \(fmt0(corruption))" + (invertedMasking ? ", inverted)" : ")")
+    }
+}
+
+extension LossKind: ExpressibleByArgument {}
+
+func fmt0(_ x: Float) -> String { String(format: "%g", Double(x)) }
 
 func fmt(_ x: Float) -> String {
     var s = String(format: "%g", Double(x))
@@ -82,20 +114,33 @@ struct AutoEncoderRunConfig: Codable, Equatable {
     var trainLimit: Int?
     var model: ModelSpec
     var corruption: Float
+    /// true for inverted masking; absent (nil) for plain masking, as in runs from before the option.
+    var invertedMasking: Bool?
     var batchSize: Int
     var optimizer: OptimizerConfig
     var seed: UInt64
     var epochs: Int
     enum CodingKeys: String, CodingKey {
-        case command, dataset, trainLimit = "train_limit", model, corruption, batchSize = "batch_size", optimizer, seed, epochs
+        case command, dataset, trainLimit = "train_limit", model, corruption, invertedMasking = "inverted_masking",
+             batchSize = "batch_size", optimizer, seed, epochs
     }
 }
 
-/// `metrics.json` of an autoencoder run.
+/// `metrics.json` of an autoencoder run. Every test MSE is per pixel, of the reconstruction
+/// in pixel space (σ(logits) for loss bce) against the clean test image:
+///
+///     test_mse_clean_input          clean test images in: how well the model reconstructs real images
+///     test_mse_matched_input        test images as the model saw in training (`matched_input`:
+///                                   clean, or masked like the training inputs): the denoising error
+///     test_mse_scaled_input         plain masking only: clean images × (1 − p), a masked input's mean
+///     pca.test_mse                  PCA with as many components as the code has values
+///     mean_image_baseline_test_mse  every test image reconstructed as the mean training image
+///
+/// `test_loss` is the training loss on clean test images when it is not the MSE (bce).
 struct AutoEncoderMetrics: Codable {
     struct Probe: Codable { var trainAccuracy: Double; var testAccuracy: Double; var epochs: Int; var seconds: Double? }
     struct PCAResult: Codable { var components: Int; var testMSE: Double; var trainMSE: Double; var probe: Probe?; var seconds: Double }
-    struct Level: Codable { var level: Int; var model: String; var history: [EpochMetrics] }
+    struct Level: Codable { var level: Int; var model: String; var loss: String; var history: [EpochMetrics] }
 
     var command: String
     var dataset: String
@@ -103,7 +148,11 @@ struct AutoEncoderMetrics: Codable {
     var testImages: Int
     var model: String
     var parameters: Int
+    var codeSize: Int
+    var loss: String
     var corruption: Float
+    var invertedMasking: Bool
+    var matchedInput: String
     var batchSize: Int
     var optimizer: String
     var seed: UInt64
@@ -113,12 +162,15 @@ struct AutoEncoderMetrics: Codable {
     var pretraining: [Level]?
     var testMSEAfterPretraining: Double?
     var history: [EpochMetrics] = []
-    var testMSE: Double?
-    var testMSECorruptedInput: Double?
+    var testMSECleanInput: Double?
+    var testMSEMatchedInput: Double?
     var testMSEScaledInput: Double?
+    var testLoss: Double?
     var probe: Probe?
     var pca: PCAResult?
     var pictures: [String]?
+    /// Wall-clock seconds of the whole command: training, evaluation, probe, PCA, pictures.
+    var wallSeconds: Double?
 
     func write(to path: String) throws {
         let encoder = JSONEncoder()
@@ -140,26 +192,59 @@ enum AERun {
         return path
     }
 
+    /// The column header of the epoch lines for `loss`.
+    static func header(_ loss: LossKind) -> String {
+        loss == .meanSquaredError ? "phase      epoch  train_mse   test_mse  seconds"
+            : "phase      epoch  train_\(loss.rawValue)   test_\(loss.rawValue)   test_mse  seconds"
+    }
+
     static func printEpoch(_ m: EpochMetrics, phase: String, json: Bool) {
         if json {
             struct Line: Encodable { var phase: String; var epoch: EpochMetrics }
             printJSONLine(Line(phase: phase, epoch: m))
         } else {
-            log(String(format: "%@ %5d  %9.5f  %9.5f  %7.2f", phase.padding(toLength: 10, withPad: " ", startingAt: 0),
-                       m.epoch, m.trainLoss, m.testLoss, m.seconds), json: false)
+            let head = String(format: "%@ %5d  %9.5f  %9.5f", phase.padding(toLength: 10, withPad: " ", startingAt: 0),
+                              m.epoch, m.trainLoss, m.testLoss)
+            log(head + (m.testMSE.map { String(format: "  %9.5f", $0) } ?? "") + String(format: "  %7.2f", m.seconds), json: false)
         }
     }
 
-    /// Test MSE from masked inputs (the denoising error) and from clean inputs scaled by
-    /// 1 − p (what a masked input is on average), for runs trained with masking noise.
-    static func noiseMetrics(_ trainer: Trainer, test: ImageSet, corruption: Float, json: Bool, into m: inout AutoEncoderMetrics) throws {
-        guard corruption > 0 else { return }
-        let masked = try trainer.evaluate(.images(test), corruption: corruption).loss
-        let scaled = try trainer.evaluate(.images(test), inputScale: 1 - corruption).loss
-        log(String(format: "test MSE from inputs with masking noise %g (denoising error): %.5f; from clean inputs × %g: %.5f",
-                   Double(corruption), masked, Double(1 - corruption), scaled), json: json)
-        m.testMSECorruptedInput = masked
-        m.testMSEScaledInput = scaled
+    /// The reconstruction errors on the test set into `m` (see `AutoEncoderMetrics`): from
+    /// clean inputs, from inputs matched to training (masked as in training), and, for plain
+    /// masking, from clean inputs scaled by 1 − p; with the training loss when it is not the MSE.
+    static func reconstructionErrors(_ trainer: Trainer, test: ImageSet, ae: AutoEncoderOptions,
+                                     into m: inout AutoEncoderMetrics) throws {
+        let clean = try trainer.evaluate(.images(test))
+        m.testMSECleanInput = clean.reconstructionMSE
+        if !(trainer.loss is MeanSquaredError) { m.testLoss = clean.loss }
+        guard ae.corruption > 0 else { m.testMSEMatchedInput = clean.reconstructionMSE; return }
+        m.testMSEMatchedInput = try trainer.evaluate(.images(test), corruption: ae.corruption,
+                                                     invertedMasking: ae.invertedMasking).reconstructionMSE
+        if !ae.invertedMasking {
+            m.testMSEScaledInput = try trainer.evaluate(.images(test), inputScale: 1 - ae.corruption).reconstructionMSE
+        }
+    }
+
+    /// The labelled summary printed at the end of a run.
+    static func printSummary(_ m: AutoEncoderMetrics, json: Bool) {
+        guard !json else { return }
+        var rows: [(String, Double, String)] = []
+        if let v = m.testMSECleanInput { rows.append(("autoencoder, clean input", v, "how well it reconstructs real images; compare with PCA")) }
+        if m.corruption > 0, let v = m.testMSEMatchedInput {
+            rows.append(("autoencoder, \(m.matchedInput) input", v, "as in training: the denoising error"))
+        }
+        if let v = m.testMSEScaledInput { rows.append(("autoencoder, clean input × \(fmt0(1 - m.corruption))", v, "a plainly masked input's mean")) }
+        if let p = m.pca { rows.append(("PCA, \(p.components) components", p.testMSE, "the best linear code of that size")) }
+        rows.append(("mean image", m.meanImageBaselineTestMSE, "no code at all"))
+        log("test MSE per pixel (reconstruction in pixel space vs the clean image):", json: false)
+        let width = rows.map { $0.0.count }.max() ?? 0
+        for (name, value, note) in rows {
+            log("  " + name.padding(toLength: width, withPad: " ", startingAt: 0) + String(format: "  %.5f   (%@)", value, note), json: false)
+        }
+        if let probe = m.probe {
+            log(String(format: "linear-probe test accuracy: autoencoder codes %.4f", probe.testAccuracy)
+                + (m.pca?.probe.map { String(format: ", PCA %.4f", $0.testAccuracy) } ?? ""), json: false)
+        }
     }
 
     /// Linear probe on the codes and PCA with the same code size, into `m`.
@@ -195,7 +280,7 @@ enum AERun {
     }
 
     /// Input / corrupted / reconstruction (of corrupted and of clean) / PCA rows for the first 10 test images.
-    static func reconstructionGrid(test: ImageSet, corruption: Float, seed: UInt64, pca: PCA?,
+    static func reconstructionGrid(test: ImageSet, corruption: Float, inverted: Bool, seed: UInt64, pca: PCA?,
                                    reconstruct: (Tensor) -> Tensor) throws -> PixelImage {
         let n = min(10, test.count), f = test.featureCount
         let clean = Tensor(shape: [n, f])
@@ -204,7 +289,7 @@ enum AERun {
         var g = RandomGenerator(seed: seed, stream: 0x5049_4354)
         if corruption > 0 {
             let c = Tensor(shape: [n, f])
-            MaskingNoise.corruptingCopy(clean.data, into: c.data, count: n * f, probability: corruption, generator: &g)
+            MaskingNoise.corruptingCopy(clean.data, into: c.data, count: n * f, probability: corruption, inverted: inverted, generator: &g)
             rows.append(c)
             rows.append(reconstruct(c).clone())
         }
@@ -244,6 +329,57 @@ enum AERun {
         encoder.keyEncodingStrategy = .convertToSnakeCase
         print(String(decoding: try encoder.encode(metrics), as: UTF8.self))
     }
+
+    /// For a 2-value code: `code-map.svg` and `.png`, the test codes (the first 500 test images of each
+    /// class) coloured by class, beside PCA's first two components when PCA was run.
+    static func writeCodeMap(_ network: Network, test: ImageSet, dataset: DatasetName, pca: PCA?,
+                             metrics m: AutoEncoderMetrics, to base: String) throws -> [String] {
+        guard m.codeSize == 2, !test.labels.isEmpty else { return [] }
+        let chosen = ScatterPlot.firstOfEachClass(test.labels.map(Int.init), perClass: 500)
+        let subset = try ImageSet(count: chosen.count, height: test.height, width: test.width,
+                                  pixels: chosen.flatMap { test.pixels[($0 * test.featureCount)..<(($0 + 1) * test.featureCount)] },
+                                  labels: chosen.map { test.labels[$0] })
+        let classes = subset.labels.map(Int.init)
+        func panel(_ codes: Tensor, _ title: String, _ axis: String) -> ScatterPlot.Panel {
+            .init(title: title, xLabel: "\(axis) 1", yLabel: "\(axis) 2",
+                  x: (0..<codes.rows).map { Double(codes.data[$0 * 2]) }, y: (0..<codes.rows).map { Double(codes.data[$0 * 2 + 1]) },
+                  classes: classes)
+        }
+        var panels = [panel(try network.encodeAll(.images(subset)),
+                            "autoencoder" + (m.testMSECleanInput.map { String(format: " (test MSE %.4f)", $0) } ?? ""), "code unit")]
+        if let pca, let p = m.pca {
+            panels.append(panel(try pca.encodeAll(subset), String(format: "PCA (test MSE %.4f)", p.testMSE), "principal component"))
+        }
+        let plot = ScatterPlot(panels: panels, classNames: dataset.classNames,
+                               title: "2-D codes of \(chosen.count) \(dataset.displayName) test images (≤ 500 per class)")
+        return try plot.document().write(to: base)
+    }
+
+    /// Everything after training: reconstruction errors, probe, PCA, the pictures both
+    /// commands draw (reconstructions, code map), the summary and metrics.json.
+    static func finish(_ trainer: Trainer, train: ImageSet, test: ImageSet, data: DataOptions, ae: AutoEncoderOptions,
+                       seed: UInt64, json: Bool, dir: String, start: Date, metrics: inout AutoEncoderMetrics,
+                       pictures: (PCA?) throws -> [String]) throws {
+        let network = trainer.network
+        try reconstructionErrors(trainer, test: test, ae: ae, into: &metrics)
+        let pca = try evaluateCodes(network, train: train, test: test, classes: data.dataset.classCount,
+                                    probeEpochs: ae.probeEpochs, pca: !ae.noPCA, seed: seed, json: json, into: &metrics)
+        if !ae.noPictures {
+            var written = try pictures(pca)
+            try PNG.write(reconstructionGrid(test: test, corruption: ae.corruption, inverted: ae.invertedMasking, seed: seed, pca: pca) {
+                trainer.loss.prediction(network($0))
+            }, to: dir + "/reconstructions.png")
+            written.append("reconstructions.png")
+            written += try writeCodeMap(network, test: test, dataset: data.dataset, pca: pca, metrics: metrics,
+                                        to: dir + "/code-map")
+            metrics.pictures = written
+        }
+        metrics.wallSeconds = Date().timeIntervalSince(start)
+        printSummary(metrics, json: json)
+        try metrics.write(to: dir + "/metrics.json")
+        log("wrote \(dir)/ (\(String(format: "%.0f", metrics.wallSeconds!)) s)", json: json)
+        try writeJSONResult(metrics, json: json)
+    }
 }
 
 struct AutoEncoderCommand: ParsableCommand {
@@ -251,26 +387,30 @@ struct AutoEncoderCommand: ParsableCommand {
         commandName: "autoencoder",
         abstract: "Train a (denoising, sparse, tied) autoencoder; report reconstruction MSE, a linear probe and PCA.",
         discussion: """
-            Each epoch prints the training MSE (with noise and dropout) and the MSE
-            on the held-out test set. Afterwards a softmax classifier is trained on
-            the frozen codes (linear probe), and PCA with the same code size is
-            evaluated the same way. Runs trained with masking noise also report the
-            test MSE from masked inputs and from clean inputs scaled by 1 - p.
-            The model is the one-hidden-layer autoencoder of --hidden and the layer
-            options, or --model (a preset, sizes like 784-100, or layers with '|' after
-            the encoder; see `descent train --help`).
+            Each epoch prints the training loss (with noise and dropout) and the loss
+            on the held-out test set (with --loss bce also the test MSE). Afterwards
+            the test MSE of the reconstruction in pixel space is reported from clean
+            test inputs and from inputs matched to training (masked as in training),
+            next to PCA with the same code size and the mean-image baseline; a
+            softmax classifier is trained on the frozen codes (linear probe), and on
+            the PCA codes. The model is the one-hidden-layer autoencoder of --hidden
+            and the layer options, or --model (a preset, sizes like 784-100, or
+            layers with '|' after the encoder; see `descent train --help`).
             Output folder <out>/ae_<conditions>/ (default <out> = runs):
-              metrics.json          configuration, per-epoch history, probe, PCA
+              metrics.json          configuration, history, test MSEs, probe, PCA
               model.safetensors     weights, optimizer state, model and run, after every epoch
               encoder.png           encoder filters, one tile per hidden unit
               decoder.png           decoder filters (columns of the decoder)
               reconstructions.png   rows: input, masked input, its reconstruction,
                                     reconstruction of the clean input, PCA
               pca.png               the principal components
+              code-map.svg, .png    (2-value codes) test codes by class, and PCA's
             Examples (seed-ae):
               descent autoencoder --hidden 100 --activation sigmoid \\
                 --dropout 0.3 --corruption 0.3 --optimizer adam --epochs 10
               descent autoencoder --model seed-ae --epochs 20
+              descent autoencoder --hidden 100 --corruption 0.3 \\
+                --inverted-masking --loss bce
             """)
 
     @OptionGroup var common: CommonOptions
@@ -290,12 +430,13 @@ struct AutoEncoderCommand: ParsableCommand {
         if let h = hidden, h < 1 { throw ValidationError("--hidden must be at least 1, got \(h)") }
         if epochs < 0 { throw ValidationError("--epochs must be ≥ 0, got \(epochs)") }
         if model != nil && (hidden != nil || layers.anyGiven) {
-            throw ValidationError("--model describes the whole network: leave out --hidden, --activation, --output-activation, --dropout, --tied and the sparsity options")
+            throw ValidationError("--model describes the whole network: leave out --hidden, --activation, --code-activation, --loss, --output-activation, --dropout, --tied and the sparsity options")
         }
     }
 
     func run() throws {
         try DescentCommand.run {
+            let start = Date()
             let checkpoint = try resume.map { path in try CLI.flag("--resume") { try Checkpoint.read(path) } }
             try common.applyThreads(resuming: checkpoint)
             let json = common.json
@@ -305,7 +446,9 @@ struct AutoEncoderCommand: ParsableCommand {
                 return try layers.spec(sizes: [train.featureCount, hidden ?? 100])
             }
             try CLI.check(spec, fits: train, test, from: data.source)
-            guard spec.encoderLayers != nil else { throw DescentError("--model: an autoencoder needs '|' after its encoder's last layer") }
+            guard spec.encoderLayers != nil, spec.loss.isReconstruction else {
+                throw DescentError("--model: an autoencoder needs '|' after its encoder's last layer and loss mse or bce")
+            }
             if ae.probeEpochs > 0 {
                 try CLI.checkLabels(classes: data.dataset.classCount, train, test, from: data.source, what: "the linear probe of \(data.dataset.displayName) has")
             }
@@ -313,21 +456,18 @@ struct AutoEncoderCommand: ParsableCommand {
                                 flag: model.map { "--model \($0)" } ?? "--hidden \(hidden ?? 100)")
             let network = try Network(spec, seed: common.seed)
             let trainer = try Trainer(network, optimizer: try opt.config.make(), loss: spec.loss.make(), batchSize: ae.batchSize,
-                                      corruption: ae.corruption, seed: common.seed)
+                                      corruption: ae.corruption, invertedMasking: ae.invertedMasking, seed: common.seed)
             let run = AutoEncoderRunConfig(command: "autoencoder", dataset: data.dataset, trainLimit: data.trainLimit, model: spec,
-                                           corruption: ae.corruption, batchSize: ae.batchSize, optimizer: opt.config,
-                                           seed: common.seed, epochs: epochs)
+                                           corruption: ae.corruption, invertedMasking: ae.invertedMasking ? true : nil,
+                                           batchSize: ae.batchSize, optimizer: opt.config, seed: common.seed, epochs: epochs)
             let modelName = model.map { ModelSpec.preset(named: $0) != nil ? $0 : "m" + RunSpec.fnv1a64(spec.description).prefix(8) }
             let condition = model == nil
-                ? "h\(hidden ?? 100)_" + layers.condition(corruption: ae.corruption, batchSize: ae.batchSize)
-                : "\(modelName!)_cr\(fmt(ae.corruption))" + (ae.batchSize != 100 ? "_bs\(ae.batchSize)" : "")
+                ? "h\(hidden ?? 100)_" + layers.condition(noise: ae.noiseCondition)
+                : "\(modelName!)_\(ae.noiseCondition)"
             let name = "ae_\(data.dataset.rawValue)_\(condition)_\(opt.optimizer.rawValue)_e\(epochs)_s\(common.seed)"
             let dir = try AERun.folder(common.out, name)
-            var metrics = AutoEncoderMetrics(
-                command: "autoencoder", dataset: data.dataset.rawValue, trainImages: train.count, testImages: test.count,
-                model: spec.description, parameters: network.parameters.scalarCount, corruption: ae.corruption,
-                batchSize: ae.batchSize, optimizer: opt.config.summary, seed: common.seed, epochs: epochs,
-                meanImageBaselineTestMSE: meanImageBaselineMSE(train: train, test: test))
+            var metrics = AERun.metrics(command: "autoencoder", spec: spec, network: network, train: train, test: test,
+                                        data: data, ae: ae, optimizer: opt.config, seed: common.seed, epochs: epochs)
             let checkpointPath = dir + "/model.safetensors"
             if let checkpoint {
                 try CLI.matchResumed(checkpoint, run, ignoring: ["epochs"], epochs: epochs)
@@ -339,9 +479,9 @@ struct AutoEncoderCommand: ParsableCommand {
                 throw DescentError("\(checkpointPath) exists: continue it with --resume \(checkpointPath), or choose another --out")
             }
             let runJSON = String(decoding: try JSONEncoder.sorted.encode(run), as: UTF8.self)
-            AERun.log("\(data.dataset.rawValue): \(train.count) train / \(test.count) test images; autoencoder \(spec.description); masking noise \(ae.corruption); \(opt.config.summary); \(network.parameters.scalarCount) parameters; \(Parallel.threads) thread(s)", json: json)
+            AERun.log("\(data.dataset.rawValue): \(train.count) train / \(test.count) test images; autoencoder \(spec.description); training input \(ae.matchedInput); \(opt.config.summary); \(network.parameters.scalarCount) parameters; \(Parallel.threads) thread(s)", json: json)
             AERun.log(String(format: "mean-image baseline test MSE %.5f", metrics.meanImageBaselineTestMSE), json: json)
-            AERun.log("phase      epoch  train_mse   test_mse  seconds", json: json)
+            AERun.log(AERun.header(spec.loss), json: json)
             let progress = StepProgress(label: "epoch", examples: train.count, batchSize: ae.batchSize)
             trainer.onStep = progress.map { p in { step, steps in p.update(epoch: trainer.epochsDone + 1, of: epochs, step: step, steps: steps) } }
             try trainer.fit(train: .images(train), test: .images(test), epochs: max(0, epochs - trainer.epochsDone)) { m in
@@ -356,11 +496,8 @@ struct AutoEncoderCommand: ParsableCommand {
                 try Checkpoint.save(network, optimizer: trainer.optimizer, epochsDone: 0, run: runJSON,
                                     metadata: ["command": "autoencoder", "name": name], to: checkpointPath)
             }
-            metrics.testMSE = try metrics.history.last?.testLoss ?? trainer.evaluate(.images(test)).loss
-            try AERun.noiseMetrics(trainer, test: test, corruption: ae.corruption, json: json, into: &metrics)
-            let pca = try AERun.evaluateCodes(network, train: train, test: test, classes: data.dataset.classCount,
-                                              probeEpochs: ae.probeEpochs, pca: !ae.noPCA, seed: common.seed, json: json, into: &metrics)
-            if !ae.noPictures {
+            try AERun.finish(trainer, train: train, test: test, data: data, ae: ae, seed: common.seed, json: json, dir: dir,
+                             start: start, metrics: &metrics) { pca in
                 let (w, h) = (train.width, train.height)
                 var pictures: [String] = []
                 if let filters = try AERun.filterPictures(network, width: w, height: h) {
@@ -368,17 +505,24 @@ struct AutoEncoderCommand: ParsableCommand {
                     try PNG.write(filters.decoder, to: dir + "/decoder.png")
                     pictures += ["encoder.png", "decoder.png"]
                 }
-                try PNG.write(AERun.reconstructionGrid(test: test, corruption: ae.corruption, seed: common.seed, pca: pca) {
-                    network($0)
-                }, to: dir + "/reconstructions.png")
-                pictures.append("reconstructions.png")
                 if let p = pca { try PNG.write(AutoEncoderPictures.filters(p.components, width: w, height: h), to: dir + "/pca.png"); pictures.append("pca.png") }
-                metrics.pictures = pictures
+                return pictures
             }
-            try metrics.write(to: dir + "/metrics.json")
-            AERun.log("wrote \(dir)/", json: json)
-            try AERun.writeJSONResult(metrics, json: json)
         }
+    }
+}
+
+extension AERun {
+    /// The fields of metrics.json known before training.
+    static func metrics(command: String, spec: ModelSpec, network: Network, train: ImageSet, test: ImageSet, data: DataOptions,
+                        ae: AutoEncoderOptions, optimizer: OptimizerConfig, seed: UInt64, epochs: Int,
+                        pretrainEpochs: Int? = nil) -> AutoEncoderMetrics {
+        AutoEncoderMetrics(
+            command: command, dataset: data.dataset.rawValue, trainImages: train.count, testImages: test.count,
+            model: spec.description, parameters: network.parameters.scalarCount, codeSize: spec.codeSize ?? 0,
+            loss: spec.loss.rawValue, corruption: ae.corruption, invertedMasking: ae.invertedMasking,
+            matchedInput: ae.matchedInput, batchSize: ae.batchSize, optimizer: optimizer.summary, seed: seed, epochs: epochs,
+            meanImageBaselineTestMSE: meanImageBaselineMSE(train: train, test: test), pretrainEpochs: pretrainEpochs)
     }
 }
 
@@ -389,22 +533,30 @@ struct StackedCommand: ParsableCommand {
         discussion: """
             Level i is an autoencoder (encoder i, decoder i) trained on the codes of
             level i-1 for --pretrain-epochs, with the masking-noise, dropout and
-            sparsity options; then the unrolled network (e.g. 784-100-25-100-784) is
-            fine-tuned end to end on the clean-input MSE for --finetune-epochs.
-            --no-pretrain skips pre-training (random initialisation) for comparison.
-            Reported: test MSE per epoch, a linear probe on the deepest codes, PCA
-            with the same code size.
+            sparsity options (level 0 on the model's loss, deeper levels, which
+            reconstruct codes, on the MSE); then the unrolled network (e.g.
+            784-100-25-100-784) is fine-tuned end to end on the model's loss against
+            the clean input for --finetune-epochs. --no-pretrain skips pre-training
+            (random initialisation) for comparison. Reported as for `descent
+            autoencoder`: test MSEs from clean and from matched inputs next to PCA
+            with the same code size and the mean image, a linear probe on the
+            deepest codes.
             Output folder <out>/sae_<conditions>/ (default <out> = runs):
-              metrics.json             pre-training and fine-tuning histories, probe, PCA
+              metrics.json             histories, test MSEs, probe, PCA
               model.safetensors        final weights + optimizer state, model and run
               level0_encoder.png       first-level filters
               level0_decoder.png       last decoder's filters
               levelN_pixelspace.png    deeper units in pixel space: rows of the
                                        product W_N ... W_1 W_0 of the encoder weights
               reconstructions.png      as for `descent autoencoder`
-            Examples (seed-dae):
+              code-map.svg, .png       (2-value codes) test codes by class, and PCA's
+            Examples:
               descent stacked --layers 784,100,25 --pretrain-epochs 20 --finetune-epochs 10
               descent stacked --model seed-dae
+              descent stacked --model hinton-dae --corruption 0 \\
+                --pretrain-epochs 5 --finetune-epochs 20   (Hinton & Salakhutdinov)
+              descent stacked --layers 784,1000,500,250,2 --loss bce \\
+                --code-activation identity --corruption 0
             """)
 
     @OptionGroup var common: CommonOptions
@@ -438,6 +590,7 @@ struct StackedCommand: ParsableCommand {
 
     func run() throws {
         try DescentCommand.run {
+            let start = Date()
             common.applyThreads()
             let json = common.json
             let (train, test) = try data.load()
@@ -445,17 +598,18 @@ struct StackedCommand: ParsableCommand {
             var sizeText: String
             if let model {
                 spec = try CLI.flag("--model") { try ModelSpec.resolve(model, inputShape: train.shape, loss: .meanSquaredError) }
-                sizeText = ModelSpec.preset(named: model) != nil ? model : "m" + String(RunSpec.fnv1a64(spec.description).prefix(8))
+                sizeText = (ModelSpec.preset(named: model) != nil ? model : "m" + String(RunSpec.fnv1a64(spec.description).prefix(8)))
+                    + "_" + ae.noiseCondition
             } else {
                 let sizes = try StackedCommand.parseSizes(layers ?? "784,100,25")
                 guard sizes[0] == train.featureCount else {
                     throw DescentError("--layers starts with \(sizes[0]), the images have \(train.featureCount) pixels")
                 }
                 spec = try CLI.flag("--layers") { try layerOptions.spec(sizes: sizes) }
-                sizeText = sizes.map(String.init).joined(separator: "-") + "_" + layerOptions.condition(corruption: ae.corruption, batchSize: ae.batchSize)
+                sizeText = sizes.map(String.init).joined(separator: "-") + "_" + layerOptions.condition(noise: ae.noiseCondition)
             }
-            if model != nil { sizeText += "_cr\(fmt(ae.corruption))" + (ae.batchSize != 100 ? "_bs\(ae.batchSize)" : "") }
             try CLI.check(spec, fits: train, test, from: data.source)
+            guard spec.loss.isReconstruction else { throw DescentError("--model: a stacked autoencoder needs loss mse or bce") }
             if ae.probeEpochs > 0 {
                 try CLI.checkLabels(classes: data.dataset.classCount, train, test, from: data.source, what: "the linear probe of \(data.dataset.displayName) has")
             }
@@ -466,23 +620,23 @@ struct StackedCommand: ParsableCommand {
             let pre = noPretrain ? 0 : pretrainEpochs
             let name = "sae_\(data.dataset.rawValue)_\(sizeText)_\(opt.optimizer.rawValue)_pre\(pre)_ft\(finetuneEpochs)_s\(common.seed)"
             let dir = try AERun.folder(common.out, name)
-            var metrics = AutoEncoderMetrics(
-                command: "stacked", dataset: data.dataset.rawValue, trainImages: train.count, testImages: test.count,
-                model: spec.description, parameters: network.parameters.scalarCount, corruption: ae.corruption,
-                batchSize: ae.batchSize, optimizer: opt.config.summary, seed: common.seed, epochs: finetuneEpochs,
-                meanImageBaselineTestMSE: meanImageBaselineMSE(train: train, test: test), pretrainEpochs: pre)
-            AERun.log("\(data.dataset.rawValue): \(train.count) train / \(test.count) test images; stacked autoencoder \(spec.description); masking noise \(ae.corruption); \(opt.config.summary); pre-training \(pre) epochs/level, fine-tuning \(finetuneEpochs); \(Parallel.threads) thread(s)", json: json)
+            var metrics = AERun.metrics(command: "stacked", spec: spec, network: network, train: train, test: test, data: data,
+                                        ae: ae, optimizer: opt.config, seed: common.seed, epochs: finetuneEpochs, pretrainEpochs: pre)
+            AERun.log("\(data.dataset.rawValue): \(train.count) train / \(test.count) test images; stacked autoencoder \(spec.description); training input \(ae.matchedInput); \(opt.config.summary); pre-training \(pre) epochs/level, fine-tuning \(finetuneEpochs); \(Parallel.threads) thread(s)", json: json)
             AERun.log(String(format: "mean-image baseline test MSE %.5f", metrics.meanImageBaselineTestMSE), json: json)
-            AERun.log("phase      epoch  train_mse   test_mse  seconds", json: json)
             let progress = StepProgress(label: "epoch", examples: train.count, batchSize: ae.batchSize)
             if pre > 0 {
                 var pretraining: [AutoEncoderMetrics.Level] = []
+                var header = ""
                 for (i, level) in levels.levels.enumerated() {
                     let depth = levels.depths[i]
                     let trainData: DataSource = depth == 0 ? .images(train) : .features(try network.encodeAll(.images(train), layers: depth), labels: nil)
                     let testData: DataSource = depth == 0 ? .images(test) : .features(try network.encodeAll(.images(test), layers: depth), labels: nil)
-                    let trainer = try Trainer(level, optimizer: try opt.config.make(), loss: spec.loss.make(), batchSize: ae.batchSize,
-                                              corruption: ae.corruption, seed: common.seed, streamBase: UInt64(i + 1))
+                    let loss = levels.losses[i]
+                    if AERun.header(loss) != header { header = AERun.header(loss); AERun.log(header, json: json) }
+                    let trainer = try Trainer(level, optimizer: try opt.config.make(), loss: loss.make(), batchSize: ae.batchSize,
+                                              corruption: ae.corruption, invertedMasking: ae.invertedMasking,
+                                              seed: common.seed, streamBase: UInt64(i + 1))
                     trainer.onStep = progress.map { p in { step, steps in p.update(epoch: trainer.epochsDone + 1, of: pre, step: step, steps: steps) } }
                     var history: [EpochMetrics] = []
                     try trainer.fit(train: trainData, test: testData, epochs: pre) { m in
@@ -490,20 +644,22 @@ struct StackedCommand: ParsableCommand {
                         AERun.printEpoch(m, phase: "level\(i)", json: json)
                         history.append(m)
                     }
-                    pretraining.append(.init(level: i, model: level.layerIndices.map { spec.layers[$0].description }.joined(separator: ", "), history: history))
+                    pretraining.append(.init(level: i, model: level.layerIndices.map { spec.layers[$0].description }.joined(separator: ", "),
+                                             loss: loss.rawValue, history: history))
                 }
                 metrics.pretraining = pretraining
                 let unrolled = try Trainer(network, optimizer: try opt.config.make(), loss: spec.loss.make(), batchSize: ae.batchSize, seed: common.seed)
-                metrics.testMSEAfterPretraining = try unrolled.evaluate(.images(test)).loss
-                AERun.log(String(format: "unrolled network after pre-training: test MSE %.5f", metrics.testMSEAfterPretraining!), json: json)
+                metrics.testMSEAfterPretraining = try unrolled.evaluate(.images(test)).reconstructionMSE
+                AERun.log(String(format: "unrolled network after pre-training: test MSE %.5f (clean input)", metrics.testMSEAfterPretraining!), json: json)
             }
             let trainer = try Trainer(network, optimizer: try opt.config.make(), loss: spec.loss.make(), batchSize: ae.batchSize,
-                                      corruption: ae.corruption, seed: common.seed, streamBase: 0)
+                                      corruption: ae.corruption, invertedMasking: ae.invertedMasking, seed: common.seed, streamBase: 0)
             let run = AutoEncoderRunConfig(command: "stacked", dataset: data.dataset, trainLimit: data.trainLimit, model: spec,
-                                           corruption: ae.corruption, batchSize: ae.batchSize, optimizer: opt.config,
-                                           seed: common.seed, epochs: finetuneEpochs)
+                                           corruption: ae.corruption, invertedMasking: ae.invertedMasking ? true : nil,
+                                           batchSize: ae.batchSize, optimizer: opt.config, seed: common.seed, epochs: finetuneEpochs)
             let runJSON = String(decoding: try JSONEncoder.sorted.encode(run), as: UTF8.self)
             let checkpointPath = dir + "/model.safetensors"
+            AERun.log(AERun.header(spec.loss), json: json)
             trainer.onStep = progress.map { p in { step, steps in p.update(epoch: trainer.epochsDone + 1, of: finetuneEpochs, step: step, steps: steps) } }
             try trainer.fit(train: .images(train), test: .images(test), epochs: finetuneEpochs) { m in
                 progress?.clear()
@@ -517,11 +673,8 @@ struct StackedCommand: ParsableCommand {
                 try Checkpoint.save(network, optimizer: nil, epochsDone: 0, run: runJSON,
                                     metadata: ["command": "stacked", "name": name, "phase": "pretrain"], to: checkpointPath)
             }
-            metrics.testMSE = try metrics.history.last?.testLoss ?? trainer.evaluate(.images(test)).loss
-            try AERun.noiseMetrics(trainer, test: test, corruption: ae.corruption, json: json, into: &metrics)
-            let pca = try AERun.evaluateCodes(network, train: train, test: test, classes: data.dataset.classCount,
-                                              probeEpochs: ae.probeEpochs, pca: !ae.noPCA, seed: common.seed, json: json, into: &metrics)
-            if !ae.noPictures {
+            try AERun.finish(trainer, train: train, test: test, data: data, ae: ae, seed: common.seed, json: json, dir: dir,
+                             start: start, metrics: &metrics) { _ in
                 let (w, h) = (train.width, train.height)
                 var pictures: [String] = []
                 if let filters = try AERun.filterPictures(network, width: w, height: h) {
@@ -541,15 +694,8 @@ struct StackedCommand: ParsableCommand {
                         pictures.append("level\(level)_pixelspace.png")
                     }
                 }
-                try PNG.write(AERun.reconstructionGrid(test: test, corruption: ae.corruption, seed: common.seed, pca: pca) {
-                    network($0)
-                }, to: dir + "/reconstructions.png")
-                pictures.append("reconstructions.png")
-                metrics.pictures = pictures
+                return pictures
             }
-            try metrics.write(to: dir + "/metrics.json")
-            AERun.log("wrote \(dir)/", json: json)
-            try AERun.writeJSONResult(metrics, json: json)
         }
     }
 }

@@ -59,11 +59,12 @@ void descent_bias_relu_dropout(float *y, const float *bias, long rows, long cols
    bias_grad[c] (+)= sum over rows of out[r, c] in row order (= when bias_overwrite). */
 void descent_relu_dropout_backward(const float *y, const float *g, float *out, float *bias_grad,
                                    int bias_overwrite, long rows, long cols, long ld, float keep);
-/* clean[i] = src[i] / divisor and masked[i] = the same value, or 0 where the hash of element
-   index first_index + i falls below threshold: one row of a batch converted and corrupted
-   with the draws descent_dropout(keep = 1) makes for that row's elements of the batch. */
+/* clean[i] = src[i] / divisor and masked[i] = the same value times keep, or 0 where the hash
+   of element index first_index + i falls below threshold: one row of a batch converted and
+   corrupted with the draws descent_dropout(keep) makes for that row's elements of the batch
+   (keep 1: masking noise; 1/(1-p): inverted masking noise). */
 void descent_bytes_to_float_masked(const unsigned char *src, float *clean, float *masked, long n,
-                                   float divisor, uint32_t threshold, uint32_t k0, uint32_t k1,
+                                   float divisor, uint32_t threshold, float keep, uint32_t k0, uint32_t k1,
                                    long first_index);
 /* Row-wise over a rows x cols block of matrices with row stride ld: out = g * f'(y) (kind as
    in descent_bias_activation, 0 copies g unless out == g); if bias_grad is not NULL,
@@ -78,6 +79,12 @@ void descent_multiply(const float *a, const float *b, float *out, long n);
    grad[i] = scale * (y[i] - t[i]). */
 void descent_squared_error(const float *y, const float *t, float *grad, long n, float scale,
                            double *block_totals);
+/* Binary cross-entropy from logits z against targets t in [0, 1], element-wise and stable:
+   l = max(z, 0) - z t + log1p(exp(-|z|)). Sums of l over consecutive blocks of 4096 elements
+   (one double per block) into block_totals[0 ..< ceil(n / 4096)]; if grad is not NULL,
+   grad[i] = scale * (sigmoid(z[i]) - t[i]). */
+void descent_bce_logits(const float *z, const float *t, float *grad, long n, float scale,
+                        double *block_totals);
 /* dst[i] = src[i] / divisor (bytes to floats, e.g. pixels / 255, exactly rounded). */
 void descent_bytes_to_float(const unsigned char *src, float *dst, long n, float divisor);
 /* Fused optimizer updates (optimizers.c), one pass each; see Sources/Descent/Optimizers.

@@ -34,16 +34,27 @@ public struct Batch {
 /// generator (identical to `generator.permutation(count)`), or any index list.
 ///
 /// **Masking noise** (`corruption` p > 0, denoising autoencoders, Vincent et al. 2008):
-/// `inputs` is the clean batch with each value set to 0 with probability p (no
-/// rescaling), `clean` the batch without noise. The draws are keyed by one 64-bit draw of
-/// `noise` per batch (`Kernels.hashKey`) and fused into the byte → Float conversion, so an
-/// epoch's noise is fixed by the generator the caller sets before it.
+/// `inputs` is the clean batch with each value set to 0 with probability p, `clean` the
+/// batch without noise. Plain masking leaves the kept values as they are, so a masked
+/// input has on average (1 − p) times the clean one's ink; **inverted** masking
+/// (`invertedMasking`) multiplies them by 1/(1 − p), as inverted dropout does, so that
+/// E[masked] = clean and a model trained on it meets clean inputs at their trained scale:
+///
+/// ```
+/// plain:     x̃ = x ⊙ m            m ~ Bernoulli(1 − p)      E[x̃] = (1 − p) x
+/// inverted:  x̃ = x ⊙ m / (1 − p)                            E[x̃] = x
+/// ```
+/// The draws are keyed by one 64-bit draw of `noise` per batch (`Kernels.hashKey`) and
+/// fused into the byte → Float conversion, so an epoch's noise is fixed by the generator
+/// the caller sets before it; plain and inverted masking zero the same values.
 public final class Batches {
     public let source: DataSource
     /// Examples per full batch.
     public let batchSize: Int
     /// Probability of masking each input value (0: no noise).
     public let corruption: Float
+    /// Whether kept values are scaled by 1/(1 − p) (inverted masking) or left as they are.
+    public let invertedMasking: Bool
     /// The generator of the masking noise (one draw per batch); set it before each epoch.
     public var noise = RandomGenerator(seed: 0)
     private let clean: Tensor
@@ -51,13 +62,14 @@ public final class Batches {
     private var labelBuffer: [UInt8]
     private var order: [Int]
 
-    public init(_ source: DataSource, batchSize: Int, corruption: Float = 0) throws {
+    public init(_ source: DataSource, batchSize: Int, corruption: Float = 0, invertedMasking: Bool = false) throws {
         guard batchSize > 0 else { throw DescentError("batch size must be positive, got \(batchSize)") }
         guard corruption >= 0, corruption < 1 else { throw DescentError("masking-noise probability must be in [0, 1), got \(corruption)") }
         try source.validate()
         self.source = source
         self.batchSize = batchSize
         self.corruption = corruption
+        self.invertedMasking = invertedMasking
         let rows = Swift.max(1, Swift.min(batchSize, source.count))
         clean = Tensor(shape: [rows] + source.sampleShape)
         corrupted = corruption > 0 ? Tensor(shape: [rows] + source.sampleShape) : nil
@@ -108,6 +120,7 @@ public final class Batches {
         let dst = clean.data
         let key = corrupted != nil ? Kernels.hashKey(&noise) : (0, 0)
         let threshold = Kernels.threshold24(corruption)
+        let keep: Float = invertedMasking ? 1 / (1 - corruption) : 1
         func example(_ r: Int) -> Int { indices?[start + r] ?? (start + r) }
         if let labels = source.labels {
             labels.withUnsafeBufferPointer { l in for r in 0..<n { labelBuffer[r] = l[example(r)] } }
@@ -121,7 +134,7 @@ public final class Batches {
                     for r in rows {
                         let s = src + example(r) * f, d = dst + r * f
                         if let m = masked {
-                            descent_bytes_to_float_masked(s, d, m + r * f, f, 255, threshold, key.0, key.1, r * f)
+                            descent_bytes_to_float_masked(s, d, m + r * f, f, 255, threshold, keep, key.0, key.1, r * f)
                         } else {
                             descent_bytes_to_float(s, d, f, 255)
                         }
@@ -131,7 +144,7 @@ public final class Batches {
         case .features(let t, _):
             for r in 0..<n { (dst + r * f).update(from: t.data + example(r) * f, count: f) }
             if let m = corrupted {
-                Kernels.bernoulli(dst, into: m.data, mask: nil, count: n * f, threshold: threshold, keep: 1, key: key)
+                Kernels.bernoulli(dst, into: m.data, mask: nil, count: n * f, threshold: threshold, keep: keep, key: key)
             }
         }
     }

@@ -15,6 +15,14 @@ public protocol Loss: AnyObject {
     /// Whether the loss reads labels (the data must have them).
     var needsLabels: Bool { get }
     func callAsFunction(_ output: Tensor, _ batch: Batch, computeGradient: Bool) -> LossValue
+    /// What the network's output stands for in the target's space: the output itself for
+    /// most losses, σ(logits) for `BinaryCrossEntropy` (the reconstruction of a model whose
+    /// last layer gives logits). Valid until the loss's next call.
+    func prediction(_ output: Tensor) -> Tensor
+}
+
+extension Loss {
+    public func prediction(_ output: Tensor) -> Tensor { output }
 }
 
 /// The result of a loss on one batch.
@@ -39,12 +47,17 @@ public enum LossKind: String, Codable, CaseIterable, Sendable {
     case crossEntropy = "cross-entropy"
     /// Mean squared error against the clean input (`MeanSquaredError`), for autoencoders.
     case meanSquaredError = "mse"
+    /// Binary cross-entropy from logits against the clean input (`BinaryCrossEntropy`), for
+    /// autoencoders of values in [0, 1] whose last layer gives logits: the reconstruction is
+    /// their sigmoid.
+    case binaryCrossEntropy = "bce"
 
     /// A fresh loss object.
     public func make() -> Loss {
         switch self {
         case .crossEntropy: SoftmaxCrossEntropy()
         case .meanSquaredError: MeanSquaredError()
+        case .binaryCrossEntropy: BinaryCrossEntropy()
         }
     }
 

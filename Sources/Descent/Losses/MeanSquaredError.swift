@@ -13,7 +13,7 @@ import CKernels
 /// thread count.
 public final class MeanSquaredError: Loss {
     private var gradient = Workspace()
-    private var blockTotals: [Double] = []
+    private var sum = BlockedSum()
 
     public init() {}
 
@@ -29,18 +29,10 @@ public final class MeanSquaredError: Loss {
         precondition(prediction.count == target.count, "MeanSquaredError: \(prediction.shape) vs \(target.shape)")
         let n = prediction.count
         let g: Tensor? = computeGradient ? gradient.get(prediction.shape) : nil
-        let blocks = (n + 4095) / 4096
-        if blockTotals.count < blocks { blockTotals = [Double](repeating: 0, count: blocks) }
         let (y, t, scale) = (prediction.data, target.data, 2 / Float(n))
-        blockTotals.withUnsafeMutableBufferPointer { totals in
-            let out = totals.baseAddress!
-            Parallel.forRanges(n, alignedTo: 4096) { r in
-                let lo = r.lowerBound
-                descent_squared_error(y + lo, t + lo, g.map { $0.data + lo }, r.count, scale, out + lo / 4096)
-            }
+        let total = sum(count: n) { lo, count, totals in
+            descent_squared_error(y + lo, t + lo, g.map { $0.data + lo }, count, scale, totals)
         }
-        var total = 0.0
-        for b in 0..<blocks { total += blockTotals[b] }
         return LossValue(loss: total / Double(max(n, 1)), gradient: g)
     }
 }

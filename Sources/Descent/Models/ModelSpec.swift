@@ -51,9 +51,12 @@ public struct ModelSpec: Hashable, Sendable, CustomStringConvertible {
             guard out.count == 1 else {
                 throw DescentError("model: a classifier must end in a vector of class scores, but the last layer gives \(ModelSpec.shapeText(out)) (add flatten and linear(classes))")
             }
-        case .meanSquaredError:
+        case .meanSquaredError, .binaryCrossEntropy:
             guard out.reduce(1, *) == self.inputShape.reduce(1, *) else {
                 throw DescentError("model: an autoencoder must end in as many values as its input (\(self.inputShape.reduce(1, *))), but the last layer gives \(ModelSpec.shapeText(out))")
+            }
+            if loss == .binaryCrossEntropy, let last = layers.last, Activation(kindName: last.kind) != nil {
+                throw DescentError("model: loss=bce takes logits (it applies the sigmoid itself), but the last layer is \(last.kind): end with linear(\(self.inputShape.reduce(1, *)))")
             }
         }
     }

@@ -56,10 +56,12 @@ public enum Kernels {
     }
 
     /// Masking noise (denoising autoencoders): `yᵢ = 0` with probability `p`, else `xᵢ`
-    /// (no rescaling). Same draws as `dropout`; `y` may be `x`.
+    /// (no rescaling), or `xᵢ/(1 − p)` when `inverted`. Same draws as `dropout`; `y` may be `x`.
     public static func maskingNoise(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>,
-                                    count n: Int, probability p: Float, generator: inout RandomGenerator) {
-        bernoulli(x, into: y, mask: nil, count: n, threshold: threshold24(p), keep: 1, key: hashKey(&generator))
+                                    count n: Int, probability p: Float, inverted: Bool = false,
+                                    generator: inout RandomGenerator) {
+        bernoulli(x, into: y, mask: nil, count: n, threshold: threshold24(p), keep: inverted ? 1 / (1 - p) : 1,
+                  key: hashKey(&generator))
     }
 
     /// `descent_dropout` over `n` elements, split over `Parallel` threads in blocks of 64

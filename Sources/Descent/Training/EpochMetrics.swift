@@ -1,6 +1,8 @@
 /// What one training epoch measured, as printed by `descent train --json` and stored in
 /// every result record: `epoch`, `train_loss`, `test_loss`, `test_accuracy` (classifiers),
-/// `penalty` (models with a sparsity penalty) and `seconds`.
+/// `test_mse` (autoencoders trained on another loss than MSE, e.g. binary cross-entropy:
+/// the reconstruction's MSE in pixel space), `penalty` (models with a sparsity penalty) and
+/// `seconds`.
 public struct EpochMetrics: Codable, Equatable, Sendable {
     public var epoch: Int
     /// Mean minibatch loss over the epoch (with noise and dropout active, without penalties).
@@ -9,19 +11,22 @@ public struct EpochMetrics: Codable, Equatable, Sendable {
     public var testLoss: Double
     /// Fraction of test images classified correctly (classifiers only).
     public var testAccuracy: Double?
+    /// Test MSE of the reconstruction in pixel space, for autoencoders whose loss is not
+    /// the MSE (for those with MSE it is `testLoss`).
+    public var testMSE: Double?
     /// Mean penalty (sparsity) over the epoch, when the model has one.
     public var penalty: Double?
     /// Wall-clock seconds of the training part of the epoch.
     public var seconds: Double
 
     enum CodingKeys: String, CodingKey {
-        case epoch, trainLoss = "train_loss", testLoss = "test_loss", testAccuracy = "test_accuracy", penalty, seconds
+        case epoch, trainLoss = "train_loss", testLoss = "test_loss", testAccuracy = "test_accuracy", testMSE = "test_mse", penalty, seconds
     }
 
-    public init(epoch: Int, trainLoss: Double, testLoss: Double, testAccuracy: Double? = nil, penalty: Double? = nil,
-                seconds: Double) {
+    public init(epoch: Int, trainLoss: Double, testLoss: Double, testAccuracy: Double? = nil, testMSE: Double? = nil,
+                penalty: Double? = nil, seconds: Double) {
         self.epoch = epoch; self.trainLoss = trainLoss; self.testLoss = testLoss
-        self.testAccuracy = testAccuracy; self.penalty = penalty; self.seconds = seconds
+        self.testAccuracy = testAccuracy; self.testMSE = testMSE; self.penalty = penalty; self.seconds = seconds
     }
 }
 

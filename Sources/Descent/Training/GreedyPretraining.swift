@@ -11,11 +11,18 @@
 /// layer with parameters and keeps what comes before it (a dropout on the code it decodes).
 /// The levels share their layers with the unrolled network, so pre-training initialises
 /// fine-tuning; the network must mirror itself (as many encoder as decoder blocks).
+///
+/// Level 0 reconstructs the network's input with the model's loss; a deeper level
+/// reconstructs codes, which its decoder block produces through an activation (not as
+/// logits), so it is trained on the MSE (`losses`) even when the model's loss is binary
+/// cross-entropy.
 public struct GreedyPretraining {
     /// The level networks, shallowest first.
     public let levels: [Network]
     /// How many of the unrolled network's layers lie before level i's encoder block.
     public let depths: [Int]
+    /// The loss each level is trained on: the model's for level 0, MSE for deeper ones.
+    public let losses: [LossKind]
 
     public init(_ network: Network) throws {
         guard let k = network.encoderLayerCount else {
@@ -57,6 +64,7 @@ public struct GreedyPretraining {
         }
         self.levels = levels
         self.depths = depths
+        self.losses = levels.indices.map { $0 == 0 ? spec.loss : .meanSquaredError }
     }
 }
 

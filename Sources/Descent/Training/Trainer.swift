@@ -18,8 +18,11 @@ import Foundation
 /// repeats epochs k+1… exactly. `streamBase` tells apart independent trainings of one run
 /// (the levels of a stacked autoencoder).
 ///
-/// With `corruption` p > 0 the training inputs get masking noise (`Batches`) and the loss
-/// is taken against the clean input (a denoising autoencoder).
+/// With `corruption` p > 0 the training inputs get masking noise (`Batches`; plain, or
+/// inverted with `invertedMasking`) and the loss is taken against the clean input (a
+/// denoising autoencoder). For reconstruction losses every evaluation also measures the
+/// MSE of the reconstruction in pixel space (`Evaluation.reconstructionMSE`), whatever the
+/// training loss, so models trained on MSE and on binary cross-entropy compare.
 public final class Trainer {
     public let network: Network
     public let optimizer: Optimizer
@@ -29,6 +32,8 @@ public final class Trainer {
     public let streamBase: UInt64
     /// Masking-noise probability on training inputs (0: none).
     public let corruption: Float
+    /// Whether the masking noise scales kept inputs by 1/(1 − p) (see `Batches`).
+    public let invertedMasking: Bool
     /// Batch size for evaluation (large batches: fewer, bigger products).
     public var evaluationBatchSize = 1000
     /// Epochs finished (set it when resuming from a checkpoint).
@@ -40,9 +45,10 @@ public final class Trainer {
     public var onStep: ((Int, Int) -> Void)?
     private let parameters: [Parameter]
     private var trainBatches: (source: UInt, batches: Batches)?
+    private let pixelError = MeanSquaredError()
 
     public init(_ network: Network, optimizer: Optimizer, loss: Loss, batchSize: Int, corruption: Float = 0,
-                seed: UInt64, streamBase: UInt64 = 0) throws {
+                invertedMasking: Bool = false, seed: UInt64, streamBase: UInt64 = 0) throws {
         guard batchSize > 0 else { throw DescentError("batch size must be positive, got \(batchSize)") }
         guard corruption >= 0, corruption < 1 else { throw DescentError("masking-noise probability must be in [0, 1), got \(corruption)") }
         self.network = network
@@ -50,6 +56,7 @@ public final class Trainer {
         self.loss = loss
         self.batchSize = batchSize
         self.corruption = corruption
+        self.invertedMasking = invertedMasking
         self.seed = seed
         self.streamBase = streamBase
         self.parameters = network.parameters
@@ -119,18 +126,23 @@ public final class Trainer {
         public var loss: Double
         /// Fraction classified correctly (classification losses).
         public var accuracy: Double?
+        /// Reconstruction losses: the mean squared error of the reconstruction
+        /// (`loss.prediction` of the output, e.g. σ(logits)) against the clean input, per value.
+        public var reconstructionMSE: Double?
     }
 
-    /// The loss (and accuracy) over `data` in evaluation mode. With `corruption` > 0 the
-    /// inputs get masking noise first, from a fixed stream (the same on every call), and
-    /// the loss is against the clean input: the denoising error. With `inputScale` ≠ 1 the
-    /// inputs are multiplied by it (e.g. 1 − p, the mean of a masked input).
-    public func evaluate(_ data: DataSource, corruption: Float = 0, inputScale: Float = 1) throws -> Evaluation {
+    /// The loss (and accuracy, or reconstruction MSE) over `data` in evaluation mode. With
+    /// `corruption` > 0 the inputs get masking noise first (plain, or inverted with
+    /// `invertedMasking`), from a fixed stream (the same on every call), and the loss is
+    /// against the clean input: the denoising error. With `inputScale` ≠ 1 the inputs are
+    /// multiplied by it (e.g. 1 − p, the mean of a plainly masked input).
+    public func evaluate(_ data: DataSource, corruption: Float = 0, invertedMasking: Bool = false,
+                         inputScale: Float = 1) throws -> Evaluation {
         try check(data)
-        let batches = try Batches(data, batchSize: evaluationBatchSize, corruption: corruption)
+        let batches = try Batches(data, batchSize: evaluationBatchSize, corruption: corruption, invertedMasking: invertedMasking)
         batches.noise = RandomGenerator(seed: seed, stream: stream(5, epoch: 0))
-        var total = 0.0
-        var correct = 0, counted = false
+        var total = 0.0, squaredError = 0.0
+        var correct = 0, counted = false, reconstructs = false
         var scaled = Workspace()
         try batches.forEachBatch { batch in
             var input = batch.inputs
@@ -139,12 +151,20 @@ public final class Trainer {
                 let (src, dst) = (batch.inputs.data, input.data)
                 for i in 0..<input.count { dst[i] = src[i] * inputScale }
             }
-            let value = loss(network.forward(input, training: false), batch, computeGradient: false)
+            let output = network.forward(input, training: false)
+            let value = loss(output, batch, computeGradient: false)
             total += value.loss * Double(batch.count)
             if let c = value.correct { correct += c; counted = true }
+            if !loss.needsLabels && output.count == batch.clean.count {
+                reconstructs = true
+                let mse = loss is MeanSquaredError ? value.loss
+                    : pixelError(loss.prediction(output), target: batch.clean, computeGradient: false).loss
+                squaredError += mse * Double(batch.count)
+            }
         }
         let n = Double(max(data.count, 1))
-        return Evaluation(loss: total / n, accuracy: counted ? Double(correct) / n : nil)
+        return Evaluation(loss: total / n, accuracy: counted ? Double(correct) / n : nil,
+                          reconstructionMSE: reconstructs ? squaredError / n : nil)
     }
 
     /// Trains `epochs` more epochs, evaluating on `test` (and `validation`, if given) after
@@ -157,8 +177,9 @@ public final class Trainer {
             let r = try trainEpoch(train)
             let t = try evaluate(test)
             guard t.loss.isFinite else { throw DivergenceError(epoch: epochsDone, step: stepsDone, what: "test loss") }
-            let m = EpochMetrics(epoch: epochsDone, trainLoss: r.loss, testLoss: t.loss, testAccuracy: t.accuracy,
+            var m = EpochMetrics(epoch: epochsDone, trainLoss: r.loss, testLoss: t.loss, testAccuracy: t.accuracy,
                                  penalty: r.penalty == 0 ? nil : r.penalty, seconds: r.seconds)
+            if !(loss is MeanSquaredError) { m.testMSE = t.reconstructionMSE }
             history.append(m)
             try onEpoch(m)
         }
@@ -169,7 +190,7 @@ public final class Trainer {
     private func batchesForTraining(_ data: DataSource) throws -> Batches {
         let id = data.identity
         if let (source, batches) = trainBatches, source == id { return batches }
-        let batches = try Batches(data, batchSize: batchSize, corruption: corruption)
+        let batches = try Batches(data, batchSize: batchSize, corruption: corruption, invertedMasking: invertedMasking)
         trainBatches = (id, batches)
         return batches
     }

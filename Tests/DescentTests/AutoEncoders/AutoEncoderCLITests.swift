@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
 import XCTest
 @testable import Descent
 import DescentReport
@@ -8,7 +11,8 @@ final class AutoEncoderCLITests: XCTestCase {
     func testHelpDocumentsTheOptions() throws {
         let r = try Support.descent(["autoencoder", "--help"])
         XCTAssertEqual(r.status, 0)
-        for option in ["--hidden", "--activation", "--dropout", "--corruption", "--tied", "--sparsity-weight", "--resume"] {
+        for option in ["--hidden", "--activation", "--code-activation", "--loss", "--dropout", "--corruption", "--inverted-masking",
+                       "--tied", "--sparsity-weight", "--resume"] {
             XCTAssertTrue(r.stdout.contains(option), option)
         }
         let s = try Support.descent(["stacked", "--help"])
@@ -27,7 +31,18 @@ final class AutoEncoderCLITests: XCTestCase {
         let dir = out + "/ae_fashion-mnist_h16_sigmoid_do.1_cr.3_adam_e2_s0"
         let metrics = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/metrics.json"))) as! [String: Any]
         XCTAssertEqual((metrics["history"] as? [Any])?.count, 2)
-        XCTAssertNotNil(metrics["test_mse"] as? Double)
+        // Clean-input and matched-input (masked as in training) errors, labelled, beside PCA and the mean image.
+        let clean = try XCTUnwrap(metrics["test_mse_clean_input"] as? Double)
+        let matched = try XCTUnwrap(metrics["test_mse_matched_input"] as? Double)
+        XCTAssertNotEqual(clean, matched)
+        XCTAssertEqual(metrics["matched_input"] as? String, "masked (p = 0.3)")
+        XCTAssertNotNil(metrics["test_mse_scaled_input"] as? Double)
+        XCTAssertNotNil(metrics["mean_image_baseline_test_mse"] as? Double)
+        XCTAssertNotNil(metrics["wall_seconds"] as? Double)
+        XCTAssertEqual(metrics["code_size"] as? Int, 16)
+        for label in ["autoencoder, clean input", "autoencoder, masked (p = 0.3) input", "PCA, 16 components", "mean image"] {
+            XCTAssertTrue(r.stdout.contains(label), label)
+        }
         XCTAssertNotNil((metrics["probe"] as? [String: Any])?["test_accuracy"] as? Double)
         XCTAssertNotNil((metrics["pca"] as? [String: Any])?["test_mse"] as? Double)
         for png in ["encoder.png", "decoder.png", "reconstructions.png", "pca.png"] {
@@ -88,4 +103,76 @@ final class AutoEncoderCLITests: XCTestCase {
         XCTAssertNotEqual(bad.status, 0)
         XCTAssertTrue(bad.stderr.contains("--layers"), bad.stderr)
     }
+
+    /// `--loss bce --code-activation identity`: logits out, pixel-space MSE reported per epoch and
+    /// at the end, a linear code; a 2-value code draws the code map beside PCA's.
+    func testStackedBCEWithLinearTwoValueCodeDrawsTheCodeMap() throws {
+        let data = try Support.fashionSlice(train: 400, test: 120)
+        let out = Support.temporaryFolder()
+        let r = try Support.descent(["stacked", "--data-dir", data, "--layers", "784,20,2", "--code-activation", "identity",
+                                     "--loss", "bce", "--corruption", "0", "--pretrain-epochs", "1", "--finetune-epochs", "1",
+                                     "--probe-epochs", "1", "--threads", "1", "--out", out])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let dir = out + "/sae_fashion-mnist_784-20-2_sigmoid_codeidentity_do0_cr0_bce_adam_pre1_ft1_s0"
+        let metrics = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/metrics.json"))) as! [String: Any]
+        XCTAssertTrue((metrics["model"] as? String)?.hasSuffix("linear(2) | linear(20), sigmoid, linear(784); loss=bce") == true, "\(metrics["model"] ?? "")")
+        XCTAssertEqual(metrics["loss"] as? String, "bce")
+        let clean = try XCTUnwrap(metrics["test_mse_clean_input"] as? Double)
+        let bce = try XCTUnwrap(metrics["test_loss"] as? Double)
+        XCTAssertLessThan(clean, 0.2)
+        XCTAssertGreaterThan(bce, clean)  // the loss and the pixel MSE are told apart
+        XCTAssertEqual(metrics["test_mse_matched_input"] as? Double, clean)  // trained on clean inputs
+        XCTAssertEqual(metrics["matched_input"] as? String, "clean")
+        let history = try XCTUnwrap(metrics["history"] as? [[String: Any]])
+        XCTAssertEqual(history.last?["test_mse"] as? Double, clean)
+        XCTAssertEqual((metrics["pretraining"] as? [[String: Any]])?.map { $0["loss"] as? String }, ["bce", "mse"])
+        XCTAssertTrue(r.stdout.contains("train_bce   test_bce   test_mse"), r.stdout)
+        // The code map: well-formed SVG, one disc per test image (≤ 500 per class) in each of the two panels, and the legend.
+        let svg = try String(contentsOfFile: dir + "/code-map.svg", encoding: .utf8)
+        XCTAssertTrue(XMLParser(data: Data(svg.utf8)).parse())
+        XCTAssertEqual(svg.components(separatedBy: "<circle").count - 1, 2 * 120 + 10)
+        for name in ["T-shirt/top", "Ankle boot", "PCA", "autoencoder"] { XCTAssertTrue(svg.contains(name), name) }
+        XCTAssertEqual((metrics["pictures"] as? [String])?.filter { $0.hasPrefix("code-map") }, ["code-map.svg", "code-map.png"])
+        let png = try PNG.read(dir + "/code-map.png")  // rasterised at the SVG's own size
+        XCTAssertTrue(svg.contains("width=\"\(png.width)\" height=\"\(png.height)\""), "\(png.width)×\(png.height)")
+    }
+
+    /// `--inverted-masking`: its own folder and run configuration; the matched input is the
+    /// inverted masked one, and no scaled-input error is reported (clean inputs already match in expectation).
+    func testInvertedMaskingRun() throws {
+        let data = try Support.fashionSlice(train: 300, test: 100)
+        let out = Support.temporaryFolder()
+        let r = try Support.descent(["autoencoder", "--data-dir", data, "--hidden", "8", "--corruption", "0.3", "--inverted-masking",
+                                     "--epochs", "1", "--probe-epochs", "0", "--no-pictures", "--threads", "1", "--out", out])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let dir = out + "/ae_fashion-mnist_h8_sigmoid_do0_cr.3inv_adam_e1_s0"
+        let metrics = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/metrics.json"))) as! [String: Any]
+        XCTAssertEqual(metrics["inverted_masking"] as? Bool, true)
+        XCTAssertEqual(metrics["matched_input"] as? String, "masked (p = 0.3, inverted)")
+        XCTAssertNil(metrics["test_mse_scaled_input"])
+        XCTAssertNotNil(metrics["test_mse_matched_input"] as? Double)
+        let (_, meta) = try SafeTensors.read(dir + "/model.safetensors")
+        XCTAssertTrue(meta["run"]?.contains("\"inverted_masking\":true") == true, meta["run"] ?? "")
+    }
+
+    /// MNIST from `--data-dir` (there is no real MNIST on the test machine): small IDX files
+    /// written here load as `--dataset mnist`, with MNIST's class names in the code map.
+    func testMNISTFromDataDir() throws {
+        let dir = Support.temporaryFolder()
+        try writeDataset(train: syntheticSet(count: 200, height: 28, width: 28), test: syntheticSet(count: 50, height: 28, width: 28),
+                         to: dir, gzip: true)
+        let out = Support.temporaryFolder()
+        let r = try Support.descent(["stacked", "--dataset", "mnist", "--data-dir", dir, "--offline", "--layers", "784,12,2",
+                                     "--code-activation", "identity", "--loss", "bce", "--corruption", "0", "--pretrain-epochs", "1",
+                                     "--finetune-epochs", "1", "--probe-epochs", "1", "--threads", "1", "--out", out])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.hasPrefix("mnist: 200 train / 50 test images"), r.stdout)
+        let run = out + "/sae_mnist_784-12-2_sigmoid_codeidentity_do0_cr0_bce_adam_pre1_ft1_s0"
+        let metrics = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: run + "/metrics.json"))) as! [String: Any]
+        XCTAssertEqual(metrics["dataset"] as? String, "mnist")
+        XCTAssertNotNil(metrics["test_mse_clean_input"] as? Double)
+        let svg = try String(contentsOfFile: run + "/code-map.svg", encoding: .utf8)
+        XCTAssertTrue(svg.contains(">9</text>"))
+    }
 }
+

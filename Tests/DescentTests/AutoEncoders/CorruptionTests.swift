@@ -81,4 +81,53 @@ final class CorruptionTests: XCTestCase {
         let nonzero = fused.clean.filter { $0 != 0 }.count
         XCTAssertEqual(Double(zeros) / Double(max(nonzero, 1)), 0.3, accuracy: 0.05)
     }
+
+    /// Inverted masking keeps the input's expected value: every value is 0 or x/(1 − p), the
+    /// mean over many draws is x (plain masking's is (1 − p) x), and the zeros are those of
+    /// plain masking with the same key.
+    func testInvertedMaskingKeepsTheExpectedValue() throws {
+        for p: Float in [0.1, 0.3, 0.5] {
+            let x = Tensor(shape: [200, 1000], value: 0.6)
+            let inverted = try MaskingNoise(p, inverted: true, generator: RandomGenerator(seed: 9)).forward(x, training: true).toArray()
+            let plain = try MaskingNoise(p, generator: RandomGenerator(seed: 9)).forward(x, training: true).toArray()
+            let keep: Float = 1 / (1 - p)  // kept values are x · keep, as inverted dropout's
+            XCTAssertTrue(inverted.allSatisfy { $0 == 0 || $0 == Float(0.6) * keep }, "p = \(p)")
+            XCTAssertEqual(inverted.map { $0 == 0 }, plain.map { $0 == 0 })
+            // 200,000 values: the mean's standard deviation is 0.6·√(p/(1−p))/√200000 ≤ 0.0014; allow 5σ.
+            let mean = inverted.reduce(0.0) { $0 + Double($1) } / Double(inverted.count)
+            XCTAssertEqual(mean, 0.6, accuracy: 0.007, "p = \(p)")
+            let plainMean = plain.reduce(0.0) { $0 + Double($1) } / Double(plain.count)
+            XCTAssertEqual(plainMean, 0.6 * Double(1 - p), accuracy: 0.005, "p = \(p)")
+        }
+        // The fused batch conversion does the same to images (and to features).
+        let set = MalformedInputs.set(count: 40)
+        func noisy(_ source: DataSource, inverted: Bool) throws -> (clean: [Float], noisy: [Float]) {
+            let batches = try Batches(source, batchSize: 40, corruption: 0.25, invertedMasking: inverted)
+            batches.noise = RandomGenerator(seed: 10)
+            var out: ([Float], [Float]) = ([], [])
+            batches.forEachBatch { out = ($0.clean.toArray(), $0.inputs.toArray()) }
+            return out
+        }
+        let (clean, inv) = try noisy(.images(set), inverted: true)
+        let (_, plain) = try noisy(.images(set), inverted: false)
+        for i in clean.indices {
+            XCTAssertEqual(inv[i], plain[i] == 0 ? 0 : clean[i] * (1 / 0.75))
+        }
+        let features = Tensor(shape: [set.count, set.featureCount], values: clean)
+        XCTAssertEqual(try noisy(.features(features, labels: nil), inverted: true).noisy, inv)
+        var g = RandomGenerator(seed: 11)
+        let copy = Tensor(shape: [clean.count])
+        MaskingNoise.corruptingCopy(features.data, into: copy.data, count: clean.count, probability: 0.25, inverted: true, generator: &g)
+        XCTAssertTrue(copy.toArray().enumerated().allSatisfy { $0.element == 0 || $0.element == clean[$0.offset] * (1 / 0.75) })
+    }
+
+    func testInvertedMaskingLayerInModelDescriptions() throws {
+        let spec = try ModelSpec.parse("8: masking(0.3, inverted=true), linear(3), sigmoid | linear(8); loss=mse")
+        XCTAssertEqual(spec.layers[0], try .masking(0.3, inverted: true))
+        XCTAssertEqual(spec.layers[0].description, "masking(0.3, inverted=true)")
+        XCTAssertEqual(try LayerSpec.masking(0.3).description, "masking(0.3)")  // the default is left out
+        let net = try Network(spec, seed: 0)
+        XCTAssertEqual((net.layers[0] as? MaskingNoise)?.inverted, true)
+    }
 }
+

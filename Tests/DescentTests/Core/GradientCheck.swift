@@ -61,6 +61,17 @@ enum GradientCheck {
         }
     }
 
+    /// Central differences of a scalar `loss` with respect to every element of `x`, with step `h`.
+    static func numericGradient(_ x: Tensor, h: Float = h, loss: () -> Double) -> [Float] {
+        (0..<x.count).map { i in
+            let old = x[i]
+            x[i] = old + h; let lp = loss()
+            x[i] = old - h; let lm = loss()
+            x[i] = old
+            return Float((lp - lm) / Double(2 * h))
+        }
+    }
+
     /// A tensor with uniform values in [low, high).
     static func random(_ shape: [Int], seed: UInt64, low: Float = -1, high: Float = 1) -> Tensor {
         var g = RandomGenerator(seed: seed)
