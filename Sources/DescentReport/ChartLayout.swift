@@ -49,6 +49,8 @@ public enum NiceTicks {
 struct ChartLayout {
     let width: Double
     let height: Double
+    /// x is drawn on a log₁₀ axis; `xDomain` is then in log₁₀ units.
+    let logX: Bool
     let xDomain: ClosedRange<Double>
     let yDomain: ClosedRange<Double>
     let xTicks: [Double]
@@ -79,14 +81,18 @@ struct ChartLayout {
         self.width = width
         self.height = height
 
-        // x domain: given, or the finite data.
+        // x domain: given, or the finite data (on a log axis: log₁₀ of both, padded by a quarter decade).
+        let logX = chart.xLogScale
+        self.logX = logX
+        let tx: (Double) -> Double = { logX ? (($0 > 0) ? log10($0) : .nan) : $0 }
         var xs = [Double]()
-        for s in chart.series { for (x, y) in zip(s.x, s.y) where x.isFinite && y.isFinite { xs.append(x) } }
+        for s in chart.series { for (x, y) in zip(s.x, s.y) where tx(x).isFinite && y.isFinite { xs.append(tx(x)) } }
         var xDomain: ClosedRange<Double>
-        if let r = chart.xRange, r.lowerBound.isFinite, r.upperBound.isFinite, r.upperBound > r.lowerBound {
-            xDomain = r
+        if let r = chart.xRange, tx(r.lowerBound).isFinite, tx(r.upperBound).isFinite, r.upperBound > r.lowerBound {
+            xDomain = tx(r.lowerBound)...tx(r.upperBound)
         } else if let lo = xs.min(), let hi = xs.max() {
-            xDomain = lo < hi ? lo...hi : (lo - 0.5)...(hi + 0.5)
+            let pad = logX ? 0.25 : 0
+            xDomain = lo < hi ? (lo - pad)...(hi + pad) : (lo - 0.5)...(hi + 0.5)
         } else {
             xDomain = 0...1
         }
@@ -98,7 +104,7 @@ struct ChartLayout {
         } else {
             var lo = Double.infinity, hi = -Double.infinity
             for s in chart.series {
-                for i in s.y.indices where s.x[i].isFinite && s.y[i].isFinite && xDomain.contains(s.x[i]) {
+                for i in s.y.indices where tx(s.x[i]).isFinite && s.y[i].isFinite && xDomain.contains(tx(s.x[i])) {
                     lo = min(lo, s.y[i]); hi = max(hi, s.y[i])
                     if let b = s.band?[i], b.isFinite {
                         lo = min(lo, s.y[i] - abs(b)); hi = max(hi, s.y[i] + abs(b))
@@ -115,11 +121,24 @@ struct ChartLayout {
         yTickLabels = yTicks.map { NiceTicks.label($0, step: yStep) }
 
         let xTarget = max(3, min(12, Int(width / 100)))
-        var xStep = NiceTicks.step(span: xDomain.upperBound - xDomain.lowerBound, targetCount: xTarget)
-        if xStep < 1, !xs.isEmpty, xs.allSatisfy({ $0 == $0.rounded() }),
-           xDomain.upperBound - xDomain.lowerBound >= 2 { xStep = 1 }  // integer data (epochs)
-        xTicks = NiceTicks.ticks(in: xDomain, step: xStep)
-        xTickLabels = xTicks.map { NiceTicks.label($0, step: xStep) }
+        if logX {
+            // Powers of ten (every k-th decade when there are many), labelled 0.001 … 1000 or 1e-05.
+            let decades = Int(xDomain.upperBound.rounded(.down)) - Int(xDomain.lowerBound.rounded(.up)) + 1
+            let every = max(1, (decades + xTarget - 1) / xTarget)
+            let exponents = NiceTicks.ticks(in: xDomain, step: Double(every))
+            xTicks = exponents.map { pow(10, $0) }
+            xTickLabels = exponents.map { e in
+                let k = Int(e.rounded())
+                let text = (-3...3).contains(k) ? NiceTicks.label(pow(10, e), step: pow(10, Double(min(k, 0)))) : "1e\(k)"
+                return text.replacingOccurrences(of: "-", with: "\u{2212}")
+            }
+        } else {
+            var xStep = NiceTicks.step(span: xDomain.upperBound - xDomain.lowerBound, targetCount: xTarget)
+            if xStep < 1, !xs.isEmpty, xs.allSatisfy({ $0 == $0.rounded() }),
+               xDomain.upperBound - xDomain.lowerBound >= 2 { xStep = 1 }  // integer data (epochs)
+            xTicks = NiceTicks.ticks(in: xDomain, step: xStep)
+            xTickLabels = xTicks.map { NiceTicks.label($0, step: xStep) }
+        }
         self.xDomain = xDomain
         self.yDomain = yDomain
 
@@ -132,9 +151,10 @@ struct ChartLayout {
                            + (chart.xLabel.isEmpty ? 8 : Self.labelSize * 1.9 + 4))
     }
 
-    /// Pixel column of data x (unclamped).
+    /// Pixel column of data x (unclamped; on a log axis, of log₁₀ x).
     func px(_ x: Double) -> Double {
-        left + (x - xDomain.lowerBound) / (xDomain.upperBound - xDomain.lowerBound) * (right - left)
+        let t = logX ? log10(x) : x
+        return left + (t - xDomain.lowerBound) / (xDomain.upperBound - xDomain.lowerBound) * (right - left)
     }
 
     /// Pixel row of data y (unclamped; y grows upwards in data, downwards in pixels).

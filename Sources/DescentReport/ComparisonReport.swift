@@ -34,6 +34,13 @@ public struct ComparisonReport {
 
     // MARK: Tables
 
+    /// The best-epoch column's heading: chosen on validation when every group has a
+    /// validation split (the test accuracy at that epoch is shown), else on test.
+    var bestEpochHeading: String {
+        !summary.groups.isEmpty && summary.groups.allSatisfy(\.hasValidation)
+            ? "best epoch by validation (mean test acc.)" : "best epoch (mean acc.)"
+    }
+
     /// Formats a number, or "–" when it is not finite (never "nan").
     static func number(_ x: Double, _ digits: Int = 4) -> String {
         x.isFinite ? String(format: "%.\(digits)f", x) : "–"
@@ -107,7 +114,7 @@ public struct ComparisonReport {
     public func markdown() -> String {
         var s = "# Optimizer comparison\n\n\(setupLine)\n\n"
         s += "Final epoch, mean ± std across seeds (95 % CI half-width in brackets).\n\n"
-        s += "| optimizer | runs | test accuracy | test loss | best epoch (mean acc.) | s / run |\n|---|---:|---|---|---|---:|\n"
+        s += "| optimizer | runs | test accuracy | test loss | \(bestEpochHeading) | s / run |\n|---|---:|---|---|---|---:|\n"
         for r in rows {
             let div = r.diverged > 0 ? " (\(r.diverged) diverged)" : ""
             s += "| \(r.label) | \(r.runs)\(div) | \(ComparisonReport.number(r.accuracyMean)) ± \(ComparisonReport.number(r.accuracyStd)) [±\(ComparisonReport.number(r.accuracyCI))] "
@@ -183,7 +190,7 @@ public struct ComparisonReport {
             <p class="setup">\(ComparisonReport.escape(setupLine))</p>
             <h2>Final epoch</h2>
             <table>
-            <thead><tr><th>optimizer</th><th>runs</th><th>test accuracy (mean ± std)</th><th>95 % CI</th><th>test loss (mean ± std)</th><th>95 % CI</th><th>best epoch (mean acc.)</th><th>s / run</th></tr></thead>
+            <thead><tr><th>optimizer</th><th>runs</th><th>test accuracy (mean ± std)</th><th>95 % CI</th><th>test loss (mean ± std)</th><th>95 % CI</th><th>\(bestEpochHeading)</th><th>s / run</th></tr></thead>
             <tbody>
             \(table)</tbody>
             </table>

@@ -41,19 +41,28 @@ public struct Series: Sendable {
     public let band: [Double]?
     /// The colour; nil takes the next Okabe–Ito colour by series index.
     public var color: ChartColor?
-    /// Draw a small disc at every point.
+    /// Draw a marker at every point.
     public var showsMarkers: Bool
+    /// The marker's shape.
+    public var marker: Marker
+    /// Draw the line through the points (false: markers only, e.g. highlighted points).
+    public var showsLine: Bool
+    /// A series with an empty name is left out of the legend.
+
+    /// Marker shapes: a filled disc, a ring around the point (larger, to circle a point
+    /// of another series), a cross (×).
+    public enum Marker: Sendable { case disc, ring, cross }
 
     /// Throws unless `x`, `y` (and `band`) have as many values; they stay fixed afterwards,
     /// so a chart can read them side by side.
     public init(name: String, x: [Double], y: [Double], band: [Double]? = nil,
-                color: ChartColor? = nil, showsMarkers: Bool = false) throws {
+                color: ChartColor? = nil, showsMarkers: Bool = false, marker: Marker = .disc, showsLine: Bool = true) throws {
         guard x.count == y.count else { throw DescentError("series \(name): \(x.count) x values for \(y.count) y values") }
         if let band, band.count != y.count {
             throw DescentError("series \(name): the band has \(band.count) values for \(y.count) y values")
         }
         self.name = name; self.x = x; self.y = y; self.band = band
-        self.color = color; self.showsMarkers = showsMarkers
+        self.color = color; self.showsMarkers = showsMarkers; self.marker = marker; self.showsLine = showsLine
     }
 
     /// A series over x = 1, 2, 3, … (e.g. epochs).
@@ -80,6 +89,8 @@ public enum LegendPosition: String, Sendable, CaseIterable {
 ///
 /// `xRange` / `yRange` fix an axis (e.g. a zoomed panel on the final epochs); by
 /// default x spans the data and y spans the data and bands, rounded out to ticks.
+/// `xLogScale` draws x on a log₁₀ axis with ticks at powers of ten (x must be positive;
+/// other points are skipped), e.g. learning rates.
 public struct LineChart: Sendable {
     public var title: String
     public var xLabel: String
@@ -92,6 +103,8 @@ public struct LineChart: Sendable {
     public var bandOpacity: Double
     /// Width of the mean lines in pixels.
     public var lineWidth: Double
+    /// A log₁₀ x axis.
+    public var xLogScale = false
 
     public init(title: String = "", xLabel: String = "", yLabel: String = "", series: [Series] = [],
                 xRange: ClosedRange<Double>? = nil, yRange: ClosedRange<Double>? = nil,

@@ -53,6 +53,10 @@ extension LineChart {
             }
         }
         for (k, s) in series.enumerated() {
+            if !s.showsLine {
+                if s.showsMarkers { add(markers(s, color: color(ofSeries: k).hexString, layout: layout)) }
+                continue
+            }
             var d = ""
             for run in ChartLayout.finiteRuns(s, withBand: false) {
                 for (j, i) in run.enumerated() {
@@ -62,14 +66,7 @@ extension LineChart {
             }
             if d.isEmpty { d = "M0 0" }  // a series without finite points still gets its (empty) path
             add(##"<path d="\##(d.trimmingCharacters(in: .whitespaces))" fill="none" stroke="\##(color(ofSeries: k).hexString)" stroke-width="\##(f(lineWidth))" stroke-linejoin="round" stroke-linecap="round"\##(d == "M0 0" ? ##" visibility="hidden""## : "")><title>\##(SVGText.escape(s.name))</title></path>"##)
-            if s.showsMarkers {
-                add(##"<g fill="\##(color(ofSeries: k).hexString)">"##)
-                for i in s.y.indices where s.x[i].isFinite && s.y[i].isFinite {
-                    let p = layout.point(s.x[i], s.y[i])
-                    add(##"<circle cx="\##(f(p.0))" cy="\##(f(p.1))" r="\##(f(lineWidth + 1.5))"/>"##)
-                }
-                add("</g>")
-            }
+            if s.showsMarkers { add(markers(s, color: color(ofSeries: k).hexString, layout: layout)) }
         }
         add("</g>")
 
@@ -100,16 +97,40 @@ extension LineChart {
                 if s.band != nil {
                     add(##"<rect x="\##(f(x0))" y="\##(f(cy - 5))" width="\##(f(ChartLayout.Legend.swatch))" height="10" fill="\##(color)" fill-opacity="\##(f(bandOpacity))"/>"##)
                 }
-                add(##"<line x1="\##(f(x0))" y1="\##(f(cy))" x2="\##(f(x0 + ChartLayout.Legend.swatch))" y2="\##(f(cy))" stroke="\##(color)" stroke-width="\##(f(lineWidth))"/>"##)
-                if s.showsMarkers {
-                    add(##"<circle cx="\##(f(x0 + ChartLayout.Legend.swatch / 2))" cy="\##(f(cy))" r="\##(f(lineWidth + 1.5))" fill="\##(color)"/>"##)
+                if s.showsLine {
+                    add(##"<line x1="\##(f(x0))" y1="\##(f(cy))" x2="\##(f(x0 + ChartLayout.Legend.swatch))" y2="\##(f(cy))" stroke="\##(color)" stroke-width="\##(f(lineWidth))"/>"##)
                 }
+                if s.showsMarkers { add(marker(s.marker, x0 + ChartLayout.Legend.swatch / 2, cy, color: color)) }
                 add(##"<text x="\##(f(x0 + ChartLayout.Legend.swatch + 6))" y="\##(f(cy + ChartLayout.legendSize * 0.35))" fill="#111111">\##(SVGText.escape(s.name))</text>"##)
             }
             add("</g>")
         }
         add("</svg>")
         return out
+    }
+
+    /// The markers of `s` at its finite points, as one group.
+    private func markers(_ s: Series, color: String, layout: ChartLayout) -> String {
+        var g = "<g>"
+        for i in s.y.indices where s.x[i].isFinite && s.y[i].isFinite {
+            let p = layout.point(s.x[i], s.y[i])
+            g += "\n" + marker(s.marker, p.0, p.1, color: color)
+        }
+        return g + "\n</g>"
+    }
+
+    /// One marker centred at (x, y): a disc of radius lineWidth + 1.5, a ring of twice
+    /// that, or a cross of that half-size.
+    private func marker(_ m: Series.Marker, _ x: Double, _ y: Double, color: String) -> String {
+        let r = lineWidth + 1.5
+        switch m {
+        case .disc:
+            return ##"<circle cx="\##(f(x))" cy="\##(f(y))" r="\##(f(r))" fill="\##(color)"/>"##
+        case .ring:
+            return ##"<circle cx="\##(f(x))" cy="\##(f(y))" r="\##(f(2 * r))" fill="none" stroke="\##(color)" stroke-width="2"/>"##
+        case .cross:
+            return ##"<path d="M\##(f(x - r)) \##(f(y - r))L\##(f(x + r)) \##(f(y + r))M\##(f(x - r)) \##(f(y + r))L\##(f(x + r)) \##(f(y - r))" stroke="\##(color)" stroke-width="2" fill="none"/>"##
+        }
     }
 
     /// Writes `svg(width:height:)` atomically to `path`.

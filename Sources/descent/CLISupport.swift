@@ -30,6 +30,26 @@ enum CLI {
         if let classes = spec.classCount { try checkLabels(classes: classes, train, test, from: source, what: "--model \(spec.summary) has") }
     }
 
+    /// `--optimizers a,b,c`: known names, each once, in the order given.
+    static func optimizerList(_ list: String) throws -> [OptimizerKind] {
+        var kinds: [OptimizerKind] = []
+        for part in list.split(separator: ",", omittingEmptySubsequences: false) {
+            let name = part.trimmingCharacters(in: .whitespaces)
+            guard let k = OptimizerKind(rawValue: name) else {
+                throw DescentError("--optimizers: unknown optimizer '\(name)'; choose from \(OptimizerKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            guard !kinds.contains(k) else { throw DescentError("--optimizers: \(name) is listed twice; each optimizer is compared once") }
+            kinds.append(k)
+        }
+        return kinds
+    }
+
+    /// `--validation N` must leave at least one training image.
+    static func checkValidation(_ n: Int?, train: ImageSet, from source: String) throws {
+        guard let n, n > 0, n >= train.count else { return }
+        throw DescentError("--validation \(n): \(source) has only \(train.count) training images")
+    }
+
     /// `28×28` for one channel, `3×32×32` otherwise.
     static func pixels(_ shape: [Int]) -> String {
         (shape.count == 3 && shape[0] == 1 ? Array(shape.dropFirst()) : shape).map(String.init).joined(separator: "×")

@@ -44,6 +44,8 @@ struct Compare: ParsableCommand {
     var seeds: Int?
     @Option(help: "Epochs per run (overrides the preset).") var epochs: Int?
     @Option(help: "Use only the first N training images (overrides the preset; 0 = all).") var trainLimit: Int?
+    @Option(help: "Hold out N training images for validation (the same ones in every run; 0 = none): best epochs are then chosen on validation.")
+    var validation: Int?
     @Option(help: "Run only the shard i/n of the run list (default: from SLURM_ARRAY_* or JOB_COMPLETION_INDEX).")
     var shard: String?
     @Option(help: "Concurrent runs (default: one per core if there are enough runs, else one run on all cores).")
@@ -66,26 +68,15 @@ struct Compare: ParsableCommand {
         if let e = epochs, e < 1 { throw ValidationError("--epochs must be at least 1, got \(e)") }
         if let j = jobs, j < 1 { throw ValidationError("--jobs must be at least 1, got \(j)") }
         if let t = trainLimit, t < 0 { throw ValidationError("--train-limit must be ≥ 0, got \(t)") }
+        if let v = validation, v < 0 { throw ValidationError("--validation must be ≥ 0, got \(v)") }
     }
 
     /// The optimizers of `--optimizers`, each once, in the order given.
-    func optimizerKinds() throws -> [OptimizerKind]? {
-        guard let list = optimizers else { return nil }
-        var kinds: [OptimizerKind] = []
-        for part in list.split(separator: ",", omittingEmptySubsequences: false) {
-            let name = part.trimmingCharacters(in: .whitespaces)
-            guard let k = OptimizerKind(rawValue: name) else {
-                throw DescentError("--optimizers: unknown optimizer '\(name)'; choose from \(OptimizerKind.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            guard !kinds.contains(k) else { throw DescentError("--optimizers: \(name) is listed twice; each optimizer is compared once") }
-            kinds.append(k)
-        }
-        return kinds
-    }
+    func optimizerKinds() throws -> [OptimizerKind]? { try optimizers.map(CLI.optimizerList) }
 
-    /// The sweep for a training set of `trainImages` images: a train limit that leaves no
-    /// image out is recorded as none, and minibatches hold at most the whole set, so every
-    /// record says what was used.
+    /// The sweep for a training set of `trainImages` images (after the validation split):
+    /// a train limit that leaves no image out is recorded as none, and minibatches hold at
+    /// most the whole set, so every record says what was used.
     func makeSweep(trainImages: Int) throws -> Sweep {
         var sweep = Sweep.preset(preset, dataset: dataset)
         if let kinds = try optimizerKinds() {
@@ -108,6 +99,7 @@ struct Compare: ParsableCommand {
             if let t = trainLimit { sweep.configs[i].trainLimit = t == 0 ? nil : t }
             sweep.configs[i].trainLimit = ClassifierRunConfig.trainLimit(sweep.configs[i].trainLimit, available: trainImages)
             sweep.configs[i].batchSize = min(sweep.configs[i].batchSize, sweep.configs[i].trainLimit ?? trainImages)
+            sweep.configs[i].validation = validation == 0 ? nil : validation
         }
         let first = common.seed
         sweep.seeds = (0..<UInt64(seeds ?? preset.seedCount)).map { first + $0 }
@@ -126,7 +118,8 @@ struct Compare: ParsableCommand {
             // Load once here: fails early on missing/corrupt data and downloads if needed.
             let (train, test) = try DatasetLoader.load(dataset, dataDirectory: dataDir, cacheDirectory: nil, allowDownload: true)
             let source = dataDir ?? dataset.rawValue
-            let sweep = try makeSweep(trainImages: train.count)
+            try CLI.checkValidation(validation, train: train, from: source)
+            let sweep = try makeSweep(trainImages: train.count - (validation ?? 0))
             try CLI.check(sweep.configs[0].model, fits: train, test, from: source)
             let runs = selected.map { $0.select(sweep.runs) } ?? sweep.runs
 

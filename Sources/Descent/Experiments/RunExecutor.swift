@@ -12,10 +12,7 @@ public enum RunExecutor {
                            onEpoch: (EpochMetrics) -> Void = { _ in },
                            onFinish: (Trainer, [EpochMetrics]) throws -> Void = { _, _ in }) throws -> RunRecord {
         let c = spec.config
-        if let t = c.trainLimit, t >= fullTrain.count {
-            throw DescentError("train limit \(t) leaves none of the \(fullTrain.count) training images out: record no limit instead")
-        }
-        let train = c.trainLimit.map { fullTrain.prefix($0) } ?? fullTrain
+        let (train, validation, split) = try images(c, train: fullTrain)
         let data = RunData(fingerprint: (fingerprint ?? DataFingerprint(train: fullTrain, test: test)).value,
                            trainImages: train.count, testImages: test.count)
         let trainer = try makeTrainer(c, seed: spec.seed)
@@ -24,7 +21,8 @@ public enum RunExecutor {
         var status = RunStatus.finished
         var divergence: DivergenceError?
         do {
-            try trainer.fit(train: .images(train), test: .images(test), epochs: c.epochs) { m in
+            try trainer.fit(train: .images(train), validation: validation.map { .images($0) }, test: .images(test),
+                            epochs: c.epochs) { m in
                 epochs.append(m)
                 onEpoch(m)
             }
@@ -38,7 +36,22 @@ public enum RunExecutor {
                          divergence: divergence.map { "\($0.what) is not finite at epoch \($0.epoch), step \($0.step)" },
                          divergedEpoch: divergence?.epoch, divergedStep: divergence?.step,
                          totalSeconds: seconds, environment: .current(threads: Parallel.threads),
-                         finishedAt: ISO8601DateFormatter().string(from: Date()), data: data)
+                         finishedAt: ISO8601DateFormatter().string(from: Date()), data: data, validationSplit: split?.record)
+    }
+
+    /// The training and validation images of a configuration: without `validation`, the
+    /// first `trainLimit` images of the file; with it, `ValidationSplit` holds them out
+    /// first and `trainLimit` counts the rest. A train limit must leave images out.
+    public static func images(_ c: ClassifierRunConfig, train: ImageSet) throws
+        -> (train: ImageSet, validation: ImageSet?, split: ValidationSplit?) {
+        let held = c.validation ?? 0
+        if let t = c.trainLimit, t >= train.count - held {
+            throw DescentError("train limit \(t) leaves none of the \(train.count - held) training images\(held > 0 ? " left after the validation split" : "") out: record no limit instead")
+        }
+        guard held > 0 else { return (c.trainLimit.map { train.prefix($0) } ?? train, nil, nil) }
+        let split = try ValidationSplit(count: held, of: train.count)
+        let (kept, validation) = try split.apply(to: train, trainLimit: c.trainLimit)
+        return (kept, validation, split)
     }
 
     /// The network, optimizer and trainer a run configuration describes, before any epoch.

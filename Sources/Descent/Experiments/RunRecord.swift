@@ -56,11 +56,13 @@ public struct RunRecord: Codable, Equatable, Sendable {
     /// What the run was trained and tested on (nil in records written before data
     /// fingerprints, which count as runs on the catalogue's files of their dataset).
     public var data: RunData?
+    /// The validation split the run held out (configurations with `validation`).
+    public var validationSplit: ValidationSplit.Record?
 
     enum CodingKeys: String, CodingKey {
         case key, seed, config, status, epochs, divergence, environment, data
         case divergedEpoch = "diverged_epoch", divergedStep = "diverged_step"
-        case totalSeconds = "total_seconds", finishedAt = "finished_at"
+        case totalSeconds = "total_seconds", finishedAt = "finished_at", validationSplit = "validation_split"
     }
 }
 

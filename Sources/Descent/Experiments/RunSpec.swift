@@ -2,7 +2,8 @@ import Foundation
 
 /// Everything that determines one classifier training run, except the seed.
 ///
-/// JSON: `dataset`, `model`, `batch_size`, `epochs`, `train_limit`, `optimizer`. A plain
+/// JSON: `dataset`, `model`, `batch_size`, `epochs`, `train_limit`, `validation`, `optimizer`
+/// (`train_limit` and `validation` only when set, so older run keys stay valid). A plain
 /// MLP (`ModelSpec.mlpForm`) is written as before the model descriptions existed —
 /// `"model": [784, 784, 784, 10], "activation": "relu", "input_dropout": 0.1,
 /// "hidden_dropout": 0.5` — so its run keys are unchanged; any other model is written as
@@ -15,20 +16,25 @@ public struct ClassifierRunConfig: Codable, Hashable, Sendable {
     /// Use only the first N training images (nil: all).
     public var trainLimit: Int?
     public var optimizer: OptimizerConfig
+    /// Training images held out for validation (`ValidationSplit`; nil or 0: none, and then
+    /// the JSON has no `validation` key). Training uses the rest (then `trainLimit` of them).
+    public var validation: Int?
 
     public init(dataset: DatasetName, model: ModelSpec, batchSize: Int, epochs: Int, trainLimit: Int? = nil,
-                optimizer: OptimizerConfig) {
+                validation: Int? = nil, optimizer: OptimizerConfig) {
         self.dataset = dataset
         self.model = model
         self.batchSize = batchSize
         self.epochs = epochs
         self.trainLimit = trainLimit
         self.optimizer = optimizer
+        self.validation = validation == 0 ? nil : validation
     }
 
     enum CodingKeys: String, CodingKey {
         case dataset, model, activation, batchSize = "batch_size", epochs, optimizer
         case inputDropout = "input_dropout", hiddenDropout = "hidden_dropout", trainLimit = "train_limit"
+        case validation
     }
 
     public init(from decoder: Decoder) throws {
@@ -37,6 +43,7 @@ public struct ClassifierRunConfig: Codable, Hashable, Sendable {
         batchSize = try c.decode(Int.self, forKey: .batchSize)
         epochs = try c.decode(Int.self, forKey: .epochs)
         trainLimit = try c.decodeIfPresent(Int.self, forKey: .trainLimit)
+        validation = try c.decodeIfPresent(Int.self, forKey: .validation)
         optimizer = try c.decode(OptimizerConfig.self, forKey: .optimizer)
         if let sizes = try? c.decode([Int].self, forKey: .model) {
             // Float → the Double of its shortest decimal form (0.1, not 0.10000000149…).
@@ -60,6 +67,7 @@ public struct ClassifierRunConfig: Codable, Hashable, Sendable {
         try c.encode(batchSize, forKey: .batchSize)
         try c.encode(epochs, forKey: .epochs)
         try c.encodeIfPresent(trainLimit, forKey: .trainLimit)
+        if let v = validation, v != 0 { try c.encode(v, forKey: .validation) }
         try c.encode(optimizer, forKey: .optimizer)
         if let mlp = model.mlpForm {
             try c.encode(mlp.sizes, forKey: .model)
@@ -73,9 +81,9 @@ public struct ClassifierRunConfig: Codable, Hashable, Sendable {
 
     /// The seed article's network (seed-mlp) with the given optimizer.
     public static func seedMLP(_ optimizer: OptimizerConfig, dataset: DatasetName = .fashionMNIST,
-                               epochs: Int = 20, trainLimit: Int? = nil) -> ClassifierRunConfig {
+                               epochs: Int = 20, trainLimit: Int? = nil, validation: Int? = nil) -> ClassifierRunConfig {
         ClassifierRunConfig(dataset: dataset, model: ModelSpec.preset(named: "seed-mlp")!, batchSize: 128, epochs: epochs,
-                            trainLimit: trainLimit, optimizer: optimizer)
+                            trainLimit: trainLimit, validation: validation, optimizer: optimizer)
     }
 
     /// A train limit as a configuration records it for `available` training images: nil

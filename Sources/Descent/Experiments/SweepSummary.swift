@@ -25,15 +25,24 @@ public struct SweepSummary {
         /// Mean and sample std over finished runs, per epoch.
         public var accuracyMean: [Double], accuracyStd: [Double]
         public var lossMean: [Double], lossStd: [Double]
+        /// Mean validation accuracy and loss per epoch (NaN where a run has no validation split).
+        public var validationAccuracyMean: [Double] = [], validationLossMean: [Double] = []
 
         /// Final-epoch test accuracy of each finished run.
         public var finalAccuracies: [Double] { finished.compactMap { $0.epochs.last?.testAccuracy ?? .nan } }
         /// Final-epoch test loss of each finished run.
         public var finalLosses: [Double] { finished.compactMap { $0.epochs.last?.testLoss } }
-        /// Epoch with the highest mean test accuracy (nil if nothing finished).
+        /// True when every finished run measured validation accuracy at every epoch: then
+        /// `bestEpoch` is chosen on validation.
+        public var hasValidation: Bool { !validationAccuracyMean.isEmpty && validationAccuracyMean.allSatisfy(\.isFinite) }
+        /// Epoch with the highest mean validation accuracy — or, for runs without a
+        /// validation split, the highest mean test accuracy (nil if nothing finished).
+        /// The first such epoch on ties.
         public var bestEpoch: Int? {
-            guard let i = accuracyMean.indices.filter({ accuracyMean[$0].isFinite }).max(by: { accuracyMean[$0] < accuracyMean[$1] }) else { return nil }
-            return epochs[i]
+            let score = hasValidation ? validationAccuracyMean : accuracyMean
+            var best: Int?
+            for i in score.indices where score[i].isFinite && (best == nil || score[i] > score[best!]) { best = i }
+            return best.map { epochs[$0] }
         }
         /// Mean wall-clock seconds per run (finished runs).
         public var meanRunSeconds: Double { Statistics.mean(finished.map(\.totalSeconds)) }
@@ -81,7 +90,9 @@ public struct SweepSummary {
                          accuracyMean: (0..<e).map { Statistics.mean(column(\.testAccuracy, $0)) },
                          accuracyStd: (0..<e).map { Statistics.standardDeviation(column(\.testAccuracy, $0)) },
                          lossMean: (0..<e).map { Statistics.mean(column(\.testLoss, $0)) },
-                         lossStd: (0..<e).map { Statistics.standardDeviation(column(\.testLoss, $0)) })
+                         lossStd: (0..<e).map { Statistics.standardDeviation(column(\.testLoss, $0)) },
+                         validationAccuracyMean: (0..<e).map { Statistics.mean(column(\.validationAccuracy, $0)) },
+                         validationLossMean: (0..<e).map { Statistics.mean(column(\.validationLoss, $0)) })
         }
     }
 

@@ -167,17 +167,21 @@ public final class Trainer {
                           reconstructionMSE: reconstructs ? squaredError / n : nil)
     }
 
-    /// Trains `epochs` more epochs, evaluating on `test` (and `validation`, if given) after
-    /// each; `onEpoch` sees each epoch's metrics as soon as they exist.
+    /// Trains `epochs` more epochs, evaluating on `validation` (if given) and `test` after
+    /// each; `onEpoch` sees each epoch's metrics as soon as they exist. A validation or
+    /// test loss that is not finite throws `DivergenceError`.
     @discardableResult
-    public func fit(train: DataSource, test: DataSource, epochs: Int,
+    public func fit(train: DataSource, validation: DataSource? = nil, test: DataSource, epochs: Int,
                     onEpoch: (EpochMetrics) throws -> Void = { _ in }) throws -> [EpochMetrics] {
         var history: [EpochMetrics] = []
         for _ in 0..<epochs {
             let r = try trainEpoch(train)
+            let v = try validation.map { try evaluate($0) }
+            if let v, !v.loss.isFinite { throw DivergenceError(epoch: epochsDone, step: stepsDone, what: "validation loss") }
             let t = try evaluate(test)
             guard t.loss.isFinite else { throw DivergenceError(epoch: epochsDone, step: stepsDone, what: "test loss") }
             var m = EpochMetrics(epoch: epochsDone, trainLoss: r.loss, testLoss: t.loss, testAccuracy: t.accuracy,
+                                 validationLoss: v?.loss, validationAccuracy: v?.accuracy,
                                  penalty: r.penalty == 0 ? nil : r.penalty, seconds: r.seconds)
             if !(loss is MeanSquaredError) { m.testMSE = t.reconstructionMSE }
             history.append(m)
