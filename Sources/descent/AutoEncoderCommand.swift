@@ -112,6 +112,7 @@ struct AutoEncoderRunConfig: Codable, Equatable {
     var command: String
     var dataset: DatasetName
     var trainLimit: Int?
+    var validation: Int?
     var model: ModelSpec
     var corruption: Float
     /// true for inverted masking; absent (nil) for plain masking, as in runs from before the option.
@@ -121,7 +122,7 @@ struct AutoEncoderRunConfig: Codable, Equatable {
     var seed: UInt64
     var epochs: Int
     enum CodingKeys: String, CodingKey {
-        case command, dataset, trainLimit = "train_limit", model, corruption, invertedMasking = "inverted_masking",
+        case command, dataset, trainLimit = "train_limit", validation, model, corruption, invertedMasking = "inverted_masking",
              batchSize = "batch_size", optimizer, seed, epochs
     }
 }
@@ -171,6 +172,9 @@ struct AutoEncoderMetrics: Codable {
     var pictures: [String]?
     /// Wall-clock seconds of the whole command: training, evaluation, probe, PCA, pictures.
     var wallSeconds: Double?
+    /// With --validation: images held out, and the validation MSE after the last epoch.
+    var validationImages: Int?
+    var validationMSE: Double?
 
     func write(to path: String) throws {
         let encoder = JSONEncoder()
@@ -193,9 +197,10 @@ enum AERun {
     }
 
     /// The column header of the epoch lines for `loss`.
-    static func header(_ loss: LossKind) -> String {
-        loss == .meanSquaredError ? "phase      epoch  train_mse   test_mse  seconds"
-            : "phase      epoch  train_\(loss.rawValue)   test_\(loss.rawValue)   test_mse  seconds"
+    static func header(_ loss: LossKind, validation: Bool = false) -> String {
+        let name = loss == .meanSquaredError ? "mse" : loss.rawValue
+        return "phase      epoch  train_\(name)" + (validation ? "    val_\(name)" : "") + "   test_\(name)"
+            + (loss == .meanSquaredError ? "" : "   test_mse") + "  seconds"
     }
 
     static func printEpoch(_ m: EpochMetrics, phase: String, json: Bool) {
@@ -203,8 +208,8 @@ enum AERun {
             struct Line: Encodable { var phase: String; var epoch: EpochMetrics }
             printJSONLine(Line(phase: phase, epoch: m))
         } else {
-            let head = String(format: "%@ %5d  %9.5f  %9.5f", phase.padding(toLength: 10, withPad: " ", startingAt: 0),
-                              m.epoch, m.trainLoss, m.testLoss)
+            let head = String(format: "%@ %5d  %9.5f", phase.padding(toLength: 10, withPad: " ", startingAt: 0), m.epoch, m.trainLoss)
+                + (m.validationLoss.map { String(format: "  %9.5f", $0) } ?? "") + String(format: "  %9.5f", m.testLoss)
             log(head + (m.testMSE.map { String(format: "  %9.5f", $0) } ?? "") + String(format: "  %7.2f", m.seconds), json: false)
         }
     }
@@ -357,11 +362,15 @@ enum AERun {
 
     /// Everything after training: reconstruction errors, probe, PCA, the pictures both
     /// commands draw (reconstructions, code map), the summary and metrics.json.
-    static func finish(_ trainer: Trainer, train: ImageSet, test: ImageSet, data: DataOptions, ae: AutoEncoderOptions,
+    static func finish(_ trainer: Trainer, train: ImageSet, validation: ImageSet?, test: ImageSet, data: DataOptions, ae: AutoEncoderOptions,
                        seed: UInt64, json: Bool, dir: String, start: Date, metrics: inout AutoEncoderMetrics,
                        pictures: (PCA?) throws -> [String]) throws {
         let network = trainer.network
         try reconstructionErrors(trainer, test: test, ae: ae, into: &metrics)
+        if let validation {
+            metrics.validationImages = validation.count
+            metrics.validationMSE = try metrics.history.last?.validationLoss ?? trainer.evaluate(.images(validation)).loss
+        }
         let pca = try evaluateCodes(network, train: train, test: test, classes: data.dataset.classCount,
                                     probeEpochs: ae.probeEpochs, pca: !ae.noPCA, seed: seed, json: json, into: &metrics)
         if !ae.noPictures {
@@ -440,7 +449,7 @@ struct AutoEncoderCommand: ParsableCommand {
             let checkpoint = try resume.map { path in try CLI.flag("--resume") { try Checkpoint.read(path) } }
             try common.applyThreads(resuming: checkpoint)
             let json = common.json
-            let (train, test) = try data.load()
+            let (train, validation, test) = try data.load()
             let spec = try CLI.flag(model == nil ? "--hidden" : "--model") {
                 if let model { return try ModelSpec.resolve(model, inputShape: train.shape, loss: .meanSquaredError) }
                 return try layers.spec(sizes: [train.featureCount, hidden ?? 100])
@@ -457,7 +466,8 @@ struct AutoEncoderCommand: ParsableCommand {
             let network = try Network(spec, seed: common.seed)
             let trainer = try Trainer(network, optimizer: try opt.config.make(), loss: spec.loss.make(), batchSize: ae.batchSize,
                                       corruption: ae.corruption, invertedMasking: ae.invertedMasking, seed: common.seed)
-            let run = AutoEncoderRunConfig(command: "autoencoder", dataset: data.dataset, trainLimit: data.trainLimit, model: spec,
+            let run = AutoEncoderRunConfig(command: "autoencoder", dataset: data.dataset, trainLimit: data.trainLimit,
+                                           validation: data.validationCount, model: spec,
                                            corruption: ae.corruption, invertedMasking: ae.invertedMasking ? true : nil,
                                            batchSize: ae.batchSize, optimizer: opt.config, seed: common.seed, epochs: epochs)
             let modelName = model.map { ModelSpec.preset(named: $0) != nil ? $0 : "m" + RunSpec.fnv1a64(spec.description).prefix(8) }
@@ -481,10 +491,11 @@ struct AutoEncoderCommand: ParsableCommand {
             let runJSON = String(decoding: try JSONEncoder.sorted.encode(run), as: UTF8.self)
             AERun.log("\(data.dataset.rawValue): \(train.count) train / \(test.count) test images; autoencoder \(spec.description); training input \(ae.matchedInput); \(opt.config.summary); \(network.parameters.scalarCount) parameters; \(Parallel.threads) thread(s)", json: json)
             AERun.log(String(format: "mean-image baseline test MSE %.5f", metrics.meanImageBaselineTestMSE), json: json)
-            AERun.log(AERun.header(spec.loss), json: json)
+            AERun.log(AERun.header(spec.loss, validation: validation != nil), json: json)
             let progress = StepProgress(label: "epoch", examples: train.count, batchSize: ae.batchSize)
             trainer.onStep = progress.map { p in { step, steps in p.update(epoch: trainer.epochsDone + 1, of: epochs, step: step, steps: steps) } }
-            try trainer.fit(train: .images(train), test: .images(test), epochs: max(0, epochs - trainer.epochsDone)) { m in
+            try trainer.fit(train: .images(train), validation: validation.map { .images($0) }, test: .images(test),
+                            epochs: max(0, epochs - trainer.epochsDone)) { m in
                 progress?.clear()
                 AERun.printEpoch(m, phase: "train", json: json)
                 metrics.history.append(m)
@@ -496,7 +507,7 @@ struct AutoEncoderCommand: ParsableCommand {
                 try Checkpoint.save(network, optimizer: trainer.optimizer, epochsDone: 0, run: runJSON,
                                     metadata: ["command": "autoencoder", "name": name], to: checkpointPath)
             }
-            try AERun.finish(trainer, train: train, test: test, data: data, ae: ae, seed: common.seed, json: json, dir: dir,
+            try AERun.finish(trainer, train: train, validation: validation, test: test, data: data, ae: ae, seed: common.seed, json: json, dir: dir,
                              start: start, metrics: &metrics) { pca in
                 let (w, h) = (train.width, train.height)
                 var pictures: [String] = []
@@ -593,7 +604,7 @@ struct StackedCommand: ParsableCommand {
             let start = Date()
             common.applyThreads()
             let json = common.json
-            let (train, test) = try data.load()
+            let (train, validation, test) = try data.load()
             let spec: ModelSpec
             var sizeText: String
             if let model {
@@ -633,13 +644,14 @@ struct StackedCommand: ParsableCommand {
                     let trainData: DataSource = depth == 0 ? .images(train) : .features(try network.encodeAll(.images(train), layers: depth), labels: nil)
                     let testData: DataSource = depth == 0 ? .images(test) : .features(try network.encodeAll(.images(test), layers: depth), labels: nil)
                     let loss = levels.losses[i]
-                    if AERun.header(loss) != header { header = AERun.header(loss); AERun.log(header, json: json) }
+                    if AERun.header(loss, validation: validation != nil) != header { header = AERun.header(loss, validation: validation != nil); AERun.log(header, json: json) }
                     let trainer = try Trainer(level, optimizer: try opt.config.make(), loss: loss.make(), batchSize: ae.batchSize,
                                               corruption: ae.corruption, invertedMasking: ae.invertedMasking,
                                               seed: common.seed, streamBase: UInt64(i + 1))
                     trainer.onStep = progress.map { p in { step, steps in p.update(epoch: trainer.epochsDone + 1, of: pre, step: step, steps: steps) } }
                     var history: [EpochMetrics] = []
-                    try trainer.fit(train: trainData, test: testData, epochs: pre) { m in
+                    let validData: DataSource? = try validation.map { depth == 0 ? .images($0) : .features(try network.encodeAll(.images($0), layers: depth), labels: nil) }
+                    try trainer.fit(train: trainData, validation: validData, test: testData, epochs: pre) { m in
                         progress?.clear()
                         AERun.printEpoch(m, phase: "level\(i)", json: json)
                         history.append(m)
@@ -654,14 +666,16 @@ struct StackedCommand: ParsableCommand {
             }
             let trainer = try Trainer(network, optimizer: try opt.config.make(), loss: spec.loss.make(), batchSize: ae.batchSize,
                                       corruption: ae.corruption, invertedMasking: ae.invertedMasking, seed: common.seed, streamBase: 0)
-            let run = AutoEncoderRunConfig(command: "stacked", dataset: data.dataset, trainLimit: data.trainLimit, model: spec,
+            let run = AutoEncoderRunConfig(command: "stacked", dataset: data.dataset, trainLimit: data.trainLimit,
+                                           validation: data.validationCount, model: spec,
                                            corruption: ae.corruption, invertedMasking: ae.invertedMasking ? true : nil,
                                            batchSize: ae.batchSize, optimizer: opt.config, seed: common.seed, epochs: finetuneEpochs)
             let runJSON = String(decoding: try JSONEncoder.sorted.encode(run), as: UTF8.self)
             let checkpointPath = dir + "/model.safetensors"
-            AERun.log(AERun.header(spec.loss), json: json)
+            AERun.log(AERun.header(spec.loss, validation: validation != nil), json: json)
             trainer.onStep = progress.map { p in { step, steps in p.update(epoch: trainer.epochsDone + 1, of: finetuneEpochs, step: step, steps: steps) } }
-            try trainer.fit(train: .images(train), test: .images(test), epochs: finetuneEpochs) { m in
+            try trainer.fit(train: .images(train), validation: validation.map { .images($0) }, test: .images(test),
+                            epochs: finetuneEpochs) { m in
                 progress?.clear()
                 AERun.printEpoch(m, phase: "finetune", json: json)
                 metrics.history.append(m)
@@ -673,7 +687,7 @@ struct StackedCommand: ParsableCommand {
                 try Checkpoint.save(network, optimizer: nil, epochsDone: 0, run: runJSON,
                                     metadata: ["command": "stacked", "name": name, "phase": "pretrain"], to: checkpointPath)
             }
-            try AERun.finish(trainer, train: train, test: test, data: data, ae: ae, seed: common.seed, json: json, dir: dir,
+            try AERun.finish(trainer, train: train, validation: validation, test: test, data: data, ae: ae, seed: common.seed, json: json, dir: dir,
                              start: start, metrics: &metrics) { _ in
                 let (w, h) = (train.width, train.height)
                 var pictures: [String] = []

@@ -48,19 +48,30 @@ struct DataOptions: ParsableArguments {
     @Flag(help: "Never download; fail if the files are not found locally.")
     var offline = false
 
-    @Option(parsing: .unconditional, help: "Use only the first N training images (quick experiments).")
+    @Option(parsing: .unconditional, help: "Use only the first N training images (quick experiments; after --validation).")
     var trainLimit: Int?
+
+    @Option(parsing: .unconditional, help: "Hold out N training images for validation, the same ones in every run (0 = none); per-epoch validation metrics are reported beside test.")
+    var validation: Int?
 
     func validate() throws {
         if let n = trainLimit, n < 1 { throw ValidationError("--train-limit must be at least 1, got \(n)") }
+        if let n = validation, n < 0 { throw ValidationError("--validation must be ≥ 0, got \(n)") }
     }
 
     /// Where the data come from, for messages: the folder or the dataset's name.
     var source: String { dataDir ?? dataset.rawValue }
 
-    func load() throws -> (train: ImageSet, test: ImageSet) {
+    /// `--validation`, nil for 0.
+    var validationCount: Int? { validation == 0 ? nil : validation }
+
+    /// The training images (after the validation split, then --train-limit), the
+    /// validation images (with --validation) and the test images.
+    func load() throws -> (train: ImageSet, validation: ImageSet?, test: ImageSet) {
         let (train, test) = try loadAll()
-        return (trainLimit.map { train.prefix($0) } ?? train, test)
+        try CLI.checkValidation(validationCount, train: train, from: source)
+        let (kept, held, _) = try RunExecutor.images(trainLimit: trainLimit, validation: validationCount, train: train)
+        return (kept, held, test)
     }
 
     /// The whole training set (no --train-limit) and the test set.

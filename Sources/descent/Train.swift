@@ -47,11 +47,13 @@ struct Train: ParsableCommand {
             let checkpoint = try resume.map { path in try CLI.flag("--resume") { try Checkpoint.read(path) } }
             try common.applyThreads(resuming: checkpoint)
             let (allTrain, test) = try data.loadAll()
-            // What is used is what is recorded: no limit when it leaves no image out, and
-            // minibatches of at most the whole training set.
-            let trainLimit = ClassifierRunConfig.trainLimit(data.trainLimit, available: allTrain.count)
-            let train = trainLimit.map { allTrain.prefix($0) } ?? allTrain
-            let batchSize = min(self.batchSize, train.count)
+            // What is used is what is recorded: no limit when it leaves no image out (after
+            // the validation split), and minibatches of at most the whole training set.
+            try CLI.checkValidation(data.validationCount, train: allTrain, from: data.source)
+            let available = allTrain.count - (data.validationCount ?? 0)
+            let trainLimit = ClassifierRunConfig.trainLimit(data.trainLimit, available: available)
+            let batchSize = min(self.batchSize, trainLimit ?? available)
+            let (train, validation, _) = try RunExecutor.images(trainLimit: trainLimit, validation: data.validationCount, train: allTrain)
             let spec = try CLI.flag("--model") {
                 try ModelSpec.resolve(model, inputShape: train.shape, loss: .crossEntropy,
                                       mlp: (activation, Double("\(inputDropout)")!, Double("\(hiddenDropout)")!))
@@ -60,7 +62,7 @@ struct Train: ParsableCommand {
             try CLI.checkMemory(spec, batchSize: batchSize, optimizer: opt.config,
                                 flag: "--model \(model)" + (self.batchSize != 128 ? " --batch-size \(self.batchSize)" : ""))
             let config = ClassifierRunConfig(dataset: data.dataset, model: spec, batchSize: batchSize, epochs: epochs,
-                                             trainLimit: trainLimit, optimizer: opt.config)
+                                             trainLimit: trainLimit, validation: data.validationCount, optimizer: opt.config)
             let run = RunSpec(config: config, seed: common.seed)
             let trainer = try RunExecutor.makeTrainer(config, seed: common.seed)
             var history: [EpochMetrics] = []
@@ -80,18 +82,21 @@ struct Train: ParsableCommand {
             }
             let runJSON = String(decoding: try JSONEncoder.sorted.encode(run), as: UTF8.self)
             if !common.json {
-                print("\(data.dataset.rawValue): \(train.count) train / \(test.count) test images; model \(spec.summary), \(trainer.network.parameters.scalarCount) parameters; \(opt.config.summary); \(Parallel.threads) thread(s)")
+                print("\(data.dataset.rawValue): \(train.count) train / \(validation.map { "\($0.count) validation / " } ?? "")\(test.count) test images; model \(spec.summary), \(trainer.network.parameters.scalarCount) parameters; \(opt.config.summary); \(Parallel.threads) thread(s)")
                 if let checkpoint { print("resumed from \(checkpoint.path) after epoch \(checkpoint.epochsDone)") }
-                print("epoch  train_loss  test_loss  test_acc  seconds")
+                print("epoch  train_loss" + (validation != nil ? "   val_loss   val_acc" : "") + "  test_loss  test_acc  seconds")
             }
             let progress = StepProgress(label: "epoch", examples: train.count, batchSize: batchSize)
             trainer.onStep = progress.map { p in { step, steps in p.update(epoch: trainer.epochsDone + 1, of: epochs, step: step, steps: steps) } }
-            try trainer.fit(train: .images(train), test: .images(test), epochs: epochs - trainer.epochsDone) { m in
+            try trainer.fit(train: .images(train), validation: validation.map { .images($0) }, test: .images(test),
+                            epochs: epochs - trainer.epochsDone) { m in
                 progress?.clear()
                 if common.json {
                     printJSONLine(m)
                 } else {
-                    print(String(format: "%5d  %10.4f  %9.4f  %8.4f  %7.2f", m.epoch, m.trainLoss, m.testLoss, m.testAccuracy ?? .nan, m.seconds))
+                    let v = m.validationLoss.map { String(format: "  %9.4f  %8.4f", $0, m.validationAccuracy ?? .nan) } ?? ""
+                    print(String(format: "%5d  %10.4f", m.epoch, m.trainLoss) + v
+                          + String(format: "  %9.4f  %8.4f  %7.2f", m.testLoss, m.testAccuracy ?? .nan, m.seconds))
                     fflush(stdout)
                 }
                 history.append(m)

@@ -93,7 +93,7 @@ struct Tune: ParsableCommand {
             try TuneFolder.claim(out, for: plan)
             let store = ResultsStore(path: out + "/results.jsonl")
             func known() throws -> [RunRecord] {
-                try store.read().records + merge.flatMap { try TuneFolder.records(in: $0) }
+                try store.read().records + merge.flatMap { try TuneFolder.records(in: $0, for: plan) }
             }
             let (train, test) = try DatasetLoader.load(dataset, dataDirectory: dataDir, cacheDirectory: nil, allowDownload: true)
             try CLI.check(plan.base[0].model, fits: train, test, from: dataDir ?? dataset.rawValue)
@@ -172,10 +172,24 @@ enum TuneFolder {
         }
     }
 
-    /// The records of a `--merge` folder.
-    static func records(in folder: String) throws -> [RunRecord] {
+    /// The records of a `--merge` folder, which must hold the same tuning (or no plan).
+    static func records(in folder: String, for plan: TuningPlan) throws -> [RunRecord] {
         let file = folder + "/results.jsonl"
         guard FileManager.default.fileExists(atPath: file) else { throw DescentError("--merge: no results.jsonl in \(folder)") }
+        if FileManager.default.fileExists(atPath: planPath(folder)), try read(folder) != plan {
+            throw DescentError("--merge: \(folder) holds another tuning (its tune.json differs from this command's)")
+        }
         return try ResultsStore(path: file).read().records
+    }
+
+    /// The tuning plan of folders being merged by `descent report` (nil: none has one, a
+    /// comparison); they must agree.
+    static func plan(of inputs: [String]) throws -> TuningPlan? {
+        let plans = try inputs.filter { FileManager.default.fileExists(atPath: planPath($0)) }.map { ($0, try read($0)) }
+        guard let (_, first) = plans.first else { return nil }
+        if let other = plans.first(where: { $0.1 != first }) {
+            throw DescentError("report: \(other.0) holds another tuning than \(plans[0].0) (their tune.json differ)")
+        }
+        return first
     }
 }

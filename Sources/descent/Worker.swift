@@ -64,9 +64,15 @@ struct Report: ParsableCommand {
             guard !merged.records.isEmpty else { throw DescentError("report: no finished runs in \(inputs.joined(separator: ", "))\(rejected)") }
             let target = out ?? inputs[0]
             try Output.prepareFolder(target)
-            let report = ComparisonReport(records: merged.records)
-            let written = try report.write(to: target)
-            let differ = report.summary.differences.isEmpty ? "" : "; the runs differ in \(report.summary.differences.joined(separator: ", ")), each row is labelled with its own"
+            let written: [String]
+            var differ = ""
+            if let plan = try TuneFolder.plan(of: inputs) {
+                written = try TuningReport(plan: plan, records: merged.records).write(to: target)
+            } else {
+                let report = ComparisonReport(records: merged.records)
+                written = try report.write(to: target)
+                differ = report.summary.differences.isEmpty ? "" : "; the runs differ in \(report.summary.differences.joined(separator: ", ")), each row is labelled with its own"
+            }
             print("\(merged.records.count) runs\(rejected)\(differ); wrote \(written.joined(separator: ", "))")
         }
     }

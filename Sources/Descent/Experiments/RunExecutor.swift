@@ -44,13 +44,19 @@ public enum RunExecutor {
     /// first and `trainLimit` counts the rest. A train limit must leave images out.
     public static func images(_ c: ClassifierRunConfig, train: ImageSet) throws
         -> (train: ImageSet, validation: ImageSet?, split: ValidationSplit?) {
-        let held = c.validation ?? 0
-        if let t = c.trainLimit, t >= train.count - held {
+        try images(trainLimit: c.trainLimit, validation: c.validation, train: train)
+    }
+
+    /// `images(_:train:)` for a train limit and a validation count.
+    public static func images(trainLimit: Int?, validation: Int?, train: ImageSet) throws
+        -> (train: ImageSet, validation: ImageSet?, split: ValidationSplit?) {
+        let held = validation ?? 0
+        if let t = trainLimit, t >= train.count - held {
             throw DescentError("train limit \(t) leaves none of the \(train.count - held) training images\(held > 0 ? " left after the validation split" : "") out: record no limit instead")
         }
-        guard held > 0 else { return (c.trainLimit.map { train.prefix($0) } ?? train, nil, nil) }
+        guard held > 0 else { return (trainLimit.map { train.prefix($0) } ?? train, nil, nil) }
         let split = try ValidationSplit(count: held, of: train.count)
-        let (kept, validation) = try split.apply(to: train, trainLimit: c.trainLimit)
+        let (kept, validation) = try split.apply(to: train, trainLimit: trainLimit)
         return (kept, validation, split)
     }
 
