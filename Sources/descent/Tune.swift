@@ -90,14 +90,16 @@ struct Tune: ParsableCommand {
             let selected: Shard? = try shard.map(Shard.parse) ?? Shard.fromEnvironment(ProcessInfo.processInfo.environment)
             let out = common.out ?? "runs/tune-\(preset.rawValue)-\(dataset.rawValue)"
             try Output.prepareFolder(out)
-            try TuneFolder.claim(out, for: plan)
+            // Load once here: fails early on missing/corrupt data (before tune.json is written).
+            let (train, test) = try DatasetLoader.load(dataset, dataDirectory: dataDir, cacheDirectory: nil, allowDownload: true)
+            try CLI.check(plan.base[0].model, fits: train, test, from: dataDir ?? dataset.rawValue)
+            try CLI.checkValidation(plan.base[0].validation, train: train, from: dataDir ?? dataset.rawValue)
             let store = ResultsStore(path: out + "/results.jsonl")
             func known() throws -> [RunRecord] {
                 try store.read().records + merge.flatMap { try TuneFolder.records(in: $0, for: plan) }
             }
-            let (train, test) = try DatasetLoader.load(dataset, dataDirectory: dataDir, cacheDirectory: nil, allowDownload: true)
-            try CLI.check(plan.base[0].model, fits: train, test, from: dataDir ?? dataset.rawValue)
-            try CLI.checkValidation(plan.base[0].validation, train: train, from: dataDir ?? dataset.rawValue)
+            _ = try known()
+            try TuneFolder.claim(out, for: plan)
             let cores = common.threads ?? ProcessInfo.processInfo.activeProcessorCount
             // Threads per run from the size of the whole tuning (as in `compare`), so every
             // shard and every resumption trains each run with the same thread count.

@@ -58,7 +58,7 @@ public struct ValidationSplit: Equatable, Sendable {
     public var record: Record { Record(images: count, of: total, seed: ValidationSplit.seed, fingerprint: fingerprint) }
 
     /// The split as stored in a result (`validation_split`): sizes, the rule's seed and the fingerprint.
-    public struct Record: Codable, Equatable, Sendable {
+    public struct Record: Codable, Hashable, Sendable {
         public var images: Int
         public var of: Int
         public var seed: UInt64
