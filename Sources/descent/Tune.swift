@@ -59,6 +59,7 @@ struct Tune: ParsableCommand {
     @Option(help: "Concurrent runs (default: one per core).") var jobs: Int?
     @Flag(help: "Print progress even when stderr is not a terminal.") var verbose = false
     @Flag(help: "Do not write the report.") var noReport = false
+    @Flag(help: "Keep each run's trained weights in OUT/models/<key>.safetensors (10 MB per seed-mlp run).") var keepModels = false
 
     func validate() throws {
         if let s = seeds, s < 1 { throw ValidationError("--seeds must be at least 1, got \(s)") }
@@ -105,6 +106,8 @@ struct Tune: ParsableCommand {
             // shard and every resumption trains each run with the same thread count.
             let full = ExecutionPlan.choose(pendingRuns: plan.phase1.count + plan.seeds.count * plan.base.count, cores: cores, jobs: jobs)
             var failures: [String] = []
+            let modelsDir = keepModels ? out + "/models" : nil
+            if let modelsDir { try Output.prepareFolder(modelsDir) }
 
             func runPhase(_ name: String, _ all: [RunSpec]) throws {
                 let runs = selected.map { $0.select(all) } ?? all
@@ -116,7 +119,7 @@ struct Tune: ParsableCommand {
                     print("\(out): \(name): \(runs.count) runs\(selected.map { " (shard \($0) of \(all.count))" } ?? ""), \(runs.count - pending.count) already done, \(pending.count) to run as \(phasePlan)")
                 }
                 let runner = SweepRunner(store: store, plan: phasePlan, dataset: dataset, dataDir: dataDir,
-                                         fingerprint: DataFingerprint(train: train, test: test), modelsDir: nil,
+                                         fingerprint: fingerprint, modelsDir: modelsDir,
                                          showProgress: verbose || isatty(STDERR_FILENO) == 1)
                 failures += runner.run(pending)
             }

@@ -167,16 +167,4 @@ final class TuneCLITests: XCTestCase {
             XCTAssertTrue(mse > 0 && mse < 1, "\(mse)")
         }
     }
-
-    /// The committed comparison (docs/comparison) is still complete for `compare --preset
-    /// standard`: the run keys did not change.
-    func testCommittedComparisonIsStillDone() throws {
-        _ = try Support.requireFashionMNIST()
-        let copy = Support.temporaryFolder()
-        try FileManager.default.removeItem(atPath: copy)
-        try FileManager.default.copyItem(atPath: TuningTests.repository + "/docs/comparison", toPath: copy)
-        let r = try Support.descent(["compare", "--preset", "standard", "--out", copy, "--no-report"])
-        XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertTrue(r.stdout.contains("18 runs, 18 already done, 0 to run"), r.stdout)
-    }
 }
