@@ -131,6 +131,23 @@ public struct ComparisonReport {
 
     // MARK: HTML
 
+    /// The style sheet of the report pages (comparison and tuning).
+    static let pageStyle = """
+        body { font-family: system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 2em auto; max-width: 1360px; padding: 0 1em; color: #222; }
+        h1 { font-size: 1.6em; margin-bottom: 0.2em; }
+        .setup { color: #555; margin-top: 0; }
+        figure { margin: 1.5em 0; overflow-x: auto; }
+        figure svg { max-width: 100%; height: auto; }
+        figcaption { color: #555; font-size: 0.9em; }
+        table { border-collapse: collapse; margin: 1em 0; font-variant-numeric: tabular-nums; }
+        th, td { padding: 0.35em 0.8em; border-bottom: 1px solid #ddd; text-align: right; }
+        th:first-child, td:first-child { text-align: left; }
+        th { background: #f4f4f4; }
+        .bad { color: #b00; }
+        details { margin: 1em 0; }
+        code { font-size: 0.85em; }
+        """
+
     static func escape(_ s: String) -> String {
         s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
             .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
@@ -170,19 +187,7 @@ public struct ComparisonReport {
             <meta name="viewport" content="width=device-width, initial-scale=1">
             <title>Optimizer comparison</title>
             <style>
-            body { font-family: system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 2em auto; max-width: 1360px; padding: 0 1em; color: #222; }
-            h1 { font-size: 1.6em; margin-bottom: 0.2em; }
-            .setup { color: #555; margin-top: 0; }
-            figure { margin: 1.5em 0; overflow-x: auto; }
-            figure svg { max-width: 100%; height: auto; }
-            figcaption { color: #555; font-size: 0.9em; }
-            table { border-collapse: collapse; margin: 1em 0; font-variant-numeric: tabular-nums; }
-            th, td { padding: 0.35em 0.8em; border-bottom: 1px solid #ddd; text-align: right; }
-            th:first-child, td:first-child { text-align: left; }
-            th { background: #f4f4f4; }
-            .bad { color: #b00; }
-            details { margin: 1em 0; }
-            code { font-size: 0.85em; }
+            \(ComparisonReport.pageStyle)
             </style>
             </head>
             <body>

@@ -109,12 +109,13 @@ extension LineChart {
         return out
     }
 
-    /// The markers of `s` at its finite points, as one group.
+    /// The markers of `s` at its finite points, as one group (discs take the group's fill).
     private func markers(_ s: Series, color: String, layout: ChartLayout) -> String {
-        var g = "<g>"
+        var g = s.marker == .disc ? ##"<g fill="\##(color)">"## : "<g>"
         for i in s.y.indices where s.x[i].isFinite && s.y[i].isFinite {
             let p = layout.point(s.x[i], s.y[i])
-            g += "\n" + marker(s.marker, p.0, p.1, color: color)
+            g += "\n" + (s.marker == .disc ? ##"<circle cx="\##(f(p.0))" cy="\##(f(p.1))" r="\##(f(lineWidth + 1.5))"/>"##
+                                            : marker(s.marker, p.0, p.1, color: color))
         }
         return g + "\n</g>"
     }

@@ -103,14 +103,7 @@ public struct TuningReport {
         s += "Final-epoch test accuracy and loss, mean ± std across seeds [95 % CI half-width]; at the default rate (left) and at the rate chosen on validation (right).\n\n"
         s += "| optimizer | default lr | runs | test accuracy | test loss | chosen lr | runs | test accuracy | test loss |\n"
         s += "|---|---:|---:|---|---|---:|---:|---|---|\n"
-        for r in summary.rows {
-            s += "| \(r.label) | \(Self.rate(r.defaultRate)) | \(Self.runs(r.atDefault)) "
-            s += "| \(Self.stats(r.atDefault) { ($0.accuracyMean, $0.accuracyStd, $0.accuracyCI) }) "
-            s += "| \(Self.stats(r.atDefault) { ($0.lossMean, $0.lossStd, $0.lossCI) }) "
-            s += "| \(Self.rate(r.chosenRate)) | \(Self.runs(r.tuned)) "
-            s += "| \(Self.stats(r.tuned) { ($0.accuracyMean, $0.accuracyStd, $0.accuracyCI) }) "
-            s += "| \(Self.stats(r.tuned) { ($0.lossMean, $0.lossStd, $0.lossCI) }) |\n"
-        }
+        for r in summary.rows { s += "| " + Self.cells(r).joined(separator: " | ") + " |\n" }
         s += "\nThe grid: final-epoch validation \(summary.plan.select.rawValue) of seed \(summary.plan.gridSeed) at each rate (**chosen**; ✗ diverged; · not run yet).\n\n"
         s += "| lr | " + summary.rows.map(\.label).joined(separator: " | ") + " |\n"
         s += "|---:|" + String(repeating: "---:|", count: summary.rows.count) + "\n"
@@ -118,6 +111,16 @@ public struct TuningReport {
             s += "| \(rate) | " + summary.rows.map { Self.cell($0, i) }.joined(separator: " | ") + " |\n"
         }
         return s
+    }
+
+    /// The cells of a row of the default-vs-tuned table: optimizer, default rate, runs,
+    /// test accuracy, test loss, then the same for the chosen rate.
+    static func cells(_ r: TuningSummary.Row) -> [String] {
+        func side(_ rate: Float?, _ s: TuningSummary.Stats?) -> [String] {
+            [Self.rate(rate), runs(s), stats(s) { ($0.accuracyMean, $0.accuracyStd, $0.accuracyCI) },
+             stats(s) { ($0.lossMean, $0.lossStd, $0.lossCI) }]
+        }
+        return [r.label] + side(r.defaultRate, r.atDefault) + side(r.chosenRate, r.tuned)
     }
 
     /// A grid cell: the score, bold when chosen, ✗ when diverged, · when missing.
@@ -150,12 +153,7 @@ public struct TuningReport {
         let inline = svg.range(of: "?>").map { String(svg[$0.upperBound...]) } ?? svg
         var table = ""
         for r in summary.rows {
-            table += "<tr><td>\(e(r.label))</td><td>\(Self.rate(r.defaultRate))</td><td>\(Self.runs(r.atDefault))</td>"
-            table += "<td>\(Self.stats(r.atDefault) { ($0.accuracyMean, $0.accuracyStd, $0.accuracyCI) })</td>"
-            table += "<td>\(Self.stats(r.atDefault) { ($0.lossMean, $0.lossStd, $0.lossCI) })</td>"
-            table += "<td class=\"sep\">\(Self.rate(r.chosenRate))</td><td>\(Self.runs(r.tuned))</td>"
-            table += "<td>\(Self.stats(r.tuned) { ($0.accuracyMean, $0.accuracyStd, $0.accuracyCI) })</td>"
-            table += "<td>\(Self.stats(r.tuned) { ($0.lossMean, $0.lossStd, $0.lossCI) })</td></tr>\n"
+            table += "<tr>" + Self.cells(r).enumerated().map { i, c in "<td\(i == 5 ? " class=\"sep\"" : "")>\(e(c))</td>" }.joined() + "</tr>\n"
         }
         var grid = "<tr><th>lr</th>" + summary.rows.map { "<th>\(e($0.label))</th>" }.joined() + "</tr>\n"
         for (i, rate) in summary.plan.rates.enumerated() {
@@ -171,15 +169,7 @@ public struct TuningReport {
             <meta name="viewport" content="width=device-width, initial-scale=1">
             <title>Learning-rate tuning</title>
             <style>
-            body { font-family: system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 2em auto; max-width: 1360px; padding: 0 1em; color: #222; }
-            .setup { color: #555; }
-            figure { margin: 1.5em 0; overflow-x: auto; }
-            figure svg { max-width: 100%; height: auto; }
-            figcaption { color: #555; font-size: 0.9em; }
-            table { border-collapse: collapse; margin: 1em 0; font-variant-numeric: tabular-nums; }
-            th, td { padding: 0.35em 0.8em; border-bottom: 1px solid #ddd; text-align: right; }
-            th:first-child, td:first-child { text-align: left; }
-            th { background: #f4f4f4; }
+            \(ComparisonReport.pageStyle)
             .sep { border-left: 2px solid #999; }
             </style>
             </head>

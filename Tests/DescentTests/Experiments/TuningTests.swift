@@ -1,5 +1,6 @@
 import XCTest
 @testable import Descent
+@testable import DescentReport
 
 /// The validation split, the learning-rate grid, the choice of a rate, and the tuning report.
 final class TuningTests: XCTestCase {
@@ -222,7 +223,7 @@ final class TuningTests: XCTestCase {
     func testLogAxisSpacesDecadesEvenly() {
         var chart = LineChart(series: [Series(name: "a", x: [1e-4, 1e-2, 1], y: [0, 1, 0])])
         chart.xLogScale = true
-        let (layout, _) = ChartLayout.make(chart: chart, width: 600, height: 400, textWidth: SVGText.width)
+        let (layout, _) = ChartLayout.make(chart: chart, width: 600, height: 400)
         let gap1 = layout.px(1e-2) - layout.px(1e-4), gap2 = layout.px(1) - layout.px(1e-2)
         XCTAssertEqual(gap1, gap2, accuracy: 1e-9)
         XCTAssertGreaterThan(gap1, 0)
