@@ -148,6 +148,21 @@ final class TuneCLITests: XCTestCase {
                        ["epoch", "train_loss", "test_loss", "test_accuracy", "seconds", "validation_loss", "validation_accuracy"])
     }
 
+    /// `compare --validation N`: every run holds out the same images and the report's best
+    /// epoch is chosen on validation.
+    func testCompareWithValidation() throws {
+        let data = try Support.fashionSlice(train: 600, test: 200)
+        let out = Support.temporaryFolder()
+        let r = try Support.descent(["compare", "--data-dir", data, "--out", out, "--optimizers", "sgd,adam", "--seeds", "2",
+                                     "--epochs", "2", "--validation", "150", "--model", "784-16-10", "--threads", "1", "--no-models"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let all = try records(out)
+        XCTAssertEqual(all.count, 4)
+        XCTAssertEqual(Set(all.compactMap { $0.validationSplit }), [try ValidationSplit(count: 150, of: 600).record])
+        XCTAssertTrue(all.allSatisfy { $0.config.validation == 150 && $0.epochs.allSatisfy { $0.validationAccuracy != nil } })
+        XCTAssertTrue(try String(contentsOfFile: out + "/summary.md", encoding: .utf8).contains("best epoch by validation"))
+    }
+
     /// `autoencoder` and `stacked` with --validation report the validation MSE per epoch and at the end.
     func testAutoencodersReportValidationMSE() throws {
         let data = try Support.fashionSlice(train: 600, test: 200)
