@@ -45,9 +45,10 @@ public struct TuningReport {
         let finite = y.flatMap { $0 }.filter(\.isFinite)
         let lo = finite.min() ?? 0, hi = finite.max() ?? 1
         let span = max(hi - lo, 0.01)
-        // Room below the data for one row of crosses per optimizer.
+        // Room below the data for one row of crosses per optimizer, when any point failed.
         let rowStep = span * 0.035
-        let bottom = lo - rowStep * Double(rows.count + 1)
+        let anyFailed = rows.contains { $0.points.contains { $0.record != nil && $0.score == nil } }
+        let bottom = lo - (anyFailed ? rowStep * Double(rows.count + 1) : span * 0.05)
         var series: [Series] = []
         var extras: [Series] = []
         for (k, r) in rows.enumerated() {

@@ -94,7 +94,24 @@ public struct TuningSummary {
             let j = before.firstIndex(of: name)!
             return i == j ? nil : "\(name) \(TuningSummary.ordinal(j + 1)) → \(TuningSummary.ordinal(i + 1))"
         }
-        return "Tuning the learning rate changed the ranking by mean final test accuracy from \(order(before)) at the default rates to \(order(after)) at the tuned rates (\(moves.joined(separator: ", ")))."
+        return "Tuning the learning rate changed the ranking by mean final test accuracy from \(order(before)) at the default rates to \(order(after)) at the tuned rates (\(moves.joined(separator: ", "))); \(swapNoise)."
+    }
+
+    /// Whether the pairs that swapped places are told apart by their tuned 95 % CIs.
+    var swapNoise: String {
+        let before = defaultRanking, after = tunedRanking
+        let stats = Dictionary(rows.map { ($0.label, $0.tuned) }, uniquingKeysWith: { a, _ in a })
+        var pairs = 0, overlapping = 0
+        for i in after.indices { for j in after.indices where j > i {
+            guard before.firstIndex(of: after[i])! > before.firstIndex(of: after[j])!,
+                  let a = stats[after[i]] ?? nil, let b = stats[after[j]] ?? nil else { continue }
+            pairs += 1
+            // Intervals of the means that touch (a missing CI, from one seed, counts as overlapping).
+            if !(a.accuracyMean - a.accuracyCI > b.accuracyMean + b.accuracyCI) { overlapping += 1 }
+        } }
+        if overlapping == pairs { return "the 95 % CIs of every pair that swapped places overlap, so the new order is within the seed-to-seed spread" }
+        if overlapping == 0 { return "every pair that swapped places is separated by its 95 % CIs" }
+        return "\(overlapping) of the \(pairs) pairs that swapped places have overlapping 95 % CIs"
     }
 
     static func ordinal(_ n: Int) -> String {
