@@ -148,6 +148,23 @@ final class TuneCLITests: XCTestCase {
                        ["epoch", "train_loss", "test_loss", "test_accuracy", "seconds", "validation_loss", "validation_accuracy"])
     }
 
+    /// The committed tuning (docs/tuning) is complete for its command: no run key changed,
+    /// and its report is what the code writes now.
+    func testCommittedTuningIsStillDone() throws {
+        _ = try Support.requireFashionMNIST()
+        let copy = Support.temporaryFolder()
+        try FileManager.default.removeItem(atPath: copy)
+        try FileManager.default.copyItem(atPath: TuningTests.repository + "/docs/tuning", toPath: copy)
+        let r = try Support.descent(["tune", "--preset", "standard", "--train-limit", "20000", "--out", copy])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("grid and default rates: 66 runs, 66 already done, 0 to run"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("chosen rates: 8 runs, 8 already done, 0 to run"), r.stdout)
+        for name in ["summary.md", "summary.csv"] {
+            XCTAssertEqual(try String(contentsOfFile: copy + "/" + name, encoding: .utf8),
+                           try String(contentsOfFile: TuningTests.repository + "/docs/tuning/" + name, encoding: .utf8), name)
+        }
+    }
+
     /// `compare --validation N`: every run holds out the same images and the report's best
     /// epoch is chosen on validation.
     func testCompareWithValidation() throws {
