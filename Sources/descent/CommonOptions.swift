@@ -70,7 +70,8 @@ struct DataOptions: ParsableArguments {
     func load() throws -> (train: ImageSet, validation: ImageSet?, test: ImageSet) {
         let (train, test) = try loadAll()
         try CLI.checkValidation(validationCount, train: train, from: source)
-        let (kept, held, _) = try RunExecutor.images(trainLimit: trainLimit, validation: validationCount, train: train)
+        let limit = ClassifierRunConfig.trainLimit(trainLimit, available: train.count - (validationCount ?? 0))
+        let (kept, held, _) = try RunExecutor.images(trainLimit: limit, validation: validationCount, train: train)
         return (kept, held, test)
     }
 

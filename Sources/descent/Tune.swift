@@ -23,10 +23,10 @@ struct Tune: ParsableCommand {
             Choices never look at the test set. Runs are ordinary records in
             OUT/results.jsonl (resumable, parallel, sharded as in `compare`); diverged grid
             points are recorded and never stop the search. OUT/tune.json holds the plan.
-            Sharding: each shard runs its slice of the grid; the reruns start once the whole
-            grid is visible, so run the same command again after every shard has finished,
-            with all shards writing to one --out (appends are locked) or each naming the
-            others' folders with --merge. `descent report DIR…` merges shards.
+            Sharding: each shard (its own --out) runs its slice of the grid; the reruns start
+            once the whole grid is visible, so run the same command again after every shard
+            has finished, naming the other shards' folders with --merge. `descent report
+            DIR…` merges shards.
             Examples:
               descent tune --preset quick
               descent tune --preset standard --out docs/tuning
@@ -69,17 +69,24 @@ struct Tune: ParsableCommand {
         if let v = validation, v < 1 { throw ValidationError("--validation must be at least 1 for a tuning, got \(v)") }
     }
 
-    func makePlan() throws -> TuningPlan {
+    /// Images held out for validation.
+    var validationCount: Int { validation ?? preset.validation }
+
+    /// The plan for `trainImages` training images (those left after the validation split):
+    /// a train limit that leaves none out is recorded as none, and minibatches hold at most
+    /// the whole set, as in `compare`.
+    func makePlan(trainImages: Int) throws -> TuningPlan {
         let spec = try CLI.flag("--model") {
             try ModelSpec.resolve(model, inputShape: dataset.imageShape, loss: .crossEntropy, mlp: (.relu, 0.1, 0.5))
         }
         let kinds = try optimizers.map { try CLI.optimizerList($0) } ?? OptimizerConfig.seedDefaults.map(\.kind)
         let rates = try lrGrid.map { g in try CLI.flag("--lr-grid") { try LearningRateGrid.parse(g) } }?.rates ?? preset.grid.rates
+        let limit = ClassifierRunConfig.trainLimit(trainLimit.map { $0 == 0 ? nil : $0 } ?? preset.trainLimit, available: trainImages)
         let base = kinds.map { k -> ClassifierRunConfig in
             var c = ClassifierRunConfig.seedMLP(OptimizerConfig(kind: k), dataset: dataset, epochs: epochs ?? preset.epochs,
-                                                trainLimit: trainLimit.map { $0 == 0 ? nil : $0 } ?? preset.trainLimit,
-                                                validation: validation ?? preset.validation)
+                                                trainLimit: limit, validation: validationCount)
             c.model = spec
+            c.batchSize = min(c.batchSize, limit ?? trainImages)
             return c
         }
         return try TuningPlan(base: base, rates: rates, seeds: (0..<UInt64(seeds ?? preset.seedCount)).map { $0 }, select: select)
@@ -87,19 +94,30 @@ struct Tune: ParsableCommand {
 
     func run() throws {
         try DescentCommand.run {
-            let plan = try makePlan()
-            let selected: Shard? = try shard.map(Shard.parse) ?? Shard.fromEnvironment(ProcessInfo.processInfo.environment)
+            _ = try makePlan(trainImages: Int.max)   // bad flags fail before anything is loaded
+            let selected: Shard? = try shard.map { s in try CLI.flag("--shard") { try Shard.parse(s) } } ?? Shard.fromEnvironment(ProcessInfo.processInfo.environment)
             let out = common.out ?? "runs/tune-\(preset.rawValue)-\(dataset.rawValue)"
             try Output.prepareFolder(out)
+            // One tuning per folder at a time (shards use a folder each).
+            let folderLock = try SweepLock(folder: out)
+            defer { folderLock.release() }
             // Load once here: fails early on missing/corrupt data (before tune.json is written).
             let (train, test) = try DatasetLoader.load(dataset, dataDirectory: dataDir, cacheDirectory: nil, allowDownload: true)
-            try CLI.check(plan.base[0].model, fits: train, test, from: dataDir ?? dataset.rawValue)
-            try CLI.checkValidation(plan.base[0].validation, train: train, from: dataDir ?? dataset.rawValue)
+            let source = dataDir ?? dataset.rawValue
+            try CLI.checkValidation(validationCount, train: train, from: source)
+            let plan = try makePlan(trainImages: train.count - validationCount)
+            try CLI.check(plan.base[0].model, fits: train, test, from: source)
+            // A run is done when a record of its key is there, on these data (as in `compare`).
+            let fingerprint = DataFingerprint(train: train, test: test)
             let store = ResultsStore(path: out + "/results.jsonl")
             func known() throws -> [RunRecord] {
                 try store.read().records + merge.flatMap { try TuneFolder.records(in: $0, for: plan) }
             }
-            _ = try known()
+            try SweepData.checkFolder(try store.read().records, out: out, data: fingerprint, dataset: dataset, dataDir: dataDir, source: source)
+            for folder in merge {
+                try SweepData.checkFolder(try TuneFolder.records(in: folder, for: plan), out: folder, data: fingerprint, dataset: dataset,
+                                          dataDir: dataDir, source: source)
+            }
             try TuneFolder.claim(out, for: plan)
             let cores = common.threads ?? ProcessInfo.processInfo.activeProcessorCount
             // Threads per run from the size of the whole tuning (as in `compare`), so every
@@ -121,7 +139,7 @@ struct Tune: ParsableCommand {
                 let runner = SweepRunner(store: store, plan: phasePlan, dataset: dataset, dataDir: dataDir,
                                          fingerprint: fingerprint, modelsDir: modelsDir,
                                          showProgress: verbose || isatty(STDERR_FILENO) == 1)
-                failures += runner.run(pending)
+                failures += try runner.run(pending)
             }
 
             try runPhase("grid and default rates", plan.phase1)

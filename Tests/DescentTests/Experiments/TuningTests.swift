@@ -26,13 +26,13 @@ final class TuningTests: XCTestCase {
         XCTAssertEqual(split.validationIndices.count, 100)
         XCTAssertEqual(split.validationIndices, split.validationIndices.sorted())
         XCTAssertEqual(Set(split.validationIndices).union(split.trainingIndices), Set(0..<1000))
-        let (train, validation) = split.apply(to: images)
+        let (train, validation) = try split.apply(to: images)
         XCTAssertEqual(indices(validation), split.validationIndices)
         XCTAssertEqual(indices(train), split.trainingIndices)
         XCTAssertTrue(Set(indices(train)).isDisjoint(with: indices(validation)))
         XCTAssertEqual(validation.labels, split.validationIndices.map { UInt8($0 % 10) })
         // A train limit takes the first of the remaining images, never a held-out one.
-        let (limited, sameValidation) = split.apply(to: images, trainLimit: 50)
+        let (limited, sameValidation) = try split.apply(to: images, trainLimit: 50)
         XCTAssertEqual(indices(limited), Array(split.trainingIndices.prefix(50)))
         XCTAssertEqual(indices(sameValidation), split.validationIndices)
         // The rule is pinned: the same images on every machine and in every version.
@@ -41,7 +41,7 @@ final class TuningTests: XCTestCase {
         // It does not depend on a run's seed: a run executor holds out the same images for any seed.
         let config = ClassifierRunConfig(dataset: .fashionMNIST, model: try .mlp(sizes: [4, 10], activation: .relu, inputDropout: 0, hiddenDropout: 0),
                                          batchSize: 10, epochs: 1, trainLimit: 300, validation: 100, optimizer: OptimizerConfig(kind: .sgd))
-        let (t, v, s) = try RunExecutor.data(config, train: images)
+        let (t, v, s) = try RunExecutor.images(config, train: images)
         XCTAssertEqual(s?.fingerprint, split.fingerprint)
         XCTAssertEqual(indices(v!), split.validationIndices)
         XCTAssertEqual(indices(t), Array(split.trainingIndices.prefix(300)))
@@ -215,13 +215,13 @@ final class TuningTests: XCTestCase {
         // Partial results: a sentence saying so, still no NaN.
         let partial = TuningReport(plan: plan, records: Array(fixtureGrid(plan).prefix(3)))
         XCTAssertTrue(partial.summary.rankingSentence.contains("not known yet"))
-        for text in [partial.markdown(), partial.csv(), partial.html(chart: partial.chart.svg())] {
+        for text in [partial.markdown(), partial.csv(), partial.html(chart: try partial.chart().svg())] {
             XCTAssertFalse(text.contains("nan") || text.contains("NaN"), text)
         }
     }
 
-    func testLogAxisSpacesDecadesEvenly() {
-        var chart = LineChart(series: [Series(name: "a", x: [1e-4, 1e-2, 1], y: [0, 1, 0])])
+    func testLogAxisSpacesDecadesEvenly() throws {
+        var chart = LineChart(series: [try Series(name: "a", x: [1e-4, 1e-2, 1], y: [0, 1, 0])])
         chart.xLogScale = true
         let (layout, _) = ChartLayout.make(chart: chart, width: 600, height: 400)
         let gap1 = layout.px(1e-2) - layout.px(1e-4), gap2 = layout.px(1) - layout.px(1e-2)
