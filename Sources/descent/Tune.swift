@@ -49,7 +49,7 @@ struct Tune: ParsableCommand {
     var model = "784-784-784-10"
     @Option(help: "Comma-separated optimizers (default: the six of the seed article).")
     var optimizers: String?
-    @Option(help: "Seeds 0…N−1 of the default-rate and chosen-rate runs; the grid uses seed 0 (overrides the preset).") var seeds: Int?
+    @Option(help: "Seeds S…S+N−1 (S: --seed) of the default-rate and chosen-rate runs; the grid uses the first (overrides the preset).") var seeds: Int?
     @Option(help: "Epochs per run (overrides the preset).") var epochs: Int?
     @Option(help: "Use only the first N of the training images left after the validation split (overrides the preset; 0 = all).") var trainLimit: Int?
     @Option(help: "Run only the shard i/n of each phase's run list (default: from SLURM_ARRAY_* or JOB_COMPLETION_INDEX).")
@@ -62,7 +62,12 @@ struct Tune: ParsableCommand {
     @Flag(help: "Keep each run's trained weights in OUT/models/<key>.safetensors (10 MB per seed-mlp run).") var keepModels = false
 
     func validate() throws {
-        if let s = seeds, s < 1 { throw ValidationError("--seeds must be at least 1, got \(s)") }
+        if let s = seeds, !(1...Compare.maxSeeds).contains(s) {
+            throw ValidationError("--seeds must be between 1 and \(Compare.maxSeeds), got \(s)")
+        }
+        if common.seed > UInt64.max - UInt64((seeds ?? preset.seedCount) - 1) {
+            throw ValidationError("--seed \(common.seed) with \(seeds ?? preset.seedCount) seed(s) goes past the largest seed, \(UInt64.max)")
+        }
         if let e = epochs, e < 1 { throw ValidationError("--epochs must be at least 1, got \(e)") }
         if let j = jobs, j < 1 { throw ValidationError("--jobs must be at least 1, got \(j)") }
         if let t = trainLimit, t < 0 { throw ValidationError("--train-limit must be ≥ 0, got \(t)") }
@@ -89,7 +94,8 @@ struct Tune: ParsableCommand {
             c.batchSize = min(c.batchSize, limit ?? trainImages)
             return c
         }
-        return try TuningPlan(base: base, rates: rates, seeds: (0..<UInt64(seeds ?? preset.seedCount)).map { $0 }, select: select)
+        return try TuningPlan(base: base, rates: rates, seeds: (0..<UInt64(seeds ?? preset.seedCount)).map { common.seed + $0 },
+                              select: select)
     }
 
     func run() throws {
