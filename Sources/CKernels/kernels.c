@@ -247,3 +247,44 @@ DESCENT_CLONES
 void descent_bytes_to_float(const unsigned char *src, float *dst, long n, float divisor) {
     for (long i = 0; i < n; i++) dst[i] = (float)src[i] / divisor;
 }
+
+DESCENT_CLONES
+void descent_channel_bias_activation(float *y, const float *bias, long channels, long plane, int kind) {
+    for (long c = 0; c < channels; c++) {
+        float *row = y + c * plane;
+        float b = bias ? bias[c] : 0.0f;
+        switch (kind) {
+        case 1: for (long i = 0; i < plane; i++) { float v = row[i] + b; row[i] = v > 0.0f ? v : 0.0f; } break;
+        case 2: for (long i = 0; i < plane; i++) row[i] = 1.0f / (1.0f + descent_expf_poly(-(row[i] + b))); break;
+        case 3: for (long i = 0; i < plane; i++) row[i] = descent_tanhf_poly(row[i] + b); break;
+        default: if (bias) for (long i = 0; i < plane; i++) row[i] += b;
+        }
+    }
+}
+
+/* The sum of n floats in a fixed order: 8 running lanes, folded in lane order, then the tail. */
+static inline float descent_sum_fixed(const float *x, long n) {
+    descent_float8 acc = 0.0f;
+    long i = 0;
+    for (; i + 8 <= n; i += 8) { descent_float8 v; memcpy(&v, x + i, sizeof v); acc += v; }
+    float s = 0.0f;
+    for (int l = 0; l < 8; l++) s += acc[l];
+    for (; i < n; i++) s += x[i];
+    return s;
+}
+
+DESCENT_CLONES
+void descent_channel_activation_backward(const float *y, const float *g, float *out, float *bias_grad,
+                                         long channels, long plane, int kind) {
+    for (long c = 0; c < channels; c++) {
+        const float *yr = y + c * plane, *gr = g + c * plane;
+        float *o = out + c * plane;
+        switch (kind) {
+        case 1: for (long i = 0; i < plane; i++) o[i] = yr[i] > 0.0f ? gr[i] : 0.0f; break;
+        case 2: for (long i = 0; i < plane; i++) o[i] = gr[i] * yr[i] * (1.0f - yr[i]); break;
+        case 3: for (long i = 0; i < plane; i++) o[i] = gr[i] * (1.0f - yr[i] * yr[i]); break;
+        default: if (o != gr) for (long i = 0; i < plane; i++) o[i] = gr[i];
+        }
+        if (bias_grad) bias_grad[c] += descent_sum_fixed(o, plane);
+    }
+}

@@ -136,7 +136,13 @@ enum ModelHelp {
             "    '784: linear(100), sigmoid | linear(784), sigmoid; loss=mse'",
             "  layer kinds:",
         ]
-        for k in LayerKind.all { lines.append("    \(k.usage.padding(toLength: 28, withPad: " ", startingAt: 0)) \(k.summary)") }
+        for k in LayerKind.all {
+            if k.usage.count < 28 {
+                lines.append("    \(k.usage.padding(toLength: 28, withPad: " ", startingAt: 0)) \(k.summary)")
+            } else {
+                lines += ["    \(k.usage)", "    " + String(repeating: " ", count: 29) + k.summary]
+            }
+        }
         return lines.joined(separator: "\n")
     }
 }

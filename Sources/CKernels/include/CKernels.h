@@ -103,6 +103,45 @@ void descent_adam_update(float *w, const float *g, float *m, float *v, float *vm
                          float bias_correction2_sqrt, float eps, float wd, float decay_keep, float beta2,
                          float one_minus_beta2, float lerp_coef, int lerp_from_start);
 
+/* Per channel of a channels x plane block (one example, C x H x W):
+   y[c, i] = activation(y[c, i] + bias[c]) (bias may be NULL; kind as in descent_bias_activation). */
+void descent_channel_bias_activation(float *y, const float *bias, long channels, long plane, int kind);
+/* Per channel: out = g * f'(y) (kind as above; 0 copies g unless out == g) and, if bias_grad
+   is not NULL, bias_grad[c] += the sum of out[c, :], added in a fixed order (8 lanes). */
+void descent_channel_activation_backward(const float *y, const float *g, float *out, float *bias_grad,
+                                         long channels, long plane, int kind);
+
+/* Convolution and pooling (conv.c), one example or a run of planes at a time. */
+typedef struct {
+    long channels, height, width;   /* input: C x H x W */
+    long kernel, stride;            /* square kernel k x k, stride s */
+    long pad_top, pad_left;         /* zeros before the first row / column (after the last: implied by out_*) */
+    long out_height, out_width;
+} descent_conv_geometry;
+/* col[(c*k + kh)*k + kw][oh*OW + ow] = x[c][oh*s + kh - pad_top][ow*s + kw - pad_left], or 0
+   outside the input: a (C*k*k) x (OH*OW) matrix. */
+void descent_im2col(const float *x, float *col, const descent_conv_geometry *g);
+/* The adjoint of descent_im2col: x = 0, then every element of col is added where im2col read it. */
+void descent_col2im(const float *col, float *x, const descent_conv_geometry *g);
+
+typedef struct {
+    long height, width;             /* of one plane */
+    long kernel, stride, padding;   /* square window, padding on every side */
+    long out_height, out_width;
+} descent_pool_geometry;
+/* Max over each window of each of `planes` planes (padding never wins: as -inf); argmax holds
+   the index in its plane of the element taken (the first maximum; NaN propagates as in torch). */
+void descent_maxpool_forward(const float *x, float *y, int32_t *argmax, long planes, const descent_pool_geometry *g);
+/* gx = 0, then gx[argmax[i]] += gy[i] plane by plane. */
+void descent_maxpool_backward(const float *gy, const int32_t *argmax, float *gx, long planes, const descent_pool_geometry *g);
+/* Mean over each window, padding counted as zeros (divisor k*k, torch's count_include_pad). */
+void descent_avgpool_forward(const float *x, float *y, long planes, const descent_pool_geometry *g);
+void descent_avgpool_backward(const float *gy, float *gx, long planes, const descent_pool_geometry *g);
+/* Nearest upsampling by an integer factor: y[q][oh][ow] = x[q][oh / scale][ow / scale]. */
+void descent_upsample_forward(const float *x, float *y, long planes, long height, long width, long scale);
+/* gx[q][ih][iw] = the sum of gy over its scale x scale block. */
+void descent_upsample_backward(const float *gy, float *gx, long planes, long height, long width, long scale);
+
 /* Fork-join pool (parallel.c). body(context, part, parts) is called once for each part
    in 0..<parts, part 0 on the calling thread, the others on pool workers; returns when
    all are done. parts is capped at workers + 1; with no workers, or when another thread

@@ -60,7 +60,7 @@ public struct LayerKind: Sendable {
     public var usage: String {
         guard !arguments.isEmpty else { return name }
         return "\(name)(" + arguments.map { a in
-            a.isRequired ? a.name : "\(a.name)=\(a.defaultValue.map { "\($0)" } ?? "none")"
+            a.isRequired ? a.name : "\(a.name)=\(a.defaultValue.map { "\($0)" } ?? a.absentMeaning ?? "none")"
         }.joined(separator: ", ") + ")"
     }
 
@@ -68,6 +68,7 @@ public struct LayerKind: Sendable {
     public static let all: [LayerKind] = [
         Linear.kind, ActivationLayer.reluKind, ActivationLayer.sigmoidKind, ActivationLayer.tanhKind,
         Dropout.kind, MaskingNoise.kind, SparsityLayer.kind, Flatten.kind,
+        Conv2D.kind, ConvTranspose2D.kind, MaxPool2D.kind, AvgPool2D.kind, Upsample.kind, Reshape.kind,
     ]
 
     /// The kind called `name`, if any.
@@ -98,6 +99,8 @@ public struct LayerArgument: Sendable {
         case int, number, bool
         /// One of these words.
         case word([String])
+        /// A whole number or one of these words (e.g. a padding of 2, or `same`).
+        case intOrWord([String])
     }
 
     public let name: String
@@ -105,24 +108,31 @@ public struct LayerArgument: Sendable {
     public let defaultValue: LayerOption?
     /// Whether the argument may be absent with no default (absent means "none", e.g. `tied`).
     public let isOptional: Bool
+    /// What an absent optional argument means, for the usage line (e.g. `kernel` for a
+    /// pooling stride); nil: "none".
+    public let absentMeaning: String?
     /// Returns a message (e.g. "must be positive") when a value of the right type is out of range.
     public let validate: @Sendable (LayerOption) -> String?
 
     public init(_ name: String, _ type: ValueType, default defaultValue: LayerOption? = nil, optional: Bool = false,
-                validate: @escaping @Sendable (LayerOption) -> String? = { _ in nil }) {
+                absentMeaning: String? = nil, validate: @escaping @Sendable (LayerOption) -> String? = { _ in nil }) {
         self.name = name
         self.type = type
         self.defaultValue = defaultValue
         self.isOptional = optional
+        self.absentMeaning = absentMeaning
         self.validate = validate
     }
 
     /// Whether the text form must give the argument.
     public var isRequired: Bool { defaultValue == nil && !isOptional }
 
-    /// A positive whole number.
-    public static func positiveInt(_ name: String, default d: Int? = nil) -> LayerArgument {
-        LayerArgument(name, .int, default: d.map { .int($0) }) { v in (v.intValue ?? 0) > 0 ? nil : "must be a positive whole number" }
+    /// A positive whole number; with `absentMeaning`, one that may be left out (e.g. a
+    /// pooling stride, which is then the kernel size).
+    public static func positiveInt(_ name: String, default d: Int? = nil, absentMeaning: String? = nil) -> LayerArgument {
+        LayerArgument(name, .int, default: d.map { .int($0) }, optional: absentMeaning != nil, absentMeaning: absentMeaning) { v in
+            (v.intValue ?? 0) > 0 ? nil : "must be a positive whole number"
+        }
     }
 
     /// A probability in [0, 1).
@@ -137,8 +147,10 @@ public struct LayerArgument: Sendable {
     func check(_ value: LayerOption, layer: String) throws -> LayerOption {
         let converted: LayerOption?
         switch (type, value) {
-        case (.int, .int): converted = value
+        case (.int, .int), (.intOrWord, .int): converted = value
         case (.int, .number(let d)) where d == d.rounded() && abs(d) < 1e15: converted = .int(Int(d))
+        case (.intOrWord, .number(let d)) where d == d.rounded() && abs(d) < 1e15: converted = .int(Int(d))
+        case (.intOrWord(let choices), .word(let w)) where choices.contains(w): converted = value
         case (.number, .number), (.bool, .bool): converted = value
         case (.number, .int(let i)): converted = .number(Double(i))
         case (.word(let choices), .word(let w)) where choices.isEmpty || choices.contains(w): converted = value
@@ -151,6 +163,7 @@ public struct LayerArgument: Sendable {
             case .number: expected = "a number"
             case .bool: expected = "true or false"
             case .word(let choices): expected = "one of \(choices.joined(separator: ", "))"
+            case .intOrWord(let choices): expected = "a whole number or \(choices.joined(separator: ", "))"
             }
             throw DescentError("\(layer): \(name) must be \(expected), got '\(value)'")
         }

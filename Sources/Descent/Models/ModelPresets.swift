@@ -88,6 +88,16 @@ extension ModelSpec {
         Preset(name: "hinton-dae", summary: "Hinton & Salakhutdinov's (2006) deep autoencoder: 784-1000-500-250-30, sigmoid, linear 30-unit code, sigmoid output trained on binary cross-entropy",
                spec: try! .autoencoder(sizes: [784, 1000, 500, 250, 30], activation: .sigmoid, codeActivation: .identity,
                                        loss: .binaryCrossEntropy)),
+        Preset(name: "lenet5", summary: "LeNet-5 (LeCun et al. 1998) with ReLU and max pooling: conv 6@5×5 pad 2, pool 2, conv 16@5×5, pool 2, 120, 84, 10",
+               spec: try! .parse("""
+                   1x28x28: conv2d(6, 5, padding=2), relu, maxpool2d(2), conv2d(16, 5), relu, maxpool2d(2), flatten,
+                   linear(120), relu, linear(84), relu, linear(10)
+                   """)),
+        Preset(name: "fmnist-2c2d", summary: "DeepOBS's Fashion-MNIST network 2c2d: conv 32@5×5 same, pool 2, conv 64@5×5 same, pool 2, 1024, 10",
+               spec: try! .parse("""
+                   1x28x28: conv2d(32, 5, padding=same), relu, maxpool2d(2), conv2d(64, 5, padding=same), relu, maxpool2d(2),
+                   flatten, linear(1024), relu, linear(10)
+                   """)),
     ]
 
     /// The preset called `name`, if any.

@@ -1,4 +1,5 @@
 import COpenBLAS
+import Foundation
 
 /// Matrix products through OpenBLAS `sgemm` (row-major).
 ///
@@ -23,6 +24,10 @@ public enum BLAS {
         public var transposeA, transposeB: Bool
         public var alpha, beta: Float
         public var addressA: UInt = 0, addressB: UInt = 0, addressC: UInt = 0
+        /// For a call issued by `gemmUnsplit` inside a pass over the examples of a batch
+        /// (`ExampleLanes`): the number of that pass (1, 2, …) and the part of the pass that
+        /// made the call (one part per thread). 0 for a call of `gemm`, split over the pool.
+        public var pass = 0, part = 0
         public init(m: Int, n: Int, k: Int, lda: Int, ldb: Int, ldc: Int, transposeA: Bool,
                     transposeB: Bool, alpha: Float, beta: Float) {
             (self.m, self.n, self.k, self.lda, self.ldb, self.ldc) = (m, n, k, lda, ldb, ldc)
@@ -95,6 +100,39 @@ public enum BLAS {
                       alpha: alpha, beta: beta)
             }
         }
+    }
+
+    /// `C ← α op(A) op(B) + β C` on the calling thread, never split: for the products of a pass
+    /// that is already split over the pool, one example per call (convolutions). `part` is the
+    /// part of the pass making the call (recorded by `trace`, which is called under a lock).
+    @inlinable
+    public static func gemmUnsplit(m: Int, n: Int, k: Int,
+                                   _ a: UnsafePointer<Float>, lda: Int, transposeA: Bool,
+                                   _ b: UnsafePointer<Float>, ldb: Int, transposeB: Bool,
+                                   _ c: UnsafeMutablePointer<Float>, ldc: Int,
+                                   alpha: Float = 1, beta: Float = 0, part: Int) {
+        if m == 0 || n == 0 { return }
+        if trace != nil { record(m: m, n: n, k: k, a, lda: lda, transposeA: transposeA, b, ldb: ldb, transposeB: transposeB,
+                                 c, ldc: ldc, alpha: alpha, beta: beta, part: part) }
+        sgemm(m: m, n: n, k: k, a, lda: lda, transposeA: transposeA, b, ldb: ldb, transposeB: transposeB,
+              c, ldc: ldc, alpha: alpha, beta: beta)
+    }
+
+    /// The number of the current pass over examples (advanced by `ExampleLanes` while tracing).
+    nonisolated(unsafe) public static var pass = 0
+    @usableFromInline static let traceLock = NSLock()
+
+    @usableFromInline
+    static func record(m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, lda: Int, transposeA: Bool,
+                       _ b: UnsafePointer<Float>, ldb: Int, transposeB: Bool,
+                       _ c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float, part: Int) {
+        var call = Call(m: m, n: n, k: k, lda: lda, ldb: ldb, ldc: ldc, transposeA: transposeA,
+                        transposeB: transposeB, alpha: alpha, beta: beta)
+        (call.addressA, call.addressB, call.addressC) = (UInt(bitPattern: a), UInt(bitPattern: b), UInt(bitPattern: c))
+        (call.pass, call.part) = (pass, part)
+        traceLock.lock()
+        trace?(call)
+        traceLock.unlock()
     }
 
     /// Products below this many floating-point operations run on one thread.

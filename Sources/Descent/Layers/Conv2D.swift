@@ -1,0 +1,159 @@
+import CKernels
+
+/// 2-D convolution with an optional fused activation, as PyTorch's `Conv2d` (a
+/// cross-correlation; square kernel k, stride s, zero padding; see `ConvGeometry`):
+///
+/// ```
+/// x: N × C × H × W,   W: C_out × C × k × k,   b: C_out,   y: N × C_out × H_out × W_out
+/// y[n, o, i, j] = f(b[o] + Σ_{c,u,v} W[o, c, u, v] · x[n, c, i·s + u − t, j·s + v − l])
+/// per example:  Z = W · col(x_n)             (C_out × C·k·k) · (C·k·k × H_out·W_out)
+/// backward:     G = ∂L/∂Z = ∂L/∂y ⊙ f'(y),  ∂L/∂W += G · col(x_n)ᵀ,  ∂L/∂b += Σ_positions G,
+///               ∂L/∂x_n = col2im(Wᵀ · G)
+/// ```
+/// Example: `Conv2D(inputShape: [1, 28, 28], outChannels: 6, kernel: 5, padding: .zeros(2))`
+/// maps 1×28×28 to 6×28×28, like `nn.Conv2d(1, 6, 5, padding=2)`; its weight is
+/// `layers.i.weight` of shape 6 × 1 × 5 × 5, so safetensors files load into torch as they are.
+///
+/// Each example is one im2col (`ConvGeometry`) into a buffer of its thread, one product in
+/// OpenBLAS (single-threaded, `BLAS.gemmUnsplit`) written straight into the example's
+/// C_out × H_out·W_out output, then bias + activation in one pass while it is in cache.
+/// The examples are spread over the threads by `ExampleLanes`, which also orders the sums of
+/// the weight and bias gradients, so outputs and gradients have the same bits on any thread
+/// count. Backward recomputes the im2col of each example rather than keeping the batch's
+/// (which would be C·k²·H_out·W_out floats per example). The input is read as rows of
+/// C·H·W values whatever its shape.
+public final class Conv2D: Layer {
+    public let geometry: ConvGeometry
+    public let outChannels: Int
+    public let activation: Activation
+    public let weight: Parameter
+    public let bias: Parameter?
+    private var input: Tensor?
+    private var output = Workspace()
+    private var preGrad = Workspace()
+    private var inputGrad = Workspace()
+    private var parts: [PartBuffers] = []
+    private let weightSums: LaneSums
+    private let biasSums: LaneSums
+
+    /// A convolution of `inputShape` (C × H × W) to `outChannels` channels, weights from `generator`.
+    public init(inputShape: [Int], outChannels: Int, kernel: Int, stride: Int = 1, padding: ConvPadding = .zeros(0),
+                bias: Bool = true, activation: Activation = .identity, initialization: ConvInit = .glorot,
+                name: String = "conv2d", generator: inout RandomGenerator) throws {
+        geometry = try ConvGeometry(inputShape: inputShape, kernel: kernel, stride: stride, padding: padding)
+        self.outChannels = outChannels
+        self.activation = activation
+        let w = Tensor(shape: [outChannels, inputShape[0], kernel, kernel])
+        initialization.fill(w, generator: &generator)
+        weight = Parameter(name: "\(name).weight", value: w)
+        self.bias = bias ? Parameter(name: "\(name).bias", value: Tensor(shape: [outChannels])) : nil
+        weightSums = LaneSums(size: w.count)
+        biasSums = LaneSums(size: outChannels)
+    }
+
+    public var parameters: [Parameter] { [weight] + (bias.map { [$0] } ?? []) }
+
+    /// The shape of one output example, C_out × H_out × W_out.
+    public var outputShape: [Int] { [outChannels, geometry.outHeight, geometry.outWidth] }
+
+    public func forward(_ x: Tensor, training: Bool) -> Tensor {
+        let g = geometry
+        precondition(x.columns == g.inputCount, "Conv2D: input has \(x.columns) values per example, expected \(g.inputCount)")
+        input = x
+        let n = x.rows
+        let y = output.get([n] + outputShape)
+        let (o, k, p, inCount) = (outChannels, g.columnRows, g.outPlane, g.inputCount)
+        let (w, b, code, xd, yd) = (weight.value.data, bias?.value.data, activation.kernelCode, x.data, y.data)
+        PartBuffers.forParts(&parts)
+        let parts = parts
+        ExampleLanes.run(examples: n) { _, examples, part in
+            let col = g.isPointwise ? nil : parts[part].buffer(0, count: k * p)
+            for e in examples {
+                let xe = xd + e * inCount, ye = yd + e * o * p
+                col.map { g.im2col(xe, into: $0) }
+                BLAS.gemmUnsplit(m: o, n: p, k: k, w, lda: k, transposeA: false, UnsafePointer(col ?? xe), ldb: p, transposeB: false,
+                                 ye, ldc: p, part: part)
+                if b != nil || code != 0 { descent_channel_bias_activation(ye, b, o, p, code) }
+            }
+        }
+        return y
+    }
+
+    public func backward(_ gradOutput: Tensor, needsInputGradient: Bool) -> Tensor? {
+        guard let x = input, let y = output.tensor else { preconditionFailure("Conv2D.backward before forward") }
+        let g = geometry
+        let n = x.rows
+        let (o, k, p, inCount) = (outChannels, g.columnRows, g.outPlane, g.inputCount)
+        let gz = activation == .identity ? gradOutput : preGrad.get(gradOutput.shape)
+        let gx = needsInputGradient ? inputGrad.get(x.shape) : nil
+        let (w, code, hasBias) = (weight.value.data, activation.kernelCode, bias != nil)
+        let (xd, yd, gyd, gzd, gxd) = (x.data, y.data, gradOutput.data, gz.data, gx?.data)
+        let (weightSums, biasSums) = (weightSums, biasSums)
+        PartBuffers.forParts(&parts)
+        let parts = parts
+        ExampleLanes.run(examples: n) { lane, examples, part in
+            let col = g.isPointwise ? nil : parts[part].buffer(0, count: k * p)
+            let dcol = g.isPointwise ? nil : parts[part].buffer(1, count: k * p)
+            let dw = weightSums.lane(lane), db = biasSums.lane(lane)
+            if hasBias { db.update(repeating: 0, count: o) }
+            for e in examples {
+                let xe = xd + e * inCount, ze = gzd + e * o * p
+                if hasBias || code != 0 {
+                    descent_channel_activation_backward(yd + e * o * p, gyd + e * o * p, ze, hasBias ? db : nil, o, p, code)
+                }
+                col.map { g.im2col(xe, into: $0) }
+                BLAS.gemmUnsplit(m: o, n: k, k: p, ze, lda: p, transposeA: false, UnsafePointer(col ?? xe), ldb: p, transposeB: true,
+                                 dw, ldc: k, beta: e == examples.lowerBound ? 0 : 1, part: part)
+                guard let gxd else { continue }
+                let gxe = gxd + e * inCount
+                BLAS.gemmUnsplit(m: k, n: p, k: o, w, lda: k, transposeA: true, ze, ldb: p, transposeB: false,
+                                 dcol ?? gxe, ldc: p, part: part)
+                dcol.map { g.col2im($0, into: gxe) }
+            }
+        }
+        let wg = weight.gradientForAccumulation()
+        weightSums.add(into: wg.tensor.data, overwrite: wg.overwrite, examples: n)
+        if let bias {
+            let bg = bias.gradientForAccumulation()
+            biasSums.add(into: bg.tensor.data, overwrite: bg.overwrite, examples: n)
+        }
+        return gx
+    }
+}
+
+extension Conv2D {
+    /// `conv2d(out_channels, kernel, stride=1, padding=0, bias=true, init=glorot)`: padding is
+    /// a number of zeros on each side or `same`; an activation layer right after it is fused.
+    public static let kind = LayerKind(
+        name: "conv2d", summary: "2-D convolution (torch Conv2d), weight C_out×C×k×k; padding=same keeps H×W (stride 1); init=glorot|he",
+        arguments: [.positiveInt("out_channels"), .positiveInt("kernel"), .positiveInt("stride", default: 1),
+                    .padding(allowsSame: true), .bias, .convInit],
+        isSpatial: true, fusesActivation: true,
+        outputShape: { spec, shape in
+            let g = try ConvGeometry(inputShape: shape, kernel: spec.int("kernel")!, stride: spec.int("stride")!,
+                                     padding: ConvPadding(spec["padding"]!))
+            return [spec.int("out_channels")!, g.outHeight, g.outWidth]
+        },
+        make: { spec, context in
+            try Conv2D(inputShape: context.inputShape, outChannels: spec.int("out_channels")!, kernel: spec.int("kernel")!,
+                       stride: spec.int("stride")!, padding: ConvPadding(spec["padding"]!), bias: spec.flag("bias")!,
+                       activation: context.activation, initialization: ConvInit(rawValue: spec.word("init")!)!,
+                       name: context.name, generator: &context.weights)
+        })
+}
+
+extension LayerSpec {
+    /// `conv2d(outChannels, kernel, …)`.
+    public static func conv2d(_ outChannels: Int, kernel: Int, stride: Int = 1, padding: ConvPadding = .zeros(0),
+                              bias: Bool = true, initialization: ConvInit = .glorot) throws -> LayerSpec {
+        try LayerSpec("conv2d", ["out_channels": .int(outChannels), "kernel": .int(kernel), "stride": .int(stride),
+                                 "padding": padding.option, "bias": .bool(bias), "init": .word(initialization.rawValue)])
+    }
+}
+
+extension ConvPadding {
+    /// The text-form option.
+    var option: LayerOption {
+        switch self { case .zeros(let p): .int(p); case .same: .word("same") }
+    }
+}

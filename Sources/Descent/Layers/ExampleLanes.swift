@@ -1,0 +1,84 @@
+/// Per-example work of a batch (a convolution: one im2col and a few products per example)
+/// spread over the `Parallel` threads so that every result, sums over the batch included,
+/// has the same bits on any thread count:
+///
+/// ```
+/// lane l of L = 4 holds examples ⌊l·n/L⌋ ..< ⌊(l+1)·n/L⌋
+/// part p of P threads runs lanes ⌊p·L/P⌋ ..< ⌊(p+1)·L/P⌋, one after another
+/// a lane adds its examples' contributions in order into its own partial sum (`LaneSums`),
+/// and the partial sums are added in lane order
+/// ```
+/// Each example's products run on one thread (`BLAS.gemmUnsplit`, single-threaded OpenBLAS)
+/// in that thread's own buffers, so what a product computes depends on its shape only.
+enum ExampleLanes {
+    /// Lanes per batch (at most this many threads share a pass).
+    static let count = 4
+
+    /// The examples of lane `lane` in a batch of `n`.
+    static func examples(lane: Int, of n: Int) -> Range<Int> { (lane * n / count) ..< ((lane + 1) * n / count) }
+
+    /// The threads a pass uses: `body(lane, examples, part)` is called for every lane with
+    /// examples, concurrently across parts (part < `parts`).
+    static var parts: Int { Swift.min(count, Parallel.threads) }
+
+    /// Runs `body(lane, examples, part)` for every non-empty lane of a batch of `n`.
+    static func run(examples n: Int, _ body: (Int, Range<Int>, Int) -> Void) {
+        if BLAS.trace != nil { BLAS.pass += 1 }
+        Parallel.run(parts: parts) { part, parts in
+            for lane in (count * part / parts) ..< (count * (part + 1) / parts) {
+                let r = examples(lane: lane, of: n)
+                if !r.isEmpty { body(lane, r, part) }
+            }
+        }
+    }
+}
+
+/// One partial sum per lane of a gradient of `size` values (`ExampleLanes`), added into the
+/// gradient in lane order.
+struct LaneSums {
+    let size: Int
+    private let storage: Tensor
+
+    init(size: Int) {
+        self.size = size
+        storage = Tensor(shape: [ExampleLanes.count, size])
+    }
+
+    /// The partial sum of lane `lane`.
+    func lane(_ lane: Int) -> UnsafeMutablePointer<Float> { storage.data + lane * size }
+
+    /// `gradient (+)= Σ_lanes partial`, lanes with examples (of a batch of `n`) in order;
+    /// the gradient is overwritten when `overwrite`. Split by elements over `Parallel`.
+    func add(into gradient: UnsafeMutablePointer<Float>, overwrite: Bool, examples n: Int) {
+        let lanes = (0..<ExampleLanes.count).filter { !ExampleLanes.examples(lane: $0, of: n).isEmpty }
+        let data = storage.data, size = size
+        Parallel.forRanges(size, alignedTo: 16, elementsPerItem: lanes.count) { r in
+            let g = gradient + r.lowerBound
+            for (i, l) in lanes.enumerated() {
+                let p = UnsafePointer(data + l * size + r.lowerBound)
+                if i == 0 && overwrite {
+                    g.update(from: p, count: r.count)
+                } else {
+                    for j in 0..<r.count { g[j] += p[j] }
+                }
+            }
+        }
+    }
+}
+
+/// Buffers of one thread of a pass (`ExampleLanes` part), kept across steps.
+final class PartBuffers {
+    private var tensors: [Tensor] = []
+
+    /// Buffer `index` with room for `count` floats.
+    func buffer(_ index: Int, count: Int) -> UnsafeMutablePointer<Float> {
+        while tensors.count <= index { tensors.append(Tensor(shape: [0])) }
+        if tensors[index].capacity < count { tensors[index] = Tensor(shape: [count]) }
+        return tensors[index].data
+    }
+
+    /// One set per part of a pass, created on the calling thread before the pass.
+    static func forParts(_ sets: inout [PartBuffers]) {
+        while sets.count < ExampleLanes.parts { sets.append(PartBuffers()) }
+    }
+}

@@ -1,0 +1,81 @@
+import CKernels
+
+/// 2-D max pooling, as PyTorch's `MaxPool2d(kernel, stride=kernel, padding=0)` (see
+/// `PoolGeometry`):
+///
+/// ```
+/// y[n, c, i, j] = max over the window (i, j) of x[n, c, ·, ·]   (padding never wins)
+/// ∂L/∂x[n, c, a] = Σ over the windows whose maximum is at a of ∂L/∂y
+/// ```
+/// One pass per plane computes the maxima and keeps the index of each (the first maximum
+/// of its window in row-major order; a NaN wins, as in torch), so backward is a scatter of
+/// ∂L/∂y to those indices. Example: `maxpool2d(2)` maps 6×28×28 to 6×14×14. Planes are
+/// split over the threads (the same bits on any thread count).
+public final class MaxPool2D: Layer {
+    public let geometry: PoolGeometry
+    private var output = Workspace()
+    private var inputGrad = Workspace()
+    private var argmax: UnsafeMutablePointer<Int32>
+    private var argmaxCapacity = 0
+    private var lastCount = 0
+
+    public init(inputShape: [Int], kernel: Int, stride: Int? = nil, padding: Int = 0) throws {
+        geometry = try PoolGeometry(inputShape: inputShape, kernel: kernel, stride: stride ?? kernel, padding: padding)
+        argmax = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
+    }
+
+    deinit { argmax.deallocate() }
+
+    public func forward(_ x: Tensor, training: Bool) -> Tensor {
+        let g = geometry
+        precondition(x.columns == g.channels * g.inputPlane, "MaxPool2D: input has \(x.columns) values per example, expected \(g.channels * g.inputPlane)")
+        let n = x.rows
+        let y = output.get([n] + g.outputShape)
+        if argmaxCapacity < y.count {
+            argmax.deallocate()
+            argmax = UnsafeMutablePointer<Int32>.allocate(capacity: y.count)
+            argmaxCapacity = y.count
+        }
+        lastCount = n
+        var cg = g.c
+        let (xd, yd, ad, hw, p) = (x.data, y.data, argmax, g.inputPlane, g.outPlane)
+        g.forPlanes(examples: n) { first, planes in
+            descent_maxpool_forward(xd + first * hw, yd + first * p, ad + first * p, planes, &cg)
+        }
+        return y
+    }
+
+    public func backward(_ gradOutput: Tensor, needsInputGradient: Bool) -> Tensor? {
+        guard needsInputGradient else { return nil }
+        let g = geometry
+        let n = lastCount
+        let gx = inputGrad.get([n, g.channels, g.height, g.width])
+        var cg = g.c
+        let (gyd, gxd, ad, hw, p) = (gradOutput.data, gx.data, argmax, g.inputPlane, g.outPlane)
+        g.forPlanes(examples: n) { first, planes in
+            descent_maxpool_backward(gyd + first * p, ad + first * p, gxd + first * hw, planes, &cg)
+        }
+        return gx
+    }
+}
+
+extension MaxPool2D {
+    /// `maxpool2d(kernel, stride=kernel, padding=0)`.
+    public static let kind = LayerKind(
+        name: "maxpool2d", summary: "2-D max pooling (torch MaxPool2d), the argmax kept for backward",
+        arguments: PoolGeometry.arguments, isSpatial: true,
+        outputShape: { spec, shape in try PoolGeometry.of(spec, inputShape: shape).outputShape },
+        make: { spec, context in
+            let g = try PoolGeometry.of(spec, inputShape: context.inputShape)
+            return try MaxPool2D(inputShape: context.inputShape, kernel: g.kernel, stride: g.stride, padding: g.padding)
+        })
+}
+
+extension LayerSpec {
+    /// `maxpool2d(kernel, stride: kernel, padding: 0)`.
+    public static func maxPool2d(_ kernel: Int, stride: Int? = nil, padding: Int = 0) throws -> LayerSpec {
+        var options: [String: LayerOption] = ["kernel": .int(kernel), "padding": .int(padding)]
+        if let stride { options["stride"] = .int(stride) }
+        return try LayerSpec("maxpool2d", options)
+    }
+}

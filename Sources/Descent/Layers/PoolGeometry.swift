@@ -1,0 +1,57 @@
+import CKernels
+
+/// The shape arithmetic of 2-D pooling over one plane, as PyTorch's `MaxPool2d` and
+/// `AvgPool2d` (square window k, stride s, padding p on every side, floor mode):
+///
+/// ```
+/// H_out = ⌊(H + 2p − k) / s⌋ + 1,  W_out = ⌊(W + 2p − k) / s⌋ + 1,   p ≤ k / 2
+/// window (i, j) covers rows i·s − p ..< i·s − p + k and columns j·s − p ..< j·s − p + k
+/// ```
+public struct PoolGeometry: Hashable, Sendable {
+    public let channels, height, width: Int
+    public let kernel, stride, padding: Int
+    public let outHeight, outWidth: Int
+
+    /// The geometry over `inputShape` (C × H × W), or an error naming what does not fit.
+    public init(inputShape: [Int], kernel: Int, stride: Int, padding: Int) throws {
+        guard inputShape.count == 3 else {
+            throw DescentError("needs a C×H×W input (start the model with its shape, e.g. 1x28x28:), got \(ModelSpec.shapeText(inputShape))")
+        }
+        guard padding <= kernel / 2 else { throw DescentError("padding must be at most half the kernel (\(kernel / 2)), got \(padding)") }
+        (channels, height, width) = (inputShape[0], inputShape[1], inputShape[2])
+        guard height + 2 * padding >= kernel, width + 2 * padding >= kernel else {
+            throw DescentError("a \(kernel)×\(kernel) window does not fit a \(height)×\(width) input with padding \(padding)")
+        }
+        (self.kernel, self.stride, self.padding) = (kernel, stride, padding)
+        outHeight = (height + 2 * padding - kernel) / stride + 1
+        outWidth = (width + 2 * padding - kernel) / stride + 1
+    }
+
+    /// The output shape of one example, C × H_out × W_out.
+    public var outputShape: [Int] { [channels, outHeight, outWidth] }
+    var inputPlane: Int { height * width }
+    var outPlane: Int { outHeight * outWidth }
+
+    var c: descent_pool_geometry {
+        descent_pool_geometry(height: height, width: width, kernel: kernel, stride: stride, padding: padding,
+                              out_height: outHeight, out_width: outWidth)
+    }
+
+    /// The geometry of a pooling layer kind's options (`kernel`, `stride` = kernel when absent, `padding`).
+    static func of(_ spec: LayerSpec, inputShape: [Int]) throws -> PoolGeometry {
+        let k = spec.int("kernel")!
+        return try PoolGeometry(inputShape: inputShape, kernel: k, stride: spec.int("stride") ?? k, padding: spec.int("padding")!)
+    }
+
+    /// The arguments of a pooling layer kind: `kernel, stride=kernel, padding=0`.
+    static let arguments: [LayerArgument] = [
+        .positiveInt("kernel"), .positiveInt("stride", absentMeaning: "kernel"),
+        LayerArgument("padding", .int, default: .int(0)) { v in (v.intValue ?? -1) >= 0 ? nil : "must be ≥ 0" },
+    ]
+
+    /// Runs `body(first plane, planes)` over the N·C planes of a batch, split over `Parallel`
+    /// (each plane is independent: the same bits on any thread count).
+    func forPlanes(examples n: Int, _ body: (Int, Int) -> Void) {
+        Parallel.forRanges(n * channels, elementsPerItem: inputPlane) { r in body(r.lowerBound, r.count) }
+    }
+}

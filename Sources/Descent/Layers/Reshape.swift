@@ -1,0 +1,52 @@
+/// Gives each example the shape C × H × W, as PyTorch's `Unflatten(1, (C, H, W))`: the
+/// inverse of `Flatten`, e.g. between the dense code of an autoencoder and its
+/// convolutional decoder.
+///
+/// ```
+/// input N × (C·H·W)  →  output N × C × H × W          (backward: the reverse reshape)
+/// ```
+/// No data move: the input tensor is reshaped in place and restored in backward, as `Flatten` does.
+public final class Reshape: Layer {
+    public let shape: [Int]
+    private var input: Tensor?
+    private var inputShape: [Int] = []
+
+    public init(_ shape: [Int]) { self.shape = shape }
+
+    public func forward(_ x: Tensor, training: Bool) -> Tensor {
+        precondition(x.columns == shape.reduce(1, *), "Reshape: input has \(x.columns) values per example, expected \(shape.reduce(1, *))")
+        input = x
+        inputShape = x.shape
+        x.reshape([x.rows] + shape)
+        return x
+    }
+
+    public func backward(_ gradOutput: Tensor, needsInputGradient: Bool) -> Tensor? {
+        input?.reshape(inputShape)
+        guard needsInputGradient else { return nil }
+        gradOutput.reshape(inputShape)
+        return gradOutput
+    }
+}
+
+extension Reshape {
+    /// `reshape(channels, height, width)`.
+    public static let kind = LayerKind(
+        name: "reshape", summary: "N×(C·H·W) → N×C×H×W (torch Unflatten), e.g. before a convolutional decoder",
+        arguments: [.positiveInt("channels"), .positiveInt("height"), .positiveInt("width")],
+        outputShape: { spec, shape in
+            let target = [spec.int("channels")!, spec.int("height")!, spec.int("width")!]
+            guard target.reduce(1, *) == shape.reduce(1, *) else {
+                throw DescentError("\(ModelSpec.shapeText(target)) = \(target.reduce(1, *)) values, the input has \(shape.reduce(1, *))")
+            }
+            return target
+        },
+        make: { spec, _ in Reshape([spec.int("channels")!, spec.int("height")!, spec.int("width")!]) })
+}
+
+extension LayerSpec {
+    /// `reshape(channels, height, width)`.
+    public static func reshape(_ channels: Int, _ height: Int, _ width: Int) throws -> LayerSpec {
+        try LayerSpec("reshape", ["channels": .int(channels), "height": .int(height), "width": .int(width)])
+    }
+}
