@@ -42,7 +42,8 @@ void descent_im2col(const float *x, float *col, const descent_conv_geometry *g) 
                     const float *in = xc + ih * W;
                     for (long ow = 0; ow < lo; ow++) out[ow] = 0.0f;
                     if (s == 1) {
-                        memcpy(out + lo, in + lo + offset, (size_t)(hi - lo) * sizeof(float));
+                        const float *src = in + offset;
+                        for (long ow = lo; ow < hi; ow++) out[ow] = src[ow];
                     } else {
                         for (long ow = lo; ow < hi; ow++) out[ow] = in[ow * s + offset];
                     }
@@ -83,6 +84,55 @@ void descent_col2im(const float *col, float *x, const descent_conv_geometry *g) 
     }
 }
 
+typedef float pool_f8 __attribute__((ext_vector_type(8)));
+typedef float pool_f16 __attribute__((ext_vector_type(16)));
+typedef int32_t pool_i8 __attribute__((ext_vector_type(8)));
+/* Lane-wise select (t: all ones or zeros per lane). Macros, not functions: a vector argument
+   would need the AVX ABI in one clone and not in the other. */
+#define SELECT_I(t, x, y) (((x) & (t)) | ((y) & ~(t)))
+#define SELECT_F(t, x, y) ({ pool_f8 x_ = (x), y_ = (y); pool_i8 xi_, yi_, r_; memcpy(&xi_, &x_, 32); \
+    memcpy(&yi_, &y_, 32); r_ = SELECT_I((t), xi_, yi_); pool_f8 o_; memcpy(&o_, &r_, 32); o_; })
+
+/* The 2 x 2, stride 2 windows of one plane: the general loop's order and comparisons (first
+   maximum in row-major order wins, a NaN wins), 8 windows at a time without branches. */
+static inline void maxpool2x2(const float *xp, float *yp, int32_t *ap, long W, long OH, long OW) {
+    const pool_i8 lanes = {0, 2, 4, 6, 8, 10, 12, 14};
+    for (long oh = 0; oh < OH; oh++) {
+        const float *r0 = xp + 2 * oh * W, *r1 = r0 + W;
+        const int32_t b0 = (int32_t)(2 * oh * W), b1 = b0 + (int32_t)W;
+        float *y = yp + oh * OW;
+        int32_t *a = ap + oh * OW;
+        long ow = 0;
+        for (; ow + 8 <= OW; ow += 8) {
+            pool_f16 p, q;
+            memcpy(&p, r0 + 2 * ow, sizeof p);
+            memcpy(&q, r1 + 2 * ow, sizeof q);
+            pool_f8 v0 = __builtin_shufflevector(p, p, 0, 2, 4, 6, 8, 10, 12, 14);
+            pool_f8 v1 = __builtin_shufflevector(p, p, 1, 3, 5, 7, 9, 11, 13, 15);
+            pool_f8 v2 = __builtin_shufflevector(q, q, 0, 2, 4, 6, 8, 10, 12, 14);
+            pool_f8 v3 = __builtin_shufflevector(q, q, 1, 3, 5, 7, 9, 11, 13, 15);
+            pool_i8 k0 = lanes + (b0 + 2 * (int32_t)ow), k1 = lanes + (b1 + 2 * (int32_t)ow);
+            pool_f8 m = v0;
+            pool_i8 k = k0, t;
+            t = (v1 > m) | (v1 != v1); m = SELECT_F(t, v1, m); k = SELECT_I(t, k0 + 1, k);
+            t = (v2 > m) | (v2 != v2); m = SELECT_F(t, v2, m); k = SELECT_I(t, k1, k);
+            t = (v3 > m) | (v3 != v3); m = SELECT_F(t, v3, m); k = SELECT_I(t, k1 + 1, k);
+            memcpy(y + ow, &m, sizeof m);
+            memcpy(a + ow, &k, sizeof k);
+        }
+        for (; ow < OW; ow++) {
+            const long i = 2 * ow;
+            float m = r0[i];
+            int32_t k = b0 + (int32_t)i;
+            if (r0[i + 1] > m || isnan(r0[i + 1])) { m = r0[i + 1]; k = b0 + (int32_t)i + 1; }
+            if (r1[i] > m || isnan(r1[i])) { m = r1[i]; k = b1 + (int32_t)i; }
+            if (r1[i + 1] > m || isnan(r1[i + 1])) { m = r1[i + 1]; k = b1 + (int32_t)i + 1; }
+            y[ow] = m;
+            a[ow] = k;
+        }
+    }
+}
+
 DESCENT_CLONES
 void descent_maxpool_forward(const float *x, float *y, int32_t *argmax, long planes,
                              const descent_pool_geometry *g) {
@@ -93,20 +143,7 @@ void descent_maxpool_forward(const float *x, float *y, int32_t *argmax, long pla
         float *yp = y + q * OH * OW;
         int32_t *ap = argmax + q * OH * OW;
         if (k == 2 && s == 2 && p == 0) {
-            for (long oh = 0; oh < OH; oh++) {
-                const float *r0 = xp + 2 * oh * W, *r1 = r0 + W;
-                for (long ow = 0; ow < OW; ow++) {
-                    /* The order and comparisons of the general loop below, unrolled. */
-                    long i = 2 * ow;
-                    float m = r0[i];
-                    int32_t a = (int32_t)(2 * oh * W + i);
-                    if (r0[i + 1] > m || isnan(r0[i + 1])) { m = r0[i + 1]; a = (int32_t)(2 * oh * W + i + 1); }
-                    if (r1[i] > m || isnan(r1[i])) { m = r1[i]; a = (int32_t)((2 * oh + 1) * W + i); }
-                    if (r1[i + 1] > m || isnan(r1[i + 1])) { m = r1[i + 1]; a = (int32_t)((2 * oh + 1) * W + i + 1); }
-                    yp[oh * OW + ow] = m;
-                    ap[oh * OW + ow] = a;
-                }
-            }
+            maxpool2x2(xp, yp, ap, W, OH, OW);
             continue;
         }
         for (long oh = 0; oh < OH; oh++) {
@@ -144,6 +181,30 @@ void descent_maxpool_backward(const float *gy, const int32_t *argmax, float *gx,
         const int32_t *aq = argmax + q * P;
         memset(gp, 0, (size_t)HW * sizeof(float));
         for (long i = 0; i < P; i++) gp[aq[i]] += gq[i];
+    }
+}
+
+DESCENT_CLONES
+void descent_maxpool_activation_backward(const float *gy, const float *y, const int32_t *argmax, float *gx, long planes,
+                                         const descent_pool_geometry *g, int kind) {
+    const long HW = g->height * g->width, P = g->out_height * g->out_width;
+    for (long q = 0; q < planes; q++) {
+        float *gp = gx + q * HW;
+        const float *gq = gy + q * P, *yq = y + q * P;
+        const int32_t *aq = argmax + q * P;
+        memset(gp, 0, (size_t)HW * sizeof(float));
+        for (long i = 0; i < P; i++) {
+            /* 0 + d, then d times f'(y) as descent_channel_activation_backward writes it. */
+            const float d = 0.0f + gq[i], v = yq[i];
+            float o;
+            switch (kind) {
+            case 1: o = v > 0.0f ? d : 0.0f; break;
+            case 2: o = d * v * (1.0f - v); break;
+            case 3: o = d * (1.0f - v * v); break;
+            default: o = d;
+            }
+            gp[aq[i]] = o;
+        }
     }
 }
 

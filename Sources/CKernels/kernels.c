@@ -288,3 +288,8 @@ void descent_channel_activation_backward(const float *y, const float *g, float *
         if (bias_grad) bias_grad[c] += descent_sum_fixed(o, plane);
     }
 }
+
+DESCENT_CLONES
+void descent_channel_sums(const float *x, float *sums, long channels, long plane) {
+    for (long c = 0; c < channels; c++) sums[c] += descent_sum_fixed(x + c * plane, plane);
+}

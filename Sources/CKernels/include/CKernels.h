@@ -134,6 +134,13 @@ typedef struct {
 void descent_maxpool_forward(const float *x, float *y, int32_t *argmax, long planes, const descent_pool_geometry *g);
 /* gx = 0, then gx[argmax[i]] += gy[i] plane by plane. */
 void descent_maxpool_backward(const float *gy, const int32_t *argmax, float *gx, long planes, const descent_pool_geometry *g);
+/* The backward of an activation (kind as in descent_bias_activation) followed by max pooling
+   whose windows do not overlap (stride >= kernel), from the pooled output y alone: gx = 0, then
+   gx[argmax[i]] = gy[i] * f'(y[i]), exactly as the two backward passes one after the other. */
+void descent_maxpool_activation_backward(const float *gy, const float *y, const int32_t *argmax, float *gx, long planes,
+                                         const descent_pool_geometry *g, int kind);
+/* sums[c] += the sum of x[c, :] over a channels x plane block, added as descent_channel_activation_backward adds. */
+void descent_channel_sums(const float *x, float *sums, long channels, long plane);
 /* Mean over each window, padding counted as zeros (divisor k*k, torch's count_include_pad). */
 void descent_avgpool_forward(const float *x, float *y, long planes, const descent_pool_geometry *g);
 void descent_avgpool_backward(const float *gy, float *gx, long planes, const descent_pool_geometry *g);

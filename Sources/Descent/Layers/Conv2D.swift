@@ -29,6 +29,8 @@ public final class Conv2D: Layer {
     public let weight: Parameter
     public let bias: Parameter?
     private var input: Tensor?
+    /// The max pooling the last forward computed with this layer, if any.
+    private var fusedPool: MaxPool2D?
     private var output = Workspace()
     private var preGrad = Workspace()
     private var inputGrad = Workspace()
@@ -56,35 +58,54 @@ public final class Conv2D: Layer {
     /// The shape of one output example, C_out × H_out × W_out.
     public var outputShape: [Int] { [outChannels, geometry.outHeight, geometry.outWidth] }
 
-    public func forward(_ x: Tensor, training: Bool) -> Tensor {
+    public func forward(_ x: Tensor, training: Bool) -> Tensor { forward(x, pool: nil) }
+
+    /// The forward pass of this layer and, if given, of the max pooling after it (whose
+    /// windows must not overlap, `MaxPool2D.isFusable`), in one pass per example: the
+    /// convolution's output stays in a buffer of its thread and only the pooled values and
+    /// their argmax (in `pool`'s buffers) are written. The next `backward` is then that of
+    /// both layers, with ∂L/∂(pooled output); the results are those of the separate layers,
+    /// bit for bit.
+    func forward(_ x: Tensor, pool: MaxPool2D?) -> Tensor {
         let g = geometry
         precondition(x.columns == g.inputCount, "Conv2D: input has \(x.columns) values per example, expected \(g.inputCount)")
         input = x
+        fusedPool = pool
         let n = x.rows
-        let y = output.get([n] + outputShape)
         let (o, k, p, inCount) = (outChannels, g.columnRows, g.outPlane, g.inputCount)
-        let (w, b, code, xd, yd) = (weight.value.data, bias?.value.data, activation.kernelCode, x.data, y.data)
+        let (w, b, code, xd) = (weight.value.data, bias?.value.data, activation.kernelCode, x.data)
+        let pooled = pool?.prepare(examples: n)
+        let y = pooled?.output ?? output.get([n] + outputShape)
+        let yd = y.data
+        var pg = pool?.geometry.c ?? descent_pool_geometry()
+        let q = pool?.geometry.outPlane ?? p
         PartBuffers.forParts(&parts)
         let parts = parts
         ExampleLanes.run(examples: n) { _, examples, part in
             let col = g.isPointwise ? nil : parts[part].buffer(0, count: k * p)
+            let z = pooled == nil ? nil : parts[part].buffer(2, count: o * p)
             for e in examples {
-                let xe = xd + e * inCount, ye = yd + e * o * p
+                let xe = xd + e * inCount, ze = z ?? yd + e * o * p
                 col.map { g.im2col(xe, into: $0) }
                 BLAS.gemmUnsplit(m: o, n: p, k: k, w, lda: k, transposeA: false, UnsafePointer(col ?? xe), ldb: p, transposeB: false,
-                                 ye, ldc: p, part: part)
-                if b != nil || code != 0 { descent_channel_bias_activation(ye, b, o, p, code) }
+                                 ze, ldc: p, part: part)
+                if b != nil || code != 0 { descent_channel_bias_activation(ze, b, o, p, code) }
+                if let pooled { descent_maxpool_forward(ze, yd + e * o * q, pooled.argmax + e * o * q, o, &pg) }
             }
         }
         return y
     }
 
     public func backward(_ gradOutput: Tensor, needsInputGradient: Bool) -> Tensor? {
-        guard let x = input, let y = output.tensor else { preconditionFailure("Conv2D.backward before forward") }
+        guard let x = input, let y = fusedPool?.output.tensor ?? output.tensor else { preconditionFailure("Conv2D.backward before forward") }
         let g = geometry
         let n = x.rows
         let (o, k, p, inCount) = (outChannels, g.columnRows, g.outPlane, g.inputCount)
-        let gz = activation == .identity ? gradOutput : preGrad.get(gradOutput.shape)
+        let pool = fusedPool
+        var pg = pool?.geometry.c ?? descent_pool_geometry()
+        let q = pool?.geometry.outPlane ?? p
+        let argmax = pool?.argmaxBuffer
+        let gz = activation == .identity || pool != nil ? gradOutput : preGrad.get(gradOutput.shape)
         let gx = needsInputGradient ? inputGrad.get(x.shape) : nil
         let (w, code, hasBias) = (weight.value.data, activation.kernelCode, bias != nil)
         let (xd, yd, gyd, gzd, gxd) = (x.data, y.data, gradOutput.data, gz.data, gx?.data)
@@ -94,12 +115,22 @@ public final class Conv2D: Layer {
         ExampleLanes.run(examples: n) { lane, examples, part in
             let col = g.isPointwise ? nil : parts[part].buffer(0, count: k * p)
             let dcol = g.isPointwise ? nil : parts[part].buffer(1, count: k * p)
+            let unpooled = pool == nil ? nil : parts[part].buffer(2, count: o * p)
             let dw = weightSums.lane(lane), db = biasSums.lane(lane)
             if hasBias { db.update(repeating: 0, count: o) }
             for e in examples {
-                let xe = xd + e * inCount, ze = gzd + e * o * p
-                if hasBias || code != 0 {
-                    descent_channel_activation_backward(yd + e * o * p, gyd + e * o * p, ze, hasBias ? db : nil, o, p, code)
+                let xe = xd + e * inCount
+                let ze: UnsafeMutablePointer<Float>
+                if let unpooled, let argmax {
+                    // ∂L/∂z: ∂L/∂(pooled) times f'(pooled) at each window's argmax, 0 elsewhere.
+                    descent_maxpool_activation_backward(gyd + e * o * q, yd + e * o * q, argmax + e * o * q, unpooled, o, &pg, code)
+                    if hasBias { descent_channel_sums(unpooled, db, o, p) }
+                    ze = unpooled
+                } else {
+                    ze = gzd + e * o * p
+                    if hasBias || code != 0 {
+                        descent_channel_activation_backward(yd + e * o * p, gyd + e * o * p, ze, hasBias ? db : nil, o, p, code)
+                    }
                 }
                 col.map { g.im2col(xe, into: $0) }
                 BLAS.gemmUnsplit(m: o, n: k, k: p, ze, lda: p, transposeA: false, UnsafePointer(col ?? xe), ldb: p, transposeB: true,

@@ -1,18 +1,25 @@
 /// Layers applied one after another; backward runs them in reverse.
 ///
 /// A ReLU `Linear` directly followed by a `Dropout` runs as one fused layer in training
-/// (`Linear.forward(_:dropout:)`): same result bit for bit, one pass fewer each way.
+/// (`Linear.forward(_:dropout:)`), and a `Conv2D` directly followed by a `MaxPool2D` whose
+/// windows do not overlap as one pass per example (`Conv2D.forward(_:pool:)`): same results
+/// bit for bit, with fewer passes over memory.
 public final class Sequential: Layer {
     public let layers: [Layer]
     /// Indices of the `Dropout` layers fused into the ReLU `Linear` before them.
     private let fusedDropouts: Set<Int>
     /// Whether the last forward fused them (training with p > 0).
     private var lastForwardFused = false
+    /// Indices of the `MaxPool2D` layers computed by the `Conv2D` before them.
+    private let fusedPools: Set<Int>
 
     public init(_ layers: [Layer]) {
         self.layers = layers
         fusedDropouts = Set(layers.indices.dropFirst().filter { i in
             (layers[i - 1] as? Linear)?.activation == .relu && layers[i] is Dropout
+        })
+        fusedPools = Set(layers.indices.dropFirst().filter { i in
+            layers[i - 1] is Conv2D && (layers[i] as? MaxPool2D)?.isFusable == true
         })
     }
 
@@ -26,6 +33,11 @@ public final class Sequential: Layer {
             if training, fusedDropouts.contains(i + 1), let linear = layers[i] as? Linear,
                let dropout = layers[i + 1] as? Dropout, dropout.probability > 0 {
                 y = linear.forward(y, dropout: dropout)
+                i += 2
+                continue
+            }
+            if fusedPools.contains(i + 1), let conv = layers[i] as? Conv2D {
+                y = conv.forward(y, pool: layers[i + 1] as? MaxPool2D)
                 i += 2
                 continue
             }
@@ -46,6 +58,7 @@ public final class Sequential: Layer {
             if lastForwardFused && fusedDropouts.contains(i) && (layer as! Dropout).probability > 0 {
                 continue  // its backward is part of the Linear's before it
             }
+            if fusedPools.contains(i) { continue }  // part of the Conv2D's before it
             let needed = needsInputGradient || i > firstWithParameters
             g = layer.backward(current, needsInputGradient: needed)
         }
