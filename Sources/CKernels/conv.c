@@ -23,10 +23,75 @@ static inline void valid_range(long offset, long stride, long width, long out_wi
     *hi = b;
 }
 
+typedef float conv_f8 __attribute__((ext_vector_type(8)));
+typedef float conv_f4 __attribute__((ext_vector_type(4)));
+#define COPY8(d, s) do { conv_f8 v_; memcpy(&v_, (s), sizeof v_); memcpy((d), &v_, sizeof v_); } while (0)
+#define COPY4(d, s) do { conv_f4 v_; memcpy(&v_, (s), sizeof v_); memcpy((d), &v_, sizeof v_); } while (0)
+
+/* d[0..<n] = s[0..<n] in whole vectors; the last one may overlap the one before (it writes
+   the same values again). */
+static inline void copy_row(float *d, const float *s, long n) {
+    if (n >= 8) {
+        long i = 0;
+        for (; i + 8 <= n; i += 8) COPY8(d + i, s + i);
+        if (i < n) COPY8(d + n - 8, s + n - 8);
+    } else if (n >= 4) {
+        COPY4(d, s);
+        COPY4(d + n - 4, s + n - 4);
+    } else {
+        for (long i = 0; i < n; i++) d[i] = s[i];
+    }
+}
+
+/* d[i] += s[i] for i in 0..<n, in order of i within each lane. */
+static inline void add_row(float *d, const float *s, long n) {
+    long i = 0;
+    for (; i + 8 <= n; i += 8) {
+        conv_f8 a, b;
+        memcpy(&a, d + i, sizeof a);
+        memcpy(&b, s + i, sizeof b);
+        a += b;
+        memcpy(d + i, &a, sizeof a);
+    }
+    for (; i < n; i++) d[i] += s[i];
+}
+
+/* Stride 1: the input with its zeros, C x (OH + k - 1) x (OW + k - 1), into padded (or the
+   input itself when there is no padding); returns it and its row length. */
+static inline const float *padded_input(const float *x, float *padded, const descent_conv_geometry *g, long *row) {
+    const long H = g->height, W = g->width, k = g->kernel;
+    const long Hp = g->out_height + k - 1, Wp = g->out_width + k - 1;
+    *row = Wp;
+    if (g->pad_top == 0 && g->pad_left == 0 && Hp == H && Wp == W) return x;
+    memset(padded, 0, (size_t)(g->channels * Hp * Wp) * sizeof(float));
+    for (long c = 0; c < g->channels; c++) {
+        for (long ih = 0; ih < H && ih + g->pad_top < Hp; ih++) {
+            long n = W < Wp - g->pad_left ? W : Wp - g->pad_left;
+            memcpy(padded + (c * Hp + ih + g->pad_top) * Wp + g->pad_left, x + (c * H + ih) * W, (size_t)n * sizeof(float));
+        }
+    }
+    return padded;
+}
+
 DESCENT_CLONES
-void descent_im2col(const float *x, float *col, const descent_conv_geometry *g) {
+void descent_im2col(const float *x, float *col, const descent_conv_geometry *g, float *scratch) {
     const long H = g->height, W = g->width, k = g->kernel, s = g->stride;
     const long OH = g->out_height, OW = g->out_width, P = OH * OW;
+    if (s == 1) {
+        long Wp;
+        const float *xp = padded_input(x, scratch, g, &Wp);
+        const long Hp = OH + k - 1;
+        for (long c = 0; c < g->channels; c++) {
+            for (long kh = 0; kh < k; kh++) {
+                for (long kw = 0; kw < k; kw++) {
+                    float *row = col + ((c * k + kh) * k + kw) * P;
+                    const float *src = xp + (c * Hp + kh) * Wp + kw;
+                    for (long oh = 0; oh < OH; oh++) copy_row(row + oh * OW, src + oh * Wp, OW);
+                }
+            }
+        }
+        return;
+    }
     for (long c = 0; c < g->channels; c++) {
         const float *xc = x + c * H * W;
         for (long kh = 0; kh < k; kh++) {
@@ -41,12 +106,7 @@ void descent_im2col(const float *x, float *col, const descent_conv_geometry *g) 
                     if (ih < 0 || ih >= H) { memset(out, 0, (size_t)OW * sizeof(float)); continue; }
                     const float *in = xc + ih * W;
                     for (long ow = 0; ow < lo; ow++) out[ow] = 0.0f;
-                    if (s == 1) {
-                        const float *src = in + offset;
-                        for (long ow = lo; ow < hi; ow++) out[ow] = src[ow];
-                    } else {
-                        for (long ow = lo; ow < hi; ow++) out[ow] = in[ow * s + offset];
-                    }
+                    for (long ow = lo; ow < hi; ow++) out[ow] = in[ow * s + offset];
                     for (long ow = hi; ow < OW; ow++) out[ow] = 0.0f;
                 }
             }
@@ -55,9 +115,34 @@ void descent_im2col(const float *x, float *col, const descent_conv_geometry *g) 
 }
 
 DESCENT_CLONES
-void descent_col2im(const float *col, float *x, const descent_conv_geometry *g) {
+void descent_col2im(const float *col, float *x, const descent_conv_geometry *g, float *scratch) {
     const long H = g->height, W = g->width, k = g->kernel, s = g->stride;
     const long OH = g->out_height, OW = g->out_width, P = OH * OW;
+    if (s == 1) {
+        /* Accumulate into the padded layout (rows of Wp), then keep the interior. */
+        const long Hp = OH + k - 1, Wp = OW + k - 1;
+        const int direct = g->pad_top == 0 && g->pad_left == 0 && Hp == H && Wp == W;
+        float *xp = direct ? x : scratch;
+        memset(xp, 0, (size_t)(g->channels * Hp * Wp) * sizeof(float));
+        for (long c = 0; c < g->channels; c++) {
+            for (long kh = 0; kh < k; kh++) {
+                for (long kw = 0; kw < k; kw++) {
+                    const float *row = col + ((c * k + kh) * k + kw) * P;
+                    float *dst = xp + (c * Hp + kh) * Wp + kw;
+                    for (long oh = 0; oh < OH; oh++) add_row(dst + oh * Wp, row + oh * OW, OW);
+                }
+            }
+        }
+        if (direct) return;
+        memset(x, 0, (size_t)(g->channels * H * W) * sizeof(float));
+        for (long c = 0; c < g->channels; c++) {
+            for (long ih = 0; ih < H && ih + g->pad_top < Hp; ih++) {
+                long n = W < Wp - g->pad_left ? W : Wp - g->pad_left;
+                memcpy(x + (c * H + ih) * W, xp + (c * Hp + ih + g->pad_top) * Wp + g->pad_left, (size_t)n * sizeof(float));
+            }
+        }
+        return;
+    }
     memset(x, 0, (size_t)(g->channels * H * W) * sizeof(float));
     for (long c = 0; c < g->channels; c++) {
         float *xc = x + c * H * W;
@@ -72,63 +157,78 @@ void descent_col2im(const float *col, float *x, const descent_conv_geometry *g) 
                     if (ih < 0 || ih >= H) continue;
                     const float *in = row + oh * OW;
                     float *out = xc + ih * W;
-                    if (s == 1) {
-                        float *o = out + offset;
-                        for (long ow = lo; ow < hi; ow++) o[ow] += in[ow];
-                    } else {
-                        for (long ow = lo; ow < hi; ow++) out[ow * s + offset] += in[ow];
-                    }
+                    for (long ow = lo; ow < hi; ow++) out[ow * s + offset] += in[ow];
                 }
             }
         }
     }
 }
 
+/* Lane-wise select (t: all ones or all zeros per lane) through integer bits. */
+#define SELECT_I(t, x, y) (((x) & (t)) | ((y) & ~(t)))
+#define SELECT_F(FT, IT, t, x, y) ({ FT x_ = (x), y_ = (y); IT xi_, yi_, r_; memcpy(&xi_, &x_, sizeof xi_); \
+    memcpy(&yi_, &y_, sizeof yi_); r_ = SELECT_I((t), xi_, yi_); FT o_; memcpy(&o_, &r_, sizeof o_); o_; })
+
+/* V consecutive 2 x 2 windows (outputs ow ..< ow + V of one output row): the general loop's
+   order and comparisons (the first maximum in row-major order wins, a NaN wins), no branches.
+   FT/IT: float and int vectors of V lanes, DT: floats of 2V lanes. */
+#define MAXPOOL2X2_BLOCK(FT, IT, DT, EVEN, ODD, LANES)                                          \
+    do {                                                                                           \
+        DT p_, q_;                                                                                 \
+        memcpy(&p_, r0 + 2 * ow, sizeof p_);                                                       \
+        memcpy(&q_, r1 + 2 * ow, sizeof q_);                                                       \
+        FT v0 = __builtin_shufflevector(p_, p_, EVEN), v1 = __builtin_shufflevector(p_, p_, ODD);  \
+        FT v2 = __builtin_shufflevector(q_, q_, EVEN), v3 = __builtin_shufflevector(q_, q_, ODD);  \
+        const IT lanes_ = LANES;                                                                    \
+        IT k0 = lanes_ + (b0 + 2 * (int32_t)ow), k1 = lanes_ + (b1 + 2 * (int32_t)ow), t;          \
+        FT m = v0;                                                                                 \
+        IT k = k0;                                                                                 \
+        t = (v1 > m) | (v1 != v1); m = SELECT_F(FT, IT, t, v1, m); k = SELECT_I(t, k0 + 1, k);      \
+        t = (v2 > m) | (v2 != v2); m = SELECT_F(FT, IT, t, v2, m); k = SELECT_I(t, k1, k);          \
+        t = (v3 > m) | (v3 != v3); m = SELECT_F(FT, IT, t, v3, m); k = SELECT_I(t, k1 + 1, k);      \
+        memcpy(y + ow, &m, sizeof m);                                                              \
+        memcpy(a + ow, &k, sizeof k);                                                              \
+    } while (0)
+
 typedef float pool_f8 __attribute__((ext_vector_type(8)));
 typedef float pool_f16 __attribute__((ext_vector_type(16)));
 typedef int32_t pool_i8 __attribute__((ext_vector_type(8)));
-/* Lane-wise select (t: all ones or zeros per lane). Macros, not functions: a vector argument
-   would need the AVX ABI in one clone and not in the other. */
-#define SELECT_I(t, x, y) (((x) & (t)) | ((y) & ~(t)))
-#define SELECT_F(t, x, y) ({ pool_f8 x_ = (x), y_ = (y); pool_i8 xi_, yi_, r_; memcpy(&xi_, &x_, 32); \
-    memcpy(&yi_, &y_, 32); r_ = SELECT_I((t), xi_, yi_); pool_f8 o_; memcpy(&o_, &r_, 32); o_; })
+typedef float pool_f4 __attribute__((ext_vector_type(4)));
+typedef int32_t pool_i4 __attribute__((ext_vector_type(4)));
+#define EVEN8 0, 2, 4, 6, 8, 10, 12, 14
+#define ODD8 1, 3, 5, 7, 9, 11, 13, 15
+#define EVEN4 0, 2, 4, 6
+#define ODD4 1, 3, 5, 7
 
-/* The 2 x 2, stride 2 windows of one plane: the general loop's order and comparisons (first
-   maximum in row-major order wins, a NaN wins), 8 windows at a time without branches. */
+/* The 2 x 2, stride 2 windows of one plane, 8 (or 4) outputs at a time; the last block of a
+   row may overlap the one before (it writes the same values again). */
 static inline void maxpool2x2(const float *xp, float *yp, int32_t *ap, long W, long OH, long OW) {
-    const pool_i8 lanes = {0, 2, 4, 6, 8, 10, 12, 14};
     for (long oh = 0; oh < OH; oh++) {
         const float *r0 = xp + 2 * oh * W, *r1 = r0 + W;
         const int32_t b0 = (int32_t)(2 * oh * W), b1 = b0 + (int32_t)W;
         float *y = yp + oh * OW;
         int32_t *a = ap + oh * OW;
-        long ow = 0;
-        for (; ow + 8 <= OW; ow += 8) {
-            pool_f16 p, q;
-            memcpy(&p, r0 + 2 * ow, sizeof p);
-            memcpy(&q, r1 + 2 * ow, sizeof q);
-            pool_f8 v0 = __builtin_shufflevector(p, p, 0, 2, 4, 6, 8, 10, 12, 14);
-            pool_f8 v1 = __builtin_shufflevector(p, p, 1, 3, 5, 7, 9, 11, 13, 15);
-            pool_f8 v2 = __builtin_shufflevector(q, q, 0, 2, 4, 6, 8, 10, 12, 14);
-            pool_f8 v3 = __builtin_shufflevector(q, q, 1, 3, 5, 7, 9, 11, 13, 15);
-            pool_i8 k0 = lanes + (b0 + 2 * (int32_t)ow), k1 = lanes + (b1 + 2 * (int32_t)ow);
-            pool_f8 m = v0;
-            pool_i8 k = k0, t;
-            t = (v1 > m) | (v1 != v1); m = SELECT_F(t, v1, m); k = SELECT_I(t, k0 + 1, k);
-            t = (v2 > m) | (v2 != v2); m = SELECT_F(t, v2, m); k = SELECT_I(t, k1, k);
-            t = (v3 > m) | (v3 != v3); m = SELECT_F(t, v3, m); k = SELECT_I(t, k1 + 1, k);
-            memcpy(y + ow, &m, sizeof m);
-            memcpy(a + ow, &k, sizeof k);
-        }
-        for (; ow < OW; ow++) {
-            const long i = 2 * ow;
-            float m = r0[i];
-            int32_t k = b0 + (int32_t)i;
-            if (r0[i + 1] > m || isnan(r0[i + 1])) { m = r0[i + 1]; k = b0 + (int32_t)i + 1; }
-            if (r1[i] > m || isnan(r1[i])) { m = r1[i]; k = b1 + (int32_t)i; }
-            if (r1[i + 1] > m || isnan(r1[i + 1])) { m = r1[i + 1]; k = b1 + (int32_t)i + 1; }
-            y[ow] = m;
-            a[ow] = k;
+        if (OW >= 8) {
+            for (long start = 0; start < OW; start += 8) {
+                long ow = start + 8 <= OW ? start : OW - 8;
+                MAXPOOL2X2_BLOCK(pool_f8, pool_i8, pool_f16, EVEN8, ODD8, ((pool_i8){EVEN8}));
+            }
+        } else if (OW >= 4) {
+            for (long start = 0; start < OW; start += 4) {
+                long ow = start + 4 <= OW ? start : OW - 4;
+                MAXPOOL2X2_BLOCK(pool_f4, pool_i4, pool_f8, EVEN4, ODD4, ((pool_i4){EVEN4}));
+            }
+        } else {
+            for (long ow = 0; ow < OW; ow++) {
+                const long i = 2 * ow;
+                float m = r0[i];
+                int32_t k = b0 + (int32_t)i;
+                if (r0[i + 1] > m || isnan(r0[i + 1])) { m = r0[i + 1]; k = b0 + (int32_t)i + 1; }
+                if (r1[i] > m || isnan(r1[i])) { m = r1[i]; k = b1 + (int32_t)i; }
+                if (r1[i + 1] > m || isnan(r1[i + 1])) { m = r1[i + 1]; k = b1 + (int32_t)i + 1; }
+                y[ow] = m;
+                a[ow] = k;
+            }
         }
     }
 }

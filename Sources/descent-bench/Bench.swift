@@ -10,7 +10,7 @@ import Foundation
 @main
 struct Bench: ParsableCommand {
     /// The sections `--only` selects, in the order they run.
-    static let sections = ["load", "mlp", "ae", "optimizers", "sweep"]
+    static let sections = ["load", "mlp", "ae", "cnn", "optimizers", "sweep"]
 
     static let configuration = CommandConfiguration(
         commandName: "descent-bench",
@@ -25,6 +25,9 @@ struct Bench: ParsableCommand {
                           steps, and one profiled epoch (diagnostics)
               ae          the same for a seed-ae epoch (784-100-784, masking
                           noise 0.3, batch 100)
+              cnn         the same for lenet5 and fmnist-2c2d epochs (Adam,
+                          batch 128; fmnist-2c2d on a fifth of the images); the
+                          convolution products alone and their GFLOP/s
               optimizers  each optimizer's step over the seed-mlp parameters
                           against its memory-traffic floor, 1 thread; Adam's
                           step on all threads

@@ -14,6 +14,8 @@ struct BenchReport: Encodable {
     var loadSeconds: Double?
     var mlp: EpochFigures?
     var ae: EpochFigures?
+    /// lenet5 and fmnist-2c2d, by preset name (CNNBench.swift).
+    var cnn: [String: CNNFigures]?
     /// Per optimizer (`OptimizerKind` raw value): its step against its memory floor, 1 thread.
     var optimizers: [String: OptimizerFigures]?
     /// Adam's step over the same parameters on all `threads` (training's setting).

@@ -90,6 +90,9 @@ final class BenchRun {
             report.ae = figures(t, phases: ae.phases!, key: "ae", label: "seed-ae", epochLabel: "seed-ae epoch (Adam, batch 100)", target: 1.35)
         }
 
+        // 2b. lenet5 and fmnist-2c2d epochs vs their GEMMs (CNNBench.swift).
+        if wants("cnn") { try measureCNNs(train) }
+
         // 3. Optimizer steps vs their memory floors, 1 thread.
         if wants("optimizers") { try measureOptimizers() }
     }

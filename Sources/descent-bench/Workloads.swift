@@ -85,14 +85,35 @@ final class GemmReplay {
     /// Bytes of all operand buffers (the replay's working set).
     private(set) var bytes = 0
 
-    func run(every k: Int = 0, _ between: () -> Void = {}) {
+    /// Replays every call (or those `selected`): a call of `BLAS.gemm` through it again
+    /// (split over the pool), and the calls of one pass over examples (`pass` > 0) as that
+    /// pass ran them, each part's calls on a thread of its own (`BLAS.gemmUnsplit`).
+    func run(every k: Int = 0, where selected: (BLAS.Call) -> Bool = { _ in true }, _ between: () -> Void = {}) {
         var i = 0
-        for (c, o) in zip(calls, operands) {
-            BLAS.gemm(m: c.m, n: c.n, k: c.k, o.a, lda: c.lda, transposeA: c.transposeA,
-                      o.b, ldb: c.ldb, transposeB: c.transposeB, o.c, ldc: c.ldc,
-                      alpha: c.alpha, beta: c.beta)
-            i += 1
-            if k > 0 && i % k == 0 { between() }
+        while i < calls.count {
+            let c = calls[i], o = operands[i]
+            guard c.pass != 0 else {
+                if selected(c) {
+                    BLAS.gemm(m: c.m, n: c.n, k: c.k, o.a, lda: c.lda, transposeA: c.transposeA,
+                              o.b, ldb: c.ldb, transposeB: c.transposeB, o.c, ldc: c.ldc,
+                              alpha: c.alpha, beta: c.beta)
+                }
+                i += 1
+                if k > 0 && i % k == 0 { between() }
+                continue
+            }
+            var end = i
+            while end < calls.count && calls[end].pass == c.pass { end += 1 }
+            let group = i..<end
+            Parallel.run(parts: (group.map { calls[$0].part }.max() ?? 0) + 1) { part, _ in
+                for j in group where calls[j].part == part && selected(calls[j]) {
+                    let c = calls[j], o = operands[j]
+                    BLAS.gemmUnsplit(m: c.m, n: c.n, k: c.k, o.a, lda: c.lda, transposeA: c.transposeA,
+                                     o.b, ldb: c.ldb, transposeB: c.transposeB, o.c, ldc: c.ldc,
+                                     alpha: c.alpha, beta: c.beta, part: part)
+                }
+            }
+            i = end
         }
     }
 }

@@ -119,10 +119,12 @@ typedef struct {
     long out_height, out_width;
 } descent_conv_geometry;
 /* col[(c*k + kh)*k + kw][oh*OW + ow] = x[c][oh*s + kh - pad_top][ow*s + kw - pad_left], or 0
-   outside the input: a (C*k*k) x (OH*OW) matrix. */
-void descent_im2col(const float *x, float *col, const descent_conv_geometry *g);
-/* The adjoint of descent_im2col: x = 0, then every element of col is added where im2col read it. */
-void descent_col2im(const float *col, float *x, const descent_conv_geometry *g);
+   outside the input: a (C*k*k) x (OH*OW) matrix. scratch: room for C x (OH + k - 1) x (OW + k - 1)
+   floats when the stride is 1 (the zero-padded input), unused otherwise. */
+void descent_im2col(const float *x, float *col, const descent_conv_geometry *g, float *scratch);
+/* The adjoint of descent_im2col: x = 0, then every element of col is added where im2col read
+   it (scratch as for descent_im2col). */
+void descent_col2im(const float *col, float *x, const descent_conv_geometry *g, float *scratch);
 
 typedef struct {
     long height, width;             /* of one plane */

@@ -83,10 +83,11 @@ public final class Conv2D: Layer {
         let parts = parts
         ExampleLanes.run(examples: n) { _, examples, part in
             let col = g.isPointwise ? nil : parts[part].buffer(0, count: k * p)
+            let scratch = parts[part].buffer(3, count: g.scratchCount)
             let z = pooled == nil ? nil : parts[part].buffer(2, count: o * p)
             for e in examples {
                 let xe = xd + e * inCount, ze = z ?? yd + e * o * p
-                col.map { g.im2col(xe, into: $0) }
+                col.map { g.im2col(xe, into: $0, scratch: scratch) }
                 BLAS.gemmUnsplit(m: o, n: p, k: k, w, lda: k, transposeA: false, UnsafePointer(col ?? xe), ldb: p, transposeB: false,
                                  ze, ldc: p, part: part)
                 if b != nil || code != 0 { descent_channel_bias_activation(ze, b, o, p, code) }
@@ -114,6 +115,7 @@ public final class Conv2D: Layer {
         let parts = parts
         ExampleLanes.run(examples: n) { lane, examples, part in
             let col = g.isPointwise ? nil : parts[part].buffer(0, count: k * p)
+            let scratch = parts[part].buffer(3, count: g.scratchCount)
             let dcol = g.isPointwise ? nil : parts[part].buffer(1, count: k * p)
             let unpooled = pool == nil ? nil : parts[part].buffer(2, count: o * p)
             let dw = weightSums.lane(lane), db = biasSums.lane(lane)
@@ -132,14 +134,14 @@ public final class Conv2D: Layer {
                         descent_channel_activation_backward(yd + e * o * p, gyd + e * o * p, ze, hasBias ? db : nil, o, p, code)
                     }
                 }
-                col.map { g.im2col(xe, into: $0) }
+                col.map { g.im2col(xe, into: $0, scratch: scratch) }
                 BLAS.gemmUnsplit(m: o, n: k, k: p, ze, lda: p, transposeA: false, UnsafePointer(col ?? xe), ldb: p, transposeB: true,
                                  dw, ldc: k, beta: e == examples.lowerBound ? 0 : 1, part: part)
                 guard let gxd else { continue }
                 let gxe = gxd + e * inCount
                 BLAS.gemmUnsplit(m: k, n: p, k: o, w, lda: k, transposeA: true, ze, ldb: p, transposeB: false,
                                  dcol ?? gxe, ldc: p, part: part)
-                dcol.map { g.col2im($0, into: gxe) }
+                dcol.map { g.col2im($0, into: gxe, scratch: scratch) }
             }
         }
         let wg = weight.gradientForAccumulation()

@@ -71,16 +71,19 @@ public struct ConvGeometry: Hashable, Sendable {
                               pad_top: padTop, pad_left: padLeft, out_height: outHeight, out_width: outWidth)
     }
 
-    /// `col ← im2col(x)` for one example.
-    func im2col(_ x: UnsafePointer<Float>, into col: UnsafeMutablePointer<Float>) {
+    /// Floats of the scratch buffer `im2col` and `col2im` need (the zero-padded input, stride 1).
+    var scratchCount: Int { stride == 1 ? channels * (outHeight + kernel - 1) * (outWidth + kernel - 1) : 0 }
+
+    /// `col ← im2col(x)` for one example, using `scratch` (`scratchCount` floats).
+    func im2col(_ x: UnsafePointer<Float>, into col: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
         var g = c
-        descent_im2col(x, col, &g)
+        descent_im2col(x, col, &g, scratch)
     }
 
-    /// `x ← col2im(col)` (x is overwritten) for one example.
-    func col2im(_ col: UnsafePointer<Float>, into x: UnsafeMutablePointer<Float>) {
+    /// `x ← col2im(col)` (x is overwritten) for one example, using `scratch`.
+    func col2im(_ col: UnsafePointer<Float>, into x: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
         var g = c
-        descent_col2im(col, x, &g)
+        descent_col2im(col, x, &g, scratch)
     }
 }
 

@@ -80,11 +80,12 @@ public final class ConvTranspose2D: Layer {
         let parts = parts
         ExampleLanes.run(examples: n) { _, examples, part in
             let col = parts[part].buffer(0, count: k * q)
+            let scratch = parts[part].buffer(3, count: g.scratchCount)
             for e in examples {
                 let ye = yd + e * outCount
                 BLAS.gemmUnsplit(m: k, n: q, k: c, w, lda: k, transposeA: true, xd + e * c * q, ldb: q, transposeB: false,
                                  col, ldc: q, part: part)
-                g.col2im(col, into: ye)
+                g.col2im(col, into: ye, scratch: scratch)
                 if b != nil || code != 0 { descent_channel_bias_activation(ye, b, o, g.height * g.width, code) }
             }
         }
@@ -106,6 +107,7 @@ public final class ConvTranspose2D: Layer {
         let parts = parts
         ExampleLanes.run(examples: n) { lane, examples, part in
             let col = parts[part].buffer(0, count: k * q)
+            let scratch = parts[part].buffer(3, count: g.scratchCount)
             let dw = weightSums.lane(lane), db = biasSums.lane(lane)
             if hasBias { db.update(repeating: 0, count: o) }
             for e in examples {
@@ -113,7 +115,7 @@ public final class ConvTranspose2D: Layer {
                 if hasBias || code != 0 {
                     descent_channel_activation_backward(yd + e * outCount, gyd + e * outCount, ze, hasBias ? db : nil, o, plane, code)
                 }
-                g.im2col(ze, into: col)
+                g.im2col(ze, into: col, scratch: scratch)
                 BLAS.gemmUnsplit(m: c, n: k, k: q, xe, lda: q, transposeA: false, col, ldb: q, transposeB: true,
                                  dw, ldc: k, beta: e == examples.lowerBound ? 0 : 1, part: part)
                 guard let gxd else { continue }
