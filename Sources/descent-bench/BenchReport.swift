@@ -1,3 +1,4 @@
+import Descent
 import Foundation
 
 /// Everything one run of descent-bench measured: `--json` prints it (keys in
@@ -16,6 +17,8 @@ struct BenchReport: Encodable {
     var ae: EpochFigures?
     /// lenet5 and fmnist-2c2d, by preset name (CNNBench.swift).
     var cnn: [String: CNNFigures]?
+    /// OpenBLAS's name of the CPU kernels it ran (`BLAS.coreName`).
+    var blasCore = BLAS.coreName
     /// Per optimizer (`OptimizerKind` raw value): its step against its memory floor, 1 thread.
     var optimizers: [String: OptimizerFigures]?
     /// Adam's step over the same parameters on all `threads` (training's setting).

@@ -16,6 +16,9 @@ public enum BLAS {
     public static func setThreads(_ n: Int) { openblas_set_num_threads(Int32(Swift.max(1, n))) }
     /// The number of OpenBLAS threads in use.
     public static var threads: Int { Int(openblas_get_num_threads()) }
+    /// OpenBLAS's name of the CPU kernels it runs (chosen when it is loaded, from the CPU or
+    /// from `OPENBLAS_CORETYPE`), e.g. `"Haswell"`: they may change the last bits of products.
+    public static var coreName: String { openblas_get_corename().map { String(cString: $0) } ?? "unknown" }
 
     /// The arguments of one `sgemm` call (row-major), as recorded by `trace`, with the
     /// addresses of its operands (so a replay can give each distinct array its own buffer).
