@@ -312,14 +312,44 @@ enum AERun {
         }
     }
 
-    /// Encoder filters of the first dense layer, decoder filters of the last (units × pixels).
+    /// Encoder filters of the first layer and decoder filters of the last, one tile per unit:
+    /// dense layers as images of the input's size (rows of the encoder's W, columns of the
+    /// decoder's), convolutions of one-channel images as their k×k kernels (an encoder's
+    /// `conv2d` over the image: one tile per output channel; a decoder's `convtranspose2d` or
+    /// `conv2d` to one channel: one tile per input channel). Nil when either end is neither.
     static func filterPictures(_ network: Network, width: Int, height: Int) throws -> (encoder: PixelImage, decoder: PixelImage)? {
-        let dense = denseWeights(network)
-        guard let first = dense.first, let last = dense.last, first.weight.columns == width * height else { return nil }
-        let decoder = last.transposed ? last.weight : transpose(last.weight)
-        guard decoder.columns == width * height else { return nil }
-        return (try AutoEncoderPictures.filters(first.weight, width: width, height: height),
-                try AutoEncoderPictures.filters(decoder, width: width, height: height))
+        let trained = network.layers.filter { !$0.parameters.isEmpty }
+        guard let first = trained.first, let last = trained.last,
+              let encoder = filterTiles(first, encoder: true, pixels: width * height),
+              let decoder = filterTiles(last, encoder: false, pixels: width * height) else { return nil }
+        func picture(_ t: (tiles: Tensor, side: Int?)) throws -> PixelImage {
+            guard let k = t.side else { return try AutoEncoderPictures.filters(t.tiles, width: width, height: height) }
+            return try AutoEncoderPictures.filters(t.tiles, width: k, height: k, scale: max(2, 48 / k))
+        }
+        return (try picture(encoder), try picture(decoder))
+    }
+
+    /// The filters of one layer as rows (units × pixels) and, for convolutions, the kernel side.
+    static func filterTiles(_ layer: Layer, encoder: Bool, pixels: Int) -> (tiles: Tensor, side: Int?)? {
+        func kernels(_ w: Tensor, count: Int) -> (Tensor, Int?) {
+            let k = w.shape[3]
+            return (Tensor(shape: [count, k * k], values: w.toArray()), k)
+        }
+        switch layer {
+        case let l as Linear:
+            let tiles = encoder ? l.weight.value : transpose(l.weight.value)
+            return tiles.columns == pixels ? (tiles, nil) : nil
+        case let t as TiedLinear where !encoder:
+            return t.tiedWeight.value.columns == pixels ? (t.tiedWeight.value, nil) : nil
+        case let c as Conv2D where encoder && c.geometry.channels == 1:
+            return kernels(c.weight.value, count: c.outChannels)
+        case let c as Conv2D where !encoder && c.outChannels == 1:
+            return kernels(c.weight.value, count: c.geometry.channels)
+        case let t as ConvTranspose2D where !encoder && t.outChannels == 1:
+            return kernels(t.weight.value, count: t.inputShape[0])
+        default:
+            return nil
+        }
     }
 
     static func transpose(_ w: Tensor) -> Tensor {

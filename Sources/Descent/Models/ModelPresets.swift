@@ -98,6 +98,12 @@ extension ModelSpec {
                    1x28x28: conv2d(32, 5, padding=same), relu, maxpool2d(2), conv2d(64, 5, padding=same), relu, maxpool2d(2),
                    flatten, linear(1024), relu, linear(10)
                    """)),
+        Preset(name: "conv-ae", summary: "a convolutional autoencoder with seed-ae's code: conv 16@5×5/2, conv 32@3×3/2, 100 sigmoid | 1568, transposed convs back to 1×28×28, sigmoid",
+               spec: try! .parse("""
+                   1x28x28: conv2d(16, 5, stride=2, padding=2), relu, conv2d(32, 3, stride=2, padding=1), relu, flatten,
+                   linear(100), sigmoid | linear(1568), relu, reshape(32, 7, 7), convtranspose2d(16, 4, stride=2, padding=1), relu,
+                   convtranspose2d(1, 4, stride=2, padding=1), sigmoid; loss=mse
+                   """)),
     ]
 
     /// The preset called `name`, if any.
