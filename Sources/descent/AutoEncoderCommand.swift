@@ -252,6 +252,12 @@ enum AERun {
         }
     }
 
+    /// Before training: PCA with the code's size needs a code no larger than the image.
+    static func checkCodeSize(_ spec: ModelSpec, pixels: Int, pca: Bool) throws {
+        guard pca, let code = spec.codeSize, code > pixels else { return }
+        throw DescentError("--model: the code has \(code) values, more than the \(pixels) pixels PCA can compare it with (shrink the code or pass --no-pca)")
+    }
+
     /// Linear probe on the codes and PCA with the same code size, into `m`.
     static func evaluateCodes(_ network: Network, train: ImageSet, test: ImageSet, classes: Int, probeEpochs: Int, pca doPCA: Bool,
                               seed: UInt64, json: Bool, into m: inout AutoEncoderMetrics) throws -> PCA? {
@@ -488,6 +494,7 @@ struct AutoEncoderCommand: ParsableCommand {
             guard spec.encoderLayers != nil, spec.loss.isReconstruction else {
                 throw DescentError("--model: an autoencoder needs '|' after its encoder's last layer and loss mse or bce")
             }
+            try AERun.checkCodeSize(spec, pixels: train.featureCount, pca: !ae.noPCA)
             if ae.probeEpochs > 0 {
                 try CLI.checkLabels(classes: data.dataset.classCount, train, test, from: data.source, what: "the linear probe of \(data.dataset.displayName) has")
             }
@@ -658,6 +665,7 @@ struct StackedCommand: ParsableCommand {
                                 flag: model.map { "--model \($0)" } ?? "--layers \(layers ?? "784,100,25")")
             let network = try Network(spec, seed: common.seed)
             let levels = try CLI.flag("--model") { try GreedyPretraining(network) }
+            try AERun.checkCodeSize(spec, pixels: train.featureCount, pca: !ae.noPCA)
             let pre = noPretrain ? 0 : pretrainEpochs
             let name = "sae_\(data.dataset.rawValue)_\(sizeText)_\(opt.optimizer.rawValue)_pre\(pre)_ft\(finetuneEpochs)_s\(common.seed)"
             let dir = try AERun.folder(common.out, name)
