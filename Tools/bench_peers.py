@@ -1,16 +1,22 @@
 #!/usr/bin/env python3
-"""Times the seed-mlp and seed-ae training epochs in PyTorch and JAX (CPU, 2 threads).
+"""Times the seed-mlp, seed-ae, lenet5 and fmnist-2c2d training epochs in PyTorch and JAX (CPU, 2 threads).
 
-Identical workloads to descent-bench (see /work/shared/DESIGN.md):
+Identical workloads to descent-bench:
   seed-mlp: 784-784-784-10 ReLU, dropout 0.1 on the input and 0.5 after each hidden layer,
             Glorot-uniform weights, zero biases, softmax cross-entropy, Adam(1e-3),
             minibatch 128, reshuffled each epoch, 60,000 images (last batch partial).
   seed-ae:  784-100-784 sigmoid/sigmoid, masking noise 0.3 (fresh each epoch), MSE against
             the clean input, Adam(1e-3), minibatch 100.
+  lenet5:   1x28x28: conv 6@5x5 pad 2, ReLU, max-pool 2, conv 16@5x5, ReLU, max-pool 2, 120, ReLU,
+            84, ReLU, 10 (Descent's preset); softmax cross-entropy, Adam(1e-3), minibatch 128.
+  fmnist-2c2d: DeepOBS's network: conv 32@5x5 same, ReLU, max-pool 2, conv 64@5x5 same, ReLU,
+            max-pool 2, 1024, ReLU, 10; as lenet5 otherwise.
+CNN weights are Glorot-uniform with zero biases, as Descent draws them; inputs N x 1 x 28 x 28.
 Training epochs only (no evaluation); one warm-up epoch, then the best of --repeats.
 
 Usage (normally through Tools/bench_peers.sh, which makes the virtualenv):
-  python Tools/bench_peers.py [--data DIR] [--repeats 3] [--frameworks torch,jax] [--json]
+  python Tools/bench_peers.py [--data DIR] [--repeats 3] [--frameworks torch,jax]
+                              [--workloads seed-mlp,seed-ae,lenet5,fmnist-2c2d] [--images N] [--json]
 """
 import argparse
 import gzip
@@ -47,6 +53,7 @@ def load(directory):
 
 
 SCALE = 1.0  # 60,000 / images when --images trains on a prefix
+WORKLOADS = ["seed-mlp", "seed-ae", "lenet5", "fmnist-2c2d"]
 
 
 def best_of(repeats, epoch, label=""):
@@ -63,7 +70,7 @@ def best_of(repeats, epoch, label=""):
 
 # ----------------------------------------------------------------------------- PyTorch
 
-def bench_torch(x, y, repeats):
+def bench_torch(x, y, repeats, workloads):
     import torch
     import torch.nn as nn
     torch.set_num_threads(THREADS)
@@ -107,16 +114,44 @@ def bench_torch(x, y, repeats):
             loss.backward()
             opt_ae.step()
 
-    mlp_best, mlp_all = best_of(repeats, mlp_epoch, "torch seed-mlp")
-    ae_best, ae_all = best_of(repeats, ae_epoch, "torch seed-ae")
-    return {"version": torch.__version__, "threads": torch.get_num_threads(),
-            "seed_mlp_seconds": mlp_best, "seed_mlp_all": mlp_all,
-            "seed_ae_seconds": ae_best, "seed_ae_all": ae_all}
+    def cnn(name):
+        if name == "lenet5":
+            layers = [nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2),
+                      nn.Flatten(), nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10)]
+        else:
+            layers = [nn.Conv2d(1, 32, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 64, 5, padding=2), nn.ReLU(),
+                      nn.MaxPool2d(2), nn.Flatten(), nn.Linear(3136, 1024), nn.ReLU(), nn.Linear(1024, 10)]
+        net = nn.Sequential(*layers)
+        for m in net.modules():
+            if isinstance(m, (nn.Conv2d, nn.Linear)):
+                nn.init.xavier_uniform_(m.weight)
+                nn.init.zeros_(m.bias)
+        net.train()
+        opt_cnn = torch.optim.Adam(net.parameters(), lr=1e-3)
+        images = xt.reshape(-1, 1, 28, 28)
+
+        def epoch():
+            perm = torch.randperm(n)
+            for s in range(0, n, 128):
+                idx = perm[s:s + 128]
+                opt_cnn.zero_grad(set_to_none=True)
+                loss = xent(net(images[idx]), yt[idx])
+                loss.backward()
+                opt_cnn.step()
+        return epoch
+
+    result = {"version": torch.__version__, "threads": torch.get_num_threads()}
+    epochs = {"seed-mlp": mlp_epoch, "seed-ae": ae_epoch}
+    for w in workloads:
+        best, every = best_of(repeats, epochs[w] if w in epochs else cnn(w), f"torch {w}")
+        key = w.replace("-", "_")
+        result[f"{key}_seconds"], result[f"{key}_all"] = best, every
+    return result
 
 
 # ----------------------------------------------------------------------------- JAX
 
-def bench_jax(x, y, repeats):
+def bench_jax(x, y, repeats, workloads):
     import jax
     import jax.numpy as jnp
 
@@ -200,11 +235,65 @@ def bench_jax(x, y, repeats):
         jax.block_until_ready(params)
         ae_state[:] = [params, state]
 
-    mlp_best, mlp_all = best_of(repeats, mlp_epoch, "jax seed-mlp")
-    ae_best, ae_all = best_of(repeats, ae_epoch, "jax seed-ae")
-    return {"version": jax.__version__, "threads": THREADS, "devices": str(jax.devices()),
-            "seed_mlp_seconds": mlp_best, "seed_mlp_all": mlp_all,
-            "seed_ae_seconds": ae_best, "seed_ae_all": ae_all}
+    def glorot_conv(key, out_c, in_c, k):
+        a = (6.0 / ((in_c + out_c) * k * k)) ** 0.5
+        return (jax.random.uniform(key, (out_c, in_c, k, k), jnp.float32, -a, a), jnp.zeros((out_c,), jnp.float32))
+
+    def conv(h, p, pad):
+        out = jax.lax.conv_general_dilated(h, p[0], (1, 1), [(pad, pad), (pad, pad)],
+                                           dimension_numbers=("NCHW", "OIHW", "NCHW"))
+        return out + p[1][None, :, None, None]
+
+    def pool(h):
+        return jax.lax.reduce_window(h, -jnp.inf, jax.lax.max, (1, 1, 2, 2), (1, 1, 2, 2), "VALID")
+
+    def cnn(name):
+        nonlocal key
+        ks = jax.random.split(key, 6)
+        key = ks[0]
+        if name == "lenet5":
+            params = [glorot_conv(ks[1], 6, 1, 5), glorot_conv(ks[2], 16, 6, 5), glorot(ks[3], 400, 120), glorot(ks[4], 120, 84),
+                      glorot(ks[5], 84, 10)]
+            pads, dense = (2, 0), 3
+        else:
+            params = [glorot_conv(ks[1], 32, 1, 5), glorot_conv(ks[2], 64, 32, 5), glorot(ks[3], 3136, 1024), glorot(ks[4], 1024, 10)]
+            pads, dense = (2, 2), 2
+
+        def loss(params, xb, yb):
+            h = pool(jax.nn.relu(conv(xb, params[0], pads[0])))
+            h = pool(jax.nn.relu(conv(h, params[1], pads[1])))
+            h = h.reshape(h.shape[0], -1)
+            for i, (w, b) in enumerate(params[2:]):
+                h = h @ w + b
+                if i < dense - 1:
+                    h = jax.nn.relu(h)
+            logp = jax.nn.log_softmax(h)
+            return -jnp.mean(jnp.take_along_axis(logp, yb[:, None], axis=1))
+
+        @jax.jit
+        def step(params, state, xb, yb):
+            return adam_update(params, jax.grad(loss)(params, xb, yb), state)
+
+        images = x.reshape(-1, 1, 28, 28)
+        state = [params, adam_init(params)]
+
+        def epoch():
+            p, st = state
+            perm = rng.permutation(n)
+            for s in range(0, n, 128):
+                idx = perm[s:s + 128]
+                p, st = step(p, st, images[idx], y[idx])
+            jax.block_until_ready(p)
+            state[:] = [p, st]
+        return epoch
+
+    result = {"version": jax.__version__, "threads": THREADS, "devices": str(jax.devices())}
+    epochs = {"seed-mlp": mlp_epoch, "seed-ae": ae_epoch}
+    for w in workloads:
+        best, every = best_of(repeats, epochs[w] if w in epochs else cnn(w), f"jax {w}")
+        k = w.replace("-", "_")
+        result[f"{k}_seconds"], result[f"{k}_all"] = best, every
+    return result
 
 
 def main():
@@ -212,10 +301,14 @@ def main():
     ap.add_argument("--data", default=os.environ.get("FASHION_MNIST_DIR", "/usr/share/datasets/fashion-mnist"))
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--frameworks", default="torch,jax")
+    ap.add_argument("--workloads", default=",".join(WORKLOADS), help="comma-separated, from " + ", ".join(WORKLOADS))
     ap.add_argument("--images", type=int, default=60000,
                     help="train on the first N images and scale the times to 60,000 (as descent-bench --quick)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
+    workloads = args.workloads.split(",")
+    if any(w not in WORKLOADS for w in workloads):
+        sys.exit(f"--workloads: choose from {', '.join(WORKLOADS)}")
     x, y = load(args.data)
     x, y = x[:args.images], y[:args.images]
     global SCALE
@@ -225,7 +318,7 @@ def main():
     for name in args.frameworks.split(","):
         fn = {"torch": bench_torch, "jax": bench_jax}[name]
         try:
-            results[name] = fn(x, y, args.repeats)
+            results[name] = fn(x, y, args.repeats, workloads)
         except Exception as e:  # report, keep going with the other framework
             results[name] = {"error": f"{type(e).__name__}: {e}"}
         print(f"[peers] {name}: {results[name]}", file=sys.stderr, flush=True)
@@ -235,14 +328,15 @@ def main():
         print(f"{results['machine']}, Python {results['python']}, {results['cpus']} CPUs, {results['date']}, "
               f"best of {args.repeats} epochs after 1 warm-up, {THREADS} threads, "
               f"{len(x)} images per epoch (scaled to 60,000), load average {results['load_average']:.1f} at start")
-        print("| framework | version | seed-mlp s/epoch | seed-ae s/epoch |")
-        print("|---|---|---|---|")
+        print("| framework | version | " + " | ".join(f"{w} s/epoch" for w in workloads) + " |")
+        print("|---|---|" + "---|" * len(workloads))
         for name in args.frameworks.split(","):
             r = results[name]
             if "error" in r:
-                print(f"| {name} | — | {r['error']} | |")
+                print(f"| {name} | — | {r['error']} |" + " |" * (len(workloads) - 1))
             else:
-                print(f"| {name} | {r['version']} | {r['seed_mlp_seconds']:.2f} | {r['seed_ae_seconds']:.2f} |")
+                cells = " | ".join(f"{r[w.replace('-', '_') + '_seconds']:.2f}" for w in workloads)
+                print(f"| {name} | {r['version']} | {cells} |")
 
 
 if __name__ == "__main__":

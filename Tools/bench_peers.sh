@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Creates a virtualenv OUTSIDE the repository (default /work/venv-peers, override with
 # VENV=...) with pinned PyTorch and JAX (CPU) and runs Tools/bench_peers.py, which times
-# the seed-mlp and seed-ae epochs on 2 threads, best of 3.
+# the seed-mlp, seed-ae, lenet5 and fmnist-2c2d epochs on 2 threads, best of 3 (--workloads picks).
 #
 #   bash Tools/bench_peers.sh                 # install (once) + run, prints a Markdown table
 #   bash Tools/bench_peers.sh --json          # same, JSON
