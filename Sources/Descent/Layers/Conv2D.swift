@@ -7,7 +7,7 @@ import CKernels
 /// x: N × C × H × W,   W: C_out × C × k × k,   b: C_out,   y: N × C_out × H_out × W_out
 /// y[n, o, i, j] = f(b[o] + Σ_{c,u,v} W[o, c, u, v] · x[n, c, i·s + u − t, j·s + v − l])
 /// per example:  Z = W · col(x_n)             (C_out × C·k·k) · (C·k·k × H_out·W_out)
-/// backward:     G = ∂L/∂Z = ∂L/∂y ⊙ f'(y),  ∂L/∂W += G · col(x_n)ᵀ,  ∂L/∂b += Σ_positions G,
+/// backward:     G = ∂L/∂Z = ∂L/∂y ⊙ f'(y),  ∂L/∂Wᵀ += col(x_n) · Gᵀ,  ∂L/∂b += Σ_positions G,
 ///               ∂L/∂x_n = col2im(Wᵀ · G)
 /// ```
 /// Example: `Conv2D(inputShape: [1, 28, 28], outChannels: 6, kernel: 5, padding: .zeros(2))`
@@ -135,8 +135,10 @@ public final class Conv2D: Layer {
                     }
                 }
                 col.map { g.im2col(xe, into: $0, scratch: scratch) }
-                BLAS.gemmUnsplit(m: o, n: k, k: p, ze, lda: p, transposeA: false, UnsafePointer(col ?? xe), ldb: p, transposeB: true,
-                                 dw, ldc: k, beta: e == examples.lowerBound ? 0 : 1, part: part)
+                // (∂L/∂W)ᵀ += col · Gᵀ: OpenBLAS runs the product faster this way round (the K
+                // filter values as rows), e.g. 122 against 114 GFLOP/s for fmnist-2c2d's second layer.
+                BLAS.gemmUnsplit(m: k, n: o, k: p, UnsafePointer(col ?? xe), lda: p, transposeA: false, ze, ldb: p, transposeB: true,
+                                 dw, ldc: o, beta: e == examples.lowerBound ? 0 : 1, part: part)
                 guard let gxd else { continue }
                 let gxe = gxd + e * inCount
                 BLAS.gemmUnsplit(m: k, n: p, k: o, w, lda: k, transposeA: true, ze, ldb: p, transposeB: false,
@@ -145,7 +147,7 @@ public final class Conv2D: Layer {
             }
         }
         let wg = weight.gradientForAccumulation()
-        weightSums.add(into: wg.tensor.data, overwrite: wg.overwrite, examples: n)
+        weightSums.addTransposed(into: wg.tensor.data, rows: o, columns: k, overwrite: wg.overwrite, examples: n)
         if let bias {
             let bg = bias.gradientForAccumulation()
             biasSums.add(into: bg.tensor.data, overwrite: bg.overwrite, examples: n)

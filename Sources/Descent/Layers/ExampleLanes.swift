@@ -66,6 +66,29 @@ struct LaneSums {
     }
 }
 
+extension LaneSums {
+    /// As `add`, for partial sums that hold the transpose (`columns` × `rows`) of a `rows` ×
+    /// `columns` gradient: `gradient[r, c] (+)= Σ_lanes partial[c, r]`, lanes in order. Split
+    /// by rows of the gradient over `Parallel`.
+    func addTransposed(into gradient: UnsafeMutablePointer<Float>, rows: Int, columns: Int, overwrite: Bool, examples n: Int) {
+        precondition(rows * columns == size, "LaneSums: \(rows) × \(columns) is not \(size)")
+        let lanes = (0..<ExampleLanes.count).filter { !ExampleLanes.examples(lane: $0, of: n).isEmpty }
+        let partials = lanes.map { UnsafePointer(lane($0)) }
+        Parallel.forRanges(rows, elementsPerItem: columns * lanes.count) { r in
+            for row in r {
+                let g = gradient + row * columns
+                for (i, p) in partials.enumerated() {
+                    if i == 0 && overwrite {
+                        for c in 0..<columns { g[c] = p[c * rows + row] }
+                    } else {
+                        for c in 0..<columns { g[c] += p[c * rows + row] }
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// Buffers of one thread of a pass (`ExampleLanes` part), kept across steps.
 final class PartBuffers {
     private var tensors: [Tensor] = []
