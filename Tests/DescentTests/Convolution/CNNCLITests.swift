@@ -1,7 +1,7 @@
 import XCTest
 @testable import Descent
 
-/// The CNN presets through the real binary: `train` with checkpoints and resume, `compare`
+/// The CNN presets through the real binary: `train` with checkpoints, resume and `evaluate`, `compare`
 /// sharded and resumed, `autoencoder` with the convolutional autoencoder, and one-line
 /// errors for impossible models.
 final class CNNCLITests: XCTestCase {
@@ -13,7 +13,7 @@ final class CNNCLITests: XCTestCase {
         }
     }
 
-    func testTrainLeNet5ResumesToTheUninterruptedRun() throws {
+    func testTrainLeNet5ResumesToTheUninterruptedRunAndEvaluates() throws {
         let data = try Support.fashionSlice(train: 600, test: 200)
         let common = ["train", "--data-dir", data, "--model", "lenet5", "--optimizer", "adam", "--seed", "3", "--json", "--threads", "2"]
         let straight = try Support.descent(common + ["--epochs", "2"])
@@ -24,6 +24,12 @@ final class CNNCLITests: XCTestCase {
         let resumed = try Support.descent(common + ["--epochs", "2", "--resume", out + "/model.safetensors"])
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
         XCTAssertEqual(try metrics(first.stdout) + metrics(resumed.stdout), try metrics(straight.stdout))
+        // `descent evaluate` on the checkpoint alone gives the accuracy of the last epoch.
+        let evaluation = try Support.descent(["evaluate", "--checkpoint", out + "/model.safetensors", "--data-dir", data,
+                                              "--out", out + "/evaluation", "--json"])
+        XCTAssertEqual(evaluation.status, 0, evaluation.stderr)
+        let report = try JSONSerialization.jsonObject(with: Data(evaluation.stdout.utf8)) as! [String: Any]
+        XCTAssertEqual(report["accuracy"] as? Double, try metrics(straight.stdout).last?.testAccuracy)
         // The checkpoint holds the model description and torch-layout weights.
         let checkpoint = try Checkpoint.read(out + "/model.safetensors")
         XCTAssertEqual(try checkpoint.modelSpec(), ModelSpec.preset(named: "lenet5"))
