@@ -139,3 +139,7 @@ void descent_parallel_run(descent_parallel_body body, void *context, long parts)
     }
     pthread_mutex_unlock(&job_lock);
 }
+
+long descent_fetch_add(long *value, long increment) {
+    return __atomic_fetch_add(value, increment, __ATOMIC_RELAXED);
+}

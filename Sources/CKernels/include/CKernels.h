@@ -160,5 +160,8 @@ typedef void (*descent_parallel_body)(void *context, long part, long parts);
 int descent_parallel_set_workers(int workers);
 int descent_parallel_workers(void);
 void descent_parallel_run(descent_parallel_body body, void *context, long parts);
+/* Atomically adds increment to *value and returns the value before (relaxed order): a
+   counter the parts of a job take work items from. */
+long descent_fetch_add(long *value, long increment);
 
 #endif

@@ -1,33 +1,42 @@
+import CKernels
+
 /// Per-example work of a batch (a convolution: one im2col and a few products per example)
 /// spread over the `Parallel` threads so that every result, sums over the batch included,
 /// has the same bits on any thread count:
 ///
 /// ```
-/// lane l of L = 4 holds examples ⌊l·n/L⌋ ..< ⌊(l+1)·n/L⌋
-/// part p of P threads runs lanes ⌊p·L/P⌋ ..< ⌊(p+1)·L/P⌋, one after another
+/// lane l of L = 8 holds examples ⌊l·n/L⌋ ..< ⌊(l+1)·n/L⌋
+/// each thread takes the next lane not yet taken until none is left (a thread slowed down
+/// by other work on the machine takes fewer), and runs its examples in order
 /// a lane adds its examples' contributions in order into its own partial sum (`LaneSums`),
 /// and the partial sums are added in lane order
 /// ```
-/// Each example's products run on one thread (`BLAS.gemmUnsplit`, single-threaded OpenBLAS)
-/// in that thread's own buffers, so what a product computes depends on its shape only.
+/// Which thread runs a lane changes nothing but the time. Each example's products run on
+/// one thread (`BLAS.gemmUnsplit`, single-threaded OpenBLAS) in that thread's own buffers
+/// (`PartBuffers`), so what a product computes depends on its shape only.
 enum ExampleLanes {
-    /// Lanes per batch (at most this many threads share a pass).
-    static let count = 4
+    /// Lanes per batch.
+    static let count = 8
 
     /// The examples of lane `lane` in a batch of `n`.
     static func examples(lane: Int, of n: Int) -> Range<Int> { (lane * n / count) ..< ((lane + 1) * n / count) }
 
-    /// The threads a pass uses: `body(lane, examples, part)` is called for every lane with
-    /// examples, concurrently across parts (part < `parts`).
+    /// The threads a pass uses (parts `0..<parts`).
     static var parts: Int { Swift.min(count, Parallel.threads) }
 
-    /// Runs `body(lane, examples, part)` for every non-empty lane of a batch of `n`.
+    /// Runs `body(lane, examples, part)` for every non-empty lane of a batch of `n`,
+    /// concurrently across the parts of a `Parallel` job (`part`: which one runs the lane).
     static func run(examples n: Int, _ body: (Int, Range<Int>, Int) -> Void) {
         if BLAS.trace != nil { BLAS.pass += 1 }
-        Parallel.run(parts: parts) { part, parts in
-            for lane in (count * part / parts) ..< (count * (part + 1) / parts) {
-                let r = examples(lane: lane, of: n)
-                if !r.isEmpty { body(lane, r, part) }
+        var next = 0
+        withUnsafeMutablePointer(to: &next) { counter in
+            Parallel.run(parts: parts) { part, _ in
+                while true {
+                    let lane = descent_fetch_add(counter, 1)
+                    guard lane < count else { return }
+                    let r = examples(lane: lane, of: n)
+                    if !r.isEmpty { body(lane, r, part) }
+                }
             }
         }
     }

@@ -23,7 +23,7 @@ final class ConvParallelTests: XCTestCase {
     }
 
     func testLayersGiveTheSameBitsOnOneTwoAndThreeThreads() throws {
-        // A batch of 130 (lanes of 32 and 33), large enough that every pass is split.
+        // A batch of 130 (lanes of 16 and 17 examples), large enough that every pass is split.
         let x = GradientCheck.random([130, 3, 17, 15], seed: 1)
         let layers: [(String, () throws -> Layer)] = [
             ("conv2d relu", { var g = RandomGenerator(seed: 2); return try Conv2D(inputShape: [3, 17, 15], outChannels: 8, kernel: 5, padding: .same, activation: .relu, generator: &g) }),
