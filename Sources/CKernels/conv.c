@@ -164,6 +164,13 @@ void descent_col2im(const float *col, float *x, const descent_conv_geometry *g, 
     }
 }
 
+/* The rows (or columns) i*s - p ..< i*s - p + k of window i that lie inside 0..<n. */
+static inline void window(long i, long s, long p, long k, long n, long *lo, long *hi) {
+    long a = i * s - p, b = a + k;
+    *lo = a < 0 ? 0 : a;
+    *hi = b > n ? n : b;
+}
+
 /* Lane-wise select (t: all ones or all zeros per lane) through integer bits. */
 #define SELECT_I(t, x, y) (((x) & (t)) | ((y) & ~(t)))
 #define SELECT_F(FT, IT, t, x, y) ({ FT x_ = (x), y_ = (y); IT xi_, yi_, r_; memcpy(&xi_, &x_, sizeof xi_); \
@@ -247,13 +254,11 @@ void descent_maxpool_forward(const float *x, float *y, int32_t *argmax, long pla
             continue;
         }
         for (long oh = 0; oh < OH; oh++) {
-            long h0 = oh * s - p, h1 = h0 + k;
-            if (h0 < 0) h0 = 0;
-            if (h1 > H) h1 = H;
+            long h0, h1;
+            window(oh, s, p, k, H, &h0, &h1);
             for (long ow = 0; ow < OW; ow++) {
-                long w0 = ow * s - p, w1 = w0 + k;
-                if (w0 < 0) w0 = 0;
-                if (w1 > W) w1 = W;
+                long w0, w1;
+                window(ow, s, p, k, W, &w0, &w1);
                 /* As torch: -inf to start, the first index of the window, and a later element
                    replaces the maximum when it is larger or NaN. */
                 float m = -INFINITY;
@@ -317,13 +322,11 @@ void descent_avgpool_forward(const float *x, float *y, long planes, const descen
         const float *xp = x + q * H * W;
         float *yp = y + q * OH * OW;
         for (long oh = 0; oh < OH; oh++) {
-            long h0 = oh * s - p, h1 = h0 + k;
-            if (h0 < 0) h0 = 0;
-            if (h1 > H) h1 = H;
+            long h0, h1;
+            window(oh, s, p, k, H, &h0, &h1);
             for (long ow = 0; ow < OW; ow++) {
-                long w0 = ow * s - p, w1 = w0 + k;
-                if (w0 < 0) w0 = 0;
-                if (w1 > W) w1 = W;
+                long w0, w1;
+                window(ow, s, p, k, W, &w0, &w1);
                 float sum = 0.0f;
                 for (long ih = h0; ih < h1; ih++)
                     for (long iw = w0; iw < w1; iw++) sum += xp[ih * W + iw];
@@ -343,13 +346,11 @@ void descent_avgpool_backward(const float *gy, float *gx, long planes, const des
         const float *gq = gy + q * OH * OW;
         memset(gp, 0, (size_t)(H * W) * sizeof(float));
         for (long oh = 0; oh < OH; oh++) {
-            long h0 = oh * s - p, h1 = h0 + k;
-            if (h0 < 0) h0 = 0;
-            if (h1 > H) h1 = H;
+            long h0, h1;
+            window(oh, s, p, k, H, &h0, &h1);
             for (long ow = 0; ow < OW; ow++) {
-                long w0 = ow * s - p, w1 = w0 + k;
-                if (w0 < 0) w0 = 0;
-                if (w1 > W) w1 = W;
+                long w0, w1;
+                window(ow, s, p, k, W, &w0, &w1);
                 const float v = gq[oh * OW + ow] * scale;
                 for (long ih = h0; ih < h1; ih++)
                     for (long iw = w0; iw < w1; iw++) gp[ih * W + iw] += v;

@@ -35,8 +35,7 @@ public final class Conv2D: Layer {
     private var preGrad = Workspace()
     private var inputGrad = Workspace()
     private var parts: [PartBuffers] = []
-    private let weightSums: LaneSums
-    private let biasSums: LaneSums
+    private let sums: ConvGradientSums
 
     /// A convolution of `inputShape` (C × H × W) to `outChannels` channels, weights from `generator`.
     public init(inputShape: [Int], outChannels: Int, kernel: Int, stride: Int = 1, padding: ConvPadding = .zeros(0),
@@ -49,8 +48,7 @@ public final class Conv2D: Layer {
         initialization.fill(w, generator: &generator)
         weight = Parameter(name: "\(name).weight", value: w)
         self.bias = bias ? Parameter(name: "\(name).bias", value: Tensor(shape: [outChannels])) : nil
-        weightSums = LaneSums(size: w.count)
-        biasSums = LaneSums(size: outChannels)
+        sums = ConvGradientSums(weightCount: w.count, biasCount: outChannels)
     }
 
     public var parameters: [Parameter] { [weight] + (bias.map { [$0] } ?? []) }
@@ -110,7 +108,7 @@ public final class Conv2D: Layer {
         let gx = needsInputGradient ? inputGrad.get(x.shape) : nil
         let (w, code, hasBias) = (weight.value.data, activation.kernelCode, bias != nil)
         let (xd, yd, gyd, gzd, gxd) = (x.data, y.data, gradOutput.data, gz.data, gx?.data)
-        let (weightSums, biasSums) = (weightSums, biasSums)
+        let sums = sums
         PartBuffers.forParts(&parts)
         let parts = parts
         ExampleLanes.run(examples: n) { lane, examples, part in
@@ -118,7 +116,7 @@ public final class Conv2D: Layer {
             let scratch = parts[part].buffer(3, count: g.scratchCount)
             let dcol = g.isPointwise ? nil : parts[part].buffer(1, count: k * p)
             let unpooled = pool == nil ? nil : parts[part].buffer(2, count: o * p)
-            let dw = weightSums.lane(lane), db = biasSums.lane(lane)
+            let dw = sums.weight.lane(lane), db = sums.bias.lane(lane)
             if hasBias { db.update(repeating: 0, count: o) }
             for e in examples {
                 let xe = xd + e * inCount
@@ -146,12 +144,7 @@ public final class Conv2D: Layer {
                 dcol.map { g.col2im($0, into: gxe, scratch: scratch) }
             }
         }
-        let wg = weight.gradientForAccumulation()
-        weightSums.addTransposed(into: wg.tensor.data, rows: o, columns: k, overwrite: wg.overwrite, examples: n)
-        if let bias {
-            let bg = bias.gradientForAccumulation()
-            biasSums.add(into: bg.tensor.data, overwrite: bg.overwrite, examples: n)
-        }
+        sums.add(into: weight, bias, examples: n, transposedWeight: (o, k))
         return gx
     }
 }

@@ -30,8 +30,7 @@ public final class ConvTranspose2D: Layer {
     private var preGrad = Workspace()
     private var inputGrad = Workspace()
     private var parts: [PartBuffers] = []
-    private let weightSums: LaneSums
-    private let biasSums: LaneSums
+    private let sums: ConvGradientSums
 
     public init(inputShape: [Int], outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0, outputPadding: Int = 0,
                 bias: Bool = true, activation: Activation = .identity, initialization: ConvInit = .glorot,
@@ -46,8 +45,7 @@ public final class ConvTranspose2D: Layer {
         initialization.fill(wt, generator: &generator)
         weight = Parameter(name: "\(name).weight", value: wt)
         self.bias = bias ? Parameter(name: "\(name).bias", value: Tensor(shape: [outChannels])) : nil
-        weightSums = LaneSums(size: wt.count)
-        biasSums = LaneSums(size: outChannels)
+        sums = ConvGradientSums(weightCount: wt.count, biasCount: outChannels)
     }
 
     /// H_out × W_out for an input C × H × W, or an error naming what does not fit.
@@ -102,13 +100,13 @@ public final class ConvTranspose2D: Layer {
         let gx = needsInputGradient ? inputGrad.get(x.shape) : nil
         let (w, code, hasBias) = (weight.value.data, activation.kernelCode, bias != nil)
         let (xd, yd, gyd, gzd, gxd) = (x.data, y.data, gradOutput.data, gz.data, gx?.data)
-        let (weightSums, biasSums) = (weightSums, biasSums)
+        let sums = sums
         PartBuffers.forParts(&parts)
         let parts = parts
         ExampleLanes.run(examples: n) { lane, examples, part in
             let col = parts[part].buffer(0, count: k * q)
             let scratch = parts[part].buffer(3, count: g.scratchCount)
-            let dw = weightSums.lane(lane), db = biasSums.lane(lane)
+            let dw = sums.weight.lane(lane), db = sums.bias.lane(lane)
             if hasBias { db.update(repeating: 0, count: o) }
             for e in examples {
                 let ze = gzd + e * outCount, xe = xd + e * c * q
@@ -123,12 +121,7 @@ public final class ConvTranspose2D: Layer {
                                  gxd + e * c * q, ldc: q, part: part)
             }
         }
-        let wg = weight.gradientForAccumulation()
-        weightSums.add(into: wg.tensor.data, overwrite: wg.overwrite, examples: n)
-        if let bias {
-            let bg = bias.gradientForAccumulation()
-            biasSums.add(into: bg.tensor.data, overwrite: bg.overwrite, examples: n)
-        }
+        sums.add(into: weight, bias, examples: n)
         return gx
     }
 }

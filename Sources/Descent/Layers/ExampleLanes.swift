@@ -98,6 +98,32 @@ extension LaneSums {
     }
 }
 
+/// The per-lane sums of a convolution's weight and bias gradients.
+struct ConvGradientSums {
+    let weight: LaneSums
+    let bias: LaneSums
+
+    init(weightCount: Int, biasCount: Int) {
+        weight = LaneSums(size: weightCount)
+        bias = LaneSums(size: biasCount)
+    }
+
+    /// Adds the lanes' sums of a batch of `n` into the parameters' gradients; with
+    /// `transposedWeight` (rows, columns) the weight's partial sums hold its transpose.
+    func add(into w: Parameter, _ b: Parameter?, examples n: Int, transposedWeight: (rows: Int, columns: Int)? = nil) {
+        let wg = w.gradientForAccumulation()
+        if let t = transposedWeight {
+            weight.addTransposed(into: wg.tensor.data, rows: t.rows, columns: t.columns, overwrite: wg.overwrite, examples: n)
+        } else {
+            weight.add(into: wg.tensor.data, overwrite: wg.overwrite, examples: n)
+        }
+        if let b {
+            let bg = b.gradientForAccumulation()
+            bias.add(into: bg.tensor.data, overwrite: bg.overwrite, examples: n)
+        }
+    }
+}
+
 /// Buffers of one thread of a pass (`ExampleLanes` part), kept across steps.
 final class PartBuffers {
     private var tensors: [Tensor] = []
