@@ -253,9 +253,9 @@ enum AERun {
     }
 
     /// Before training: PCA with the code's size needs a code no larger than the image.
-    static func checkCodeSize(_ spec: ModelSpec, pixels: Int, pca: Bool) throws {
+    static func checkCodeSize(_ spec: ModelSpec, pixels: Int, pca: Bool, flag: String) throws {
         guard pca, let code = spec.codeSize, code > pixels else { return }
-        throw DescentError("--model: the code has \(code) values, more than the \(pixels) pixels PCA can compare it with (shrink the code or pass --no-pca)")
+        throw DescentError("\(flag): the code has \(code) values, more than the \(pixels) pixels PCA can compare it with (shrink the code or pass --no-pca)")
     }
 
     /// Linear probe on the codes and PCA with the same code size, into `m`.
@@ -494,12 +494,12 @@ struct AutoEncoderCommand: ParsableCommand {
             guard spec.encoderLayers != nil, spec.loss.isReconstruction else {
                 throw DescentError("--model: an autoencoder needs '|' after its encoder's last layer and loss mse or bce")
             }
-            try AERun.checkCodeSize(spec, pixels: train.featureCount, pca: !ae.noPCA)
             if ae.probeEpochs > 0 {
                 try CLI.checkLabels(classes: data.dataset.classCount, train, test, from: data.source, what: "the linear probe of \(data.dataset.displayName) has")
             }
             try CLI.checkMemory(spec, batchSize: min(ae.batchSize, train.count), optimizer: opt.config,
                                 flag: model.map { "--model \($0)" } ?? "--hidden \(hidden ?? 100)")
+            try AERun.checkCodeSize(spec, pixels: train.featureCount, pca: !ae.noPCA, flag: model.map { _ in "--model" } ?? "--hidden")
             let network = try Network(spec, seed: common.seed)
             let trainer = try Trainer(network, optimizer: try opt.config.make(), loss: spec.loss.make(), batchSize: ae.batchSize,
                                       corruption: ae.corruption, invertedMasking: ae.invertedMasking, seed: common.seed)
@@ -665,7 +665,7 @@ struct StackedCommand: ParsableCommand {
                                 flag: model.map { "--model \($0)" } ?? "--layers \(layers ?? "784,100,25")")
             let network = try Network(spec, seed: common.seed)
             let levels = try CLI.flag("--model") { try GreedyPretraining(network) }
-            try AERun.checkCodeSize(spec, pixels: train.featureCount, pca: !ae.noPCA)
+            try AERun.checkCodeSize(spec, pixels: train.featureCount, pca: !ae.noPCA, flag: model.map { _ in "--model" } ?? "--layers")
             let pre = noPretrain ? 0 : pretrainEpochs
             let name = "sae_\(data.dataset.rawValue)_\(sizeText)_\(opt.optimizer.rawValue)_pre\(pre)_ft\(finetuneEpochs)_s\(common.seed)"
             let dir = try AERun.folder(common.out, name)
