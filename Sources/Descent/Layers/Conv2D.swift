@@ -162,6 +162,10 @@ extension Conv2D {
                                      padding: ConvPadding(spec["padding"]!))
             return [spec.int("out_channels")!, g.outHeight, g.outWidth]
         },
+        parameterCount: { spec, shape in  // C_out·C·k·k weights (+ C_out biases)
+            let (out, k) = (spec.int("out_channels")!, spec.int("kernel")!)
+            return LayerKind.sum(LayerKind.product([out, shape.first ?? 1, k, k]), spec.flag("bias")! ? out : 0)
+        },
         make: { spec, context in
             try Conv2D(inputShape: context.inputShape, outChannels: spec.int("out_channels")!, kernel: spec.int("kernel")!,
                        stride: spec.int("stride")!, padding: ConvPadding(spec["padding"]!), bias: spec.flag("bias")!,

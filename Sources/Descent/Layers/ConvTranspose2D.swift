@@ -140,6 +140,10 @@ extension ConvTranspose2D {
                                         padding: spec.int("padding")!, outputPadding: spec.int("output_padding")!)
             return [spec.int("out_channels")!, h, w]
         },
+        parameterCount: { spec, shape in  // C·C_out·k·k weights (+ C_out biases)
+            let (out, k) = (spec.int("out_channels")!, spec.int("kernel")!)
+            return LayerKind.sum(LayerKind.product([shape.first ?? 1, out, k, k]), spec.flag("bias")! ? out : 0)
+        },
         make: { spec, context in
             try ConvTranspose2D(inputShape: context.inputShape, outChannels: spec.int("out_channels")!, kernel: spec.int("kernel")!,
                                 stride: spec.int("stride")!, padding: spec.int("padding")!, outputPadding: spec.int("output_padding")!,

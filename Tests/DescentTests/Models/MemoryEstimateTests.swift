@@ -9,6 +9,8 @@ final class MemoryEstimateTests: XCTestCase {
             try ModelSpec.resolve("784-784-784-10", inputShape: [1, 28, 28], loss: .crossEntropy, mlp: (.relu, 0.1, 0.5)),
             ModelSpec.preset(named: "seed-ae")!, ModelSpec.preset(named: "seed-dae")!,
             try ModelSpec.parse("784: linear(30), sigmoid, sparsity(0.05, 0.1) | linear(784, tied=0), sigmoid; loss=mse", inputShape: [784]),
+            ModelSpec.preset(named: "lenet5")!, ModelSpec.preset(named: "fmnist-2c2d")!, ModelSpec.preset(named: "conv-ae")!,
+            try ModelSpec.parse("1x28x28: conv2d(3, 3, bias=false), relu, flatten, linear(10)"),
         ]
         for spec in specs {
             let e = spec.memoryEstimate(batchSize: 128, optimizer: nil)
