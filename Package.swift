@@ -1,4 +1,6 @@
 // swift-tools-version:6.0
+// Every Swift target builds in the Swift 6 language mode (the default of tools version 6):
+// full data-race checking.
 import PackageDescription
 
 let package = Package(
@@ -29,32 +31,26 @@ let package = Package(
         .target(name: "CPlatform", path: "Sources/CPlatform"),
         .target(
             name: "Descent", dependencies: ["COpenBLAS", "CZlib", "CKernels"],
-            path: "Sources/Descent",
-            swiftSettings: [.swiftLanguageMode(.v5)]),
+            path: "Sources/Descent"),
         .target(
             name: "DescentReport", dependencies: ["Descent", "CRsvg", "CZlib"],
-            path: "Sources/DescentReport",
-            swiftSettings: [.swiftLanguageMode(.v5)]),
+            path: "Sources/DescentReport"),
         .executableTarget(
             name: "descent",
             dependencies: ["Descent", "DescentReport", "CPlatform", .product(name: "ArgumentParser", package: "swift-argument-parser")],
-            path: "Sources/descent",
-            swiftSettings: [.swiftLanguageMode(.v5)]),
+            path: "Sources/descent"),
         .executableTarget(
             name: "descent-example", dependencies: ["Descent"], path: "Examples/CustomNetwork"),
         .executableTarget(
             name: "descent-bench",
             dependencies: ["Descent", .product(name: "ArgumentParser", package: "swift-argument-parser")],
-            path: "Sources/descent-bench",
-            swiftSettings: [.swiftLanguageMode(.v5)]),
+            path: "Sources/descent-bench"),
         .testTarget(
             name: "DescentTests", dependencies: ["Descent", "DescentReport"], path: "Tests/DescentTests",
-            resources: [.copy("../Fixtures")],
-            swiftSettings: [.swiftLanguageMode(.v5)]),
+            resources: [.copy("../Fixtures")]),
         // Run by ReliabilityDeterminismTests in separate processes (a tool, not a test).
         .executableTarget(
-            name: "determinism-probe", dependencies: ["Descent"], path: "Tests/DeterminismProbe",
-            swiftSettings: [.swiftLanguageMode(.v5)]),
+            name: "determinism-probe", dependencies: ["Descent"], path: "Tests/DeterminismProbe"),
         // Uses Descent and DescentReport as another package would (no @testable): the public API and its extension points.
         .testTarget(
             name: "DescentAPITests", dependencies: ["Descent", "DescentReport"], path: "Tests/DescentAPITests"),

@@ -1,4 +1,8 @@
 #include "CPlatform.h"
+#include <stdio.h>
+
+void descent_line_buffer_stdout(void) { setvbuf(stdout, NULL, _IOLBF, 0); }
+
 #if defined(__linux__)
 #include <signal.h>
 #include <sys/prctl.h>

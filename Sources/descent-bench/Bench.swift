@@ -98,7 +98,8 @@ struct Bench: ParsableCommand {
     /// Child of the sweep measurement: trains seed-mlp on `--images` images and prints a `ChildResult`.
     func runChild() throws {
         Parallel.setThreads(threads)
-        let data = try DatasetLoader.load(.fashionMNIST, dataDirectory: dataDirectory)
+        let data = try DatasetLoader.load(.fashionMNIST, dataDirectory: dataDirectory,
+                                            locations: DatasetLocations(environment: ProcessInfo.processInfo.environment))
         let t0 = now()
         let trainer = try makeMLPTrainer(seed: childSeed)
         _ = try trainer.trainEpoch(.images(data.train.prefix(childImages)))

@@ -48,7 +48,8 @@ final class BenchRun {
         log("loading Fashion-MNIST")
         var data: (train: ImageSet, test: ImageSet)? = nil
         let loadSeconds = try best(options.quick ? 2 : 3) {
-            data = try DatasetLoader.load(.fashionMNIST, dataDirectory: options.dataDirectory)
+            data = try DatasetLoader.load(.fashionMNIST, dataDirectory: options.dataDirectory,
+                                           locations: DatasetLocations(environment: ProcessInfo.processInfo.environment))
         }
         let train = data!.train
         report.loadSeconds = loadSeconds

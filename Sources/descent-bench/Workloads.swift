@@ -120,11 +120,7 @@ final class GemmReplay {
 
 /// Runs `body` with every GEMM recorded; returns the calls.
 func recordGemms(_ body: () throws -> Void) rethrows -> [BLAS.Call] {
-    var calls: [BLAS.Call] = []
-    BLAS.trace = { calls.append($0) }
-    defer { BLAS.trace = nil }
-    try body()
-    return calls
+    try BLAS.recordingCalls(body)
 }
 
 func best(_ n: Int, _ body: () throws -> Void) rethrows -> Double {

@@ -187,7 +187,7 @@ struct AutoEncoderMetrics: Codable {
 /// Shared steps of both commands.
 enum AERun {
     static func log(_ text: String, json: Bool) {
-        if !json { print(text); fflush(stdout) }
+        if !json { print(text); fflush(nil) }
     }
 
     static func folder(_ out: String?, _ name: String) throws -> String {

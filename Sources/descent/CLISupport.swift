@@ -8,6 +8,10 @@ import Glibc
 /// What every command shares beyond its options: flag names on library errors, the data
 /// check, resume checks.
 enum CLI {
+    /// Where datasets are cached, searched and downloaded from: `XDG_CACHE_HOME`/`HOME`,
+    /// `DESCENT_DATA_DIR` and `DESCENT_MIRRORS` of this process (the library reads none).
+    static var dataLocations: DatasetLocations { DatasetLocations(environment: ProcessInfo.processInfo.environment) }
+
     /// Runs `body`, prefixing a library error with the flag whose value caused it
     /// ("--model: …"), since only the command line knows flag names.
     static func flag<T>(_ name: String, _ body: () throws -> T) throws -> T {

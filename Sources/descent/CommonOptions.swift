@@ -77,7 +77,8 @@ struct DataOptions: ParsableArguments {
 
     /// The whole training set (no --train-limit) and the test set.
     func loadAll() throws -> (train: ImageSet, test: ImageSet) {
-        try DatasetLoader.load(dataset, dataDirectory: dataDir, cacheDirectory: nil, allowDownload: !offline)
+        try DatasetLoader.load(dataset, dataDirectory: dataDir, cacheDirectory: nil, allowDownload: !offline,
+                               locations: CLI.dataLocations)
     }
 }
 
@@ -151,6 +152,6 @@ func printJSONLine<T: Encodable>(_ value: T) {
     encoder.outputFormatting = [.sortedKeys]
     if let data = try? encoder.encode(value), let s = String(data: data, encoding: .utf8) {
         print(s)
-        fflush(stdout)
+        fflush(nil)
     }
 }

@@ -116,7 +116,8 @@ struct Compare: ParsableCommand {
             let folderLock = try SweepLock(folder: out)
             defer { folderLock.release() }
             // Load once here: fails early on missing/corrupt data and downloads if needed.
-            let (train, test) = try DatasetLoader.load(dataset, dataDirectory: dataDir, cacheDirectory: nil, allowDownload: true)
+            let (train, test) = try DatasetLoader.load(dataset, dataDirectory: dataDir, cacheDirectory: nil, allowDownload: true,
+                                                   locations: CLI.dataLocations)
             let source = dataDir ?? dataset.rawValue
             try CLI.checkValidation(validation, train: train, from: source)
             let sweep = try makeSweep(trainImages: train.count - (validation ?? 0))
@@ -193,7 +194,7 @@ enum SweepData {
             if let known = catalogue[name] { return known }
             var answer = data.isCatalogue(name)
             if !answer, name == dataset, DataFingerprint.catalogue(name) == nil,
-               let directory = DatasetLoader.localDirectory(of: name, dataDirectory: dataDir) {
+               let directory = DatasetLoader.localDirectory(of: name, dataDirectory: dataDir, locations: CLI.dataLocations) {
                 answer = DatasetLoader.holdsCatalogueFiles(name, in: directory)
             }
             catalogue[name] = answer

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Descent
+import CPlatform
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -18,7 +19,7 @@ struct DescentCommand: ParsableCommand {
     static func main() {
         // Line-buffered stdout also when it is a file or pipe (a Slurm log): every line
         // printed (the sweep's plan, progress) is out before a signal can kill the process.
-        setvbuf(stdout, nil, _IOLBF, 0)
+        descent_line_buffer_stdout()
         do {
             var command = try parseAsRoot()
             try command.run()

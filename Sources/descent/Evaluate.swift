@@ -58,7 +58,8 @@ struct Evaluate: ParsableCommand {
             let trainedOn = (try? saved.runConfig(as: RunSpec.self))?.config.dataset
             let name = dataset ?? trainedOn ?? .fashionMNIST
             let source = dataDir ?? name.rawValue
-            let (_, test) = try DatasetLoader.load(name, dataDirectory: dataDir, cacheDirectory: nil, allowDownload: true)
+            let (_, test) = try DatasetLoader.load(name, dataDirectory: dataDir, cacheDirectory: nil, allowDownload: true,
+                                                   locations: CLI.dataLocations)
             guard spec.accepts(test.shape) else {
                 throw DescentError("the model of \(checkpoint) expects \(ModelSpec.shapeText(spec.inputShape)) values per image, the images in \(source) are \(CLI.pixels(test.shape))")
             }

@@ -7,7 +7,8 @@ import Glibc
 /// Runs pending runs in child processes (`descent worker`), `plan.jobs` at a time, and
 /// appends each finished record to the store as soon as it arrives (durably, in the
 /// parent only). A child that dies loses only its own unfinished run.
-final class SweepRunner {
+/// Its threads share `state` and the store only under `lock` (hence `@unchecked Sendable`).
+final class SweepRunner: @unchecked Sendable {
     let store: ResultsStore
     let plan: ExecutionPlan
     let dataset: DatasetName
@@ -18,6 +19,15 @@ final class SweepRunner {
     let modelsDir: String?
     let progress: Progress?
     private let lock = NSLock()
+
+    /// What the job threads share (under `lock`).
+    private struct State {
+        var next = 0
+        var failures: [String] = []
+        var storeError: Error?
+        var unrecorded = 0
+    }
+    private var state = State()
 
     init(store: ResultsStore, plan: ExecutionPlan, dataset: DatasetName, dataDir: String?, fingerprint: DataFingerprint,
          modelsDir: String?, showProgress: Bool) {
@@ -37,24 +47,21 @@ final class SweepRunner {
     /// says how many finished runs were lost this way (a rerun computes them again).
     func run(_ runs: [RunSpec]) throws -> [String] {
         guard !runs.isEmpty else { return [] }
-        var next = 0
-        var failures: [String] = []
-        var storeError: Error?
-        var unrecorded = 0
+        state = State()
         progress?.start(total: runs.count)
         DispatchQueue.concurrentPerform(iterations: plan.jobs) { _ in
             while true {
                 lock.lock()
-                guard next < runs.count, storeError == nil else { lock.unlock(); return }
-                let spec = runs[next]
-                next += 1
+                guard state.next < runs.count, state.storeError == nil else { lock.unlock(); return }
+                let spec = runs[state.next]
+                state.next += 1
                 lock.unlock()
                 let record: RunRecord
                 do {
                     record = try runChild(spec)
                 } catch {
                     lock.lock()
-                    failures.append("\(spec.config.optimizer.kind.rawValue) seed \(spec.seed): \(error)")
+                    state.failures.append("\(spec.config.optimizer.kind.rawValue) seed \(spec.seed): \(error)")
                     progress?.failed(spec)
                     lock.unlock()
                     continue
@@ -65,19 +72,19 @@ final class SweepRunner {
                     try store.append(record)
                     progress?.finished(spec, record)
                 } catch {
-                    if storeError == nil { storeError = error }
-                    unrecorded += 1
+                    if state.storeError == nil { state.storeError = error }
+                    state.unrecorded += 1
                     progress?.failed(spec)
                 }
             }
         }
         progress?.end()
-        if let storeError {
-            let others = failures.isEmpty ? "" : ", \(failures.count) other run(s) failed"
-            let notStarted = runs.count - next
-            throw DescentError("\(storeError); \(unrecorded) finished run(s) could not be recorded\(others)\(notStarted > 0 ? ", \(notStarted) not started" : ""): free space and rerun the same command to redo them")
+        if let storeError = state.storeError {
+            let others = state.failures.isEmpty ? "" : ", \(state.failures.count) other run(s) failed"
+            let notStarted = runs.count - state.next
+            throw DescentError("\(storeError); \(state.unrecorded) finished run(s) could not be recorded\(others)\(notStarted > 0 ? ", \(notStarted) not started" : ""): free space and rerun the same command to redo them")
         }
-        return failures
+        return state.failures
     }
 
     private func runChild(_ spec: RunSpec) throws -> RunRecord {

@@ -97,7 +97,7 @@ struct Train: ParsableCommand {
                     let v = m.validationLoss.map { String(format: "  %9.4f  %8.4f", $0, m.validationAccuracy ?? .nan) } ?? ""
                     print(String(format: "%5d  %10.4f", m.epoch, m.trainLoss) + v
                           + String(format: "  %9.4f  %8.4f  %7.2f", m.testLoss, m.testAccuracy ?? .nan, m.seconds))
-                    fflush(stdout)
+                    fflush(nil)
                 }
                 history.append(m)
                 guard let out, let checkpointPath else { return }

@@ -108,7 +108,8 @@ struct Tune: ParsableCommand {
             let folderLock = try SweepLock(folder: out)
             defer { folderLock.release() }
             // Load once here: fails early on missing/corrupt data (before tune.json is written).
-            let (train, test) = try DatasetLoader.load(dataset, dataDirectory: dataDir, cacheDirectory: nil, allowDownload: true)
+            let (train, test) = try DatasetLoader.load(dataset, dataDirectory: dataDir, cacheDirectory: nil, allowDownload: true,
+                                                   locations: CLI.dataLocations)
             let source = dataDir ?? dataset.rawValue
             try CLI.checkValidation(validationCount, train: train, from: source)
             let plan = try makePlan(trainImages: train.count - validationCount)

@@ -27,7 +27,7 @@ struct Worker: ParsableCommand {
                 throw DescentError("--spec: not a valid run description")
             }
             let (train, test) = try DatasetLoader.load(runSpec.config.dataset, dataDirectory: dataDir,
-                                                       cacheDirectory: nil, allowDownload: false)
+                                                       cacheDirectory: nil, allowDownload: false, locations: CLI.dataLocations)
             let fingerprint = DataFingerprint(train: train, test: test)
             if let expected = dataFingerprint, expected != fingerprint.value {
                 throw DescentError("the data in \(dataDir ?? runSpec.config.dataset.rawValue) changed during the sweep (data fingerprint \(fingerprint), the sweep started with \(DataFingerprint.short(expected)))")
@@ -35,7 +35,7 @@ struct Worker: ParsableCommand {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             let record = try RunExecutor.run(runSpec, train: train, test: test, fingerprint: fingerprint, onEpoch: { m in
-                if let d = try? encoder.encode(m) { print("E " + String(decoding: d, as: UTF8.self)); fflush(stdout) }
+                if let d = try? encoder.encode(m) { print("E " + String(decoding: d, as: UTF8.self)); fflush(nil) }
             }, onFinish: { trainer, epochs in
                 guard let modelsDir else { return }
                 try Checkpoint.save(trainer.network, optimizer: nil, epochsDone: trainer.epochsDone,
@@ -43,7 +43,7 @@ struct Worker: ParsableCommand {
                                     metadata: ["command": "compare", "key": runSpec.key], to: modelsDir + "/\(runSpec.key).safetensors")
             })
             print("R " + String(decoding: try encoder.encode(record), as: UTF8.self))
-            fflush(stdout)
+            fflush(nil)
         }
     }
 }

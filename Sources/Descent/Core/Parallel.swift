@@ -18,12 +18,13 @@ public enum Parallel {
         let n = Swift.max(1, n)
         BLAS.setThreads(1)
         descent_parallel_set_workers(Int32(n - 1))
-        splitsProducts = true
+        splitting.update { $0 = true }
     }
 
-    /// Whether `BLAS.gemm` splits products over the pool (set by `setThreads`; otherwise
-    /// OpenBLAS's own threading, as set by `BLAS.setThreads`, is used).
-    nonisolated(unsafe) public static var splitsProducts = false
+    /// Whether `BLAS.gemm` splits products over the pool (set by `setThreads`; after
+    /// `BLAS.setThreads`, OpenBLAS's own threading is used instead).
+    public static var splitsProducts: Bool { splitting.current }
+    @usableFromInline static let splitting = Locked(false)
 
     /// Threads available to `run`: the pool's workers plus the caller.
     public static var threads: Int { Int(descent_parallel_workers()) + 1 }

@@ -38,11 +38,8 @@ public struct DataFingerprint: Hashable, Sendable, CustomStringConvertible {
             (DataFingerprint.dimensions(train), train.pixels), ([train.count], train.labels),
             (DataFingerprint.dimensions(test), test.pixels), ([test.count], test.labels),
         ]
-        var digests = [String](repeating: "", count: arrays.count)
-        let lock = NSLock()
-        DispatchQueue.concurrentPerform(iterations: arrays.count) { i in
-            let digest = DataFingerprint.idxDigest(dimensions: arrays[i].dimensions, bytes: arrays[i].bytes)
-            lock.lock(); digests[i] = digest; lock.unlock()
+        let digests = try! concurrentMap(arrays.count) { i in  // the body cannot throw
+            DataFingerprint.idxDigest(dimensions: arrays[i].dimensions, bytes: arrays[i].bytes)
         }
         self.init(files: digests)
     }

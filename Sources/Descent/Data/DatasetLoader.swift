@@ -8,9 +8,9 @@ import Glibc
 /// Where the four files (see `DatasetFile`; each may be gzip'd or not, e.g.
 /// `train-images-idx3-ubyte.gz` or `train-images-idx3-ubyte`) are looked for:
 /// 1. `dataDirectory`, if given — and nowhere else (a clear error lists what is missing);
-/// 2. the cache directory: `cacheDirectory`, else `$XDG_CACHE_HOME/descent/<name>`,
-///    else `~/.cache/descent/<name>`;
-/// 3. `$DESCENT_DATA_DIR/<name>`, if that variable is set;
+/// 2. the cache directory: `cacheDirectory`, else `locations.cacheDirectory(for:)`
+///    (`~/.cache/descent/<name>` by default);
+/// 3. `<locations.searchRoot>/<name>`, if set (the CLI sets it from `$DESCENT_DATA_DIR`);
 /// 4. the dataset's system directories (Debian: `/usr/share/datasets/fashion-mnist`);
 /// 5. if `allowDownload`, the missing files are downloaded into the cache directory from the
 ///    dataset's mirrors, each to a temporary name, verified against its SHA-256 and renamed
@@ -18,19 +18,21 @@ import Glibc
 public enum DatasetLoader {
     /// Loads the training and test sets of `name`.
     public static func load(_ name: DatasetName, dataDirectory: String? = nil, cacheDirectory: String? = nil,
-                            allowDownload: Bool = false) throws -> (train: ImageSet, test: ImageSet) {
+                            allowDownload: Bool = false,
+                            locations: DatasetLocations = DatasetLocations()) throws -> (train: ImageSet, test: ImageSet) {
         try load(name, dataDirectory: dataDirectory, cacheDirectory: cacheDirectory, allowDownload: allowDownload,
-                 mirrors: mirrors(of: name), sha256: name.sha256)
+                 locations: locations, mirrors: locations.mirrors(of: name), sha256: name.sha256)
     }
 
     /// `load` with the download source made explicit (tests use `file://` mirrors).
     static func load(_ name: DatasetName, dataDirectory: String?, cacheDirectory: String?, allowDownload: Bool,
+                     locations: DatasetLocations = DatasetLocations(),
                      mirrors: [String], sha256: (DatasetFile) -> String) throws -> (train: ImageSet, test: ImageSet) {
-        if let directory = localDirectory(of: name, dataDirectory: dataDirectory, cacheDirectory: cacheDirectory) {
+        if let directory = localDirectory(of: name, dataDirectory: dataDirectory, cacheDirectory: cacheDirectory, locations: locations) {
             return try load(directory: directory)
         }
-        let cache = cacheDirectory ?? defaultCacheDirectory(for: name)
-        let candidates = searchPath(of: name, cacheDirectory: cacheDirectory)
+        let cache = cacheDirectory ?? locations.cacheDirectory(for: name)
+        let candidates = searchPath(of: name, cacheDirectory: cacheDirectory, locations: locations)
         guard allowDownload else {
             throw DescentError("\(name.displayName) not found: looked in \(candidates.joined(separator: ", ")); pass a data directory or allow downloading")
         }
@@ -44,14 +46,15 @@ public enum DatasetLoader {
     /// The folder `load` reads `name` from without downloading: `dataDirectory` if given, else
     /// the first folder of the search path (cache, `$DESCENT_DATA_DIR/<name>`, system
     /// directories) that holds all four files; nil if none does.
-    public static func localDirectory(of name: DatasetName, dataDirectory: String? = nil, cacheDirectory: String? = nil) -> String? {
+    public static func localDirectory(of name: DatasetName, dataDirectory: String? = nil, cacheDirectory: String? = nil,
+                                      locations: DatasetLocations = DatasetLocations()) -> String? {
         if let dataDirectory { return dataDirectory }
-        return searchPath(of: name, cacheDirectory: cacheDirectory).first { missingFiles(in: $0).isEmpty }
+        return searchPath(of: name, cacheDirectory: cacheDirectory, locations: locations).first { missingFiles(in: $0).isEmpty }
     }
 
-    static func searchPath(of name: DatasetName, cacheDirectory: String?) -> [String] {
-        var candidates = [cacheDirectory ?? defaultCacheDirectory(for: name)]
-        if let root = environment("DESCENT_DATA_DIR"), !root.isEmpty { candidates.append(join(root, name.rawValue)) }
+    static func searchPath(of name: DatasetName, cacheDirectory: String?, locations: DatasetLocations) -> [String] {
+        var candidates = [cacheDirectory ?? locations.cacheDirectory(for: name)]
+        if let root = locations.searchRoot { candidates.append(join(root, name.rawValue)) }
         return candidates + name.systemDirectories
     }
 
@@ -64,24 +67,6 @@ public enum DatasetLoader {
             let p = join(directory, file.fileName)
             return FileBytes.exists(p) && (try? SHA256.hex(ofFile: p)) == name.sha256(file)
         }
-    }
-
-    /// Where `name` is downloaded from: `$DESCENT_MIRRORS` (comma-separated base URLs ending
-    /// in `/`, e.g. a local mirror for machines without internet access) if set, else the
-    /// catalogue's mirrors. Downloads are verified against the catalogue's SHA-256 either way.
-    public static func mirrors(of name: DatasetName) -> [String] {
-        guard let list = environment("DESCENT_MIRRORS"), !list.isEmpty else { return name.mirrors }
-        return list.split(separator: ",").map { $0.hasSuffix("/") ? String($0) : $0 + "/" }
-    }
-
-    /// The default cache directory of `name`: `$XDG_CACHE_HOME/descent/<name>` or
-    /// `~/.cache/descent/<name>`.
-    public static func defaultCacheDirectory(for name: DatasetName) -> String {
-        if let xdg = environment("XDG_CACHE_HOME"), xdg.hasPrefix("/") {
-            return join(join(xdg, "descent"), name.rawValue)
-        }
-        let home = environment("HOME") ?? NSHomeDirectory()
-        return join(join(join(home, ".cache"), "descent"), name.rawValue)
     }
 
     /// The path of `file` in `directory`: the `.gz` name if present, else the uncompressed
@@ -112,22 +97,12 @@ public enum DatasetLoader {
         }
         let files = DatasetFile.allCases.map { path(of: $0, in: directory)! }
         // The four files are independent: inflate them concurrently.
-        var images = [IDXArray?](repeating: nil, count: 4)
-        var errors = [Error?](repeating: nil, count: 4)
-        let lock = NSLock()
-        DispatchQueue.concurrentPerform(iterations: 4) { i in
+        let images = try concurrentMap(4) { i in
             let isImages = i == 0 || i == 2
-            do {
-                let a = try IDX.read(path: files[i], expectedDimensions: isImages ? 3 : 1,
-                                     elementName: isImages ? "pixel" : "label")
-                lock.lock(); images[i] = a; lock.unlock()
-            } catch {
-                lock.lock(); errors[i] = error; lock.unlock()
-            }
+            return try IDX.read(path: files[i], expectedDimensions: isImages ? 3 : 1, elementName: isImages ? "pixel" : "label")
         }
-        if let error = errors.compactMap({ $0 }).first { throw error }
-        let train = try makeSet(images: images[0]!, imagesPath: files[0], labels: images[1]!, labelsPath: files[1])
-        let test = try makeSet(images: images[2]!, imagesPath: files[2], labels: images[3]!, labelsPath: files[3])
+        let train = try makeSet(images: images[0], imagesPath: files[0], labels: images[1], labelsPath: files[1])
+        let test = try makeSet(images: images[2], imagesPath: files[2], labels: images[3], labelsPath: files[3])
         if (train.height, train.width) != (test.height, test.width) {
             throw DescentError("\(files[2]): test images are \(test.height)×\(test.width), training images \(train.height)×\(train.width)")
         }
@@ -157,8 +132,9 @@ public enum DatasetLoader {
     // MARK: - Downloading
 
     /// Downloads `file` of `name` into `directory`, trying each mirror in turn, and verifies it.
-    public static func download(_ file: DatasetFile, of name: DatasetName, into directory: String) throws {
-        try download(file, mirrors: mirrors(of: name), sha256: name.sha256(file), into: directory)
+    public static func download(_ file: DatasetFile, of name: DatasetName, into directory: String,
+                                locations: DatasetLocations = DatasetLocations()) throws {
+        try download(file, mirrors: locations.mirrors(of: name), sha256: name.sha256(file), into: directory)
     }
 
     static func download(_ file: DatasetFile, mirrors: [String], sha256: String, into directory: String,
@@ -175,10 +151,6 @@ public enum DatasetLoader {
             }
         }
         throw DescentError("\(file.fileName): download into \(directory) failed from every mirror: \(failures.joined(separator: "; "))")
-    }
-
-    static func environment(_ key: String) -> String? {
-        getenv(key).map { String(cString: $0) }
     }
 
     static func join(_ a: String, _ b: String) -> String {

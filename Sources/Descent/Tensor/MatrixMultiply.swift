@@ -13,7 +13,10 @@ import Foundation
 public enum BLAS {
     /// Sets the number of OpenBLAS's own threads for this process (`Parallel.setThreads`
     /// sets it to 1 and splits products itself).
-    public static func setThreads(_ n: Int) { openblas_set_num_threads(Int32(Swift.max(1, n))) }
+    public static func setThreads(_ n: Int) {
+        openblas_set_num_threads(Int32(Swift.max(1, n)))
+        Parallel.splitting.update { $0 = false }
+    }
     /// The number of OpenBLAS threads in use.
     public static var threads: Int { Int(openblas_get_num_threads()) }
     /// OpenBLAS's name of the CPU kernels it runs (chosen when it is loaded, from the CPU or
@@ -44,10 +47,21 @@ public enum BLAS {
         }
     }
 
-    /// When set, every `gemm` reports its arguments here before running (benchmarks use
-    /// it to replay a training step's exact GEMM sequence). Not thread-safe; leave nil
-    /// in normal use (the check costs one load per call).
-    nonisolated(unsafe) public static var trace: ((Call) -> Void)?
+    /// Runs `body` and returns the arguments of every `gemm` call made meanwhile (by any
+    /// thread), in order: benchmarks replay a training step's exact GEMM sequence.
+    ///
+    /// ```swift
+    /// let calls = try BLAS.recordingCalls { _ = try trainer.trainEpoch(.images(slice)) }
+    /// calls.reduce(0) { $0 + $1.flops }
+    /// ```
+    public static func recordingCalls(_ body: () throws -> Void) rethrows -> [Call] {
+        recorded.update { $0 = [] }
+        defer { recorded.update { $0 = nil } }
+        try body()
+        return recorded.current ?? []
+    }
+    /// The calls being recorded (nil when not recording).
+    @usableFromInline static let recorded = Locked<[Call]?>(nil)
 
     /// `C ← α op(A) op(B) + β C`; shapes are checked.
     public static func gemm(_ a: Tensor, transposeA: Bool = false,
@@ -73,11 +87,12 @@ public enum BLAS {
                             _ c: UnsafeMutablePointer<Float>, ldc: Int,
                             alpha: Float = 1, beta: Float = 0) {
         if m == 0 || n == 0 { return }
-        if let trace {
+        recorded.update { calls in
+            guard calls != nil else { return }
             var call = Call(m: m, n: n, k: k, lda: lda, ldb: ldb, ldc: ldc, transposeA: transposeA,
                             transposeB: transposeB, alpha: alpha, beta: beta)
             (call.addressA, call.addressB, call.addressC) = (UInt(bitPattern: a), UInt(bitPattern: b), UInt(bitPattern: c))
-            trace(call)
+            calls!.append(call)
         }
         let parts = Parallel.splitsProducts && 2 * m * n * k >= splitMinimumFlops ? Swift.min(Parallel.threads, Swift.max(m, n) / 16) : 1
         if parts <= 1 {

@@ -61,9 +61,17 @@ final class DataLoaderTests: XCTestCase {
         }
     }
 
-    func testDefaultCacheDirectory() {
-        let path = DatasetLoader.defaultCacheDirectory(for: .fashionMNIST)
-        XCTAssertTrue(path.hasSuffix("/descent/fashion-mnist"), path)
+    func testLocationsFromAnEnvironment() {
+        XCTAssertTrue(DatasetLocations().cacheDirectory(for: .fashionMNIST).hasSuffix("/.cache/descent/fashion-mnist"))
+        let env = DatasetLocations(environment: ["XDG_CACHE_HOME": "/x/cache", "HOME": "/home/u", "DESCENT_DATA_DIR": "/d",
+                                                 "DESCENT_MIRRORS": "file:///m1,https://m2/"])
+        XCTAssertEqual(env.cacheDirectory(for: .mnist), "/x/cache/descent/mnist")
+        XCTAssertEqual(env.searchRoot, "/d")
+        XCTAssertEqual(env.mirrors(of: .mnist), ["file:///m1/", "https://m2/"])
+        // A relative XDG_CACHE_HOME is ignored (the XDG rule), empty values count as unset.
+        let relative = DatasetLocations(environment: ["XDG_CACHE_HOME": "cache", "HOME": "/home/u", "DESCENT_MIRRORS": ""])
+        XCTAssertEqual(relative.cacheDirectory(for: .kmnist), "/home/u/.cache/descent/kmnist")
+        XCTAssertEqual(relative.mirrors(of: .kmnist), DatasetName.kmnist.mirrors)
     }
 
     func testCatalogue() {
@@ -149,13 +157,12 @@ final class DataLoaderTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: cache), [])
     }
 
-    func testEnvironmentDataDirectory() throws {
+    func testSearchRootDataDirectory() throws {
         let root = try makeTemporaryDirectory(self)
         try FileBytes.makeDirectories(root + "/kmnist")
         try writeDataset(train: syntheticSet(count: 7), test: syntheticSet(count: 3), to: root + "/kmnist", gzip: false)
-        setenv("DESCENT_DATA_DIR", root, 1)
-        defer { unsetenv("DESCENT_DATA_DIR") }
-        let (tr, _) = try DatasetLoader.load(.kmnist, dataDirectory: nil, cacheDirectory: root + "/emptycache", allowDownload: false)
+        let (tr, _) = try DatasetLoader.load(.kmnist, dataDirectory: nil, cacheDirectory: root + "/emptycache", allowDownload: false,
+                                             locations: DatasetLocations(searchRoot: root))
         XCTAssertEqual(tr.count, 7)
     }
 }
