@@ -27,7 +27,7 @@ enum ExampleLanes {
     /// Runs `body(lane, examples, part)` for every non-empty lane of a batch of `n`,
     /// concurrently across the parts of a `Parallel` job (`part`: which one runs the lane).
     static func run(examples n: Int, _ body: (Int, Range<Int>, Int) -> Void) {
-        if BLAS.trace != nil { BLAS.pass += 1 }
+        BLAS.beginPass()
         var next = 0
         withUnsafeMutablePointer(to: &next) { counter in
             Parallel.run(parts: parts) { part, _ in

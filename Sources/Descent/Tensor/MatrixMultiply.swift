@@ -23,7 +23,7 @@ public enum BLAS {
     /// from `OPENBLAS_CORETYPE`), e.g. `"Haswell"`: they may change the last bits of products.
     public static var coreName: String { openblas_get_corename().map { String(cString: $0) } ?? "unknown" }
 
-    /// The arguments of one `sgemm` call (row-major), as recorded by `trace`, with the
+    /// The arguments of one `sgemm` call (row-major), as `recordingCalls` records it, with the
     /// addresses of its operands (so a replay can give each distinct array its own buffer).
     public struct Call: Hashable, Sendable {
         public var m, n, k, lda, ldb, ldc: Int
@@ -55,13 +55,39 @@ public enum BLAS {
     /// calls.reduce(0) { $0 + $1.flops }
     /// ```
     public static func recordingCalls(_ body: () throws -> Void) rethrows -> [Call] {
-        recorded.update { $0 = [] }
-        defer { recorded.update { $0 = nil } }
+        recording.update { $0 = Recording() }
+        defer { recording.update { $0 = nil } }
         try body()
-        return recorded.current ?? []
+        return recording.current?.calls ?? []
     }
-    /// The calls being recorded (nil when not recording).
-    @usableFromInline static let recorded = Locked<[Call]?>(nil)
+
+    /// What `recordingCalls` collects: the calls, and the number of the current pass over
+    /// the examples of a batch (`ExampleLanes` starts one per layer pass).
+    @usableFromInline struct Recording: Sendable {
+        @usableFromInline var calls: [Call] = []
+        @usableFromInline var pass = 0
+        @usableFromInline init() {}
+    }
+    /// The recording under way (nil when not recording).
+    @usableFromInline static let recording = Locked<Recording?>(nil)
+
+    /// Starts a new pass over the examples of a batch, while recording.
+    static func beginPass() { recording.update { r in r?.pass += 1 } }
+
+    /// Records one call while `recordingCalls` runs (`part` is nil for a split `gemm`).
+    @usableFromInline
+    static func record(m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, lda: Int, transposeA: Bool,
+                       _ b: UnsafePointer<Float>, ldb: Int, transposeB: Bool,
+                       _ c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float, part: Int?) {
+        recording.update { r in
+            guard r != nil else { return }
+            var call = Call(m: m, n: n, k: k, lda: lda, ldb: ldb, ldc: ldc, transposeA: transposeA,
+                            transposeB: transposeB, alpha: alpha, beta: beta)
+            (call.addressA, call.addressB, call.addressC) = (UInt(bitPattern: a), UInt(bitPattern: b), UInt(bitPattern: c))
+            if let part { (call.pass, call.part) = (r!.pass, part) }
+            r!.calls.append(call)
+        }
+    }
 
     /// `C ← α op(A) op(B) + β C`; shapes are checked.
     public static func gemm(_ a: Tensor, transposeA: Bool = false,
@@ -87,13 +113,8 @@ public enum BLAS {
                             _ c: UnsafeMutablePointer<Float>, ldc: Int,
                             alpha: Float = 1, beta: Float = 0) {
         if m == 0 || n == 0 { return }
-        recorded.update { calls in
-            guard calls != nil else { return }
-            var call = Call(m: m, n: n, k: k, lda: lda, ldb: ldb, ldc: ldc, transposeA: transposeA,
-                            transposeB: transposeB, alpha: alpha, beta: beta)
-            (call.addressA, call.addressB, call.addressC) = (UInt(bitPattern: a), UInt(bitPattern: b), UInt(bitPattern: c))
-            calls!.append(call)
-        }
+        record(m: m, n: n, k: k, a, lda: lda, transposeA: transposeA, b, ldb: ldb, transposeB: transposeB,
+               c, ldc: ldc, alpha: alpha, beta: beta, part: nil)
         let parts = Parallel.splitsProducts && 2 * m * n * k >= splitMinimumFlops ? Swift.min(Parallel.threads, Swift.max(m, n) / 16) : 1
         if parts <= 1 {
             sgemm(m: m, n: n, k: k, a, lda: lda, transposeA: transposeA, b, ldb: ldb, transposeB: transposeB,
@@ -122,7 +143,7 @@ public enum BLAS {
 
     /// `C ← α op(A) op(B) + β C` on the calling thread, never split: for the products of a pass
     /// that is already split over the pool, one example per call (convolutions). `part` is the
-    /// part of the pass making the call (recorded by `trace`, which is called under a lock).
+    /// part of the pass making the call (as `recordingCalls` records it).
     @inlinable
     public static func gemmUnsplit(m: Int, n: Int, k: Int,
                                    _ a: UnsafePointer<Float>, lda: Int, transposeA: Bool,
@@ -130,27 +151,10 @@ public enum BLAS {
                                    _ c: UnsafeMutablePointer<Float>, ldc: Int,
                                    alpha: Float = 1, beta: Float = 0, part: Int) {
         if m == 0 || n == 0 { return }
-        if trace != nil { record(m: m, n: n, k: k, a, lda: lda, transposeA: transposeA, b, ldb: ldb, transposeB: transposeB,
-                                 c, ldc: ldc, alpha: alpha, beta: beta, part: part) }
+        record(m: m, n: n, k: k, a, lda: lda, transposeA: transposeA, b, ldb: ldb, transposeB: transposeB,
+               c, ldc: ldc, alpha: alpha, beta: beta, part: part)
         sgemm(m: m, n: n, k: k, a, lda: lda, transposeA: transposeA, b, ldb: ldb, transposeB: transposeB,
               c, ldc: ldc, alpha: alpha, beta: beta)
-    }
-
-    /// The number of the current pass over examples (advanced by `ExampleLanes` while tracing).
-    nonisolated(unsafe) public static var pass = 0
-    @usableFromInline static let traceLock = NSLock()
-
-    @usableFromInline
-    static func record(m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, lda: Int, transposeA: Bool,
-                       _ b: UnsafePointer<Float>, ldb: Int, transposeB: Bool,
-                       _ c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float, part: Int) {
-        var call = Call(m: m, n: n, k: k, lda: lda, ldb: ldb, ldc: ldc, transposeA: transposeA,
-                        transposeB: transposeB, alpha: alpha, beta: beta)
-        (call.addressA, call.addressB, call.addressC) = (UInt(bitPattern: a), UInt(bitPattern: b), UInt(bitPattern: c))
-        (call.pass, call.part) = (pass, part)
-        traceLock.lock()
-        trace?(call)
-        traceLock.unlock()
     }
 
     /// Products below this many floating-point operations run on one thread.
