@@ -143,3 +143,7 @@ void descent_parallel_run(descent_parallel_body body, void *context, long parts)
 long descent_fetch_add(long *value, long increment) {
     return __atomic_fetch_add(value, increment, __ATOMIC_RELAXED);
 }
+
+static int recording_calls = 0;
+int descent_recording_calls(void) { return __atomic_load_n(&recording_calls, __ATOMIC_ACQUIRE); }
+void descent_set_recording_calls(int on) { __atomic_store_n(&recording_calls, on, __ATOMIC_RELEASE); }

@@ -163,5 +163,9 @@ void descent_parallel_run(descent_parallel_body body, void *context, long parts)
 /* Atomically adds increment to *value and returns the value before (relaxed order): a
    counter the parts of a job take work items from. */
 long descent_fetch_add(long *value, long increment);
+/* A process-wide flag, read without a lock on every product: whether BLAS.recordingCalls
+   is collecting the products' arguments (acquire/release order). */
+int descent_recording_calls(void);
+void descent_set_recording_calls(int on);
 
 #endif

@@ -1,3 +1,4 @@
+import CKernels
 import COpenBLAS
 import Foundation
 
@@ -56,7 +57,11 @@ public enum BLAS {
     /// ```
     public static func recordingCalls(_ body: () throws -> Void) rethrows -> [Call] {
         recording.update { $0 = Recording() }
-        defer { recording.update { $0 = nil } }
+        descent_set_recording_calls(1)
+        defer {
+            descent_set_recording_calls(0)
+            recording.update { $0 = nil }
+        }
         try body()
         return recording.current?.calls ?? []
     }
@@ -72,7 +77,7 @@ public enum BLAS {
     @usableFromInline static let recording = Locked<Recording?>(nil)
 
     /// Starts a new pass over the examples of a batch, while recording.
-    static func beginPass() { recording.update { r in r?.pass += 1 } }
+    static func beginPass() { if descent_recording_calls() != 0 { recording.update { r in r?.pass += 1 } } }
 
     /// Records one call while `recordingCalls` runs (`part` is nil for a split `gemm`).
     @usableFromInline
@@ -113,8 +118,10 @@ public enum BLAS {
                             _ c: UnsafeMutablePointer<Float>, ldc: Int,
                             alpha: Float = 1, beta: Float = 0) {
         if m == 0 || n == 0 { return }
-        record(m: m, n: n, k: k, a, lda: lda, transposeA: transposeA, b, ldb: ldb, transposeB: transposeB,
-               c, ldc: ldc, alpha: alpha, beta: beta, part: nil)
+        if descent_recording_calls() != 0 {  // one atomic load per product otherwise
+            record(m: m, n: n, k: k, a, lda: lda, transposeA: transposeA, b, ldb: ldb, transposeB: transposeB,
+                   c, ldc: ldc, alpha: alpha, beta: beta, part: nil)
+        }
         let parts = Parallel.splitsProducts && 2 * m * n * k >= splitMinimumFlops ? Swift.min(Parallel.threads, Swift.max(m, n) / 16) : 1
         if parts <= 1 {
             sgemm(m: m, n: n, k: k, a, lda: lda, transposeA: transposeA, b, ldb: ldb, transposeB: transposeB,
@@ -151,8 +158,10 @@ public enum BLAS {
                                    _ c: UnsafeMutablePointer<Float>, ldc: Int,
                                    alpha: Float = 1, beta: Float = 0, part: Int) {
         if m == 0 || n == 0 { return }
-        record(m: m, n: n, k: k, a, lda: lda, transposeA: transposeA, b, ldb: ldb, transposeB: transposeB,
-               c, ldc: ldc, alpha: alpha, beta: beta, part: part)
+        if descent_recording_calls() != 0 {
+            record(m: m, n: n, k: k, a, lda: lda, transposeA: transposeA, b, ldb: ldb, transposeB: transposeB,
+                   c, ldc: ldc, alpha: alpha, beta: beta, part: part)
+        }
         sgemm(m: m, n: n, k: k, a, lda: lda, transposeA: transposeA, b, ldb: ldb, transposeB: transposeB,
               c, ldc: ldc, alpha: alpha, beta: beta)
     }
