@@ -14,7 +14,8 @@ Identical workloads to descent-bench:
 CNN weights are Glorot-uniform with zero biases, as Descent draws them; inputs N x 1 x 28 x 28.
 Training epochs only (no evaluation); one warm-up epoch, then the best of --repeats.
 
-Usage (normally through Tools/bench_peers.sh, which makes the virtualenv):
+Usage (normally through Tools/bench_peers.sh, which makes the virtualenv; `descent-bench
+--peers PYTHON` runs it in every round beside its own epochs, one workload at a time):
   python Tools/bench_peers.py [--data DIR] [--repeats 3] [--frameworks torch,jax]
                               [--workloads seed-mlp,seed-ae,lenet5,fmnist-2c2d] [--images N] [--json]
 """

@@ -2,10 +2,17 @@
    Parallel.swift). It runs the blocks of split matrix products (each a single-threaded
    OpenBLAS call), the optimizer steps and the large element-wise passes.
 
-   Each worker has a mailbox; it waits for a new ticket by polling, first with a pause
-   instruction (a job usually follows the previous one within microseconds), then with
-   sched_yield, so that it hands its core over at once to anything else runnable; after
-   about 50 ms without work it sleeps on a condition variable and is woken by the next job.
+   A job is `parts` calls body(context, part, parts). Part 0 runs on the caller; the
+   others are *claimed* one at a time, by the workers and by the caller once it has
+   finished part 0, from one atomic word that holds the job's ticket and the next
+   unclaimed part. So a worker that the scheduler has not run yet (a busy machine) costs
+   nothing: the caller runs its part itself instead of waiting for it. Which thread runs
+   a part never changes what the part computes.
+
+   Workers wait for a new ticket by polling, first with a pause instruction (a job usually
+   follows the previous one within microseconds), then with sched_yield, so that they
+   hand the core over at once to anything else runnable; after about 50 ms without work
+   they sleep on a condition variable and the next job wakes them.
 
    One job at a time: a caller that finds the pool busy (another thread is inside
    descent_parallel_run, or a job started from inside a job) runs every part itself, so
@@ -20,6 +27,9 @@
 #define DESCENT_SPIN_NS 50000000L
 /* Pause polls before falling back to sched_yield: a pause costs ~40 ns, a system call ~1 µs. */
 #define DESCENT_PAUSE_POLLS 2048
+/* The claim word: ticket << PART_BITS | next unclaimed part. */
+#define PART_BITS 16
+#define PART_MASK ((1L << PART_BITS) - 1)
 
 static inline void cpu_relax(void) {
 #if defined(__x86_64__) || defined(__i386__)
@@ -34,22 +44,24 @@ static pthread_mutex_t job_lock = PTHREAD_MUTEX_INITIALIZER;    /* one job at a 
 static pthread_mutex_t sleep_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t sleep_cond = PTHREAD_COND_INITIALIZER;
 
-/* One mailbox per worker. The caller fills body/context/parts while the worker is idle,
-   then publishes the job by storing a new ticket (release); the worker reads the job
-   after seeing the ticket (acquire) and stores done = ticket when it has finished. */
-struct mailbox {
+/* The current job. The caller writes body/context/parts and resets `finished` while no
+   part of the previous job is running or claimable, then publishes the job by storing a
+   new claim word (seq_cst). A thread reads the fields only after it has claimed a part
+   of the job: until that part is finished the job cannot end, so the fields stay put. */
+static struct {
     descent_parallel_body body;
     void *context;
-    long part, parts;
-    atomic_long ticket;
-    atomic_long done;
-    atomic_int sleeping;
-    char pad[64];
-};
+    atomic_long parts;          /* read before a claim succeeds: atomic (relaxed) */
+    char pad0[64];
+    atomic_long claim;          /* ticket << PART_BITS | next part */
+    char pad1[64];
+    atomic_long finished;       /* parts finished by workers */
+    char pad2[64];
+} job;
 
-static struct mailbox boxes[DESCENT_MAX_WORKERS];
 static int started = 0;                 /* threads created so far */
 static atomic_int active = 0;           /* workers that take part in jobs */
+static atomic_int sleepers = 0;         /* workers asleep (or about to be) on sleep_cond */
 static long next_ticket = 0;            /* under job_lock */
 
 static long now_ns(void) {
@@ -58,26 +70,47 @@ static long now_ns(void) {
     return (long)t.tv_sec * 1000000000L + t.tv_nsec;
 }
 
+/* Claims the next part of the job with ticket `ticket`; -1 when none is left (or the job
+   has ended). */
+static long claim_part(long ticket) {
+    long w = atomic_load_explicit(&job.claim, memory_order_acquire);
+    for (;;) {
+        if ((w >> PART_BITS) != ticket) return -1;
+        long part = w & PART_MASK;
+        /* A stale word (the job has ended) makes the exchange below fail. */
+        if (part >= atomic_load_explicit(&job.parts, memory_order_relaxed)) return -1;
+        if (atomic_compare_exchange_weak_explicit(&job.claim, &w, w + 1, memory_order_acq_rel,
+                                                  memory_order_acquire))
+            return part;
+    }
+}
+
 static void *worker_main(void *arg) {
-    struct mailbox *box = arg;
+    long index = (long)arg;
     long seen = 0;
     for (;;) {
-        long start = now_ns(), spins = 0, t;
-        while ((t = atomic_load_explicit(&box->ticket, memory_order_acquire)) == seen) {
+        long start = now_ns(), spins = 0, ticket;
+        for (;;) {
+            ticket = atomic_load_explicit(&job.claim, memory_order_acquire) >> PART_BITS;
+            if (ticket != seen && index < atomic_load_explicit(&active, memory_order_relaxed)) break;
             if (spins < DESCENT_PAUSE_POLLS) { spins++; cpu_relax(); continue; }
             sched_yield();
             if ((++spins & 63) == 0 && now_ns() - start > DESCENT_SPIN_NS) {
                 pthread_mutex_lock(&sleep_lock);
-                atomic_store(&box->sleeping, 1);
-                while (atomic_load(&box->ticket) == seen) pthread_cond_wait(&sleep_cond, &sleep_lock);
-                atomic_store(&box->sleeping, 0);
+                atomic_fetch_add(&sleepers, 1);
+                while ((atomic_load(&job.claim) >> PART_BITS) == seen || index >= atomic_load(&active))
+                    pthread_cond_wait(&sleep_cond, &sleep_lock);
+                atomic_fetch_sub(&sleepers, 1);
                 pthread_mutex_unlock(&sleep_lock);
                 start = now_ns();
             }
         }
-        seen = t;
-        box->body(box->context, box->part, box->parts);
-        atomic_store_explicit(&box->done, t, memory_order_release);
+        seen = ticket;
+        long part;
+        while ((part = claim_part(ticket)) >= 0) {
+            job.body(job.context, part, atomic_load_explicit(&job.parts, memory_order_relaxed));
+            atomic_fetch_add_explicit(&job.finished, 1, memory_order_release);
+        }
     }
     return 0;
 }
@@ -92,13 +125,16 @@ int descent_parallel_set_workers(int workers) {
         pthread_attr_t attr;
         pthread_attr_init(&attr);
         pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-        int failed = pthread_create(&t, &attr, worker_main, &boxes[started]);
+        int failed = pthread_create(&t, &attr, worker_main, (void *)(long)started);
         pthread_attr_destroy(&attr);
         if (failed) break;
         started++;
     }
     if (workers > started) workers = started;
     atomic_store(&active, workers);
+    pthread_mutex_lock(&sleep_lock);        /* workers asleep re-check whether they take part */
+    pthread_cond_broadcast(&sleep_cond);
+    pthread_mutex_unlock(&sleep_lock);
     pthread_mutex_unlock(&job_lock);
     pthread_mutex_unlock(&pool_lock);
     return workers;
@@ -115,27 +151,25 @@ void descent_parallel_run(descent_parallel_body body, void *context, long parts)
         return;
     }
     long ticket = ++next_ticket;
-    int wake = 0;
-    for (long w = 0; w < parts - 1; w++) {
-        struct mailbox *box = &boxes[w];
-        box->body = body;
-        box->context = context;
-        box->part = w + 1;
-        box->parts = parts;
-        atomic_store(&box->ticket, ticket);          /* seq_cst: pairs with the worker's sleeping flag */
-        wake |= atomic_load(&box->sleeping);
-    }
-    if (wake) {
+    job.body = body;
+    job.context = context;
+    atomic_store_explicit(&job.parts, parts, memory_order_relaxed);
+    atomic_store_explicit(&job.finished, 0, memory_order_relaxed);
+    atomic_store(&job.claim, ticket << PART_BITS | 1);   /* part 0 is the caller's */
+    if (atomic_load(&sleepers) > 0) {                      /* seq_cst: pairs with a worker going to sleep */
         pthread_mutex_lock(&sleep_lock);
         pthread_cond_broadcast(&sleep_cond);
         pthread_mutex_unlock(&sleep_lock);
     }
     body(context, 0, parts);
-    for (long w = 0; w < parts - 1; w++) {
-        long spins = 0;
-        while (atomic_load_explicit(&boxes[w].done, memory_order_acquire) != ticket) {
-            if (++spins > DESCENT_PAUSE_POLLS) sched_yield(); else cpu_relax();
-        }
+    long mine = 1, part;
+    while ((part = claim_part(ticket)) >= 0) {
+        body(context, part, parts);
+        mine++;
+    }
+    long spins = 0;
+    while (atomic_load_explicit(&job.finished, memory_order_acquire) != parts - mine) {
+        if (++spins > DESCENT_PAUSE_POLLS) sched_yield(); else cpu_relax();
     }
     pthread_mutex_unlock(&job_lock);
 }
@@ -147,3 +181,57 @@ long descent_fetch_add(long *value, long increment) {
 static int recording_calls = 0;
 int descent_recording_calls(void) { return __atomic_load_n(&recording_calls, __ATOMIC_ACQUIRE); }
 void descent_set_recording_calls(int on) { __atomic_store_n(&recording_calls, on, __ATOMIC_RELEASE); }
+
+/* descent_parallel_for: items 0..<items in `parts` contiguous ranges, one per thread of a
+   job. A thread takes items from the front of its own range, then from the back of the
+   others' ranges (nearest first): when every thread runs, each works through its own
+   contiguous range (the same memory as in the previous call, still in its cache); when
+   one is preempted, the others finish its range. A range is one word, front << 32 | back. */
+struct for_job {
+    descent_item_body body;
+    void *context;
+    struct { _Alignas(64) atomic_long word; } range[DESCENT_MAX_WORKERS + 1];
+};
+
+static long pop_front(atomic_long *word) {
+    long w = atomic_load_explicit(word, memory_order_relaxed);
+    for (;;) {
+        long front = w >> 32, back = w & 0xffffffffL;
+        if (front >= back) return -1;
+        if (atomic_compare_exchange_weak_explicit(word, &w, w + (1L << 32), memory_order_relaxed, memory_order_relaxed))
+            return front;
+    }
+}
+
+static long pop_back(atomic_long *word) {
+    long w = atomic_load_explicit(word, memory_order_relaxed);
+    for (;;) {
+        long front = w >> 32, back = w & 0xffffffffL;
+        if (front >= back) return -1;
+        if (atomic_compare_exchange_weak_explicit(word, &w, w - 1, memory_order_relaxed, memory_order_relaxed))
+            return back - 1;
+    }
+}
+
+static void for_part(void *context, long part, long parts) {
+    struct for_job *job = context;
+    long item;
+    while ((item = pop_front(&job->range[part].word)) >= 0) job->body(job->context, item);
+    for (long k = 1; k < parts; k++) {
+        atomic_long *other = &job->range[(part + k) % parts].word;
+        while ((item = pop_back(other)) >= 0) job->body(job->context, item);
+    }
+}
+
+void descent_parallel_for(descent_item_body body, void *context, long items) {
+    long parts = atomic_load(&active) + 1;
+    if (parts > items) parts = items;
+    if (parts <= 1) {
+        for (long i = 0; i < items; i++) body(context, i);
+        return;
+    }
+    struct for_job job = {.body = body, .context = context};
+    for (long p = 0; p < parts; p++)
+        atomic_init(&job.range[p].word, (items * p / parts) << 32 | (items * (p + 1) / parts));
+    descent_parallel_run(for_part, &job, parts);
+}

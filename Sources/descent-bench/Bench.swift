@@ -10,7 +10,7 @@ import Foundation
 @main
 struct Bench: ParsableCommand {
     /// The sections `--only` selects, in the order they run.
-    static let sections = ["load", "mlp", "ae", "cnn", "optimizers", "sweep"]
+    static let sections = ["load", "mlp", "ae", "cnn", "products", "optimizers", "sweep"]
 
     static let configuration = CommandConfiguration(
         commandName: "descent-bench",
@@ -21,16 +21,23 @@ struct Bench: ParsableCommand {
 
               load        loading Fashion-MNIST train+test, against 0.35 s
               mlp         a seed-mlp epoch (784-784-784-10, Adam, batch 128)
-                          against its GEMMs alone; the GEMMs with the optimizer
-                          steps, and one profiled epoch (diagnostics)
+                          against its GEMMs alone; the optimizer step inside
+                          training against the same step warm; with --peers,
+                          JAX's epoch against Descent's in every round;
+                          diagnostics: the GEMMs with the optimizer steps, a
+                          profiled epoch
               ae          the same for a seed-ae epoch (784-100-784, masking
-                          noise 0.3, batch 100)
+                          noise 0.3, batch 100), and the epoch with its products
+                          on one thread (not split)
               cnn         the same for lenet5 and fmnist-2c2d epochs (Adam,
                           batch 128; fmnist-2c2d on a fifth of the images); the
                           convolution products alone and their GFLOP/s
+              products    seed-ae's products one by one: 1 thread, split over the
+                          pool, and with β = 1 instead of 0 (OpenBLAS's zeroing
+                          of C); the cost of a 4×4×4 call (diagnostics)
               optimizers  each optimizer's step over the seed-mlp parameters
                           against its memory-traffic floor, 1 thread; Adam's
-                          step on all threads
+                          step on all threads against 1 thread (speed-up)
               sweep       2 seeds of seed-mlp as concurrent child processes
                           (1 thread each) against one after the other
                           (2 threads); peak RSS of such a child
@@ -38,6 +45,7 @@ struct Bench: ParsableCommand {
             Examples:
               descent-bench --quick
               descent-bench --only mlp,ae --repeats 5 --json
+              descent-bench --only mlp,ae --peers /work/venv-jax/bin/python
             """)
 
     @Flag(help: "Fewer images and steps (1/6 epoch), figures scaled to an epoch (< 1 min).")
@@ -61,6 +69,18 @@ struct Bench: ParsableCommand {
                                valueName: "list"))
     var only: String?
 
+    @Option(help: ArgumentHelp(
+        "A Python with the peer frameworks installed: time them in every round of mlp and ae, beside Descent, through --peers-script.",
+        valueName: "python"))
+    var peers: String?
+
+    @Option(name: .customLong("peer-frameworks"), help: ArgumentHelp("Peers to time with --peers (comma-separated: jax, torch).",
+                                                                    valueName: "list"))
+    var peerFrameworks = "jax"
+
+    @Option(name: .customLong("peers-script"), help: ArgumentHelp("The script that times the peers.", valueName: "path"))
+    var peersScript = "Tools/bench_peers.py"
+
     // Internal: the child process of the sweep measurement.
     @Flag(name: .customLong("child-train"), help: .hidden)
     var child = false
@@ -71,6 +91,10 @@ struct Bench: ParsableCommand {
     @Option(name: .customLong("seed"), help: .hidden)
     var childSeed: UInt64 = 1
 
+    var peerList: [String] {
+        peerFrameworks.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
     var selectedSections: Set<String> {
         Set((only ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
     }
@@ -80,6 +104,17 @@ struct Bench: ParsableCommand {
         if let repeats, repeats < 1 { throw ValidationError("--repeats must be at least 1") }
         if let unknown = selectedSections.subtracting(Bench.sections).sorted().first {
             throw ValidationError("--only: no section '\(unknown)' (sections: \(Bench.sections.joined(separator: ", ")))")
+        }
+        if let unknown = peerList.first(where: { !["jax", "torch"].contains($0) }) {
+            throw ValidationError("--peer-frameworks: no framework '\(unknown)' (frameworks: jax, torch)")
+        }
+        if let python = peers {
+            guard FileManager.default.isExecutableFile(atPath: python) else {
+                throw ValidationError("--peers: \(python) is not an executable Python")
+            }
+            guard FileManager.default.fileExists(atPath: peersScript) else {
+                throw ValidationError("--peers-script: \(peersScript) not found (run from the repository, or give its path)")
+            }
         }
     }
 

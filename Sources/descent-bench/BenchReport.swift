@@ -19,6 +19,8 @@ struct BenchReport: Encodable {
     var cnn: [String: CNNFigures]?
     /// OpenBLAS's name of the CPU kernels it ran (`BLAS.coreName`).
     var blasCore = BLAS.coreName
+    /// seed-ae's products one by one.
+    var products: ProductsFigures?
     /// Per optimizer (`OptimizerKind` raw value): its step against its memory floor, 1 thread.
     var optimizers: [String: OptimizerFigures]?
     /// Adam's step over the same parameters on all `threads` (training's setting).
@@ -34,10 +36,34 @@ struct BenchReport: Encodable {
         var epochSeconds, gemmSeconds, gemmAndStepsSeconds: Double
         var gemmCalls, gemmOperandBytes: Int
         var gemmGflopsPerS, epochOverGemm: Double
-        /// One more, profiled, epoch.
+        /// The epoch in each round (the best is `epochSeconds`).
+        var roundSeconds: [Double]
+        /// The epoch run otherwise, by row key (seed-ae's products not split).
+        var variantSeconds: [String: Double]
+        /// A profiled epoch.
         var phaseSeconds: PhaseSeconds
+        /// Adam's step inside training (the median over a profiled epoch's steps) and the
+        /// same step warm (the median of back-to-back steps); each the best of the rounds.
+        var stepInTrainingUs, warmStepUs: Double
+        /// With `--peers`: each peer's epoch in each round, by framework.
+        var peerRoundSeconds: [String: [Double]]
         /// Peak RSS of the bench process after recording the seed-mlp epoch.
         var peakRssBytesInBench: Int?
+    }
+
+    /// Products of one seed-ae training step, each alone: µs per call.
+    struct ProductsFigures: Encodable {
+        var calls: [ProductFigures]
+        /// A 4×4×4 product: OpenBLAS's fixed cost per call.
+        var smallCallUs: Double
+    }
+
+    struct ProductFigures: Encodable {
+        var m, n, k: Int
+        var transposeA, transposeB: Bool
+        var beta: Double
+        /// One OpenBLAS call on 1 thread; split over the pool (as in training); 1 thread with β = 1.
+        var oneThreadUs, splitUs, oneThreadBetaOneUs: Double
     }
 
     struct PhaseSeconds: Encodable {

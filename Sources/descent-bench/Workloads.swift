@@ -123,6 +123,13 @@ func recordGemms(_ body: () throws -> Void) rethrows -> [BLAS.Call] {
     try BLAS.recordingCalls(body)
 }
 
+/// The middle value (the mean of the two middle ones for an even count).
+func median(_ xs: [Double]) -> Double {
+    guard !xs.isEmpty else { return .nan }
+    let s = xs.sorted()
+    return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+}
+
 func best(_ n: Int, _ body: () throws -> Void) rethrows -> Double {
     var b = Double.infinity
     for _ in 0..<max(1, n) {

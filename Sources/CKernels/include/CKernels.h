@@ -152,9 +152,10 @@ void descent_upsample_forward(const float *x, float *y, long planes, long height
 void descent_upsample_backward(const float *gy, float *gx, long planes, long height, long width, long scale);
 
 /* Fork-join pool (parallel.c). body(context, part, parts) is called once for each part
-   in 0..<parts, part 0 on the calling thread, the others on pool workers; returns when
-   all are done. parts is capped at workers + 1; with no workers, or when another thread
-   is already running a job, the caller runs every part itself. */
+   in 0..<parts, part 0 on the calling thread, each other part on whichever thread claims
+   it first (a worker, or the caller once part 0 is done); returns when all are done.
+   parts is capped at workers + 1; with no workers, or when another thread is already
+   running a job, the caller runs every part itself. */
 typedef void (*descent_parallel_body)(void *context, long part, long parts);
 /* Sets the number of worker threads (0 = run everything on the caller); returns it. */
 int descent_parallel_set_workers(int workers);
@@ -167,5 +168,10 @@ long descent_fetch_add(long *value, long increment);
    is collecting the products' arguments (acquire/release order). */
 int descent_recording_calls(void);
 void descent_set_recording_calls(int on);
+/* body(context, item) once for each item in 0..<items (< 2^31), over the pool: each thread
+   takes the items of its own contiguous range first, then helps with the others' (from
+   their ends), so a preempted thread's items are done by the others. */
+typedef void (*descent_item_body)(void *context, long item);
+void descent_parallel_for(descent_item_body body, void *context, long items);
 
 #endif

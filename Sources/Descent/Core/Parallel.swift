@@ -6,7 +6,8 @@ import CKernels
 ///
 /// `setThreads(n)` gives the pool `n − 1` workers (the calling thread does one share).
 /// The workers wait for work by polling (pause, then sched_yield; asleep after ~50 ms
-/// idle; see `Sources/CKernels/parallel.c`). Until `setThreads` is called everything runs
+/// idle) and claim the parts of a job one at a time, as the caller does once its own part
+/// is done (see `Sources/CKernels/parallel.c`). Until `setThreads` is called everything runs
 /// on the caller. The element-wise work gives the same bits on any `n`; a product split
 /// differently may round differently, so a run is fixed by its seed and `n`.
 public enum Parallel {
@@ -48,10 +49,28 @@ public enum Parallel {
         }
     }
 
+    /// Calls `body(item)` for every `item` in `0..<items`, concurrently, and returns when
+    /// all have finished. Each thread takes the items of its own contiguous share first (the
+    /// same share on every call, so its memory is still in that thread's cache), then helps
+    /// with the others' from their far ends: a thread the machine has preempted is not
+    /// waited for. For items that are independent and of about equal cost.
+    public static func forEach(items: Int, _ body: (Int) -> Void) {
+        withoutActuallyEscaping(body) { body in
+            var body = body
+            withUnsafeMutablePointer(to: &body) { context in
+                descent_parallel_for({ context, item in
+                    context!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(item)
+                }, context, items)
+            }
+        }
+    }
+
     /// Calls `body(part, parts)` for every `part` in `0..<parts`, concurrently, and
-    /// returns when all have finished; part 0 runs on the calling thread. `parts` is
-    /// capped at `threads`; the `parts` passed to `body` is the number actually used.
-    /// If another thread is already running a job, the caller runs every part itself.
+    /// returns when all have finished; part 0 runs on the calling thread, every other part
+    /// on the first thread to claim it (a worker, or the caller once part 0 is done, so a
+    /// worker the scheduler has not run yet is not waited for). `parts` is capped at
+    /// `threads`; the `parts` passed to `body` is the number actually used. If another
+    /// thread is already running a job, the caller runs every part itself.
     public static func run(parts: Int, _ body: (Int, Int) -> Void) {
         withoutActuallyEscaping(body) { body in
             var body = body

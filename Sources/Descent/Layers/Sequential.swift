@@ -12,6 +12,8 @@ public final class Sequential: Layer {
     private var lastForwardFused = false
     /// Indices of the `MaxPool2D` layers computed by the `Conv2D` before them.
     private let fusedPools: Set<Int>
+    /// The first layer with parameters (`Linear.parameters` builds an array: not per step).
+    private let firstWithParameters: Int
 
     public init(_ layers: [Layer]) {
         self.layers = layers
@@ -21,6 +23,7 @@ public final class Sequential: Layer {
         fusedPools = Set(layers.indices.dropFirst().filter { i in
             layers[i - 1] is Conv2D && (layers[i] as? MaxPool2D)?.isFusable == true
         })
+        firstWithParameters = layers.firstIndex { !$0.parameters.isEmpty } ?? 0
     }
 
     public var parameters: [Parameter] { layers.flatMap { $0.parameters } }
@@ -52,7 +55,6 @@ public final class Sequential: Layer {
     public func backward(_ gradOutput: Tensor, needsInputGradient: Bool) -> Tensor? {
         var g: Tensor? = gradOutput
         // The input gradient of a parameter-free prefix (e.g. input dropout) is also unneeded.
-        let firstWithParameters = layers.firstIndex { !$0.parameters.isEmpty } ?? 0
         for (i, layer) in layers.enumerated().reversed() {
             guard let current = g else { break }
             if lastForwardFused && fusedDropouts.contains(i) && (layer as! Dropout).probability > 0 {

@@ -40,9 +40,11 @@
 ///
 /// A step walks every parameter in blocks of `blockSize` elements. For each block the
 /// gradient is checked for NaN/±∞ (when asked) and then `update` runs on it while the
-/// block is still in L1, so the check costs no extra pass over memory. Blocks are dealt
-/// out in contiguous runs to `Parallel.threads` threads, so `update` is called
-/// concurrently for disjoint blocks and must touch only its own span. Every rule here is
+/// block is still in L1, so the check costs no extra pass over memory. Runs of
+/// `blocksPerItem` blocks are shared out over `Parallel.threads` threads
+/// (`Parallel.forEach`: contiguous shares, a preempted thread's share finished by the
+/// others), so `update` is called concurrently for disjoint blocks and must touch only
+/// its own span. Every rule here is
 /// element-wise, so the result does not depend on the split: a step is bit-identical on
 /// any thread count.
 open class StatefulOptimizer: Optimizer {
@@ -91,6 +93,9 @@ open class StatefulOptimizer: Optimizer {
     public static let blockSize = 4096
     /// Steps over fewer elements than this stay on one thread (waking a worker costs more).
     public static let parallelThreshold = 65_536
+    /// Blocks per item of a split step (32,768 elements): the threads take items of their
+    /// own share first and then help with the others' (`Parallel.forEach`).
+    public static let blocksPerItem = 8
 
     public var learningRate: Float
     /// L2 penalty added to the gradient inside the fused loop (`g ← g + wd·θ`, torch's
@@ -178,25 +183,20 @@ open class StatefulOptimizer: Optimizer {
                 offset += n
             }
         }
-        let total = parameters.scalarCount
-        let parts = total >= Self.parallelThreshold ? Swift.min(Parallel.threads, blocks.count) : 1
-        // Each part writes only its own entry.
-        if badParameter.count < parts { badParameter = [Int](repeating: Int.max, count: parts) }
+        // Items of `blocksPerItem` blocks, over the pool (each thread its own share first).
+        let perItem = parameters.scalarCount >= Self.parallelThreshold ? Self.blocksPerItem : Swift.max(blocks.count, 1)
+        let items = (blocks.count + perItem - 1) / perItem
+        // Each item writes only its own entry.
+        if badParameter.count < items { badParameter = [Int](repeating: Int.max, count: items) }
         for i in badParameter.indices { badParameter[i] = Int.max }
         spans.withUnsafeBufferPointer { spans in
             blocks.withUnsafeBufferPointer { blocks in
                 badParameter.withUnsafeMutableBufferPointer { bad in
-                    Parallel.run(parts: parts) { part, parts in
-                        // Contiguous runs of blocks, split by element count.
-                        let lo = total * part / parts, hi = total * (part + 1) / parts
-                        var seen = 0
-                        for b in blocks {
-                            defer { seen += b.count }
-                            if seen < lo { continue }
-                            if seen >= hi { break }
+                    Parallel.forEach(items: items) { item in
+                        for b in blocks[(item * perItem)..<Swift.min((item + 1) * perItem, blocks.count)] {
                             let span = spans[b.span].slice(b.offset, b.count)
                             if checking && !Kernels.allFinite(span.grad, count: span.count) {
-                                bad[part] = b.span
+                                bad[item] = b.span
                                 return
                             }
                             self.update(span)

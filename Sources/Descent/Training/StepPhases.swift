@@ -16,8 +16,19 @@ public struct StepPhases: Sendable, Equatable {
     /// Optimizer step, with the gradient finiteness check.
     public var update = 0.0
     public var steps = 0
+    /// The `update` time of each step, in order (a median of these leaves out the few steps
+    /// a busy machine preempted).
+    public private(set) var updatePerStep: [Double] = []
+    private var updateAtLastStep = 0.0
 
     public init() {}
+
+    /// Counts a finished step and records its update time.
+    mutating func endStep() {
+        steps += 1
+        updatePerStep.append(update - updateAtLastStep)
+        updateAtLastStep = update
+    }
 
     public var total: Double { batch + forward + loss + backward + update }
 

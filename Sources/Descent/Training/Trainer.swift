@@ -107,7 +107,7 @@ public final class Trainer {
             if let p = optimizer.checkedStep(parameters) {
                 throw DivergenceError(epoch: epoch, step: step, what: "gradient of \(p.name)")
             }
-            if let t = clock?.lap() { phases!.update += t; phases!.steps += 1 }
+            if let t = clock?.lap() { phases!.update += t; phases!.endStep() }
             total += value.loss * Double(batch.count)
             penaltyTotal += penalty * Double(batch.count)
             if let c = value.correct { correct += c; counted = true }
