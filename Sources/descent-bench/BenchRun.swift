@@ -142,7 +142,7 @@ final class BenchRun {
             rounds.append(t * scaleToEpoch)
             for (i, variant) in variants.enumerated() { v[i] = min(v[i], try best(1, variant.run)) }
             g = min(g, best(1) { replay.run() })
-            gs = min(gs, best(1) { replay.run(every: stepEvery) { stepper.step(copies) } })
+            gs = min(gs, best(1) { replay.run(every: stepEvery, where: { _ in true }) { stepper.step(copies) } })
             for peer in peers { peerRounds[peer, default: []].append(try peerEpoch(peer, workload: peerWorkload)) }
         }
         // The step inside training (a profiled epoch) against the same step warm, `repeats`

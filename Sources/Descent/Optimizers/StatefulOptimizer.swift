@@ -44,9 +44,8 @@
 /// `blocksPerItem` blocks are shared out over `Parallel.threads` threads
 /// (`Parallel.forEach`: contiguous shares, a preempted thread's share finished by the
 /// others), so `update` is called concurrently for disjoint blocks and must touch only
-/// its own span. Every rule here is
-/// element-wise, so the result does not depend on the split: a step is bit-identical on
-/// any thread count.
+/// its own span. Every rule here is element-wise, so the result does not depend on the
+/// split: a step is bit-identical on any thread count.
 open class StatefulOptimizer: Optimizer {
     /// State of one parameter: its step count and one tensor per slot name.
     final class Slot {
