@@ -88,32 +88,27 @@ def bench_torch(x, y, repeats, workloads):
                         nn.Linear(784, 784), nn.ReLU(), nn.Dropout(0.5), nn.Linear(784, 10))
     mlp.apply(glorot)
     mlp.train()
-    opt = torch.optim.Adam(mlp.parameters(), lr=1e-3)
     xent = nn.CrossEntropyLoss()
 
-    def mlp_epoch():
-        perm = torch.randperm(n)
-        for s in range(0, n, 128):
-            idx = perm[s:s + 128]
-            opt.zero_grad(set_to_none=True)
-            loss = xent(mlp(xt[idx]), yt[idx])
-            loss.backward()
-            opt.step()
+    def trainer(net, loss_fn, batch, inputs, targets):
+        """One epoch of Adam(1e-3) over reshuffled minibatches; `inputs()` gives the epoch's inputs."""
+        opt = torch.optim.Adam(net.parameters(), lr=1e-3)
 
+        def epoch():
+            xs = inputs()
+            perm = torch.randperm(n)
+            for s in range(0, n, batch):
+                idx = perm[s:s + batch]
+                opt.zero_grad(set_to_none=True)
+                loss = loss_fn(net(xs[idx]), targets[idx])
+                loss.backward()
+                opt.step()
+        return epoch
+
+    mlp_epoch = trainer(mlp, xent, 128, lambda: xt, yt)
     ae = nn.Sequential(nn.Linear(784, 100), nn.Sigmoid(), nn.Linear(100, 784), nn.Sigmoid())
     ae.apply(glorot)
-    opt_ae = torch.optim.Adam(ae.parameters(), lr=1e-3)
-    mse = nn.MSELoss()
-
-    def ae_epoch():
-        noisy = xt * (torch.rand_like(xt) >= 0.3)
-        perm = torch.randperm(n)
-        for s in range(0, n, 100):
-            idx = perm[s:s + 100]
-            opt_ae.zero_grad(set_to_none=True)
-            loss = mse(ae(noisy[idx]), xt[idx])
-            loss.backward()
-            opt_ae.step()
+    ae_epoch = trainer(ae, nn.MSELoss(), 100, lambda: xt * (torch.rand_like(xt) >= 0.3), xt)
 
     def cnn(name):
         if name == "lenet5":
@@ -128,18 +123,8 @@ def bench_torch(x, y, repeats, workloads):
                 nn.init.xavier_uniform_(m.weight)
                 nn.init.zeros_(m.bias)
         net.train()
-        opt_cnn = torch.optim.Adam(net.parameters(), lr=1e-3)
         images = xt.reshape(-1, 1, 28, 28)
-
-        def epoch():
-            perm = torch.randperm(n)
-            for s in range(0, n, 128):
-                idx = perm[s:s + 128]
-                opt_cnn.zero_grad(set_to_none=True)
-                loss = xent(net(images[idx]), yt[idx])
-                loss.backward()
-                opt_cnn.step()
-        return epoch
+        return trainer(net, xent, 128, lambda: images, yt)
 
     result = {"version": torch.__version__, "threads": torch.get_num_threads()}
     epochs = {"seed-mlp": mlp_epoch, "seed-ae": ae_epoch}
@@ -199,17 +184,28 @@ def bench_jax(x, y, repeats, workloads):
 
     n = x.shape[0]
     rng = np.random.default_rng(0)
-    mlp_state = [mlp, adam_init(mlp), key]
 
-    def mlp_epoch():
-        params, state, k = mlp_state
-        perm = rng.permutation(n)
-        for s in range(0, n, 128):
-            idx = perm[s:s + 128]
-            k, sub = jax.random.split(k)
-            params, state = mlp_step(params, state, x[idx], y[idx], sub)
-        jax.block_until_ready(params)
-        mlp_state[:] = [params, state, k]
+    def trainer(step, params, batch, inputs, targets, key=None):
+        """One epoch of `step` (Adam) over reshuffled minibatches; `inputs()` gives the epoch's
+        inputs; with a `key`, the step also takes a fresh key per minibatch (dropout)."""
+        state = [params, adam_init(params), key]
+
+        def epoch():
+            p, st, k = state
+            xs = inputs()
+            perm = rng.permutation(n)
+            for s in range(0, n, batch):
+                idx = perm[s:s + batch]
+                if k is None:
+                    p, st = step(p, st, xs[idx], targets[idx])
+                else:
+                    k, sub = jax.random.split(k)
+                    p, st = step(p, st, xs[idx], targets[idx], sub)
+            jax.block_until_ready(p)
+            state[:] = [p, st, k]
+        return epoch
+
+    mlp_epoch = trainer(mlp_step, mlp, 128, lambda: x, y, key)
 
     k4, k5, key = jax.random.split(key, 3)
     ae = [glorot(k4, 784, 100), glorot(k5, 100, 784)]
@@ -224,17 +220,7 @@ def bench_jax(x, y, repeats, workloads):
         grads = jax.grad(ae_loss)(params, xb, tb)
         return adam_update(params, grads, state)
 
-    ae_state = [ae, adam_init(ae)]
-
-    def ae_epoch():
-        params, state = ae_state
-        noisy = x * (rng.random(x.shape, dtype=np.float32) >= 0.3)
-        perm = rng.permutation(n)
-        for s in range(0, n, 100):
-            idx = perm[s:s + 100]
-            params, state = ae_step(params, state, noisy[idx], x[idx])
-        jax.block_until_ready(params)
-        ae_state[:] = [params, state]
+    ae_epoch = trainer(ae_step, ae, 100, lambda: x * (rng.random(x.shape, dtype=np.float32) >= 0.3), x)
 
     def glorot_conv(key, out_c, in_c, k):
         a = (6.0 / ((in_c + out_c) * k * k)) ** 0.5
@@ -276,17 +262,7 @@ def bench_jax(x, y, repeats, workloads):
             return adam_update(params, jax.grad(loss)(params, xb, yb), state)
 
         images = x.reshape(-1, 1, 28, 28)
-        state = [params, adam_init(params)]
-
-        def epoch():
-            p, st = state
-            perm = rng.permutation(n)
-            for s in range(0, n, 128):
-                idx = perm[s:s + 128]
-                p, st = step(p, st, images[idx], y[idx])
-            jax.block_until_ready(p)
-            state[:] = [p, st]
-        return epoch
+        return trainer(step, params, 128, lambda: images, y)
 
     result = {"version": jax.__version__, "threads": THREADS, "devices": str(jax.devices())}
     epochs = {"seed-mlp": mlp_epoch, "seed-ae": ae_epoch}

@@ -131,39 +131,14 @@ public struct ComparisonReport {
 
     // MARK: HTML
 
-    /// The style sheet of the report pages (comparison and tuning).
-    static let pageStyle = """
-        body { font-family: system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 2em auto; max-width: 1360px; padding: 0 1em; color: #222; }
-        h1 { font-size: 1.6em; margin-bottom: 0.2em; }
-        .setup { color: #555; margin-top: 0; }
-        figure { margin: 1.5em 0; overflow-x: auto; }
-        figure svg { max-width: 100%; height: auto; }
-        figcaption { color: #555; font-size: 0.9em; }
-        table { border-collapse: collapse; margin: 1em 0; font-variant-numeric: tabular-nums; }
-        th, td { padding: 0.35em 0.8em; border-bottom: 1px solid #ddd; text-align: right; }
-        th:first-child, td:first-child { text-align: left; }
-        th { background: #f4f4f4; }
-        .bad { color: #b00; }
-        details { margin: 1em 0; }
-        code { font-size: 0.85em; }
-        """
-
-    static func escape(_ s: String) -> String {
-        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-    }
-
     /// A self-contained page: figures inline, the summary table, every run.
     public func html(accuracy: String, loss: String) -> String {
-        func inline(_ svg: String) -> String {
-            guard let r = svg.range(of: "?>") else { return svg }
-            return String(svg[r.upperBound...])
-        }
+        let inline = HTMLPage.inline, escape = HTMLPage.escape
         let n = ComparisonReport.number
         var table = ""
         for r in rows {
             let div = r.diverged > 0 ? " <span class=\"bad\">(\(r.diverged) diverged)</span>" : ""
-            table += "<tr><td>\(ComparisonReport.escape(r.label))</td><td>\(r.runs)\(div)</td>"
+            table += "<tr><td>\(escape(r.label))</td><td>\(r.runs)\(div)</td>"
             table += "<td>\(n(r.accuracyMean, 4)) ± \(n(r.accuracyStd, 4))</td><td>±\(n(r.accuracyCI, 4))</td>"
             table += "<td>\(n(r.lossMean, 4)) ± \(n(r.lossStd, 4))</td><td>±\(n(r.lossCI, 4))</td>"
             table += "<td>\(r.bestEpoch.map(String.init) ?? "–") (\(n(r.bestAccuracy, 4)))</td><td>\(n(r.secondsPerRun, 1))</td></tr>\n"
@@ -172,27 +147,15 @@ public struct ComparisonReport {
         for g in summary.groups {
             for r in (g.finished + g.diverged).sorted(by: { $0.seed < $1.seed }) {
                 let last = r.epochs.last
-                runs += "<tr><td>\(ComparisonReport.escape(g.label))</td><td>\(r.seed)</td><td>\(r.status.rawValue)\(r.divergence.map { ": " + ComparisonReport.escape($0) } ?? "")</td>"
+                runs += "<tr><td>\(escape(g.label))</td><td>\(r.seed)</td><td>\(r.status.rawValue)\(r.divergence.map { ": " + escape($0) } ?? "")</td>"
                 runs += "<td>\(r.epochs.count)</td><td>\(last.map { n($0.testAccuracy ?? .nan, 4) } ?? "–")</td><td>\(last.map { n($0.testLoss, 4) } ?? "–")</td>"
                 runs += "<td>\(n(r.totalSeconds, 1))</td><td><code>\(r.key)</code></td></tr>\n"
             }
         }
         let env = summary.groups.first?.finished.first?.environment ?? summary.groups.first?.diverged.first?.environment
-        let machine = env.map { "Descent \($0.descentVersion) on \(ComparisonReport.escape($0.cpu)), \($0.cores) cores, \($0.threads) BLAS thread(s) per run" } ?? ""
-        return """
-            <!DOCTYPE html>
-            <html lang="en">
-            <head>
-            <meta charset="utf-8">
-            <meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>Optimizer comparison</title>
-            <style>
-            \(ComparisonReport.pageStyle)
-            </style>
-            </head>
-            <body>
-            <h1>Optimizer comparison</h1>
-            <p class="setup">\(ComparisonReport.escape(setupLine))</p>
+        let machine = env.map { "Descent \($0.descentVersion) on \(escape($0.cpu)), \($0.cores) cores, \($0.threads) BLAS thread(s) per run" } ?? ""
+        return HTMLPage.page(title: "Optimizer comparison", body: """
+            <p class="setup">\(escape(setupLine))</p>
             <h2>Final epoch</h2>
             <table>
             <thead><tr><th>optimizer</th><th>runs</th><th>test accuracy (mean ± std)</th><th>95 % CI</th><th>test loss (mean ± std)</th><th>95 % CI</th><th>\(bestEpochHeading)</th><th>s / run</th></tr></thead>
@@ -217,9 +180,6 @@ public struct ComparisonReport {
             </table>
             </details>
             <p class="setup">\(machine). Files: accuracy.svg/png, loss.svg/png, summary.md, summary.csv, results.jsonl.</p>
-            </body>
-            </html>
-
-            """
+            """)
     }
 }

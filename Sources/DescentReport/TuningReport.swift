@@ -150,8 +150,8 @@ public struct TuningReport {
     // MARK: HTML
 
     public func html(chart svg: String) -> String {
-        let e = ComparisonReport.escape
-        let inline = svg.range(of: "?>").map { String(svg[$0.upperBound...]) } ?? svg
+        let e = HTMLPage.escape
+        let inline = HTMLPage.inline(svg)
         var table = ""
         for r in summary.rows {
             table += "<tr>" + Self.cells(r).enumerated().map { i, c in "<td\(i == 5 ? " class=\"sep\"" : "")>\(e(c))</td>" }.joined() + "</tr>\n"
@@ -162,20 +162,7 @@ public struct TuningReport {
                 "<td>\(Self.cell(r, i).replacingOccurrences(of: "**", with: ""))\(r.chosen == i ? " ◀" : "")</td>"
             }.joined() + "</tr>\n"
         }
-        return """
-            <!DOCTYPE html>
-            <html lang="en">
-            <head>
-            <meta charset="utf-8">
-            <meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>Learning-rate tuning</title>
-            <style>
-            \(ComparisonReport.pageStyle)
-            .sep { border-left: 2px solid #999; }
-            </style>
-            </head>
-            <body>
-            <h1>Learning-rate tuning</h1>
+        return HTMLPage.page(title: "Learning-rate tuning", style: ".sep { border-left: 2px solid #999; }", body: """
             <p class="setup">\(e(setupLine)).</p>
             <p><strong>\(e(summary.rankingSentence))</strong></p>
             <h2>Default rate vs. tuned rate</h2>
@@ -193,9 +180,6 @@ public struct TuningReport {
             <table>
             \(grid)</table>
             <p class="setup">Files: lr-sensitivity.svg/png, summary.md, summary.csv, tune.json (the plan), results.jsonl (every run).</p>
-            </body>
-            </html>
-
-            """
+            """)
     }
 }

@@ -335,6 +335,16 @@ enum AERun {
         return (try picture(encoder), try picture(decoder))
     }
 
+    /// Writes `filterPictures` as `<prefix>encoder.png` and `<prefix>decoder.png` in `dir`;
+    /// returns the names written (none when the network's ends have no filter pictures).
+    static func writeFilterPictures(_ network: Network, width: Int, height: Int, to dir: String, prefix: String = "") throws -> [String] {
+        guard let filters = try filterPictures(network, width: width, height: height) else { return [] }
+        let names = [prefix + "encoder.png", prefix + "decoder.png"]
+        try PNG.write(filters.encoder, to: dir + "/" + names[0])
+        try PNG.write(filters.decoder, to: dir + "/" + names[1])
+        return names
+    }
+
     /// The filters of one layer as rows (units × pixels) and, for convolutions, the kernel side.
     static func filterTiles(_ layer: Layer, encoder: Bool, pixels: Int) -> (tiles: Tensor, side: Int?)? {
         func kernels(_ w: Tensor, count: Int) -> (Tensor, Int?) {
@@ -547,12 +557,7 @@ struct AutoEncoderCommand: ParsableCommand {
             try AERun.finish(trainer, train: train, validation: validation, test: test, data: data, ae: ae, seed: common.seed, json: json, dir: dir,
                              start: start, metrics: &metrics) { pca in
                 let (w, h) = (train.width, train.height)
-                var pictures: [String] = []
-                if let filters = try AERun.filterPictures(network, width: w, height: h) {
-                    try PNG.write(filters.encoder, to: dir + "/encoder.png")
-                    try PNG.write(filters.decoder, to: dir + "/decoder.png")
-                    pictures += ["encoder.png", "decoder.png"]
-                }
+                var pictures = try AERun.writeFilterPictures(network, width: w, height: h, to: dir)
                 if let p = pca { try PNG.write(AutoEncoderPictures.filters(p.components, width: w, height: h), to: dir + "/pca.png"); pictures.append("pca.png") }
                 return pictures
             }
@@ -728,12 +733,7 @@ struct StackedCommand: ParsableCommand {
             try AERun.finish(trainer, train: train, validation: validation, test: test, data: data, ae: ae, seed: common.seed, json: json, dir: dir,
                              start: start, metrics: &metrics) { _ in
                 let (w, h) = (train.width, train.height)
-                var pictures: [String] = []
-                if let filters = try AERun.filterPictures(network, width: w, height: h) {
-                    try PNG.write(filters.encoder, to: dir + "/level0_encoder.png")
-                    try PNG.write(filters.decoder, to: dir + "/level0_decoder.png")
-                    pictures += ["level0_encoder.png", "level0_decoder.png"]
-                }
+                var pictures = try AERun.writeFilterPictures(network, width: w, height: h, to: dir, prefix: "level0_")
                 let encoders = AERun.denseWeights(network).filter { !$0.transposed }.map(\.weight)
                 let depth = levels.levels.count
                 if encoders.count >= depth, encoders.first?.columns == w * h {

@@ -109,26 +109,18 @@ struct Compare: ParsableCommand {
     func run() throws {
         try DescentCommand.run {
             _ = try optimizerKinds()   // a bad list or shard fails before anything is loaded
-            let selected: Shard? = try shard.map { s in try CLI.flag("--shard") { try Shard.parse(s) } } ?? Shard.fromEnvironment(ProcessInfo.processInfo.environment)
-            let out = common.out ?? "runs/compare-\(preset.rawValue)-\(dataset.rawValue)"
-            try Output.prepareFolder(out)
-            // One sweep per folder at a time: a second one would run every run again.
-            let folderLock = try SweepLock(folder: out)
-            defer { folderLock.release() }
-            // Load once here: fails early on missing/corrupt data and downloads if needed.
-            let (train, test) = try DatasetLoader.load(dataset, dataDirectory: dataDir, cacheDirectory: nil, allowDownload: true,
-                                                   locations: CLI.dataLocations)
-            let source = dataDir ?? dataset.rawValue
-            try CLI.checkValidation(validation, train: train, from: source)
+            let selected = try SweepFolder.shard(shard)
+            let folder = try SweepFolder(common.out ?? "runs/compare-\(preset.rawValue)-\(dataset.rawValue)",
+                                         dataset: dataset, dataDir: dataDir, validation: validation)
+            defer { folder.lock.release() }
+            let (out, train, test, source, store) = (folder.out, folder.train, folder.test, folder.source, folder.store)
             let sweep = try makeSweep(trainImages: train.count - (validation ?? 0))
             try CLI.check(sweep.configs[0].model, fits: train, test, from: source)
             let runs = selected.map { $0.select(sweep.runs) } ?? sweep.runs
 
             // A run is done when a trusted record of its key is there, on these data.
-            let fingerprint = DataFingerprint(train: train, test: test)
-            let store = ResultsStore(path: out + "/results.jsonl")
             let contents = try store.read()
-            try SweepData.checkFolder(contents.records, out: out, data: fingerprint, dataset: dataset, dataDir: dataDir, source: source)
+            try SweepData.checkFolder(contents.records, out: out, data: folder.fingerprint, dataset: dataset, dataDir: dataDir, source: source)
             let done = Set(contents.records.map(\.key))
             let pending = runs.filter { !done.contains($0.key) }
 
@@ -153,7 +145,7 @@ struct Compare: ParsableCommand {
 
             let modelsDir = noModels ? nil : out + "/models"
             if let modelsDir { try Output.prepareFolder(modelsDir) }
-            let runner = SweepRunner(store: store, plan: plan, dataset: dataset, dataDir: dataDir, fingerprint: fingerprint,
+            let runner = SweepRunner(store: store, plan: plan, dataset: dataset, dataDir: dataDir, fingerprint: folder.fingerprint,
                                      modelsDir: modelsDir, showProgress: verbose || isatty(STDERR_FILENO) == 1)
             // Every shard leaves a results file, even with no runs, so `descent report shard-*` merges it.
             try store.createIfMissing()
@@ -172,9 +164,7 @@ struct Compare: ParsableCommand {
                 printJSONLine(["out": out, "runs": "\(runs.count)", "ran": "\(pending.count - failures.count)", "failed": "\(failures.count)",
                                "rejected": "\(contents.rejected.count)"])
             }
-            if !failures.isEmpty {
-                throw DescentError("\(failures.count) run(s) did not finish (\(failures.first!)); rerun the same command to retry them")
-            }
+            try SweepFolder.check(failures)
         }
     }
 }

@@ -101,22 +101,15 @@ struct Tune: ParsableCommand {
     func run() throws {
         try DescentCommand.run {
             _ = try makePlan(trainImages: Int.max)   // bad flags fail before anything is loaded
-            let selected: Shard? = try shard.map { s in try CLI.flag("--shard") { try Shard.parse(s) } } ?? Shard.fromEnvironment(ProcessInfo.processInfo.environment)
-            let out = common.out ?? "runs/tune-\(preset.rawValue)-\(dataset.rawValue)"
-            try Output.prepareFolder(out)
-            // One tuning per folder at a time (shards use a folder each).
-            let folderLock = try SweepLock(folder: out)
-            defer { folderLock.release() }
-            // Load once here: fails early on missing/corrupt data (before tune.json is written).
-            let (train, test) = try DatasetLoader.load(dataset, dataDirectory: dataDir, cacheDirectory: nil, allowDownload: true,
-                                                   locations: CLI.dataLocations)
-            let source = dataDir ?? dataset.rawValue
-            try CLI.checkValidation(validationCount, train: train, from: source)
+            let selected = try SweepFolder.shard(shard)
+            // Opened before tune.json is written: missing or corrupt data fails first.
+            let folder = try SweepFolder(common.out ?? "runs/tune-\(preset.rawValue)-\(dataset.rawValue)",
+                                         dataset: dataset, dataDir: dataDir, validation: validationCount)
+            defer { folder.lock.release() }
+            let (out, train, test, source, store, fingerprint) = (folder.out, folder.train, folder.test, folder.source, folder.store, folder.fingerprint)
             let plan = try makePlan(trainImages: train.count - validationCount)
             try CLI.check(plan.base[0].model, fits: train, test, from: source)
             // A run is done when a record of its key is there, on these data (as in `compare`).
-            let fingerprint = DataFingerprint(train: train, test: test)
-            let store = ResultsStore(path: out + "/results.jsonl")
             func known() throws -> [RunRecord] {
                 try store.read().records + merge.flatMap { try TuneFolder.records(in: $0, for: plan) }
             }
@@ -167,9 +160,7 @@ struct Tune: ParsableCommand {
             if common.json {
                 printJSONLine(["out": out, "failed": "\(failures.count)"])
             }
-            if !failures.isEmpty {
-                throw DescentError("\(failures.count) run(s) did not finish (\(failures.first!)); rerun the same command to retry them")
-            }
+            try SweepFolder.check(failures)
         }
     }
 }

@@ -43,21 +43,14 @@ public final class AvgPool2D: Layer {
 
 extension AvgPool2D {
     /// `avgpool2d(kernel, stride=kernel, padding=0)`.
-    public static let kind = LayerKind(
-        name: "avgpool2d", summary: "2-D average pooling (torch AvgPool2d, padding counted as zeros)",
-        arguments: PoolGeometry.arguments, isSpatial: true,
-        outputShape: { spec, shape in try PoolGeometry.of(spec, inputShape: shape).outputShape },
-        make: { spec, context in
-            let g = try PoolGeometry.of(spec, inputShape: context.inputShape)
-            return try AvgPool2D(inputShape: context.inputShape, kernel: g.kernel, stride: g.stride, padding: g.padding)
-        })
+    public static let kind = PoolGeometry.layerKind("avgpool2d", summary: "2-D average pooling (torch AvgPool2d, padding counted as zeros)") { shape, g in
+        try AvgPool2D(inputShape: shape, kernel: g.kernel, stride: g.stride, padding: g.padding)
+    }
 }
 
 extension LayerSpec {
     /// `avgpool2d(kernel, stride: kernel, padding: 0)`.
     public static func avgPool2d(_ kernel: Int, stride: Int? = nil, padding: Int = 0) throws -> LayerSpec {
-        var options: [String: LayerOption] = ["kernel": .int(kernel), "padding": .int(padding)]
-        if let stride { options["stride"] = .int(stride) }
-        return try LayerSpec("avgpool2d", options)
+        try PoolGeometry.layerSpec("avgpool2d", kernel: kernel, stride: stride, padding: padding)
     }
 }

@@ -7,23 +7,14 @@
 /// layer reads its buffers as rows of values). Dense layers flatten by themselves; this
 /// layer makes the step explicit, as in PyTorch.
 public final class Flatten: Layer {
-    private var input: Tensor?
-    private var inputShape: [Int] = []
+    private var inPlace = InPlaceReshape()
 
     public init() {}
 
-    public func forward(_ x: Tensor, training: Bool) -> Tensor {
-        input = x
-        inputShape = x.shape
-        x.reshape([x.rows, x.columns])
-        return x
-    }
+    public func forward(_ x: Tensor, training: Bool) -> Tensor { inPlace.forward(x, to: [x.rows, x.columns]) }
 
     public func backward(_ gradOutput: Tensor, needsInputGradient: Bool) -> Tensor? {
-        input?.reshape(inputShape)
-        guard needsInputGradient else { return nil }
-        gradOutput.reshape(inputShape)
-        return gradOutput
+        inPlace.backward(gradOutput, needsInputGradient: needsInputGradient)
     }
 }
 

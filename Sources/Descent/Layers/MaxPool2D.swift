@@ -77,21 +77,14 @@ public final class MaxPool2D: Layer {
 
 extension MaxPool2D {
     /// `maxpool2d(kernel, stride=kernel, padding=0)`.
-    public static let kind = LayerKind(
-        name: "maxpool2d", summary: "2-D max pooling (torch MaxPool2d), the argmax kept for backward",
-        arguments: PoolGeometry.arguments, isSpatial: true,
-        outputShape: { spec, shape in try PoolGeometry.of(spec, inputShape: shape).outputShape },
-        make: { spec, context in
-            let g = try PoolGeometry.of(spec, inputShape: context.inputShape)
-            return try MaxPool2D(inputShape: context.inputShape, kernel: g.kernel, stride: g.stride, padding: g.padding)
-        })
+    public static let kind = PoolGeometry.layerKind("maxpool2d", summary: "2-D max pooling (torch MaxPool2d), the argmax kept for backward") { shape, g in
+        try MaxPool2D(inputShape: shape, kernel: g.kernel, stride: g.stride, padding: g.padding)
+    }
 }
 
 extension LayerSpec {
     /// `maxpool2d(kernel, stride: kernel, padding: 0)`.
     public static func maxPool2d(_ kernel: Int, stride: Int? = nil, padding: Int = 0) throws -> LayerSpec {
-        var options: [String: LayerOption] = ["kernel": .int(kernel), "padding": .int(padding)]
-        if let stride { options["stride"] = .int(stride) }
-        return try LayerSpec("maxpool2d", options)
+        try PoolGeometry.layerSpec("maxpool2d", kernel: kernel, stride: stride, padding: padding)
     }
 }

@@ -49,6 +49,22 @@ public struct PoolGeometry: Hashable, Sendable {
         LayerArgument("padding", .int, default: .int(0)) { v in (v.intValue ?? -1) >= 0 ? nil : "must be ≥ 0" },
     ]
 
+    /// The descriptor of a pooling layer `name(kernel, stride=kernel, padding=0)`, built by
+    /// `make(inputShape, geometry)`.
+    static func layerKind(_ name: String, summary: String,
+                          make: @escaping @Sendable ([Int], PoolGeometry) throws -> Layer) -> LayerKind {
+        LayerKind(name: name, summary: summary, arguments: arguments, isSpatial: true,
+                  outputShape: { spec, shape in try of(spec, inputShape: shape).outputShape },
+                  make: { spec, context in try make(context.inputShape, try of(spec, inputShape: context.inputShape)) })
+    }
+
+    /// The spec `name(kernel, stride: kernel, padding: 0)` of a pooling layer.
+    static func layerSpec(_ name: String, kernel: Int, stride: Int?, padding: Int) throws -> LayerSpec {
+        var options: [String: LayerOption] = ["kernel": .int(kernel), "padding": .int(padding)]
+        if let stride { options["stride"] = .int(stride) }
+        return try LayerSpec(name, options)
+    }
+
     /// Runs `body(first plane, planes)` over the N·C planes of a batch, split over `Parallel`
     /// (each plane is independent: the same bits on any thread count).
     func forPlanes(examples n: Int, _ body: (Int, Int) -> Void) {

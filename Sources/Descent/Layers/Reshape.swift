@@ -8,20 +8,35 @@
 /// No data move: the input tensor is reshaped in place and restored in backward, as `Flatten` does.
 public final class Reshape: Layer {
     public let shape: [Int]
-    private var input: Tensor?
-    private var inputShape: [Int] = []
+    private var inPlace = InPlaceReshape()
 
     public init(_ shape: [Int]) { self.shape = shape }
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         precondition(x.columns == shape.reduce(1, *), "Reshape: input has \(x.columns) values per example, expected \(shape.reduce(1, *))")
-        input = x
-        inputShape = x.shape
-        x.reshape([x.rows] + shape)
-        return x
+        return inPlace.forward(x, to: [x.rows] + shape)
     }
 
     public func backward(_ gradOutput: Tensor, needsInputGradient: Bool) -> Tensor? {
+        inPlace.backward(gradOutput, needsInputGradient: needsInputGradient)
+    }
+}
+
+/// The in-place reshape of `Flatten` and `Reshape`: forward gives the input tensor itself
+/// the new shape; backward restores it (later layers' backward may read it) and gives the
+/// gradient the input's shape.
+struct InPlaceReshape {
+    private var input: Tensor?
+    private var inputShape: [Int] = []
+
+    mutating func forward(_ x: Tensor, to shape: [Int]) -> Tensor {
+        input = x
+        inputShape = x.shape
+        x.reshape(shape)
+        return x
+    }
+
+    func backward(_ gradOutput: Tensor, needsInputGradient: Bool) -> Tensor? {
         input?.reshape(inputShape)
         guard needsInputGradient else { return nil }
         gradOutput.reshape(inputShape)

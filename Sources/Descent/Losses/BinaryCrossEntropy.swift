@@ -35,14 +35,8 @@ public final class BinaryCrossEntropy: Loss {
 
     /// The loss of `logits` against `target` (same element count, values in [0, 1]).
     public func callAsFunction(_ logits: Tensor, target: Tensor, computeGradient: Bool) -> LossValue {
-        precondition(logits.count == target.count, "BinaryCrossEntropy: \(logits.shape) vs \(target.shape)")
-        let n = logits.count
-        let g: Tensor? = computeGradient ? gradient.get(logits.shape) : nil
-        let (z, t, scale) = (logits.data, target.data, 1 / Float(n))
-        let total = sum(count: n) { lo, count, totals in
-            descent_bce_logits(z + lo, t + lo, g.map { $0.data + lo }, count, scale, totals)
-        }
-        return LossValue(loss: total / Double(max(n, 1)), gradient: g)
+        sum.mean("BinaryCrossEntropy", logits, target: target, gradient: &gradient, computeGradient: computeGradient,
+                 gradientScale: { 1 / Float($0) }, descent_bce_logits)
     }
 
     /// σ(logits): the reconstruction the logits stand for (valid until the next call).

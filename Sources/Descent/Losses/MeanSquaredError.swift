@@ -26,13 +26,7 @@ public final class MeanSquaredError: Loss {
 
     /// The loss of `prediction` against `target` (same element count).
     public func callAsFunction(_ prediction: Tensor, target: Tensor, computeGradient: Bool) -> LossValue {
-        precondition(prediction.count == target.count, "MeanSquaredError: \(prediction.shape) vs \(target.shape)")
-        let n = prediction.count
-        let g: Tensor? = computeGradient ? gradient.get(prediction.shape) : nil
-        let (y, t, scale) = (prediction.data, target.data, 2 / Float(n))
-        let total = sum(count: n) { lo, count, totals in
-            descent_squared_error(y + lo, t + lo, g.map { $0.data + lo }, count, scale, totals)
-        }
-        return LossValue(loss: total / Double(max(n, 1)), gradient: g)
+        sum.mean("MeanSquaredError", prediction, target: target, gradient: &gradient, computeGradient: computeGradient,
+                 gradientScale: { 2 / Float($0) }, descent_squared_error)
     }
 }

@@ -44,20 +44,15 @@ enum GradientCheck {
         let gx = backward(r)?.clone()
         let paramGrads = parameters.map { $0.grad.clone() }
 
-        func numeric(_ t: Tensor, _ i: Int) -> Float {
-            let old = t[i]
-            t[i] = old + h; let lp = loss()
-            t[i] = old - h; let lm = loss()
-            t[i] = old
-            return Float((lp - lm) / Double(2 * h))
-        }
         func compare(_ name: String, _ analytic: Float, _ num: Float) {
             XCTAssert(abs(analytic - num) <= absoluteTolerance + relativeTolerance * abs(num),
                       "\(name): analytic \(analytic) vs numeric \(num)", file: file, line: line)
         }
-        if let x, let gx { for i in 0..<x.count { compare("∂L/∂x[\(i)]", gx[i], numeric(x, i)) } }
+        if let x, let gx {
+            for (i, n) in numericGradient(x, loss: loss).enumerated() { compare("∂L/∂x[\(i)]", gx[i], n) }
+        }
         for (p, pg) in zip(parameters, paramGrads) {
-            for i in 0..<p.count { compare("∂L/∂\(p.name)[\(i)]", pg[i], numeric(p.value, i)) }
+            for (i, n) in numericGradient(p.value, loss: loss).enumerated() { compare("∂L/∂\(p.name)[\(i)]", pg[i], n) }
         }
     }
 

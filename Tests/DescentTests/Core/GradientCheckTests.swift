@@ -61,14 +61,8 @@ final class GradientCheckTests: XCTestCase {
         let labels: [UInt8] = [0, 3, 4, 1]
         let loss = SoftmaxCrossEntropy()
         let grad = loss(logits, labels: labels, computeGradient: true).gradient!.clone()
-        let h: Float = 1e-2
-        for i in 0..<logits.count {
-            let old = logits[i]
-            logits[i] = old + h; let lp = loss(logits, labels: labels, computeGradient: false).loss
-            logits[i] = old - h; let lm = loss(logits, labels: labels, computeGradient: false).loss
-            logits[i] = old
-            XCTAssertEqual(grad[i], Float((lp - lm) / Double(2 * h)), accuracy: 1e-3)
-        }
+        let numeric = GradientCheck.numericGradient(logits) { loss(logits, labels: labels, computeGradient: false).loss }
+        for (i, n) in numeric.enumerated() { XCTAssertEqual(grad[i], n, accuracy: 1e-3) }
     }
 
     func testSoftmaxCrossEntropyIsStableAndExact() {
@@ -89,14 +83,8 @@ final class GradientCheckTests: XCTestCase {
         var expected = 0.0
         for i in 0..<y.count { expected += Double(y[i] - t[i]) * Double(y[i] - t[i]) }
         XCTAssertEqual(mse(y, target: t, computeGradient: false).loss, expected / 12, accuracy: 1e-6)
-        let h: Float = 1e-2
-        for i in 0..<y.count {
-            let old = y[i]
-            y[i] = old + h; let lp = mse(y, target: t, computeGradient: false).loss
-            y[i] = old - h; let lm = mse(y, target: t, computeGradient: false).loss
-            y[i] = old
-            XCTAssertEqual(grad[i], Float((lp - lm) / Double(2 * h)), accuracy: 1e-4)
-        }
+        let numeric = GradientCheck.numericGradient(y) { mse(y, target: t, computeGradient: false).loss }
+        for (i, n) in numeric.enumerated() { XCTAssertEqual(grad[i], n, accuracy: 1e-4) }
     }
 
     func testTransposedGemmVariants() {

@@ -1,0 +1,44 @@
+import Descent
+import Foundation
+
+/// The folder of a sweep (`compare`, `tune`), opened for this process: created, locked (a
+/// second sweep on the same folder would run every run again), and its data loaded once —
+/// so missing or corrupt files fail before anything runs, and a dataset is downloaded if
+/// needed — with `--validation` checked against the training set. Release the lock when
+/// the sweep ends (`defer { folder.lock.release() }`); the kernel releases it if the process dies.
+struct SweepFolder {
+    let out: String
+    let lock: SweepLock
+    let train: ImageSet
+    let test: ImageSet
+    /// How the data is named in messages: the `--data-dir` folder, or the dataset.
+    let source: String
+    /// The data the sweep runs on (a folder holds runs on one set of data).
+    let fingerprint: DataFingerprint
+    /// `out/results.jsonl`.
+    let store: ResultsStore
+
+    init(_ out: String, dataset: DatasetName, dataDir: String?, validation: Int?) throws {
+        try Output.prepareFolder(out)
+        lock = try SweepLock(folder: out)
+        (train, test) = try DatasetLoader.load(dataset, dataDirectory: dataDir, cacheDirectory: nil, allowDownload: true,
+                                               locations: CLI.dataLocations)
+        source = dataDir ?? dataset.rawValue
+        try CLI.checkValidation(validation, train: train, from: source)
+        fingerprint = DataFingerprint(train: train, test: test)
+        store = ResultsStore(path: out + "/results.jsonl")
+        self.out = out
+    }
+
+    /// The shard of `--shard i/n`, or of the scheduler's variables (Slurm, Kubernetes), or nil.
+    static func shard(_ flag: String?) throws -> Shard? {
+        try flag.map { s in try CLI.flag("--shard") { try Shard.parse(s) } } ?? Shard.fromEnvironment(ProcessInfo.processInfo.environment)
+    }
+
+    /// Throws the sweep's one-line failure when runs did not finish (they are retried by
+    /// rerunning the same command).
+    static func check(_ failures: [String]) throws {
+        guard let first = failures.first else { return }
+        throw DescentError("\(failures.count) run(s) did not finish (\(first)); rerun the same command to retry them")
+    }
+}
