@@ -69,6 +69,16 @@ def best_of(repeats, epoch, label=""):
     return min(times), times
 
 
+def time_workloads(framework, epochs, cnn, repeats, workloads, result):
+    """Adds `<workload>_seconds` (best) and `<workload>_all` to `result` for each workload:
+    the dense ones from `epochs`, the CNNs built by `cnn(name)` only when asked for."""
+    for w in workloads:
+        best, every = best_of(repeats, epochs[w] if w in epochs else cnn(w), f"{framework} {w}")
+        key = w.replace("-", "_")
+        result[f"{key}_seconds"], result[f"{key}_all"] = best, every
+    return result
+
+
 # ----------------------------------------------------------------------------- PyTorch
 
 def bench_torch(x, y, repeats, workloads):
@@ -127,12 +137,7 @@ def bench_torch(x, y, repeats, workloads):
         return trainer(net, xent, 128, lambda: images, yt)
 
     result = {"version": torch.__version__, "threads": torch.get_num_threads()}
-    epochs = {"seed-mlp": mlp_epoch, "seed-ae": ae_epoch}
-    for w in workloads:
-        best, every = best_of(repeats, epochs[w] if w in epochs else cnn(w), f"torch {w}")
-        key = w.replace("-", "_")
-        result[f"{key}_seconds"], result[f"{key}_all"] = best, every
-    return result
+    return time_workloads("torch", {"seed-mlp": mlp_epoch, "seed-ae": ae_epoch}, cnn, repeats, workloads, result)
 
 
 # ----------------------------------------------------------------------------- JAX
@@ -265,12 +270,7 @@ def bench_jax(x, y, repeats, workloads):
         return trainer(step, params, 128, lambda: images, y)
 
     result = {"version": jax.__version__, "threads": THREADS, "devices": str(jax.devices())}
-    epochs = {"seed-mlp": mlp_epoch, "seed-ae": ae_epoch}
-    for w in workloads:
-        best, every = best_of(repeats, epochs[w] if w in epochs else cnn(w), f"jax {w}")
-        k = w.replace("-", "_")
-        result[f"{k}_seconds"], result[f"{k}_all"] = best, every
-    return result
+    return time_workloads("jax", {"seed-mlp": mlp_epoch, "seed-ae": ae_epoch}, cnn, repeats, workloads, result)
 
 
 def main():
