@@ -64,7 +64,7 @@ struct ChartLayout {
     static let labelSize = 13.0
     static let tickSize = 12.0
     static let legendSize = 12.0
-    static let tickLength = 5.0
+    static let tickLength = PlotAxes.tickLength
 
     /// The layout and legend box of `chart`; an outside legend narrows the plot.
     static func make(chart: LineChart, width: Double, height: Double) -> (ChartLayout, Legend?) {
@@ -98,9 +98,10 @@ struct ChartLayout {
         }
         // y domain: given, or the finite data (and bands) inside the x domain, rounded out to ticks.
         let yTarget = max(3, min(10, Int(height / 70)))
-        var yDomain: ClosedRange<Double>
+        var yDomain: ClosedRange<Double>, yStep: Double
         if let r = chart.yRange, r.lowerBound.isFinite, r.upperBound.isFinite, r.upperBound > r.lowerBound {
             yDomain = r
+            yStep = NiceTicks.step(span: r.upperBound - r.lowerBound, targetCount: yTarget)
         } else {
             var lo = Double.infinity, hi = -Double.infinity
             for s in chart.series {
@@ -113,10 +114,9 @@ struct ChartLayout {
             }
             if !(lo <= hi) { lo = 0; hi = 1 }
             if lo == hi { let pad = lo == 0 ? 1 : abs(lo) * 0.1; lo -= pad; hi += pad }
-            let step = NiceTicks.step(span: hi - lo, targetCount: yTarget)
-            yDomain = ((lo / step).rounded(.down) * step)...((hi / step).rounded(.up) * step)
+            yStep = NiceTicks.step(span: hi - lo, targetCount: yTarget)  // both ends on a tick
+            yDomain = ((lo / yStep).rounded(.down) * yStep)...((hi / yStep).rounded(.up) * yStep)
         }
-        let yStep = NiceTicks.step(span: yDomain.upperBound - yDomain.lowerBound, targetCount: yTarget)
         yTicks = NiceTicks.ticks(in: yDomain, step: yStep)
         yTickLabels = yTicks.map { NiceTicks.label($0, step: yStep) }
 
@@ -149,6 +149,13 @@ struct ChartLayout {
         top = chart.title.isEmpty ? 16 : 14 + Self.titleSize * 1.6
         bottom = height - (Self.tickLength + 6 + Self.tickSize * 1.3
                            + (chart.xLabel.isEmpty ? 8 : Self.labelSize * 1.9 + 4))
+    }
+
+    /// The plot's axes: the rectangle and the ticks in pixels.
+    var axes: PlotAxes {
+        PlotAxes(left: left, right: right, top: top, bottom: bottom,
+                 xTicks: Array(zip(xTicks.map(px), xTickLabels)), yTicks: Array(zip(yTicks.map(py), yTickLabels)),
+                 tickSize: Self.tickSize)
     }
 
     /// Pixel column of data x (unclamped; on a log axis, of log₁₀ x).

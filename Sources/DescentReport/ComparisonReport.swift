@@ -4,9 +4,9 @@ import Foundation
 /// The optimizer-comparison report: curves, a zoomed view of the last epochs, and a
 /// table of final-epoch statistics across seeds.
 ///
-/// Files: `report.html` (self-contained: charts inline), `accuracy.svg/png`,
-/// `loss.svg/png` (each: full curves and a zoomed panel of the final epochs, mean
-/// line with a ± 1 std band across seeds), `summary.md`, `summary.csv`.
+/// Files: `accuracy.svg/png`, `loss.svg/png` (each: full curves and a zoomed panel of
+/// the final epochs, mean line with a ± 1 std band across seeds), `summary.md`,
+/// `summary.csv`, and `report.html`, which shows the SVG figures beside it.
 /// Diverged runs are counted and listed, never averaged; no NaN is written as a number.
 public struct ComparisonReport {
     public let summary: SweepSummary
@@ -17,16 +17,16 @@ public struct ComparisonReport {
     /// written before any is replaced, `report.html` last); returns their names.
     @discardableResult
     public func write(to folder: String) throws -> [String] {
-        let accuracy = try ComparisonFigure(summary: summary, metric: .accuracy)
-        let loss = try ComparisonFigure(summary: summary, metric: .loss)
+        let accuracy = try ComparisonFigure.document(summary: summary, metric: .accuracy)
+        let loss = try ComparisonFigure.document(summary: summary, metric: .loss)
         let files: [(name: String, bytes: [UInt8])] = [
             ("summary.csv", Array(csv().utf8)),
             ("summary.md", Array(markdown().utf8)),
-            ("accuracy.svg", Array(accuracy.svg.utf8)),
+            ("accuracy.svg", Array(accuracy.text.utf8)),
             ("accuracy.png", try accuracy.png()),
-            ("loss.svg", Array(loss.svg.utf8)),
+            ("loss.svg", Array(loss.text.utf8)),
             ("loss.png", try loss.png()),
-            ("report.html", Array(html(accuracy: accuracy.svg, loss: loss.svg).utf8)),
+            ("report.html", Array(html().utf8)),
         ]
         try writeAtomically(files: files, into: folder)
         return files.map(\.name)
@@ -39,11 +39,6 @@ public struct ComparisonReport {
     var bestEpochHeading: String {
         !summary.groups.isEmpty && summary.groups.allSatisfy(\.hasValidation)
             ? "best epoch by validation (mean test acc.)" : "best epoch (mean acc.)"
-    }
-
-    /// Formats a number, or "–" when it is not finite (never "nan").
-    static func number(_ x: Double, _ digits: Int = 4) -> String {
-        x.isFinite ? String(format: "%.\(digits)f", x) : "–"
     }
 
     /// One row per configuration: final-epoch statistics.
@@ -72,19 +67,37 @@ public struct ComparisonReport {
         }
     }
 
+    /// One row per configuration, machine-readable: six decimals, empty where not finite.
     public func csv() -> String {
-        var lines = ["optimizer,runs,diverged,final_test_accuracy_mean,final_test_accuracy_std,final_test_accuracy_ci95,final_test_loss_mean,final_test_loss_std,final_test_loss_ci95,best_epoch,best_epoch_accuracy_mean,seconds_per_run"]
-        for r in rows {
-            let f = { (x: Double) in x.isFinite ? String(format: "%.6f", x) : "" }
-            lines.append([csvField(r.label), "\(r.runs)", "\(r.diverged)", f(r.accuracyMean), f(r.accuracyStd), f(r.accuracyCI),
-                          f(r.lossMean), f(r.lossStd), f(r.lossCI), r.bestEpoch.map(String.init) ?? "",
-                          f(r.bestAccuracy), f(r.secondsPerRun)].joined(separator: ","))
-        }
-        return lines.joined(separator: "\n") + "\n"
+        let n = ReportTable.csvNumber
+        return ReportTable(header: ["optimizer", "runs", "diverged", "final_test_accuracy_mean", "final_test_accuracy_std",
+                                    "final_test_accuracy_ci95", "final_test_loss_mean", "final_test_loss_std",
+                                    "final_test_loss_ci95", "best_epoch", "best_epoch_accuracy_mean", "seconds_per_run"],
+                           rows: rows.map { r in
+            [r.label, "\(r.runs)", "\(r.diverged)", n(r.accuracyMean), n(r.accuracyStd), n(r.accuracyCI), n(r.lossMean),
+             n(r.lossStd), n(r.lossCI), r.bestEpoch.map(String.init) ?? "", n(r.bestAccuracy), n(r.secondsPerRun)]
+        }).csv()
     }
 
-    private func csvField(_ s: String) -> String {
-        s.contains(",") || s.contains("\"") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+    /// The final-epoch table of `summary.md` and `report.html`.
+    var table: ReportTable {
+        ReportTable(header: ["optimizer", "runs", "test accuracy", "test loss", bestEpochHeading, "s / run"], rows: rows.map { r in
+            [r.label, "\(r.runs)" + (r.diverged > 0 ? " (\(r.diverged) diverged)" : ""),
+             ReportTable.meanStdCI(r.accuracyMean, r.accuracyStd, r.accuracyCI), ReportTable.meanStdCI(r.lossMean, r.lossStd, r.lossCI),
+             "\(r.bestEpoch.map(String.init) ?? "–") (\(ReportTable.number(r.bestAccuracy)))", ReportTable.number(r.secondsPerRun, 1)]
+        })
+    }
+
+    /// Every run, one row each: the details table of `report.html`.
+    var runTable: ReportTable {
+        let n = { (x: Double?) in x.map { ReportTable.number($0) } ?? "–" }
+        return ReportTable(header: ["optimizer", "seed", "status", "epochs", "final acc.", "final loss", "seconds", "run key"],
+                           rows: summary.groups.flatMap { g in
+            (g.finished + g.diverged).sorted { $0.seed < $1.seed }.map { r in
+                [g.label, "\(r.seed)", r.status.rawValue + (r.divergence.map { ": " + $0 } ?? ""), "\(r.epochs.count)",
+                 n(r.epochs.last.map { $0.testAccuracy ?? .nan }), n(r.epochs.last?.testLoss), ReportTable.number(r.totalSeconds, 1), r.key]
+            }
+        })
     }
 
     /// The setup all rows share, e.g. `fashion-mnist, model 784-784-784-10 (relu, dropout 0.1/0.5),
@@ -113,14 +126,7 @@ public struct ComparisonReport {
 
     public func markdown() -> String {
         var s = "# Optimizer comparison\n\n\(setupLine)\n\n"
-        s += "Final epoch, mean ± std across seeds (95 % CI half-width in brackets).\n\n"
-        s += "| optimizer | runs | test accuracy | test loss | \(bestEpochHeading) | s / run |\n|---|---:|---|---|---|---:|\n"
-        for r in rows {
-            let div = r.diverged > 0 ? " (\(r.diverged) diverged)" : ""
-            s += "| \(r.label) | \(r.runs)\(div) | \(ComparisonReport.number(r.accuracyMean)) ± \(ComparisonReport.number(r.accuracyStd)) [±\(ComparisonReport.number(r.accuracyCI))] "
-            s += "| \(ComparisonReport.number(r.lossMean)) ± \(ComparisonReport.number(r.lossStd)) [±\(ComparisonReport.number(r.lossCI))] "
-            s += "| \(r.bestEpoch.map(String.init) ?? "–") (\(ComparisonReport.number(r.bestAccuracy))) | \(ComparisonReport.number(r.secondsPerRun, 1)) |\n"
-        }
+        s += "Final epoch, mean ± std across seeds (95 % CI half-width in brackets).\n\n" + table.markdown()
         let diverged = summary.groups.flatMap(\.diverged)
         if !diverged.isEmpty {
             s += "\nDiverged runs (excluded from the statistics):\n\n"
@@ -131,55 +137,22 @@ public struct ComparisonReport {
 
     // MARK: HTML
 
-    /// A self-contained page: figures inline, the summary table, every run.
-    public func html(accuracy: String, loss: String) -> String {
-        let inline = HTMLPage.inline, escape = HTMLPage.escape
-        let n = ComparisonReport.number
-        var table = ""
-        for r in rows {
-            let div = r.diverged > 0 ? " <span class=\"bad\">(\(r.diverged) diverged)</span>" : ""
-            table += "<tr><td>\(escape(r.label))</td><td>\(r.runs)\(div)</td>"
-            table += "<td>\(n(r.accuracyMean, 4)) ± \(n(r.accuracyStd, 4))</td><td>±\(n(r.accuracyCI, 4))</td>"
-            table += "<td>\(n(r.lossMean, 4)) ± \(n(r.lossStd, 4))</td><td>±\(n(r.lossCI, 4))</td>"
-            table += "<td>\(r.bestEpoch.map(String.init) ?? "–") (\(n(r.bestAccuracy, 4)))</td><td>\(n(r.secondsPerRun, 1))</td></tr>\n"
-        }
-        var runs = ""
-        for g in summary.groups {
-            for r in (g.finished + g.diverged).sorted(by: { $0.seed < $1.seed }) {
-                let last = r.epochs.last
-                runs += "<tr><td>\(escape(g.label))</td><td>\(r.seed)</td><td>\(r.status.rawValue)\(r.divergence.map { ": " + escape($0) } ?? "")</td>"
-                runs += "<td>\(r.epochs.count)</td><td>\(last.map { n($0.testAccuracy ?? .nan, 4) } ?? "–")</td><td>\(last.map { n($0.testLoss, 4) } ?? "–")</td>"
-                runs += "<td>\(n(r.totalSeconds, 1))</td><td><code>\(r.key)</code></td></tr>\n"
-            }
-        }
+    /// The page: the summary table, the figures (`accuracy.svg`, `loss.svg` beside it), every run.
+    public func html() -> String {
         let env = summary.groups.first?.finished.first?.environment ?? summary.groups.first?.diverged.first?.environment
-        let machine = env.map { "Descent \($0.descentVersion) on \(escape($0.cpu)), \($0.cores) cores, \($0.threads) BLAS thread(s) per run" } ?? ""
+        let machine = env.map { "Descent \($0.descentVersion) on \($0.cpu), \($0.cores) cores, \($0.threads) BLAS thread(s) per run. " } ?? ""
         return HTMLPage.page(title: "Optimizer comparison", body: """
-            <p class="setup">\(escape(setupLine))</p>
+            \(HTMLPage.paragraph(setupLine, class: "setup"))
             <h2>Final epoch</h2>
-            <table>
-            <thead><tr><th>optimizer</th><th>runs</th><th>test accuracy (mean ± std)</th><th>95 % CI</th><th>test loss (mean ± std)</th><th>95 % CI</th><th>\(bestEpochHeading)</th><th>s / run</th></tr></thead>
-            <tbody>
-            \(table)</tbody>
-            </table>
-            <p class="setup">Statistics over runs that finished; diverged runs are counted and listed below, never averaged. 95 % CI: Student's t half-width of the mean.</p>
-            <figure>
-            \(inline(accuracy))
-            <figcaption>Test accuracy per epoch: mean across seeds, band ± 1 standard deviation; right: the final epochs enlarged.</figcaption>
-            </figure>
-            <figure>
-            \(inline(loss))
-            <figcaption>Test loss (cross-entropy) per epoch, same layout.</figcaption>
-            </figure>
+            \(table.html())
+            <p class="setup">Mean ± std across seeds [95 % CI: Student's t half-width of the mean], over runs that finished; diverged runs are counted and listed below, never averaged.</p>
+            \(HTMLPage.figure("accuracy.svg", caption: "Test accuracy per epoch: mean across seeds, band ± 1 standard deviation; right: the final epochs enlarged."))
+            \(HTMLPage.figure("loss.svg", caption: "Test loss (cross-entropy) per epoch, same layout."))
             <details>
             <summary>Every run</summary>
-            <table>
-            <thead><tr><th>optimizer</th><th>seed</th><th>status</th><th>epochs</th><th>final acc.</th><th>final loss</th><th>seconds</th><th>run key</th></tr></thead>
-            <tbody>
-            \(runs)</tbody>
-            </table>
+            \(runTable.html())
             </details>
-            <p class="setup">\(machine). Files: accuracy.svg/png, loss.svg/png, summary.md, summary.csv, results.jsonl.</p>
+            \(HTMLPage.paragraph(machine + "Files: accuracy.svg/png, loss.svg/png, summary.md, summary.csv, results.jsonl.", class: "setup"))
             """)
     }
 }

@@ -14,34 +14,34 @@ public enum EvaluationPictures {
         let subtitle = "accuracy \(String(format: "%.4f", e.accuracy)), loss \(String(format: "%.4f", e.loss)); shade: share of the true class's images"
         let width = max(left + cell * Double(k) + 80, 20 + max(SVGText.width(title, 16) * 1.05, SVGText.width(subtitle, 12)))
         let height = top + cell * Double(k) + 30 + 7.2 * longest * 0.75 + 28
-        var out = svgHeader(width: width, height: height, title: title)
-        out += "<text x=\"10\" y=\"26\" font-size=\"16\" font-weight=\"bold\">\(SVGText.escape(title))</text>\n"
-        out += "<text x=\"10\" y=\"46\" font-size=\"12\" fill=\"#555\">\(SVGText.escape(subtitle))</text>\n"
-        let middle = top + cell * Double(k) / 2
-        out += "<text x=\"16\" y=\"\(middle)\" font-size=\"13\" text-anchor=\"middle\" transform=\"rotate(-90 16 \(middle))\">true class</text>\n"
-        out += "<text x=\"\(left + cell * Double(k) / 2)\" y=\"\(height - 10)\" font-size=\"13\" text-anchor=\"middle\">predicted class</text>\n"
+        var svg = SVGDocument(width: Int(width.rounded(.up)), height: Int(height.rounded(.up)), title: title)
+        svg.text(title, x: 10, y: 26, size: 16, bold: true)
+        svg.text(subtitle, x: 10, y: 46, size: 12, fill: "#555555")
+        svg.text("true class", x: 16, y: top + cell * Double(k) / 2, size: 13, anchor: "middle", rotated: true)
+        svg.text("predicted class", x: left + cell * Double(k) / 2, y: height - 10, size: 13, anchor: "middle")
         for t in 0..<k {
             let rowTotal = max(e.confusion[t].reduce(0, +), 1)
             let y = top + cell * Double(t)
-            out += "<text x=\"\(left - 8)\" y=\"\(y + cell / 2 + 4)\" font-size=\"12\" text-anchor=\"end\">\(SVGText.escape(names[t]))</text>\n"
+            svg.text(names[t], x: left - 8, y: y + cell / 2 + 4, size: 12, anchor: "end")
             for p in 0..<k {
                 let share = Double(e.confusion[t][p]) / Double(rowTotal)
-                let x = left + cell * Double(p)
-                let color = t == p ? mix(share, to: (33, 102, 172)) : mix(min(1, share * 3), to: (178, 24, 43))
-                out += "<rect x=\"\(x)\" y=\"\(y)\" width=\"\(cell)\" height=\"\(cell)\" fill=\"\(color)\" stroke=\"#ffffff\"/>\n"
-                let dark = (t == p ? share : min(1, share * 3)) > 0.55
-                out += "<text x=\"\(x + cell / 2)\" y=\"\(y + cell / 2 + 4)\" font-size=\"12\" text-anchor=\"middle\" fill=\"\(dark ? "#ffffff" : "#222222")\">\(e.confusion[t][p])</text>\n"
+                let x = left + cell * Double(p), shade = t == p ? share : min(1, share * 3)
+                svg.element("rect", ["x": x, "y": y, "width": cell, "height": cell,
+                                     "fill": mix(shade, to: t == p ? (33, 102, 172) : (178, 24, 43)), "stroke": "#ffffff"])
+                svg.text("\(e.confusion[t][p])", x: x + cell / 2, y: y + cell / 2 + 4, size: 12, anchor: "middle",
+                         fill: shade > 0.55 ? "#ffffff" : "#222222")
             }
             let acc = e.perClassAccuracy[t]
-            out += "<text x=\"\(left + cell * Double(k) + 10)\" y=\"\(y + cell / 2 + 4)\" font-size=\"12\" fill=\"#333\">\(acc.isFinite ? String(format: "%.3f", acc) : "–")</text>\n"
+            svg.text(acc.isFinite ? String(format: "%.3f", acc) : "–", x: left + cell * Double(k) + 10, y: y + cell / 2 + 4, size: 12, fill: "#333333")
         }
-        out += "<text x=\"\(left + cell * Double(k) + 10)\" y=\"\(top - 10)\" font-size=\"11\" fill=\"#555\">accuracy</text>\n"
+        svg.text("accuracy", x: left + cell * Double(k) + 10, y: top - 10, size: 11, fill: "#555555")
         let labelY = top + cell * Double(k) + 12
         for p in 0..<k {
             let x = left + cell * (Double(p) + 0.5)
-            out += "<text x=\"\(x)\" y=\"\(labelY)\" font-size=\"12\" text-anchor=\"end\" transform=\"rotate(-45 \(x) \(labelY))\">\(SVGText.escape(names[p]))</text>\n"
+            svg.add(SVGDocument.markup("text", [("x", x), ("y", labelY), ("font-size", 12), ("text-anchor", "end"),
+                                                ("transform", "rotate(-45 \(f(x)) \(f(labelY)))")], content: names[p]))
         }
-        return SVGDocument(text: out + "</svg>\n", width: Int(width.rounded(.up)), height: Int(height.rounded(.up)))
+        return svg
     }
 
     /// The most confident mistakes: each image (pixels of `set`, enlarged) with its true
@@ -57,32 +57,23 @@ public enum EvaluationPictures {
         let cellW = max(w, 120) + 12, cellH = h + 52
         let rows = max(1, (shown.count + columns - 1) / columns)
         let width = cellW * Double(columns) + 20, height = 56 + cellH * Double(rows)
-        var out = svgHeader(width: width, height: height, title: title)
-        out += "<text x=\"10\" y=\"26\" font-size=\"16\" font-weight=\"bold\">\(SVGText.escape(title))</text>\n"
-        out += "<text x=\"10\" y=\"44\" font-size=\"12\" fill=\"#555\">the \(shown.count) test images misclassified with the highest probability</text>\n"
+        var svg = SVGDocument(width: Int(width.rounded(.up)), height: Int(height.rounded(.up)), title: title)
+        svg.text(title, x: 10, y: 26, size: 16, bold: true)
+        svg.text("the \(shown.count) test images misclassified with the highest probability", x: 10, y: 44, size: 12, fill: "#555555")
         func name(_ c: Int) -> String { c < classNames.count ? classNames[c] : "\(c)" }
         for (i, m) in shown.enumerated() {
-            let x = 10 + cellW * Double(i % columns), y = 56 + cellH * Double(i / columns)
+            let x = 10 + cellW * Double(i % columns), y = 56 + cellH * Double(i / columns), middle = x + (cellW - 12) / 2
             let f = set.featureCount
             let image = try PixelImage(width: set.width, height: set.height, channels: 1,
-                                   pixels: Array(set.pixels[(m.index * f)..<(m.index * f + set.width * set.height)]))
-            let png = Data(try PNG.encode(image)).base64EncodedString()
-            out += "<image x=\"\(x + (cellW - 12 - w) / 2)\" y=\"\(y)\" width=\"\(w)\" height=\"\(h)\" style=\"image-rendering:pixelated\" preserveAspectRatio=\"none\" href=\"data:image/png;base64,\(png)\"/>\n"
-            out += "<text x=\"\(x + (cellW - 12) / 2)\" y=\"\(y + h + 15)\" font-size=\"11\" text-anchor=\"middle\">true: \(SVGText.escape(name(m.label)))</text>\n"
-            out += "<text x=\"\(x + (cellW - 12) / 2)\" y=\"\(y + h + 30)\" font-size=\"11\" text-anchor=\"middle\" fill=\"#b2182b\">said: \(SVGText.escape(name(m.predicted))) \(String(format: "%.3f", m.confidence))</text>\n"
-            out += "<text x=\"\(x + (cellW - 12) / 2)\" y=\"\(y + h + 44)\" font-size=\"10\" text-anchor=\"middle\" fill=\"#777\">test image \(m.index)</text>\n"
+                                       pixels: Array(set.pixels[(m.index * f)..<(m.index * f + set.width * set.height)]))
+            svg.element("image", ["x": x + (cellW - 12 - w) / 2, "y": y, "width": w, "height": h, "style": "image-rendering:pixelated",
+                                  "preserveAspectRatio": "none", "href": "data:image/png;base64," + Data(try PNG.encode(image)).base64EncodedString()])
+            svg.text("true: \(name(m.label))", x: middle, y: y + h + 15, size: 11, anchor: "middle")
+            svg.text("said: \(name(m.predicted)) \(String(format: "%.3f", m.confidence))", x: middle, y: y + h + 30, size: 11,
+                     anchor: "middle", fill: "#b2182b")
+            svg.text("test image \(m.index)", x: middle, y: y + h + 44, size: 10, anchor: "middle", fill: "#777777")
         }
-        return SVGDocument(text: out + "</svg>\n", width: Int(width.rounded(.up)), height: Int(height.rounded(.up)))
-    }
-
-    private static func svgHeader(width: Double, height: Double, title: String) -> String {
-        """
-        <?xml version="1.0" encoding="UTF-8"?>
-        <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width.rounded(.up)))" height="\(Int(height.rounded(.up)))" viewBox="0 0 \(Int(width.rounded(.up))) \(Int(height.rounded(.up)))" font-family="DejaVu Sans, Helvetica, Arial, sans-serif">
-        <title>\(SVGText.escape(title))</title>
-        <rect x="0" y="0" width="100%" height="100%" fill="#ffffff"/>
-
-        """
+        return svg
     }
 
     /// White mixed with `color` by `t` ∈ [0, 1], as `#rrggbb`.

@@ -1,5 +1,5 @@
-/// The self-contained HTML pages of the reports (comparison, tuning): one style sheet,
-/// figures inlined as SVG, text escaped as in the charts.
+/// The HTML pages of the reports (comparison, tuning): one style sheet, figures shown from
+/// the SVG files written beside the page, text escaped as in the pictures.
 enum HTMLPage {
     /// The style sheet every page shares.
     static let style = """
@@ -7,28 +7,29 @@ enum HTMLPage {
         h1 { font-size: 1.6em; margin-bottom: 0.2em; }
         .setup { color: #555; margin-top: 0; }
         figure { margin: 1.5em 0; overflow-x: auto; }
-        figure svg { max-width: 100%; height: auto; }
+        figure img { max-width: 100%; height: auto; }
         figcaption { color: #555; font-size: 0.9em; }
         table { border-collapse: collapse; margin: 1em 0; font-variant-numeric: tabular-nums; }
-        th, td { padding: 0.35em 0.8em; border-bottom: 1px solid #ddd; text-align: right; }
+        th, td { padding: 0.35em 0.8em; border-bottom: 1px solid #ddd; text-align: right; white-space: nowrap; }
         th:first-child, td:first-child { text-align: left; }
         th { background: #f4f4f4; }
-        .bad { color: #b00; }
+        .rule { border-left: 2px solid #999; }
         details { margin: 1em 0; }
-        code { font-size: 0.85em; }
         """
 
     /// Text and attribute values, escaped.
     static func escape(_ s: String) -> String { SVGText.escape(s) }
 
-    /// An SVG document as an element of the page (its XML declaration dropped).
-    static func inline(_ svg: String) -> String {
-        svg.range(of: "?>").map { String(svg[$0.upperBound...]) } ?? svg
+    /// `<p class="…">text</p>`, escaped.
+    static func paragraph(_ text: String, class name: String) -> String { "<p class=\"\(name)\">\(escape(text))</p>" }
+
+    /// The picture `file` (beside the page) with its caption; the caption is also its alt text.
+    static func figure(_ file: String, caption: String) -> String {
+        "<figure>\n<img src=\"\(escape(file))\" alt=\"\(escape(caption))\">\n<figcaption>\(escape(caption))</figcaption>\n</figure>"
     }
 
-    /// A whole page: `title` as its title and heading, then `body` (HTML); `style` is added
-    /// to the shared style sheet.
-    static func page(title: String, style extra: String = "", body: String) -> String {
+    /// A whole page: `title` as its title and heading, then `body` (HTML).
+    static func page(title: String, body: String) -> String {
         """
         <!DOCTYPE html>
         <html lang="en">
@@ -37,7 +38,7 @@ enum HTMLPage {
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <title>\(escape(title))</title>
         <style>
-        \(style)\(extra.isEmpty ? "" : "\n" + extra)
+        \(style)
         </style>
         </head>
         <body>

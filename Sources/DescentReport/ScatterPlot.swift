@@ -64,80 +64,56 @@ public struct ScatterPlot: Sendable {
         }
     }
 
-    /// The plot as a standalone SVG document of `panelSize` × `panelSize` panels plus the
-    /// legend (rasterised to PNG at its own size by `SVGDocument.write`).
+    /// The plot as an SVG picture of `panelSize` × `panelSize` panels plus the legend.
     public func document(panelSize: Int = 420) -> SVGDocument {
-        let titleSize = 15.0, labelSize = 12.0, tickSize = 11.0, legendSize = 12.0, tick = 4.0
+        let titleSize = 15.0, labelSize = 12.0, legendSize = 12.0
         let margin = (left: 58.0, right: 16.0, top: title.isEmpty ? 34.0 : 58.0, bottom: 46.0)
         let side = Double(panelSize)
         let legendWidth = 24 + (classNames.map { SVGText.width($0, legendSize) }.max() ?? 0) + 16
         let panelWidth = margin.left + side + margin.right
         let width = Int((Double(panels.count) * panelWidth + legendWidth).rounded(.up))
         let height = Int((margin.top + side + margin.bottom).rounded(.up))
-        var out = ""
-        func add(_ line: String) { out += line; out += "\n" }
-
-        add(##"<?xml version="1.0" encoding="UTF-8"?>"##)
-        add(##"<svg xmlns="http://www.w3.org/2000/svg" width="\##(width)" height="\##(height)" viewBox="0 0 \##(width) \##(height)" font-family="DejaVu Sans, Helvetica, Arial, sans-serif">"##)
-        if !title.isEmpty { add("<title>\(SVGText.escape(title))</title>") }
+        var svg = SVGDocument(width: width, height: height, title: title)
         let classCount = max(classNames.count, (panels.flatMap(\.classes).max() ?? -1) + 1)
-        add("<style>" + (0..<classCount).map { ".c\($0){fill:\(ScatterPlot.color(ofClass: $0).hexString)}" }.joined() + "</style>")
-        add(##"<rect x="0" y="0" width="\##(width)" height="\##(height)" fill="#ffffff"/>"##)
+        svg.add("<style>" + (0..<classCount).map { ".c\($0){fill:\(ScatterPlot.color(ofClass: $0).hexString)}" }.joined() + "</style>")
         if !title.isEmpty {
-            add(##"<text x="\##(f(Double(panels.count) * panelWidth / 2))" y="\##(f(12 + titleSize))" font-size="\##(f(titleSize))" font-weight="bold" text-anchor="middle" fill="#111111">\##(SVGText.escape(title))</text>"##)
+            svg.text(title, x: Double(panels.count) * panelWidth / 2, y: 12 + titleSize, size: titleSize, anchor: "middle", bold: true)
         }
         for (p, panel) in panels.enumerated() {
-            let left = Double(p) * panelWidth + margin.left, top = margin.top
-            let (right, bottom) = (left + side, top + side)
+            let left = Double(p) * panelWidth + margin.left, top = margin.top, bottom = top + side
             let finite = panel.x.indices.filter { panel.x[$0].isFinite && panel.y[$0].isFinite }
             let (xTicks, xRange, xStep) = ScatterPlot.axis(finite.map { panel.x[$0] })
             let (yTicks, yRange, yStep) = ScatterPlot.axis(finite.map { panel.y[$0] })
             func px(_ v: Double) -> Double { left + (v - xRange.lowerBound) / (xRange.upperBound - xRange.lowerBound) * side }
             func py(_ v: Double) -> Double { bottom - (v - yRange.lowerBound) / (yRange.upperBound - yRange.lowerBound) * side }
+            let axes = PlotAxes(left: left, right: left + side, top: top, bottom: bottom,
+                                xTicks: xTicks.map { (px($0), NiceTicks.label($0, step: xStep)) },
+                                yTicks: yTicks.map { (py($0), NiceTicks.label($0, step: yStep)) }, tickSize: 11)
             let clipID = "descent-scatter-\(p)-\(SVGText.stableHash(panel.title))"
-            add(##"<defs><clipPath id="\##(clipID)"><rect x="\##(f(left))" y="\##(f(top))" width="\##(f(side))" height="\##(f(side))"/></clipPath></defs>"##)
-            add(##"<g stroke="#e3e3e3" stroke-width="1">"##)
-            for t in xTicks { add(##"<line x1="\##(f(px(t)))" y1="\##(f(top))" x2="\##(f(px(t)))" y2="\##(f(bottom))"/>"##) }
-            for t in yTicks { add(##"<line x1="\##(f(left))" y1="\##(f(py(t)))" x2="\##(f(right))" y2="\##(f(py(t)))"/>"##) }
-            add("</g>")
-            add(##"<g stroke="#333333" stroke-width="1">"##)
-            for t in xTicks { add(##"<line x1="\##(f(px(t)))" y1="\##(f(bottom))" x2="\##(f(px(t)))" y2="\##(f(bottom + tick))"/>"##) }
-            for t in yTicks { add(##"<line x1="\##(f(left - tick))" y1="\##(f(py(t)))" x2="\##(f(left))" y2="\##(f(py(t)))"/>"##) }
-            add("</g>")
-            add(##"<g font-size="\##(f(tickSize))" fill="#333333">"##)
-            for t in xTicks {
-                add(##"<text x="\##(f(px(t)))" y="\##(f(bottom + tick + 4 + tickSize))" text-anchor="middle">\##(SVGText.escape(NiceTicks.label(t, step: xStep)))</text>"##)
+            axes.clip(clipID, into: &svg)
+            axes.drawTicks(into: &svg)
+            svg.group(["clip-path": "url(#\(clipID))", "fill-opacity": pointOpacity]) { g in
+                for i in finite {
+                    g.element("circle", ["class": "c\(panel.classes[i])", "cx": px(panel.x[i]), "cy": py(panel.y[i]), "r": pointRadius])
+                }
             }
-            for t in yTicks {
-                add(##"<text x="\##(f(left - tick - 4))" y="\##(f(py(t) + tickSize * 0.35))" text-anchor="end">\##(SVGText.escape(NiceTicks.label(t, step: yStep)))</text>"##)
-            }
-            add("</g>")
-            add(##"<g clip-path="url(#\##(clipID))" fill-opacity="\##(f(pointOpacity))">"##)
-            for i in finite {
-                add(##"<circle class="c\##(panel.classes[i])" cx="\##(f(px(panel.x[i])))" cy="\##(f(py(panel.y[i])))" r="\##(f(pointRadius))"/>"##)
-            }
-            add("</g>")
-            add(##"<rect x="\##(f(left))" y="\##(f(top))" width="\##(f(side))" height="\##(f(side))" fill="none" stroke="#333333" stroke-width="1"/>"##)
-            add(##"<text x="\##(f(left + side / 2))" y="\##(f(top - 10))" font-size="\##(f(labelSize + 1))" font-weight="bold" text-anchor="middle" fill="#111111">\##(SVGText.escape(panel.title))</text>"##)
+            axes.drawFrame(into: &svg)
+            svg.text(panel.title, x: left + side / 2, y: top - 10, size: labelSize + 1, anchor: "middle", bold: true)
             if !panel.xLabel.isEmpty {
-                add(##"<text x="\##(f(left + side / 2))" y="\##(f(Double(height) - 8))" font-size="\##(f(labelSize))" text-anchor="middle" fill="#111111">\##(SVGText.escape(panel.xLabel))</text>"##)
+                svg.text(panel.xLabel, x: left + side / 2, y: Double(height) - 8, size: labelSize, anchor: "middle")
             }
             if !panel.yLabel.isEmpty {
-                let (cx, cy) = (left - 44, top + side / 2)
-                add(##"<text x="\##(f(cx))" y="\##(f(cy))" font-size="\##(f(labelSize))" text-anchor="middle" fill="#111111" transform="rotate(-90 \##(f(cx)) \##(f(cy)))">\##(SVGText.escape(panel.yLabel))</text>"##)
+                svg.text(panel.yLabel, x: left - 44, y: top + side / 2, size: labelSize, anchor: "middle", rotated: true)
             }
         }
         // Legend: one disc and name per class, right of the panels.
         let x0 = Double(panels.count) * panelWidth + 4, rowHeight = legendSize + 8
-        add(##"<g font-size="\##(f(legendSize))">"##)
         for (k, name) in classNames.enumerated() {
             let cy = margin.top + 8 + Double(k) * rowHeight
-            add(##"<circle class="c\##(k)" cx="\##(f(x0 + 6))" cy="\##(f(cy))" r="5"/>"##)
-            add(##"<text x="\##(f(x0 + 18))" y="\##(f(cy + legendSize * 0.35))" fill="#111111">\##(SVGText.escape(name))</text>"##)
+            svg.element("circle", ["class": "c\(k)", "cx": x0 + 6, "cy": cy, "r": 5])
+            svg.text(name, x: x0 + 18, y: cy + legendSize * 0.35, size: legendSize)
         }
-        add("</g>")
-        add("</svg>")
-        return SVGDocument(text: out, width: width, height: height)
+        return svg
     }
 
     /// Nice ticks covering `values` (a unit range around 0 when there are none or all are equal).

@@ -16,22 +16,20 @@ public struct TuningReport {
 
     public static let chartWidth = 900, chartHeight = 520
 
-    /// Writes every file (atomically) into `folder`; returns their names.
+    /// Writes every file into `folder` as one set (`writeAtomically(files:into:)`, `report.html`
+    /// last); returns their names.
     @discardableResult
     public func write(to folder: String) throws -> [String] {
-        var written: [String] = []
-        func put(_ name: String, _ bytes: [UInt8]) throws {
-            try writeAtomically(bytes, to: folder + "/" + name)
-            written.append(name)
-        }
-        let chart = try self.chart()
-        let svg = chart.svg(width: Self.chartWidth, height: Self.chartHeight)
-        try put("summary.csv", Array(csv().utf8))
-        try put("summary.md", Array(markdown().utf8))
-        try put("lr-sensitivity.svg", Array(svg.utf8))
-        try put("lr-sensitivity.png", try SVGRasterizer.png(svg: svg, width: Self.chartWidth, height: Self.chartHeight))
-        try put("report.html", Array(html(chart: svg).utf8))
-        return written
+        let chart = try self.chart().document(width: Self.chartWidth, height: Self.chartHeight)
+        let files: [(name: String, bytes: [UInt8])] = [
+            ("summary.csv", Array(csv().utf8)),
+            ("summary.md", Array(markdown().utf8)),
+            ("lr-sensitivity.svg", Array(chart.text.utf8)),
+            ("lr-sensitivity.png", try chart.png()),
+            ("report.html", Array(html().utf8)),
+        ]
+        try writeAtomically(files: files, into: folder)
+        return files.map(\.name)
     }
 
     // MARK: Chart
@@ -77,108 +75,87 @@ public struct TuningReport {
 
     // MARK: Tables
 
-    static let number = ComparisonReport.number
-
     static func rate(_ r: Float?) -> String { r.map { "\($0)" } ?? "–" }
-
-    static func stats(_ s: TuningSummary.Stats?, _ f: (TuningSummary.Stats) -> (Double, Double, Double)) -> String {
-        guard let s, s.runs > 0 else { return "–" }
-        let (m, sd, ci) = f(s)
-        return "\(number(m, 4)) ± \(number(sd, 4)) [±\(number(ci, 4))]"
-    }
-
-    static func runs(_ s: TuningSummary.Stats?) -> String {
-        guard let s else { return "–" }
-        return "\(s.runs)" + (s.diverged > 0 ? " (\(s.diverged) diverged)" : "")
-    }
 
     private var setupLine: String {
         let p = summary.plan
         guard let c = p.base.first else { return "" }
         let data = c.trainLimit.map { "first \($0) training images" } ?? "the training images"
-        return "\(c.dataset.rawValue), model \(c.model.summary), minibatch \(c.batchSize), \(c.epochs) epochs, \(data) left after holding out \(c.validation ?? 0) for validation; \(p.rates.count) rates from \(Self.rate(p.rates.first)) to \(Self.rate(p.rates.last)) with seed \(p.gridSeed); default and chosen rates with \(p.seeds.count) seed(s); chosen by final-epoch validation \(p.select.rawValue)"
+        return "\(c.dataset.rawValue), model \(c.model.summary), minibatch \(c.batchSize), \(c.epochs) epochs, \(data) left after holding out \(c.validation ?? 0) for validation; \(p.rates.count) rates from \(Self.rate(p.rates.first)) to \(Self.rate(p.rates.last)) with seed \(p.gridSeed); default and chosen rates with \(p.seeds.count) seed(s); chosen by final-epoch validation \(p.select.rawValue)."
+    }
+
+    /// Default rate against chosen rate, one row per optimizer: the rate, the runs, and the
+    /// final-epoch test accuracy and loss (mean ± std [±95 % CI]) on each side.
+    var table: ReportTable {
+        func side(_ rate: Float?, _ s: TuningSummary.Stats?) -> [String] {
+            let runs = s.map { "\($0.runs)" + ($0.diverged > 0 ? " (\($0.diverged) diverged)" : "") } ?? "–"
+            guard let s, s.runs > 0 else { return [Self.rate(rate), runs, "–", "–"] }
+            return [Self.rate(rate), runs, ReportTable.meanStdCI(s.accuracyMean, s.accuracyStd, s.accuracyCI),
+                    ReportTable.meanStdCI(s.lossMean, s.lossStd, s.lossCI)]
+        }
+        return ReportTable(header: ["optimizer", "default lr", "runs", "test accuracy", "test loss", "chosen lr", "runs", "test accuracy", "test loss"],
+                           rows: summary.rows.map { [$0.label] + side($0.defaultRate, $0.atDefault) + side($0.chosenRate, $0.tuned) },
+                           ruleBefore: [5])
+    }
+
+    /// The grid: the score of the grid seed at every rate (◀ chosen, ✗ diverged, · not run yet).
+    var grid: ReportTable {
+        ReportTable(header: ["lr"] + summary.rows.map(\.label), rows: summary.plan.rates.indices.map { i in
+            ["\(summary.plan.rates[i])"] + summary.rows.map { r in
+                let p = r.points[i]
+                guard p.record != nil else { return "·" }
+                guard let s = p.score else { return "✗" }
+                return ReportTable.number(s) + (r.chosen == i ? " ◀" : "")
+            }
+        })
     }
 
     public func markdown() -> String {
-        var s = "# Learning-rate tuning\n\n\(setupLine).\n\n\(summary.rankingSentence)\n\n"
-        s += "Final-epoch test accuracy and loss, mean ± std across seeds [95 % CI half-width]; at the default rate (left) and at the rate chosen on validation (right).\n\n"
-        s += "| optimizer | default lr | runs | test accuracy | test loss | chosen lr | runs | test accuracy | test loss |\n"
-        s += "|---|---:|---:|---|---|---:|---:|---|---|\n"
-        for r in summary.rows { s += "| " + Self.cells(r).joined(separator: " | ") + " |\n" }
-        s += "\nThe grid: final-epoch validation \(summary.plan.select.rawValue) of seed \(summary.plan.gridSeed) at each rate (**chosen**; ✗ diverged; · not run yet).\n\n"
-        s += "| lr | " + summary.rows.map(\.label).joined(separator: " | ") + " |\n"
-        s += "|---:|" + String(repeating: "---:|", count: summary.rows.count) + "\n"
-        for (i, rate) in summary.plan.rates.enumerated() {
-            s += "| \(rate) | " + summary.rows.map { Self.cell($0, i) }.joined(separator: " | ") + " |\n"
-        }
-        return s
+        """
+        # Learning-rate tuning
+
+        \(setupLine)
+
+        \(summary.rankingSentence)
+
+        Final-epoch test accuracy and loss, mean ± std across seeds [95 % CI half-width]; at the default rate (left) and at the rate chosen on validation (right).
+
+        \(table.markdown())
+        The grid: final-epoch validation \(summary.plan.select.rawValue) of seed \(summary.plan.gridSeed) at each rate (◀ chosen; ✗ diverged; · not run yet).
+
+        \(grid.markdown())
+        """
     }
 
-    /// The cells of a row of the default-vs-tuned table: optimizer, default rate, runs,
-    /// test accuracy, test loss, then the same for the chosen rate.
-    static func cells(_ r: TuningSummary.Row) -> [String] {
-        func side(_ rate: Float?, _ s: TuningSummary.Stats?) -> [String] {
-            [Self.rate(rate), runs(s), stats(s) { ($0.accuracyMean, $0.accuracyStd, $0.accuracyCI) },
-             stats(s) { ($0.lossMean, $0.lossStd, $0.lossCI) }]
-        }
-        return [r.label] + side(r.defaultRate, r.atDefault) + side(r.chosenRate, r.tuned)
-    }
-
-    /// A grid cell: the score, bold when chosen, ✗ when diverged, · when missing.
-    static func cell(_ r: TuningSummary.Row, _ i: Int) -> String {
-        let p = r.points[i]
-        guard p.record != nil else { return "·" }
-        guard let s = p.score else { return "✗" }
-        return r.chosen == i ? "**\(number(s, 4))**" : number(s, 4)
-    }
-
+    /// One row per optimizer, machine-readable: six decimals, empty where missing.
     public func csv() -> String {
-        var lines = ["optimizer,default_lr,default_runs,default_diverged,default_test_accuracy_mean,default_test_accuracy_std,default_test_accuracy_ci95,default_test_loss_mean,default_test_loss_std,default_test_loss_ci95,chosen_lr,chosen_validation_score,tuned_runs,tuned_diverged,tuned_test_accuracy_mean,tuned_test_accuracy_std,tuned_test_accuracy_ci95,tuned_test_loss_mean,tuned_test_loss_std,tuned_test_loss_ci95"]
-        let f = { (x: Double) in x.isFinite ? String(format: "%.6f", x) : "" }
+        let n = ReportTable.csvNumber
         func stats(_ s: TuningSummary.Stats?) -> [String] {
-            guard let s else { return ["", "", "", "", "", "", "", ""] }
-            return ["\(s.runs)", "\(s.diverged)", f(s.accuracyMean), f(s.accuracyStd), f(s.accuracyCI), f(s.lossMean), f(s.lossStd), f(s.lossCI)]
+            guard let s else { return Array(repeating: "", count: 8) }
+            return ["\(s.runs)", "\(s.diverged)", n(s.accuracyMean), n(s.accuracyStd), n(s.accuracyCI), n(s.lossMean), n(s.lossStd), n(s.lossCI)]
         }
-        for r in summary.rows {
-            let score = r.chosen.flatMap { r.points[$0].score } ?? .nan
-            lines.append(([r.label, "\(r.defaultRate)"] + stats(r.atDefault) + [r.chosenRate.map { "\($0)" } ?? "", f(score)] + stats(r.tuned))
-                .joined(separator: ","))
-        }
-        return lines.joined(separator: "\n") + "\n"
+        let statNames = ["runs", "diverged", "test_accuracy_mean", "test_accuracy_std", "test_accuracy_ci95", "test_loss_mean", "test_loss_std", "test_loss_ci95"]
+        return ReportTable(header: ["optimizer", "default_lr"] + statNames.map { "default_" + $0 } + ["chosen_lr", "chosen_validation_score"]
+                                   + statNames.map { "tuned_" + $0 },
+                           rows: summary.rows.map { r in
+            [r.label, "\(r.defaultRate)"] + stats(r.atDefault) + [r.chosenRate.map { "\($0)" } ?? "", n(r.chosen.flatMap { r.points[$0].score } ?? .nan)]
+                + stats(r.tuned)
+        }).csv()
     }
 
     // MARK: HTML
 
-    public func html(chart svg: String) -> String {
-        let e = HTMLPage.escape
-        let inline = HTMLPage.inline(svg)
-        var table = ""
-        for r in summary.rows {
-            table += "<tr>" + Self.cells(r).enumerated().map { i, c in "<td\(i == 5 ? " class=\"sep\"" : "")>\(e(c))</td>" }.joined() + "</tr>\n"
-        }
-        var grid = "<tr><th>lr</th>" + summary.rows.map { "<th>\(e($0.label))</th>" }.joined() + "</tr>\n"
-        for (i, rate) in summary.plan.rates.enumerated() {
-            grid += "<tr><td>\(rate)</td>" + summary.rows.map { r in
-                "<td>\(Self.cell(r, i).replacingOccurrences(of: "**", with: ""))\(r.chosen == i ? " ◀" : "")</td>"
-            }.joined() + "</tr>\n"
-        }
-        return HTMLPage.page(title: "Learning-rate tuning", style: ".sep { border-left: 2px solid #999; }", body: """
-            <p class="setup">\(e(setupLine)).</p>
-            <p><strong>\(e(summary.rankingSentence))</strong></p>
+    /// The page: the ranking sentence, both tables and the sensitivity chart (`lr-sensitivity.svg` beside it).
+    public func html() -> String {
+        HTMLPage.page(title: "Learning-rate tuning", body: """
+            \(HTMLPage.paragraph(setupLine, class: "setup"))
+            <p><strong>\(HTMLPage.escape(summary.rankingSentence))</strong></p>
             <h2>Default rate vs. tuned rate</h2>
-            <table>
-            <thead><tr><th>optimizer</th><th>default lr</th><th>runs</th><th>test accuracy</th><th>test loss</th><th class="sep">chosen lr</th><th>runs</th><th>test accuracy</th><th>test loss</th></tr></thead>
-            <tbody>
-            \(table)</tbody>
-            </table>
+            \(table.html())
             <p class="setup">Final epoch, mean ± std across seeds [95 % CI half-width, Student's t]; diverged runs are counted, never averaged. Rates are chosen on the validation split only.</p>
-            <figure>
-            \(inline)
-            <figcaption>Final-epoch validation \(summary.plan.select.rawValue) of the grid seed at every rate; the chosen rate circled; crosses: runs that diverged.</figcaption>
-            </figure>
+            \(HTMLPage.figure("lr-sensitivity.svg", caption: "Final-epoch validation \(summary.plan.select.rawValue) of the grid seed at every rate; the chosen rate circled; crosses: runs that diverged."))
             <h2>The grid</h2>
-            <table>
-            \(grid)</table>
+            \(grid.html())
             <p class="setup">Files: lr-sensitivity.svg/png, summary.md, summary.csv, tune.json (the plan), results.jsonl (every run).</p>
             """)
     }

@@ -52,7 +52,7 @@ final class ComparisonReportTests: XCTestCase {
             XCTAssertEqual(try FileBytes.read(dir + "/\(name).png"), rasterised, name)
         }
         let html = try String(contentsOfFile: dir + "/report.html", encoding: .utf8)
-        XCTAssertTrue(html.contains("<svg"))
+        XCTAssertTrue(html.contains("<img src=\"accuracy.svg\"") && html.contains("<img src=\"loss.svg\""), html)
         XCTAssertTrue(html.contains("0.7200 ± 0.0200"))
         for file in files {
             let text = (try? String(contentsOfFile: dir + "/" + file, encoding: .utf8)) ?? ""
