@@ -34,6 +34,7 @@ public struct ChartColor: Equatable, Hashable, Sendable {
 /// Points where x, y (or, for the band, the band value) are not finite are skipped
 /// and break the line.
 public struct Series: Sendable {
+    /// The legend's label; a series with an empty name is left out of the legend.
     public var name: String
     public let x: [Double]
     public let y: [Double]
@@ -47,7 +48,6 @@ public struct Series: Sendable {
     public var marker: Marker
     /// Draw the line through the points (false: markers only, e.g. highlighted points).
     public var showsLine: Bool
-    /// A series with an empty name is left out of the legend.
 
     /// Marker shapes: a filled disc, a ring around the point (larger, to circle a point
     /// of another series), a cross (×).

@@ -34,11 +34,10 @@ extension LineChart {
                             return (j == 0 ? "M" : "L") + "\(f(p.0)) \(f(p.1))"
                         }.joined(separator: " ")
                     }.joined(separator: " ")
-                    // A series without finite points still gets its (empty, hidden) path.
-                    g.add(SVGDocument.opening("path", ["d": d.isEmpty ? "M0 0" : d, "fill": "none", "stroke": color,
-                                                       "stroke-width": lineWidth, "stroke-linejoin": "round",
-                                                       "stroke-linecap": "round", "visibility": d.isEmpty ? "hidden" : "visible"])
-                          + "><title>\(SVGText.escape(s.name))</title></path>")
+                    var path: [(String, any SVGValue)] = [("d", d.isEmpty ? "M0 0" : d), ("fill", "none"), ("stroke", color),
+                                                          ("stroke-width", lineWidth), ("stroke-linejoin", "round"), ("stroke-linecap", "round")]
+                    if d.isEmpty { path.append(("visibility", "hidden")) }  // no finite point: an empty path all the same
+                    g.add(SVGDocument.opening("path", path) + "><title>\(SVGText.escape(s.name))</title></path>")
                 }
                 if s.showsMarkers {
                     for i in s.y.indices where s.x[i].isFinite && s.y[i].isFinite {
