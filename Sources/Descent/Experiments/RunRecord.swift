@@ -16,9 +16,13 @@ public struct RunEnvironment: Codable, Equatable, Sendable {
     public var cpu: String
     public var cores: Int
     public var os: String
+    /// OpenBLAS's kernels (`BLAS.coreName`, e.g. "Haswell"): another kernel rounds products
+    /// differently, so two records agree bit for bit only on the same one. Nil in records
+    /// written before it was recorded.
+    public var blasCore: String?
 
     enum CodingKeys: String, CodingKey {
-        case descentVersion = "descent_version", threads, hostname, cpu, cores, os
+        case descentVersion = "descent_version", threads, hostname, cpu, cores, os, blasCore = "blas_core"
     }
 
     /// The current process's environment.
@@ -26,7 +30,7 @@ public struct RunEnvironment: Codable, Equatable, Sendable {
         RunEnvironment(descentVersion: Descent.version, threads: threads,
                        hostname: ProcessInfo.processInfo.hostName, cpu: cpuModel(),
                        cores: ProcessInfo.processInfo.activeProcessorCount,
-                       os: ProcessInfo.processInfo.operatingSystemVersionString)
+                       os: ProcessInfo.processInfo.operatingSystemVersionString, blasCore: BLAS.coreName)
     }
 
     static func cpuModel() -> String {

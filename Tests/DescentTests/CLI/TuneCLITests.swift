@@ -36,6 +36,9 @@ final class TuneCLITests: XCTestCase {
         let split = try ValidationSplit(count: 200, of: 600)
         XCTAssertEqual(Set(all.compactMap { $0.validationSplit }), [split.record])
         XCTAssertTrue(all.allSatisfy { $0.epochs.allSatisfy { $0.validationAccuracy != nil && $0.validationLoss != nil } })
+        // Each worker records the OpenBLAS kernels its products ran on.
+        XCTAssertEqual(Set(all.map(\.environment.blasCore)), [BLAS.coreName])
+        XCTAssertNotEqual(BLAS.coreName, "unknown")
         for name in ["summary.md", "summary.csv", "lr-sensitivity.svg", "lr-sensitivity.png", "report.html"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/" + name), name)
         }

@@ -59,4 +59,17 @@ final class ComparisonReportTests: XCTestCase {
             XCTAssertFalse(text.contains("nan"), file)
         }
     }
+
+    /// The page names the BLAS kernels of the runs, and says so when they are mixed; records
+    /// written before the kernels were recorded decode and name none.
+    func testTheMachineLineNamesTheBLASKernels() throws {
+        let old = try ResultsStore(path: Support.fixtures.appendingPathComponent("results/results.jsonl").path).read().records
+        XCTAssertTrue(old.allSatisfy { $0.environment.blasCore == nil })
+        XCTAssertFalse(ComparisonReport(records: old).html().contains("kernels"))
+        var same = old
+        for i in same.indices { same[i].environment.blasCore = "Haswell" }
+        XCTAssertTrue(ComparisonReport(records: same).html().contains("1 BLAS thread(s) per run, OpenBLAS Haswell kernels."))
+        same[0].environment.blasCore = "SkylakeX"
+        XCTAssertTrue(ComparisonReport(records: same).html().contains("OpenBLAS kernels Haswell and SkylakeX (mixed: they round products differently)"))
+    }
 }
