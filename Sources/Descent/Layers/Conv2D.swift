@@ -31,11 +31,7 @@ public final class Conv2D: Layer {
     private var input: Tensor?
     /// The max pooling the last forward computed with this layer, if any.
     private var fusedPool: MaxPool2D?
-    private var output = Workspace()
-    private var preGrad = Workspace()
-    private var inputGrad = Workspace()
-    private var parts: [PartBuffers] = []
-    private let sums: ConvGradientSums
+    private var buffers: ConvBuffers
 
     /// A convolution of `inputShape` (C × H × W) to `outChannels` channels, weights from `generator`.
     public init(inputShape: [Int], outChannels: Int, kernel: Int, stride: Int = 1, padding: ConvPadding = .zeros(0),
@@ -44,11 +40,9 @@ public final class Conv2D: Layer {
         geometry = try ConvGeometry(inputShape: inputShape, kernel: kernel, stride: stride, padding: padding)
         self.outChannels = outChannels
         self.activation = activation
-        let w = Tensor(shape: [outChannels, inputShape[0], kernel, kernel])
-        initialization.fill(w, generator: &generator)
-        weight = Parameter(name: "\(name).weight", value: w)
-        self.bias = bias ? Parameter(name: "\(name).bias", value: Tensor(shape: [outChannels])) : nil
-        sums = ConvGradientSums(weightCount: w.count, biasCount: outChannels)
+        (weight, self.bias) = initialization.parameters(weightShape: [outChannels, inputShape[0], kernel, kernel],
+                                                        biasCount: outChannels, bias: bias, name: name, generator: &generator)
+        buffers = ConvBuffers(weightCount: weight.value.count, biasCount: outChannels)
     }
 
     public var parameters: [Parameter] { [weight] + (bias.map { [$0] } ?? []) }
@@ -73,12 +67,11 @@ public final class Conv2D: Layer {
         let (o, k, p, inCount) = (outChannels, g.columnRows, g.outPlane, g.inputCount)
         let (w, b, code, xd) = (weight.value.data, bias?.value.data, activation.kernelCode, x.data)
         let pooled = pool?.prepare(examples: n)
-        let y = pooled?.output ?? output.get([n] + outputShape)
+        let y = pooled?.output ?? buffers.output.get([n] + outputShape)
         let yd = y.data
         var pg = pool?.geometry.c ?? descent_pool_geometry()
         let q = pool?.geometry.outPlane ?? p
-        PartBuffers.forParts(&parts)
-        let parts = parts
+        let parts = buffers.threadBuffers()
         ExampleLanes.run(examples: n) { _, examples, part in
             let col = g.isPointwise ? nil : parts[part].buffer(0, count: k * p)
             let scratch = parts[part].buffer(3, count: g.scratchCount)
@@ -96,7 +89,7 @@ public final class Conv2D: Layer {
     }
 
     public func backward(_ gradOutput: Tensor, needsInputGradient: Bool) -> Tensor? {
-        guard let x = input, let y = fusedPool?.output.tensor ?? output.tensor else { preconditionFailure("Conv2D.backward before forward") }
+        guard let x = input, let y = fusedPool?.output.tensor ?? buffers.output.tensor else { preconditionFailure("Conv2D.backward before forward") }
         let g = geometry
         let n = x.rows
         let (o, k, p, inCount) = (outChannels, g.columnRows, g.outPlane, g.inputCount)
@@ -104,13 +97,11 @@ public final class Conv2D: Layer {
         var pg = pool?.geometry.c ?? descent_pool_geometry()
         let q = pool?.geometry.outPlane ?? p
         let argmax = pool?.argmaxBuffer
-        let gz = activation == .identity || pool != nil ? gradOutput : preGrad.get(gradOutput.shape)
-        let gx = needsInputGradient ? inputGrad.get(x.shape) : nil
+        let (gz, gx) = buffers.gradients(gradOutput, throughActivation: activation != .identity && pool == nil, input: x,
+                                         needsInputGradient: needsInputGradient)
         let (w, code, hasBias) = (weight.value.data, activation.kernelCode, bias != nil)
         let (xd, yd, gyd, gzd, gxd) = (x.data, y.data, gradOutput.data, gz.data, gx?.data)
-        let sums = sums
-        PartBuffers.forParts(&parts)
-        let parts = parts
+        let (sums, parts) = (buffers.sums, buffers.threadBuffers())
         ExampleLanes.run(examples: n) { lane, examples, part in
             let col = g.isPointwise ? nil : parts[part].buffer(0, count: k * p)
             let scratch = parts[part].buffer(3, count: g.scratchCount)

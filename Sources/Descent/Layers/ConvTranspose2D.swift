@@ -26,11 +26,7 @@ public final class ConvTranspose2D: Layer {
     public let weight: Parameter
     public let bias: Parameter?
     private var input: Tensor?
-    private var output = Workspace()
-    private var preGrad = Workspace()
-    private var inputGrad = Workspace()
-    private var parts: [PartBuffers] = []
-    private let sums: ConvGradientSums
+    private var buffers: ConvBuffers
 
     public init(inputShape: [Int], outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0, outputPadding: Int = 0,
                 bias: Bool = true, activation: Activation = .identity, initialization: ConvInit = .glorot,
@@ -41,11 +37,9 @@ public final class ConvTranspose2D: Layer {
         geometry = ConvGeometry(channels: outChannels, height: h, width: w, kernel: kernel, stride: stride,
                                 padTop: padding, padLeft: padding, padBottom: padding, padRight: padding)
         self.activation = activation
-        let wt = Tensor(shape: [inputShape[0], outChannels, kernel, kernel])
-        initialization.fill(wt, generator: &generator)
-        weight = Parameter(name: "\(name).weight", value: wt)
-        self.bias = bias ? Parameter(name: "\(name).bias", value: Tensor(shape: [outChannels])) : nil
-        sums = ConvGradientSums(weightCount: wt.count, biasCount: outChannels)
+        (weight, self.bias) = initialization.parameters(weightShape: [inputShape[0], outChannels, kernel, kernel],
+                                                        biasCount: outChannels, bias: bias, name: name, generator: &generator)
+        buffers = ConvBuffers(weightCount: weight.value.count, biasCount: outChannels)
     }
 
     /// H_out × W_out for an input C × H × W, or an error naming what does not fit.
@@ -71,11 +65,10 @@ public final class ConvTranspose2D: Layer {
         precondition(x.columns == c * q, "ConvTranspose2D: input has \(x.columns) values per example, expected \(c * q)")
         input = x
         let n = x.rows
-        let y = output.get([n] + outputShape)
+        let y = buffers.output.get([n] + outputShape)
         let (o, k, outCount) = (outChannels, g.columnRows, g.inputCount)
         let (w, b, code, xd, yd) = (weight.value.data, bias?.value.data, activation.kernelCode, x.data, y.data)
-        PartBuffers.forParts(&parts)
-        let parts = parts
+        let parts = buffers.threadBuffers()
         ExampleLanes.run(examples: n) { _, examples, part in
             let col = parts[part].buffer(0, count: k * q)
             let scratch = parts[part].buffer(3, count: g.scratchCount)
@@ -91,18 +84,16 @@ public final class ConvTranspose2D: Layer {
     }
 
     public func backward(_ gradOutput: Tensor, needsInputGradient: Bool) -> Tensor? {
-        guard let x = input, let y = output.tensor else { preconditionFailure("ConvTranspose2D.backward before forward") }
+        guard let x = input, let y = buffers.output.tensor else { preconditionFailure("ConvTranspose2D.backward before forward") }
         let g = geometry
         let n = x.rows
         let c = inputShape[0], q = g.outPlane
         let (o, k, outCount, plane) = (outChannels, g.columnRows, g.inputCount, g.height * g.width)
-        let gz = activation == .identity ? gradOutput : preGrad.get(gradOutput.shape)
-        let gx = needsInputGradient ? inputGrad.get(x.shape) : nil
+        let (gz, gx) = buffers.gradients(gradOutput, throughActivation: activation != .identity, input: x,
+                                         needsInputGradient: needsInputGradient)
         let (w, code, hasBias) = (weight.value.data, activation.kernelCode, bias != nil)
         let (xd, yd, gyd, gzd, gxd) = (x.data, y.data, gradOutput.data, gz.data, gx?.data)
-        let sums = sums
-        PartBuffers.forParts(&parts)
-        let parts = parts
+        let (sums, parts) = (buffers.sums, buffers.threadBuffers())
         ExampleLanes.run(examples: n) { lane, examples, part in
             let col = parts[part].buffer(0, count: k * q)
             let scratch = parts[part].buffer(3, count: g.scratchCount)

@@ -19,24 +19,15 @@ import CKernels
 /// let value = loss(logits, target: pixels, computeGradient: true)   // value.loss ≥ 0
 /// let image = loss.prediction(logits)                                // σ(logits) in (0, 1)
 /// ```
-public final class BinaryCrossEntropy: Loss {
-    private var gradient = Workspace()
+public final class BinaryCrossEntropy: ReconstructionLoss {
+    private var mean = ElementwiseMean("BinaryCrossEntropy", gradientFactor: 1, descent_bce_logits)
     private var probabilities = Workspace()
-    private var sum = BlockedSum()
 
     public init() {}
 
-    public var needsLabels: Bool { false }
-
-    /// The loss of `logits` against `batch.clean`.
-    public func callAsFunction(_ logits: Tensor, _ batch: Batch, computeGradient: Bool) -> LossValue {
-        self(logits, target: batch.clean, computeGradient: computeGradient)
-    }
-
     /// The loss of `logits` against `target` (same element count, values in [0, 1]).
     public func callAsFunction(_ logits: Tensor, target: Tensor, computeGradient: Bool) -> LossValue {
-        sum.mean("BinaryCrossEntropy", logits, target: target, gradient: &gradient, computeGradient: computeGradient,
-                 gradientScale: { 1 / Float($0) }, descent_bce_logits)
+        mean(logits, target: target, computeGradient: computeGradient)
     }
 
     /// σ(logits): the reconstruction the logits stand for (valid until the next call).

@@ -1,7 +1,7 @@
 /// The sum of an element-wise loss over `n` values, in blocks of 4096: a kernel writes one
 /// Double per block (float lanes inside a block), the blocks are split over `Parallel`
 /// threads and added in block order, so the sum is the same bits on any thread count.
-/// `MeanSquaredError` and `BinaryCrossEntropy` share it.
+/// `MeanSquaredError` and `BinaryCrossEntropy` share it (`ElementwiseMean`).
 ///
 /// ```swift
 /// var sum = BlockedSum()
@@ -25,27 +25,5 @@ struct BlockedSum {
         var total = 0.0
         for b in 0..<blocks { total += blockTotals[b] }
         return total
-    }
-}
-
-extension BlockedSum {
-    /// A fused C kernel of an element-wise loss: `kernel(y, t, grad, count, gradientScale,
-    /// blockTotals)` writes one sum per block of 4096 elements and, when `grad` is not nil,
-    /// ∂(sum)/∂y · gradientScale.
-    typealias ElementwiseKernel = (UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?, Int, Float,
-                                   UnsafeMutablePointer<Double>?) -> Void
-
-    /// The mean over every element of `kernel`'s terms for `prediction` against `target`
-    /// (same element count; `name` is the loss's, for the message), with the gradient of
-    /// the mean in `gradient` when asked: `gradientScale` is the derivative's factor over
-    /// the N elements (2/N for squared errors, 1/N for cross-entropy from logits).
-    mutating func mean(_ name: String, _ prediction: Tensor, target: Tensor, gradient: inout Workspace, computeGradient: Bool,
-                       gradientScale: (Int) -> Float, _ kernel: ElementwiseKernel) -> LossValue {
-        precondition(prediction.count == target.count, "\(name): \(prediction.shape) vs \(target.shape)")
-        let n = prediction.count
-        let g: Tensor? = computeGradient ? gradient.get(prediction.shape) : nil
-        let (y, t, scale) = (prediction.data, target.data, gradientScale(n))
-        let total = self(count: n) { lo, count, totals in kernel(y + lo, t + lo, g.map { $0.data + lo }, count, scale, totals) }
-        return LossValue(loss: total / Double(max(n, 1)), gradient: g)
     }
 }
