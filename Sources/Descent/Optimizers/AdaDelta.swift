@@ -15,7 +15,6 @@ import CKernels
 public final class AdaDelta: StatefulOptimizer {
     public let rho: Float
     public let epsilon: Float
-    public override var name: String { "adadelta" }
 
     /// `--optimizer adadelta`. Reads θ, g, s, u; writes θ, s, u.
     public static let rule = OptimizerRule(
@@ -27,10 +26,10 @@ public final class AdaDelta: StatefulOptimizer {
         }
 
     public init(learningRate: Float = 1.0, rho: Float = 0.95, epsilon: Float = 1e-6, weightDecay: Float = 0) throws {
-        try Self.rule.validate([.learningRate: learningRate, .rho: rho, .epsilon: epsilon, .weightDecay: weightDecay])
         self.rho = rho
         self.epsilon = epsilon
-        super.init(learningRate: learningRate, weightDecay: weightDecay, slotNames: ["square_avg", "acc_delta"])
+        try super.init(rule: Self.rule, learningRate: learningRate, weightDecay: weightDecay,
+                       checking: [.rho: rho, .epsilon: epsilon], slotNames: ["square_avg", "acc_delta"])
     }
 
     public override func update(_ span: Span) {

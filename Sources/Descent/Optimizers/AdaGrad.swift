@@ -13,7 +13,6 @@ import CKernels
 public final class AdaGrad: StatefulOptimizer {
     public let epsilon: Float
     public let initialAccumulatorValue: Float
-    public override var name: String { "adagrad" }
 
     /// `--optimizer adagrad`. Reads θ, g, s; writes θ, s.
     public static let rule = OptimizerRule(
@@ -28,11 +27,10 @@ public final class AdaGrad: StatefulOptimizer {
 
     public init(learningRate: Float = 0.01, epsilon: Float = 1e-10, initialAccumulatorValue: Float = 0,
                 weightDecay: Float = 0) throws {
-        try Self.rule.validate([.learningRate: learningRate, .epsilon: epsilon,
-                                .initialAccumulatorValue: initialAccumulatorValue, .weightDecay: weightDecay])
         self.epsilon = epsilon
         self.initialAccumulatorValue = initialAccumulatorValue
-        super.init(learningRate: learningRate, weightDecay: weightDecay, slotNames: ["sum"])
+        try super.init(rule: Self.rule, learningRate: learningRate, weightDecay: weightDecay,
+                       checking: [.epsilon: epsilon, .initialAccumulatorValue: initialAccumulatorValue], slotNames: ["sum"])
     }
 
     public override func initialValue(slot index: Int) -> Float { initialAccumulatorValue }

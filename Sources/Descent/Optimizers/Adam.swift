@@ -30,7 +30,6 @@ public class Adam: StatefulOptimizer {
     public let amsgrad: Bool
     /// Decay the weights directly (`θ ← θ·(1 − lr·λ)`, AdamW) instead of adding λθ to the gradient.
     public let decoupledWeightDecay: Bool
-    public override var name: String { decoupledWeightDecay ? "adamw" : "adam" }
 
     /// `--optimizer adam` (a class property so that `AdamW` can have its own).
     public class var rule: OptimizerRule { adamRule }
@@ -44,15 +43,14 @@ public class Adam: StatefulOptimizer {
 
     public init(learningRate: Float = 0.001, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8,
                 amsgrad: Bool = false, weightDecay: Float = 0, decoupledWeightDecay: Bool = false) throws {
-        try (decoupledWeightDecay ? AdamW.rule : Adam.rule).validate(
-            [.learningRate: learningRate, .beta1: beta1, .beta2: beta2, .epsilon: epsilon, .weightDecay: weightDecay])
         self.beta1 = beta1
         self.beta2 = beta2
         self.epsilon = epsilon
         self.amsgrad = amsgrad
         self.decoupledWeightDecay = decoupledWeightDecay
-        super.init(learningRate: learningRate, weightDecay: weightDecay,
-                   slotNames: ["exp_avg", "exp_avg_sq"] + (amsgrad ? ["max_exp_avg_sq"] : []))
+        try super.init(rule: decoupledWeightDecay ? AdamW.rule : Adam.rule, learningRate: learningRate, weightDecay: weightDecay,
+                       checking: [.beta1: beta1, .beta2: beta2, .epsilon: epsilon],
+                       slotNames: ["exp_avg", "exp_avg_sq"] + (amsgrad ? ["max_exp_avg_sq"] : []))
     }
 
     public override func prepare(_ span: inout Span) {

@@ -19,7 +19,6 @@ public final class MomentumSGD: StatefulOptimizer {
     public let momentum: Float
     public let dampening: Float
     public let nesterov: Bool
-    public override var name: String { "momentum" }
 
     /// `--optimizer momentum`. Reads θ, g, b; writes θ, b.
     public static let rule = OptimizerRule(
@@ -34,15 +33,14 @@ public final class MomentumSGD: StatefulOptimizer {
 
     public init(learningRate: Float = 0.01, momentum: Float = 0.9, dampening: Float = 0,
                 nesterov: Bool = false, weightDecay: Float = 0) throws {
-        try Self.rule.validate([.learningRate: learningRate, .momentum: momentum, .dampening: dampening,
-                                .weightDecay: weightDecay])
-        if nesterov && (momentum <= 0 || dampening != 0) {
-            throw DescentError("momentum: nesterov needs momentum > 0 and dampening = 0, got momentum \(momentum), dampening \(dampening)")
-        }
         self.momentum = momentum
         self.dampening = dampening
         self.nesterov = nesterov
-        super.init(learningRate: learningRate, weightDecay: weightDecay, slotNames: ["momentum_buffer"])
+        try super.init(rule: Self.rule, learningRate: learningRate, weightDecay: weightDecay,
+                       checking: [.momentum: momentum, .dampening: dampening], slotNames: ["momentum_buffer"])
+        if nesterov && (momentum <= 0 || dampening != 0) {
+            throw DescentError("momentum: nesterov needs momentum > 0 and dampening = 0, got momentum \(momentum), dampening \(dampening)")
+        }
     }
 
     public override func update(_ span: Span) {

@@ -217,8 +217,9 @@ public struct OptimizerRule: Sendable {
         return try factory(resolve(given))
     }
 
-    /// Checks `values` against the ranges, in the order of `options` (initialisers call it,
-    /// so a rule built from Swift is checked like one built from a config).
+    /// Checks `values` against the ranges, in the order of `options` (the initialisers call
+    /// it through `StatefulOptimizer.init(rule:…)`, so a rule built from Swift is checked
+    /// like one built from a config).
     public func validate(_ values: [HyperParameter: Float]) throws {
         for o in options {
             if let v = values[o.parameter] { try o.range.check(v, o.parameter, name) }

@@ -20,7 +20,6 @@ public final class RMSprop: StatefulOptimizer {
     public let epsilon: Float
     public let momentum: Float
     public let centered: Bool
-    public override var name: String { "rmsprop" }
 
     /// `--optimizer rmsprop`. Reads θ, g, s; writes θ, s (plus b, a with momentum, centered).
     public static let rule = OptimizerRule(
@@ -36,14 +35,13 @@ public final class RMSprop: StatefulOptimizer {
 
     public init(learningRate: Float = 0.001, alpha: Float = 0.99, epsilon: Float = 1e-8,
                 momentum: Float = 0, centered: Bool = false, weightDecay: Float = 0) throws {
-        try Self.rule.validate([.learningRate: learningRate, .alpha: alpha, .epsilon: epsilon, .momentum: momentum,
-                                .weightDecay: weightDecay])
         self.alpha = alpha
         self.epsilon = epsilon
         self.momentum = momentum
         self.centered = centered
-        super.init(learningRate: learningRate, weightDecay: weightDecay,
-                   slotNames: ["square_avg"] + (momentum > 0 ? ["momentum_buffer"] : []) + (centered ? ["grad_avg"] : []))
+        try super.init(rule: Self.rule, learningRate: learningRate, weightDecay: weightDecay,
+                       checking: [.alpha: alpha, .epsilon: epsilon, .momentum: momentum],
+                       slotNames: ["square_avg"] + (momentum > 0 ? ["momentum_buffer"] : []) + (centered ? ["grad_avg"] : []))
     }
 
     public override func update(_ span: Span) {

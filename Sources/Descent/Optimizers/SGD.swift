@@ -10,8 +10,6 @@ import CKernels
 /// `lr = 0.01` (the seed article's). Unlike the seed's SGD, the learning rate given is
 /// the one used.
 public final class SGD: StatefulOptimizer {
-    public override var name: String { "sgd" }
-
     /// `--optimizer sgd`. Reads θ, g; writes θ.
     public static let rule = OptimizerRule(
         name: "sgd", displayName: "SGD",
@@ -21,8 +19,7 @@ public final class SGD: StatefulOptimizer {
         }
 
     public init(learningRate: Float = 0.01, weightDecay: Float = 0) throws {
-        try Self.rule.validate([.learningRate: learningRate, .weightDecay: weightDecay])
-        super.init(learningRate: learningRate, weightDecay: weightDecay, slotNames: [])
+        try super.init(rule: Self.rule, learningRate: learningRate, weightDecay: weightDecay, slotNames: [])
     }
 
     public override func update(_ span: Span) {

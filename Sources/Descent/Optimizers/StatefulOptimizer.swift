@@ -28,7 +28,8 @@
 /// `ScheduledOptimizer`, and the same results on any thread count. Further hooks:
 /// `prepare(_:)` (per-parameter scalars once per step, e.g. bias corrections) and
 /// `initialValue(slot:)` (AdaGrad's initial accumulator). A descriptor (`OptimizerRule`)
-/// adds defaults, range checks and a summary. `Tests/DescentAPITests` adds Lion this
+/// adds defaults, range checks and a summary; `init(rule:…)` checks the ranges and takes
+/// the name from it. `Tests/DescentAPITests` adds Lion this
 /// way, importing Descent without `@testable`.
 ///
 /// The built-in rules implement `update(_:)` as one call into a fused C kernel
@@ -103,6 +104,8 @@ open class StatefulOptimizer: Optimizer {
     public private(set) var stepCount = 0
     /// The names of the per-parameter state tensors, in torch's terms.
     public let slotNames: [String]
+    /// `rule.name` when built from a descriptor (`init(rule:…)`).
+    private let ruleName: String?
     private var slots: [ObjectIdentifier: Slot] = [:]
     /// Reused per step: one span per parameter, and the blocks as (span index, offset, count).
     private var spans: [Span] = []
@@ -118,10 +121,29 @@ open class StatefulOptimizer: Optimizer {
         self.learningRate = learningRate
         self.weightDecay = weightDecay
         self.slotNames = slotNames
+        ruleName = nil
     }
 
-    /// Override with the rule's lower-case name (messages, checkpoints, summaries).
-    open var name: String { "optimizer" }
+    /// As `init(learningRate:weightDecay:slotNames:)` for a rule with a descriptor: first
+    /// checks the learning rate, the weight decay and the `others` against `rule`'s ranges
+    /// (`OptimizerRule.validate`, in the rule's order), and takes `name` from `rule.name`.
+    /// ```
+    /// try super.init(rule: Self.rule, learningRate: learningRate, weightDecay: weightDecay,
+    ///                checking: [.rho: rho, .epsilon: epsilon], slotNames: ["square_avg", "acc_delta"])
+    /// ```
+    public init(rule: OptimizerRule, learningRate: Float, weightDecay: Float,
+                checking others: [HyperParameter: Float] = [:], slotNames: [String]) throws {
+        try rule.validate(others.merging([.learningRate: learningRate, .weightDecay: weightDecay]) { given, _ in given })
+        precondition(slotNames.count <= 3, "StatefulOptimizer: at most 3 state tensors")
+        self.learningRate = learningRate
+        self.weightDecay = weightDecay
+        self.slotNames = slotNames
+        ruleName = rule.name
+    }
+
+    /// The rule's lower-case name (messages, checkpoints, summaries): its descriptor's when
+    /// built with `init(rule:…)`; otherwise override it.
+    open var name: String { ruleName ?? "optimizer" }
     public var stateTensorCount: Int { slotNames.count }
 
     /// The value a fresh slot tensor starts with (AdaGrad's initial accumulator).
