@@ -37,13 +37,19 @@ struct CommonOptions: ParsableArguments {
     }
 }
 
-/// Which data to use and where to find it.
-struct DataOptions: ParsableArguments {
+/// `--dataset` and `--data-dir`: which catalogue dataset, and the folder of its files. The
+/// commands that train take them in `DataOptions`; `compare` and `tune` take them alone.
+struct DatasetOptions: ParsableArguments {
     @Option(help: "Dataset: \(DatasetName.allCases.map(\.rawValue).joined(separator: ", ")).")
     var dataset: DatasetName = .fashionMNIST
 
     @Option(help: "Folder holding the four IDX files (gzipped or not, standard names).")
     var dataDir: String?
+}
+
+/// Which data to use and where to find it.
+struct DataOptions: ParsableArguments {
+    @OptionGroup var files: DatasetOptions
 
     @Flag(help: "Never download; fail if the files are not found locally.")
     var offline = false
@@ -58,6 +64,9 @@ struct DataOptions: ParsableArguments {
         if let n = trainLimit, n < 1 { throw ValidationError("--train-limit must be at least 1, got \(n)") }
         if let n = validation, n < 0 { throw ValidationError("--validation must be ≥ 0, got \(n)") }
     }
+
+    var dataset: DatasetName { files.dataset }
+    var dataDir: String? { files.dataDir }
 
     /// Where the data come from, for messages: the folder or the dataset's name.
     var source: String { dataDir ?? dataset.rawValue }

@@ -27,10 +27,7 @@ struct Compare: ParsableCommand {
             """)
 
     @OptionGroup var common: CommonOptions
-    @Option(help: "Dataset: \(DatasetName.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var dataset: DatasetName = .fashionMNIST
-    @Option(help: "Folder holding the four IDX files (gzipped or not, standard names).")
-    var dataDir: String?
+    @OptionGroup var data: DatasetOptions
 
     @Option(help: "Sweep size: quick (2 seeds × 10 epochs on 10k images, about 2 minutes on 2 cores), standard (3 seeds × 20 epochs), full (30 seeds × 20 epochs, the seed article).")
     var preset: Sweep.Preset = .quick
@@ -78,9 +75,9 @@ struct Compare: ParsableCommand {
     /// a train limit that leaves no image out is recorded as none, and minibatches hold at
     /// most the whole set, so every record says what was used.
     func makeSweep(trainImages: Int) throws -> Sweep {
-        var sweep = Sweep.preset(preset, dataset: dataset)
+        var sweep = Sweep.preset(preset, dataset: data.dataset)
         if let kinds = try optimizerKinds() {
-            sweep.configs = kinds.map { .seedMLP(OptimizerConfig(kind: $0), dataset: dataset, epochs: preset.epochs, trainLimit: preset.trainLimit) }
+            sweep.configs = kinds.map { .seedMLP(OptimizerConfig(kind: $0), dataset: data.dataset, epochs: preset.epochs, trainLimit: preset.trainLimit) }
         }
         for flag in hyper.given {
             let parameter = HyperParameter.allCases.first { $0.flag == flag }
@@ -89,7 +86,7 @@ struct Compare: ParsableCommand {
             }
         }
         let spec = try CLI.flag("--model") {
-            try ModelSpec.resolve(model, inputShape: dataset.imageShape, loss: .crossEntropy, mlp: (.relu, 0.1, 0.5))
+            try ModelSpec.resolve(model, inputShape: data.dataset.imageShape, loss: .crossEntropy, mlp: (.relu, 0.1, 0.5))
         }
         for i in sweep.configs.indices {
             sweep.configs[i].model = spec
@@ -110,8 +107,8 @@ struct Compare: ParsableCommand {
         try DescentCommand.run {
             _ = try optimizerKinds()   // a bad list or shard fails before anything is loaded
             let selected = try SweepFolder.shard(shard)
-            let folder = try SweepFolder(common.out ?? "runs/compare-\(preset.rawValue)-\(dataset.rawValue)",
-                                         dataset: dataset, dataDir: dataDir, validation: validation)
+            let folder = try SweepFolder(common.out ?? "runs/compare-\(preset.rawValue)-\(data.dataset.rawValue)",
+                                         dataset: data.dataset, dataDir: data.dataDir, validation: validation)
             defer { folder.lock.release() }
             let (out, train, test, source, store) = (folder.out, folder.train, folder.test, folder.source, folder.store)
             let sweep = try makeSweep(trainImages: train.count - (validation ?? 0))
@@ -120,7 +117,7 @@ struct Compare: ParsableCommand {
 
             // A run is done when a trusted record of its key is there, on these data.
             let contents = try store.read()
-            try SweepData.checkFolder(contents.records, out: out, data: folder.fingerprint, dataset: dataset, dataDir: dataDir, source: source)
+            try SweepData.checkFolder(contents.records, out: out, data: folder.fingerprint, dataset: data.dataset, dataDir: data.dataDir, source: source)
             let done = Set(contents.records.map(\.key))
             let pending = runs.filter { !done.contains($0.key) }
 
@@ -145,7 +142,7 @@ struct Compare: ParsableCommand {
 
             let modelsDir = noModels ? nil : out + "/models"
             if let modelsDir { try Output.prepareFolder(modelsDir) }
-            let runner = SweepRunner(store: store, plan: plan, dataset: dataset, dataDir: dataDir, fingerprint: folder.fingerprint,
+            let runner = SweepRunner(store: store, plan: plan, dataset: data.dataset, dataDir: data.dataDir, fingerprint: folder.fingerprint,
                                      modelsDir: modelsDir, showProgress: verbose || isatty(STDERR_FILENO) == 1)
             // Every shard leaves a results file, even with no runs, so `descent report shard-*` merges it.
             try store.createIfMissing()

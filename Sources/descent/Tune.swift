@@ -34,10 +34,7 @@ struct Tune: ParsableCommand {
             """)
 
     @OptionGroup var common: CommonOptions
-    @Option(help: "Dataset: \(DatasetName.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var dataset: DatasetName = .fashionMNIST
-    @Option(help: "Folder holding the four IDX files (gzipped or not, standard names).")
-    var dataDir: String?
+    @OptionGroup var data: DatasetOptions
 
     @Option(help: "quick (5 rates over 1e-4…1, 2 seeds × 10 epochs on 10k images), standard (9 rates over 1e-4…1, 3 seeds × 10 epochs), deepobs (36 rates over 1e-5…1e2, 10 seeds × 20 epochs).")
     var preset: TuningPlan.Preset = .quick
@@ -82,13 +79,13 @@ struct Tune: ParsableCommand {
     /// the whole set, as in `compare`.
     func makePlan(trainImages: Int) throws -> TuningPlan {
         let spec = try CLI.flag("--model") {
-            try ModelSpec.resolve(model, inputShape: dataset.imageShape, loss: .crossEntropy, mlp: (.relu, 0.1, 0.5))
+            try ModelSpec.resolve(model, inputShape: data.dataset.imageShape, loss: .crossEntropy, mlp: (.relu, 0.1, 0.5))
         }
         let kinds = try optimizers.map { try CLI.optimizerList($0) } ?? OptimizerConfig.seedDefaults.map(\.kind)
         let rates = try lrGrid.map { g in try CLI.flag("--lr-grid") { try LearningRateGrid.parse(g) } }?.rates ?? preset.grid.rates
         let limit = ClassifierRunConfig.trainLimit(trainLimit.map { $0 == 0 ? nil : $0 } ?? preset.trainLimit, available: trainImages)
         let base = kinds.map { k -> ClassifierRunConfig in
-            var c = ClassifierRunConfig.seedMLP(OptimizerConfig(kind: k), dataset: dataset, epochs: epochs ?? preset.epochs,
+            var c = ClassifierRunConfig.seedMLP(OptimizerConfig(kind: k), dataset: data.dataset, epochs: epochs ?? preset.epochs,
                                                 trainLimit: limit, validation: validationCount)
             c.model = spec
             c.batchSize = min(c.batchSize, limit ?? trainImages)
@@ -103,8 +100,8 @@ struct Tune: ParsableCommand {
             _ = try makePlan(trainImages: Int.max)   // bad flags fail before anything is loaded
             let selected = try SweepFolder.shard(shard)
             // Opened before tune.json is written: missing or corrupt data fails first.
-            let folder = try SweepFolder(common.out ?? "runs/tune-\(preset.rawValue)-\(dataset.rawValue)",
-                                         dataset: dataset, dataDir: dataDir, validation: validationCount)
+            let folder = try SweepFolder(common.out ?? "runs/tune-\(preset.rawValue)-\(data.dataset.rawValue)",
+                                         dataset: data.dataset, dataDir: data.dataDir, validation: validationCount)
             defer { folder.lock.release() }
             let (out, train, test, source, store, fingerprint) = (folder.out, folder.train, folder.test, folder.source, folder.store, folder.fingerprint)
             let plan = try makePlan(trainImages: train.count - validationCount)
@@ -113,10 +110,10 @@ struct Tune: ParsableCommand {
             func known() throws -> [RunRecord] {
                 try store.read().records + merge.flatMap { try TuneFolder.records(in: $0, for: plan) }
             }
-            try SweepData.checkFolder(try store.read().records, out: out, data: fingerprint, dataset: dataset, dataDir: dataDir, source: source)
+            try SweepData.checkFolder(try store.read().records, out: out, data: fingerprint, dataset: data.dataset, dataDir: data.dataDir, source: source)
             for folder in merge {
-                try SweepData.checkFolder(try TuneFolder.records(in: folder, for: plan), out: folder, data: fingerprint, dataset: dataset,
-                                          dataDir: dataDir, source: source)
+                try SweepData.checkFolder(try TuneFolder.records(in: folder, for: plan), out: folder, data: fingerprint, dataset: data.dataset,
+                                          dataDir: data.dataDir, source: source)
             }
             try TuneFolder.claim(out, for: plan)
             let cores = common.threads ?? ProcessInfo.processInfo.activeProcessorCount
@@ -136,7 +133,7 @@ struct Tune: ParsableCommand {
                 if !common.json {
                     print("\(out): \(name): \(runs.count) runs\(selected.map { " (shard \($0) of \(all.count))" } ?? ""), \(runs.count - pending.count) already done, \(pending.count) to run as \(phasePlan)")
                 }
-                let runner = SweepRunner(store: store, plan: phasePlan, dataset: dataset, dataDir: dataDir,
+                let runner = SweepRunner(store: store, plan: phasePlan, dataset: data.dataset, dataDir: data.dataDir,
                                          fingerprint: fingerprint, modelsDir: modelsDir,
                                          showProgress: verbose || isatty(STDERR_FILENO) == 1)
                 failures += try runner.run(pending)
