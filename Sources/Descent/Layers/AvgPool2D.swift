@@ -14,8 +14,12 @@ public final class AvgPool2D: Layer {
     private var inputGrad = Workspace()
     private var lastCount = 0
 
-    public init(inputShape: [Int], kernel: Int, stride: Int? = nil, padding: Int = 0) throws {
-        geometry = try PoolGeometry(inputShape: inputShape, kernel: kernel, stride: stride ?? kernel, padding: padding)
+    public convenience init(inputShape: [Int], kernel: Int, stride: Int? = nil, padding: Int = 0) throws {
+        self.init(geometry: try PoolGeometry(inputShape: inputShape, kernel: kernel, stride: stride ?? kernel, padding: padding))
+    }
+
+    init(geometry: PoolGeometry) {
+        self.geometry = geometry
     }
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
@@ -32,20 +36,16 @@ public final class AvgPool2D: Layer {
 
     public func backward(_ gradOutput: Tensor, needsInputGradient: Bool) -> Tensor? {
         guard needsInputGradient else { return nil }
-        let g = geometry
-        let gx = inputGrad.get([lastCount, g.channels, g.height, g.width])
-        var cg = g.c
-        let (gyd, gxd, hw, p) = (gradOutput.data, gx.data, g.inputPlane, g.outPlane)
-        g.forPlanes(examples: lastCount) { first, planes in descent_avgpool_backward(gyd + first * p, gxd + first * hw, planes, &cg) }
-        return gx
+        var cg = geometry.c
+        return geometry.inputGradient(gradOutput, examples: lastCount, into: &inputGrad) { _, planes, gy, gx in
+            descent_avgpool_backward(gy, gx, planes, &cg)
+        }
     }
 }
 
 extension AvgPool2D {
     /// `avgpool2d(kernel, stride=kernel, padding=0)`.
-    public static let kind = PoolGeometry.layerKind("avgpool2d", summary: "2-D average pooling (torch AvgPool2d, padding counted as zeros)") { shape, g in
-        try AvgPool2D(inputShape: shape, kernel: g.kernel, stride: g.stride, padding: g.padding)
-    }
+    public static let kind = PoolGeometry.layerKind("avgpool2d", summary: "2-D average pooling (torch AvgPool2d, padding counted as zeros)") { AvgPool2D(geometry: $0) }
 }
 
 extension LayerSpec {

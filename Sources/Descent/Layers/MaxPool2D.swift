@@ -22,8 +22,12 @@ public final class MaxPool2D: Layer {
     private var argmaxCapacity = 0
     private var lastCount = 0
 
-    public init(inputShape: [Int], kernel: Int, stride: Int? = nil, padding: Int = 0) throws {
-        geometry = try PoolGeometry(inputShape: inputShape, kernel: kernel, stride: stride ?? kernel, padding: padding)
+    public convenience init(inputShape: [Int], kernel: Int, stride: Int? = nil, padding: Int = 0) throws {
+        self.init(geometry: try PoolGeometry(inputShape: inputShape, kernel: kernel, stride: stride ?? kernel, padding: padding))
+    }
+
+    init(geometry: PoolGeometry) {
+        self.geometry = geometry
         argmax = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
     }
 
@@ -63,23 +67,17 @@ public final class MaxPool2D: Layer {
 
     public func backward(_ gradOutput: Tensor, needsInputGradient: Bool) -> Tensor? {
         guard needsInputGradient else { return nil }
-        let g = geometry
-        let n = lastCount
-        let gx = inputGrad.get([n, g.channels, g.height, g.width])
-        var cg = g.c
-        let (gyd, gxd, ad, hw, p) = (gradOutput.data, gx.data, argmax, g.inputPlane, g.outPlane)
-        g.forPlanes(examples: n) { first, planes in
-            descent_maxpool_backward(gyd + first * p, ad + first * p, gxd + first * hw, planes, &cg)
+        var cg = geometry.c
+        let (ad, p) = (argmax, geometry.outPlane)
+        return geometry.inputGradient(gradOutput, examples: lastCount, into: &inputGrad) { first, planes, gy, gx in
+            descent_maxpool_backward(gy, ad + first * p, gx, planes, &cg)
         }
-        return gx
     }
 }
 
 extension MaxPool2D {
     /// `maxpool2d(kernel, stride=kernel, padding=0)`.
-    public static let kind = PoolGeometry.layerKind("maxpool2d", summary: "2-D max pooling (torch MaxPool2d), the argmax kept for backward") { shape, g in
-        try MaxPool2D(inputShape: shape, kernel: g.kernel, stride: g.stride, padding: g.padding)
-    }
+    public static let kind = PoolGeometry.layerKind("maxpool2d", summary: "2-D max pooling (torch MaxPool2d), the argmax kept for backward") { MaxPool2D(geometry: $0) }
 }
 
 extension LayerSpec {

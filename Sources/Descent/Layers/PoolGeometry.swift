@@ -50,12 +50,12 @@ public struct PoolGeometry: Hashable, Sendable {
     ]
 
     /// The descriptor of a pooling layer `name(kernel, stride=kernel, padding=0)`, built by
-    /// `make(inputShape, geometry)`.
+    /// `make(geometry)`.
     static func layerKind(_ name: String, summary: String,
-                          make: @escaping @Sendable ([Int], PoolGeometry) throws -> Layer) -> LayerKind {
+                          make: @escaping @Sendable (PoolGeometry) -> Layer) -> LayerKind {
         LayerKind(name: name, summary: summary, arguments: arguments, isSpatial: true,
                   outputShape: { spec, shape in try of(spec, inputShape: shape).outputShape },
-                  make: { spec, context in try make(context.inputShape, try of(spec, inputShape: context.inputShape)) })
+                  make: { spec, context in make(try of(spec, inputShape: context.inputShape)) })
     }
 
     /// The spec `name(kernel, stride: kernel, padding: 0)` of a pooling layer.
@@ -69,5 +69,17 @@ public struct PoolGeometry: Hashable, Sendable {
     /// (each plane is independent: the same bits on any thread count).
     func forPlanes(examples n: Int, _ body: (Int, Int) -> Void) {
         Parallel.forRanges(n * channels, elementsPerItem: inputPlane) { r in body(r.lowerBound, r.count) }
+    }
+
+    /// A pooling layer's backward: ∂L/∂x of a batch of `n` (N × C × H × W, in `buffer`) from
+    /// ∂L/∂y, plane by plane (`forPlanes`). `scatter(first, planes, gy, gx)` writes the input
+    /// gradient of planes `first ..< first + planes`, `gy` and `gx` pointing at the first.
+    func inputGradient(_ gradOutput: Tensor, examples n: Int, into buffer: inout Workspace,
+                       _ scatter: (_ first: Int, _ planes: Int, _ gy: UnsafeMutablePointer<Float>,
+                                   _ gx: UnsafeMutablePointer<Float>) -> Void) -> Tensor {
+        let gx = buffer.get([n, channels, height, width])
+        let (gyd, gxd, hw, p) = (gradOutput.data, gx.data, inputPlane, outPlane)
+        forPlanes(examples: n) { first, planes in scatter(first, planes, gyd + first * p, gxd + first * hw) }
+        return gx
     }
 }
