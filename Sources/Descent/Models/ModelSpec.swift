@@ -113,6 +113,9 @@ public struct ModelSpec: Hashable, Sendable, CustomStringConvertible {
     public static func shapeText(_ shape: [Int]) -> String { shape.map(String.init).joined(separator: "x") }
 }
 
+/// The JSON form: `{"input": [784], "layers": […], "encoder_layers": 1, "loss": "mse"}`
+/// (`encoder_layers` only for autoencoders). Decoding checks the description as
+/// `init(inputShape:layers:encoderLayers:loss:)` does; encoding is the synthesised one.
 extension ModelSpec: Codable {
     enum CodingKeys: String, CodingKey {
         case inputShape = "input", layers, encoderLayers = "encoder_layers", loss
@@ -128,13 +131,5 @@ extension ModelSpec: Codable {
         } catch let e as DescentError {
             throw DecodingError.dataCorrupted(.init(codingPath: c.codingPath, debugDescription: e.message))
         }
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(inputShape, forKey: .inputShape)
-        try c.encode(layers, forKey: .layers)
-        try c.encodeIfPresent(encoderLayers, forKey: .encoderLayers)
-        try c.encode(loss, forKey: .loss)
     }
 }
