@@ -8,6 +8,20 @@ import DescentReport
 
 /// Runs `descent autoencoder` / `descent stacked` on a small Fashion-MNIST slice.
 final class AutoEncoderCLITests: XCTestCase {
+    /// Runs `descent <arguments> --threads 1 --out <a fresh folder>`, fails the test unless it
+    /// succeeds, and returns its output, the folder of its run (`run`, inside the out folder)
+    /// and that run's metrics.json.
+    private func descentRun(_ arguments: [String], run: String, test: String = #function,
+                            file: StaticString = #filePath, line: UInt = #line)
+        throws -> (output: Support.Output, dir: String, metrics: [String: Any]) {
+        let out = Support.temporaryFolder(test)
+        let r = try Support.descent(arguments + ["--threads", "1", "--out", out])
+        XCTAssertEqual(r.status, 0, r.stderr, file: file, line: line)
+        let dir = out + "/" + run
+        let metrics = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/metrics.json")))
+        return (r, dir, try XCTUnwrap(metrics as? [String: Any], file: file, line: line))
+    }
+
     func testHelpDocumentsTheOptions() throws {
         let r = try Support.descent(["autoencoder", "--help"])
         XCTAssertEqual(r.status, 0)
@@ -89,14 +103,11 @@ final class AutoEncoderCLITests: XCTestCase {
 
     func testStackedWritesDeepUnitPictures() throws {
         let data = try Support.fashionSlice(train: 500, test: 100)
-        let out = Support.temporaryFolder()
-        let r = try Support.descent(["stacked", "--data-dir", data, "--layers", "784,36,9", "--pretrain-epochs", "1",
-                                     "--finetune-epochs", "1", "--probe-epochs", "1", "--threads", "1", "--out", out])
-        XCTAssertEqual(r.status, 0, r.stderr)
-        let dir = out + "/sae_fashion-mnist_784-36-9_sigmoid_do0_cr.3_adam_pre1_ft1_s0"
+        let (_, dir, metrics) = try descentRun(["stacked", "--data-dir", data, "--layers", "784,36,9", "--pretrain-epochs", "1",
+                                                "--finetune-epochs", "1", "--probe-epochs", "1"],
+                                               run: "sae_fashion-mnist_784-36-9_sigmoid_do0_cr.3_adam_pre1_ft1_s0")
         let deep = try PNG.read(dir + "/level1_pixelspace.png")
         XCTAssertEqual([deep.width, deep.height], [3 * 56 + 2, 3 * 56 + 2])
-        let metrics = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/metrics.json"))) as! [String: Any]
         XCTAssertEqual((metrics["pretraining"] as? [Any])?.count, 2)
         XCTAssertNotNil(metrics["test_mse_after_pretraining"] as? Double)
         let bad = try Support.descent(["stacked", "--data-dir", data, "--layers", "700,10"])
@@ -108,13 +119,10 @@ final class AutoEncoderCLITests: XCTestCase {
     /// at the end, a linear code; a 2-value code draws the code map beside PCA's.
     func testStackedBCEWithLinearTwoValueCodeDrawsTheCodeMap() throws {
         let data = try Support.fashionSlice(train: 400, test: 120)
-        let out = Support.temporaryFolder()
-        let r = try Support.descent(["stacked", "--data-dir", data, "--layers", "784,20,2", "--code-activation", "identity",
-                                     "--loss", "bce", "--corruption", "0", "--pretrain-epochs", "1", "--finetune-epochs", "1",
-                                     "--probe-epochs", "1", "--threads", "1", "--out", out])
-        XCTAssertEqual(r.status, 0, r.stderr)
-        let dir = out + "/sae_fashion-mnist_784-20-2_sigmoid_codeidentity_do0_cr0_bce_adam_pre1_ft1_s0"
-        let metrics = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/metrics.json"))) as! [String: Any]
+        let (r, dir, metrics) = try descentRun(["stacked", "--data-dir", data, "--layers", "784,20,2", "--code-activation", "identity",
+                                                "--loss", "bce", "--corruption", "0", "--pretrain-epochs", "1", "--finetune-epochs", "1",
+                                                "--probe-epochs", "1"],
+                                               run: "sae_fashion-mnist_784-20-2_sigmoid_codeidentity_do0_cr0_bce_adam_pre1_ft1_s0")
         XCTAssertTrue((metrics["model"] as? String)?.hasSuffix("linear(2) | linear(20), sigmoid, linear(784); loss=bce") == true, "\(metrics["model"] ?? "")")
         XCTAssertEqual(metrics["loss"] as? String, "bce")
         let clean = try XCTUnwrap(metrics["test_mse_clean_input"] as? Double)
@@ -141,12 +149,9 @@ final class AutoEncoderCLITests: XCTestCase {
     /// inverted masked one, and no scaled-input error is reported (clean inputs already match in expectation).
     func testInvertedMaskingRun() throws {
         let data = try Support.fashionSlice(train: 300, test: 100)
-        let out = Support.temporaryFolder()
-        let r = try Support.descent(["autoencoder", "--data-dir", data, "--hidden", "8", "--corruption", "0.3", "--inverted-masking",
-                                     "--epochs", "1", "--probe-epochs", "0", "--no-pictures", "--threads", "1", "--out", out])
-        XCTAssertEqual(r.status, 0, r.stderr)
-        let dir = out + "/ae_fashion-mnist_h8_sigmoid_do0_cr.3inv_adam_e1_s0"
-        let metrics = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/metrics.json"))) as! [String: Any]
+        let (_, dir, metrics) = try descentRun(["autoencoder", "--data-dir", data, "--hidden", "8", "--corruption", "0.3",
+                                                "--inverted-masking", "--epochs", "1", "--probe-epochs", "0", "--no-pictures"],
+                                               run: "ae_fashion-mnist_h8_sigmoid_do0_cr.3inv_adam_e1_s0")
         XCTAssertEqual(metrics["inverted_masking"] as? Bool, true)
         XCTAssertEqual(metrics["matched_input"] as? String, "masked (p = 0.3, inverted)")
         XCTAssertNil(metrics["test_mse_scaled_input"])
@@ -161,14 +166,11 @@ final class AutoEncoderCLITests: XCTestCase {
         let dir = Support.temporaryFolder()
         try writeDataset(train: syntheticSet(count: 200, height: 28, width: 28), test: syntheticSet(count: 50, height: 28, width: 28),
                          to: dir, gzip: true)
-        let out = Support.temporaryFolder()
-        let r = try Support.descent(["stacked", "--dataset", "mnist", "--data-dir", dir, "--offline", "--layers", "784,12,2",
-                                     "--code-activation", "identity", "--loss", "bce", "--corruption", "0", "--pretrain-epochs", "1",
-                                     "--finetune-epochs", "1", "--probe-epochs", "1", "--threads", "1", "--out", out])
-        XCTAssertEqual(r.status, 0, r.stderr)
+        let (r, run, metrics) = try descentRun(["stacked", "--dataset", "mnist", "--data-dir", dir, "--offline", "--layers", "784,12,2",
+                                                "--code-activation", "identity", "--loss", "bce", "--corruption", "0",
+                                                "--pretrain-epochs", "1", "--finetune-epochs", "1", "--probe-epochs", "1"],
+                                               run: "sae_mnist_784-12-2_sigmoid_codeidentity_do0_cr0_bce_adam_pre1_ft1_s0")
         XCTAssertTrue(r.stdout.hasPrefix("mnist: 200 train / 50 test images"), r.stdout)
-        let run = out + "/sae_mnist_784-12-2_sigmoid_codeidentity_do0_cr0_bce_adam_pre1_ft1_s0"
-        let metrics = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: run + "/metrics.json"))) as! [String: Any]
         XCTAssertEqual(metrics["dataset"] as? String, "mnist")
         XCTAssertNotNil(metrics["test_mse_clean_input"] as? Double)
         let svg = try String(contentsOfFile: run + "/code-map.svg", encoding: .utf8)

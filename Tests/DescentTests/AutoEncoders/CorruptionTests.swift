@@ -20,10 +20,7 @@ final class CorruptionTests: XCTestCase {
 
     func testBackwardUsesTheMask() throws {
         let layer = try MaskingNoise(0.4, generator: RandomGenerator(seed: 2))
-        let x = GradientCheck.random([10, 30], seed: 3, low: 0.5, high: 1)
-        let y = layer.forward(x, training: true).clone()
-        let gy = GradientCheck.random([10, 30], seed: 4)
-        let gx = layer.backward(gy, needsInputGradient: true)!
+        let (x, y, gy, gx) = GradientCheck.maskedPass(layer, shape: [10, 30], seed: 3, low: 0.5, high: 1)
         for i in 0..<x.count { XCTAssertEqual(gx[i], y[i] == 0 ? 0 : gy[i]) }
     }
 

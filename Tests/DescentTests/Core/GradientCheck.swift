@@ -67,6 +67,19 @@ enum GradientCheck {
         }
     }
 
+    /// One training pass of a layer that multiplies its input by a random mask (dropout,
+    /// masking noise), which a finite difference cannot check: the input x uniform in
+    /// [low, high) (seed `seed`, positive so that the scale s = y / x is defined), the
+    /// output y = x ⊙ s (a copy), ∂L/∂y uniform in [−1, 1) (seed `seed + 1`) and ∂L/∂x, which
+    /// must be ∂L/∂y ⊙ s.
+    static func maskedPass(_ layer: Layer, shape: [Int], seed: UInt64, low: Float, high: Float)
+        -> (x: Tensor, y: Tensor, gy: Tensor, gx: Tensor) {
+        let x = random(shape, seed: seed, low: low, high: high)
+        let y = layer.forward(x, training: true).clone()
+        let gy = random(shape, seed: seed + 1)
+        return (x, y, gy, layer.backward(gy, needsInputGradient: true)!)
+    }
+
     /// A tensor with uniform values in [low, high).
     static func random(_ shape: [Int], seed: UInt64, low: Float = -1, high: Float = 1) -> Tensor {
         var g = RandomGenerator(seed: seed)

@@ -39,10 +39,7 @@ final class GradientCheckTests: XCTestCase {
         // Dropout is random in training, so it is checked against its own mask:
         // y = x ⊙ s with s ∈ {0, 1/(1−p)}, hence ∂L/∂x = ∂L/∂y ⊙ s = ∂L/∂y ⊙ y / x.
         let d = try Dropout(0.3, generator: RandomGenerator(seed: 11))
-        let x = GradientCheck.random([10, 50], seed: 12, low: 0.5, high: 1.5)
-        let y = d.forward(x, training: true).clone()
-        let gy = GradientCheck.random([10, 50], seed: 13)
-        let gx = d.backward(gy, needsInputGradient: true)!
+        let (x, y, gy, gx) = GradientCheck.maskedPass(d, shape: [10, 50], seed: 12, low: 0.5, high: 1.5)
         var dropped = 0
         for i in 0..<x.count {
             let s = y[i] / x[i]
