@@ -171,6 +171,16 @@ static inline void window(long i, long s, long p, long k, long n, long *lo, long
     *hi = b > n ? n : b;
 }
 
+/* The window of pooling output (oh, ow) inside its input plane: rows h0 ..< h1 and
+   columns w0 ..< w1 (what lies in the padding is left out). */
+typedef struct { long h0, h1, w0, w1; } pool_window;
+static inline pool_window window_at(const descent_pool_geometry *g, long oh, long ow) {
+    pool_window r;
+    window(oh, g->stride, g->padding, g->kernel, g->height, &r.h0, &r.h1);
+    window(ow, g->stride, g->padding, g->kernel, g->width, &r.w0, &r.w1);
+    return r;
+}
+
 /* Lane-wise select (t: all ones or all zeros per lane) through integer bits. */
 #define SELECT_I(t, x, y) (((x) & (t)) | ((y) & ~(t)))
 #define SELECT_F(FT, IT, t, x, y) ({ FT x_ = (x), y_ = (y); IT xi_, yi_, r_; memcpy(&xi_, &x_, sizeof xi_); \
@@ -243,28 +253,25 @@ static inline void maxpool2x2(const float *xp, float *yp, int32_t *ap, long W, l
 DESCENT_CLONES
 void descent_maxpool_forward(const float *x, float *y, int32_t *argmax, long planes,
                              const descent_pool_geometry *g) {
-    const long H = g->height, W = g->width, k = g->kernel, s = g->stride, p = g->padding;
-    const long OH = g->out_height, OW = g->out_width;
+    const long H = g->height, W = g->width, OH = g->out_height, OW = g->out_width;
+    const int two_by_two = g->kernel == 2 && g->stride == 2 && g->padding == 0;
     for (long q = 0; q < planes; q++) {
         const float *xp = x + q * H * W;
         float *yp = y + q * OH * OW;
         int32_t *ap = argmax + q * OH * OW;
-        if (k == 2 && s == 2 && p == 0) {
+        if (two_by_two) {
             maxpool2x2(xp, yp, ap, W, OH, OW);
             continue;
         }
         for (long oh = 0; oh < OH; oh++) {
-            long h0, h1;
-            window(oh, s, p, k, H, &h0, &h1);
             for (long ow = 0; ow < OW; ow++) {
-                long w0, w1;
-                window(ow, s, p, k, W, &w0, &w1);
+                const pool_window r = window_at(g, oh, ow);
                 /* As torch: -inf to start, the first index of the window, and a later element
                    replaces the maximum when it is larger or NaN. */
                 float m = -INFINITY;
-                int32_t a = (int32_t)(h0 * W + w0);
-                for (long ih = h0; ih < h1; ih++) {
-                    for (long iw = w0; iw < w1; iw++) {
+                int32_t a = (int32_t)(r.h0 * W + r.w0);
+                for (long ih = r.h0; ih < r.h1; ih++) {
+                    for (long iw = r.w0; iw < r.w1; iw++) {
                         float v = xp[ih * W + iw];
                         if (v > m || isnan(v)) { m = v; a = (int32_t)(ih * W + iw); }
                     }
@@ -315,21 +322,17 @@ void descent_maxpool_activation_backward(const float *gy, const float *y, const 
 
 DESCENT_CLONES
 void descent_avgpool_forward(const float *x, float *y, long planes, const descent_pool_geometry *g) {
-    const long H = g->height, W = g->width, k = g->kernel, s = g->stride, p = g->padding;
-    const long OH = g->out_height, OW = g->out_width;
-    const float scale = 1.0f / (float)(k * k);
+    const long H = g->height, W = g->width, OH = g->out_height, OW = g->out_width;
+    const float scale = 1.0f / (float)(g->kernel * g->kernel);
     for (long q = 0; q < planes; q++) {
         const float *xp = x + q * H * W;
         float *yp = y + q * OH * OW;
         for (long oh = 0; oh < OH; oh++) {
-            long h0, h1;
-            window(oh, s, p, k, H, &h0, &h1);
             for (long ow = 0; ow < OW; ow++) {
-                long w0, w1;
-                window(ow, s, p, k, W, &w0, &w1);
+                const pool_window r = window_at(g, oh, ow);
                 float sum = 0.0f;
-                for (long ih = h0; ih < h1; ih++)
-                    for (long iw = w0; iw < w1; iw++) sum += xp[ih * W + iw];
+                for (long ih = r.h0; ih < r.h1; ih++)
+                    for (long iw = r.w0; iw < r.w1; iw++) sum += xp[ih * W + iw];
                 yp[oh * OW + ow] = sum * scale;
             }
         }
@@ -338,22 +341,18 @@ void descent_avgpool_forward(const float *x, float *y, long planes, const descen
 
 DESCENT_CLONES
 void descent_avgpool_backward(const float *gy, float *gx, long planes, const descent_pool_geometry *g) {
-    const long H = g->height, W = g->width, k = g->kernel, s = g->stride, p = g->padding;
-    const long OH = g->out_height, OW = g->out_width;
-    const float scale = 1.0f / (float)(k * k);
+    const long H = g->height, W = g->width, OH = g->out_height, OW = g->out_width;
+    const float scale = 1.0f / (float)(g->kernel * g->kernel);
     for (long q = 0; q < planes; q++) {
         float *gp = gx + q * H * W;
         const float *gq = gy + q * OH * OW;
         memset(gp, 0, (size_t)(H * W) * sizeof(float));
         for (long oh = 0; oh < OH; oh++) {
-            long h0, h1;
-            window(oh, s, p, k, H, &h0, &h1);
             for (long ow = 0; ow < OW; ow++) {
-                long w0, w1;
-                window(ow, s, p, k, W, &w0, &w1);
+                const pool_window r = window_at(g, oh, ow);
                 const float v = gq[oh * OW + ow] * scale;
-                for (long ih = h0; ih < h1; ih++)
-                    for (long iw = w0; iw < w1; iw++) gp[ih * W + iw] += v;
+                for (long ih = r.h0; ih < r.h1; ih++)
+                    for (long iw = r.w0; iw < r.w1; iw++) gp[ih * W + iw] += v;
             }
         }
     }

@@ -177,6 +177,19 @@ void descent_bytes_to_float_masked(const unsigned char *src, float *clean, float
     }
 }
 
+/* o = g * f'(y) over n values, f' written from the output y of activation `kind` (1 ReLU,
+   2 sigmoid, 3 tanh; otherwise the identity, a copy unless o is g). Always inlined, so each
+   clone computes it as if written in its caller (contraction into FMA included). */
+static inline __attribute__((always_inline)) void activation_derivative(const float *y, const float *g, float *o,
+                                                                        long n, int kind) {
+    switch (kind) {
+    case 1: for (long i = 0; i < n; i++) o[i] = y[i] > 0.0f ? g[i] : 0.0f; break;
+    case 2: for (long i = 0; i < n; i++) o[i] = g[i] * y[i] * (1.0f - y[i]); break;
+    case 3: for (long i = 0; i < n; i++) o[i] = g[i] * (1.0f - y[i] * y[i]); break;
+    default: if (o != g) for (long i = 0; i < n; i++) o[i] = g[i];
+    }
+}
+
 DESCENT_CLONES
 void descent_activation_backward(const float *y, const float *g, float *out, float *bias_grad,
                                  int bias_overwrite, long rows, long cols, long ld, int kind) {
@@ -184,12 +197,7 @@ void descent_activation_backward(const float *y, const float *g, float *out, flo
     for (long r = 0; r < rows; r++) {
         const float *yr = y + r * ld, *gr = g + r * ld;
         float *o = out + r * ld;
-        switch (kind) {
-        case 1: for (long c = 0; c < cols; c++) o[c] = yr[c] > 0.0f ? gr[c] : 0.0f; break;
-        case 2: for (long c = 0; c < cols; c++) o[c] = gr[c] * yr[c] * (1.0f - yr[c]); break;
-        case 3: for (long c = 0; c < cols; c++) o[c] = gr[c] * (1.0f - yr[c] * yr[c]); break;
-        default: if (o != gr) for (long c = 0; c < cols; c++) o[c] = gr[c];
-        }
+        activation_derivative(yr, gr, o, cols, kind);
         if (bias_grad) for (long c = 0; c < cols; c++) bias_grad[c] += o[c];
     }
 }
@@ -279,12 +287,7 @@ void descent_channel_activation_backward(const float *y, const float *g, float *
     for (long c = 0; c < channels; c++) {
         const float *yr = y + c * plane, *gr = g + c * plane;
         float *o = out + c * plane;
-        switch (kind) {
-        case 1: for (long i = 0; i < plane; i++) o[i] = yr[i] > 0.0f ? gr[i] : 0.0f; break;
-        case 2: for (long i = 0; i < plane; i++) o[i] = gr[i] * yr[i] * (1.0f - yr[i]); break;
-        case 3: for (long i = 0; i < plane; i++) o[i] = gr[i] * (1.0f - yr[i] * yr[i]); break;
-        default: if (o != gr) for (long i = 0; i < plane; i++) o[i] = gr[i];
-        }
+        activation_derivative(yr, gr, o, plane, kind);
         if (bias_grad) bias_grad[c] += descent_sum_fixed(o, plane);
     }
 }
