@@ -7,7 +7,8 @@
 /// network.backward(value.gradient!)
 /// ```
 /// Classification losses read `batch.labels` and also count correct predictions;
-/// reconstruction losses compare with `batch.clean`. Conform a class of your own to add one.
+/// reconstruction losses compare with `batch.clean` (`ReconstructionLoss`). Conform a class
+/// of your own to add one.
 /// A call runs once per batch: a label count or an output size that does not fit the batch
 /// traps (`precondition`, a programming error); `Trainer` checks that the data have labels
 /// and that every label is below the network's outputs before the first batch, and throws.
