@@ -29,8 +29,8 @@
 /// `prepare(_:)` (per-parameter scalars once per step, e.g. bias corrections) and
 /// `initialValue(slot:)` (AdaGrad's initial accumulator). A descriptor (`OptimizerRule`)
 /// adds defaults, range checks and a summary; `init(rule:…)` checks the ranges and takes
-/// the name from it. `Tests/DescentAPITests` adds Lion this
-/// way, importing Descent without `@testable`.
+/// the name from it. `Tests/DescentAPITests` adds Lion this way, importing Descent
+/// without `@testable`.
 ///
 /// The built-in rules implement `update(_:)` as one call into a fused C kernel
 /// (`Sources/CKernels/optimizers.c`): one pass over the raw buffers, 8 lanes at a time
