@@ -1,0 +1,179 @@
+import ArgumentParser
+import Descent
+import DescentReport
+import Foundation
+
+/// `descent stacked`: a deep autoencoder pre-trained greedily, level by level, then
+/// unrolled and fine-tuned end to end, then evaluated like `descent autoencoder`.
+struct StackedCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stacked",
+        abstract: "Train a stacked autoencoder: greedy layer-wise pre-training, then end-to-end fine-tuning.",
+        discussion: """
+            Level i is an autoencoder (encoder i, decoder i) trained on the codes of
+            level i-1 for --pretrain-epochs, with the masking-noise, dropout and
+            sparsity options (level 0 on the model's loss, deeper levels, which
+            reconstruct codes, on the MSE); then the unrolled network (e.g.
+            784-100-25-100-784) is fine-tuned end to end on the model's loss against
+            the clean input for --finetune-epochs. --no-pretrain skips pre-training
+            (random initialisation) for comparison. Reported as for `descent
+            autoencoder`: test MSEs from clean and from matched inputs next to PCA
+            with the same code size and the mean image, a linear probe on the
+            deepest codes.
+            Output folder <out>/sae_<conditions>/ (default <out> = runs):
+              metrics.json             histories, test MSEs, probe, PCA
+              model.safetensors        final weights + optimizer state, model and run
+              level0_encoder.png       first-level filters
+              level0_decoder.png       last decoder's filters
+              levelN_pixelspace.png    deeper units in pixel space: rows of the
+                                       product W_N ... W_1 W_0 of the encoder weights
+              reconstructions.png      as for `descent autoencoder`
+              code-map.svg, .png       (2-value codes) test codes by class, and PCA's
+            Examples:
+              descent stacked --layers 784,100,25 --pretrain-epochs 20 --finetune-epochs 10
+              descent stacked --model seed-dae
+              descent stacked --model hinton-dae --corruption 0 \\
+                --pretrain-epochs 5 --finetune-epochs 20   (Hinton & Salakhutdinov)
+              descent stacked --layers 784,1000,500,250,2 --loss bce \\
+                --code-activation identity --corruption 0
+            """)
+
+    @OptionGroup var common: CommonOptions
+    @OptionGroup var data: DataOptions
+    @OptionGroup var opt: OptimizerOptions
+    @OptionGroup var ae: AutoEncoderOptions
+    @OptionGroup var layerOptions: AutoEncoderLayerOptions
+
+    @Option(help: "Layer sizes, input first, e.g. 784,100,25 (default).") var layers: String?
+    @Option(help: "The stack as a preset or layers (instead of --layers and the layer options).") var model: String?
+    @Option(help: "Pre-training epochs per level.") var pretrainEpochs = 20
+    @Option(help: "Fine-tuning epochs of the unrolled network.") var finetuneEpochs = 10
+    @Flag(help: "Skip pre-training (fine-tune from random weights).") var noPretrain = false
+
+    func validate() throws {
+        if pretrainEpochs < 0 { throw ValidationError("--pretrain-epochs must be ≥ 0, got \(pretrainEpochs)") }
+        if finetuneEpochs < 0 { throw ValidationError("--finetune-epochs must be ≥ 0, got \(finetuneEpochs)") }
+        if model != nil && (layers != nil || layerOptions.anyGiven) {
+            throw ValidationError("--model describes the whole network: leave out --layers and the layer options")
+        }
+    }
+
+    static func parseSizes(_ text: String) throws -> [Int] {
+        let parts = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "," || $0 == "-" })
+        let sizes = parts.compactMap { Int($0) }
+        guard sizes.count == parts.count, sizes.count >= 2, sizes.allSatisfy({ $0 > 0 }) else {
+            throw DescentError("--layers: '\(text)' is not a list of positive sizes like 784,100,25")
+        }
+        return sizes
+    }
+
+    func run() throws {
+        try DescentCommand.run {
+            let start = Date()
+            common.applyThreads()
+            let json = common.json
+            let (train, validation, test) = try data.load()
+            let spec: ModelSpec
+            var sizeText: String
+            if let model {
+                spec = try CLI.flag("--model") { try ModelSpec.resolve(model, inputShape: train.shape, loss: .meanSquaredError) }
+                sizeText = (ModelSpec.preset(named: model) != nil ? model : "m" + String(RunSpec.fnv1a64(spec.description).prefix(8)))
+                    + "_" + ae.noiseCondition
+            } else {
+                let sizes = try StackedCommand.parseSizes(layers ?? "784,100,25")
+                guard sizes[0] == train.featureCount else {
+                    throw DescentError("--layers starts with \(sizes[0]), the images have \(train.featureCount) pixels")
+                }
+                spec = try CLI.flag("--layers") { try layerOptions.spec(sizes: sizes) }
+                sizeText = sizes.map(String.init).joined(separator: "-") + "_" + layerOptions.condition(noise: ae.noiseCondition)
+            }
+            try CLI.check(spec, fits: train, test, from: data.source)
+            guard spec.loss.isReconstruction else { throw DescentError("--model: a stacked autoencoder needs loss mse or bce") }
+            if ae.probeEpochs > 0 {
+                try CLI.checkLabels(classes: data.dataset.classCount, train, test, from: data.source, what: "the linear probe of \(data.dataset.displayName) has")
+            }
+            try CLI.checkMemory(spec, batchSize: min(ae.batchSize, train.count), optimizer: opt.config,
+                                flag: model.map { "--model \($0)" } ?? "--layers \(layers ?? "784,100,25")")
+            let network = try Network(spec, seed: common.seed)
+            let levels = try CLI.flag("--model") { try GreedyPretraining(network) }
+            try AERun.checkCodeSize(spec, pixels: train.featureCount, pca: !ae.noPCA, flag: model.map { _ in "--model" } ?? "--layers")
+            let pre = noPretrain ? 0 : pretrainEpochs
+            let name = "sae_\(data.dataset.rawValue)_\(sizeText)_\(opt.optimizer.rawValue)_pre\(pre)_ft\(finetuneEpochs)_s\(common.seed)"
+            let dir = try AERun.folder(common.out, name)
+            var metrics = AERun.metrics(command: "stacked", spec: spec, network: network, train: train, test: test, data: data,
+                                        ae: ae, optimizer: opt.config, seed: common.seed, epochs: finetuneEpochs, pretrainEpochs: pre)
+            AERun.log("\(data.dataset.rawValue): \(train.count) train / \(test.count) test images; stacked autoencoder \(spec.description); training input \(ae.matchedInput); \(opt.config.summary); pre-training \(pre) epochs/level, fine-tuning \(finetuneEpochs); \(Parallel.threads) thread(s)", json: json)
+            AERun.log(String(format: "mean-image baseline test MSE %.5f", metrics.meanImageBaselineTestMSE), json: json)
+            let progress = StepProgress(label: "epoch", examples: train.count, batchSize: ae.batchSize)
+            if pre > 0 {
+                var pretraining: [AutoEncoderMetrics.Level] = []
+                var header = ""
+                for (i, level) in levels.levels.enumerated() {
+                    let depth = levels.depths[i]
+                    let trainData: DataSource = depth == 0 ? .images(train) : .features(try network.encodeAll(.images(train), layers: depth), labels: nil)
+                    let testData: DataSource = depth == 0 ? .images(test) : .features(try network.encodeAll(.images(test), layers: depth), labels: nil)
+                    let loss = levels.losses[i]
+                    if AERun.header(loss, validation: validation != nil) != header { header = AERun.header(loss, validation: validation != nil); AERun.log(header, json: json) }
+                    let trainer = try Trainer(level, optimizer: try opt.config.make(), loss: loss.make(), batchSize: ae.batchSize,
+                                              corruption: ae.corruption, invertedMasking: ae.invertedMasking,
+                                              seed: common.seed, streamBase: UInt64(i + 1))
+                    trainer.onStep = progress.map { p in { step, steps in p.update(epoch: trainer.epochsDone + 1, of: pre, step: step, steps: steps) } }
+                    var history: [EpochMetrics] = []
+                    let validData: DataSource? = try validation.map { depth == 0 ? .images($0) : .features(try network.encodeAll(.images($0), layers: depth), labels: nil) }
+                    try trainer.fit(train: trainData, validation: validData, test: testData, epochs: pre) { m in
+                        progress?.clear()
+                        AERun.printEpoch(m, phase: "level\(i)", json: json)
+                        history.append(m)
+                    }
+                    pretraining.append(.init(level: i, model: level.layerIndices.map { spec.layers[$0].description }.joined(separator: ", "),
+                                             loss: loss.rawValue, history: history))
+                }
+                metrics.pretraining = pretraining
+                let unrolled = try Trainer(network, optimizer: try opt.config.make(), loss: spec.loss.make(), batchSize: ae.batchSize, seed: common.seed)
+                metrics.testMSEAfterPretraining = try unrolled.evaluate(.images(test)).reconstructionMSE
+                AERun.log(String(format: "unrolled network after pre-training: test MSE %.5f (clean input)", metrics.testMSEAfterPretraining!), json: json)
+            }
+            let trainer = try Trainer(network, optimizer: try opt.config.make(), loss: spec.loss.make(), batchSize: ae.batchSize,
+                                      corruption: ae.corruption, invertedMasking: ae.invertedMasking, seed: common.seed, streamBase: 0)
+            let run = AutoEncoderRunConfig(command: "stacked", dataset: data.dataset, trainLimit: data.trainLimit,
+                                           validation: data.validationCount, model: spec,
+                                           corruption: ae.corruption, invertedMasking: ae.invertedMasking ? true : nil,
+                                           batchSize: ae.batchSize, optimizer: opt.config, seed: common.seed, epochs: finetuneEpochs)
+            let runJSON = String(decoding: try JSONEncoder.sorted.encode(run), as: UTF8.self)
+            let checkpointPath = dir + "/model.safetensors"
+            AERun.log(AERun.header(spec.loss, validation: validation != nil), json: json)
+            trainer.onStep = progress.map { p in { step, steps in p.update(epoch: trainer.epochsDone + 1, of: finetuneEpochs, step: step, steps: steps) } }
+            try trainer.fit(train: .images(train), validation: validation.map { .images($0) }, test: .images(test),
+                            epochs: finetuneEpochs) { m in
+                progress?.clear()
+                AERun.printEpoch(m, phase: "finetune", json: json)
+                metrics.history.append(m)
+                try Checkpoint.save(network, optimizer: trainer.optimizer, epochsDone: m.epoch, run: runJSON, history: metrics.history,
+                                    metadata: ["command": "stacked", "name": name, "phase": "finetune"], to: checkpointPath)
+                try metrics.write(to: dir + "/metrics.json")
+            }
+            if finetuneEpochs == 0 {
+                try Checkpoint.save(network, optimizer: nil, epochsDone: 0, run: runJSON,
+                                    metadata: ["command": "stacked", "name": name, "phase": "pretrain"], to: checkpointPath)
+            }
+            try AERun.finish(trainer, train: train, validation: validation, test: test, data: data, ae: ae, seed: common.seed, json: json, dir: dir,
+                             start: start, metrics: &metrics) { _ in
+                let (w, h) = (train.width, train.height)
+                var pictures = try AERun.writeFilterPictures(network, width: w, height: h, to: dir, prefix: "level0_")
+                let encoders = AERun.denseWeights(network).filter { !$0.transposed }.map(\.weight)
+                let depth = levels.levels.count
+                if encoders.count >= depth, encoders.first?.columns == w * h {
+                    var product = encoders[0].clone()
+                    for level in 1..<depth {
+                        let next = Tensor(shape: [encoders[level].rows, product.columns])
+                        BLAS.gemm(encoders[level], product, into: next)
+                        product = next
+                        try PNG.write(AutoEncoderPictures.filters(product, width: w, height: h), to: dir + "/level\(level)_pixelspace.png")
+                        pictures.append("level\(level)_pixelspace.png")
+                    }
+                }
+                return pictures
+            }
+        }
+    }
+}
