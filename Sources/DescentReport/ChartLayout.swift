@@ -64,7 +64,6 @@ struct ChartLayout {
     static let labelSize = 13.0
     static let tickSize = 12.0
     static let legendSize = 12.0
-    static let tickLength = PlotAxes.tickLength
 
     /// The layout and legend box of `chart`; an outside legend narrows the plot.
     static func make(chart: LineChart, width: Double, height: Double) -> (ChartLayout, Legend?) {
@@ -144,10 +143,10 @@ struct ChartLayout {
 
         let widestY = yTickLabels.map { SVGText.width($0, Self.tickSize) }.max() ?? 0
         let lastX = xTickLabels.last.map { SVGText.width($0, Self.tickSize) } ?? 0
-        left = 12 + (chart.yLabel.isEmpty ? 0 : Self.labelSize * 1.6) + widestY + Self.tickLength + 6
+        left = 12 + (chart.yLabel.isEmpty ? 0 : Self.labelSize * 1.6) + widestY + PlotAxes.tickLength + 6
         right = width - max(20, lastX / 2 + 8) - reservedRight
         top = chart.title.isEmpty ? 16 : 14 + Self.titleSize * 1.6
-        bottom = height - (Self.tickLength + 6 + Self.tickSize * 1.3
+        bottom = height - (PlotAxes.tickLength + 6 + Self.tickSize * 1.3
                            + (chart.xLabel.isEmpty ? 8 : Self.labelSize * 1.9 + 4))
     }
 
