@@ -45,6 +45,9 @@ struct DatasetOptions: ParsableArguments {
 
     @Option(help: "Folder holding the four IDX files (gzipped or not, standard names).")
     var dataDir: String?
+
+    /// Where the data come from, for messages: the folder or the dataset's name.
+    var source: String { dataDir ?? dataset.rawValue }
 }
 
 /// Which data to use and where to find it.
@@ -68,8 +71,7 @@ struct DataOptions: ParsableArguments {
     var dataset: DatasetName { files.dataset }
     var dataDir: String? { files.dataDir }
 
-    /// Where the data come from, for messages: the folder or the dataset's name.
-    var source: String { dataDir ?? dataset.rawValue }
+    var source: String { files.source }
 
     /// `--validation`, nil for 0.
     var validationCount: Int? { validation == 0 ? nil : validation }

@@ -108,7 +108,7 @@ struct Compare: ParsableCommand {
             _ = try optimizerKinds()   // a bad list or shard fails before anything is loaded
             let selected = try SweepFolder.shard(shard)
             let folder = try SweepFolder(common.out ?? "runs/compare-\(preset.rawValue)-\(data.dataset.rawValue)",
-                                         dataset: data.dataset, dataDir: data.dataDir, validation: validation)
+                                         data: data, validation: validation)
             defer { folder.lock.release() }
             let (out, train, test, source, store) = (folder.out, folder.train, folder.test, folder.source, folder.store)
             let sweep = try makeSweep(trainImages: train.count - (validation ?? 0))
@@ -117,7 +117,7 @@ struct Compare: ParsableCommand {
 
             // A run is done when a trusted record of its key is there, on these data.
             let contents = try store.read()
-            try SweepData.checkFolder(contents.records, out: out, data: folder.fingerprint, dataset: data.dataset, dataDir: data.dataDir, source: source)
+            try SweepData.checkFolder(contents.records, out: out, data: folder.fingerprint, files: data)
             let done = Set(contents.records.map(\.key))
             let pending = runs.filter { !done.contains($0.key) }
 
@@ -142,7 +142,7 @@ struct Compare: ParsableCommand {
 
             let modelsDir = noModels ? nil : out + "/models"
             if let modelsDir { try Output.prepareFolder(modelsDir) }
-            let runner = SweepRunner(store: store, plan: plan, dataset: data.dataset, dataDir: data.dataDir, fingerprint: folder.fingerprint,
+            let runner = SweepRunner(store: store, plan: plan, dataDir: data.dataDir, fingerprint: folder.fingerprint,
                                      modelsDir: modelsDir, showProgress: verbose || isatty(STDERR_FILENO) == 1)
             // Every shard leaves a results file, even with no runs, so `descent report shard-*` merges it.
             try store.createIfMissing()
@@ -174,14 +174,13 @@ enum SweepData {
     /// written before fingerprints count as runs on their dataset's catalogue files, which
     /// these data are when `DataFingerprint.isCatalogue` says so or, where the catalogue knows
     /// no uncompressed digests, when the folder read holds the catalogue's `.gz` files.
-    static func checkFolder(_ records: [RunRecord], out: String, data: DataFingerprint, dataset: DatasetName,
-                            dataDir: String?, source: String) throws {
+    static func checkFolder(_ records: [RunRecord], out: String, data: DataFingerprint, files: DatasetOptions) throws {
         var catalogue: [DatasetName: Bool] = [:]
         func isCatalogue(_ name: DatasetName) -> Bool {
             if let known = catalogue[name] { return known }
             var answer = data.isCatalogue(name)
-            if !answer, name == dataset, DataFingerprint.catalogue(name) == nil,
-               let directory = DatasetLoader.localDirectory(of: name, dataDirectory: dataDir, locations: CLI.dataLocations) {
+            if !answer, name == files.dataset, DataFingerprint.catalogue(name) == nil,
+               let directory = DatasetLoader.localDirectory(of: name, dataDirectory: files.dataDir, locations: CLI.dataLocations) {
                 answer = DatasetLoader.holdsCatalogueFiles(name, in: directory)
             }
             catalogue[name] = answer
@@ -191,7 +190,7 @@ enum SweepData {
         guard let first = other.first else { return }
         let theirs = first.data.map { "data fingerprint \(DataFingerprint.short($0.fingerprint))" }
             ?? "no data fingerprint (recorded before fingerprints, so taken to be the catalogue's \(first.config.dataset.displayName) files)"
-        throw DescentError("\(out) holds \(other.count) run(s) on other data than \(source) (data fingerprint \(data)): the first has \(theirs); a folder holds runs on one set of data, so use another --out")
+        throw DescentError("\(out) holds \(other.count) run(s) on other data than \(files.source) (data fingerprint \(data)): the first has \(theirs); a folder holds runs on one set of data, so use another --out")
     }
 }
 

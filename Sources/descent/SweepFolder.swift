@@ -18,12 +18,12 @@ struct SweepFolder {
     /// `out/results.jsonl`.
     let store: ResultsStore
 
-    init(_ out: String, dataset: DatasetName, dataDir: String?, validation: Int?) throws {
+    init(_ out: String, data: DatasetOptions, validation: Int?) throws {
         try Output.prepareFolder(out)
         lock = try SweepLock(folder: out)
-        (train, test) = try DatasetLoader.load(dataset, dataDirectory: dataDir, cacheDirectory: nil, allowDownload: true,
+        (train, test) = try DatasetLoader.load(data.dataset, dataDirectory: data.dataDir, cacheDirectory: nil, allowDownload: true,
                                                locations: CLI.dataLocations)
-        source = dataDir ?? dataset.rawValue
+        source = data.source
         try CLI.checkValidation(validation, train: train, from: source)
         fingerprint = DataFingerprint(train: train, test: test)
         store = ResultsStore(path: out + "/results.jsonl")

@@ -11,7 +11,7 @@ import Glibc
 final class SweepRunner: @unchecked Sendable {
     let store: ResultsStore
     let plan: ExecutionPlan
-    let dataset: DatasetName
+    /// The `--data-dir` the workers read (the dataset itself is in each run's spec).
     let dataDir: String?
     /// The data the sweep runs on: a worker that reads other data refuses to run.
     let fingerprint: DataFingerprint
@@ -29,11 +29,10 @@ final class SweepRunner: @unchecked Sendable {
     }
     private var state = State()
 
-    init(store: ResultsStore, plan: ExecutionPlan, dataset: DatasetName, dataDir: String?, fingerprint: DataFingerprint,
+    init(store: ResultsStore, plan: ExecutionPlan, dataDir: String?, fingerprint: DataFingerprint,
          modelsDir: String?, showProgress: Bool) {
         self.store = store
         self.plan = plan
-        self.dataset = dataset
         self.dataDir = dataDir
         self.fingerprint = fingerprint
         self.modelsDir = modelsDir

@@ -101,7 +101,7 @@ struct Tune: ParsableCommand {
             let selected = try SweepFolder.shard(shard)
             // Opened before tune.json is written: missing or corrupt data fails first.
             let folder = try SweepFolder(common.out ?? "runs/tune-\(preset.rawValue)-\(data.dataset.rawValue)",
-                                         dataset: data.dataset, dataDir: data.dataDir, validation: validationCount)
+                                         data: data, validation: validationCount)
             defer { folder.lock.release() }
             let (out, train, test, source, store, fingerprint) = (folder.out, folder.train, folder.test, folder.source, folder.store, folder.fingerprint)
             let plan = try makePlan(trainImages: train.count - validationCount)
@@ -110,10 +110,9 @@ struct Tune: ParsableCommand {
             func known() throws -> [RunRecord] {
                 try store.read().records + merge.flatMap { try TuneFolder.records(in: $0, for: plan) }
             }
-            try SweepData.checkFolder(try store.read().records, out: out, data: fingerprint, dataset: data.dataset, dataDir: data.dataDir, source: source)
+            try SweepData.checkFolder(try store.read().records, out: out, data: fingerprint, files: data)
             for folder in merge {
-                try SweepData.checkFolder(try TuneFolder.records(in: folder, for: plan), out: folder, data: fingerprint, dataset: data.dataset,
-                                          dataDir: data.dataDir, source: source)
+                try SweepData.checkFolder(try TuneFolder.records(in: folder, for: plan), out: folder, data: fingerprint, files: data)
             }
             try TuneFolder.claim(out, for: plan)
             let cores = common.threads ?? ProcessInfo.processInfo.activeProcessorCount
@@ -133,7 +132,7 @@ struct Tune: ParsableCommand {
                 if !common.json {
                     print("\(out): \(name): \(runs.count) runs\(selected.map { " (shard \($0) of \(all.count))" } ?? ""), \(runs.count - pending.count) already done, \(pending.count) to run as \(phasePlan)")
                 }
-                let runner = SweepRunner(store: store, plan: phasePlan, dataset: data.dataset, dataDir: data.dataDir,
+                let runner = SweepRunner(store: store, plan: phasePlan, dataDir: data.dataDir,
                                          fingerprint: fingerprint, modelsDir: modelsDir,
                                          showProgress: verbose || isatty(STDERR_FILENO) == 1)
                 failures += try runner.run(pending)
