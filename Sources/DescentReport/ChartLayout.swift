@@ -12,6 +12,13 @@ public enum NiceTicks {
         return nice * magnitude
     }
 
+    /// `range` widened to the nearest multiples of its 1-2-5 step (so both ends are ticks),
+    /// and that step.
+    public static func roundedOut(_ range: ClosedRange<Double>, targetCount: Int) -> (range: ClosedRange<Double>, step: Double) {
+        let step = step(span: range.upperBound - range.lowerBound, targetCount: targetCount)
+        return (((range.lowerBound / step).rounded(.down) * step)...((range.upperBound / step).rounded(.up) * step), step)
+    }
+
     /// The multiples of `step` inside `range` (with a tiny tolerance at the ends).
     public static func ticks(in range: ClosedRange<Double>, step: Double) -> [Double] {
         guard step > 0, range.lowerBound.isFinite, range.upperBound.isFinite else { return [] }
@@ -68,7 +75,8 @@ struct ChartLayout {
     /// The layout and legend box of `chart`; an outside legend narrows the plot.
     static func make(chart: LineChart, width: Double, height: Double) -> (ChartLayout, Legend?) {
         let inside = ChartLayout(chart: chart, width: width, height: height)
-        guard let legend = inside.legend(for: chart), legend.outside else { return (inside, inside.legend(for: chart)) }
+        let legend = inside.legend(for: chart)
+        guard let legend, legend.outside else { return (inside, legend) }
         let narrowed = ChartLayout(chart: chart, width: width, height: height, reservedRight: legend.width + 12)
         let x = width - legend.width - 8
         return (narrowed, Legend(x: x, y: narrowed.top, width: legend.width, height: legend.height,
@@ -113,8 +121,7 @@ struct ChartLayout {
             }
             if !(lo <= hi) { lo = 0; hi = 1 }
             if lo == hi { let pad = lo == 0 ? 1 : abs(lo) * 0.1; lo -= pad; hi += pad }
-            yStep = NiceTicks.step(span: hi - lo, targetCount: yTarget)  // both ends on a tick
-            yDomain = ((lo / yStep).rounded(.down) * yStep)...((hi / yStep).rounded(.up) * yStep)
+            (yDomain, yStep) = NiceTicks.roundedOut(lo...hi, targetCount: yTarget)
         }
         yTicks = NiceTicks.ticks(in: yDomain, step: yStep)
         yTickLabels = yTicks.map { NiceTicks.label($0, step: yStep) }

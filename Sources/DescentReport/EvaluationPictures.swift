@@ -78,7 +78,7 @@ public enum EvaluationPictures {
 
     /// White mixed with `color` by `t` ∈ [0, 1], as `#rrggbb`.
     private static func mix(_ t: Double, to color: (Int, Int, Int)) -> String {
-        func c(_ v: Int) -> Int { Int((255 - Double(255 - v) * max(0, min(1, t))).rounded()) }
-        return String(format: "#%02x%02x%02x", c(color.0), c(color.1), c(color.2))
+        func c(_ v: Int) -> UInt8 { UInt8((255 - Double(255 - v) * max(0, min(1, t))).rounded()) }
+        return ChartColor(red: c(color.0), green: c(color.1), blue: c(color.2)).hexString
     }
 }

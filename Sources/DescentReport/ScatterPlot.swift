@@ -120,8 +120,7 @@ public struct ScatterPlot: Sendable {
     static func axis(_ values: [Double]) -> (ticks: [Double], range: ClosedRange<Double>, step: Double) {
         var lo = values.min() ?? -1, hi = values.max() ?? 1
         if !(hi > lo) { lo -= 1; hi += 1 }
-        let step = NiceTicks.step(span: hi - lo, targetCount: 6)
-        let range = (lo / step).rounded(.down) * step...(hi / step).rounded(.up) * step
+        let (range, step) = NiceTicks.roundedOut(lo...hi, targetCount: 6)
         return (NiceTicks.ticks(in: range, step: step), range, step)
     }
 }
