@@ -45,6 +45,8 @@ public struct TileLayout: Equatable, Sendable {
 /// - Parameters:
 ///   - values: the matrix, row-major; each row is one image, row-major `tileHeight × tileWidth`.
 ///   - rowCount: number of images (rows).
+///   - tileWidth: width of each image in pixels (28 for MNIST-family weights).
+///   - tileHeight: height of each image in pixels.
 ///   - layout: the grid; `nil` picks a near-square one.
 ///   - spacing: black pixels between tiles (not scaled).
 ///   - scale: integer nearest-neighbour enlargement of each tile.
