@@ -15,6 +15,8 @@ import Foundation
 /// each is a small translucent disc coloured by class (`ScatterPlot.palette`). Text is
 /// XML-escaped; non-finite points are left out.
 public struct ScatterPlot: Sendable {
+    /// One scatter panel: its title and axis labels, and one point (x[i], y[i]) of class
+    /// `classes[i]` per example. Traps unless the three arrays have the same length.
     public struct Panel: Sendable {
         public var title: String
         public var xLabel: String

@@ -22,6 +22,8 @@ public struct TuningSummary {
         }
     }
 
+    /// One optimizer of the tuning: its grid of rates with their scores, the rate chosen on
+    /// validation, and the test statistics at the default and at the chosen rate.
     public struct Row {
         public var label: String
         public var kind: OptimizerKind

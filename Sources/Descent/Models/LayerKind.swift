@@ -95,6 +95,7 @@ public struct LayerKind: Sendable {
 
 /// An argument of a layer kind: its name, type, default (nil: required) and range.
 public struct LayerArgument: Sendable {
+    /// What an argument accepts: a whole number, a number, true/false, or words.
     public enum ValueType: Sendable, Equatable {
         case int, number, bool
         /// One of these words.

@@ -23,6 +23,8 @@ public struct ClassifierEvaluation: Sendable {
     /// The most confident mistakes, most confident first.
     public let mistakes: [Mistake]
 
+    /// One misclassified example: where it is, its true and predicted class, and the
+    /// predicted probability.
     public struct Mistake: Codable, Equatable, Sendable {
         /// Position of the example in the evaluated set.
         public var index: Int

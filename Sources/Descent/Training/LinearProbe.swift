@@ -9,6 +9,8 @@
 /// magnitude, alike. Training: Adam (lr 1e-3), minibatch 128, `epochs` epochs; the weights
 /// and the shuffling come from the seed's streams with stream base `0x50524F` ("PRO").
 public enum LinearProbe {
+    /// The probe's accuracy on the training codes and on the test codes, after `epochs` epochs
+    /// (JSON keys `train_accuracy`, `test_accuracy`, `epochs`).
     public struct Result: Codable, Equatable, Sendable {
         public var trainAccuracy: Double
         public var testAccuracy: Double
