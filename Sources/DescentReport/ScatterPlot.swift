@@ -6,8 +6,8 @@ import Foundation
 /// Salakhutdinov 2006, Fig. 3).
 ///
 /// ```swift
-/// let plot = ScatterPlot(panels: [.init(title: "autoencoder", x: xs, y: ys, classes: labels)],
-///                        classNames: ["T-shirt/top", "Trouser", …])
+/// let plot = try ScatterPlot(panels: [.init(title: "autoencoder", x: xs, y: ys, classes: labels)],
+///                            classNames: ["T-shirt/top", "Trouser", …])
 /// try plot.document().write(to: "runs/…/code-map")     // code-map.svg and code-map.png
 /// ```
 /// Each panel has its own axes (nice ticks around its points' range). Points are drawn in
@@ -16,32 +16,36 @@ import Foundation
 /// XML-escaped; non-finite points are left out.
 public struct ScatterPlot: Sendable {
     /// One scatter panel: its title and axis labels, and one point (x[i], y[i]) of class
-    /// `classes[i]` per example. Traps unless the three arrays have the same length.
+    /// `classes[i]` per example; the points stay fixed once made.
     public struct Panel: Sendable {
         public var title: String
         public var xLabel: String
         public var yLabel: String
-        public var x: [Double]
-        public var y: [Double]
+        public let x: [Double]
+        public let y: [Double]
         /// Class index of each point (into `classNames`).
-        public var classes: [Int]
+        public let classes: [Int]
 
-        public init(title: String, xLabel: String = "", yLabel: String = "", x: [Double], y: [Double], classes: [Int]) {
-            precondition(x.count == y.count && y.count == classes.count, "ScatterPlot.Panel \(title): \(x.count) x, \(y.count) y, \(classes.count) classes")
+        /// Throws unless `x`, `y` and `classes` have as many values.
+        public init(title: String, xLabel: String = "", yLabel: String = "", x: [Double], y: [Double], classes: [Int]) throws {
+            guard x.count == y.count, y.count == classes.count else {
+                throw DescentError("scatter panel \(title): \(x.count) x values, \(y.count) y values and \(classes.count) classes")
+            }
             self.title = title; self.xLabel = xLabel; self.yLabel = yLabel
             self.x = x; self.y = y; self.classes = classes
         }
     }
 
-    public var panels: [Panel]
+    public let panels: [Panel]
     public var classNames: [String]
     public var title: String
     /// Radius of a point's disc, in pixels.
     public var pointRadius = 1.6
     public var pointOpacity = 0.55
 
-    public init(panels: [Panel], classNames: [String], title: String = "") {
-        precondition(!panels.isEmpty, "ScatterPlot: no panel")
+    /// Throws when there is no panel.
+    public init(panels: [Panel], classNames: [String], title: String = "") throws {
+        guard !panels.isEmpty else { throw DescentError("scatter plot: no panel") }
         self.panels = panels
         self.classNames = classNames
         self.title = title

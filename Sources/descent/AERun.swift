@@ -288,18 +288,18 @@ enum AERun {
                                   pixels: chosen.flatMap { test.pixels[($0 * test.featureCount)..<(($0 + 1) * test.featureCount)] },
                                   labels: chosen.map { test.labels[$0] })
         let classes = subset.labels.map(Int.init)
-        func panel(_ codes: Tensor, _ title: String, _ axis: String) -> ScatterPlot.Panel {
-            .init(title: title, xLabel: "\(axis) 1", yLabel: "\(axis) 2",
+        func panel(_ codes: Tensor, _ title: String, _ axis: String) throws -> ScatterPlot.Panel {
+            try .init(title: title, xLabel: "\(axis) 1", yLabel: "\(axis) 2",
                   x: (0..<codes.rows).map { Double(codes.data[$0 * 2]) }, y: (0..<codes.rows).map { Double(codes.data[$0 * 2 + 1]) },
                   classes: classes)
         }
-        var panels = [panel(try network.encodeAll(.images(subset)),
+        var panels = [try panel(try network.encodeAll(.images(subset)),
                             "autoencoder" + (m.testMSECleanInput.map { String(format: " (test MSE %.4f)", $0) } ?? ""), "code unit")]
         if let pca, let p = m.pca {
-            panels.append(panel(try pca.encodeAll(subset), String(format: "PCA (test MSE %.4f)", p.testMSE), "principal component"))
+            panels.append(try panel(try pca.encodeAll(subset), String(format: "PCA (test MSE %.4f)", p.testMSE), "principal component"))
         }
-        let plot = ScatterPlot(panels: panels, classNames: dataset.classNames,
-                               title: "2-D codes of \(chosen.count) \(dataset.displayName) test images (≤ 500 per class)")
+        let plot = try ScatterPlot(panels: panels, classNames: dataset.classNames,
+                                   title: "2-D codes of \(chosen.count) \(dataset.displayName) test images (≤ 500 per class)")
         return try plot.document().write(to: base)
     }
 

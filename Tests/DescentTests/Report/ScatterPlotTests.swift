@@ -12,8 +12,8 @@ final class ScatterPlotTests: XCTestCase {
     }
 
     func testOneDiscPerFinitePointColouredByClassAndAPNGOfTheSameSize() throws {
-        let panel = ScatterPlot.Panel(title: "codes <2-D>", x: [0, 1, .nan, 3], y: [0, -1, 2, .infinity], classes: [0, 1, 2, 1])
-        let plot = ScatterPlot(panels: [panel, panel], classNames: ["a", "b & c", "d"], title: "t")
+        let panel = try ScatterPlot.Panel(title: "codes <2-D>", x: [0, 1, .nan, 3], y: [0, -1, 2, .infinity], classes: [0, 1, 2, 1])
+        let plot = try ScatterPlot(panels: [panel, panel], classNames: ["a", "b & c", "d"], title: "t")
         let doc = plot.document(panelSize: 200)
         XCTAssertTrue(XMLParser(data: Data(doc.text.utf8)).parse())
         // Two finite points per panel, plus one legend disc per class.
@@ -24,5 +24,14 @@ final class ScatterPlotTests: XCTestCase {
         XCTAssertFalse(doc.text.contains("nan") || doc.text.contains("inf"))
         let png = try PNG.decode(try doc.png())
         XCTAssertEqual([png.width, png.height], [doc.width, doc.height])
+    }
+
+    func testMismatchedPointsAndNoPanelThrowOneLine() {
+        XCTAssertThrowsError(try ScatterPlot.Panel(title: "codes", x: [0, 1], y: [0], classes: [0, 1])) { error in
+            XCTAssertEqual("\(error)", "scatter panel codes: 2 x values, 1 y values and 2 classes")
+        }
+        XCTAssertThrowsError(try ScatterPlot(panels: [], classNames: ["a"])) { error in
+            XCTAssertEqual("\(error)", "scatter plot: no panel")
+        }
     }
 }
