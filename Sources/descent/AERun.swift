@@ -290,11 +290,11 @@ enum AERun {
         let classes = subset.labels.map(Int.init)
         func panel(_ codes: Tensor, _ title: String, _ axis: String) throws -> ScatterPlot.Panel {
             try .init(title: title, xLabel: "\(axis) 1", yLabel: "\(axis) 2",
-                  x: (0..<codes.rows).map { Double(codes.data[$0 * 2]) }, y: (0..<codes.rows).map { Double(codes.data[$0 * 2 + 1]) },
-                  classes: classes)
+                      x: (0..<codes.rows).map { Double(codes.data[$0 * 2]) }, y: (0..<codes.rows).map { Double(codes.data[$0 * 2 + 1]) },
+                      classes: classes)
         }
         var panels = [try panel(try network.encodeAll(.images(subset)),
-                            "autoencoder" + (m.testMSECleanInput.map { String(format: " (test MSE %.4f)", $0) } ?? ""), "code unit")]
+                                "autoencoder" + (m.testMSECleanInput.map { String(format: " (test MSE %.4f)", $0) } ?? ""), "code unit")]
         if let pca, let p = m.pca {
             panels.append(try panel(try pca.encodeAll(subset), String(format: "PCA (test MSE %.4f)", p.testMSE), "principal component"))
         }
