@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .library(name: "Descent", targets: ["Descent"]),
         .library(name: "DescentReport", targets: ["DescentReport"]),
+        .library(name: "DescentCommandLine", targets: ["DescentCommandLine"]),
         .executable(name: "descent", targets: ["descent"]),
         .executable(name: "descent-bench", targets: ["descent-bench"]),
     ],
@@ -35,10 +36,13 @@ let package = Package(
         .target(
             name: "DescentReport", dependencies: ["Descent", "CRsvg", "CZlib"],
             path: "Sources/DescentReport"),
-        .executableTarget(
-            name: "descent",
+        // The whole `descent` command line, run with a registry: `descent` passes the built-in
+        // one, and a program of a user's passes theirs (Tests/CustomCommandLine).
+        .target(
+            name: "DescentCommandLine",
             dependencies: ["Descent", "DescentReport", "CPlatform", .product(name: "ArgumentParser", package: "swift-argument-parser")],
-            path: "Sources/descent"),
+            path: "Sources/DescentCommandLine"),
+        .executableTarget(name: "descent", dependencies: ["DescentCommandLine", "Descent"], path: "Sources/descent"),
         .executableTarget(
             name: "descent-example", dependencies: ["Descent"], path: "Examples/CustomNetwork"),
         .executableTarget(
@@ -51,6 +55,10 @@ let package = Package(
         // Run by ReliabilityDeterminismTests in separate processes (a tool, not a test).
         .executableTarget(
             name: "determinism-probe", dependencies: ["Descent"], path: "Tests/DeterminismProbe"),
+        // A user's own `descent`: the command line with a layer, an optimizer and a loss
+        // registered from outside Descent (driven by DescentAPITests.CustomCommandLineTests).
+        .executableTarget(
+            name: "descent-custom", dependencies: ["Descent", "DescentCommandLine"], path: "Tests/CustomCommandLine"),
         // Uses Descent and DescentReport as another package would (no @testable): the public API and its extension points.
         .testTarget(
             name: "DescentAPITests", dependencies: ["Descent", "DescentReport"], path: "Tests/DescentAPITests"),

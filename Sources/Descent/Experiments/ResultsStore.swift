@@ -18,8 +18,13 @@ import Glibc
 /// seed on other data is another run.
 public final class ResultsStore {
     public let path: String
+    /// Where the optimizer, layer and loss names of the records are looked up.
+    public let registry: Registry
 
-    public init(path: String) { self.path = path }
+    public init(path: String, registry: Registry = .builtIn) {
+        self.path = path
+        self.registry = registry
+    }
 
     /// A line of a results file that was not used, and why.
     public struct RejectedLine: Equatable, Sendable, CustomStringConvertible {
@@ -69,7 +74,7 @@ public final class ResultsStore {
     private func read(into contents: inout Contents, seen: inout Set<String>) throws {
         guard FileBytes.exists(path) else { return }
         let data = try FileBytes.read(path)
-        let decoder = JSONDecoder()
+        let decoder = JSONDecoder.descent(registry)
         let lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
         for (i, line) in lines.enumerated() where !line.isEmpty {
             func reject(_ reason: String) { contents.rejected.append(RejectedLine(file: path, line: i + 1, reason: reason)) }
@@ -164,8 +169,8 @@ public final class ResultsStore {
     }
 
     /// Reads and merges the `results.jsonl` of several folders (or files), first record of
-    /// each run (key and data) wins.
-    public static func merge(_ paths: [String]) throws -> Contents {
+    /// each run (key and data) wins; names are looked up in `registry`.
+    public static func merge(_ paths: [String], registry: Registry = .builtIn) throws -> Contents {
         var all = Contents(records: [])
         var seen = Set<String>()
         for p in paths {
@@ -175,7 +180,7 @@ public final class ResultsStore {
             }
             let file = isDirectory.boolValue ? p + "/results.jsonl" : p
             guard FileManager.default.fileExists(atPath: file) else { throw DescentError("\(p): no results.jsonl in this folder") }
-            try ResultsStore(path: file).read(into: &all, seen: &seen)
+            try ResultsStore(path: file, registry: registry).read(into: &all, seen: &seen)
         }
         return all
     }

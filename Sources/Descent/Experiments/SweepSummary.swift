@@ -59,8 +59,8 @@ public struct SweepSummary {
         var data: String?
     }
 
-    /// Groups records by configuration and data, ordered as the optimizers are listed in
-    /// `OptimizerKind` (the seed article's order), then by first appearance — not by the
+    /// Groups records by configuration and data, ordered as the optimizers are registered in
+    /// `Registry.builtIn` (the seed article's order; others after them), then by first appearance — not by the
     /// order in which runs happened to finish.
     public init(records: [RunRecord]) {
         var order: [Setting] = []
@@ -70,7 +70,7 @@ public struct SweepSummary {
             if bySetting[s] == nil { order.append(s) }
             bySetting[s, default: []].append(r)
         }
-        let rank = { (s: Setting) in OptimizerKind.allCases.firstIndex(of: s.config.optimizer.kind)! }
+        let rank = { (s: Setting) in Registry.builtIn.optimizers.firstIndex(of: s.config.optimizer.kind) ?? .max }
         order = order.enumerated().sorted { (rank($0.element), $0.offset) < (rank($1.element), $1.offset) }.map(\.element)
         let fields = SweepSummary.fieldsDiffering(order)
         differences = fields.map(SweepSummary.fieldName)

@@ -113,13 +113,18 @@ extension ActivationLayer {
 }
 
 extension LayerSpec {
-    public static let relu = LayerSpec(valid: "relu", [:])
-    public static let sigmoid = LayerSpec(valid: "sigmoid", [:])
-    public static let tanh = LayerSpec(valid: "tanh", [:])
+    public static let relu = LayerSpec(valid: ActivationLayer.reluKind)
+    public static let sigmoid = LayerSpec(valid: ActivationLayer.sigmoidKind)
+    public static let tanh = LayerSpec(valid: ActivationLayer.tanhKind)
 
     /// The layer of `activation` (`relu`, `sigmoid`, `tanh`); `.identity` has none.
     public static func activation(_ activation: Activation) throws -> LayerSpec {
         guard activation != .identity else { throw DescentError("identity is not a layer (leave the activation out)") }
-        return try LayerSpec(activation.rawValue)
+        switch activation {
+        case .relu: return .relu
+        case .sigmoid: return .sigmoid
+        case .tanh: return .tanh
+        case .identity: preconditionFailure()
+        }
     }
 }

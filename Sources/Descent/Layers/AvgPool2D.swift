@@ -51,6 +51,6 @@ extension AvgPool2D {
 extension LayerSpec {
     /// `avgpool2d(kernel, stride: kernel, padding: 0)`.
     public static func avgPool2d(_ kernel: Int, stride: Int? = nil, padding: Int = 0) throws -> LayerSpec {
-        try PoolGeometry.layerSpec("avgpool2d", kernel: kernel, stride: stride, padding: padding)
+        try PoolGeometry.layerSpec(AvgPool2D.kind, kernel: kernel, stride: stride, padding: padding)
     }
 }

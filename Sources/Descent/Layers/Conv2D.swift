@@ -169,7 +169,7 @@ extension LayerSpec {
     /// `conv2d(outChannels, kernel, …)`.
     public static func conv2d(_ outChannels: Int, kernel: Int, stride: Int = 1, padding: ConvPadding = .zeros(0),
                               bias: Bool = true, initialization: ConvInit = .glorot) throws -> LayerSpec {
-        try LayerSpec("conv2d", ["out_channels": .int(outChannels), "kernel": .int(kernel), "stride": .int(stride),
+        try LayerSpec(Conv2D.kind, ["out_channels": .int(outChannels), "kernel": .int(kernel), "stride": .int(stride),
                                  "padding": padding.option, "bias": .bool(bias), "init": .word(initialization.rawValue)])
     }
 }

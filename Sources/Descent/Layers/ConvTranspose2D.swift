@@ -147,7 +147,7 @@ extension LayerSpec {
     /// `convtranspose2d(outChannels, kernel, …)`.
     public static func convTranspose2d(_ outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0, outputPadding: Int = 0,
                                        bias: Bool = true, initialization: ConvInit = .glorot) throws -> LayerSpec {
-        try LayerSpec("convtranspose2d", ["out_channels": .int(outChannels), "kernel": .int(kernel), "stride": .int(stride),
+        try LayerSpec(ConvTranspose2D.kind, ["out_channels": .int(outChannels), "kernel": .int(kernel), "stride": .int(stride),
                                           "padding": .int(padding), "output_padding": .int(outputPadding), "bias": .bool(bias),
                                           "init": .word(initialization.rawValue)])
     }

@@ -45,5 +45,5 @@ extension Dropout {
 
 extension LayerSpec {
     /// `dropout(p)`, p in [0, 1).
-    public static func dropout(_ p: Double) throws -> LayerSpec { try LayerSpec("dropout", ["p": .number(p)]) }
+    public static func dropout(_ p: Double) throws -> LayerSpec { try LayerSpec(Dropout.kind, ["p": .number(p)]) }
 }

@@ -25,5 +25,5 @@ extension Flatten {
 }
 
 extension LayerSpec {
-    public static let flatten = LayerSpec(valid: "flatten", [:])
+    public static let flatten = LayerSpec(valid: Flatten.kind)
 }

@@ -135,6 +135,6 @@ extension LayerSpec {
     public static func linear(_ units: Int, tied: Int? = nil) throws -> LayerSpec {
         var options: [String: LayerOption] = ["units": .int(units)]
         if let tied { options["tied"] = .int(tied) }
-        return try LayerSpec("linear", options)
+        return try LayerSpec(Linear.kind, options)
     }
 }

@@ -61,6 +61,6 @@ extension MaskingNoise {
 extension LayerSpec {
     /// `masking(p)` or `masking(p, inverted=true)`, p in [0, 1).
     public static func masking(_ p: Double, inverted: Bool = false) throws -> LayerSpec {
-        try LayerSpec("masking", ["p": .number(p), "inverted": .bool(inverted)])
+        try LayerSpec(MaskingNoise.kind, ["p": .number(p), "inverted": .bool(inverted)])
     }
 }

@@ -83,6 +83,6 @@ extension MaxPool2D {
 extension LayerSpec {
     /// `maxpool2d(kernel, stride: kernel, padding: 0)`.
     public static func maxPool2d(_ kernel: Int, stride: Int? = nil, padding: Int = 0) throws -> LayerSpec {
-        try PoolGeometry.layerSpec("maxpool2d", kernel: kernel, stride: stride, padding: padding)
+        try PoolGeometry.layerSpec(MaxPool2D.kind, kernel: kernel, stride: stride, padding: padding)
     }
 }

@@ -59,10 +59,10 @@ public struct PoolGeometry: Hashable, Sendable {
     }
 
     /// The spec `name(kernel, stride: kernel, padding: 0)` of a pooling layer.
-    static func layerSpec(_ name: String, kernel: Int, stride: Int?, padding: Int) throws -> LayerSpec {
+    static func layerSpec(_ kind: LayerKind, kernel: Int, stride: Int?, padding: Int) throws -> LayerSpec {
         var options: [String: LayerOption] = ["kernel": .int(kernel), "padding": .int(padding)]
         if let stride { options["stride"] = .int(stride) }
-        return try LayerSpec(name, options)
+        return try LayerSpec(kind, options)
     }
 
     /// Runs `body(first plane, planes)` over the N·C planes of a batch, split over `Parallel`

@@ -62,6 +62,6 @@ extension Reshape {
 extension LayerSpec {
     /// `reshape(channels, height, width)`.
     public static func reshape(_ channels: Int, _ height: Int, _ width: Int) throws -> LayerSpec {
-        try LayerSpec("reshape", ["channels": .int(channels), "height": .int(height), "width": .int(width)])
+        try LayerSpec(Reshape.kind, ["channels": .int(channels), "height": .int(height), "width": .int(width)])
     }
 }

@@ -49,6 +49,6 @@ extension SparsityLayer {
 extension LayerSpec {
     /// `sparsity(target, weight)`.
     public static func sparsity(target: Double, weight: Double) throws -> LayerSpec {
-        try LayerSpec("sparsity", ["target": .number(target), "weight": .number(weight)])
+        try LayerSpec(SparsityLayer.kind, ["target": .number(target), "weight": .number(weight)])
     }
 }

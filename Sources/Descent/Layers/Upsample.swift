@@ -65,5 +65,5 @@ extension Upsample {
 
 extension LayerSpec {
     /// `upsample(scale)`.
-    public static func upsample(_ scale: Int = 2) throws -> LayerSpec { try LayerSpec("upsample", ["scale": .int(scale)]) }
+    public static func upsample(_ scale: Int = 2) throws -> LayerSpec { try LayerSpec(Upsample.kind, ["scale": .int(scale)]) }
 }

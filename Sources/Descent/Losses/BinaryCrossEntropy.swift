@@ -37,3 +37,12 @@ public final class BinaryCrossEntropy: ReconstructionLoss {
         return p
     }
 }
+
+extension LossKind {
+    /// `bce`: binary cross-entropy from logits against the clean input (`BinaryCrossEntropy`),
+    /// for autoencoders of values in [0, 1] whose last layer gives logits: the reconstruction
+    /// is their sigmoid.
+    public static let binaryCrossEntropy = LossKind(
+        name: "bce", summary: "binary cross-entropy from logits against the clean input (autoencoders)",
+        target: .input, takesLogits: true) { BinaryCrossEntropy() }
+}

@@ -42,26 +42,73 @@ public struct LossValue {
     }
 }
 
-/// The losses a model description can name.
-public enum LossKind: String, Codable, CaseIterable, Sendable {
-    /// Softmax followed by the negative log-likelihood (`SoftmaxCrossEntropy`), for classifiers.
-    case crossEntropy = "cross-entropy"
-    /// Mean squared error against the clean input (`MeanSquaredError`), for autoencoders.
-    case meanSquaredError = "mse"
-    /// Binary cross-entropy from logits against the clean input (`BinaryCrossEntropy`), for
-    /// autoencoders of values in [0, 1] whose last layer gives logits: the reconstruction is
-    /// their sigmoid.
-    case binaryCrossEntropy = "bce"
-
-    /// A fresh loss object.
-    public func make() -> Loss {
-        switch self {
-        case .crossEntropy: SoftmaxCrossEntropy()
-        case .meanSquaredError: MeanSquaredError()
-        case .binaryCrossEntropy: BinaryCrossEntropy()
-        }
+/// A loss a model description can name (`loss=mse`): its name, what the network's output
+/// is compared with, and how to make one. Registered in a `Registry`; Descent's own are
+/// `.crossEntropy`, `.meanSquaredError` and `.binaryCrossEntropy`, declared beside their classes.
+///
+/// ```
+/// extension LossKind {
+///     static let huber = LossKind(name: "huber", summary: "Huber loss against the clean input",
+///                                 target: .input) { HuberLoss() }
+/// }
+/// try registry.register(LossKind.huber)
+/// ```
+/// Two kinds are equal when their names are; the JSON form is the name.
+public struct LossKind: Hashable, Sendable, CustomStringConvertible {
+    /// What the network's output is compared with.
+    public enum Target: Sendable {
+        /// Class labels: the output is a vector of class scores (a classifier).
+        case labels
+        /// The clean input: the output has as many values as the input (an autoencoder).
+        case input
     }
 
+    /// The name in the text form and in JSON, e.g. `"mse"`.
+    public let rawValue: String
+    /// One line for `--help`.
+    public let summary: String
+    public let target: Target
+    /// Whether the loss takes logits and applies its own squashing (`bce`): a description
+    /// must not end in an activation layer then.
+    public let takesLogits: Bool
+    private let factory: @Sendable () -> Loss
+
+    public init(name: String, summary: String, target: Target, takesLogits: Bool = false,
+                make: @escaping @Sendable () -> Loss) {
+        self.rawValue = name
+        self.summary = summary
+        self.target = target
+        self.takesLogits = takesLogits
+        self.factory = make
+    }
+
+    /// A fresh loss object.
+    public func make() -> Loss { factory() }
+
     /// Whether the network reconstructs its input (the output has the input's size).
-    public var isReconstruction: Bool { self != .crossEntropy }
+    public var isReconstruction: Bool { target == .input }
+
+    public var description: String { rawValue }
+
+    public static func == (a: LossKind, b: LossKind) -> Bool { a.rawValue == b.rawValue }
+    public func hash(into hasher: inout Hasher) { hasher.combine(rawValue) }
+}
+
+/// JSON: the name, looked up in the decoder's registry (`JSONDecoder.descent(_:)`).
+extension LossKind: Codable {
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        let name = try c.decode(String.self)
+        let registry = decoder.registry
+        guard let kind = registry.loss(named: name) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: c.codingPath,
+                debugDescription: registry.unknown("loss", name, registry.losses.map(\.rawValue)).message))
+        }
+        self = kind
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(rawValue)
+    }
 }

@@ -21,3 +21,10 @@ public final class MeanSquaredError: ReconstructionLoss {
         mean(prediction, target: target, computeGradient: computeGradient)
     }
 }
+
+extension LossKind {
+    /// `mse`: mean squared error against the clean input (`MeanSquaredError`), for autoencoders.
+    public static let meanSquaredError = LossKind(
+        name: "mse", summary: "mean squared error against the clean input (autoencoders)",
+        target: .input) { MeanSquaredError() }
+}

@@ -38,3 +38,10 @@ public final class SoftmaxCrossEntropy: Loss {
         return LossValue(loss: total / Double(max(rows, 1)), correct: correct, gradient: g)
     }
 }
+
+extension LossKind {
+    /// `cross-entropy`: softmax followed by the negative log-likelihood (`SoftmaxCrossEntropy`), for classifiers.
+    public static let crossEntropy = LossKind(
+        name: "cross-entropy", summary: "softmax and negative log-likelihood of the labels (classifiers)",
+        target: .labels) { SoftmaxCrossEntropy() }
+}

@@ -1,7 +1,8 @@
 /// What a kind of layer is, for model descriptions: its name, arguments, how it changes
 /// the shape of what flows through it, and how it is built. Each layer file declares its
-/// own (`Linear.kind`, `Dropout.kind`, …) and `LayerKind.all` lists them, so adding a layer
-/// to the text form, the JSON form and `--help` means writing its file and adding it there.
+/// own (`Linear.kind`, `Dropout.kind`, …) and a `Registry` holds those a program knows: a
+/// layer reaches the text form, the JSON form, checkpoints and `--help` by being registered
+/// (`Registry.builtIn` for Descent's own, `registry.register(Swish.kind)` for a user's).
 ///
 /// ```
 /// extension Swish {
@@ -63,16 +64,6 @@ public struct LayerKind: Sendable {
             a.isRequired ? a.name : "\(a.name)=\(a.defaultValue.map { "\($0)" } ?? a.absentMeaning ?? "none")"
         }.joined(separator: ", ") + ")"
     }
-
-    /// Every layer kind a model description may use.
-    public static let all: [LayerKind] = [
-        Linear.kind, ActivationLayer.reluKind, ActivationLayer.sigmoidKind, ActivationLayer.tanhKind,
-        Dropout.kind, MaskingNoise.kind, SparsityLayer.kind, Flatten.kind,
-        Conv2D.kind, ConvTranspose2D.kind, MaxPool2D.kind, AvgPool2D.kind, Upsample.kind, Reshape.kind,
-    ]
-
-    /// The kind called `name`, if any.
-    public static func named(_ name: String) -> LayerKind? { all.first { $0.name == name } }
 
     /// Checks `options` against the arguments and drops those equal to their default.
     func normalize(_ options: [String: LayerOption]) throws -> [String: LayerOption] {

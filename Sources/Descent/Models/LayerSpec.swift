@@ -7,31 +7,43 @@
 /// ```
 /// Options equal to their default are not stored, so two descriptions of the same layer
 /// are equal, print the same text and encode to the same JSON (`{"kind":"linear","units":120}`).
-/// Each kind, its arguments, their checks and how it is built are in its `LayerKind`
-/// (`LayerKind.all`), declared in the layer's own file.
+/// Each kind, its arguments, their checks and how it is built are in its `LayerKind`,
+/// declared in the layer's own file; a spec carries its kind, so it is looked up by name
+/// only once, in a `Registry`, when text or JSON is read. Two specs are equal when their
+/// kinds' names and their options are.
 public struct LayerSpec: Hashable, Sendable, CustomStringConvertible {
     /// The kind's name, e.g. `"linear"`.
     public let kind: String
     /// Options that differ from their defaults, by argument name.
     public let options: [String: LayerOption]
+    /// The description of this layer's kind.
+    public let layerKind: LayerKind
 
-    /// A checked layer description: `kind` must be in `LayerKind.all`, every required
-    /// argument present, every value of its type and range.
-    public init(_ kind: String, _ options: [String: LayerOption] = [:]) throws {
-        guard let k = LayerKind.named(kind) else {
-            throw DescentError("unknown layer '\(kind)'; layers are \(LayerKind.all.map(\.name).joined(separator: ", "))")
-        }
-        self.kind = kind
-        self.options = try k.normalize(options)
+    /// A checked layer description of `kind`: every required argument present, every value
+    /// of its type and range.
+    public init(_ kind: LayerKind, _ options: [String: LayerOption] = [:]) throws {
+        self.kind = kind.name
+        self.layerKind = kind
+        self.options = try kind.normalize(options)
+    }
+
+    /// A checked layer description of the kind called `kind` in `registry`.
+    public init(_ kind: String, _ options: [String: LayerOption] = [:], registry: Registry = .builtIn) throws {
+        guard let k = registry.layer(named: kind) else { throw registry.unknown("layer", kind, registry.layers.map(\.name)) }
+        try self.init(k, options)
     }
 
     /// For the static constructors of each layer kind, whose arguments are valid by type.
-    init(valid kind: String, _ options: [String: LayerOption]) {
+    init(valid kind: LayerKind, _ options: [String: LayerOption] = [:]) {
         do { try self.init(kind, options) } catch { preconditionFailure("\(error)") }
     }
 
-    /// The description of this layer's kind.
-    public var layerKind: LayerKind { LayerKind.named(kind)! }
+    public static func == (a: LayerSpec, b: LayerSpec) -> Bool { a.kind == b.kind && a.options == b.options }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(kind)
+        hasher.combine(options)
+    }
 
     /// The value of an argument (given or default).
     public subscript(_ argument: String) -> LayerOption? {
@@ -116,7 +128,7 @@ extension LayerSpec: Codable {
         for key in c.allKeys where key.stringValue != "kind" {
             options[key.stringValue] = try c.decode(LayerOption.self, forKey: key)
         }
-        do { try self.init(kind, options) } catch let e as DescentError {
+        do { try self.init(kind, options, registry: decoder.registry) } catch let e as DescentError {
             throw DecodingError.dataCorrupted(.init(codingPath: c.codingPath, debugDescription: e.message))
         }
     }

@@ -110,9 +110,11 @@ extension ModelSpec {
     public static func preset(named name: String) -> ModelSpec? { presets.first { $0.name == name }?.spec }
 
     /// Reads `--model`: a preset name, the `784-784-784-10` MLP shorthand (built with
-    /// `mlp`), or the text form (`parse`, with `inputShape` and `loss` as defaults).
+    /// `mlp`), or the text form (`parse`, with `inputShape` and `loss` as defaults, its names
+    /// looked up in `registry`).
     public static func resolve(_ text: String, inputShape: [Int], loss: LossKind,
-                               mlp: (activation: Activation, inputDropout: Double, hiddenDropout: Double) = (.relu, 0, 0)) throws -> ModelSpec {
+                               mlp: (activation: Activation, inputDropout: Double, hiddenDropout: Double) = (.relu, 0, 0),
+                               registry: Registry = .builtIn) throws -> ModelSpec {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         if let p = preset(named: trimmed) { return p }
         let parts = trimmed.split(separator: "-", omittingEmptySubsequences: false)
@@ -124,10 +126,10 @@ extension ModelSpec {
             }
             return try .autoencoder(sizes: sizes, activation: mlp.activation, dropout: mlp.hiddenDropout, loss: loss)
         }
-        if !trimmed.contains("("), !trimmed.contains(","), !trimmed.contains(":"), LayerKind.named(trimmed) == nil {
+        if !trimmed.contains("("), !trimmed.contains(","), !trimmed.contains(":"), registry.layer(named: trimmed) == nil {
             throw DescentError("model: '\(text)' is not a preset (\(presets.map(\.name).joined(separator: ", "))), sizes like 784-784-784-10, or a list of layers like 'linear(100), relu, linear(10)'")
         }
-        return try parse(trimmed, inputShape: inputShape, loss: loss)
+        return try parse(trimmed, inputShape: inputShape, loss: loss, registry: registry)
     }
 
     /// A short description for reports: `784-784-784-10 (relu, dropout 0.1/0.5)` for a

@@ -46,17 +46,17 @@ public struct ModelSpec: Hashable, Sendable, CustomStringConvertible {
         self.loss = loss
         let shapes = try shapesAfterEachLayer()
         let out = shapes.last!
-        switch loss {
-        case .crossEntropy:
+        switch loss.target {
+        case .labels:
             guard out.count == 1 else {
                 throw DescentError("model: a classifier must end in a vector of class scores, but the last layer gives \(ModelSpec.shapeText(out)) (add flatten and linear(classes))")
             }
-        case .meanSquaredError, .binaryCrossEntropy:
+        case .input:
             guard out.reduce(1, *) == self.inputShape.reduce(1, *) else {
                 throw DescentError("model: an autoencoder must end in as many values as its input (\(self.inputShape.reduce(1, *))), but the last layer gives \(ModelSpec.shapeText(out))")
             }
-            if loss == .binaryCrossEntropy, let last = layers.last, Activation(kindName: last.kind) != nil {
-                throw DescentError("model: loss=bce takes logits (it applies the sigmoid itself), but the last layer is \(last.kind): end with linear(\(self.inputShape.reduce(1, *)))")
+            if loss.takesLogits, let last = layers.last, Activation(kindName: last.kind) != nil {
+                throw DescentError("model: loss=\(loss.rawValue) takes logits (it applies the sigmoid itself), but the last layer is \(last.kind): end with linear(\(self.inputShape.reduce(1, *)))")
             }
         }
     }
@@ -85,7 +85,7 @@ public struct ModelSpec: Hashable, Sendable, CustomStringConvertible {
     public var outputShape: [Int] { (try? shapesAfterEachLayer().last) ?? [] }
 
     /// Number of classes of a classifier (nil for an autoencoder).
-    public var classCount: Int? { loss == .crossEntropy ? outputShape.reduce(1, *) : nil }
+    public var classCount: Int? { loss.target == .labels ? outputShape.reduce(1, *) : nil }
 
     /// The code size of an autoencoder (values after the encoder), nil for a classifier.
     public var codeSize: Int? {

@@ -2,13 +2,15 @@ import Foundation
 
 extension ModelSpec {
     /// Parses the text form (see `ModelSpec`). `inputShape` and `loss` are used when the
-    /// text gives none; an error names the part of the text that is wrong.
+    /// text gives none; layer kinds and losses are looked up in `registry`; an error names
+    /// the part of the text that is wrong.
     ///
     /// ```
     /// try ModelSpec.parse("linear(100), sigmoid | linear(784), sigmoid", inputShape: [1, 28, 28], loss: .meanSquaredError)
     /// ```
-    public static func parse(_ text: String, inputShape: [Int]? = nil, loss: LossKind = .crossEntropy) throws -> ModelSpec {
-        var parser = ModelTextParser(text)
+    public static func parse(_ text: String, inputShape: [Int]? = nil, loss: LossKind = .crossEntropy,
+                             registry: Registry = .builtIn) throws -> ModelSpec {
+        var parser = ModelTextParser(text, registry: registry)
         return try parser.model(inputShape: inputShape, loss: loss)
     }
 }
@@ -23,10 +25,12 @@ extension ModelSpec {
 struct ModelTextParser {
     private let chars: [Character]
     private let text: String
+    private let registry: Registry
     private var i = 0
 
-    init(_ text: String) {
+    init(_ text: String, registry: Registry) {
         self.text = text
+        self.registry = registry
         chars = Array(text)
     }
 
@@ -58,8 +62,8 @@ struct ModelTextParser {
             i += 1
             skipSpace()
             let name = word()
-            guard let kind = LossKind(rawValue: name) else {
-                throw DescentError("model: unknown loss '\(name)'; losses are \(LossKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            guard let kind = registry.loss(named: name) else {
+                throw DescentError("model: " + registry.unknown("loss", name, registry.losses.map(\.rawValue)).message)
             }
             loss = kind
             skipSpace()
@@ -89,8 +93,8 @@ struct ModelTextParser {
         guard !name.isEmpty else {
             throw fail(peek() == nil ? "a layer is missing at the end" : "expected a layer name")
         }
-        guard let kind = LayerKind.named(name) else {
-            throw DescentError("model: unknown layer '\(name)'; layers are \(LayerKind.all.map(\.name).joined(separator: ", "))")
+        guard let kind = registry.layer(named: name) else {
+            throw DescentError("model: " + registry.unknown("layer", name, registry.layers.map(\.name)).message)
         }
         skipSpace()
         var options: [String: LayerOption] = [:]
@@ -99,7 +103,7 @@ struct ModelTextParser {
             i += 1
             var position = 0
             skipSpace()
-            if peek() == ")" { i += 1; return try checked(name, options) }
+            if peek() == ")" { i += 1; return try checked(kind, options) }
             while true {
                 skipSpace()
                 let start = i
@@ -128,11 +132,11 @@ struct ModelTextParser {
                 throw fail(peek() == nil ? "missing ')' to close '\(String(chars[open..<i]))'" : "expected ',' or ')'")
             }
         }
-        return try checked(name, options)
+        return try checked(kind, options)
     }
 
-    private func checked(_ name: String, _ options: [String: LayerOption]) throws -> LayerSpec {
-        do { return try LayerSpec(name, options) } catch let e as DescentError { throw DescentError("model: \(e.message)") }
+    private func checked(_ kind: LayerKind, _ options: [String: LayerOption]) throws -> LayerSpec {
+        do { return try LayerSpec(kind, options) } catch let e as DescentError { throw DescentError("model: \(e.message)") }
     }
 
     private mutating func value() throws -> LayerOption {

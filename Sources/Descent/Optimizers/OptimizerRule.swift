@@ -1,68 +1,68 @@
-/// A hyper-parameter of an optimizer: the vocabulary every rule's descriptor picks from,
-/// one case per field of `OptimizerConfig` (besides `clipNorm` and `schedule`, which wrap
-/// any rule).
+/// A hyper-parameter of an optimizer: its names and what it is. Descent's own are the
+/// static members (`.learningRate`, `.beta1`, …), one per stored field of `OptimizerConfig`
+/// (besides `clipNorm` and `schedule`, which wrap any rule); a rule written elsewhere may
+/// use those or declare its own, which a `Registry` learns when the rule is registered
+/// (`OptimizerConfig` keeps its value under its `rawValue`, and the command line gives it
+/// the flag `flag`).
 ///
-/// Each case knows its names: the Swift property (`rawValue`, used in "does not apply"
-/// messages), the name in summaries (`lr`, `eps`, `weight_decay`, …), the name in range
-/// messages (`lr`, `eps`, else the property) and the command-line flag. A rule written
-/// outside Descent picks its hyper-parameters from these; a genuinely new one needs a case
-/// here, a field in `OptimizerConfig` and a flag in the CLI.
-public enum HyperParameter: String, CaseIterable, Sendable {
-    case learningRate, momentum, nesterov, dampening, alpha, centered, rho, beta1, beta2, epsilon, amsgrad
-    case initialAccumulatorValue, weightDecay
-
-    /// An on/off option (`--nesterov`, `--centered`, `--amsgrad`) rather than a number.
-    public var isFlag: Bool { self == .nesterov || self == .centered || self == .amsgrad }
-
+/// Each knows its names: the Swift property and JSON key (`rawValue`, used in "does not
+/// apply" messages), the name in summaries (`lr`, `eps`, `weight_decay`, …), the name in
+/// range messages (`lr`, `eps`, else the property) and the command-line flag. Two
+/// hyper-parameters are equal when their `rawValue`s are.
+public struct HyperParameter: Hashable, Sendable, CustomStringConvertible {
+    /// The JSON key and Swift name, e.g. `"weightDecay"`.
+    public let rawValue: String
     /// The name in `OptimizerConfig.summary`, e.g. `lr` in `"sgd(lr=0.01)"`.
-    public var summaryName: String {
-        switch self {
-        case .learningRate: return "lr"
-        case .epsilon: return "eps"
-        case .initialAccumulatorValue: return "initial_accumulator"
-        case .weightDecay: return "weight_decay"
-        default: return rawValue
-        }
-    }
-
+    public let summaryName: String
     /// The name in range messages, e.g. `"adam: eps must be > 0, got 0.0"`.
-    public var messageName: String {
-        switch self {
-        case .learningRate: return "lr"
-        case .epsilon: return "eps"
-        default: return rawValue
-        }
-    }
-
-    /// The `descent` flag that sets it (nil: settable from Swift and JSON only).
-    public var flag: String? {
-        switch self {
-        case .learningRate: return "--lr"
-        case .epsilon: return "--eps"
-        case .weightDecay: return "--weight-decay"
-        case .dampening, .initialAccumulatorValue: return nil
-        default: return "--" + rawValue
-        }
-    }
-
+    public let messageName: String
+    /// The command-line flag that sets it (nil: settable from Swift and JSON only).
+    public let flag: String?
     /// What it is, for the CLI's help (which adds the rules that use it).
-    public var help: String {
-        switch self {
-        case .learningRate: return "Learning rate"
-        case .momentum: return "Momentum"
-        case .nesterov: return "Nesterov momentum"
-        case .dampening: return "Momentum dampening τ"
-        case .alpha: return "Smoothing constant α"
-        case .centered: return "Centered variant"
-        case .rho: return "Decay ρ"
-        case .beta1: return "β1"
-        case .beta2: return "β2"
-        case .epsilon: return "ε added for numerical stability"
-        case .amsgrad: return "AMSGrad variant"
-        case .initialAccumulatorValue: return "Initial accumulator value"
-        case .weightDecay: return "Weight decay (L2 added to the gradient; decoupled for adamw)"
-        }
+    public let help: String
+    /// An on/off option (`--nesterov`, `--centered`, `--amsgrad`) rather than a number.
+    public let isFlag: Bool
+
+    /// A hyper-parameter; `summaryName` and `messageName` default to `name`, the flag to
+    /// `--name` (pass `flag: nil` for none).
+    public init(_ name: String, summaryName: String? = nil, messageName: String? = nil, flag: String?? = .none,
+                help: String, isFlag: Bool = false) {
+        self.rawValue = name
+        self.summaryName = summaryName ?? name
+        self.messageName = messageName ?? name
+        self.flag = flag ?? "--" + name
+        self.help = help
+        self.isFlag = isFlag
     }
+
+    public var description: String { rawValue }
+
+    public static func == (a: HyperParameter, b: HyperParameter) -> Bool { a.rawValue == b.rawValue }
+    public func hash(into hasher: inout Hasher) { hasher.combine(rawValue) }
+
+    public static let learningRate = HyperParameter("learningRate", summaryName: "lr", messageName: "lr", flag: "--lr", help: "Learning rate")
+    public static let momentum = HyperParameter("momentum", help: "Momentum")
+    public static let nesterov = HyperParameter("nesterov", help: "Nesterov momentum", isFlag: true)
+    public static let dampening = HyperParameter("dampening", flag: .some(nil), help: "Momentum dampening τ")
+    public static let alpha = HyperParameter("alpha", help: "Smoothing constant α")
+    public static let centered = HyperParameter("centered", help: "Centered variant", isFlag: true)
+    public static let rho = HyperParameter("rho", help: "Decay ρ")
+    public static let beta1 = HyperParameter("beta1", help: "β1")
+    public static let beta2 = HyperParameter("beta2", help: "β2")
+    public static let epsilon = HyperParameter("epsilon", summaryName: "eps", messageName: "eps", flag: "--eps",
+                                               help: "ε added for numerical stability")
+    public static let amsgrad = HyperParameter("amsgrad", help: "AMSGrad variant", isFlag: true)
+    public static let initialAccumulatorValue = HyperParameter("initialAccumulatorValue", summaryName: "initial_accumulator",
+                                                               flag: .some(nil), help: "Initial accumulator value")
+    public static let weightDecay = HyperParameter("weightDecay", summaryName: "weight_decay", flag: "--weight-decay",
+                                                   help: "Weight decay (L2 added to the gradient; decoupled for adamw)")
+
+    /// Descent's own hyper-parameters, each a stored field of `OptimizerConfig`, in the
+    /// order of its fields.
+    public static let builtIn: [HyperParameter] = [
+        .learningRate, .momentum, .nesterov, .dampening, .alpha, .centered, .rho, .beta1, .beta2, .epsilon, .amsgrad,
+        .initialAccumulatorValue, .weightDecay,
+    ]
 }
 
 /// Everything Descent needs to know about one optimizer rule, as data: its names, its
@@ -82,9 +82,9 @@ public enum HyperParameter: String, CaseIterable, Sendable {
 /// }
 /// let sgd = try SGD.rule.make([.learningRate: 0.1])   // unset values take the defaults
 /// ```
-/// A built-in rule is registered by one case of `OptimizerKind` (its `rule`); a rule in
-/// another package builds its descriptor the same way and calls `make` itself (see
-/// `StatefulOptimizer` for writing the update).
+/// A rule reaches configurations, records, checkpoints and the command line by being
+/// registered (`Registry.register(_:)`): Descent's own in `Registry.builtIn`, a user's in
+/// theirs (see `StatefulOptimizer` for writing the update).
 public struct OptimizerRule: Sendable {
     /// How a hyper-parameter appears in `OptimizerConfig.summary`.
     public enum SummaryStyle: Sendable {
@@ -179,7 +179,7 @@ public struct OptimizerRule: Sendable {
         public func isOn(_ parameter: HyperParameter) -> Bool { self[parameter] != 0 }
     }
 
-    /// Lower-case name: `--optimizer` value, `OptimizerKind` raw value, `Optimizer.name`, e.g. `"adam"`.
+    /// Lower-case name: `--optimizer` value, `OptimizerKind.rawValue`, `Optimizer.name`, e.g. `"adam"`.
     public let name: String
     /// The name in reports, e.g. `"MomentumSGD"`.
     public let displayName: String
@@ -211,7 +211,11 @@ public struct OptimizerRule: Sendable {
     /// Builds the optimizer from the values set (flags as 1/0); throws `DescentError` for a
     /// hyper-parameter this rule does not use, or a value out of range.
     public func make(_ given: [HyperParameter: Float] = [:]) throws -> Optimizer {
-        for p in HyperParameter.allCases where given[p] != nil && !uses(p) {
+        let order = HyperParameter.builtIn
+        let unused = given.keys.filter { !uses($0) }.sorted { a, b in
+            (order.firstIndex(of: a) ?? .max, a.rawValue) < (order.firstIndex(of: b) ?? .max, b.rawValue)
+        }
+        if let p = unused.first {
             throw DescentError("\(name): \(p.rawValue) does not apply to \(displayName)")
         }
         return try factory(resolve(given))

@@ -150,20 +150,22 @@ public struct Checkpoint {
     /// Threads of the process that wrote it (nil if not recorded).
     public var threads: Int? { metadata["threads"].flatMap(Int.init) }
 
-    /// The model description stored in the checkpoint.
-    public func modelSpec() throws -> ModelSpec {
+    /// The model description stored in the checkpoint, its layer kinds and loss looked up
+    /// in `registry`.
+    public func modelSpec(registry: Registry = .builtIn) throws -> ModelSpec {
         guard let text = metadata["model"] else {
             throw DescentError("\(path): has no model description (not written by this version of descent)")
         }
-        do { return try JSONDecoder().decode(ModelSpec.self, from: Data(text.utf8)) } catch {
+        do { return try JSONDecoder.descent(registry).decode(ModelSpec.self, from: Data(text.utf8)) } catch {
             throw DescentError("\(path): the model description is invalid: \(Checkpoint.reason(error))")
         }
     }
 
-    /// The run configuration stored by the command that trained it, decoded as `T`.
-    public func runConfig<T: Decodable>(as type: T.Type) throws -> T {
+    /// The run configuration stored by the command that trained it, decoded as `T` (names
+    /// looked up in `registry`).
+    public func runConfig<T: Decodable>(as type: T.Type, registry: Registry = .builtIn) throws -> T {
         guard let text = metadata["run"] else { throw DescentError("\(path): has no run configuration") }
-        do { return try JSONDecoder().decode(T.self, from: Data(text.utf8)) } catch {
+        do { return try JSONDecoder.descent(registry).decode(T.self, from: Data(text.utf8)) } catch {
             throw DescentError("\(path): the run configuration is not one this command reads: \(Checkpoint.reason(error))")
         }
     }
@@ -176,9 +178,10 @@ public struct Checkpoint {
         }
     }
 
-    /// A network built from the stored description, with the stored weights.
-    public func makeNetwork() throws -> Network {
-        let network = try Network(try modelSpec(), seed: 0)
+    /// A network built from the stored description (names looked up in `registry`), with
+    /// the stored weights.
+    public func makeNetwork(registry: Registry = .builtIn) throws -> Network {
+        let network = try Network(try modelSpec(registry: registry), seed: 0)
         try restore(into: network, optimizer: nil)
         return network
     }

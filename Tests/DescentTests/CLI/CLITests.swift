@@ -7,11 +7,11 @@ final class CLITests: XCTestCase {
         let r = try Support.descent(["train", "--help"])
         XCTAssertEqual(r.status, 0)
         let help = r.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
-        let names = OptimizerKind.allCases.map(\.rawValue).joined(separator: ", ")
+        let names = Registry.builtIn.optimizers.map(\.rawValue).joined(separator: ", ")
         XCTAssertTrue(help.contains("--optimizer <optimizer> Optimizer: \(names)."), help)
         // Every hyper-parameter that has a flag is listed with the rules that use it.
         XCTAssertTrue(help.contains("--momentum <momentum> Momentum (momentum, rmsprop)."), help)
-        for p in HyperParameter.allCases {
+        for p in HyperParameter.builtIn {
             guard let flag = p.flag else { continue }
             XCTAssertTrue(help.contains(flag + (p.isFlag ? " " : " <")), flag)
             XCTAssertTrue(help.contains(p.help), p.help)

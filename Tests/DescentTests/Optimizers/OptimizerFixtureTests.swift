@@ -87,6 +87,7 @@ extension OptimizerTests {
         case .sgd, .momentum: return 0
         case .adagrad, .rmsprop, .adam, .adamw: return 1
         case .adadelta: return 2
+        default: return 2
         }
     }
 
@@ -219,7 +220,7 @@ extension OptimizerTests {
                        + "  rel≥1e-3   Δ/(1e-6+|t|)        abs  excess/kuL  elements"]
         out += rows.map { line($0.case, [$0.cmp]) }
         out.append("per optimizer:")
-        out += OptimizerKind.allCases.map { k in line(k.rawValue, rows.filter { $0.kind == k }.map(\.cmp)) }
+        out += Registry.builtIn.optimizers.map { k in line(k.rawValue, rows.filter { $0.kind == k }.map(\.cmp)) }
         print(out.joined(separator: "\n"))
     }
 
@@ -228,7 +229,7 @@ extension OptimizerTests {
         for set in FixtureSet.allCases {
             let fixtures = try Self.loadFixtures(set)
             XCTAssertGreaterThanOrEqual(fixtures.count, 31, set.rawValue)
-            XCTAssertEqual(Set(fixtures.map(\.config.kind)), Set(OptimizerKind.allCases),
+            XCTAssertEqual(Set(fixtures.map(\.config.kind)), Set(Registry.builtIn.optimizers),
                            "\(set.rawValue): every optimizer has a fixture")
             cases[set] = fixtures.map(\.case)
             for f in fixtures {

@@ -6,7 +6,7 @@ import XCTest
 /// declaring its descriptor, with no list here to extend (except the initialiser defaults).
 extension OptimizerTests {
     func testEveryKindNamesItsRuleAndBuildsIt() throws {
-        for kind in OptimizerKind.allCases {
+        for kind in Registry.builtIn.optimizers {
             let rule = kind.rule
             XCTAssertEqual(rule.name, kind.rawValue)
             XCTAssertEqual(rule.displayName, kind.displayName)
@@ -20,7 +20,7 @@ extension OptimizerTests {
     /// Every range a descriptor declares is enforced, with the message naming the rule and the value.
     func testEveryRuleRejectsValuesOutsideItsRanges() throws {
         var checked = 0
-        for kind in OptimizerKind.allCases {
+        for kind in Registry.builtIn.optimizers {
             for option in kind.rule.options {
                 let bad: [(Float, String)]
                 switch option.range {
@@ -44,8 +44,8 @@ extension OptimizerTests {
     }
 
     func testEveryRuleRejectsHyperParametersItDoesNotUse() throws {
-        for kind in OptimizerKind.allCases {
-            for p in HyperParameter.allCases where !kind.rule.uses(p) {
+        for kind in Registry.builtIn.optimizers {
+            for p in HyperParameter.builtIn where !kind.rule.uses(p) {
                 var config = OptimizerConfig(kind: kind)
                 config[p] = p.isFlag ? 1 : 0.5
                 XCTAssertThrowsError(try config.make()) { error in
@@ -71,7 +71,7 @@ extension OptimizerTests {
             }
             return out
         }
-        for kind in OptimizerKind.allCases {
+        for kind in Registry.builtIn.optimizers {
             let reference = try trajectory(OptimizerConfig(kind: kind))
             for option in kind.rule.options {
                 var config = OptimizerConfig(kind: kind)
@@ -84,7 +84,7 @@ extension OptimizerTests {
     /// The bench's memory floor: parameter and gradient read, parameter written, and each
     /// state tensor read and written, at the rule's defaults.
     func testTrafficIsParameterGradientAndStatePerElement() throws {
-        for kind in OptimizerKind.allCases {
+        for kind in Registry.builtIn.optimizers {
             let n = try kind.rule.make().stateTensorCount
             XCTAssertEqual(kind.rule.traffic, OptimizerRule.Traffic(reads: 2 + n, writes: 1 + n), kind.rawValue)
         }
@@ -102,9 +102,10 @@ extension OptimizerTests {
             case .adadelta: return try AdaDelta()
             case .adam: return try Adam()
             case .adamw: return try AdamW()
+            default: throw DescentError("no Swift initialiser listed here for \(kind)")
             }
         }
-        for kind in OptimizerKind.allCases {
+        for kind in Registry.builtIn.optimizers {
             var results: [[Float]] = []
             for optimizer in [try kind.rule.make(), try direct(kind)] {
                 let p = Parameter(name: "p", value: Tensor(shape: [4], values: [1, -1, 0.25, 3]))
@@ -124,7 +125,7 @@ extension OptimizerTests {
         let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("README.md")
         let text = try String(contentsOf: readme, encoding: .utf8)
-        for kind in OptimizerKind.allCases {
+        for kind in Registry.builtIn.optimizers {
             XCTAssertTrue(text.contains("| `\(kind.rawValue)` |"), "README has no row for \(kind.rawValue)")
         }
     }

@@ -60,7 +60,7 @@ extension OptimizerTests {
     }
 
     func testStateSaveAndLoadResumesExactly() throws {
-        for config in OptimizerKind.allCases.map({ OptimizerConfig(kind: $0, learningRate: 0.01) }) {
+        for config in Registry.builtIn.optimizers.map({ OptimizerConfig(kind: $0, learningRate: 0.01) }) {
             let a = try config.make(), b = try config.make()
             let pa = makeParameters(), pb = makeParameters()
             func grads(_ ps: [Parameter], _ t: Int) {
@@ -130,7 +130,7 @@ extension OptimizerTests {
     }
 
     func testWeightDecayIsUsedByEveryOptimizer() throws {
-        for kind in OptimizerKind.allCases {
+        for kind in Registry.builtIn.optimizers {
             // zero gradient: only the decay can move θ, towards 0
             let p = Parameter(name: "p", value: Tensor(shape: [1], values: [1]))
             let q = Parameter(name: "q", value: Tensor(shape: [1], values: [1]))
@@ -198,9 +198,9 @@ extension OptimizerTests {
     // MARK: config
 
     func testConfigNamesSummariesAndDefaults() throws {
-        XCTAssertEqual(OptimizerKind.allCases.map(\.rawValue),
+        XCTAssertEqual(Registry.builtIn.optimizers.map(\.rawValue),
                        ["sgd", "momentum", "adagrad", "rmsprop", "adadelta", "adam", "adamw"])
-        XCTAssertEqual(OptimizerKind.allCases.map(\.displayName),
+        XCTAssertEqual(Registry.builtIn.optimizers.map(\.displayName),
                        ["SGD", "MomentumSGD", "AdaGrad", "RMSprop", "AdaDelta", "Adam", "AdamW"])
         XCTAssertEqual(OptimizerConfig.seedDefaults.map(\.summary), [
             "sgd(lr=0.01)",

@@ -141,7 +141,7 @@ final class ParallelStepTests: XCTestCase {
     }
 
     func testStepIsBitIdenticalOnOneAndThreeThreads() throws {
-        for kind in OptimizerKind.allCases {
+        for kind in Registry.builtIn.optimizers {
             var results: [[[Float]]] = []
             for threads in [1, 3] {
                 Parallel.setThreads(threads)

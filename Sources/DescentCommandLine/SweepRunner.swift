@@ -102,7 +102,7 @@ final class SweepRunner: @unchecked Sendable {
         process.standardError = stderrPipe
         try process.run()
         var record: RunRecord?
-        let decoder = JSONDecoder()
+        let decoder = JSONDecoder.descent(CommandContext.registry)
         // Read the child's protocol lines: "E {epoch json}" while training, "R {record json}" at the end.
         let stream = fdopen(dup(stdoutPipe.fileHandleForReading.fileDescriptor), "r")
         var linePointer: UnsafeMutablePointer<CChar>?

@@ -6,7 +6,7 @@ import Foundation
 /// `descent stacked`: a deep autoencoder pre-trained greedily, level by level, then
 /// unrolled and fine-tuned end to end, then evaluated like `descent autoencoder`.
 struct StackedCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static var configuration: CommandConfiguration { CommandConfiguration(
         commandName: "stacked",
         abstract: "Train a stacked autoencoder: greedy layer-wise pre-training, then end-to-end fine-tuning.",
         discussion: """
@@ -36,7 +36,7 @@ struct StackedCommand: ParsableCommand {
                 --pretrain-epochs 5 --finetune-epochs 20   (Hinton & Salakhutdinov)
               descent stacked --layers 784,1000,500,250,2 --loss bce \\
                 --code-activation identity --corruption 0
-            """)
+            """) }
 
     @OptionGroup var common: CommonOptions
     @OptionGroup var data: DataOptions
@@ -76,7 +76,7 @@ struct StackedCommand: ParsableCommand {
             let spec: ModelSpec
             var sizeText: String
             if let model {
-                spec = try CLI.flag("--model") { try ModelSpec.resolve(model, inputShape: train.shape, loss: .meanSquaredError) }
+                spec = try CLI.flag("--model") { try ModelSpec.resolve(model, inputShape: train.shape, loss: .meanSquaredError, registry: CommandContext.registry) }
                 sizeText = (ModelSpec.preset(named: model) != nil ? model : "m" + String(RunSpec.fnv1a64(spec.description).prefix(8)))
                     + "_" + ae.noiseCondition
             } else {

@@ -6,7 +6,7 @@ import Foundation
 /// `descent autoencoder`: one autoencoder trained end to end, then evaluated (reconstruction
 /// MSE against PCA, a linear probe on the codes, pictures).
 struct AutoEncoderCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static var configuration: CommandConfiguration { CommandConfiguration(
         commandName: "autoencoder",
         abstract: "Train a (denoising, sparse, tied) autoencoder; report reconstruction MSE, a linear probe and PCA.",
         discussion: """
@@ -34,7 +34,7 @@ struct AutoEncoderCommand: ParsableCommand {
               descent autoencoder --model seed-ae --epochs 20
               descent autoencoder --hidden 100 --corruption 0.3 \\
                 --inverted-masking --loss bce
-            """)
+            """) }
 
     @OptionGroup var common: CommonOptions
     @OptionGroup var data: DataOptions
@@ -65,7 +65,7 @@ struct AutoEncoderCommand: ParsableCommand {
             let json = common.json
             let (train, validation, test) = try data.load()
             let spec = try CLI.flag(model == nil ? "--hidden" : "--model") {
-                if let model { return try ModelSpec.resolve(model, inputShape: train.shape, loss: .meanSquaredError) }
+                if let model { return try ModelSpec.resolve(model, inputShape: train.shape, loss: .meanSquaredError, registry: CommandContext.registry) }
                 return try layers.spec(sizes: [train.featureCount, hidden ?? 100])
             }
             try CLI.check(spec, fits: train, test, from: data.source)

@@ -95,7 +95,14 @@ extension AutoEncoderOptions {
     }
 }
 
-extension LossKind: ExpressibleByArgument {}
+/// `--loss NAME`: a loss of the running program's registry.
+extension LossKind: ExpressibleByArgument {
+    public init?(argument: String) {
+        guard let kind = CommandContext.registry.loss(named: argument) else { return nil }
+        self = kind
+    }
+    public static var allValueStrings: [String] { CommandContext.registry.losses.map(\.rawValue) }
+}
 
 func fmt0(_ x: Float) -> String { String(format: "%g", Double(x)) }
 

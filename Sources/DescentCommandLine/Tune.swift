@@ -14,7 +14,7 @@ extension TuningPlan.Criterion: ExpressibleByArgument {}
 /// own rather than `compare --tune`: its presets are grids, not seed counts; it runs in two
 /// phases (the reruns depend on the grid's results); and its report is another one.
 struct Tune: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static var configuration: CommandConfiguration { CommandConfiguration(
         abstract: "Tune each optimizer's learning rate on a validation split, rerun the best, report tuned vs. default.",
         discussion: """
             For each optimizer: every rate of a log-spaced grid with one seed (the first),
@@ -31,7 +31,7 @@ struct Tune: ParsableCommand {
               descent tune --preset quick
               descent tune --preset standard --out docs/tuning
               descent tune --lr-grid 1e-5:100:36 --seeds 10 --optimizers sgd,adam
-            """)
+            """) }
 
     @OptionGroup var common: CommonOptions
     @OptionGroup var data: DatasetOptions
@@ -79,7 +79,7 @@ struct Tune: ParsableCommand {
     /// the whole set, as in `compare`.
     func makePlan(trainImages: Int) throws -> TuningPlan {
         let spec = try CLI.flag("--model") {
-            try ModelSpec.resolve(model, inputShape: data.dataset.imageShape, loss: .crossEntropy, mlp: (.relu, 0.1, 0.5))
+            try ModelSpec.resolve(model, inputShape: data.dataset.imageShape, loss: .crossEntropy, mlp: (.relu, 0.1, 0.5), registry: CommandContext.registry)
         }
         let kinds = try optimizers.map { try CLI.optimizerList($0) } ?? OptimizerConfig.seedDefaults.map(\.kind)
         let rates = try lrGrid.map { g in try CLI.flag("--lr-grid") { try LearningRateGrid.parse(g) } }?.rates ?? preset.grid.rates
@@ -184,7 +184,7 @@ enum TuneFolder {
     static func read(_ folder: String) throws -> TuningPlan {
         let path = planPath(folder)
         guard let data = FileManager.default.contents(atPath: path) else { throw DescentError("\(path): cannot read") }
-        do { return try JSONDecoder().decode(TuningPlan.self, from: data) } catch {
+        do { return try JSONDecoder.descent(CommandContext.registry).decode(TuningPlan.self, from: data) } catch {
             throw DescentError("\(path): not a tuning plan")
         }
     }
@@ -196,7 +196,7 @@ enum TuneFolder {
         if FileManager.default.fileExists(atPath: planPath(folder)), try read(folder) != plan {
             throw DescentError("--merge: \(folder) holds another tuning (its tune.json differs from this command's)")
         }
-        return try ResultsStore(path: file).read().records
+        return try ResultsStore(path: file, registry: CommandContext.registry).read().records
     }
 
     /// The tuning plan of folders being merged by `descent report` (nil: none has one, a

@@ -9,7 +9,7 @@ import Glibc
 extension Sweep.Preset: ExpressibleByArgument {}
 
 struct Compare: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static var configuration: CommandConfiguration { CommandConfiguration(
         abstract: "Compare optimizers: a resumable multi-seed sweep, then a report.",
         discussion: """
             Runs every optimizer × seed on seed-mlp (784-784-784-10, ReLU, dropout 0.1/0.5,
@@ -24,7 +24,7 @@ struct Compare: ParsableCommand {
             named and redone) and was made on the same data (the fingerprint of the four
             files); a folder holds runs on one set of data.
             Example: descent compare --model lenet5 --seeds 2 --epochs 10 --out runs/lenet5
-            """)
+            """) }
 
     @OptionGroup var common: CommonOptions
     @OptionGroup var data: DatasetOptions
@@ -80,13 +80,13 @@ struct Compare: ParsableCommand {
             sweep.configs = kinds.map { .seedMLP(OptimizerConfig(kind: $0), dataset: data.dataset, epochs: preset.epochs, trainLimit: preset.trainLimit) }
         }
         for flag in hyper.given {
-            let parameter = HyperParameter.allCases.first { $0.flag == flag }
+            let parameter = CommandContext.registry.hyperParameters.first { $0.flag == flag }
             if let p = parameter, let k = sweep.configs.first(where: { !$0.optimizer.kind.rule.uses(p) })?.optimizer.kind {
                 throw DescentError("\(flag) does not apply to \(k.rawValue): compare it with optimizers that use it (--optimizers)")
             }
         }
         let spec = try CLI.flag("--model") {
-            try ModelSpec.resolve(model, inputShape: data.dataset.imageShape, loss: .crossEntropy, mlp: (.relu, 0.1, 0.5))
+            try ModelSpec.resolve(model, inputShape: data.dataset.imageShape, loss: .crossEntropy, mlp: (.relu, 0.1, 0.5), registry: CommandContext.registry)
         }
         for i in sweep.configs.indices {
             sweep.configs[i].model = spec

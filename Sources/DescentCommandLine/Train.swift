@@ -3,7 +3,7 @@ import Descent
 import Foundation
 
 struct Train: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static var configuration: CommandConfiguration { CommandConfiguration(
         abstract: "Train a classifier and report per-epoch metrics; save and resume checkpoints.",
         discussion: """
             --model takes a preset, the sizes of a plain MLP, or a list of layers:
@@ -18,7 +18,7 @@ struct Train: ParsableCommand {
               descent train --model 784-256-10 --hidden-dropout 0 --optimizer sgd --lr 0.1
               descent train --model 'linear(256), tanh, linear(10)' --epochs 5
               descent train --resume runs/mlp/model.safetensors --epochs 30
-            """)
+            """) }
 
     @OptionGroup var common: CommonOptions
     @OptionGroup var data: DataOptions
@@ -56,7 +56,8 @@ struct Train: ParsableCommand {
             let (train, validation, _) = try RunExecutor.images(trainLimit: trainLimit, validation: data.validationCount, train: allTrain)
             let spec = try CLI.flag("--model") {
                 try ModelSpec.resolve(model, inputShape: train.shape, loss: .crossEntropy,
-                                      mlp: (activation, Double("\(inputDropout)")!, Double("\(hiddenDropout)")!))
+                                      mlp: (activation, Double("\(inputDropout)")!, Double("\(hiddenDropout)")!),
+                                      registry: CommandContext.registry)
             }
             try CLI.check(spec, fits: train, test, from: data.source)
             try CLI.checkMemory(spec, batchSize: batchSize, optimizer: opt.config,

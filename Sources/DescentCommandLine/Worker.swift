@@ -9,8 +9,8 @@ import Glibc
 
 /// Internal: runs one sweep run and reports it on stdout (used by `compare`).
 struct Worker: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Run one run of a sweep (internal; started by `compare`).", shouldDisplay: false)
+    static var configuration: CommandConfiguration { CommandConfiguration(
+        abstract: "Run one run of a sweep (internal; started by `compare`).", shouldDisplay: false) }
 
     @Option(help: "The run as JSON (config + seed).") var spec: String
     @Option(help: "Compute threads (BLAS and the pool).") var threads = 1
@@ -23,7 +23,7 @@ struct Worker: ParsableCommand {
         if descent_die_with_parent() == 0, getppid() == 1 { throw ExitCode(1) }
         try DescentCommand.run {
             Parallel.setThreads(threads)
-            guard let runSpec = try? JSONDecoder().decode(RunSpec.self, from: Data(spec.utf8)) else {
+            guard let runSpec = try? JSONDecoder.descent(CommandContext.registry).decode(RunSpec.self, from: Data(spec.utf8)) else {
                 throw DescentError("--spec: not a valid run description")
             }
             let (train, test) = try DatasetLoader.load(runSpec.config.dataset, dataDirectory: dataDir,
@@ -50,8 +50,8 @@ struct Worker: ParsableCommand {
 
 /// Writes the comparison report of one or more result folders.
 struct Report: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Merge the results.jsonl of one or more folders (e.g. shards) and write the report.")
+    static var configuration: CommandConfiguration { CommandConfiguration(
+        abstract: "Merge the results.jsonl of one or more folders (e.g. shards) and write the report.") }
 
     @Argument(help: "Folders (or results.jsonl files) to merge.") var inputs: [String]
     @Option(help: "Where to write the report (default: the first folder).") var out: String?
@@ -59,7 +59,7 @@ struct Report: ParsableCommand {
     func run() throws {
         try DescentCommand.run {
             guard !inputs.isEmpty else { throw DescentError("report: name at least one results folder") }
-            let merged = try ResultsStore.merge(inputs)
+            let merged = try ResultsStore.merge(inputs, registry: CommandContext.registry)
             let rejected = merged.rejectedSummary().map { " (\($0), left out)" } ?? ""
             guard !merged.records.isEmpty else { throw DescentError("report: no finished runs in \(inputs.joined(separator: ", "))\(rejected)") }
             let target = out ?? inputs[0]

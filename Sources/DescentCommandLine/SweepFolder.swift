@@ -26,7 +26,7 @@ struct SweepFolder {
         source = data.source
         try CLI.checkValidation(validation, train: train, from: source)
         fingerprint = DataFingerprint(train: train, test: test)
-        store = ResultsStore(path: out + "/results.jsonl")
+        store = ResultsStore(path: out + "/results.jsonl", registry: CommandContext.registry)
         self.out = out
     }
 

@@ -3,7 +3,14 @@ import Descent
 import Foundation
 
 extension DatasetName: ExpressibleByArgument {}
-extension OptimizerKind: ExpressibleByArgument {}
+/// `--optimizer NAME`: a rule of the running program's registry.
+extension OptimizerKind: ExpressibleByArgument {
+    public init?(argument: String) {
+        guard let kind = CommandContext.registry.optimizer(named: argument) else { return nil }
+        self = kind
+    }
+    public static var allValueStrings: [String] { CommandContext.registry.optimizers.map(\.rawValue) }
+}
 extension Activation: ExpressibleByArgument {}
 
 /// Options every command shares.
@@ -96,7 +103,7 @@ struct DataOptions: ParsableArguments {
 /// The optimizer and its hyper-parameters; unset values take the rule's defaults
 /// (`OptimizerKind.rule`).
 struct OptimizerOptions: ParsableArguments {
-    @Option(help: "Optimizer: \(OptimizerKind.allCases.map(\.rawValue).joined(separator: ", ")).")
+    @Option(help: "Optimizer: \(CommandContext.registry.optimizers.map(\.rawValue).joined(separator: ", ")).")
     var optimizer: OptimizerKind = .adam
 
     @OptionGroup var hyper: HyperParameterOptions
@@ -120,25 +127,78 @@ struct HyperParameterOptions: ParsableArguments {
     @Flag(help: help(.amsgrad)) var amsgrad = false
     @Option(parsing: .unconditional, help: help(.weightDecay)) var weightDecay: Float?
     @Option(parsing: .unconditional, help: "Clip gradients to this global L2 norm.") var clipNorm: Float?
+    /// The flags of hyper-parameters that are not Descent's own (those of rules a program
+    /// registered), e.g. `--lookahead-steps 5`: argument-parser's options are static, so
+    /// these are collected unparsed and read against the registry in `validate`; anything
+    /// else left over is an unknown option.
+    @Argument(parsing: .allUnrecognized, help: addedHelp) var added: [String] = []
 
     /// The parsed value of each hyper-parameter flag (flags: 1 when given, else unset).
     var values: [(HyperParameter, Float?)] {
         [(.learningRate, lr), (.momentum, momentum), (.nesterov, nesterov ? 1 : nil), (.alpha, alpha),
          (.centered, centered ? 1 : nil), (.rho, rho), (.beta1, beta1), (.beta2, beta2), (.epsilon, eps),
-         (.amsgrad, amsgrad ? 1 : nil), (.weightDecay, weightDecay)]
+         (.amsgrad, amsgrad ? 1 : nil), (.weightDecay, weightDecay)] + ((try? addedValues()) ?? [])
+    }
+
+    /// The registry's hyper-parameters that have a flag and are not Descent's own.
+    static var addedParameters: [HyperParameter] {
+        CommandContext.registry.hyperParameters.filter { $0.flag != nil && !HyperParameter.builtIn.contains($0) }
+    }
+
+    /// The values of `added`: `--flag value` for a number, `--flag` for an on/off option.
+    func addedValues() throws -> [(HyperParameter, Float?)] {
+        let parameters = Self.addedParameters
+        var given: [HyperParameter: Float] = [:]
+        var i = 0
+        while i < added.count {
+            let arg = added[i]
+            let (name, inline) = arg.firstIndex(of: "=").map { (String(arg[..<$0]), Optional(String(arg[arg.index(after: $0)...]))) } ?? (arg, nil)
+            guard let p = parameters.first(where: { $0.flag == name }) else {
+                throw ValidationError(arg.hasPrefix("-") ? "Unknown option '\(name)'" : "Unexpected argument '\(arg)'")
+            }
+            guard given[p] == nil else { throw ValidationError("\(name) is given twice") }
+            if p.isFlag {
+                guard inline == nil else { throw ValidationError("\(name) takes no value") }
+                given[p] = 1
+            } else {
+                var text = inline
+                if text == nil, i + 1 < added.count { i += 1; text = added[i] }
+                guard let text else { throw ValidationError("Missing value for '\(name) <\(p.rawValue)>'") }
+                guard let v = Float(text) else { throw ValidationError("\(name) must be a number, got '\(text)'") }
+                given[p] = v
+            }
+            i += 1
+        }
+        return parameters.map { ($0, given[$0]) }
+    }
+
+    /// The help of `added`: each added flag with its help and the rules that use it; hidden
+    /// when the registry adds none.
+    static var addedHelp: ArgumentHelp {
+        let lines = addedParameters.map { p in
+            "\(p.flag!)\(p.isFlag ? "" : " <\(p.rawValue)>"): " + help(p).abstract
+        }
+        guard !lines.isEmpty else { return .hidden }
+        return ArgumentHelp("Hyper-parameters of added optimizers: " + lines.joined(separator: "; "),
+                            valueName: "flags")
     }
 
     /// E.g. "Momentum (momentum, rmsprop)." — the rules that use `parameter`, unless all do.
     static func help(_ parameter: HyperParameter) -> ArgumentHelp {
-        let users = OptimizerKind.allCases.filter { $0.rule.uses(parameter) }.map(\.rawValue)
-        let which = users.count == OptimizerKind.allCases.count ? "" : " (\(users.joined(separator: ", ")))"
+        let kinds = CommandContext.registry.optimizers
+        let users = kinds.filter { $0.rule.uses(parameter) }.map(\.rawValue)
+        let which = users.count == kinds.count ? "" : " (\(users.joined(separator: ", ")))"
         return ArgumentHelp("\(parameter.help)\(which).")
     }
 
-    /// Rejects values no optimizer accepts (NaN, infinite, negative) at parse time, naming
-    /// the flag; each optimizer still checks its own ranges (e.g. β < 1) when it is made.
+    /// Rejects values no optimizer accepts (NaN, infinite; negative for Descent's own) at
+    /// parse time, naming the flag; each optimizer still checks its own ranges (e.g. β < 1)
+    /// when it is made.
     func validate() throws {
-        let flags = values.map { ($0.0.flag!, $0.1) } + [("--clip-norm", clipNorm)]
+        for case let (p, value?) in try addedValues() where !value.isFinite {
+            throw ValidationError("\(p.flag!) must be a finite number, got \(value)")
+        }
+        let flags = values.filter { HyperParameter.builtIn.contains($0.0) }.map { ($0.0.flag!, $0.1) } + [("--clip-norm", clipNorm)]
         for case let (flag, value?) in flags where !(value.isFinite && value >= 0) {
             throw ValidationError("\(flag) must be a finite number ≥ 0, got \(value)")
         }

@@ -39,8 +39,9 @@ enum CLI {
         var kinds: [OptimizerKind] = []
         for part in list.split(separator: ",", omittingEmptySubsequences: false) {
             let name = part.trimmingCharacters(in: .whitespaces)
-            guard let k = OptimizerKind(rawValue: name) else {
-                throw DescentError("--optimizers: unknown optimizer '\(name)'; choose from \(OptimizerKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            let registry = CommandContext.registry
+            guard let k = registry.optimizer(named: name) else {
+                throw DescentError("--optimizers: unknown optimizer '\(name)'; choose from \(registry.optimizers.map(\.rawValue).joined(separator: ", "))")
             }
             guard !kinds.contains(k) else { throw DescentError("--optimizers: \(name) is listed twice; each optimizer is compared once") }
             kinds.append(k)
@@ -72,7 +73,7 @@ enum CLI {
     /// `ignoring`) and seed, and not yet at `epochs`.
     static func matchResumed<T: Codable>(_ checkpoint: Checkpoint, _ run: T, ignoring: Set<String>, epochs: Int) throws {
         let stored: T
-        do { stored = try checkpoint.runConfig(as: T.self) } catch let e as DescentError {
+        do { stored = try checkpoint.runConfig(as: T.self, registry: CommandContext.registry) } catch let e as DescentError {
             throw DescentError("--resume: \(e.message)")
         }
         if let d = firstDifference(stored, run, ignoring: ignoring) {
@@ -140,7 +141,7 @@ enum ModelHelp {
             "    '784: linear(100), sigmoid | linear(784), sigmoid; loss=mse'",
             "  layer kinds:",
         ]
-        for k in LayerKind.all {
+        for k in CommandContext.registry.layers {
             if k.usage.count < 28 {
                 lines.append("    \(k.usage.padding(toLength: 28, withPad: " ", startingAt: 0)) \(k.summary)")
             } else {

@@ -4,7 +4,7 @@ import DescentReport
 import Foundation
 
 struct Evaluate: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static var configuration: CommandConfiguration { CommandConfiguration(
         abstract: "Evaluate a saved classifier on its test set: loss, accuracy, per-class accuracy, confusion matrix, worst mistakes.",
         discussion: """
             Loads any classifier checkpoint written by `descent train --out` or
@@ -17,7 +17,7 @@ struct Evaluate: ParsableCommand {
             Examples:
               descent evaluate --checkpoint runs/mlp/model.safetensors
               descent evaluate --checkpoint model.safetensors --data-dir ~/data/mnist --json
-            """)
+            """) }
 
     @Option(help: "The checkpoint (model.safetensors).") var checkpoint: String
     @Option(help: "Dataset (default: the one the checkpoint was trained on): \(DatasetName.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -51,11 +51,11 @@ struct Evaluate: ParsableCommand {
         try DescentCommand.run {
             Parallel.setThreads(threads ?? ProcessInfo.processInfo.activeProcessorCount)
             let saved = try CLI.flag("--checkpoint") { try Checkpoint.read(checkpoint) }
-            let network = try CLI.flag("--checkpoint") { try saved.makeNetwork() }
+            let network = try CLI.flag("--checkpoint") { try saved.makeNetwork(registry: CommandContext.registry) }
             guard let spec = network.spec, spec.classCount != nil else {
                 throw DescentError("--checkpoint: \(checkpoint) holds an autoencoder, not a classifier")
             }
-            let trainedOn = (try? saved.runConfig(as: RunSpec.self))?.config.dataset
+            let trainedOn = (try? saved.runConfig(as: RunSpec.self, registry: CommandContext.registry))?.config.dataset
             let name = dataset ?? trainedOn ?? .fashionMNIST
             let source = dataDir ?? name.rawValue
             let (_, test) = try DatasetLoader.load(name, dataDirectory: dataDir, cacheDirectory: nil, allowDownload: true,

@@ -6,17 +6,31 @@ import Foundation
 import Glibc
 #endif
 
-@main
-struct DescentCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+/// The `descent` command line. `descent`'s `main` is `DescentCommand.main(registry: .builtIn)`;
+/// a program of a user's passes a registry with its own layers, optimizers and losses, and
+/// they reach `--model`, `--optimizer` (with their hyper-parameter flags), `--help`,
+/// checkpoints, `evaluate`, `compare` and records like Descent's own.
+public struct DescentCommand: ParsableCommand {
+    public init() {}
+
+    public static var configuration: CommandConfiguration { CommandConfiguration(
         commandName: "descent",
         abstract: "Train, compare and look inside small neural networks on the CPU.",
-        subcommands: [Train.self, Evaluate.self, Compare.self, Tune.self, Report.self, Worker.self, AutoEncoderCommand.self, StackedCommand.self])
+        subcommands: [Train.self, Evaluate.self, Compare.self, Tune.self, Report.self, Worker.self, AutoEncoderCommand.self, StackedCommand.self]) }
 
-    /// Parses and runs the command. Unlike argument-parser's default `main`, a parse or
-    /// validation error is one line on stderr (`descent: error: …`, no usage block), so every
-    /// failure of the tool has the same shape; `--help` and `--version` behave as usual.
-    static func main() {
+    /// `main(registry: .builtIn)`.
+    public static func main() { main(registry: .builtIn) }
+
+    /// Parses and runs the command with the layers, optimizers and losses of `registry`
+    /// (bound to `CommandContext.registry` for the whole run, parsing and help included).
+    /// Unlike argument-parser's default `main`, a parse or validation error is one line on
+    /// stderr (`descent: error: …`, no usage block), so every failure of the tool has the
+    /// same shape; `--help` and `--version` behave as usual.
+    public static func main(registry: Registry) {
+        CommandContext.$registry.withValue(registry) { runMain() }
+    }
+
+    private static func runMain() {
         // Line-buffered stdout also when it is a file or pipe (a Slurm log): every line
         // printed (the sweep's plan, progress) is out before a signal can kill the process.
         descent_line_buffer_stdout()
@@ -65,4 +79,15 @@ struct DescentCommand: ParsableCommand {
             throw ExitCode(2)
         }
     }
+}
+
+/// What the commands read besides their flags: the registry of the program running them.
+///
+/// argument-parser builds commands from static types, so a registry cannot be handed to a
+/// command's initialiser. It is bound instead as a task-local value by
+/// `DescentCommand.main(registry:)`, for the duration of that call: an immutable value seen
+/// by the code that runs inside the call (parsing, help text, `run`), not a variable any
+/// code can assign. Outside a `main` it is `Registry.builtIn`.
+public enum CommandContext {
+    @TaskLocal public static var registry: Registry = .builtIn
 }
