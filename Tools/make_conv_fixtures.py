@@ -14,7 +14,7 @@ counting every layer of the description, activations included). Every layer kind
 conv2d (strides 1-3, zero padding, 'same' with odd and even kernels, no bias), maxpool2d
 (with and without padding and overlap), avgpool2d (padding counted as zeros), upsample,
 convtranspose2d (stride 2, padding, output_padding), reshape (torch Unflatten), flatten,
-linear, relu, tanh and sigmoid.
+linear, relu, tanh, sigmoid, leakyrelu, gelu and silu.
 
 Each fixture holds:
   case, torch, model   the case name, the torch version and the Descent model text
@@ -69,6 +69,18 @@ def cases():
            [2, 1, 12, 12],
            [nn.Conv2d(1, 3, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(3, 4, 3), nn.ReLU(), nn.MaxPool2d(2),
             nn.Flatten(), nn.Linear(16, 7), nn.ReLU(), nn.Linear(7, 3)])
+    # LeakyReLU (slope 0.01), GELU (erf form) and SiLU, fused into conv2d, convtranspose2d and
+    # linear and standing alone, leakyrelu also through the conv2d + maxpool2d fusion.
+    yield ("activations",
+           "2x8x8: conv2d(3, 3, padding=1), leakyrelu, maxpool2d(2), conv2d(4, 3, padding=same), gelu, maxpool2d(2), "
+           "upsample(4), silu, convtranspose2d(2, 3, stride=2, padding=1, output_padding=1), silu, maxpool2d(2), gelu, "
+           "flatten, leakyrelu, linear(9), gelu, linear(7), silu, linear(6), leakyrelu, linear(5)",
+           [3, 2, 8, 8],
+           [nn.Conv2d(2, 3, 3, padding=1), nn.LeakyReLU(), nn.MaxPool2d(2), nn.Conv2d(3, 4, 3, padding="same"), nn.GELU(),
+            nn.MaxPool2d(2), nn.Upsample(scale_factor=4, mode="nearest"), nn.SiLU(),
+            nn.ConvTranspose2d(4, 2, 3, stride=2, padding=1, output_padding=1), nn.SiLU(), nn.MaxPool2d(2), nn.GELU(),
+            nn.Flatten(), nn.LeakyReLU(), nn.Linear(128, 9), nn.GELU(), nn.Linear(9, 7), nn.SiLU(), nn.Linear(7, 6),
+            nn.LeakyReLU(), nn.Linear(6, 5)])
 
 
 def values(t):

@@ -313,6 +313,7 @@ void descent_maxpool_activation_backward(const float *gy, const float *y, const 
             case 1: o = v > 0.0f ? d : 0.0f; break;
             case 2: o = d * v * (1.0f - v); break;
             case 3: o = d * (1.0f - v * v); break;
+            case 4: o = v > 0.0f ? d : d * 0.01f; break;
             default: o = d;
             }
             gp[aq[i]] = o;

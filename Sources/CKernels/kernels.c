@@ -58,6 +58,34 @@ static inline float descent_tanhf_poly(float x) {
     return x < 0 ? -t : t;
 }
 
+/* The activations whose derivative is written from their input z (kinds 5 and 6):
+   GELU, the erf form of torch.nn.GELU():  y = z Φ(z) = z (1 + erf(z/√2)) / 2,  y' = Φ(z) + z φ(z);
+   SiLU, torch.nn.SiLU():                   y = z σ(z),                          y' = σ(z) (1 + z (1 − σ(z))).
+   LeakyReLU (kind 4) has torch's default negative slope 0.01: y = z if z > 0, else 0.01 z. */
+static inline float descent_sigmoidf(float z) { return 1.0f / (1.0f + descent_expf_poly(-z)); }
+static inline float descent_gelu(float z) { return 0.5f * z * (1.0f + erff(z * 0.70710678118654752f)); }
+static inline float descent_gelu_grad(float z) {
+    return 0.5f * (1.0f + erff(z * 0.70710678118654752f)) + z * 0.39894228040143268f * expf(-0.5f * z * z);
+}
+static inline float descent_silu(float z) { return z * descent_sigmoidf(z); }
+static inline float descent_silu_grad(float z) { float s = descent_sigmoidf(z); return s * (1.0f + z * (1.0f - s)); }
+#define DESCENT_LEAKY_SLOPE 0.01f
+
+/* f(v) for the activations of kinds 4–6 (1–3 have their own vector loops). */
+static inline float descent_activation_value(float v, int kind) {
+    switch (kind) {
+    case 4: return v > 0.0f ? v : DESCENT_LEAKY_SLOPE * v;
+    case 5: return descent_gelu(v);
+    case 6: return descent_silu(v);
+    default: return v;
+    }
+}
+
+DESCENT_CLONES
+void descent_activation_forward(const float *z, float *y, long n, int kind) {
+    for (long i = 0; i < n; i++) y[i] = descent_activation_value(z[i], kind);
+}
+
 DESCENT_CLONES
 void descent_tanh(const float *x, float *y, long n) {
     for (long i = 0; i < n; i++) y[i] = descent_tanhf_poly(x[i]);
@@ -76,6 +104,9 @@ void descent_bias_activation(float *y, const float *bias, long rows, long cols, 
             break;
         case 3:
             for (long c = 0; c < cols; c++) row[c] = descent_tanhf_poly(row[c] + bias[c]);
+            break;
+        case 4: case 5: case 6:
+            for (long c = 0; c < cols; c++) row[c] = descent_activation_value(row[c] + bias[c], kind);
             break;
         default:
             for (long c = 0; c < cols; c++) row[c] += bias[c];
@@ -186,6 +217,9 @@ static inline __attribute__((always_inline)) void activation_derivative(const fl
     case 1: for (long i = 0; i < n; i++) o[i] = y[i] > 0.0f ? g[i] : 0.0f; break;
     case 2: for (long i = 0; i < n; i++) o[i] = g[i] * y[i] * (1.0f - y[i]); break;
     case 3: for (long i = 0; i < n; i++) o[i] = g[i] * (1.0f - y[i] * y[i]); break;
+    case 4: for (long i = 0; i < n; i++) o[i] = y[i] > 0.0f ? g[i] : g[i] * DESCENT_LEAKY_SLOPE; break;
+    case 5: for (long i = 0; i < n; i++) o[i] = g[i] * descent_gelu_grad(y[i]); break;
+    case 6: for (long i = 0; i < n; i++) o[i] = g[i] * descent_silu_grad(y[i]); break;
     default: if (o != g) for (long i = 0; i < n; i++) o[i] = g[i];
     }
 }
@@ -257,6 +291,23 @@ void descent_bytes_to_float(const unsigned char *src, float *dst, long n, float 
 }
 
 DESCENT_CLONES
+void descent_bias_activation_keeping(float *y, const float *bias, float *pre, long rows, long cols, int kind) {
+    for (long r = 0; r < rows; r++) {
+        float *row = y + r * cols, *z = pre + r * cols;
+        for (long c = 0; c < cols; c++) { z[c] = row[c] + bias[c]; row[c] = descent_activation_value(z[c], kind); }
+    }
+}
+
+DESCENT_CLONES
+void descent_channel_bias_activation_keeping(float *y, const float *bias, float *pre, long channels, long plane, int kind) {
+    for (long c = 0; c < channels; c++) {
+        float *row = y + c * plane, *z = pre + c * plane;
+        float b = bias ? bias[c] : 0.0f;
+        for (long i = 0; i < plane; i++) { z[i] = row[i] + b; row[i] = descent_activation_value(z[i], kind); }
+    }
+}
+
+DESCENT_CLONES
 void descent_channel_bias_activation(float *y, const float *bias, long channels, long plane, int kind) {
     for (long c = 0; c < channels; c++) {
         float *row = y + c * plane;
@@ -265,6 +316,7 @@ void descent_channel_bias_activation(float *y, const float *bias, long channels,
         case 1: for (long i = 0; i < plane; i++) { float v = row[i] + b; row[i] = v > 0.0f ? v : 0.0f; } break;
         case 2: for (long i = 0; i < plane; i++) row[i] = 1.0f / (1.0f + descent_expf_poly(-(row[i] + b))); break;
         case 3: for (long i = 0; i < plane; i++) row[i] = descent_tanhf_poly(row[i] + b); break;
+        case 4: case 5: case 6: for (long i = 0; i < plane; i++) row[i] = descent_activation_value(row[i] + b, kind); break;
         default: if (bias) for (long i = 0; i < plane; i++) row[i] += b;
         }
     }

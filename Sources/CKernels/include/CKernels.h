@@ -34,8 +34,13 @@ void descent_sigmoid(const float *x, float *y, long n);
 /* y[i] = tanh(x[i]); may alias. */
 void descent_tanh(const float *x, float *y, long n);
 /* Row-wise: y[r, :] = activation(y[r, :] + bias[:]) for a rows x cols row-major matrix.
-   kind: 0 identity, 1 relu, 2 sigmoid, 3 tanh. */
+   kind: 0 identity, 1 relu, 2 sigmoid, 3 tanh, 4 leaky relu (slope 0.01), 5 gelu (erf form), 6 silu. */
 void descent_bias_activation(float *y, const float *bias, long rows, long cols, int kind);
+/* descent_bias_activation for kinds 4–6 that also keeps the pre-activation: pre = y + bias, y = f(pre).
+   The derivative of kinds 5 and 6 is written from pre (pass it as `y` to the backward kernels). */
+void descent_bias_activation_keeping(float *y, const float *bias, float *pre, long rows, long cols, int kind);
+/* y[i] = f(z[i]) for kinds 4–6 (may alias). */
+void descent_activation_forward(const float *z, float *y, long n, int kind);
 /* Row-wise softmax cross-entropy, fused and stable.
    logits: rows x cols; labels: rows (class index); grad (may be NULL): softmax - onehot, scaled by scale.
    Returns the summed loss over rows (double accumulation); writes per-row argmax hit count into *correct. */
@@ -67,7 +72,8 @@ void descent_bytes_to_float_masked(const unsigned char *src, float *clean, float
                                    float divisor, uint32_t threshold, float keep, uint32_t k0, uint32_t k1,
                                    long first_index);
 /* Row-wise over a rows x cols block of matrices with row stride ld: out = g * f'(y) (kind as
-   in descent_bias_activation, 0 copies g unless out == g); if bias_grad is not NULL,
+   in descent_bias_activation, 0 copies g unless out == g; for kinds 5 and 6, gelu and silu,
+   y is the pre-activation kept by descent_bias_activation_keeping); if bias_grad is not NULL,
    bias_grad[c] += sum over rows of out[r, c] (= instead of += when bias_overwrite is
    nonzero), rows added in order. */
 void descent_activation_backward(const float *y, const float *g, float *out, float *bias_grad,
@@ -106,6 +112,8 @@ void descent_adam_update(float *w, const float *g, float *m, float *v, float *vm
 /* Per channel of a channels x plane block (one example, C x H x W):
    y[c, i] = activation(y[c, i] + bias[c]) (bias may be NULL; kind as in descent_bias_activation). */
 void descent_channel_bias_activation(float *y, const float *bias, long channels, long plane, int kind);
+/* descent_channel_bias_activation for kinds 4–6, keeping pre[c, i] = y[c, i] + bias[c] (bias may be NULL). */
+void descent_channel_bias_activation_keeping(float *y, const float *bias, float *pre, long channels, long plane, int kind);
 /* Per channel: out = g * f'(y) (kind as above; 0 copies g unless out == g) and, if bias_grad
    is not NULL, bias_grad[c] += the sum of out[c, :], added in a fixed order (8 lanes). */
 void descent_channel_activation_backward(const float *y, const float *g, float *out, float *bias_grad,
@@ -138,7 +146,8 @@ void descent_maxpool_forward(const float *x, float *y, int32_t *argmax, long pla
 void descent_maxpool_backward(const float *gy, const int32_t *argmax, float *gx, long planes, const descent_pool_geometry *g);
 /* The backward of an activation (kind as in descent_bias_activation) followed by max pooling
    whose windows do not overlap (stride >= kernel), from the pooled output y alone: gx = 0, then
-   gx[argmax[i]] = gy[i] * f'(y[i]), exactly as the two backward passes one after the other. */
+   gx[argmax[i]] = gy[i] * f'(y[i]), exactly as the two backward passes one after the other.
+   Kinds 0–4 only: gelu and silu need their input, so a convolution with them is not fused with pooling. */
 void descent_maxpool_activation_backward(const float *gy, const float *y, const int32_t *argmax, float *gx, long planes,
                                          const descent_pool_geometry *g, int kind);
 /* sums[c] += the sum of x[c, :] over a channels x plane block, added as descent_channel_activation_backward adds. */

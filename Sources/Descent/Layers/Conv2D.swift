@@ -32,6 +32,8 @@ public final class Conv2D: Layer {
     /// The max pooling the last forward computed with this layer, if any.
     private var fusedPool: MaxPool2D?
     private var buffers: ConvBuffers
+    /// The convolution plus bias, kept when the activation's derivative is written from it (gelu, silu).
+    private var preActivation = Workspace()
 
     /// A convolution of `inputShape` (C × H × W) to `outChannels` channels, weights from `generator`.
     public init(inputShape: [Int], outChannels: Int, kernel: Int, stride: Int = 1, padding: ConvPadding = .zeros(0),
@@ -61,6 +63,7 @@ public final class Conv2D: Layer {
     func forward(_ x: Tensor, pool: MaxPool2D?) -> Tensor {
         let g = geometry
         precondition(x.columns == g.inputCount, "Conv2D: input has \(x.columns) values per example, expected \(g.inputCount)")
+        precondition(pool == nil || !activation.derivativeNeedsInput, "Conv2D: \(activation) is not fused with pooling")
         input = x
         fusedPool = pool
         let n = x.rows
@@ -69,6 +72,7 @@ public final class Conv2D: Layer {
         let pooled = pool?.prepare(examples: n)
         let y = pooled?.output ?? buffers.output.get([n] + outputShape)
         let yd = y.data
+        let pre = activation.derivativeNeedsInput ? preActivation.get([n, o * p]).data : nil
         var pg = pool?.geometry.c ?? descent_pool_geometry()
         let q = pool?.geometry.outPlane ?? p
         let parts = buffers.threadBuffers()
@@ -81,7 +85,11 @@ public final class Conv2D: Layer {
                 col.map { g.im2col(xe, into: $0, scratch: scratch) }
                 BLAS.gemmUnsplit(m: o, n: p, k: k, w, lda: k, transposeA: false, UnsafePointer(col ?? xe), ldb: p, transposeB: false,
                                  ze, ldc: p, part: part)
-                if b != nil || code != 0 { descent_channel_bias_activation(ze, b, o, p, code) }
+                if let pre {
+                    descent_channel_bias_activation_keeping(ze, b, pre + e * o * p, o, p, code)
+                } else if b != nil || code != 0 {
+                    descent_channel_bias_activation(ze, b, o, p, code)
+                }
                 if let pooled { descent_maxpool_forward(ze, yd + e * o * q, pooled.argmax + e * o * q, o, &pg) }
             }
         }
@@ -100,7 +108,9 @@ public final class Conv2D: Layer {
         let (gz, gx) = buffers.gradients(gradOutput, throughActivation: activation != .identity && pool == nil, input: x,
                                          needsInputGradient: needsInputGradient)
         let (w, code, hasBias) = (weight.value.data, activation.kernelCode, bias != nil)
-        let (xd, yd, gyd, gzd, gxd) = (x.data, y.data, gradOutput.data, gz.data, gx?.data)
+        let (xd, gyd, gzd, gxd) = (x.data, gradOutput.data, gz.data, gx?.data)
+        // f' is written from the output, or from the kept pre-activation (gelu, silu).
+        let yd = activation.derivativeNeedsInput ? preActivation.tensor!.data : y.data
         let (sums, parts) = (buffers.sums, buffers.threadBuffers())
         ExampleLanes.run(examples: n) { lane, examples, part in
             let col = g.isPointwise ? nil : parts[part].buffer(0, count: k * p)

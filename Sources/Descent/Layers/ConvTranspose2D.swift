@@ -27,6 +27,8 @@ public final class ConvTranspose2D: Layer {
     public let bias: Parameter?
     private var input: Tensor?
     private var buffers: ConvBuffers
+    /// The transposed convolution plus bias, kept when the activation's derivative is written from it (gelu, silu).
+    private var preActivation = Workspace()
 
     public init(inputShape: [Int], outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0, outputPadding: Int = 0,
                 bias: Bool = true, activation: Activation = .identity, initialization: ConvInit = .glorot,
@@ -68,6 +70,7 @@ public final class ConvTranspose2D: Layer {
         let y = buffers.output.get([n] + outputShape)
         let (o, k, outCount) = (outChannels, g.columnRows, g.inputCount)
         let (w, b, code, xd, yd) = (weight.value.data, bias?.value.data, activation.kernelCode, x.data, y.data)
+        let pre = activation.derivativeNeedsInput ? preActivation.get([n, outCount]).data : nil
         let parts = buffers.threadBuffers()
         ExampleLanes.run(examples: n) { _, examples, part in
             let col = parts[part].buffer(0, count: k * q)
@@ -77,7 +80,11 @@ public final class ConvTranspose2D: Layer {
                 BLAS.gemmUnsplit(m: k, n: q, k: c, w, lda: k, transposeA: true, xd + e * c * q, ldb: q, transposeB: false,
                                  col, ldc: q, part: part)
                 g.col2im(col, into: ye, scratch: scratch)
-                if b != nil || code != 0 { descent_channel_bias_activation(ye, b, o, g.height * g.width, code) }
+                if let pre {
+                    descent_channel_bias_activation_keeping(ye, b, pre + e * outCount, o, g.height * g.width, code)
+                } else if b != nil || code != 0 {
+                    descent_channel_bias_activation(ye, b, o, g.height * g.width, code)
+                }
             }
         }
         return y
@@ -92,7 +99,9 @@ public final class ConvTranspose2D: Layer {
         let (gz, gx) = buffers.gradients(gradOutput, throughActivation: activation != .identity, input: x,
                                          needsInputGradient: needsInputGradient)
         let (w, code, hasBias) = (weight.value.data, activation.kernelCode, bias != nil)
-        let (xd, yd, gyd, gzd, gxd) = (x.data, y.data, gradOutput.data, gz.data, gx?.data)
+        let (xd, gyd, gzd, gxd) = (x.data, gradOutput.data, gz.data, gx?.data)
+        // f' is written from the output, or from the kept pre-activation (gelu, silu).
+        let yd = activation.derivativeNeedsInput ? preActivation.tensor!.data : y.data
         let (sums, parts) = (buffers.sums, buffers.threadBuffers())
         ExampleLanes.run(examples: n) { lane, examples, part in
             let col = parts[part].buffer(0, count: k * q)

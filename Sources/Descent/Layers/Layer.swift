@@ -21,10 +21,21 @@ public protocol Layer: AnyObject {
     /// Given ∂L/∂output for the last forward, accumulates parameter gradients and
     /// returns ∂L/∂input, or `nil` when `needsInputGradient` is false (first layer).
     func backward(_ gradOutput: Tensor, needsInputGradient: Bool) -> Tensor?
+
+    // Capabilities: what the layer does, declared, so that no caller recognises it by type.
+
+    /// Parameters the layer uses but does not own (a tied decoder's weight, listed by its
+    /// encoder): its backward adds into their gradients. Default: none.
+    var sharedParameters: [Parameter] { get }
+    /// Values per example of the output, when the layer fixes them whatever its input (a
+    /// dense layer's units); nil otherwise (the default).
+    var outputWidth: Int? { get }
 }
 
 extension Layer {
     public var parameters: [Parameter] { [] }
+    public var sharedParameters: [Parameter] { [] }
+    public var outputWidth: Int? { nil }
 }
 
 /// A buffer that keeps its storage across steps and is resized to the batch.

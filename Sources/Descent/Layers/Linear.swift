@@ -26,6 +26,8 @@ public final class Linear: Layer {
     private var fusedKeep: Float?
     private var output = Workspace()
     private var preGrad = Workspace()
+    /// x Wᵀ + b, kept when the activation's derivative is written from it (gelu, silu).
+    private var preActivation = Workspace()
     private var inputGrad = Workspace()
 
     /// A layer `in → out` whose weights are drawn from `generator`; throws unless both sizes are positive.
@@ -45,6 +47,7 @@ public final class Linear: Layer {
     }
 
     public var parameters: [Parameter] { [weight, bias] }
+    public var outputWidth: Int? { outputSize }
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         precondition(x.columns == inputSize, "Linear: input has \(x.columns) features, expected \(inputSize)")
@@ -52,7 +55,8 @@ public final class Linear: Layer {
         fusedKeep = nil
         let y = output.get([x.rows, outputSize])
         BLAS.gemm(x, weight.value, transposeB: true, into: y)
-        activation.applyWithBias(y.data, bias: bias.value.data, rows: y.rows, columns: outputSize)
+        activation.applyWithBias(y.data, bias: bias.value.data, rows: y.rows, columns: outputSize,
+                                 keeping: activation.derivativeNeedsInput ? preActivation.get(y.shape).data : nil)
         return y
     }
 
@@ -91,7 +95,7 @@ public final class Linear: Layer {
                 descent_relu_dropout_backward(yd + lo, gd + lo, od + lo, bd + lo, overwrite, rows, c.count, cols, keep)
             }
         } else {
-            activation.backwardWithBiasGradient(output: y.data, gradient: gradOutput.data, into: gz.data,
+            activation.backwardWithBiasGradient(output: activation.derivativeNeedsInput ? preActivation.tensor!.data : y.data, gradient: gradOutput.data, into: gz.data,
                                                 biasGradient: biasGrad.tensor.data, overwrite: biasGrad.overwrite,
                                                 rows: gz.rows, columns: outputSize)
         }

@@ -21,7 +21,7 @@ public final class Sequential: Layer {
             (layers[i - 1] as? Linear)?.activation == .relu && layers[i] is Dropout
         })
         fusedPools = Set(layers.indices.dropFirst().filter { i in
-            layers[i - 1] is Conv2D && (layers[i] as? MaxPool2D)?.isFusable == true
+            (layers[i - 1] as? Conv2D)?.activation.derivativeNeedsInput == false && (layers[i] as? MaxPool2D)?.isFusable == true
         })
         firstWithParameters = layers.firstIndex { !$0.parameters.isEmpty } ?? 0
     }

@@ -18,6 +18,8 @@ public final class TiedLinear: Layer {
     private var input: Tensor?
     private var output = Workspace()
     private var preGrad = Workspace()
+    /// x Wᵀ + b, kept when the activation's derivative is written from it (gelu, silu).
+    private var preActivation = Workspace()
     private var inputGrad = Workspace()
 
     public init(transposeOf weight: Parameter, activation: Activation = .identity, name: String = "decoder") {
@@ -29,13 +31,16 @@ public final class TiedLinear: Layer {
     public var inputSize: Int { tiedWeight.value.rows }
     public var outputSize: Int { tiedWeight.value.columns }
     public var parameters: [Parameter] { [bias] }
+    public var sharedParameters: [Parameter] { [tiedWeight] }
+    public var outputWidth: Int? { outputSize }
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         precondition(x.columns == inputSize, "TiedLinear: input has \(x.columns) features, expected \(inputSize)")
         input = x
         let y = output.get([x.rows, outputSize])
         BLAS.gemm(x, tiedWeight.value, into: y)
-        activation.applyWithBias(y.data, bias: bias.value.data, rows: y.rows, columns: outputSize)
+        activation.applyWithBias(y.data, bias: bias.value.data, rows: y.rows, columns: outputSize,
+                                 keeping: activation.derivativeNeedsInput ? preActivation.get(y.shape).data : nil)
         return y
     }
 
@@ -46,7 +51,8 @@ public final class TiedLinear: Layer {
             gz = gradOutput
         } else {
             gz = preGrad.get(gradOutput.shape)
-            activation.backward(output: y.data, gradient: gradOutput.data, into: gz.data, count: gz.count)
+            activation.backward(output: activation.derivativeNeedsInput ? preActivation.tensor!.data : y.data,
+                                gradient: gradOutput.data, into: gz.data, count: gz.count)
         }
         let weightGrad = tiedWeight.gradientForAccumulation(), biasGrad = bias.gradientForAccumulation()
         BLAS.gemm(x, transposeA: true, gz, into: weightGrad.tensor, beta: weightGrad.overwrite ? 0 : 1)

@@ -21,7 +21,11 @@ public struct LayerKind: Sendable {
     public let isSpatial: Bool
     /// Whether an activation layer right after it is fused into it (`linear` then `relu`
     /// runs as one `Linear` with a fused activation; the names stay those of the description).
+    /// The rule is `ModelSpec.fusedActivation(after:)`.
     public let fusesActivation: Bool
+    /// The activation this kind applies element-wise, when it is one a layer that
+    /// `fusesActivation` can run inside itself (`relu`, `sigmoid`, `tanh`); nil for others.
+    public let activation: Activation?
     /// The shape of one example after the layer, given the shape before it.
     public let outputShape: @Sendable (LayerSpec, [Int]) throws -> [Int]
     /// How many trainable values the layer holds, given the shape of one example before it
@@ -32,7 +36,7 @@ public struct LayerKind: Sendable {
     public let make: @Sendable (LayerSpec, LayerBuildContext) throws -> Layer
 
     public init(name: String, summary: String, arguments: [LayerArgument] = [], isSpatial: Bool = false,
-                fusesActivation: Bool = false,
+                fusesActivation: Bool = false, activation: Activation? = nil,
                 outputShape: @escaping @Sendable (LayerSpec, [Int]) throws -> [Int] = { _, shape in shape },
                 parameterCount: @escaping @Sendable (LayerSpec, [Int]) -> Int = { _, _ in 0 },
                 make: @escaping @Sendable (LayerSpec, LayerBuildContext) throws -> Layer) {
@@ -41,6 +45,7 @@ public struct LayerKind: Sendable {
         self.arguments = arguments
         self.isSpatial = isSpatial
         self.fusesActivation = fusesActivation
+        self.activation = activation
         self.outputShape = outputShape
         self.parameterCount = parameterCount
         self.make = make

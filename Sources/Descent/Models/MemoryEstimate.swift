@@ -56,9 +56,7 @@ extension ModelSpec {
             let kind = layer.layerKind
             parameters = LayerKind.sum(parameters, kind.parameterCount(layer, shape))
             shape = (try? kind.outputShape(layer, shape)) ?? shape
-            let fused = i > 0 && layers[i - 1].layerKind.fusesActivation && Activation(kindName: layer.kind) != nil
-                && encoderLayers != i
-            if !fused { outputs = LayerKind.sum(outputs, LayerKind.product(shape)) }
+            if i == 0 || fusedActivation(after: i - 1) == nil { outputs = LayerKind.sum(outputs, LayerKind.product(shape)) }
         }
         let float = MemoryLayout<Float>.size
         let rows = max(batchSize, evaluationBatchSize)

@@ -154,7 +154,7 @@ extension ModelSpec {
             sizes.append(l.int("units")!)
             rest = rest.dropFirst()
             guard let a = rest.first else { break }
-            guard let f = Activation(kindName: a.kind), activation == nil || activation == f else { return nil }
+            guard let f = a.layerKind.activation, activation == nil || activation == f else { return nil }
             activation = f
             rest = rest.dropFirst()
             var p = 0.0

@@ -55,7 +55,7 @@ public struct ModelSpec: Hashable, Sendable, CustomStringConvertible {
             guard out.reduce(1, *) == self.inputShape.reduce(1, *) else {
                 throw DescentError("model: an autoencoder must end in as many values as its input (\(self.inputShape.reduce(1, *))), but the last layer gives \(ModelSpec.shapeText(out))")
             }
-            if loss.takesLogits, let last = layers.last, Activation(kindName: last.kind) != nil {
+            if loss.takesLogits, let last = layers.last, last.layerKind.activation != nil {
                 throw DescentError("model: loss=\(loss.rawValue) takes logits (it applies the sigmoid itself), but the last layer is \(last.kind): end with linear(\(self.inputShape.reduce(1, *)))")
             }
         }
@@ -93,10 +93,22 @@ public struct ModelSpec: Hashable, Sendable, CustomStringConvertible {
         return shapes[k - 1].reduce(1, *)
     }
 
-    /// Whether data whose examples have `shape` fit this model: the same shape, or the same
-    /// number of values when the model's input is flat.
-    public func accepts(_ shape: [Int]) -> Bool {
-        shape == inputShape || (inputShape.count == 1 && shape.reduce(1, *) == inputShape[0])
+    /// Whether data whose examples have `shape` fit this model (`ModelSpec.accepts(_:input:)`).
+    public func accepts(_ shape: [Int]) -> Bool { ModelSpec.accepts(shape, input: inputShape) }
+
+    /// The input rule, stated once: examples of `shape` fit an input of `input` when the
+    /// shapes are equal, or when the input is flat and they hold as many values.
+    public static func accepts(_ shape: [Int], input: [Int]) -> Bool {
+        shape == input || (input.count == 1 && shape.reduce(1, *) == input[0])
+    }
+
+    /// The fusion rule, stated once: the activation that layer `i` runs inside itself —
+    /// when its kind `fusesActivation`, layer i + 1 is an activation it can fuse
+    /// (`LayerKind.activation`), and the encoder does not end between them; else nil.
+    /// `Network` builds by it and `memoryEstimate` counts no buffers for the fused layer.
+    public func fusedActivation(after i: Int) -> Activation? {
+        guard i + 1 < layers.count, layers[i].layerKind.fusesActivation, encoderLayers != i + 1 else { return nil }
+        return layers[i + 1].layerKind.activation
     }
 
     /// The canonical text form (see the type's documentation).

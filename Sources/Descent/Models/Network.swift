@@ -41,11 +41,7 @@ public final class Network: Layer {
         while i < spec.layers.count {
             let layer = spec.layers[i]
             let kind = layer.layerKind
-            var fused = Activation.identity
-            if kind.fusesActivation, i + 1 < spec.layers.count, let a = Activation(kindName: spec.layers[i + 1].kind),
-               spec.encoderLayers != i + 1 {
-                fused = a
-            }
+            let fused = spec.fusedActivation(after: i) ?? .identity
             let context = LayerBuildContext(index: i, inputShape: shape, activation: fused, seed: seed,
                                             weights: weights, built: built)
             context.noiseLayersBefore = noiseLayers
@@ -112,9 +108,7 @@ public final class Network: Layer {
 
     /// Whether data whose examples have `shape` fit the network (the same shape, or as
     /// many values when the input is flat).
-    public func accepts(_ shape: [Int]) -> Bool {
-        shape == inputShape || (inputShape.count == 1 && shape.reduce(1, *) == inputShape[0])
-    }
+    public func accepts(_ shape: [Int]) -> Bool { ModelSpec.accepts(shape, input: inputShape) }
 
     /// Throws a one-line error when examples of `data` do not fit the input.
     public func checkInput(_ data: DataSource) throws {
@@ -151,12 +145,6 @@ public final class Network: Layer {
 }
 
 extension Network {
-    /// Values per example of the output, when the last layer with parameters tells it.
-    var outputCount: Int? {
-        for layer in layers.reversed() {
-            if let l = layer as? Linear { return l.outputSize }
-            if let t = layer as? TiedLinear { return t.outputSize }
-        }
-        return nil
-    }
+    /// Values per example of the output, from the last layer that fixes it (`Layer.outputWidth`).
+    var outputCount: Int? { layers.reversed().lazy.compactMap(\.outputWidth).first }
 }

@@ -30,7 +30,7 @@ public struct GreedyPretraining {
         }
         let parts = Array(zip(network.layerIndices, network.layers))
         let encoder = Array(parts[..<k]), decoder = Array(parts[k...])
-        func hasParameters(_ l: Layer) -> Bool { !l.parameters.isEmpty || l is TiedLinear }
+        func hasParameters(_ l: Layer) -> Bool { !l.parameters.isEmpty || !l.sharedParameters.isEmpty }
         var encoderBlocks: [[(Int, Layer)]] = []
         for part in encoder {
             if hasParameters(part.1) || encoderBlocks.isEmpty { encoderBlocks.append([part]) } else { encoderBlocks[encoderBlocks.count - 1].append(part) }

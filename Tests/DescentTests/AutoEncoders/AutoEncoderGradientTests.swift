@@ -19,12 +19,14 @@ final class AutoEncoderGradientTests: XCTestCase {
     }
 
     func testTiedLinearLayerAlone() throws {
-        var g = RandomGenerator(seed: 1)
-        let enc = try Linear(5, 3, generator: &g)
-        let dec = TiedLinear(transposeOf: enc.weight, activation: .sigmoid)
-        g.fillUniform(dec.bias.value, low: -0.5, high: 0.5)
-        // The tied layer's own parameter is its bias; ∂L/∂x is checked too.
-        GradientCheck.check(dec, input: GradientCheck.random([4, 3], seed: 2))
+        for act in [Activation.sigmoid, .gelu, .silu, .leakyRelu] {
+            var g = RandomGenerator(seed: 1)
+            let enc = try Linear(5, 3, generator: &g)
+            let dec = TiedLinear(transposeOf: enc.weight, activation: act)
+            g.fillUniform(dec.bias.value, low: -0.5, high: 0.5)
+            // The tied layer's own parameter is its bias; ∂L/∂x is checked too.
+            GradientCheck.check(dec, input: GradientCheck.random([4, 3], seed: 2))
+        }
     }
 
     func testTiedAutoEncoderSharedWeightReceivesBothContributions() throws {

@@ -81,4 +81,18 @@ final class ConvFixtureTests: XCTestCase {
     func testLeNetShapedNetworkMatchesTorch() throws {
         for threads in [1, 2] { try check("lenet-shaped", threads: threads) }
     }
+
+    /// LeakyReLU, GELU (erf form) and SiLU fused into conv2d (also with its max pooling),
+    /// convtranspose2d and linear, and standing alone.
+    func testLeakyReLUGELUAndSiLUMatchTorch() throws {
+        for threads in [1, 2] { try check("activations", threads: threads) }
+        // Of the 21 layers described, the six activations right after conv2d, convtranspose2d
+        // and linear run inside them; the three after upsample, maxpool2d and flatten alone.
+        let net = try Network(try ModelSpec.parse(try load("activations").model), seed: 0)
+        XCTAssertEqual(net.layers.count, 15)
+        XCTAssertEqual(net.layers.compactMap { ($0 as? Conv2D)?.activation }, [.leakyRelu, .gelu])
+        XCTAssertEqual(net.layers.compactMap { ($0 as? ConvTranspose2D)?.activation }, [.silu])
+        XCTAssertEqual(net.layers.compactMap { ($0 as? Linear)?.activation }, [.gelu, .silu, .leakyRelu, .identity])
+        XCTAssertEqual(net.layers.compactMap { ($0 as? ActivationLayer)?.activation }, [.silu, .gelu, .leakyRelu])
+    }
 }

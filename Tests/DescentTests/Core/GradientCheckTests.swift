@@ -20,7 +20,7 @@ final class GradientCheckTests: XCTestCase {
     }
 
     func testStandaloneActivations() {
-        for layer in [ReLU(), Sigmoid(), Tanh(), ActivationLayer(.identity)] {
+        for layer in [ReLU(), Sigmoid(), Tanh(), LeakyReLU(), GELU(), SiLU(), ActivationLayer(.identity)] {
             let x = GradientCheck.random([3, 7], seed: 5, low: -2, high: 2)
             // Keep ReLU inputs away from 0, where it is not differentiable.
             for i in 0..<x.count where abs(x[i]) < 0.05 { x[i] = 0.3 }
