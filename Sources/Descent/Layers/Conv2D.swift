@@ -15,7 +15,7 @@ import CKernels
 /// `layers.i.weight` of shape 6 × 1 × 5 × 5, so safetensors files load into torch as they are.
 ///
 /// Each example is one im2col (`ConvGeometry`) into a buffer of its thread, one product in
-/// OpenBLAS (single-threaded, `BLAS.gemmUnsplit`) written straight into the example's
+/// oneDNN (single-threaded, `BLAS.gemmUnsplit`) written straight into the example's
 /// C_out × H_out·W_out output, then bias + activation in one pass while it is in cache.
 /// The examples are spread over the threads by `ExampleLanes`, which also orders the sums of
 /// the weight and bias gradients, so outputs and gradients have the same bits on any thread
@@ -124,7 +124,7 @@ public final class Conv2D: Layer {
                     }
                 }
                 col.map { g.im2col(xe, into: $0, scratch: scratch) }
-                // (∂L/∂W)ᵀ += col · Gᵀ: OpenBLAS runs the product faster this way round (the K
+                // (∂L/∂W)ᵀ += col · Gᵀ: OpenBLAS ran the product faster this way round (the K
                 // filter values as rows), e.g. 122 against 114 GFLOP/s for fmnist-2c2d's second layer.
                 BLAS.gemmUnsplit(m: k, n: o, k: p, UnsafePointer(col ?? xe), lda: p, transposeA: false, ze, ldb: p, transposeB: true,
                                  dw, ldc: o, beta: e == examples.lowerBound ? 0 : 1, part: part)

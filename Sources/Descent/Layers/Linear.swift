@@ -10,7 +10,7 @@ import CKernels
 /// Weights are out × in (rows are units) as in PyTorch and Chainer, so a row of the
 /// first layer is a 28×28 filter. Initialisation: Glorot/Xavier uniform
 /// `W ~ U(−a, a), a = √(6 / (in + out))` (Glorot & Bengio 2010), zero bias.
-/// The GEMM runs in OpenBLAS; bias and activation are one fused pass after it, and in
+/// The GEMM runs in oneDNN; bias and activation are one fused pass after it, and in
 /// backward f'(y) and the bias-gradient row sum are one fused pass before the GEMMs.
 /// A ReLU layer followed by `Dropout` in a `Sequential` also fuses the dropout into that
 /// pass (`forward(_:dropout:)`): the same masks, one pass fewer each way, and no mask
