@@ -101,7 +101,7 @@ public enum SafeTensors {
 ///           optimizer/<key> (Optimizer.state(for:), e.g. optimizer/layers.0.weight.exp_avg)
 /// metadata  format "descent-checkpoint-2", epochs_done, model (the ModelSpec as JSON),
 ///           run (the run configuration as JSON), history (the EpochMetrics so far as JSON),
-///           threads, plus whatever the caller adds
+///           threads, kernels (BLAS.kernels), plus whatever the caller adds
 /// ```
 /// Any reader of safetensors gets the weights by name (`Tools/descent_checkpoint.py` builds
 /// the equivalent PyTorch module from the `model` entry); `Checkpoint.read` + `makeNetwork`
@@ -130,6 +130,7 @@ public struct Checkpoint {
         meta["format"] = format
         meta["epochs_done"] = String(epochsDone)
         meta["threads"] = String(Parallel.threads)
+        meta["kernels"] = BLAS.kernels
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         if let spec = network.spec { meta["model"] = String(decoding: try encoder.encode(spec), as: UTF8.self) }
@@ -149,6 +150,9 @@ public struct Checkpoint {
 
     /// Threads of the process that wrote it (nil if not recorded).
     public var threads: Int? { metadata["threads"].flatMap(Int.init) }
+
+    /// The kernels that computed its products (`BLAS.kernels`; nil in checkpoints written before oneDNN).
+    public var kernels: String? { metadata["kernels"] }
 
     /// The model description stored in the checkpoint.
     public func modelSpec() throws -> ModelSpec {
