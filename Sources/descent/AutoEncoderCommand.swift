@@ -63,7 +63,7 @@ struct AutoEncoderCommand: ParsableCommand {
             let checkpoint = try resume.map { path in try CLI.flag("--resume") { try Checkpoint.read(path) } }
             try common.applyThreads(resuming: checkpoint)
             let json = common.json
-            let (train, validation, test) = try data.load()
+            let (train, validation, test, whole) = try data.loadFingerprinted()
             let spec = try CLI.flag(model == nil ? "--hidden" : "--model") {
                 if let model { return try ModelSpec.resolve(model, inputShape: train.shape, loss: .meanSquaredError) }
                 return try layers.spec(sizes: [train.featureCount, hidden ?? 100])
@@ -94,8 +94,10 @@ struct AutoEncoderCommand: ParsableCommand {
             var metrics = AERun.metrics(command: "autoencoder", spec: spec, network: network, train: train, test: test,
                                         data: data, ae: ae, optimizer: opt.config, seed: common.seed, epochs: epochs)
             let checkpointPath = dir + "/model.safetensors"
+            let fingerprint = whole!
             if let checkpoint {
                 try CLI.matchResumed(checkpoint, run, ignoring: ["epochs"], epochs: epochs)
+                try CLI.flag("--resume") { try checkpoint.checkData(fingerprint, source: data.source) }
                 try checkpoint.restore(into: network, optimizer: trainer.optimizer)
                 trainer.epochsDone = checkpoint.epochsDone
                 metrics.history = try checkpoint.history()
@@ -115,12 +117,12 @@ struct AutoEncoderCommand: ParsableCommand {
                 AERun.printEpoch(m, phase: "train", json: json)
                 metrics.history.append(m)
                 try Checkpoint.save(network, optimizer: trainer.optimizer, epochsDone: m.epoch, run: runJSON,
-                                    history: metrics.history, metadata: ["command": "autoencoder", "name": name], to: checkpointPath)
+                                    history: metrics.history, metadata: ["command": "autoencoder", "name": name, Checkpoint.dataFingerprintKey: fingerprint.value], to: checkpointPath)
                 try metrics.write(to: dir + "/metrics.json")
             }
             if metrics.history.isEmpty {
                 try Checkpoint.save(network, optimizer: trainer.optimizer, epochsDone: 0, run: runJSON,
-                                    metadata: ["command": "autoencoder", "name": name], to: checkpointPath)
+                                    metadata: ["command": "autoencoder", "name": name, Checkpoint.dataFingerprintKey: fingerprint.value], to: checkpointPath)
             }
             try AERun.finish(trainer, train: train, validation: validation, test: test, data: data, ae: ae, seed: common.seed, json: json, dir: dir,
                              start: start, metrics: &metrics) { pca in

@@ -85,15 +85,26 @@ enum CLI {
 }
 
 extension CLI {
+    /// Starts `threads` compute threads (nil: one per core, at most `Parallel.maxThreads`),
+    /// or fails in one line when the system lets fewer start (a process limit, `ulimit -u`):
+    /// a run's numbers depend on its thread count, so it never runs on fewer than it records.
+    static func setThreads(_ threads: Int?) throws {
+        let wanted = threads ?? min(ProcessInfo.processInfo.activeProcessorCount, Parallel.maxThreads)
+        Parallel.setThreads(wanted)
+        guard Parallel.threads == wanted else {
+            throw DescentError("\(threads.map { "--threads \($0)" } ?? "threads"): only \(Parallel.threads) of \(wanted) compute threads could be started (a limit on processes or threads, e.g. ulimit -u, is reached)")
+        }
+    }
+
     /// Refuses to train `spec` when the memory it needs (`ModelSpec.memoryEstimate`, plus
     /// `extra` bytes) exceeds what this machine has available,
     /// naming `flag`: `--model 784-100000000-10: training needs about 1.3 TB (…) with
     /// minibatches of 128, but this machine has 20.1 GB available`.
     /// Returns what one run needs and what is available (nil: unknown).
     @discardableResult
-    static func checkMemory(_ spec: ModelSpec, batchSize: Int, optimizer: OptimizerConfig, flag: String,
+    static func checkMemory(_ spec: ModelSpec, batchSize: Int, optimizer: OptimizerConfig?, flag: String,
                             extra: Int = 0) throws -> (perRun: Int, available: Int?) {
-        let estimate = spec.memoryEstimate(batchSize: batchSize, optimizer: try? optimizer.make())
+        let estimate = spec.memoryEstimate(batchSize: batchSize, optimizer: try? optimizer?.make())
         let need = LayerKind.sum(estimate.total, extra)
         let available = MachineMemory.available()
         if let available, need > available {
@@ -104,10 +115,29 @@ extension CLI {
 }
 
 /// What memory this machine can give a new process: `MemAvailable` of `/proc/meminfo`, or
-/// less when a cgroup limit (`memory.max` minus `memory.current`) leaves less.
+/// less when a cgroup limit (`memory.max` minus `memory.current`) leaves less, or when the
+/// process's address-space limit (`RLIMIT_AS`, `ulimit -v`, minus the address space it
+/// already maps, `VmSize`) leaves less.
 enum MachineMemory {
     /// In bytes; nil where it cannot be read (not Linux).
     static func available() -> Int? {
+        guard let memory = physical() else { return nil }
+        return min(memory, addressSpaceLeft() ?? .max)
+    }
+
+    /// `RLIMIT_AS` minus `VmSize` of `/proc/self/status`, nil without a limit.
+    static func addressSpaceLeft() -> Int? {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_AS.rawValue), &limit) == 0, limit.rlim_cur != rlim_t.max else { return nil }  // RLIM_INFINITY
+        let cap = limit.rlim_cur > UInt64(Int.max) ? Int.max : Int(limit.rlim_cur)
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmSize:") }),
+              let kB = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") else { return cap }
+        return max(0, cap - kB * 1024)
+    }
+
+    /// Available memory and the cgroup's limit, in bytes.
+    static func physical() -> Int? {
         guard let meminfo = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8),
               let line = meminfo.split(separator: "\n").first(where: { $0.hasPrefix("MemAvailable:") }),
               let kB = Int(line.split(separator: " ").dropFirst().first ?? "") else { return nil }

@@ -70,7 +70,7 @@ struct StackedCommand: ParsableCommand {
     func run() throws {
         try DescentCommand.run {
             let start = Date()
-            common.applyThreads()
+            try common.applyThreads()
             let json = common.json
             let (train, validation, test) = try data.load()
             let spec: ModelSpec

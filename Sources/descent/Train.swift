@@ -68,8 +68,10 @@ struct Train: ParsableCommand {
             var history: [EpochMetrics] = []
             let out = common.out ?? resume.map { ($0 as NSString).deletingLastPathComponent }
             let checkpointPath = out.map { ($0.isEmpty ? "." : $0) + "/model.safetensors" }
+            let fingerprint = DataFingerprint(train: allTrain, test: test)
             if let checkpoint {
                 try CLI.matchResumed(checkpoint, run, ignoring: ["config.epochs"], epochs: epochs)
+                try CLI.flag("--resume") { try checkpoint.checkData(fingerprint, source: data.source) }
                 try checkpoint.restore(into: trainer.network, optimizer: trainer.optimizer)
                 trainer.epochsDone = checkpoint.epochsDone
                 history = try checkpoint.history()
@@ -102,7 +104,8 @@ struct Train: ParsableCommand {
                 history.append(m)
                 guard let out, let checkpointPath else { return }
                 try Checkpoint.save(trainer.network, optimizer: trainer.optimizer, epochsDone: m.epoch, run: runJSON,
-                                    history: history, metadata: ["command": "train"], to: checkpointPath)
+                                    history: history, metadata: ["command": "train", Checkpoint.dataFingerprintKey: fingerprint.value],
+                                    to: checkpointPath)
                 let lines = try history.map { String(decoding: try JSONEncoder.sorted.encode($0), as: UTF8.self) }
                 try writeAtomically(lines.joined(separator: "\n") + "\n", to: out + "/metrics.jsonl")
             }

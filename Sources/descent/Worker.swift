@@ -22,7 +22,7 @@ struct Worker: ParsableCommand {
         // Die with the parent: a killed sweep leaves no orphan training.
         if descent_die_with_parent() == 0, getppid() == 1 { throw ExitCode(1) }
         try DescentCommand.run {
-            Parallel.setThreads(threads)
+            try CLI.setThreads(threads)
             guard let runSpec = try? JSONDecoder().decode(RunSpec.self, from: Data(spec.utf8)) else {
                 throw DescentError("--spec: not a valid run description")
             }
