@@ -60,6 +60,11 @@ struct AutoEncoderCommand: ParsableCommand {
     func run() throws {
         try DescentCommand.run {
             let start = Date()
+            if let model {
+                try CLI.checkModelEarly(model, classifier: false, command: "autoencoder",
+                                        imageShape: data.dataDir == nil ? data.dataset.imageShape : nil)
+            }
+            try CLI.checkOptimizerEarly(opt.config)
             let checkpoint = try resume.map { path in try CLI.flag("--resume") { try Checkpoint.read(path) } }
             try common.applyThreads(resuming: checkpoint)
             let json = common.json
@@ -90,7 +95,8 @@ struct AutoEncoderCommand: ParsableCommand {
                 ? "h\(hidden ?? 100)_" + layers.condition(noise: ae.noiseCondition)
                 : "\(modelName!)_\(ae.noiseCondition)"
             let name = "ae_\(data.dataset.rawValue)_\(condition)_\(opt.optimizer.rawValue)_e\(epochs)_s\(common.seed)"
-            let dir = try AERun.folder(common.out, name)
+            let (dir, lock) = try AERun.folder(common.out, name, command: "autoencoder")
+            defer { lock.release() }
             var metrics = AERun.metrics(command: "autoencoder", spec: spec, network: network, train: train, test: test,
                                         data: data, ae: ae, optimizer: opt.config, seed: common.seed, epochs: epochs)
             let checkpointPath = dir + "/model.safetensors"

@@ -85,6 +85,54 @@ enum CLI {
 }
 
 extension CLI {
+    /// What a command checks of `--model` before it reads any data: the description
+    /// (syntax, layer kinds, arguments and their ranges; the whole model when its input
+    /// shape is known, from the text or `imageShape`), and that the command can train it —
+    /// a classifier command (`train`, `compare`, `tune`) a model with loss cross-entropy, an
+    /// autoencoder command (`autoencoder`, `stacked`) one with a reconstruction loss. Only
+    /// what depends on the data (`--data-dir` images of another shape) waits for them.
+    static func checkModelEarly(_ text: String, classifier: Bool, command: String, imageShape: [Int]?,
+                                mlp: (Activation, Double, Double) = (.relu, 0, 0)) throws {
+        let defaultLoss: LossKind = classifier ? .crossEntropy : .meanSquaredError
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        var loss: LossKind
+        do {
+            loss = try ModelSpec.resolve(trimmed, inputShape: imageShape ?? [1, 28, 28], loss: defaultLoss, mlp: mlp).loss
+        } catch let e as DescentError {
+            let isSizes = trimmed.contains("-") && trimmed.allSatisfy { $0.isNumber || $0 == "-" }
+            guard imageShape == nil, ModelSpec.preset(named: trimmed) == nil, !isSizes else { throw flagged("--model", e) }
+            // A list of layers without its shape, for images of a size known once read.
+            let parts: (inputShape: [Int]?, layers: [LayerSpec], encoderLayers: Int?, loss: LossKind?)
+            do { parts = try ModelSpec.parseParts(trimmed) } catch let p as DescentError { throw flagged("--model", p) }
+            if parts.inputShape != nil { throw flagged("--model", e) }
+            loss = parts.loss ?? defaultLoss
+        }
+        if classifier && loss != .crossEntropy {
+            throw DescentError("--model \(trimmed): an autoencoder (loss \(loss.rawValue)); descent \(command) trains classifiers (loss cross-entropy); train it with descent autoencoder or descent stacked")
+        }
+        if !classifier && !loss.isReconstruction {
+            throw DescentError("--model \(trimmed): a classifier (loss \(loss.rawValue)); descent \(command) trains autoencoders (loss mse or bce)")
+        }
+    }
+
+    /// Builds the optimizer of `config` once before any data are read, so that a
+    /// hyper-parameter out of range, or one the rule does not use, fails first, naming its
+    /// flag: `--beta1: sgd: beta1 does not apply to SGD`.
+    static func checkOptimizerEarly(_ config: OptimizerConfig) throws {
+        do { _ = try config.make() } catch let e as DescentError {
+            let name = config.kind.rawValue
+            let flag = HyperParameter.allCases.first { p in
+                p.flag != nil && [p.rawValue, p.messageName].contains { e.message.hasPrefix("\(name): \($0) ") }
+            }?.flag ?? (e.message.lowercased().contains("norm") ? "--clip-norm" : "--optimizer")
+            throw flagged(flag, e)
+        }
+    }
+
+    /// `error` with `flag` in front (see `flag(_:_:)`).
+    static func flagged(_ flag: String, _ error: DescentError) -> DescentError {
+        do { return try self.flag(flag) { () throws -> DescentError in throw error } } catch { return error as? DescentError ?? DescentError("\(error)") }
+    }
+
     /// Starts `threads` compute threads (nil: one per core, at most `Parallel.maxThreads`),
     /// or fails in one line when the system lets fewer start (a process limit, `ulimit -u`):
     /// a run's numbers depend on its thread count, so it never runs on fewer than it records.
@@ -219,6 +267,14 @@ final class StepProgress {
 }
 
 enum Output {
+    /// Creates `path` if needed and takes its lock (`SweepLock`) for `command`, so that no
+    /// other descent process writes the folder while this one does; the kernel releases it
+    /// when the process ends.
+    static func lockedFolder(_ path: String, command: String) throws -> SweepLock {
+        try prepareFolder(path)
+        return try SweepLock(folder: path, command: command)
+    }
+
     /// Creates `path` (and parents) or fails with a one-line message if it cannot be written.
     static func prepareFolder(_ path: String) throws {
         var isDirectory: ObjCBool = false

@@ -44,6 +44,11 @@ struct Train: ParsableCommand {
 
     func run() throws {
         try DescentCommand.run {
+            // Everything the options alone decide is checked before a file is read.
+            let mlp = (activation, Double("\(inputDropout)")!, Double("\(hiddenDropout)")!)
+            try CLI.checkModelEarly(model, classifier: true, command: "train",
+                                    imageShape: data.dataDir == nil ? data.dataset.imageShape : nil, mlp: mlp)
+            try CLI.checkOptimizerEarly(opt.config)
             let checkpoint = try resume.map { path in try CLI.flag("--resume") { try Checkpoint.read(path) } }
             try common.applyThreads(resuming: checkpoint)
             let (allTrain, test) = try data.loadAll()
@@ -76,8 +81,10 @@ struct Train: ParsableCommand {
                 trainer.epochsDone = checkpoint.epochsDone
                 history = try checkpoint.history()
             }
+            var lock: SweepLock?
+            defer { lock?.release() }
             if let out {
-                try Output.prepareFolder(out)
+                lock = try Output.lockedFolder(out.isEmpty ? "." : out, command: "train")
                 if let path = checkpointPath, checkpoint == nil, FileManager.default.fileExists(atPath: path) {
                     throw DescentError("\(path) exists: continue it with --resume \(path), or choose another --out")
                 }

@@ -63,7 +63,8 @@ struct Report: ParsableCommand {
             let rejected = merged.rejectedSummary().map { " (\($0), left out)" } ?? ""
             guard !merged.records.isEmpty else { throw DescentError("report: no finished runs in \(inputs.joined(separator: ", "))\(rejected)") }
             let target = out ?? inputs[0]
-            try Output.prepareFolder(target)
+            let lock = try Output.lockedFolder(target, command: "report")
+            defer { lock.release() }
             let written: [String]
             var differ = ""
             if let plan = try TuneFolder.plan(of: inputs) {
