@@ -60,10 +60,15 @@ struct AutoEncoderCommand: ParsableCommand {
     func run() throws {
         try DescentCommand.run {
             let start = Date()
+            if let model {
+                try CLI.checkModelEarly(model, classifier: false, command: "autoencoder",
+                                        imageShape: data.dataDir == nil ? data.dataset.imageShape : nil)
+            }
+            try CLI.checkOptimizerEarly(opt.config)
             let checkpoint = try resume.map { path in try CLI.flag("--resume") { try Checkpoint.read(path) } }
             try common.applyThreads(resuming: checkpoint)
             let json = common.json
-            let (train, validation, test) = try data.load()
+            let (train, validation, test, whole) = try data.loadFingerprinted()
             let spec = try CLI.flag(model == nil ? "--hidden" : "--model") {
                 if let model { return try ModelSpec.resolve(model, inputShape: train.shape, loss: .meanSquaredError) }
                 return try layers.spec(sizes: [train.featureCount, hidden ?? 100])
@@ -90,12 +95,15 @@ struct AutoEncoderCommand: ParsableCommand {
                 ? "h\(hidden ?? 100)_" + layers.condition(noise: ae.noiseCondition)
                 : "\(modelName!)_\(ae.noiseCondition)"
             let name = "ae_\(data.dataset.rawValue)_\(condition)_\(opt.optimizer.rawValue)_e\(epochs)_s\(common.seed)"
-            let dir = try AERun.folder(common.out, name)
+            let (dir, lock) = try AERun.folder(common.out, name, command: "autoencoder")
+            defer { lock.release() }
             var metrics = AERun.metrics(command: "autoencoder", spec: spec, network: network, train: train, test: test,
                                         data: data, ae: ae, optimizer: opt.config, seed: common.seed, epochs: epochs)
             let checkpointPath = dir + "/model.safetensors"
+            let fingerprint = whole!
             if let checkpoint {
                 try CLI.matchResumed(checkpoint, run, ignoring: ["epochs"], epochs: epochs)
+                try CLI.flag("--resume") { try checkpoint.checkData(fingerprint, source: data.source) }
                 try checkpoint.restore(into: network, optimizer: trainer.optimizer)
                 trainer.epochsDone = checkpoint.epochsDone
                 metrics.history = try checkpoint.history()
@@ -115,12 +123,12 @@ struct AutoEncoderCommand: ParsableCommand {
                 AERun.printEpoch(m, phase: "train", json: json)
                 metrics.history.append(m)
                 try Checkpoint.save(network, optimizer: trainer.optimizer, epochsDone: m.epoch, run: runJSON,
-                                    history: metrics.history, metadata: ["command": "autoencoder", "name": name], to: checkpointPath)
+                                    history: metrics.history, metadata: ["command": "autoencoder", "name": name, Checkpoint.dataFingerprintKey: fingerprint.value], to: checkpointPath)
                 try metrics.write(to: dir + "/metrics.json")
             }
             if metrics.history.isEmpty {
                 try Checkpoint.save(network, optimizer: trainer.optimizer, epochsDone: 0, run: runJSON,
-                                    metadata: ["command": "autoencoder", "name": name], to: checkpointPath)
+                                    metadata: ["command": "autoencoder", "name": name, Checkpoint.dataFingerprintKey: fingerprint.value], to: checkpointPath)
             }
             try AERun.finish(trainer, train: train, validation: validation, test: test, data: data, ae: ae, seed: common.seed, json: json, dir: dir,
                              start: start, metrics: &metrics) { pca in

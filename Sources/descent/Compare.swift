@@ -91,7 +91,7 @@ struct Compare: ParsableCommand {
         for i in sweep.configs.indices {
             sweep.configs[i].model = spec
             sweep.configs[i].optimizer = hyper.config(sweep.configs[i].optimizer.kind)
-            _ = try sweep.configs[i].optimizer.make()
+            try CLI.checkOptimizerEarly(sweep.configs[i].optimizer)
             if let e = epochs { sweep.configs[i].epochs = e }
             if let t = trainLimit { sweep.configs[i].trainLimit = t == 0 ? nil : t }
             sweep.configs[i].trainLimit = ClassifierRunConfig.trainLimit(sweep.configs[i].trainLimit, available: trainImages)
@@ -106,9 +106,11 @@ struct Compare: ParsableCommand {
     func run() throws {
         try DescentCommand.run {
             _ = try optimizerKinds()   // a bad list or shard fails before anything is loaded
+            try CLI.checkModelEarly(model, classifier: true, command: "compare", imageShape: data.dataset.imageShape, mlp: (.relu, 0.1, 0.5))
+            _ = try makeSweep(trainImages: Int.max)   // hyper-parameters too
             let selected = try SweepFolder.shard(shard)
             let folder = try SweepFolder(common.out ?? "runs/compare-\(preset.rawValue)-\(data.dataset.rawValue)",
-                                         data: data, validation: validation)
+                                         data: data, validation: validation, command: "compare")
             defer { folder.lock.release() }
             let (out, train, test, source, store) = (folder.out, folder.train, folder.test, folder.source, folder.store)
             let sweep = try makeSweep(trainImages: train.count - (validation ?? 0))

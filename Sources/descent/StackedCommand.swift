@@ -70,7 +70,12 @@ struct StackedCommand: ParsableCommand {
     func run() throws {
         try DescentCommand.run {
             let start = Date()
-            common.applyThreads()
+            if let model {
+                try CLI.checkModelEarly(model, classifier: false, command: "stacked",
+                                        imageShape: data.dataDir == nil ? data.dataset.imageShape : nil)
+            }
+            try CLI.checkOptimizerEarly(opt.config)
+            try common.applyThreads()
             let json = common.json
             let (train, validation, test) = try data.load()
             let spec: ModelSpec
@@ -99,7 +104,13 @@ struct StackedCommand: ParsableCommand {
             try AERun.checkCodeSize(spec, pixels: train.featureCount, pca: !ae.noPCA, flag: model.map { _ in "--model" } ?? "--layers")
             let pre = noPretrain ? 0 : pretrainEpochs
             let name = "sae_\(data.dataset.rawValue)_\(sizeText)_\(opt.optimizer.rawValue)_pre\(pre)_ft\(finetuneEpochs)_s\(common.seed)"
-            let dir = try AERun.folder(common.out, name)
+            let (dir, lock) = try AERun.folder(common.out, name, command: "stacked")
+            defer { lock.release() }
+            // The folder's name leaves out the data (--data-dir, --train-limit, --validation):
+            // a run already there may be another one, and is never overwritten.
+            if let done = ["model.safetensors", "metrics.json"].first(where: { FileBytes.exists(dir + "/" + $0) }) {
+                throw DescentError("\(dir)/\(done) exists: that folder holds a run already (its name does not say which --data-dir, --train-limit or --validation it used); choose another --out, or remove the folder to redo it")
+            }
             var metrics = AERun.metrics(command: "stacked", spec: spec, network: network, train: train, test: test, data: data,
                                         ae: ae, optimizer: opt.config, seed: common.seed, epochs: finetuneEpochs, pretrainEpochs: pre)
             AERun.log("\(data.dataset.rawValue): \(train.count) train / \(test.count) test images; stacked autoencoder \(spec.description); training input \(ae.matchedInput); \(opt.config.summary); pre-training \(pre) epochs/level, fine-tuning \(finetuneEpochs); \(Parallel.threads) thread(s)", json: json)

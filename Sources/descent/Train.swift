@@ -44,6 +44,11 @@ struct Train: ParsableCommand {
 
     func run() throws {
         try DescentCommand.run {
+            // Everything the options alone decide is checked before a file is read.
+            let mlp = (activation, Double("\(inputDropout)")!, Double("\(hiddenDropout)")!)
+            try CLI.checkModelEarly(model, classifier: true, command: "train",
+                                    imageShape: data.dataDir == nil ? data.dataset.imageShape : nil, mlp: mlp)
+            try CLI.checkOptimizerEarly(opt.config)
             let checkpoint = try resume.map { path in try CLI.flag("--resume") { try Checkpoint.read(path) } }
             try common.applyThreads(resuming: checkpoint)
             let (allTrain, test) = try data.loadAll()
@@ -68,14 +73,18 @@ struct Train: ParsableCommand {
             var history: [EpochMetrics] = []
             let out = common.out ?? resume.map { ($0 as NSString).deletingLastPathComponent }
             let checkpointPath = out.map { ($0.isEmpty ? "." : $0) + "/model.safetensors" }
+            let fingerprint = DataFingerprint(train: allTrain, test: test)
             if let checkpoint {
                 try CLI.matchResumed(checkpoint, run, ignoring: ["config.epochs"], epochs: epochs)
+                try CLI.flag("--resume") { try checkpoint.checkData(fingerprint, source: data.source) }
                 try checkpoint.restore(into: trainer.network, optimizer: trainer.optimizer)
                 trainer.epochsDone = checkpoint.epochsDone
                 history = try checkpoint.history()
             }
+            var lock: SweepLock?
+            defer { lock?.release() }
             if let out {
-                try Output.prepareFolder(out)
+                lock = try Output.lockedFolder(out.isEmpty ? "." : out, command: "train")
                 if let path = checkpointPath, checkpoint == nil, FileManager.default.fileExists(atPath: path) {
                     throw DescentError("\(path) exists: continue it with --resume \(path), or choose another --out")
                 }
@@ -102,7 +111,8 @@ struct Train: ParsableCommand {
                 history.append(m)
                 guard let out, let checkpointPath else { return }
                 try Checkpoint.save(trainer.network, optimizer: trainer.optimizer, epochsDone: m.epoch, run: runJSON,
-                                    history: history, metadata: ["command": "train"], to: checkpointPath)
+                                    history: history, metadata: ["command": "train", Checkpoint.dataFingerprintKey: fingerprint.value],
+                                    to: checkpointPath)
                 let lines = try history.map { String(decoding: try JSONEncoder.sorted.encode($0), as: UTF8.self) }
                 try writeAtomically(lines.joined(separator: "\n") + "\n", to: out + "/metrics.jsonl")
             }

@@ -97,11 +97,12 @@ struct Tune: ParsableCommand {
 
     func run() throws {
         try DescentCommand.run {
+            try CLI.checkModelEarly(model, classifier: true, command: "tune", imageShape: data.dataset.imageShape, mlp: (.relu, 0.1, 0.5))
             _ = try makePlan(trainImages: Int.max)   // bad flags fail before anything is loaded
             let selected = try SweepFolder.shard(shard)
             // Opened before tune.json is written: missing or corrupt data fails first.
             let folder = try SweepFolder(common.out ?? "runs/tune-\(preset.rawValue)-\(data.dataset.rawValue)",
-                                         data: data, validation: validationCount)
+                                         data: data, validation: validationCount, command: "tune")
             defer { folder.lock.release() }
             let (out, train, test, source, store, fingerprint) = (folder.out, folder.train, folder.test, folder.source, folder.store, folder.fingerprint)
             let plan = try makePlan(trainImages: train.count - validationCount)

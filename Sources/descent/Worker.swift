@@ -22,7 +22,7 @@ struct Worker: ParsableCommand {
         // Die with the parent: a killed sweep leaves no orphan training.
         if descent_die_with_parent() == 0, getppid() == 1 { throw ExitCode(1) }
         try DescentCommand.run {
-            Parallel.setThreads(threads)
+            try CLI.setThreads(threads)
             guard let runSpec = try? JSONDecoder().decode(RunSpec.self, from: Data(spec.utf8)) else {
                 throw DescentError("--spec: not a valid run description")
             }
@@ -63,7 +63,8 @@ struct Report: ParsableCommand {
             let rejected = merged.rejectedSummary().map { " (\($0), left out)" } ?? ""
             guard !merged.records.isEmpty else { throw DescentError("report: no finished runs in \(inputs.joined(separator: ", "))\(rejected)") }
             let target = out ?? inputs[0]
-            try Output.prepareFolder(target)
+            let lock = try Output.lockedFolder(target, command: "report")
+            defer { lock.release() }
             let written: [String]
             var differ = ""
             if let plan = try TuneFolder.plan(of: inputs) {

@@ -27,6 +27,10 @@ public enum Parallel {
     public static var splitsProducts: Bool { splitting.current }
     @usableFromInline static let splitting = Locked(false)
 
+    /// The most threads the pool runs (63 workers and the caller); `setThreads` uses at
+    /// most this many.
+    public static let maxThreads = 64
+
     /// Threads available to `run`: the pool's workers plus the caller.
     public static var threads: Int { Int(descent_parallel_workers()) + 1 }
 

@@ -17,6 +17,10 @@ public struct PoolGeometry: Hashable, Sendable {
         guard inputShape.count == 3 else {
             throw DescentError("needs a C×H×W input (start the model with its shape, e.g. 1x28x28:), got \(ModelSpec.shapeText(inputShape))")
         }
+        let limit = ModelSpec.largestSize
+        guard (inputShape + [kernel, stride]).allSatisfy({ $0 > 0 && $0 <= limit }), padding >= 0 else {
+            throw DescentError("sizes, kernel and stride must be in 1...\(limit) and padding ≥ 0, got \(ModelSpec.shapeText(inputShape)), kernel \(kernel), stride \(stride), padding \(padding)")
+        }
         guard padding <= kernel / 2 else { throw DescentError("padding must be at most half the kernel (\(kernel / 2)), got \(padding)") }
         (channels, height, width) = (inputShape[0], inputShape[1], inputShape[2])
         guard height + 2 * padding >= kernel, width + 2 * padding >= kernel else {

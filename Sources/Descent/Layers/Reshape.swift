@@ -51,8 +51,8 @@ extension Reshape {
         arguments: [.positiveInt("channels"), .positiveInt("height"), .positiveInt("width")],
         outputShape: { spec, shape in
             let target = [spec.int("channels")!, spec.int("height")!, spec.int("width")!]
-            guard target.reduce(1, *) == shape.reduce(1, *) else {
-                throw DescentError("\(ModelSpec.shapeText(target)) = \(target.reduce(1, *)) values, the input has \(shape.reduce(1, *))")
+            guard LayerKind.product(target) == LayerKind.product(shape) else {
+                throw DescentError("\(ModelSpec.shapeText(target)) = \(LayerKind.product(target)) values, the input has \(LayerKind.product(shape))")
             }
             return target
         },

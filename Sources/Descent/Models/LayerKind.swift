@@ -169,6 +169,9 @@ public struct LayerArgument: Sendable {
             throw DescentError("\(layer): \(name) must be \(expected), got '\(value)'")
         }
         if case .number(let d) = v, !d.isFinite { throw DescentError("\(layer): \(name) must be finite, got \(d)") }
+        if case .int(let i) = v, i > ModelSpec.largestSize || i < -ModelSpec.largestSize {
+            throw DescentError("\(layer): \(name) must be at most \(ModelSpec.largestSize) in size, got \(i)")
+        }
         if let problem = validate(v) { throw DescentError("\(layer): \(name) \(problem), got \(v)") }
         return v
     }
