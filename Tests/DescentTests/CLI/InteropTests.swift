@@ -1,0 +1,167 @@
+import XCTest
+@testable import Descent
+
+/// Models that leave Descent, checked by the real consumers (`Tools/interop_check.py` in the
+/// virtualenv of `Tools/python-venv.sh`): PyTorch rebuilds lenet5, seed-mlp, conv-ae and a
+/// network holding every layer kind from their checkpoints, ONNX Runtime runs their
+/// `descent export`, and both give Descent's outputs on 1,000 Fashion-MNIST test images
+/// within 1e-5, with the same predicted class; PyTorch's evaluation gives `descent evaluate`'s
+/// accuracy exactly.
+final class InteropTests: XCTestCase {
+    static let tolerance = 1e-5
+    static let testImages = 1000
+
+    /// Every kind at least once: tied decoder, tanh, masking, sparsity, dropout, conv with
+    /// padding=same and without bias, average pooling with padding, upsampling, reshape,
+    /// transposed convolution with output_padding.
+    static let everyKind = """
+        1x28x28: masking(0.2), conv2d(4, 4, padding=same, bias=false, init=he), tanh, avgpool2d(3, stride=2, padding=1),
+        conv2d(6, 3, stride=2), relu, maxpool2d(2, stride=1, padding=1), flatten, dropout(0.2), linear(64), sigmoid,
+        sparsity(0.05, 0.1), linear(30), tanh | linear(64, tied=12), relu, reshape(4, 4, 4), upsample(2),
+        convtranspose2d(2, 3, stride=2, padding=1, output_padding=1), relu, convtranspose2d(1, 4, stride=2, padding=3), sigmoid; loss=mse
+        """
+
+    /// The checkpoints, written once: trained one epoch on 500 images (lenet5, seed-mlp,
+    /// conv-ae) or freshly initialised (every kind).
+    struct Fixture {
+        let data: String
+        let checkpoints: [(name: String, path: String, classifier: Bool)]
+    }
+
+    nonisolated(unsafe) static var fixture: Fixture?
+
+    static func makeFixture() throws -> Fixture {
+        if let fixture { return fixture }
+        let data = try Support.fashionSlice(train: 500, test: testImages)
+        let out = Support.temporaryFolder("interop")
+        var checkpoints: [(String, String, Bool)] = []
+        for model in ["lenet5", "seed-mlp"] {
+            let r = try Support.descent(["train", "--data-dir", data, "--model", model, "--epochs", "1", "--threads", "1", "--out", out + "/" + model])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            checkpoints.append((model, out + "/\(model)/model.safetensors", true))
+        }
+        let r = try Support.descent(["autoencoder", "--data-dir", data, "--model", "conv-ae", "--epochs", "1", "--threads", "1",
+                                     "--probe-epochs", "0", "--no-pca", "--no-pictures", "--out", out + "/conv-ae"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        // autoencoder writes its run into a folder named after the run, inside --out
+        let run = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: out + "/conv-ae").first)
+        checkpoints.append(("conv-ae", out + "/conv-ae/\(run)/model.safetensors", false))
+        let every = try Network(try ModelSpec.parse(everyKind), seed: 3)
+        try Checkpoint.save(every, optimizer: nil, epochsDone: 0, to: out + "/every-kind.safetensors")
+        checkpoints.append(("every-kind", out + "/every-kind.safetensors", false))
+        let f = Fixture(data: data, checkpoints: checkpoints)
+        fixture = f
+        return f
+    }
+
+    /// Descent's outputs on the test images of `data`: writes the images' bytes and the
+    /// network's float32 outputs (evaluation mode) for `interop_check.py`.
+    static func descentOutputs(_ checkpoint: String, data: String, into folder: String) throws -> (inputs: String, outputs: String) {
+        let network = try Checkpoint.read(checkpoint).makeNetwork()
+        let test = try XCTUnwrap(Support.fashionMNIST).test.prefix(testImages)
+        var outputs: [Float] = []
+        let batch = 250
+        for start in stride(from: 0, to: test.count, by: batch) {
+            let n = min(batch, test.count - start)
+            let bytes = test.pixels[(start * test.featureCount)..<((start + n) * test.featureCount)]
+            let x = Tensor(shape: [n] + test.shape, values: bytes.map { Float($0) / 255 })
+            outputs += network.forward(x, training: false).toArray()
+        }
+        let (inputs, outputsPath) = (folder + "/inputs.u8", folder + "/outputs.f32")
+        try Data(test.pixels).write(to: URL(fileURLWithPath: inputs))
+        try outputs.withUnsafeBufferPointer { try Data(buffer: $0).write(to: URL(fileURLWithPath: outputsPath)) }
+        return (inputs, outputsPath)
+    }
+
+    /// Runs `Tools/<script>` with the interop Python and returns the JSON object it prints.
+    static func python(_ script: String, _ arguments: [String]) throws -> [String: Any] {
+        let python = try Support.interopPython()
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../../Tools/\(script)").standardized.path
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: python)
+        p.arguments = [path] + arguments
+        let pipe = Pipe(), errors = Pipe()
+        p.standardOutput = pipe
+        p.standardError = errors
+        try p.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        let stderr = errors.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0, let object = try? JSONSerialization.jsonObject(with: output) as? [String: Any] else {
+            throw DescentError("\(script) \(arguments.joined(separator: " ")) failed: " + String(decoding: stderr, as: UTF8.self).suffix(2000))
+        }
+        return object
+    }
+
+    /// Checks one consumer's comparison against Descent's outputs.
+    func assertMatches(_ result: [String: Any], _ name: String, classifier: Bool, file: StaticString = #filePath, line: UInt = #line) throws {
+        XCTAssertEqual(result["count"] as? Int, Self.testImages, name, file: file, line: line)
+        XCTAssertEqual(result["finite"] as? Bool, true, name, file: file, line: line)
+        let diff = try XCTUnwrap(result["max_abs_diff"] as? Double, file: file, line: line)
+        XCTAssertLessThanOrEqual(diff, Self.tolerance, "\(name): max |difference| \(diff)", file: file, line: line)
+        if classifier { XCTAssertEqual(result["argmax_differences"] as? Int, 0, name, file: file, line: line) }
+        print("\(name) \(result["backend"] ?? ""): max |difference| \(diff) over \(result["count"] ?? 0)×\(result["outputs"] ?? 0) outputs, \(result["argmax_differences"] ?? "?") argmax differences")
+    }
+
+    func testEveryLayerKindHasAnONNXForm() {
+        let missing = LayerKind.all.map(\.name).filter { ONNXExport.layers[$0] == nil }
+        XCTAssertEqual(missing, [], "layer kinds without an ONNX form (add them to ONNXExport.layers and to descent_checkpoint.py)")
+    }
+
+    func testPyTorchRebuildsEveryCheckpoint() throws {
+        let f = try Self.makeFixture()
+        for (name, checkpoint, classifier) in f.checkpoints {
+            let folder = Support.temporaryFolder("torch-\(name)")
+            let (inputs, outputs) = try Self.descentOutputs(checkpoint, data: f.data, into: folder)
+            let result = try Self.python("interop_check.py", ["torch", checkpoint, "--inputs", inputs, "--outputs", outputs])
+            try assertMatches(result, name, classifier: classifier)
+        }
+    }
+
+    func testPyTorchGivesDescentEvaluateAccuracy() throws {
+        let f = try Self.makeFixture()
+        for (name, checkpoint, classifier) in f.checkpoints where classifier {
+            let e = try Support.descent(["evaluate", "--checkpoint", checkpoint, "--data-dir", f.data, "--out", Support.temporaryFolder("eval-\(name)"), "--json"])
+            XCTAssertEqual(e.status, 0, e.stderr)
+            let ours = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(e.stdout.utf8)) as? [String: Any])
+            let theirs = try Self.python("descent_checkpoint.py", [checkpoint, "--data-dir", f.data, "--backend", "torch", "--json"])
+            XCTAssertEqual(theirs["test_images"] as? Int, Self.testImages)
+            XCTAssertEqual(try XCTUnwrap(theirs["accuracy"] as? Double), try XCTUnwrap(ours["accuracy"] as? Double), name)
+            XCTAssertEqual(try XCTUnwrap(theirs["loss"] as? Double), try XCTUnwrap(ours["loss"] as? Double), accuracy: 1e-5, name)
+            print("\(name): accuracy \(ours["accuracy"]!) (descent evaluate) = \(theirs["accuracy"]!) (\(theirs["backend"]!))")
+        }
+    }
+
+    func testONNXRuntimeRunsEveryExport() throws {
+        let f = try Self.makeFixture()
+        for (name, checkpoint, classifier) in f.checkpoints {
+            let folder = Support.temporaryFolder("onnx-\(name)")
+            let onnx = folder + "/\(name).onnx"
+            let r = try Support.descent(["export", checkpoint, "--onnx", onnx])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            XCTAssertTrue(r.stdout.contains("opset 17"), r.stdout)
+            let (inputs, outputs) = try Self.descentOutputs(checkpoint, data: f.data, into: folder)
+            let result = try Self.python("interop_check.py", ["onnx", onnx, "--inputs", inputs, "--outputs", outputs])
+            XCTAssertEqual(result["checker"] as? String, "passed", name)
+            XCTAssertEqual(result["opset"] as? Int, ONNX.opset, name)
+            XCTAssertEqual(result["input"] as? String, "input", name)
+            XCTAssertEqual(result["output"] as? String, "output", name)
+            try assertMatches(result, name, classifier: classifier)
+        }
+    }
+
+    func testExportErrorsAreOneLine() throws {
+        let folder = Support.temporaryFolder()
+        let missing = try Support.descent(["export", folder + "/none.safetensors", "--onnx", folder + "/x.onnx"])
+        XCTAssertNotEqual(missing.status, 0)
+        XCTAssertTrue(missing.stderr.hasPrefix("descent: error: "), missing.stderr)
+        XCTAssertEqual(missing.stderr.split(separator: "\n").count, 1, missing.stderr)
+        let net = try Network(try ModelSpec.parse("784: linear(10)"), seed: 0)
+        try Checkpoint.save(net, optimizer: nil, epochsDone: 0, to: folder + "/m.safetensors")
+        let noFolder = try Support.descent(["export", folder + "/m.safetensors", "--onnx", folder + "/no/such/x.onnx"])
+        XCTAssertNotEqual(noFolder.status, 0)
+        XCTAssertTrue(noFolder.stderr.contains("--onnx"), noFolder.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/no"))
+    }
+}
