@@ -48,9 +48,12 @@ struct AutoEncoderCommand: ParsableCommand {
     @Option(help: "Number of epochs (in total, when resuming).") var epochs = 10
     @Option(help: "Resume from this checkpoint (model.safetensors of an earlier run with the same options).")
     var resume: String?
+    @Option(help: "Start from these weights: a PyTorch state_dict saved with safetensors, named as Tools/descent_checkpoint.py names them (docs/interop.md).")
+    var initFrom: String?
 
     func validate() throws {
         if let h = hidden, h < 1 { throw ValidationError("--hidden must be at least 1, got \(h)") }
+        if resume != nil && initFrom != nil { throw ValidationError("--init-from starts a run, --resume continues one: give one of them") }
         if epochs < 0 { throw ValidationError("--epochs must be ≥ 0, got \(epochs)") }
         if model != nil && (hidden != nil || layers.anyGiven) {
             throw ValidationError("--model describes the whole network: leave out --hidden, --activation, --code-activation, --loss, --output-activation, --dropout, --tied and the sparsity options")
@@ -103,6 +106,8 @@ struct AutoEncoderCommand: ParsableCommand {
             } else if FileManager.default.fileExists(atPath: checkpointPath) {
                 throw DescentError("\(checkpointPath) exists: continue it with --resume \(checkpointPath), or choose another --out")
             }
+            if let initFrom { try CLI.flag("--init-from") { try StateDictImport.load(initFrom, into: network) } }
+            let saved = ["command": "autoencoder", "name": name].merging(initFrom.map { ["init_from": $0] } ?? [:]) { a, _ in a }
             let runJSON = String(decoding: try JSONEncoder.sorted.encode(run), as: UTF8.self)
             AERun.log("\(data.dataset.rawValue): \(train.count) train / \(test.count) test images; autoencoder \(spec.description); training input \(ae.matchedInput); \(opt.config.summary); \(network.parameters.scalarCount) parameters; \(Parallel.threads) thread(s)", json: json)
             AERun.log(String(format: "mean-image baseline test MSE %.5f", metrics.meanImageBaselineTestMSE), json: json)
@@ -115,12 +120,12 @@ struct AutoEncoderCommand: ParsableCommand {
                 AERun.printEpoch(m, phase: "train", json: json)
                 metrics.history.append(m)
                 try Checkpoint.save(network, optimizer: trainer.optimizer, epochsDone: m.epoch, run: runJSON,
-                                    history: metrics.history, metadata: ["command": "autoencoder", "name": name], to: checkpointPath)
+                                    history: metrics.history, metadata: saved, to: checkpointPath)
                 try metrics.write(to: dir + "/metrics.json")
             }
             if metrics.history.isEmpty {
                 try Checkpoint.save(network, optimizer: trainer.optimizer, epochsDone: 0, run: runJSON,
-                                    metadata: ["command": "autoencoder", "name": name], to: checkpointPath)
+                                    metadata: saved, to: checkpointPath)
             }
             try AERun.finish(trainer, train: train, validation: validation, test: test, data: data, ae: ae, seed: common.seed, json: json, dir: dir,
                              start: start, metrics: &metrics) { pca in

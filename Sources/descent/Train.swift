@@ -33,9 +33,12 @@ struct Train: ParsableCommand {
     @Option(parsing: .unconditional, help: "Minibatch size.") var batchSize = 128
     @Option(help: "Continue the run saved in this checkpoint (its options must match the command line).")
     var resume: String?
+    @Option(help: "Start from these weights: a PyTorch state_dict saved with safetensors, named as Tools/descent_checkpoint.py names them (docs/interop.md).")
+    var initFrom: String?
 
     func validate() throws {
         if epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
+        if resume != nil && initFrom != nil { throw ValidationError("--init-from starts a run, --resume continues one: give one of them") }
         if batchSize < 1 { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
         for (flag, p) in [("--input-dropout", inputDropout), ("--hidden-dropout", hiddenDropout)] where !(p >= 0 && p < 1) {
             throw ValidationError("\(flag) must be in [0, 1), got \(p)")
@@ -74,6 +77,7 @@ struct Train: ParsableCommand {
                 trainer.epochsDone = checkpoint.epochsDone
                 history = try checkpoint.history()
             }
+            if let initFrom { try CLI.flag("--init-from") { try StateDictImport.load(initFrom, into: trainer.network) } }
             if let out {
                 try Output.prepareFolder(out)
                 if let path = checkpointPath, checkpoint == nil, FileManager.default.fileExists(atPath: path) {
@@ -102,7 +106,8 @@ struct Train: ParsableCommand {
                 history.append(m)
                 guard let out, let checkpointPath else { return }
                 try Checkpoint.save(trainer.network, optimizer: trainer.optimizer, epochsDone: m.epoch, run: runJSON,
-                                    history: history, metadata: ["command": "train"], to: checkpointPath)
+                                    history: history, metadata: ["command": "train"].merging(initFrom.map { ["init_from": $0] } ?? [:]) { a, _ in a },
+                                    to: checkpointPath)
                 let lines = try history.map { String(decoding: try JSONEncoder.sorted.encode($0), as: UTF8.self) }
                 try writeAtomically(lines.joined(separator: "\n") + "\n", to: out + "/metrics.jsonl")
             }

@@ -151,6 +151,71 @@ final class InteropTests: XCTestCase {
         }
     }
 
+    /// Parameters of a checkpoint, as arrays by name (optimizer state left out).
+    static func parameters(_ path: String) throws -> [String: [Float]] {
+        try Checkpoint.read(path).tensors.filter { !$0.key.hasPrefix(Checkpoint.optimizerPrefix) }.mapValues { $0.toArray() }
+    }
+
+    /// Descent → torch → `--init-from`: lenet5's seed-0 initial weights, saved by torch as a
+    /// state_dict, start a `train` run that ends bit for bit where the plain seed-0 run ends;
+    /// conv-ae's and every-kind's trained or initial weights come back unchanged through
+    /// `autoencoder --epochs 0`.
+    func testInitFromRoundTripThroughTorch() throws {
+        let f = try Self.makeFixture()
+        let folder = Support.temporaryFolder()
+        let lenet = try Network(try XCTUnwrap(ModelSpec.preset(named: "lenet5")), seed: 0)
+        try Checkpoint.save(lenet, optimizer: nil, epochsDone: 0, to: folder + "/lenet-init.safetensors")
+        let sd = folder + "/lenet-state-dict.safetensors"
+        _ = try Self.python("interop_check.py", ["state-dict", folder + "/lenet-init.safetensors", sd])
+        let r = try Support.descent(["train", "--data-dir", f.data, "--model", "lenet5", "--epochs", "1", "--threads", "1",
+                                     "--init-from", sd, "--out", folder + "/lenet"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let plain = try XCTUnwrap(f.checkpoints.first { $0.name == "lenet5" }).path
+        XCTAssertEqual(try Self.parameters(folder + "/lenet/model.safetensors"), try Self.parameters(plain))
+
+        for (name, model) in [("conv-ae", "conv-ae"), ("every-kind", Self.everyKind)] {
+            let original = try XCTUnwrap(f.checkpoints.first { $0.name == name }).path
+            let sd = folder + "/\(name)-state-dict.safetensors"
+            _ = try Self.python("interop_check.py", ["state-dict", original, sd])
+            let r = try Support.descent(["autoencoder", "--data-dir", f.data, "--model", model, "--epochs", "0", "--threads", "1",
+                                         "--probe-epochs", "0", "--no-pca", "--no-pictures", "--init-from", sd, "--out", folder + "/" + name])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let run = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: folder + "/" + name).first)
+            XCTAssertEqual(try Self.parameters(folder + "/\(name)/\(run)/model.safetensors"), try Self.parameters(original), name)
+        }
+    }
+
+    /// A state_dict that does not fit the model: one line naming the first difference.
+    func testInitFromMismatchNamesTheFirstDifference() throws {
+        let f = try Self.makeFixture()
+        let folder = Support.temporaryFolder()
+        let small = try Network(try ModelSpec.parse("784: linear(50), relu, linear(10)"), seed: 1)
+        var tensors = Dictionary(uniqueKeysWithValues: small.parameters.map { ($0.name, $0.value) })
+        try SafeTensors.write(tensors, to: folder + "/small.safetensors")
+        tensors["layers.7.weight"] = Tensor(shape: [2], values: [1, 2])
+        try SafeTensors.write(tensors, to: folder + "/extra.safetensors")
+        tensors = Dictionary(uniqueKeysWithValues: small.parameters.map { ($0.name, $0.value) })
+        tensors["layers.0.bias"] = Tensor(shape: [50], values: [Float](repeating: .nan, count: 50))
+        try SafeTensors.write(tensors, to: folder + "/nan.safetensors")
+        let cases: [(model: String, file: String, expected: String)] = [
+            ("784: linear(100), relu, linear(10)", "small", "'layers.0.weight' is 50×784, the model's is 100×784"),
+            ("784: linear(50), relu, linear(10)", "extra", "'layers.7.weight' is not a parameter of the model"),
+            ("784: linear(50), relu, linear(10)", "nan", "'layers.0.bias' holds nan at index 0; weights must be finite"),
+            ("seed-mlp", "small", "no tensor 'layers.1.weight' (the model's 784×784 parameter)"),
+            ("784: linear(50), relu, linear(10)", "missing", "cannot read"),
+        ]
+        for c in cases {
+            let path = folder + "/\(c.file).safetensors"
+            let r = try Support.descent(["train", "--data-dir", f.data, "--model", c.model, "--epochs", "1", "--threads", "1",
+                                         "--init-from", path, "--out", folder + "/run-\(c.file)"])
+            XCTAssertNotEqual(r.status, 0, c.file)
+            XCTAssertEqual(r.stderr, "descent: error: --init-from: \(path): \(c.expected)" + (c.expected.hasSuffix("model") ? " (its parameters are layers.0.weight, layers.0.bias, layers.2.weight, layers.2.bias)" : "") + "\n", c.file)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/run-\(c.file)/model.safetensors"), c.file)
+        }
+        let both = try Support.descent(["train", "--model", "784-10", "--init-from", "a", "--resume", "b"])
+        XCTAssertTrue(both.stderr.contains("--init-from starts a run, --resume continues one"), both.stderr)
+    }
+
     func testExportErrorsAreOneLine() throws {
         let folder = Support.temporaryFolder()
         let missing = try Support.descent(["export", folder + "/none.safetensors", "--onnx", folder + "/x.onnx"])
