@@ -90,7 +90,7 @@ def state_dict(args):
 
 def check_tensorboard(args):
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
-    acc = EventAccumulator(args.run, size_guidance={"scalars": 0})
+    acc = EventAccumulator(args.run_dir, size_guidance={"scalars": 0})
     acc.Reload()
     tags = acc.Tags()["scalars"]
     with open(args.metrics) as f:
@@ -112,7 +112,9 @@ def check_tensorboard(args):
                 problems.append(f"{tag} epoch {m['epoch']}: {events[0].value} != {value}")
             checked += 1
     import tensorboard
-    return {"checked": checked, "problems": problems, "tags": sorted(tags), "backend": "tensorboard " + tensorboard.__version__}
+    steps = [e.step for e in acc.Scalars("step/train_loss")] if "step/train_loss" in tags else []
+    return {"checked": checked, "problems": problems, "tags": sorted(tags), "step_events": len(steps),
+            "steps": steps, "backend": "tensorboard " + tensorboard.__version__}
 
 
 def main():
@@ -133,7 +135,7 @@ def main():
     p.add_argument("out")
     p.set_defaults(run=state_dict)
     p = sub.add_parser("tensorboard")
-    p.add_argument("run")
+    p.add_argument("run_dir")
     p.add_argument("metrics")
     p.add_argument("--tag-prefix", default="epoch/")
     p.set_defaults(run=check_tensorboard)

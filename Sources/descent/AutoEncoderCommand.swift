@@ -41,6 +41,7 @@ struct AutoEncoderCommand: ParsableCommand {
     @OptionGroup var opt: OptimizerOptions
     @OptionGroup var ae: AutoEncoderOptions
     @OptionGroup var layers: AutoEncoderLayerOptions
+    @OptionGroup var board: TensorBoardOptions
 
     @Option(help: "The autoencoder as a preset, sizes or layers (instead of --hidden and the layer options).")
     var model: String?
@@ -114,9 +115,12 @@ struct AutoEncoderCommand: ParsableCommand {
             AERun.log(AERun.header(spec.loss, validation: validation != nil), json: json)
             let progress = StepProgress(label: "epoch", examples: train.count, batchSize: ae.batchSize)
             trainer.onStep = progress.map { p in { step, steps in p.update(epoch: trainer.epochsDone + 1, of: epochs, step: step, steps: steps) } }
+            let log = try board.log()
+            log?.observe(trainer, then: trainer.onStep)
             try trainer.fit(train: .images(train), validation: validation.map { .images($0) }, test: .images(test),
                             epochs: max(0, epochs - trainer.epochsDone)) { m in
                 progress?.clear()
+                try log?.epoch(m, learningRate: trainer.optimizer.learningRate)
                 AERun.printEpoch(m, phase: "train", json: json)
                 metrics.history.append(m)
                 try Checkpoint.save(network, optimizer: trainer.optimizer, epochsDone: m.epoch, run: runJSON,

@@ -23,6 +23,7 @@ struct Train: ParsableCommand {
     @OptionGroup var common: CommonOptions
     @OptionGroup var data: DataOptions
     @OptionGroup var opt: OptimizerOptions
+    @OptionGroup var board: TensorBoardOptions
 
     @Option(help: "The network: a preset, MLP sizes (input first, classes last) or layers (see below).")
     var model = "784-784-784-10"
@@ -92,9 +93,12 @@ struct Train: ParsableCommand {
             }
             let progress = StepProgress(label: "epoch", examples: train.count, batchSize: batchSize)
             trainer.onStep = progress.map { p in { step, steps in p.update(epoch: trainer.epochsDone + 1, of: epochs, step: step, steps: steps) } }
+            let log = try board.log()
+            log?.observe(trainer, then: trainer.onStep)
             try trainer.fit(train: .images(train), validation: validation.map { .images($0) }, test: .images(test),
                             epochs: epochs - trainer.epochsDone) { m in
                 progress?.clear()
+                try log?.epoch(m, learningRate: trainer.optimizer.learningRate)
                 if common.json {
                     printJSONLine(m)
                 } else {

@@ -43,6 +43,8 @@ public final class Trainer {
     public var phases: StepPhases?
     /// Called after every training step with (steps done this epoch, steps per epoch).
     public var onStep: ((Int, Int) -> Void)?
+    /// The loss of the last training minibatch (noise and dropout active, no penalty), for `onStep`.
+    public private(set) var lastStepLoss = Double.nan
     private let parameters: [Parameter]
     private var trainBatches: (source: UInt, batches: Batches)?
     private let pixelError = MeanSquaredError()
@@ -111,6 +113,7 @@ public final class Trainer {
             total += value.loss * Double(batch.count)
             penaltyTotal += penalty * Double(batch.count)
             if let c = value.correct { correct += c; counted = true }
+            lastStepLoss = value.loss
             onStep?(step, steps)
         }
         stepsDone += step

@@ -216,6 +216,52 @@ final class InteropTests: XCTestCase {
         XCTAssertTrue(both.stderr.contains("--init-from starts a run, --resume continues one"), both.stderr)
     }
 
+    /// TensorBoard's own reader (EventAccumulator) gets every scalar of a `train` run's
+    /// metrics.jsonl back, and of each run of a `compare` (one folder per record key), equal
+    /// as float32; the step scalars come every --log-every steps; a torn last record is
+    /// skipped and everything before it is read.
+    func testTensorBoardReadsTrainAndCompare() throws {
+        let f = try Self.makeFixture()
+        let folder = Support.temporaryFolder()
+        let r = try Support.descent(["train", "--data-dir", f.data, "--model", "784-32-10", "--epochs", "3", "--threads", "1",
+                                     "--out", folder + "/train", "--tensorboard", folder + "/tb/train", "--log-every", "2"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let train = try Self.python("interop_check.py", ["tensorboard", folder + "/tb/train", folder + "/train/metrics.jsonl"])
+        XCTAssertEqual(train["problems"] as? [String], [])
+        XCTAssertEqual(train["checked"] as? Int, 3 * 4, "train_loss, test_loss, test_accuracy, seconds × 3 epochs")
+        // 500 images in minibatches of 128: 4 steps per epoch, logged at steps 2 and 4.
+        XCTAssertEqual(train["steps"] as? [Int], [2, 4, 6, 8, 10, 12])
+
+        // The same log cut in the middle of its last record (epoch 3's scalars).
+        let events = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: folder + "/tb/train").first)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: folder + "/tb/train/" + events))
+        try FileManager.default.createDirectory(atPath: folder + "/torn", withIntermediateDirectories: true)
+        try bytes.dropLast(7).write(to: URL(fileURLWithPath: folder + "/torn/" + events))
+        let lines = try String(contentsOfFile: folder + "/train/metrics.jsonl", encoding: .utf8).split(separator: "\n")
+        try (lines.prefix(2).joined(separator: "\n") + "\n").write(toFile: folder + "/two.jsonl", atomically: true, encoding: .utf8)
+        let torn = try Self.python("interop_check.py", ["tensorboard", folder + "/torn", folder + "/two.jsonl"])
+        XCTAssertEqual(torn["problems"] as? [String], [])
+        XCTAssertEqual(torn["checked"] as? Int, 2 * 4)
+        XCTAssertFalse((torn["tags"] as? [String] ?? []).isEmpty)
+
+        let c = try Support.descent(["compare", "--data-dir", f.data, "--model", "784-16-10", "--epochs", "2", "--seeds", "2",
+                                     "--optimizers", "sgd,adam", "--threads", "1", "--jobs", "2", "--no-report", "--out", folder + "/compare",
+                                     "--tensorboard", folder + "/tb/compare", "--log-every", "0"])
+        XCTAssertEqual(c.status, 0, c.stderr)
+        let records = try ResultsStore(path: folder + "/compare/results.jsonl").read().records
+        XCTAssertEqual(records.count, 4)
+        XCTAssertEqual(Set(try FileManager.default.contentsOfDirectory(atPath: folder + "/tb/compare")), Set(records.map(\.key)))
+        for record in records {
+            let metrics = folder + "/\(record.key).jsonl"
+            let lines = try record.epochs.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
+            try (lines.joined(separator: "\n") + "\n").write(toFile: metrics, atomically: true, encoding: .utf8)
+            let result = try Self.python("interop_check.py", ["tensorboard", folder + "/tb/compare/" + record.key, metrics])
+            XCTAssertEqual(result["problems"] as? [String], [], record.key)
+            XCTAssertEqual(result["checked"] as? Int, 2 * 4, record.key)
+            XCTAssertEqual(result["step_events"] as? Int, 0, record.key)
+        }
+    }
+
     func testExportErrorsAreOneLine() throws {
         let folder = Support.temporaryFolder()
         let missing = try Support.descent(["export", folder + "/none.safetensors", "--onnx", folder + "/x.onnx"])

@@ -1,0 +1,33 @@
+import ArgumentParser
+import Descent
+import Foundation
+
+/// `--tensorboard DIR` and `--log-every N` of the commands that train (docs/interop.md):
+/// TensorBoard event files in DIR (train, autoencoder, stacked), or in DIR/<record key>, one
+/// run folder per run (compare, tune), so TensorBoard overlays seeds and optimizers.
+struct TensorBoardOptions: ParsableArguments {
+    @Option(help: "Write TensorBoard event files into this folder (compare, tune: one folder per run, named by its record key).")
+    var tensorboard: String?
+
+    @Option(parsing: .unconditional, help: "With --tensorboard: also log the minibatch loss and learning rate every N training steps (0: per epoch only).")
+    var logEvery = 50
+
+    func validate() throws {
+        if logEvery < 0 { throw ValidationError("--log-every must be ≥ 0, got \(logEvery)") }
+    }
+
+    /// The log of a run in DIR (or DIR/`run`), nil without --tensorboard.
+    func log(run: String? = nil) throws -> TensorBoardLog? {
+        guard let tensorboard else { return nil }
+        return try CLI.flag("--tensorboard") {
+            try TensorBoardLog(directory: run.map { tensorboard + "/" + $0 } ?? tensorboard, logEvery: logEvery)
+        }
+    }
+
+    /// The worker's arguments that pass these options on.
+    var workerArguments: [String] {
+        guard let tensorboard else { return [] }
+        let absolute = tensorboard.hasPrefix("/") ? tensorboard : FileManager.default.currentDirectoryPath + "/" + tensorboard
+        return ["--tensorboard", absolute, "--log-every", "\(logEvery)"]
+    }
+}
