@@ -3,10 +3,11 @@ import Descent
 import Foundation
 
 /// `--tensorboard DIR` and `--log-every N` of the commands that train (docs/interop.md):
-/// TensorBoard event files in DIR (train, autoencoder, stacked), or in DIR/<record key>, one
-/// run folder per run (compare, tune), so TensorBoard overlays seeds and optimizers.
+/// TensorBoard event files in DIR (train, autoencoder; stacked: DIR/level<i>, DIR/finetune), or one
+/// run folder per record key (compare, tune; `<optimizer>[-lr<rate>]-seed<seed>-<key>`), so TensorBoard
+/// overlays seeds and optimizers.
 struct TensorBoardOptions: ParsableArguments {
-    @Option(help: "Write TensorBoard event files into this folder (compare, tune: one folder per run, named by its record key).")
+    @Option(help: "Write TensorBoard event files into this folder (compare, tune: one folder per run, ending in its record key).")
     var tensorboard: String?
 
     @Option(parsing: .unconditional, help: "With --tensorboard: also log the minibatch loss and learning rate every N training steps (0: per epoch only).")

@@ -35,8 +35,10 @@ struct Worker: ParsableCommand {
             }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
-            // TensorBoard: one run folder per record key.
-            let log = try board.log(run: runSpec.key)
+            // TensorBoard: one run folder per record key, led by what tells the runs apart at a glance.
+            let optimizer = runSpec.config.optimizer
+            let label = optimizer.kind.rawValue + (optimizer[.learningRate].map { "-lr\($0)" } ?? "") + "-seed\(runSpec.seed)"
+            let log = try board.log(run: label + "-" + runSpec.key)
             var learningRate: () -> Float = { .nan }
             var logError: Error?
             let record = try RunExecutor.run(runSpec, train: train, test: test, fingerprint: fingerprint, onStart: { trainer in

@@ -250,12 +250,14 @@ final class InteropTests: XCTestCase {
         XCTAssertEqual(c.status, 0, c.stderr)
         let records = try ResultsStore(path: folder + "/compare/results.jsonl").read().records
         XCTAssertEqual(records.count, 4)
-        XCTAssertEqual(Set(try FileManager.default.contentsOfDirectory(atPath: folder + "/tb/compare")), Set(records.map(\.key)))
+        let runs = try FileManager.default.contentsOfDirectory(atPath: folder + "/tb/compare")
+        XCTAssertEqual(Set(runs), Set(records.map { "\($0.config.optimizer.kind.rawValue)-seed\($0.seed)-\($0.key)" }))
         for record in records {
+            let run = try XCTUnwrap(runs.first { $0.hasSuffix("-" + record.key) })
             let metrics = folder + "/\(record.key).jsonl"
             let lines = try record.epochs.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
             try (lines.joined(separator: "\n") + "\n").write(toFile: metrics, atomically: true, encoding: .utf8)
-            let result = try Self.python("interop_check.py", ["tensorboard", folder + "/tb/compare/" + record.key, metrics])
+            let result = try Self.python("interop_check.py", ["tensorboard", folder + "/tb/compare/" + run, metrics])
             XCTAssertEqual(result["problems"] as? [String], [], record.key)
             XCTAssertEqual(result["checked"] as? Int, 2 * 4, record.key)
             XCTAssertEqual(result["step_events"] as? Int, 0, record.key)
