@@ -12,7 +12,8 @@ real consumers of what Descent writes, each printing one JSON object.
         safetensors.torch.save_file (what `--init-from` reads).
     interop_check.py tensorboard RUN_DIR METRICS.jsonl [--tag-prefix P]
         TensorBoard's EventAccumulator reads RUN_DIR; every scalar of METRICS.jsonl must come
-        back, per epoch, equal (as float32, which is what an Event stores).
+        back, per epoch, equal (as float32, which is what an Event stores); lists the step
+        scalars and the images (step, width, height, PNG bytes) it read.
 
 X is N images of raw bytes (N x values per image, pixel / 255 is the input, as Descent's
 batches compute it); Y is N x outputs little-endian float32, Descent's network in
@@ -90,7 +91,7 @@ def state_dict(args):
 
 def check_tensorboard(args):
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
-    acc = EventAccumulator(args.run_dir, size_guidance={"scalars": 0})
+    acc = EventAccumulator(args.run_dir, size_guidance={"scalars": 0, "images": 0})
     acc.Reload()
     tags = acc.Tags()["scalars"]
     with open(args.metrics) as f:
@@ -113,7 +114,9 @@ def check_tensorboard(args):
             checked += 1
     import tensorboard
     steps = [e.step for e in acc.Scalars("step/train_loss")] if "step/train_loss" in tags else []
-    return {"checked": checked, "problems": problems, "tags": sorted(tags), "step_events": len(steps),
+    images = {tag: [[e.step, e.width, e.height, len(e.encoded_image_string)] for e in acc.Images(tag)]
+              for tag in acc.Tags()["images"]}
+    return {"checked": checked, "problems": problems, "tags": sorted(tags), "step_events": len(steps), "images": images,
             "steps": steps, "backend": "tensorboard " + tensorboard.__version__}
 
 

@@ -121,6 +121,7 @@ struct AutoEncoderCommand: ParsableCommand {
                             epochs: max(0, epochs - trainer.epochsDone)) { m in
                 progress?.clear()
                 try log?.epoch(m, learningRate: trainer.optimizer.learningRate)
+                try log?.autoencoderPictures(trainer, test: test, ae: ae, seed: common.seed, step: m.epoch)
                 AERun.printEpoch(m, phase: "train", json: json)
                 metrics.history.append(m)
                 try Checkpoint.save(network, optimizer: trainer.optimizer, epochsDone: m.epoch, run: runJSON,

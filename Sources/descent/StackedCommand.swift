@@ -153,6 +153,7 @@ struct StackedCommand: ParsableCommand {
                             epochs: finetuneEpochs) { m in
                 progress?.clear()
                 try log?.epoch(m, learningRate: trainer.optimizer.learningRate)
+                try log?.autoencoderPictures(trainer, test: test, ae: ae, seed: common.seed, step: m.epoch)
                 AERun.printEpoch(m, phase: "finetune", json: json)
                 metrics.history.append(m)
                 try Checkpoint.save(network, optimizer: trainer.optimizer, epochsDone: m.epoch, run: runJSON, history: metrics.history,

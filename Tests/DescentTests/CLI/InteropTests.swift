@@ -264,6 +264,31 @@ final class InteropTests: XCTestCase {
         }
     }
 
+    /// An autoencoder's log: every scalar of its metrics.json history, and per epoch its
+    /// filters and the reconstructions as PNG images TensorBoard reads.
+    func testTensorBoardAutoencoderScalarsAndPictures() throws {
+        let f = try Self.makeFixture()
+        let folder = Support.temporaryFolder()
+        let r = try Support.descent(["autoencoder", "--data-dir", f.data, "--model", "seed-ae", "--epochs", "2", "--threads", "1",
+                                     "--probe-epochs", "0", "--no-pca", "--out", folder + "/ae", "--tensorboard", folder + "/tb", "--log-every", "0"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let run = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: folder + "/ae").first)
+        let metrics = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/ae/\(run)/metrics.json"))) as? [String: Any]
+        let history = try XCTUnwrap(metrics?["history"] as? [[String: Any]])
+        XCTAssertEqual(history.count, 2)
+        let lines = try history.map { String(decoding: try JSONSerialization.data(withJSONObject: $0), as: UTF8.self) }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: folder + "/history.jsonl", atomically: true, encoding: .utf8)
+        let result = try Self.python("interop_check.py", ["tensorboard", folder + "/tb", folder + "/history.jsonl"])
+        XCTAssertEqual(result["problems"] as? [String], [])
+        XCTAssertEqual(result["checked"] as? Int, 2 * history[0].filter { $0.key != "epoch" }.count)
+        let images = try XCTUnwrap(result["images"] as? [String: [[Int]]])
+        XCTAssertEqual(images.keys.sorted(), ["filters/decoder", "filters/encoder", "reconstructions"])
+        for (tag, events) in images {
+            XCTAssertEqual(events.map { $0[0] }, [1, 2], tag)
+            XCTAssertTrue(events.allSatisfy { $0[1] > 0 && $0[2] > 0 && $0[3] > 100 }, "\(tag): \(events)")
+        }
+    }
+
     func testExportErrorsAreOneLine() throws {
         let folder = Support.temporaryFolder()
         let missing = try Support.descent(["export", folder + "/none.safetensors", "--onnx", folder + "/x.onnx"])
