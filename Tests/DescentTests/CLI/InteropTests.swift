@@ -104,9 +104,11 @@ final class InteropTests: XCTestCase {
         print("\(name) \(result["backend"] ?? ""): max |difference| \(diff) over \(result["count"] ?? 0)×\(result["outputs"] ?? 0) outputs, \(result["argmax_differences"] ?? "?") argmax differences")
     }
 
-    func testEveryLayerKindHasAnONNXForm() {
+    func testEveryLayerKindHasAnONNXForm() throws {
         let missing = LayerKind.all.map(\.name).filter { ONNXExport.layers[$0] == nil }
         XCTAssertEqual(missing, [], "layer kinds without an ONNX form (add them to ONNXExport.layers and to descent_checkpoint.py)")
+        let used = Set(try ModelSpec.parse(Self.everyKind).layers.map(\.kind))
+        XCTAssertEqual(LayerKind.all.map(\.name).filter { !used.contains($0) }, [], "layer kinds missing from InteropTests.everyKind")
     }
 
     func testPyTorchRebuildsEveryCheckpoint() throws {
@@ -287,6 +289,11 @@ final class InteropTests: XCTestCase {
             XCTAssertEqual(events.map { $0[0] }, [1, 2], tag)
             XCTAssertTrue(events.allSatisfy { $0[1] > 0 && $0[2] > 0 && $0[3] > 100 }, "\(tag): \(events)")
         }
+        // Logging changes nothing: the same run without it ends in the same bits.
+        let plain = try Support.descent(["autoencoder", "--data-dir", f.data, "--model", "seed-ae", "--epochs", "2", "--threads", "1",
+                                         "--probe-epochs", "0", "--no-pca", "--out", folder + "/plain"])
+        XCTAssertEqual(plain.status, 0, plain.stderr)
+        XCTAssertEqual(try Self.parameters(folder + "/plain/\(run)/model.safetensors"), try Self.parameters(folder + "/ae/\(run)/model.safetensors"))
     }
 
     func testExportErrorsAreOneLine() throws {
