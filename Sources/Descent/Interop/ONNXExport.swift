@@ -15,7 +15,7 @@
 public enum ONNXExport {
     /// What one layer's exporter sees: the layer, where it is, the shapes of one example
     /// before and after it.
-    public struct Layer {
+    public struct LayerSite {
         public let spec: LayerSpec
         public let index: Int
         public let inputShape: [Int]
@@ -23,7 +23,7 @@ public enum ONNXExport {
     }
 
     /// Appends one layer's nodes to `graph`, reading `graph.current` and leaving its output there.
-    public typealias Exporter = @Sendable (inout ONNXGraphBuilder, Layer) throws -> Void
+    public typealias Exporter = @Sendable (inout ONNXGraphBuilder, LayerSite) throws -> Void
 
     /// The ONNX form of every layer kind, by name.
     public static let layers: [String: Exporter] = [
@@ -88,7 +88,7 @@ public enum ONNXExport {
         },
     ]
 
-    static func poolAttributes(_ layer: Layer) -> [(String, ONNX.Attribute)] {
+    static func poolAttributes(_ layer: LayerSite) -> [(String, ONNX.Attribute)] {
         let k = layer.spec.int("kernel")!
         let s = layer.spec.int("stride") ?? k
         let p = layer.spec.int("padding")!
@@ -107,7 +107,7 @@ public enum ONNXExport {
         var code: String?
         for (i, layer) in spec.layers.enumerated() {
             guard let export = layers[layer.kind] else { throw DescentError("onnx: layer \(i) (\(layer)) has no ONNX form") }
-            try export(&g, Layer(spec: layer, index: i, inputShape: i == 0 ? spec.inputShape : shapes[i - 1], outputShape: shapes[i]))
+            try export(&g, LayerSite(spec: layer, index: i, inputShape: i == 0 ? spec.inputShape : shapes[i - 1], outputShape: shapes[i]))
             if spec.encoderLayers == i + 1 { code = g.current }
         }
         let what = spec.classCount != nil ? "class scores (logits; softmax gives probabilities)"
@@ -138,7 +138,7 @@ public struct ONNXGraphBuilder {
 
     /// Appends `opType(current, inputs…)` as node `layers.<i>[.suffix]`, whose output
     /// (named as the node) becomes `current`.
-    public mutating func apply(_ opType: String, _ layer: ONNXExport.Layer, suffix: String? = nil, inputs: [String] = [],
+    public mutating func apply(_ opType: String, _ layer: ONNXExport.LayerSite, suffix: String? = nil, inputs: [String] = [],
                                attributes: [(String, ONNX.Attribute)] = []) {
         let name = "layers.\(layer.index)" + (suffix.map { "." + $0 } ?? "")
         model.nodes.append(ONNX.Node(opType, name: name, inputs: [current] + inputs, outputs: [name], attributes: attributes))
