@@ -28,6 +28,7 @@ struct Compare: ParsableCommand {
 
     @OptionGroup var common: CommonOptions
     @OptionGroup var data: DatasetOptions
+    @OptionGroup var board: TensorBoardOptions
 
     @Option(help: "Sweep size: quick (2 seeds × 10 epochs on 10k images, about 2 minutes on 2 cores), standard (3 seeds × 20 epochs), full (30 seeds × 20 epochs, the seed article).")
     var preset: Sweep.Preset = .quick
@@ -146,6 +147,7 @@ struct Compare: ParsableCommand {
             if let modelsDir { try Output.prepareFolder(modelsDir) }
             let runner = SweepRunner(store: store, plan: plan, dataDir: data.dataDir, fingerprint: folder.fingerprint,
                                      modelsDir: modelsDir, showProgress: verbose || isatty(STDERR_FILENO) == 1)
+            runner.workerArguments = board.workerArguments
             // Every shard leaves a results file, even with no runs, so `descent report shard-*` merges it.
             try store.createIfMissing()
             let failures = try runner.run(pending)

@@ -11,7 +11,7 @@ struct DescentCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "descent",
         abstract: "Train, compare and look inside small neural networks on the CPU.",
-        subcommands: [Train.self, Evaluate.self, Compare.self, Tune.self, Report.self, Worker.self, AutoEncoderCommand.self, StackedCommand.self])
+        subcommands: [Train.self, Evaluate.self, Export.self, Compare.self, Tune.self, Report.self, Worker.self, AutoEncoderCommand.self, StackedCommand.self])
 
     /// Parses and runs the command. Unlike argument-parser's default `main`, a parse or
     /// validation error is one line on stderr (`descent: error: …`, no usage block), so every

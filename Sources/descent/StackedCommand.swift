@@ -41,6 +41,7 @@ struct StackedCommand: ParsableCommand {
     @OptionGroup var common: CommonOptions
     @OptionGroup var data: DataOptions
     @OptionGroup var opt: OptimizerOptions
+    @OptionGroup var board: TensorBoardOptions
     @OptionGroup var ae: AutoEncoderOptions
     @OptionGroup var layerOptions: AutoEncoderLayerOptions
 
@@ -129,10 +130,13 @@ struct StackedCommand: ParsableCommand {
                                               corruption: ae.corruption, invertedMasking: ae.invertedMasking,
                                               seed: common.seed, streamBase: UInt64(i + 1))
                     trainer.onStep = progress.map { p in { step, steps in p.update(epoch: trainer.epochsDone + 1, of: pre, step: step, steps: steps) } }
+                    let log = try board.log(run: "level\(i)")
+                    log?.observe(trainer, then: trainer.onStep)
                     var history: [EpochMetrics] = []
                     let validData: DataSource? = try validation.map { depth == 0 ? .images($0) : .features(try network.encodeAll(.images($0), layers: depth), labels: nil) }
                     try trainer.fit(train: trainData, validation: validData, test: testData, epochs: pre) { m in
                         progress?.clear()
+                        try log?.epoch(m, learningRate: trainer.optimizer.learningRate)
                         AERun.printEpoch(m, phase: "level\(i)", json: json)
                         history.append(m)
                     }
@@ -154,9 +158,13 @@ struct StackedCommand: ParsableCommand {
             let checkpointPath = dir + "/model.safetensors"
             AERun.log(AERun.header(spec.loss, validation: validation != nil), json: json)
             trainer.onStep = progress.map { p in { step, steps in p.update(epoch: trainer.epochsDone + 1, of: finetuneEpochs, step: step, steps: steps) } }
+            let log = try board.log(run: "finetune")
+            log?.observe(trainer, then: trainer.onStep)
             try trainer.fit(train: .images(train), validation: validation.map { .images($0) }, test: .images(test),
                             epochs: finetuneEpochs) { m in
                 progress?.clear()
+                try log?.epoch(m, learningRate: trainer.optimizer.learningRate)
+                try log?.autoencoderPictures(trainer, test: test, ae: ae, seed: common.seed, step: m.epoch)
                 AERun.printEpoch(m, phase: "finetune", json: json)
                 metrics.history.append(m)
                 try Checkpoint.save(network, optimizer: trainer.optimizer, epochsDone: m.epoch, run: runJSON, history: metrics.history,

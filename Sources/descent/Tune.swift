@@ -35,6 +35,7 @@ struct Tune: ParsableCommand {
 
     @OptionGroup var common: CommonOptions
     @OptionGroup var data: DatasetOptions
+    @OptionGroup var board: TensorBoardOptions
 
     @Option(help: "quick (5 rates over 1e-4…1, 2 seeds × 10 epochs on 10k images), standard (9 rates over 1e-4…1, 3 seeds × 10 epochs), deepobs (36 rates over 1e-5…1e2, 10 seeds × 20 epochs).")
     var preset: TuningPlan.Preset = .quick
@@ -136,6 +137,7 @@ struct Tune: ParsableCommand {
                 let runner = SweepRunner(store: store, plan: phasePlan, dataDir: data.dataDir,
                                          fingerprint: fingerprint, modelsDir: modelsDir,
                                          showProgress: verbose || isatty(STDERR_FILENO) == 1)
+                runner.workerArguments = board.workerArguments
                 failures += try runner.run(pending)
             }
 

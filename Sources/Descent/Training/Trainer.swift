@@ -44,6 +44,8 @@ public final class Trainer {
     public var phases: StepPhases?
     /// Called after every training step with (steps done this epoch, steps per epoch).
     public var onStep: ((Int, Int) -> Void)?
+    /// The loss of the last training minibatch (noise and dropout active, no penalty), for `onStep`.
+    public private(set) var lastStepLoss = Double.nan
     private let parameters: [Parameter]
     private var trainBatches: (source: UInt, batches: Batches)?
     private let pixelError = MeanSquaredError()
@@ -112,6 +114,7 @@ public final class Trainer {
             total += value.loss * Double(batch.count)
             penaltyTotal += penalty * Double(batch.count)
             if let c = value.correct { correct += c; counted = true }
+            lastStepLoss = value.loss
             onStep?(step, steps)
         }
         // A weight that is NaN or ±∞ may give finite losses and gradients (a ReLU turns a
