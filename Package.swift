@@ -22,6 +22,11 @@ let package = Package(
         .systemLibrary(
             name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]),
+        // oneDNN: Debian's libdnnl-dev ships no pkg-config file; its headers and library are in
+        // the default search paths (/usr/include/oneapi/dnnl, libdnnl.so over libgomp).
+        .systemLibrary(
+            name: "CDNNL", path: "Sources/CDNNL",
+            providers: [.apt(["libdnnl-dev"]), .brew(["onednn"])]),
         .systemLibrary(
             name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
@@ -31,7 +36,7 @@ let package = Package(
         .target(name: "CKernels", path: "Sources/CKernels"),
         .target(name: "CPlatform", path: "Sources/CPlatform"),
         .target(
-            name: "Descent", dependencies: ["COpenBLAS", "CZlib", "CKernels"],
+            name: "Descent", dependencies: ["CDNNL", "COpenBLAS", "CZlib", "CKernels"],
             path: "Sources/Descent"),
         .target(
             name: "DescentReport", dependencies: ["Descent", "CRsvg", "CZlib"],

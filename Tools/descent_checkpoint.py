@@ -6,11 +6,14 @@
 A Descent checkpoint (model.safetensors) holds every parameter under the name the model
 description gives it (layers.<i>.weight, layers.<i>.bias: layer i of the description),
 the optimizer's state under optimizer/..., and in its metadata the description itself
-("model", JSON). `torch_module(checkpoint)` builds the equivalent torch.nn module, whose
-`layers` attribute is an nn.Sequential with one module per described layer, so the
-state dict loads by name with strict=True; `numpy_forward` computes the same network with
-numpy alone (what CI checks, since torch is large). Conventions are torch's: weights
-out x in, y = x W^T + b; a dense layer flattens its input, as in Descent.
+("model", JSON). `torch_module(spec, tensors)` builds the equivalent torch.nn module for
+every layer kind (`torch_layers()`, one builder per kind), whose `layers` attribute is an
+nn.Sequential with one module per described layer, so the state dict loads by name with
+strict=True; `numpy_forward` computes dense networks with numpy alone. Conventions are
+torch's: weights out x in (C_out x C x k x k), y = x W^T + b; a dense layer flattens its
+input, as in Descent. InteropTests checks the torch module's outputs against Descent's
+(lenet5, seed-mlp, conv-ae and a network of every layer kind) and its accuracy against
+`descent evaluate`; the command line evaluates classifiers.
 
 Needs numpy and safetensors; torch only for --backend torch.
 """
@@ -72,9 +75,55 @@ def numpy_forward(spec, tensors, x):
 
 # ---- torch ------------------------------------------------------------------------------
 
-def torch_module(spec, tensors=None):
-    """The equivalent torch.nn.Module (parameters named as in the checkpoint), loaded from
-    `tensors` when given, in evaluation mode."""
+# Each layer option a description leaves out has its default (descriptions store only the
+# options that differ): the same defaults as the layer kinds in Sources/Descent/Layers.
+DEFAULTS = {
+    "conv2d": {"stride": 1, "padding": 0, "bias": True, "init": "glorot"},
+    "convtranspose2d": {"stride": 1, "padding": 0, "output_padding": 0, "bias": True, "init": "glorot"},
+    "maxpool2d": {"padding": 0},
+    "avgpool2d": {"padding": 0},
+    "upsample": {"scale": 2},
+    "masking": {"inverted": False},
+}
+
+
+def option(layer, name):
+    """A layer's option, or its default."""
+    if name in layer:
+        return layer[name]
+    return DEFAULTS.get(layer["kind"], {}).get(name)
+
+
+def output_shape(layer, shape):
+    """The shape of one example after `layer`, given the shape before it (as LayerKind.outputShape)."""
+    kind = layer["kind"]
+    if kind == "linear":
+        return [layer["units"]]
+    if kind == "flatten":
+        return [int(np.prod(shape))]
+    if kind == "reshape":
+        return [layer["channels"], layer["height"], layer["width"]]
+    if kind == "upsample":
+        s = option(layer, "scale")
+        return [shape[0], shape[1] * s, shape[2] * s]
+    if kind == "conv2d":
+        k, s, p = layer["kernel"], option(layer, "stride"), option(layer, "padding")
+        if p == "same":
+            return [layer["out_channels"], shape[1], shape[2]]
+        return [layer["out_channels"], (shape[1] + 2 * p - k) // s + 1, (shape[2] + 2 * p - k) // s + 1]
+    if kind == "convtranspose2d":
+        k, s, p, op = layer["kernel"], option(layer, "stride"), option(layer, "padding"), option(layer, "output_padding")
+        return [layer["out_channels"]] + [(h - 1) * s - 2 * p + k + op for h in shape[1:]]
+    if kind in ("maxpool2d", "avgpool2d"):
+        k, p = layer["kernel"], option(layer, "padding")
+        s = layer.get("stride", k)
+        return [shape[0]] + [(h + 2 * p - k) // s + 1 for h in shape[1:]]
+    return shape  # activations, dropout, masking, sparsity
+
+
+def torch_layers():
+    """One builder per layer kind: (layer description, input shape, modules built so far) ->
+    the torch.nn module of that layer, in evaluation mode the same function as Descent's."""
     import torch
     from torch import nn
 
@@ -93,37 +142,64 @@ def torch_module(spec, tensors=None):
         def forward(self, x):
             return nn.functional.linear(x.flatten(1), self.encoder.weight.t(), self.bias)
 
-    def values(shape):
-        n = 1
-        for s in shape:
-            n *= s
-        return n
+    def linear(layer, shape, built):
+        if "tied" in layer:
+            return TiedLinear(built[layer["tied"]], layer["units"])
+        return DenseFlatten(int(np.prod(shape)), layer["units"])
 
+    def conv2d(layer, shape, built):
+        return nn.Conv2d(shape[0], layer["out_channels"], layer["kernel"], stride=option(layer, "stride"),
+                         padding=option(layer, "padding"), bias=option(layer, "bias"))
+
+    def convtranspose2d(layer, shape, built):
+        return nn.ConvTranspose2d(shape[0], layer["out_channels"], layer["kernel"], stride=option(layer, "stride"),
+                                  padding=option(layer, "padding"), output_padding=option(layer, "output_padding"),
+                                  bias=option(layer, "bias"))
+
+    def pool(module):
+        return lambda layer, shape, built: module(layer["kernel"], stride=layer.get("stride", layer["kernel"]),
+                                                  padding=option(layer, "padding"))
+
+    return {
+        "linear": linear,
+        "relu": lambda layer, shape, built: nn.ReLU(),
+        "sigmoid": lambda layer, shape, built: nn.Sigmoid(),
+        "tanh": lambda layer, shape, built: nn.Tanh(),
+        "leakyrelu": lambda layer, shape, built: nn.LeakyReLU(0.01),
+        "gelu": lambda layer, shape, built: nn.GELU(),  # erf form
+        "silu": lambda layer, shape, built: nn.SiLU(),
+        "dropout": lambda layer, shape, built: nn.Dropout(layer["p"]),
+        # Training-only noise, and a penalty on the code: the identity in evaluation mode.
+        "masking": lambda layer, shape, built: nn.Identity(),
+        "sparsity": lambda layer, shape, built: nn.Identity(),
+        "flatten": lambda layer, shape, built: nn.Flatten(),
+        "conv2d": conv2d,
+        "convtranspose2d": convtranspose2d,
+        # floor mode; average pooling counts the padding as zeros (count_include_pad=True)
+        "maxpool2d": pool(nn.MaxPool2d),
+        "avgpool2d": pool(nn.AvgPool2d),
+        "upsample": lambda layer, shape, built: nn.Upsample(scale_factor=option(layer, "scale"), mode="nearest"),
+        "reshape": lambda layer, shape, built: nn.Unflatten(1, (layer["channels"], layer["height"], layer["width"])),
+    }
+
+
+def torch_module(spec, tensors=None):
+    """The equivalent torch.nn.Module (parameters named as in the checkpoint), loaded from
+    `tensors` when given, in evaluation mode. Its input is N x C x H x W (or N x D); its
+    `layers` attribute is an nn.Sequential with one module per described layer, so
+    `model.layers[:k]` is an autoencoder's encoder (k = spec["encoder_layers"])."""
+    import torch
+    from torch import nn
+
+    builders = torch_layers()
     shape = list(spec["input"])
     modules = []
     for i, layer in enumerate(spec["layers"]):
         kind = layer["kind"]
-        if kind == "linear":
-            if "tied" in layer:
-                modules.append(TiedLinear(modules[layer["tied"]], layer["units"]))
-            else:
-                modules.append(DenseFlatten(values(shape), layer["units"]))
-            shape = [layer["units"]]
-        elif kind == "relu":
-            modules.append(nn.ReLU())
-        elif kind == "sigmoid":
-            modules.append(nn.Sigmoid())
-        elif kind == "tanh":
-            modules.append(nn.Tanh())
-        elif kind == "dropout":
-            modules.append(nn.Dropout(layer["p"]))
-        elif kind in ("masking", "sparsity"):
-            modules.append(nn.Identity())  # training-only noise / a penalty on the code
-        elif kind == "flatten":
-            modules.append(nn.Flatten())
-            shape = [values(shape)]
-        else:
+        if kind not in builders:
             raise NotImplementedError(f"layer {i}: '{kind}' has no torch version here yet")
+        modules.append(builders[kind](layer, shape, modules))
+        shape = output_shape(layer, shape)
 
     class DescentModel(nn.Module):
         def __init__(self):
@@ -132,8 +208,7 @@ def torch_module(spec, tensors=None):
             self.layers = nn.Sequential(*modules)
 
         def forward(self, x):
-            if len(self.input_shape) == 1:
-                x = x.flatten(1)
+            x = x.reshape([x.shape[0]] + self.input_shape)
             return self.layers(x)
 
     model = DescentModel()
@@ -181,6 +256,8 @@ def main():
     args = parser.parse_args()
 
     tensors, spec, metadata = read_checkpoint(args.checkpoint)
+    if spec.get("loss") != "cross-entropy":
+        sys.exit(f"{args.checkpoint}: an autoencoder; this command evaluates classifiers (torch_module builds it)")
     images = read_idx(args.data_dir, "t10k-images-idx3-ubyte")
     labels = read_idx(args.data_dir, "t10k-labels-idx1-ubyte").astype(np.int64)
     if args.backend == "torch":

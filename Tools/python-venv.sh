@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Creates (or reuses) a Python virtualenv outside the repository with the packages the
-# tests use (Tools/requirements-interop.txt: numpy, safetensors) and prints its python.
+# tests use (Tools/requirements-interop.txt: numpy, safetensors, torch, onnx, onnxruntime,
+# tensorboard) and prints its python.
 #   export DESCENT_PYTHON="$(Tools/python-venv.sh)"        # venv: ${DESCENT_VENV:-~/.cache/descent/venv}
 # Installs Debian's python3-venv first if `python3 -m venv` is not available. Idempotent.
 set -euo pipefail
@@ -20,5 +21,5 @@ if [ ! -x "$venv/bin/python" ] || ! cmp -s "$requirements" "$stamp"; then
   "$venv/bin/python" -m pip install -q --disable-pip-version-check -r "$requirements" >&2
   cp "$requirements" "$stamp"
 fi
-"$venv/bin/python" -c "import numpy, safetensors" >&2
+"$venv/bin/python" -c "import numpy, safetensors, torch, onnx, onnxruntime, tensorboard" >&2
 echo "$venv/bin/python"

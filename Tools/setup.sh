@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Installs the Debian packages Descent needs (idempotent): OpenBLAS, zlib headers,
+# Installs the Debian packages Descent needs (idempotent): oneDNN (the products), OpenBLAS
+# (LAPACK for PCA), zlib headers,
 # pkg-config (SwiftPM finds the C libraries through it), librsvg with cairo (the report
 # rasterises its SVG charts to PNG), a font for the charts' text, and the Fashion-MNIST
 # data files.
 set -euo pipefail
-packages=(libopenblas-dev zlib1g-dev pkg-config librsvg2-dev fonts-dejavu-core dataset-fashion-mnist)
+packages=(libdnnl-dev libopenblas-dev zlib1g-dev pkg-config librsvg2-dev fonts-dejavu-core dataset-fashion-mnist)
 # libcurl: Foundation's URLSession, which downloads the data, is built on it.
 packages+=(libcurl4)
 # Under CI, Slurm and munge for SlurmTests (a sweep as a job array on a single-node cluster

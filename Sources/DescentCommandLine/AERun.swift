@@ -87,10 +87,9 @@ enum AERun {
         if !json { print(text); fflush(nil) }
     }
 
-    static func folder(_ out: String?, _ name: String) throws -> String {
+    static func folder(_ out: String?, _ name: String, command: String) throws -> (path: String, lock: SweepLock) {
         let path = (out ?? "runs") + "/" + name
-        try Output.prepareFolder(path)
-        return path
+        return (path, try Output.lockedFolder(path, command: command))
     }
 
     /// The column header of the epoch lines for `loss`.

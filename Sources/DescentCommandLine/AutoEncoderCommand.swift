@@ -41,6 +41,7 @@ struct AutoEncoderCommand: ParsableCommand {
     @OptionGroup var opt: OptimizerOptions
     @OptionGroup var ae: AutoEncoderOptions
     @OptionGroup var layers: AutoEncoderLayerOptions
+    @OptionGroup var board: TensorBoardOptions
 
     @Option(help: "The autoencoder as a preset, sizes or layers (instead of --hidden and the layer options).")
     var model: String?
@@ -48,9 +49,12 @@ struct AutoEncoderCommand: ParsableCommand {
     @Option(help: "Number of epochs (in total, when resuming).") var epochs = 10
     @Option(help: "Resume from this checkpoint (model.safetensors of an earlier run with the same options).")
     var resume: String?
+    @Option(help: "Start from these weights: a PyTorch state_dict saved with safetensors, named as Tools/descent_checkpoint.py names them (docs/interop.md).")
+    var initFrom: String?
 
     func validate() throws {
         if let h = hidden, h < 1 { throw ValidationError("--hidden must be at least 1, got \(h)") }
+        if resume != nil && initFrom != nil { throw ValidationError("--init-from starts a run, --resume continues one: give one of them") }
         if epochs < 0 { throw ValidationError("--epochs must be ≥ 0, got \(epochs)") }
         if model != nil && (hidden != nil || layers.anyGiven) {
             throw ValidationError("--model describes the whole network: leave out --hidden, --activation, --code-activation, --loss, --output-activation, --dropout, --tied and the sparsity options")
@@ -60,10 +64,15 @@ struct AutoEncoderCommand: ParsableCommand {
     func run() throws {
         try DescentCommand.run {
             let start = Date()
+            if let model {
+                try CLI.checkModelEarly(model, classifier: false, command: "autoencoder",
+                                        imageShape: data.dataDir == nil ? data.dataset.imageShape : nil)
+            }
+            try CLI.checkOptimizerEarly(opt.config)
             let checkpoint = try resume.map { path in try CLI.flag("--resume") { try Checkpoint.read(path) } }
             try common.applyThreads(resuming: checkpoint)
             let json = common.json
-            let (train, validation, test) = try data.load()
+            let (train, validation, test, whole) = try data.loadFingerprinted()
             let spec = try CLI.flag(model == nil ? "--hidden" : "--model") {
                 if let model { return try ModelSpec.resolve(model, inputShape: train.shape, loss: .meanSquaredError, registry: CommandContext.registry) }
                 return try layers.spec(sizes: [train.featureCount, hidden ?? 100])
@@ -90,12 +99,15 @@ struct AutoEncoderCommand: ParsableCommand {
                 ? "h\(hidden ?? 100)_" + layers.condition(noise: ae.noiseCondition)
                 : "\(modelName!)_\(ae.noiseCondition)"
             let name = "ae_\(data.dataset.rawValue)_\(condition)_\(opt.optimizer.rawValue)_e\(epochs)_s\(common.seed)"
-            let dir = try AERun.folder(common.out, name)
+            let (dir, lock) = try AERun.folder(common.out, name, command: "autoencoder")
+            defer { lock.release() }
             var metrics = AERun.metrics(command: "autoencoder", spec: spec, network: network, train: train, test: test,
                                         data: data, ae: ae, optimizer: opt.config, seed: common.seed, epochs: epochs)
             let checkpointPath = dir + "/model.safetensors"
+            let fingerprint = whole!
             if let checkpoint {
                 try CLI.matchResumed(checkpoint, run, ignoring: ["epochs"], epochs: epochs)
+                try CLI.flag("--resume") { try checkpoint.checkData(fingerprint, source: data.source) }
                 try checkpoint.restore(into: network, optimizer: trainer.optimizer)
                 trainer.epochsDone = checkpoint.epochsDone
                 metrics.history = try checkpoint.history()
@@ -103,24 +115,30 @@ struct AutoEncoderCommand: ParsableCommand {
             } else if FileManager.default.fileExists(atPath: checkpointPath) {
                 throw DescentError("\(checkpointPath) exists: continue it with --resume \(checkpointPath), or choose another --out")
             }
+            if let initFrom { try CLI.flag("--init-from") { try StateDictImport.load(initFrom, into: network) } }
+            let saved = ["command": "autoencoder", "name": name, Checkpoint.dataFingerprintKey: fingerprint.value].merging(initFrom.map { ["init_from": $0] } ?? [:]) { a, _ in a }
             let runJSON = String(decoding: try JSONEncoder.sorted.encode(run), as: UTF8.self)
             AERun.log("\(data.dataset.rawValue): \(train.count) train / \(test.count) test images; autoencoder \(spec.description); training input \(ae.matchedInput); \(opt.config.summary); \(network.parameters.scalarCount) parameters; \(Parallel.threads) thread(s)", json: json)
             AERun.log(String(format: "mean-image baseline test MSE %.5f", metrics.meanImageBaselineTestMSE), json: json)
             AERun.log(AERun.header(spec.loss, validation: validation != nil), json: json)
             let progress = StepProgress(label: "epoch", examples: train.count, batchSize: ae.batchSize)
             trainer.onStep = progress.map { p in { step, steps in p.update(epoch: trainer.epochsDone + 1, of: epochs, step: step, steps: steps) } }
+            let log = try board.log()
+            log?.observe(trainer, then: trainer.onStep)
             try trainer.fit(train: .images(train), validation: validation.map { .images($0) }, test: .images(test),
                             epochs: max(0, epochs - trainer.epochsDone)) { m in
                 progress?.clear()
+                try log?.epoch(m, learningRate: trainer.optimizer.learningRate)
+                try log?.autoencoderPictures(trainer, test: test, ae: ae, seed: common.seed, step: m.epoch)
                 AERun.printEpoch(m, phase: "train", json: json)
                 metrics.history.append(m)
                 try Checkpoint.save(network, optimizer: trainer.optimizer, epochsDone: m.epoch, run: runJSON,
-                                    history: metrics.history, metadata: ["command": "autoencoder", "name": name], to: checkpointPath)
+                                    history: metrics.history, metadata: saved, to: checkpointPath)
                 try metrics.write(to: dir + "/metrics.json")
             }
             if metrics.history.isEmpty {
                 try Checkpoint.save(network, optimizer: trainer.optimizer, epochsDone: 0, run: runJSON,
-                                    metadata: ["command": "autoencoder", "name": name], to: checkpointPath)
+                                    metadata: saved, to: checkpointPath)
             }
             try AERun.finish(trainer, train: train, validation: validation, test: test, data: data, ae: ae, seed: common.seed, json: json, dir: dir,
                              start: start, metrics: &metrics) { pca in

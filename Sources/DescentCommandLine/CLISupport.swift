@@ -86,15 +86,75 @@ enum CLI {
 }
 
 extension CLI {
+    /// What a command checks of `--model` before it reads any data: the description
+    /// (syntax, layer kinds, arguments and their ranges; the whole model when its input
+    /// shape is known, from the text or `imageShape`), and that the command can train it —
+    /// a classifier command (`train`, `compare`, `tune`) a model with loss cross-entropy, an
+    /// autoencoder command (`autoencoder`, `stacked`) one with a reconstruction loss. Only
+    /// what depends on the data (`--data-dir` images of another shape) waits for them.
+    static func checkModelEarly(_ text: String, classifier: Bool, command: String, imageShape: [Int]?,
+                                mlp: (Activation, Double, Double) = (.relu, 0, 0)) throws {
+        let defaultLoss: LossKind = classifier ? .crossEntropy : .meanSquaredError
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        var loss: LossKind
+        do {
+            loss = try ModelSpec.resolve(trimmed, inputShape: imageShape ?? [1, 28, 28], loss: defaultLoss, mlp: mlp,
+                                        registry: CommandContext.registry).loss
+        } catch let e as DescentError {
+            let isSizes = trimmed.contains("-") && trimmed.allSatisfy { $0.isNumber || $0 == "-" }
+            guard imageShape == nil, ModelSpec.preset(named: trimmed) == nil, !isSizes else { throw flagged("--model", e) }
+            // A list of layers without its shape, for images of a size known once read.
+            let parts: (inputShape: [Int]?, layers: [LayerSpec], encoderLayers: Int?, loss: LossKind?)
+            do { parts = try ModelSpec.parseParts(trimmed, registry: CommandContext.registry) } catch let p as DescentError { throw flagged("--model", p) }
+            if parts.inputShape != nil { throw flagged("--model", e) }
+            loss = parts.loss ?? defaultLoss
+        }
+        if classifier && loss.isReconstruction {
+            throw DescentError("--model \(trimmed): an autoencoder (loss \(loss.rawValue)); descent \(command) trains classifiers (a loss on labels, e.g. cross-entropy); train it with descent autoencoder or descent stacked")
+        }
+        if !classifier && !loss.isReconstruction {
+            throw DescentError("--model \(trimmed): a classifier (loss \(loss.rawValue)); descent \(command) trains autoencoders (a reconstruction loss, e.g. mse or bce)")
+        }
+    }
+
+    /// Builds the optimizer of `config` once before any data are read, so that a
+    /// hyper-parameter out of range, or one the rule does not use, fails first, naming its
+    /// flag: `--beta1: sgd: beta1 does not apply to SGD`.
+    static func checkOptimizerEarly(_ config: OptimizerConfig) throws {
+        do { _ = try config.make() } catch let e as DescentError {
+            let name = config.kind.rawValue
+            let flag = CommandContext.registry.hyperParameters.first { p in
+                p.flag != nil && [p.rawValue, p.messageName].contains { e.message.hasPrefix("\(name): \($0) ") }
+            }?.flag ?? (e.message.lowercased().contains("norm") ? "--clip-norm" : "--optimizer")
+            throw flagged(flag, e)
+        }
+    }
+
+    /// `error` with `flag` in front (see `flag(_:_:)`).
+    static func flagged(_ flag: String, _ error: DescentError) -> DescentError {
+        do { return try self.flag(flag) { () throws -> DescentError in throw error } } catch { return error as? DescentError ?? DescentError("\(error)") }
+    }
+
+    /// Starts `threads` compute threads (nil: one per core, at most `Parallel.maxThreads`),
+    /// or fails in one line when the system lets fewer start (a process limit, `ulimit -u`):
+    /// a run's numbers depend on its thread count, so it never runs on fewer than it records.
+    static func setThreads(_ threads: Int?) throws {
+        let wanted = threads ?? min(ProcessInfo.processInfo.activeProcessorCount, Parallel.maxThreads)
+        Parallel.setThreads(wanted)
+        guard Parallel.threads == wanted else {
+            throw DescentError("\(threads.map { "--threads \($0)" } ?? "threads"): only \(Parallel.threads) of \(wanted) compute threads could be started (a limit on processes or threads, e.g. ulimit -u, is reached)")
+        }
+    }
+
     /// Refuses to train `spec` when the memory it needs (`ModelSpec.memoryEstimate`, plus
     /// `extra` bytes) exceeds what this machine has available,
     /// naming `flag`: `--model 784-100000000-10: training needs about 1.3 TB (…) with
     /// minibatches of 128, but this machine has 20.1 GB available`.
     /// Returns what one run needs and what is available (nil: unknown).
     @discardableResult
-    static func checkMemory(_ spec: ModelSpec, batchSize: Int, optimizer: OptimizerConfig, flag: String,
+    static func checkMemory(_ spec: ModelSpec, batchSize: Int, optimizer: OptimizerConfig?, flag: String,
                             extra: Int = 0) throws -> (perRun: Int, available: Int?) {
-        let estimate = spec.memoryEstimate(batchSize: batchSize, optimizer: try? optimizer.make())
+        let estimate = spec.memoryEstimate(batchSize: batchSize, optimizer: try? optimizer?.make())
         let need = LayerKind.sum(estimate.total, extra)
         let available = MachineMemory.available()
         if let available, need > available {
@@ -105,10 +165,29 @@ extension CLI {
 }
 
 /// What memory this machine can give a new process: `MemAvailable` of `/proc/meminfo`, or
-/// less when a cgroup limit (`memory.max` minus `memory.current`) leaves less.
+/// less when a cgroup limit (`memory.max` minus `memory.current`) leaves less, or when the
+/// process's address-space limit (`RLIMIT_AS`, `ulimit -v`, minus the address space it
+/// already maps, `VmSize`) leaves less.
 enum MachineMemory {
     /// In bytes; nil where it cannot be read (not Linux).
     static func available() -> Int? {
+        guard let memory = physical() else { return nil }
+        return min(memory, addressSpaceLeft() ?? .max)
+    }
+
+    /// `RLIMIT_AS` minus `VmSize` of `/proc/self/status`, nil without a limit.
+    static func addressSpaceLeft() -> Int? {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_AS.rawValue), &limit) == 0, limit.rlim_cur != rlim_t.max else { return nil }  // RLIM_INFINITY
+        let cap = limit.rlim_cur > UInt64(Int.max) ? Int.max : Int(limit.rlim_cur)
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmSize:") }),
+              let kB = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") else { return cap }
+        return max(0, cap - kB * 1024)
+    }
+
+    /// Available memory and the cgroup's limit, in bytes.
+    static func physical() -> Int? {
         guard let meminfo = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8),
               let line = meminfo.split(separator: "\n").first(where: { $0.hasPrefix("MemAvailable:") }),
               let kB = Int(line.split(separator: " ").dropFirst().first ?? "") else { return nil }
@@ -190,6 +269,14 @@ final class StepProgress {
 }
 
 enum Output {
+    /// Creates `path` if needed and takes its lock (`SweepLock`) for `command`, so that no
+    /// other descent process writes the folder while this one does; the kernel releases it
+    /// when the process ends.
+    static func lockedFolder(_ path: String, command: String) throws -> SweepLock {
+        try prepareFolder(path)
+        return try SweepLock(folder: path, command: command)
+    }
+
     /// Creates `path` (and parents) or fails with a one-line message if it cannot be written.
     static func prepareFolder(_ path: String) throws {
         var isDirectory: ObjCBool = false

@@ -28,19 +28,21 @@ struct CommonOptions: ParsableArguments {
     var out: String?
 
     func validate() throws {
-        if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1, got \(t)") }
+        if let t = threads, t < 1 || t > Parallel.maxThreads {
+            throw ValidationError("--threads must be in 1...\(Parallel.maxThreads), got \(t)")
+        }
     }
 
-    func applyThreads() { Parallel.setThreads(threads ?? ProcessInfo.processInfo.activeProcessorCount) }
+    func applyThreads() throws { try CLI.setThreads(threads) }
 
     /// When resuming, the checkpoint's thread count (a run's numbers depend on it): the
     /// default without --threads, and an error when --threads asks for another.
     func applyThreads(resuming checkpoint: Checkpoint?) throws {
-        guard let stored = checkpoint?.threads else { return applyThreads() }
+        guard let stored = checkpoint?.threads else { return try applyThreads() }
         if let threads, threads != stored {
             throw DescentError("--threads \(threads): \(checkpoint!.path) was trained with \(stored) thread(s), and a run continues bit for bit only with the same count (leave --threads out)")
         }
-        Parallel.setThreads(stored)
+        try CLI.setThreads(stored)
     }
 }
 
@@ -86,11 +88,18 @@ struct DataOptions: ParsableArguments {
     /// The training images (after the validation split, then --train-limit), the
     /// validation images (with --validation) and the test images.
     func load() throws -> (train: ImageSet, validation: ImageSet?, test: ImageSet) {
+        let d = try loadFingerprinted(fingerprint: false)
+        return (d.train, d.validation, d.test)
+    }
+
+    /// `load()`, and the fingerprint of the whole files (`DataFingerprint`), when asked.
+    func loadFingerprinted(fingerprint: Bool = true) throws
+        -> (train: ImageSet, validation: ImageSet?, test: ImageSet, fingerprint: DataFingerprint?) {
         let (train, test) = try loadAll()
         try CLI.checkValidation(validationCount, train: train, from: source)
         let limit = ClassifierRunConfig.trainLimit(trainLimit, available: train.count - (validationCount ?? 0))
         let (kept, held, _) = try RunExecutor.images(trainLimit: limit, validation: validationCount, train: train)
-        return (kept, held, test)
+        return (kept, held, test, fingerprint ? DataFingerprint(train: train, test: test) : nil)
     }
 
     /// The whole training set (no --train-limit) and the test set.

@@ -28,6 +28,7 @@ struct Compare: ParsableCommand {
 
     @OptionGroup var common: CommonOptions
     @OptionGroup var data: DatasetOptions
+    @OptionGroup var board: TensorBoardOptions
 
     @Option(help: "Sweep size: quick (2 seeds × 10 epochs on 10k images, about 2 minutes on 2 cores), standard (3 seeds × 20 epochs), full (30 seeds × 20 epochs, the seed article).")
     var preset: Sweep.Preset = .quick
@@ -91,7 +92,7 @@ struct Compare: ParsableCommand {
         for i in sweep.configs.indices {
             sweep.configs[i].model = spec
             sweep.configs[i].optimizer = hyper.config(sweep.configs[i].optimizer.kind)
-            _ = try sweep.configs[i].optimizer.make()
+            try CLI.checkOptimizerEarly(sweep.configs[i].optimizer)
             if let e = epochs { sweep.configs[i].epochs = e }
             if let t = trainLimit { sweep.configs[i].trainLimit = t == 0 ? nil : t }
             sweep.configs[i].trainLimit = ClassifierRunConfig.trainLimit(sweep.configs[i].trainLimit, available: trainImages)
@@ -106,9 +107,11 @@ struct Compare: ParsableCommand {
     func run() throws {
         try DescentCommand.run {
             _ = try optimizerKinds()   // a bad list or shard fails before anything is loaded
+            try CLI.checkModelEarly(model, classifier: true, command: "compare", imageShape: data.dataset.imageShape, mlp: (.relu, 0.1, 0.5))
+            _ = try makeSweep(trainImages: Int.max)   // hyper-parameters too
             let selected = try SweepFolder.shard(shard)
             let folder = try SweepFolder(common.out ?? "runs/compare-\(preset.rawValue)-\(data.dataset.rawValue)",
-                                         data: data, validation: validation)
+                                         data: data, validation: validation, command: "compare")
             defer { folder.lock.release() }
             let (out, train, test, source, store) = (folder.out, folder.train, folder.test, folder.source, folder.store)
             let sweep = try makeSweep(trainImages: train.count - (validation ?? 0))
@@ -144,6 +147,7 @@ struct Compare: ParsableCommand {
             if let modelsDir { try Output.prepareFolder(modelsDir) }
             let runner = SweepRunner(store: store, plan: plan, dataDir: data.dataDir, fingerprint: folder.fingerprint,
                                      modelsDir: modelsDir, showProgress: verbose || isatty(STDERR_FILENO) == 1)
+            runner.workerArguments = board.workerArguments
             // Every shard leaves a results file, even with no runs, so `descent report shard-*` merges it.
             try store.createIfMissing()
             let failures = try runner.run(pending)

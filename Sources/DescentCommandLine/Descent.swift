@@ -16,7 +16,7 @@ public struct DescentCommand: ParsableCommand {
     public static var configuration: CommandConfiguration { CommandConfiguration(
         commandName: "descent",
         abstract: "Train, compare and look inside small neural networks on the CPU.",
-        subcommands: [Train.self, Evaluate.self, Compare.self, Tune.self, Report.self, Worker.self, AutoEncoderCommand.self, StackedCommand.self]) }
+        subcommands: [Train.self, Evaluate.self, Export.self, Compare.self, Tune.self, Report.self, Worker.self, AutoEncoderCommand.self, StackedCommand.self]) }
 
     /// `main(registry: .builtIn)`.
     public static func main() { main(registry: .builtIn) }

@@ -49,8 +49,11 @@ struct Evaluate: ParsableCommand {
 
     func run() throws {
         try DescentCommand.run {
-            Parallel.setThreads(threads ?? ProcessInfo.processInfo.activeProcessorCount)
+            try CLI.setThreads(threads)
             let saved = try CLI.flag("--checkpoint") { try Checkpoint.read(checkpoint) }
+            // The stored model's sizes come from a file: the network is built only if it fits.
+            let stored = try CLI.flag("--checkpoint") { try saved.modelSpec(registry: CommandContext.registry) }
+            try CLI.checkMemory(stored, batchSize: 1000, optimizer: nil, flag: "--checkpoint \(checkpoint)")
             let network = try CLI.flag("--checkpoint") { try saved.makeNetwork(registry: CommandContext.registry) }
             guard let spec = network.spec, spec.classCount != nil else {
                 throw DescentError("--checkpoint: \(checkpoint) holds an autoencoder, not a classifier")

@@ -41,6 +41,7 @@ struct StackedCommand: ParsableCommand {
     @OptionGroup var common: CommonOptions
     @OptionGroup var data: DataOptions
     @OptionGroup var opt: OptimizerOptions
+    @OptionGroup var board: TensorBoardOptions
     @OptionGroup var ae: AutoEncoderOptions
     @OptionGroup var layerOptions: AutoEncoderLayerOptions
 
@@ -70,7 +71,12 @@ struct StackedCommand: ParsableCommand {
     func run() throws {
         try DescentCommand.run {
             let start = Date()
-            common.applyThreads()
+            if let model {
+                try CLI.checkModelEarly(model, classifier: false, command: "stacked",
+                                        imageShape: data.dataDir == nil ? data.dataset.imageShape : nil)
+            }
+            try CLI.checkOptimizerEarly(opt.config)
+            try common.applyThreads()
             let json = common.json
             let (train, validation, test) = try data.load()
             let spec: ModelSpec
@@ -99,7 +105,13 @@ struct StackedCommand: ParsableCommand {
             try AERun.checkCodeSize(spec, pixels: train.featureCount, pca: !ae.noPCA, flag: model.map { _ in "--model" } ?? "--layers")
             let pre = noPretrain ? 0 : pretrainEpochs
             let name = "sae_\(data.dataset.rawValue)_\(sizeText)_\(opt.optimizer.rawValue)_pre\(pre)_ft\(finetuneEpochs)_s\(common.seed)"
-            let dir = try AERun.folder(common.out, name)
+            let (dir, lock) = try AERun.folder(common.out, name, command: "stacked")
+            defer { lock.release() }
+            // The folder's name leaves out the data (--data-dir, --train-limit, --validation):
+            // a run already there may be another one, and is never overwritten.
+            if let done = ["model.safetensors", "metrics.json"].first(where: { FileBytes.exists(dir + "/" + $0) }) {
+                throw DescentError("\(dir)/\(done) exists: that folder holds a run already (its name does not say which --data-dir, --train-limit or --validation it used); choose another --out, or remove the folder to redo it")
+            }
             var metrics = AERun.metrics(command: "stacked", spec: spec, network: network, train: train, test: test, data: data,
                                         ae: ae, optimizer: opt.config, seed: common.seed, epochs: finetuneEpochs, pretrainEpochs: pre)
             AERun.log("\(data.dataset.rawValue): \(train.count) train / \(test.count) test images; stacked autoencoder \(spec.description); training input \(ae.matchedInput); \(opt.config.summary); pre-training \(pre) epochs/level, fine-tuning \(finetuneEpochs); \(Parallel.threads) thread(s)", json: json)
@@ -118,10 +130,13 @@ struct StackedCommand: ParsableCommand {
                                               corruption: ae.corruption, invertedMasking: ae.invertedMasking,
                                               seed: common.seed, streamBase: UInt64(i + 1))
                     trainer.onStep = progress.map { p in { step, steps in p.update(epoch: trainer.epochsDone + 1, of: pre, step: step, steps: steps) } }
+                    let log = try board.log(run: "level\(i)")
+                    log?.observe(trainer, then: trainer.onStep)
                     var history: [EpochMetrics] = []
                     let validData: DataSource? = try validation.map { depth == 0 ? .images($0) : .features(try network.encodeAll(.images($0), layers: depth), labels: nil) }
                     try trainer.fit(train: trainData, validation: validData, test: testData, epochs: pre) { m in
                         progress?.clear()
+                        try log?.epoch(m, learningRate: trainer.optimizer.learningRate)
                         AERun.printEpoch(m, phase: "level\(i)", json: json)
                         history.append(m)
                     }
@@ -143,9 +158,13 @@ struct StackedCommand: ParsableCommand {
             let checkpointPath = dir + "/model.safetensors"
             AERun.log(AERun.header(spec.loss, validation: validation != nil), json: json)
             trainer.onStep = progress.map { p in { step, steps in p.update(epoch: trainer.epochsDone + 1, of: finetuneEpochs, step: step, steps: steps) } }
+            let log = try board.log(run: "finetune")
+            log?.observe(trainer, then: trainer.onStep)
             try trainer.fit(train: .images(train), validation: validation.map { .images($0) }, test: .images(test),
                             epochs: finetuneEpochs) { m in
                 progress?.clear()
+                try log?.epoch(m, learningRate: trainer.optimizer.learningRate)
+                try log?.autoencoderPictures(trainer, test: test, ae: ae, seed: common.seed, step: m.epoch)
                 AERun.printEpoch(m, phase: "finetune", json: json)
                 metrics.history.append(m)
                 try Checkpoint.save(network, optimizer: trainer.optimizer, epochsDone: m.epoch, run: runJSON, history: metrics.history,

@@ -18,9 +18,9 @@ struct SweepFolder {
     /// `out/results.jsonl`.
     let store: ResultsStore
 
-    init(_ out: String, data: DatasetOptions, validation: Int?) throws {
+    init(_ out: String, data: DatasetOptions, validation: Int?, command: String) throws {
         try Output.prepareFolder(out)
-        lock = try SweepLock(folder: out)
+        lock = try SweepLock(folder: out, command: command)
         (train, test) = try DatasetLoader.load(data.dataset, dataDirectory: data.dataDir, cacheDirectory: nil, allowDownload: true,
                                                locations: CLI.dataLocations)
         source = data.source

@@ -17,6 +17,8 @@ final class SweepRunner: @unchecked Sendable {
     let fingerprint: DataFingerprint
     /// Where workers write each run's trained weights (nil: not kept).
     let modelsDir: String?
+    /// More arguments for every worker (e.g. `--tensorboard DIR --log-every N`).
+    var workerArguments: [String] = []
     let progress: Progress?
     private let lock = NSLock()
 
@@ -95,6 +97,7 @@ final class SweepRunner: @unchecked Sendable {
         var arguments = ["worker", "--spec", specJSON, "--threads", "\(plan.threadsPerJob)", "--data-fingerprint", fingerprint.value]
         if let d = dataDir { arguments += ["--data-dir", d] }
         if let m = modelsDir { arguments += ["--models-dir", m] }
+        arguments += workerArguments
         process.arguments = arguments
         let stdoutPipe = Pipe()
         let stderrPipe = Pipe()

@@ -23,6 +23,7 @@ struct Train: ParsableCommand {
     @OptionGroup var common: CommonOptions
     @OptionGroup var data: DataOptions
     @OptionGroup var opt: OptimizerOptions
+    @OptionGroup var board: TensorBoardOptions
 
     @Option(help: "The network: a preset, MLP sizes (input first, classes last) or layers (see below).")
     var model = "784-784-784-10"
@@ -33,9 +34,12 @@ struct Train: ParsableCommand {
     @Option(parsing: .unconditional, help: "Minibatch size.") var batchSize = 128
     @Option(help: "Continue the run saved in this checkpoint (its options must match the command line).")
     var resume: String?
+    @Option(help: "Start from these weights: a PyTorch state_dict saved with safetensors, named as Tools/descent_checkpoint.py names them (docs/interop.md).")
+    var initFrom: String?
 
     func validate() throws {
         if epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
+        if resume != nil && initFrom != nil { throw ValidationError("--init-from starts a run, --resume continues one: give one of them") }
         if batchSize < 1 { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
         for (flag, p) in [("--input-dropout", inputDropout), ("--hidden-dropout", hiddenDropout)] where !(p >= 0 && p < 1) {
             throw ValidationError("\(flag) must be in [0, 1), got \(p)")
@@ -44,6 +48,11 @@ struct Train: ParsableCommand {
 
     func run() throws {
         try DescentCommand.run {
+            // Everything the options alone decide is checked before a file is read.
+            let mlp = (activation, Double("\(inputDropout)")!, Double("\(hiddenDropout)")!)
+            try CLI.checkModelEarly(model, classifier: true, command: "train",
+                                    imageShape: data.dataDir == nil ? data.dataset.imageShape : nil, mlp: mlp)
+            try CLI.checkOptimizerEarly(opt.config)
             let checkpoint = try resume.map { path in try CLI.flag("--resume") { try Checkpoint.read(path) } }
             try common.applyThreads(resuming: checkpoint)
             let (allTrain, test) = try data.loadAll()
@@ -69,14 +78,19 @@ struct Train: ParsableCommand {
             var history: [EpochMetrics] = []
             let out = common.out ?? resume.map { ($0 as NSString).deletingLastPathComponent }
             let checkpointPath = out.map { ($0.isEmpty ? "." : $0) + "/model.safetensors" }
+            let fingerprint = DataFingerprint(train: allTrain, test: test)
             if let checkpoint {
                 try CLI.matchResumed(checkpoint, run, ignoring: ["config.epochs"], epochs: epochs)
+                try CLI.flag("--resume") { try checkpoint.checkData(fingerprint, source: data.source) }
                 try checkpoint.restore(into: trainer.network, optimizer: trainer.optimizer)
                 trainer.epochsDone = checkpoint.epochsDone
                 history = try checkpoint.history()
             }
+            if let initFrom { try CLI.flag("--init-from") { try StateDictImport.load(initFrom, into: trainer.network) } }
+            var lock: SweepLock?
+            defer { lock?.release() }
             if let out {
-                try Output.prepareFolder(out)
+                lock = try Output.lockedFolder(out.isEmpty ? "." : out, command: "train")
                 if let path = checkpointPath, checkpoint == nil, FileManager.default.fileExists(atPath: path) {
                     throw DescentError("\(path) exists: continue it with --resume \(path), or choose another --out")
                 }
@@ -89,9 +103,12 @@ struct Train: ParsableCommand {
             }
             let progress = StepProgress(label: "epoch", examples: train.count, batchSize: batchSize)
             trainer.onStep = progress.map { p in { step, steps in p.update(epoch: trainer.epochsDone + 1, of: epochs, step: step, steps: steps) } }
+            let log = try board.log()
+            log?.observe(trainer, then: trainer.onStep)
             try trainer.fit(train: .images(train), validation: validation.map { .images($0) }, test: .images(test),
                             epochs: epochs - trainer.epochsDone) { m in
                 progress?.clear()
+                try log?.epoch(m, learningRate: trainer.optimizer.learningRate)
                 if common.json {
                     printJSONLine(m)
                 } else {
@@ -103,7 +120,8 @@ struct Train: ParsableCommand {
                 history.append(m)
                 guard let out, let checkpointPath else { return }
                 try Checkpoint.save(trainer.network, optimizer: trainer.optimizer, epochsDone: m.epoch, run: runJSON,
-                                    history: history, metadata: ["command": "train"], to: checkpointPath)
+                                    history: history, metadata: ["command": "train", Checkpoint.dataFingerprintKey: fingerprint.value].merging(initFrom.map { ["init_from": $0] } ?? [:]) { a, _ in a },
+                                    to: checkpointPath)
                 let lines = try history.map { String(decoding: try JSONEncoder.sorted.encode($0), as: UTF8.self) }
                 try writeAtomically(lines.joined(separator: "\n") + "\n", to: out + "/metrics.jsonl")
             }

@@ -35,6 +35,7 @@ struct Tune: ParsableCommand {
 
     @OptionGroup var common: CommonOptions
     @OptionGroup var data: DatasetOptions
+    @OptionGroup var board: TensorBoardOptions
 
     @Option(help: "quick (5 rates over 1e-4…1, 2 seeds × 10 epochs on 10k images), standard (9 rates over 1e-4…1, 3 seeds × 10 epochs), deepobs (36 rates over 1e-5…1e2, 10 seeds × 20 epochs).")
     var preset: TuningPlan.Preset = .quick
@@ -97,11 +98,12 @@ struct Tune: ParsableCommand {
 
     func run() throws {
         try DescentCommand.run {
+            try CLI.checkModelEarly(model, classifier: true, command: "tune", imageShape: data.dataset.imageShape, mlp: (.relu, 0.1, 0.5))
             _ = try makePlan(trainImages: Int.max)   // bad flags fail before anything is loaded
             let selected = try SweepFolder.shard(shard)
             // Opened before tune.json is written: missing or corrupt data fails first.
             let folder = try SweepFolder(common.out ?? "runs/tune-\(preset.rawValue)-\(data.dataset.rawValue)",
-                                         data: data, validation: validationCount)
+                                         data: data, validation: validationCount, command: "tune")
             defer { folder.lock.release() }
             let (out, train, test, source, store, fingerprint) = (folder.out, folder.train, folder.test, folder.source, folder.store, folder.fingerprint)
             let plan = try makePlan(trainImages: train.count - validationCount)
@@ -135,6 +137,7 @@ struct Tune: ParsableCommand {
                 let runner = SweepRunner(store: store, plan: phasePlan, dataDir: data.dataDir,
                                          fingerprint: fingerprint, modelsDir: modelsDir,
                                          showProgress: verbose || isatty(STDERR_FILENO) == 1)
+                runner.workerArguments = board.workerArguments
                 failures += try runner.run(pending)
             }
 

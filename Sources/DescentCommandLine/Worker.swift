@@ -17,12 +17,13 @@ struct Worker: ParsableCommand {
     @Option(help: "Folder holding the IDX files.") var dataDir: String?
     @Option(help: "Folder for the trained weights (<key>.safetensors).") var modelsDir: String?
     @Option(help: "The fingerprint of the sweep's data (DataFingerprint); other data are refused.") var dataFingerprint: String?
+    @OptionGroup var board: TensorBoardOptions
 
     func run() throws {
         // Die with the parent: a killed sweep leaves no orphan training.
         if descent_die_with_parent() == 0, getppid() == 1 { throw ExitCode(1) }
         try DescentCommand.run {
-            Parallel.setThreads(threads)
+            try CLI.setThreads(threads)
             guard let runSpec = try? JSONDecoder.descent(CommandContext.registry).decode(RunSpec.self, from: Data(spec.utf8)) else {
                 throw DescentError("--spec: not a valid run description")
             }
@@ -34,14 +35,25 @@ struct Worker: ParsableCommand {
             }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
-            let record = try RunExecutor.run(runSpec, train: train, test: test, fingerprint: fingerprint, onEpoch: { m in
+            // TensorBoard: one run folder per record key, led by what tells the runs apart at a glance.
+            let optimizer = runSpec.config.optimizer
+            let label = optimizer.kind.rawValue + (optimizer[.learningRate].map { "-lr\($0)" } ?? "") + "-seed\(runSpec.seed)"
+            let log = try board.log(run: label + "-" + runSpec.key)
+            var learningRate: () -> Float = { .nan }
+            var logError: Error?
+            let record = try RunExecutor.run(runSpec, train: train, test: test, fingerprint: fingerprint, onStart: { trainer in
+                log?.observe(trainer, then: nil)
+                learningRate = { [unowned trainer] in trainer.optimizer.learningRate }
+            }, onEpoch: { m in
                 if let d = try? encoder.encode(m) { print("E " + String(decoding: d, as: UTF8.self)); fflush(nil) }
+                do { try log?.epoch(m, learningRate: learningRate()) } catch { logError = logError ?? error }
             }, onFinish: { trainer, epochs in
                 guard let modelsDir else { return }
                 try Checkpoint.save(trainer.network, optimizer: nil, epochsDone: trainer.epochsDone,
                                     run: String(decoding: try encoder.encode(runSpec), as: UTF8.self), history: epochs,
                                     metadata: ["command": "compare", "key": runSpec.key], to: modelsDir + "/\(runSpec.key).safetensors")
             })
+            if let logError { throw logError }
             print("R " + String(decoding: try encoder.encode(record), as: UTF8.self))
             fflush(nil)
         }
@@ -63,7 +75,8 @@ struct Report: ParsableCommand {
             let rejected = merged.rejectedSummary().map { " (\($0), left out)" } ?? ""
             guard !merged.records.isEmpty else { throw DescentError("report: no finished runs in \(inputs.joined(separator: ", "))\(rejected)") }
             let target = out ?? inputs[0]
-            try Output.prepareFolder(target)
+            let lock = try Output.lockedFolder(target, command: "report")
+            defer { lock.release() }
             let written: [String]
             var differ = ""
             if let plan = try TuneFolder.plan(of: inputs) {

@@ -140,10 +140,10 @@ public struct ComparisonReport {
     /// The page: the summary table, the figures (`accuracy.svg`, `loss.svg` beside it), every run.
     public func html() -> String {
         let env = summary.groups.first?.finished.first?.environment ?? summary.groups.first?.diverged.first?.environment
-        let cores = Set(summary.groups.flatMap { ($0.finished + $0.diverged).compactMap(\.environment.blasCore) }).sorted()
-        let kernels = cores.isEmpty ? "" : cores.count == 1 ? ", OpenBLAS \(cores[0]) kernels"
-            : ", OpenBLAS kernels \(cores.joined(separator: " and ")) (mixed: they round products differently)"
-        let machine = env.map { "Descent \($0.descentVersion) on \($0.cpu), \($0.cores) cores, \($0.threads) BLAS thread(s) per run\(kernels). " } ?? ""
+        let names = Set(summary.groups.flatMap { ($0.finished + $0.diverged).compactMap(\.environment.productKernels) }).sorted()
+        let kernels = names.isEmpty ? "" : names.count == 1 ? ", products on \(names[0]) kernels"
+            : ", products on kernels \(names.joined(separator: " and ")) (mixed: they round products differently)"
+        let machine = env.map { "Descent \($0.descentVersion) on \($0.cpu), \($0.cores) cores, \($0.threads) thread(s) per run\(kernels). " } ?? ""
         return HTMLPage.page(title: "Optimizer comparison", body: """
             \(HTMLPage.paragraph(setupLine, class: "setup"))
             <h2>Final epoch</h2>

@@ -33,8 +33,8 @@ struct Bench: ParsableCommand {
                           batch 128; fmnist-2c2d on a fifth of the images); the
                           convolution products alone and their GFLOP/s
               products    seed-ae's products one by one: 1 thread, split over the
-                          pool, and with β = 1 instead of 0 (OpenBLAS's zeroing
-                          of C); the cost of a 4×4×4 call (diagnostics)
+                          pool, and with β = 1 instead of 0; the cost of a
+                          4×4×4 call (diagnostics)
               optimizers  each optimizer's step over the seed-mlp parameters
                           against its memory-traffic floor, 1 thread; Adam's
                           step on all threads against 1 thread (speed-up)
@@ -46,6 +46,8 @@ struct Bench: ParsableCommand {
               descent-bench --quick
               descent-bench --only mlp,ae --repeats 5 --json
               descent-bench --only mlp,ae --peers /work/venv-jax/bin/python
+              descent-bench --only mlp,ae,cnn --peers VENV/bin/python --peer-frameworks torch,jax
+              ONEDNN_MAX_CPU_ISA=AVX2 descent-bench --quick   # as on an AVX2-only machine
             """)
 
     @Flag(help: "Fewer images and steps (1/6 epoch), figures scaled to an epoch (< 1 min).")
@@ -70,7 +72,7 @@ struct Bench: ParsableCommand {
     var only: String?
 
     @Option(help: ArgumentHelp(
-        "A Python with the peer frameworks installed: time them in every round of mlp and ae, beside Descent, through --peers-script.",
+        "A Python with the peer frameworks installed: time them in every round of mlp, ae and cnn, beside Descent, through --peers-script.",
         valueName: "python"))
     var peers: String?
 

@@ -17,8 +17,12 @@ struct BenchReport: Encodable {
     var ae: EpochFigures?
     /// lenet5 and fmnist-2c2d, by preset name (CNNBench.swift).
     var cnn: [String: CNNFigures]?
-    /// OpenBLAS's name of the CPU kernels it ran (`BLAS.coreName`).
-    var blasCore = BLAS.coreName
+    /// What computed the products (`BLAS.kernels`, e.g. "oneDNN 2.6.3 avx512_core_bf16"), and
+    /// the instruction sets the CPU reports.
+    var kernels = BLAS.kernels
+    var cpuFeatures = CPUFeatures.current.description
+    /// The FMA peak of the `threads` cores, measured on all of them at once (GFLOP/s).
+    var fmaPeakGflops: Double?
     /// seed-ae's products one by one.
     var products: ProductsFigures?
     /// Per optimizer (`OptimizerKind` raw value): its step against its memory floor, 1 thread.
@@ -54,7 +58,7 @@ struct BenchReport: Encodable {
     /// Products of one seed-ae training step, each alone: µs per call.
     struct ProductsFigures: Encodable {
         var calls: [ProductFigures]
-        /// A 4×4×4 product: OpenBLAS's fixed cost per call.
+        /// A 4×4×4 product: the fixed cost of one oneDNN call.
         var smallCallUs: Double
     }
 
@@ -62,7 +66,7 @@ struct BenchReport: Encodable {
         var m, n, k: Int
         var transposeA, transposeB: Bool
         var beta: Double
-        /// One OpenBLAS call on 1 thread; split over the pool (as in training); 1 thread with β = 1.
+        /// One oneDNN call on 1 thread; split over the pool (as in training); 1 thread with β = 1.
         var oneThreadUs, splitUs, oneThreadBetaOneUs: Double
     }
 

@@ -25,6 +25,13 @@ final class BenchRun {
     func wants(_ section: String) -> Bool { options.selectedSections.isEmpty || options.selectedSections.contains(section) }
 
     func measure() throws {
+        Parallel.setThreads(options.threads)
+        log("measuring the FMA peak of \(options.threads) core(s)")
+        let perThread = UnsafeMutableBufferPointer<Double>.allocate(capacity: options.threads)
+        defer { perThread.deallocate() }
+        perThread.initialize(repeating: 0)
+        Parallel.run(parts: options.threads) { part, _ in perThread[part] = CPUFeatures.fmaPeakGFLOPS() }  // one element per thread
+        report.fmaPeakGflops = perThread.reduce(0, +)
         try measureInProcess()  // the data are released before the sweep's children start
         if wants("sweep") { try measureSweep() }
         report.totalSeconds = now() - startedAt
@@ -76,7 +83,7 @@ final class BenchRun {
             let ae = try makeAETrainer(seed: 1)
             let data = DataSource.images(subset)
             let unsplit = Variant(key: "ae_products_unsplit", label: "  seed-ae epoch, products on 1 thread, not split (diagnostic)") {
-                BLAS.setThreads(1)  // products on one OpenBLAS thread, not split
+                BLAS.setThreads(1)  // products on one oneDNN thread, not split
                 defer { Parallel.setThreads(self.options.threads) }
                 _ = try ae.trainEpoch(data)
             }
@@ -143,7 +150,7 @@ final class BenchRun {
             for (i, variant) in variants.enumerated() { v[i] = min(v[i], try best(1, variant.run)) }
             g = min(g, best(1) { replay.run() })
             gs = min(gs, best(1) { replay.run(every: stepEvery, where: { _ in true }) { stepper.step(copies) } })
-            for peer in peers { peerRounds[peer, default: []].append(try peerEpoch(peer, workload: peerWorkload)) }
+            for peer in peers { peerRounds[peer, default: []].append(try peerEpoch(peer, workload: "seed-" + peerWorkload, images: data.count)) }
         }
         // The step inside training (a profiled epoch) against the same step warm, `repeats`
         // rounds, the best median of each. Medians: on a busy machine a few steps are preempted.
@@ -163,6 +170,7 @@ final class BenchRun {
                         reference: "GEMMs alone " + fmt(g * s) + " s (\(calls.count) calls, "
                             + fmt(Double(replay.bytes) / 1e6, 0) + " MB of operands, " + fmt(replay.flops / g / 1e9, 0) + " GFLOP/s)",
                         ratio: e / g, target: target))
+        appendPeakRow(key: key, label: label, gflops: replay.flops / g / 1e9)
         rows.append(Row(key: "\(key)_gemm_and_steps", label: "  GEMMs + optimizer steps only (diagnostic)",
                         value: fmt(gs * s) + " s", reference: "GEMMs alone", ratio: gs / g, target: nil))
         for (variant, t) in zip(variants, v) {
@@ -177,14 +185,8 @@ final class BenchRun {
                         value: fmt(inTraining * 1e6, 0) + " µs",
                         reference: "the same step warm, \(Parallel.threads) threads " + fmt(warm * 1e6, 0) + " µs (\(parameters.scalarCount) params)",
                         ratio: inTraining / warm, target: 1.5))
-        for peer in peers {
-            let theirs = peerRounds[peer]!
-            let speedups = zip(theirs, rounds).map { $0 / $1 }
-            rows.append(Row(key: "\(key)_\(peer)_over_descent", label: "\(peer) \(label) epoch / Descent's, worst round",
-                            value: theirs.map { fmt($0, 2) }.joined(separator: " / ") + " s",
-                            reference: "Descent " + rounds.map { fmt($0, 2) }.joined(separator: " / ") + " s",
-                            ratio: speedups.min()!, target: peer == "jax" ? 1.5 : nil, higherIsBetter: true))
-        }
+        appendPeerRows(key: key, label: label, descent: rounds, peers: peerRounds,
+                       targets: key == "mlp" ? ["jax": 1.5, "torch": 2] : ["jax": 1.5])
         func seconds(_ p: StepPhases) -> BenchReport.PhaseSeconds {
             .init(batch: p.batch * s, forward: p.forward * s, loss: p.loss * s, backward: p.backward * s, update: p.update * s,
                   steps: p.steps)
@@ -207,12 +209,33 @@ final class BenchRun {
         return median((0..<(options.quick ? 100 : 300)).map { _ in best(1) { optimizer.step(parameters) } })
     }
 
-    /// One epoch of seed-`workload` ("mlp" or "ae") in a peer framework: `--peers-script` run by
-    /// the `--peers` Python (one warm-up epoch, then one timed), seconds per 60,000 images.
-    func peerEpoch(_ framework: String, workload: String) throws -> Double {
+    /// The products' rate against the FMA peak of the cores used (measured at the start).
+    func appendPeakRow(key: String, label: String, gflops: Double) {
+        guard let peak = report.fmaPeakGflops, peak > 0 else { return }
+        rows.append(Row(key: "\(key)_products_over_peak", label: "  \(label) products / FMA peak", value: fmt(gflops, 0) + " GFLOP/s",
+                        reference: "peak of \(options.threads) core(s) " + fmt(peak, 0) + " GFLOP/s (\(BLAS.kernels))",
+                        ratio: gflops / peak, target: 0.75, higherIsBetter: true))
+    }
+
+    /// One row per peer: its epoch in every round against Descent's epoch of the same round;
+    /// the worst round's ratio (theirs / Descent's) counts against `targets[peer]`.
+    func appendPeerRows(key: String, label: String, descent rounds: [Double], peers: [String: [Double]], targets: [String: Double]) {
+        for (peer, theirs) in peers.sorted(by: { $0.key < $1.key }) {
+            let speedups = zip(theirs, rounds).map { $0 / $1 }
+            rows.append(Row(key: "\(key)_\(peer)_over_descent", label: "\(peer) \(label) epoch / Descent's, worst round",
+                            value: theirs.map { fmt($0, 2) }.joined(separator: " / ") + " s",
+                            reference: "Descent " + rounds.map { fmt($0, 2) }.joined(separator: " / ") + " s",
+                            ratio: speedups.min()!, target: targets[peer], higherIsBetter: true))
+        }
+    }
+
+    /// One epoch of `workload` (`seed-mlp`, `seed-ae`, `lenet5`, `fmnist-2c2d`) on the first
+    /// `images` training images in a peer framework: `--peers-script` run by the `--peers`
+    /// Python (one warm-up epoch, then one timed), seconds per 60,000 images.
+    func peerEpoch(_ framework: String, workload: String, images: Int) throws -> Double {
         let p = Process(), out = Pipe()
         p.executableURL = URL(fileURLWithPath: options.peers!)
-        var args = [options.peersScript, "--frameworks", framework, "--workloads", "seed-\(workload)", "--repeats", "1", "--json",
+        var args = [options.peersScript, "--frameworks", framework, "--workloads", workload, "--repeats", "1", "--json",
                     "--images", "\(images)"]
         if let d = options.dataDirectory { args += ["--data", d] }
         p.arguments = args
@@ -228,15 +251,16 @@ final class BenchRun {
             throw DescentError("--peers: \(options.peersScript) --frameworks \(framework) failed (status \(p.terminationStatus))")
         }
         if let message = result["error"] as? String { throw DescentError("--peers: \(framework): \(message)") }
-        guard let seconds = result["seed_\(workload)_seconds"] as? Double else {
-            throw DescentError("--peers: \(options.peersScript) gave no seed_\(workload)_seconds for \(framework)")
+        let field = workload.replacingOccurrences(of: "-", with: "_") + "_seconds"
+        guard let seconds = result[field] as? Double else {
+            throw DescentError("--peers: \(options.peersScript) gave no \(field) for \(framework)")
         }
         return seconds
     }
 
     /// Each product of one seed-ae training step, timed alone on its own buffers: on 1 thread
-    /// (one OpenBLAS call), split over the pool as training runs it, and on 1 thread with
-    /// β = 1 instead of β = 0 (OpenBLAS then skips zeroing C first); and a 4×4×4 call, the
+    /// (one oneDNN call), split over the pool as training runs it, and on 1 thread with
+    /// β = 1 instead of β = 0 (another kernel); and a 4×4×4 call, the
     /// fixed cost of a call. Many short samples, interleaved, the fastest of each kept.
     func measureProducts(_ train: ImageSet) throws {
         log("products: seed-ae's products one by one")
@@ -256,7 +280,7 @@ final class BenchRun {
             var (split, single, betaOne) = (Double.infinity, Double.infinity, Double.infinity)
             for _ in 0..<samples {
                 split = min(split, perCall(asIs))
-                BLAS.setThreads(1)  // one OpenBLAS call on one thread, not split
+                BLAS.setThreads(1)  // one oneDNN call on one thread, not split
                 single = min(single, perCall(asIs))
                 betaOne = min(betaOne, perCall(withBetaOne))
                 tinyCall = min(tinyCall, perCall(tiny))
@@ -272,7 +296,7 @@ final class BenchRun {
                                 + fmt(betaOne * 1e6, 1) + " µs",
                             ratio: single / split, target: nil, higherIsBetter: true))
         }
-        rows.append(Row(key: "product_call_overhead", label: "  one 4×4×4 OpenBLAS call (fixed cost per call)",
+        rows.append(Row(key: "product_call_overhead", label: "  one 4×4×4 oneDNN call (fixed cost per call)",
                         value: fmt(tinyCall * 1e6, 2) + " µs", reference: "", ratio: nil, target: nil))
         report.products = .init(calls: figures, smallCallUs: tinyCall * 1e6)
     }

@@ -7,7 +7,8 @@ import Foundation
 /// them; the dense layers' products split over the pool), interleaved, best of `repeats`.
 /// Also timed: the convolution products alone, whose GFLOP/s is reported. fmnist-2c2d is
 /// measured on a fifth of the images (about 5 TFLOP per full epoch); every figure is
-/// scaled to a 60,000-image epoch.
+/// scaled to a 60,000-image epoch. With `--peers`, each peer's epoch of the same network on
+/// the same images runs in every round, right after Descent's.
 extension BenchRun {
     func measureCNNs(_ train: ImageSet) throws {
         Parallel.setThreads(options.threads)
@@ -24,12 +25,18 @@ extension BenchRun {
             let replay = GemmReplay(calls)
             let isConvolution: (BLAS.Call) -> Bool = { $0.pass != 0 }
             replay.run()
-            log("\(name): timing epochs, their GEMMs and the convolution products, interleaved")
+            let peers = options.peers == nil ? [] : options.peerList
+            log("\(name): timing epochs, their GEMMs and the convolution products\(peers.isEmpty ? "" : ", " + peers.joined(separator: ", ")), interleaved")
             var (epoch, gemm, conv) = (Double.infinity, Double.infinity, Double.infinity)
+            var rounds: [Double] = []
+            var peerRounds: [String: [Double]] = [:]
             for _ in 0..<repeats {
-                epoch = min(epoch, try best(1) { _ = try trainer.trainEpoch(.images(subset)) })
+                let t = try best(1) { _ = try trainer.trainEpoch(.images(subset)) }
+                epoch = min(epoch, t)
+                rounds.append(t * scale)
                 gemm = min(gemm, best(1) { replay.run() })
                 conv = min(conv, best(1) { replay.run(where: isConvolution) })
+                for peer in peers { peerRounds[peer, default: []].append(try peerEpoch(peer, workload: name, images: count)) }
             }
             let convFlops = calls.filter(isConvolution).reduce(0) { $0 + $1.flops }
             trainer.phases = StepPhases()
@@ -39,6 +46,7 @@ extension BenchRun {
                                convolutionGemmSeconds: conv * scale, gemmCalls: calls.count, epochTflop: replay.flops * scale / 1e12,
                                gemmGflopsPerS: replay.flops / gemm / 1e9, convolutionGemmGflopsPerS: convFlops / conv / 1e9,
                                convolutionFlopShare: convFlops / replay.flops, epochOverGemm: epoch / gemm,
+                               roundSeconds: rounds, peerRoundSeconds: peerRounds,
                                phaseSeconds: .init(batch: p.batch * scale, forward: p.forward * scale, loss: p.loss * scale,
                                                    backward: p.backward * scale, update: p.update * scale, steps: p.steps))
             all[name] = f
@@ -55,6 +63,9 @@ extension BenchRun {
                             reference: [("batch", p.batch), ("forward", p.forward), ("loss", p.loss), ("backward", p.backward),
                                         ("step", p.update)].map { "\($0.0) \(fmt($0.1 * scale, 2))" }.joined(separator: " · "),
                             ratio: nil, target: nil))
+            appendPeakRow(key: key, label: name, gflops: f.gemmGflopsPerS)
+            appendPeerRows(key: key, label: name, descent: rounds, peers: peerRounds,
+                           targets: ["torch": name == "lenet5" ? 2 : 1.5])
         }
         report.cnn = all
     }
@@ -66,5 +77,8 @@ struct CNNFigures: Encodable {
     var epochSeconds, gemmSeconds, convolutionGemmSeconds: Double
     var gemmCalls: Int
     var epochTflop, gemmGflopsPerS, convolutionGemmGflopsPerS, convolutionFlopShare, epochOverGemm: Double
+    /// Descent's epoch in each round, and with `--peers` each peer's (seconds per 60,000 images).
+    var roundSeconds: [Double]
+    var peerRoundSeconds: [String: [Double]]
     var phaseSeconds: BenchReport.PhaseSeconds
 }

@@ -36,7 +36,7 @@ enum Unprivileged {
         guard isRoot else { return [Support.descentBinary] }
         switch launcher {
         case .success(let command): return command
-        case .failure(let reason): throw XCTSkip(reason.message)
+        case .failure(let reason): throw Support.skip(reason.message)
         }
     }
 
@@ -107,14 +107,14 @@ enum Unprivileged {
     /// (for every thread of the process). Throws `XCTSkip` saying why where that is impossible.
     static func run<T>(_ body: () throws -> T) throws -> T {
         guard isRoot else { return try body() }
-        guard let user = nobody else { throw XCTSkip("running as root and there is no user 'nobody' to drop to") }
+        guard let user = nobody else { throw Support.skip("running as root and there is no user 'nobody' to drop to") }
         guard setegid(user.gid) == 0 else {
-            throw XCTSkip("running as root and setegid(\(user.gid)) fails: \(String(cString: strerror(errno)))")
+            throw Support.skip("running as root and setegid(\(user.gid)) fails: \(String(cString: strerror(errno)))")
         }
         guard seteuid(user.uid) == 0 else {
             let reason = String(cString: strerror(errno))
             setegid(0)
-            throw XCTSkip("running as root and seteuid(\(user.uid)) fails: \(reason)")
+            throw Support.skip("running as root and seteuid(\(user.uid)) fails: \(reason)")
         }
         defer {
             // The saved user id is still 0, so this cannot fail; if it did, nothing after would be sound.

@@ -183,4 +183,18 @@ void descent_set_recording_calls(int on);
 typedef void (*descent_item_body)(void *context, long item);
 void descent_parallel_for(descent_item_body body, void *context, long items);
 
+/* The vector instruction sets usable on this machine (the CPU reports them through CPUID and
+   the operating system enables their registers, XGETBV), as DESCENT_CPU_* bits; 0 off x86. */
+enum {
+    DESCENT_CPU_SSE41 = 1, DESCENT_CPU_AVX = 2, DESCENT_CPU_AVX2 = 4, DESCENT_CPU_AVX_VNNI = 8,
+    DESCENT_CPU_AVX512_CORE = 16, DESCENT_CPU_AVX512_VNNI = 32, DESCENT_CPU_AVX512_BF16 = 64,
+    DESCENT_CPU_AMX = 128
+};
+unsigned int descent_cpu_features(void);
+
+/* The single-precision FMA peak of the calling thread's core in GFLOP/s: the fastest of
+   repeated register-only FMA loops over `seconds`, with AVX-512 where the CPU has it, else
+   AVX2+FMA; 0 without either. */
+double descent_fma_peak_gflops(double seconds);
+
 #endif

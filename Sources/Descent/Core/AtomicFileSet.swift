@@ -72,8 +72,12 @@ private func removeStaleTemporaryFolders(in folder: String, prefix: String) {
     }
 }
 
-/// Removes a folder of plain files (best effort).
+/// Removes a folder of plain files (best effort). A symbolic link (or any other file) of
+/// that name is unlinked itself: nothing is deleted where it points.
 private func removeTree(_ path: String) {
+    var st = stat()
+    guard lstat(path, &st) == 0 else { return }
+    guard (st.st_mode & S_IFMT) == S_IFDIR else { unlink(path); return }
     for name in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] { unlink("\(path)/\(name)") }
     rmdir(path)
 }

@@ -1,7 +1,7 @@
 import CKernels
 
 /// The compute threads of a process: a fork-join pool that runs the matrix products (each
-/// split into blocks of rows or columns, one single-threaded OpenBLAS call per block),
+/// split into blocks of rows or columns, one single-threaded oneDNN call per block),
 /// the optimizer steps and the large element-wise passes.
 ///
 /// `setThreads(n)` gives the pool `n − 1` workers (the calling thread does one share).
@@ -12,9 +12,9 @@ import CKernels
 /// differently may round differently, so a run is fixed by its seed and `n`.
 public enum Parallel {
     /// Sets the compute threads of the process to `n` (≥ 1): the pool gets `n − 1` workers,
-    /// OpenBLAS gets 1 thread, and `BLAS.gemm` splits each large product over the pool
-    /// itself (so exactly `n` threads compute, and none of them competes with an idle
-    /// OpenBLAS worker for a core between products).
+    /// products are split over the pool by `BLAS.gemm`, one single-threaded oneDNN call per
+    /// part (so exactly `n` threads compute, and none of them competes with an idle OpenMP
+    /// worker for a core between products); OpenBLAS (LAPACK for PCA) gets 1 thread.
     public static func setThreads(_ n: Int) {
         let n = Swift.max(1, n)
         BLAS.setThreads(1)
@@ -23,9 +23,13 @@ public enum Parallel {
     }
 
     /// Whether `BLAS.gemm` splits products over the pool (set by `setThreads`; after
-    /// `BLAS.setThreads`, OpenBLAS's own threading is used instead).
+    /// `BLAS.setThreads`, oneDNN's own threading is used instead).
     public static var splitsProducts: Bool { splitting.current }
     @usableFromInline static let splitting = Locked(false)
+
+    /// The most threads the pool runs (63 workers and the caller); `setThreads` uses at
+    /// most this many.
+    public static let maxThreads = 64
 
     /// Threads available to `run`: the pool's workers plus the caller.
     public static var threads: Int { Int(descent_parallel_workers()) + 1 }

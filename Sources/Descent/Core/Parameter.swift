@@ -53,4 +53,8 @@ extension Array where Element == Parameter {
     public var firstNonFiniteGradient: Parameter? {
         first { !Kernels.allFinite($0.grad.data, count: $0.count) }
     }
+    /// The first parameter whose value holds a NaN or ±∞, if any.
+    public var firstNonFiniteValue: Parameter? {
+        first { !Kernels.allFinite($0.value.data, count: $0.count) }
+    }
 }

@@ -18,8 +18,14 @@ public enum Gzip {
 
     /// The uncompressed bytes of the gzip (or zlib) stream `data`; `name` (usually the file
     /// path) starts every error message.
-    public static func decompress(_ data: [UInt8], name: String) throws -> [UInt8] {
+    ///
+    /// With `maximumSize`, inflating stops there: a stream that inflates to more throws
+    /// (a decompression bomb costs at most that much memory and time), or, with `prefix`,
+    /// its first `maximumSize` bytes are returned (to read a header before the rest).
+    public static func decompress(_ data: [UInt8], name: String, maximumSize: Int? = nil, prefix: Bool = false) throws -> [UInt8] {
         if data.isEmpty { throw DescentError("\(name): empty file, expected gzip data") }
+        // Room for one byte more than allowed, to tell "exactly the maximum" from "more".
+        let cap = maximumSize.map { prefix ? Swift.max($0, 1) : $0 + 1 } ?? Int.max
         // ISIZE is only a hint (mod 2^32, and absent for zlib streams): cap it at the
         // largest possible deflate expansion (1032:1) and fall back to growing.
         var hint = data.count * 4
@@ -28,7 +34,7 @@ public enum Gzip {
             let isize = Int(data[n - 4]) | Int(data[n - 3]) << 8 | Int(data[n - 2]) << 16 | Int(data[n - 1]) << 24
             hint = Swift.min(isize, data.count * 1032)
         }
-        hint = Swift.max(hint, 64)
+        hint = Swift.min(Swift.max(hint, 64), cap)
 
         var stream = z_stream()
         guard descent_inflateInit2(&stream, 15 + 32) == Z_OK else {
@@ -100,7 +106,13 @@ public enum Gzip {
             }
             // The hint was too small (e.g. > 4 GiB or a zlib stream): grow and continue.
             while !finished && failure == nil {
-                let grow = Swift.max(output.count, 1 << 16)
+                guard output.count < cap else {
+                    if prefix { finished = true } else {
+                        failure = "inflates to more than \(maximumSize!) bytes, the most its contents can hold (stopped there)"
+                    }
+                    break
+                }
+                let grow = Swift.min(Swift.max(output.count, 1 << 16), cap - output.count)
                 output.append(contentsOf: repeatElement(0, count: grow))
                 let capacity = output.count
                 output.withUnsafeMutableBufferPointer { buffer in
@@ -110,6 +122,7 @@ public enum Gzip {
             }
         }
         if let failure { throw DescentError("\(name): \(failure)") }
+        if let maximumSize, prefix, output.count > maximumSize { output.removeLast(output.count - maximumSize) }
         return output
     }
 

@@ -64,9 +64,38 @@ public enum IDX {
         var bytes = try FileBytes.read(path)
         if bytes.isEmpty { throw DescentError("\(path): empty file (0 bytes), expected an IDX file") }
         let compressed = Gzip.isGzip(bytes)
-        if compressed { bytes = try Gzip.decompress(bytes, name: path) }
+        if compressed {
+            // Inflate the header first, then no more than the size it announces: a small
+            // file that inflates to gigabytes of zeros stops after the announced bytes.
+            var head = try Gzip.decompress(bytes, name: path, maximumSize: 4 + 4 * 255, prefix: true)
+            guard let size = announcedSize(head) else {
+                // No complete header, or sizes that overflow: parsing the head says which.
+                return try parse(&head, name: path, compressed: true, expectedDimensions: expectedDimensions, elementName: elementName)
+            }
+            bytes = try Gzip.decompress(bytes, name: path, maximumSize: size)
+        }
         return try parse(&bytes, name: path, compressed: compressed,
                          expectedDimensions: expectedDimensions, elementName: elementName)
+    }
+
+    /// The size of the IDX file whose first bytes are `head`, as its header announces
+    /// (header and payload); nil when the header is incomplete or its sizes overflow (parsing
+    /// then says what is wrong, from the bytes there are).
+    static func announcedSize(_ head: [UInt8]) -> Int? {
+        guard head.count >= 4 else { return nil }
+        let rank = Int(head[3])
+        guard head.count >= 4 + 4 * rank else { return nil }
+        var total = 4 + 4 * rank, payload = 1
+        for d in 0..<rank {
+            let o = 4 + 4 * d
+            let size = Int(head[o]) << 24 | Int(head[o + 1]) << 16 | Int(head[o + 2]) << 8 | Int(head[o + 3])
+            let (p, overflow) = payload.multipliedReportingOverflow(by: size)
+            if overflow { return nil }
+            payload = p
+        }
+        let (sum, overflow) = total.addingReportingOverflow(payload)
+        total = sum
+        return overflow ? nil : total
     }
 
     /// Parses IDX `bytes` in place (the header is removed from the array, no copy of the

@@ -12,15 +12,19 @@ public struct LearningRateGrid: Codable, Equatable, Sendable, CustomStringConver
     public var high: Double
     public var count: Int
 
-    /// Throws unless 0 < low ≤ high (both finite) and 1 ≤ count ≤ 1000 (1 when low = high).
+    /// Throws unless 0 < low ≤ high (both finite) and 1 ≤ count ≤ 1000, count = 1 exactly
+    /// when low = high, and the rounded rates are distinct.
     public init(low: Double, high: Double, count: Int) throws {
         guard low.isFinite, high.isFinite, low > 0, high >= low else {
             throw DescentError("a learning-rate grid needs 0 < LOW ≤ HIGH, got \(low) and \(high)")
         }
-        guard (1...1000).contains(count), count == 1 || high > low else {
-            throw DescentError("a learning-rate grid needs 1 to 1000 points (1 when LOW = HIGH), got \(count)")
+        guard (1...1000).contains(count), (count == 1) == (high == low) else {
+            throw DescentError("a learning-rate grid needs 1 to 1000 points, 1 exactly when LOW = HIGH, got \(count) from \(low) to \(high)")
         }
         (self.low, self.high, self.count) = (low, high, count)
+        guard Set(rates).count == count else {
+            throw DescentError("a learning-rate grid of \(count) points from \(low) to \(high) repeats rates (rounded to 3 significant digits): use fewer points or a wider range")
+        }
     }
 
     /// Parses `LOW:HIGH:COUNT`, e.g. `1e-5:100:36`.

@@ -45,10 +45,20 @@ public final class ResultsStore {
         /// Number of rejected lines.
         public var skippedLines: Int { rejected.count }
 
-        /// Adds `record` unless the same run (key and data) is already there.
-        mutating func add(_ record: RunRecord, seen: inout Set<String>) {
-            if seen.insert(record.key + "#" + (record.dataFingerprint ?? "unknown")).inserted {
+        /// Where the record of each run (key and data) was first read, and its results.
+        var firstSeen: [String: (file: String, line: Int, results: RunRecord)] = [:]
+
+        /// Adds `record` unless the same run (key and data) is already there. A repeat with
+        /// the same results (a run merged from two shards) is dropped quietly; one with other
+        /// results (status, per-epoch losses and accuracies, divergence: everything but the
+        /// timings) is rejected and named beside the first, which stays in use.
+        mutating func add(_ record: RunRecord, seen: inout Set<String>, file: String, line: Int) {
+            let id = record.key + "#" + (record.dataFingerprint ?? "unknown")
+            if seen.insert(id).inserted {
                 records.append(record)
+                firstSeen[id] = (file, line, record)
+            } else if let first = firstSeen[id], !first.results.sameResults(as: record) {
+                rejected.append(RejectedLine(file: file, line: line, reason: "the same run (key \(record.key)) as \(first.file) line \(first.line), but with other results; the first is used"))
             } else {
                 duplicates += 1
             }
@@ -86,7 +96,7 @@ public final class ResultsStore {
                 continue
             }
             if let problem = record.problem { reject(problem); continue }
-            contents.add(record, seen: &seen)
+            contents.add(record, seen: &seen, file: path, line: i + 1)
         }
     }
 
@@ -109,8 +119,7 @@ public final class ResultsStore {
     /// Creates an empty results file if there is none, so that every sweep folder (also a
     /// shard with no runs, or whose runs all failed) holds a valid results file to merge.
     public func createIfMissing() throws {
-        let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw DescentError("\(path): cannot create results file (\(String(cString: strerror(errno))))") }
+        let fd = try openForWriting(O_WRONLY)
         defer { close(fd) }
         guard fsync(fd) == 0 else { throw DescentError("\(path): fsync failed (\(String(cString: strerror(errno))))") }
     }
@@ -125,8 +134,7 @@ public final class ResultsStore {
         encoder.outputFormatting = [.sortedKeys]
         var line = try encoder.encode(record)
         line.append(UInt8(ascii: "\n"))
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw DescentError("\(path): cannot open results file for writing (\(String(cString: strerror(errno))))") }
+        let fd = try openForWriting(O_RDWR)
         defer { close(fd) }
         guard flock(fd, LOCK_EX) == 0 else { throw DescentError("\(path): cannot lock results file") }
         defer { flock(fd, LOCK_UN) }
@@ -149,6 +157,22 @@ public final class ResultsStore {
             }
         }
         guard fsync(fd) == 0 else { throw fail("cannot flush the appended record") }
+    }
+
+    /// Opens (creating) the results file to append to it. A symbolic link is refused: an
+    /// append, or the cut of a torn line, must never reach a file outside the folder.
+    private func openForWriting(_ mode: Int32) throws -> Int32 {
+        let fd = open(path, mode | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0o644)   // O_NONBLOCK: a FIFO must not block
+        guard fd >= 0 else {
+            if errno == ELOOP { throw DescentError("\(path): is a symbolic link; descent appends to no file through a link (replace it with the file itself)") }
+            throw DescentError("\(path): cannot open results file for writing (\(String(cString: strerror(errno))))")
+        }
+        var st = stat()
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
+            close(fd)
+            throw DescentError("\(path): not a regular file")
+        }
+        return fd
     }
 
     /// Truncates anything after the last newline (a line torn by a crash).
@@ -183,5 +207,15 @@ public final class ResultsStore {
             try ResultsStore(path: file, registry: registry).read(into: &all, seen: &seen)
         }
         return all
+    }
+}
+
+extension RunRecord {
+    /// Whether `other` reports the same results: status, divergence and every epoch's
+    /// metrics except its wall-clock seconds.
+    func sameResults(as other: RunRecord) -> Bool {
+        func untimed(_ r: RunRecord) -> [EpochMetrics] { r.epochs.map { var m = $0; m.seconds = 0; return m } }
+        return status == other.status && divergence == other.divergence && divergedEpoch == other.divergedEpoch
+            && divergedStep == other.divergedStep && untimed(self) == untimed(other)
     }
 }

@@ -5,10 +5,11 @@ public enum RunExecutor {
     /// Trains `spec` on the given data; divergence is recorded, not thrown.
     /// `fingerprint` is that of the files `fullTrain` and `test` were read from (computed
     /// here when nil; pass it to compute it once for several runs). `onEpoch` sees each epoch
-    /// as it completes (for progress reports), `onFinish` the trainer and the epochs after
+    /// as it completes (for progress reports; `onStart` sees the trainer first), `onFinish` the trainer and the epochs after
     /// the last one (to keep the weights). A train limit must leave images out
     /// (`ClassifierRunConfig.trainLimit(_:available:)`), so the record says what was used.
     public static func run(_ spec: RunSpec, train fullTrain: ImageSet, test: ImageSet, fingerprint: DataFingerprint? = nil,
+                           onStart: (Trainer) -> Void = { _ in },
                            onEpoch: (EpochMetrics) -> Void = { _ in },
                            onFinish: (Trainer, [EpochMetrics]) throws -> Void = { _, _ in }) throws -> RunRecord {
         let c = spec.config
@@ -16,6 +17,7 @@ public enum RunExecutor {
         let data = RunData(fingerprint: (fingerprint ?? DataFingerprint(train: fullTrain, test: test)).value,
                            trainImages: train.count, testImages: test.count)
         let trainer = try makeTrainer(c, seed: spec.seed)
+        onStart(trainer)
         let start = DispatchTime.now().uptimeNanoseconds
         var epochs: [EpochMetrics] = []
         var status = RunStatus.finished

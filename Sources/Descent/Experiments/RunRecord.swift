@@ -16,21 +16,28 @@ public struct RunEnvironment: Codable, Equatable, Sendable {
     public var cpu: String
     public var cores: Int
     public var os: String
-    /// OpenBLAS's kernels (`BLAS.coreName`, e.g. "Haswell"): another kernel rounds products
-    /// differently, so two records agree bit for bit only on the same one. Nil in records
-    /// written before it was recorded.
+    /// The OpenBLAS kernels that computed the products of records written before products
+    /// moved to oneDNN (e.g. "Haswell"); nil since then, and in records written before it was recorded.
     public var blasCore: String?
+    /// What computed the products (`BLAS.kernels`, e.g. "oneDNN 2.6.3 avx512_core_bf16"):
+    /// another library or instruction set rounds products differently, so two records agree
+    /// bit for bit only on the same kernels. Nil in records written before oneDNN.
+    public var kernels: String?
 
     enum CodingKeys: String, CodingKey {
-        case descentVersion = "descent_version", threads, hostname, cpu, cores, os, blasCore = "blas_core"
+        case descentVersion = "descent_version", threads, hostname, cpu, cores, os, blasCore = "blas_core", kernels
     }
+
+    /// The kernels that computed the products, whichever field names them ("OpenBLAS Haswell"
+    /// for older records); nil when the record does not say.
+    public var productKernels: String? { kernels ?? blasCore.map { "OpenBLAS " + $0 } }
 
     /// The current process's environment.
     public static func current(threads: Int) -> RunEnvironment {
         RunEnvironment(descentVersion: Descent.version, threads: threads,
                        hostname: ProcessInfo.processInfo.hostName, cpu: cpuModel(),
                        cores: ProcessInfo.processInfo.activeProcessorCount,
-                       os: ProcessInfo.processInfo.operatingSystemVersionString, blasCore: BLAS.coreName)
+                       os: ProcessInfo.processInfo.operatingSystemVersionString, blasCore: nil, kernels: BLAS.kernels)
     }
 
     static func cpuModel() -> String {

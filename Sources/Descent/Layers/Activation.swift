@@ -133,7 +133,30 @@ extension Activation {
 
 extension ActivationLayer {
     static func kind(_ activation: Activation, _ summary: String) -> LayerKind {
-        LayerKind(name: activation.rawValue, summary: summary, activation: activation) { _, _ in ActivationLayer(activation) }
+        LayerKind(name: activation.rawValue, summary: summary, activation: activation,
+                  onnx: { g, layer in try onnx(activation, &g, layer) }) { _, _ in ActivationLayer(activation) }
+    }
+
+    /// ONNX (opset 17, which has no Gelu): Relu, Sigmoid, Tanh, LeakyRelu(alpha 0.01);
+    /// gelu as x · (1 + Erf(x / √2)) · 0.5, silu as x · Sigmoid(x).
+    static func onnx(_ activation: Activation, _ g: inout ONNXGraphBuilder, _ layer: ONNXExport.LayerSite) throws {
+        let x = g.current, prefix = "layers.\(layer.index)."
+        switch activation {
+        case .relu: g.apply("Relu", layer)
+        case .sigmoid: g.apply("Sigmoid", layer)
+        case .tanh: g.apply("Tanh", layer)
+        case .leakyRelu: g.apply("LeakyRelu", layer, attributes: [("alpha", .float(0.01))])
+        case .gelu:
+            g.apply("Div", layer, suffix: "div", inputs: [g.constant(prefix + "sqrt2", floats: [Float(2).squareRoot()])])
+            g.apply("Erf", layer, suffix: "erf")
+            g.apply("Add", layer, suffix: "add", inputs: [g.constant(prefix + "one", floats: [1])])
+            g.apply("Mul", layer, suffix: "mul", inputs: [x])
+            g.apply("Mul", layer, inputs: [g.constant(prefix + "half", floats: [0.5])])
+        case .silu:
+            g.apply("Sigmoid", layer, suffix: "sigmoid")
+            g.apply("Mul", layer, inputs: [x])
+        case .identity: g.apply("Identity", layer)
+        }
     }
     /// `relu`: max(0, x).
     public static let reluKind = kind(.relu, "max(0, x) element-wise")

@@ -45,7 +45,9 @@ public final class AvgPool2D: Layer {
 
 extension AvgPool2D {
     /// `avgpool2d(kernel, stride=kernel, padding=0)`.
-    public static let kind = PoolGeometry.layerKind("avgpool2d", summary: "2-D average pooling (torch AvgPool2d, padding counted as zeros)") { AvgPool2D(geometry: $0) }
+    public static let kind = PoolGeometry.layerKind("avgpool2d", summary: "2-D average pooling (torch AvgPool2d, padding counted as zeros)",
+        // ONNX: AveragePool, the padding counted as zeros.
+        onnx: { g, layer in g.apply("AveragePool", layer, attributes: PoolGeometry.onnxAttributes(layer) + [("count_include_pad", .int(1))]) }) { AvgPool2D(geometry: $0) }
 }
 
 extension LayerSpec {

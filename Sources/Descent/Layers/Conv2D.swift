@@ -15,7 +15,7 @@ import CKernels
 /// `layers.i.weight` of shape 6 × 1 × 5 × 5, so safetensors files load into torch as they are.
 ///
 /// Each example is one im2col (`ConvGeometry`) into a buffer of its thread, one product in
-/// OpenBLAS (single-threaded, `BLAS.gemmUnsplit`) written straight into the example's
+/// oneDNN (single-threaded, `BLAS.gemmUnsplit`) written straight into the example's
 /// C_out × H_out·W_out output, then bias + activation in one pass while it is in cache.
 /// The examples are spread over the threads by `ExampleLanes`, which also orders the sums of
 /// the weight and bias gradients, so outputs and gradients have the same bits on any thread
@@ -134,7 +134,7 @@ public final class Conv2D: Layer {
                     }
                 }
                 col.map { g.im2col(xe, into: $0, scratch: scratch) }
-                // (∂L/∂W)ᵀ += col · Gᵀ: OpenBLAS runs the product faster this way round (the K
+                // (∂L/∂W)ᵀ += col · Gᵀ: OpenBLAS ran the product faster this way round (the K
                 // filter values as rows), e.g. 122 against 114 GFLOP/s for fmnist-2c2d's second layer.
                 BLAS.gemmUnsplit(m: k, n: o, k: p, UnsafePointer(col ?? xe), lda: p, transposeA: false, ze, ldb: p, transposeB: true,
                                  dw, ldc: o, beta: e == examples.lowerBound ? 0 : 1, part: part)
@@ -167,6 +167,7 @@ extension Conv2D {
             let (out, k) = (spec.int("out_channels")!, spec.int("kernel")!)
             return LayerKind.sum(LayerKind.product([out, shape.first ?? 1, k, k]), spec.flag("bias")! ? out : 0)
         },
+        onnx: Conv2D.onnxForm,
         make: { spec, context in
             try Conv2D(inputShape: context.inputShape, outChannels: spec.int("out_channels")!, kernel: spec.int("kernel")!,
                        stride: spec.int("stride")!, padding: ConvPadding(spec["padding"]!), bias: spec.flag("bias")!,
@@ -188,5 +189,20 @@ extension ConvPadding {
     /// The text-form option.
     var option: LayerOption {
         switch self { case .zeros(let p): .int(p); case .same: .word("same") }
+    }
+}
+
+extension Conv2D {
+    /// ONNX: Conv; pads are [top, left, bottom, right] (all begins, then all ends).
+    public static let onnxForm: ONNXExport.Exporter = { g, layer in
+        let s = layer.spec
+        let geometry = try ConvGeometry(inputShape: layer.inputShape, kernel: s.int("kernel")!, stride: s.int("stride")!,
+                                        padding: ConvPadding(s["padding"]!))
+        var inputs = [try g.parameter("layers.\(layer.index).weight")]
+        if s.flag("bias")! { inputs.append(try g.parameter("layers.\(layer.index).bias")) }
+        g.apply("Conv", layer, inputs: inputs, attributes: [
+            ("kernel_shape", .ints([geometry.kernel, geometry.kernel])), ("strides", .ints([geometry.stride, geometry.stride])),
+            ("pads", .ints([geometry.padTop, geometry.padLeft, geometry.padBottom, geometry.padRight])),
+        ])
     }
 }

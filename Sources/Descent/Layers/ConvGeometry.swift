@@ -43,6 +43,11 @@ public struct ConvGeometry: Hashable, Sendable {
             guard stride == 1 else { throw DescentError("padding=same needs stride 1, got stride \(stride)") }
             (before, after) = ((kernel - 1) / 2, kernel - 1 - (kernel - 1) / 2)
         }
+        // Sizes from outside (a checkpoint, a record) are bounded before any sum is formed.
+        let limit = ModelSpec.largestSize
+        guard [c, h, w, kernel, stride].allSatisfy({ $0 > 0 && $0 <= limit }), before >= 0, before <= limit, after <= limit else {
+            throw DescentError("channels, sizes, kernel and stride must be in 1...\(limit) and padding in 0...\(limit), got \(ModelSpec.shapeText(inputShape)), kernel \(kernel), stride \(stride), padding \(before)")
+        }
         guard h + before + after >= kernel, w + before + after >= kernel else {
             throw DescentError("a \(kernel)×\(kernel) kernel does not fit a \(h)×\(w) input with padding \(before)")
         }

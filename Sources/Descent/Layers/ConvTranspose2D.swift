@@ -144,6 +144,7 @@ extension ConvTranspose2D {
             let (out, k) = (spec.int("out_channels")!, spec.int("kernel")!)
             return LayerKind.sum(LayerKind.product([shape.first ?? 1, out, k, k]), spec.flag("bias")! ? out : 0)
         },
+        onnx: ConvTranspose2D.onnxForm,
         make: { spec, context in
             try ConvTranspose2D(inputShape: context.inputShape, outChannels: spec.int("out_channels")!, kernel: spec.int("kernel")!,
                                 stride: spec.int("stride")!, padding: spec.int("padding")!, outputPadding: spec.int("output_padding")!,
@@ -159,5 +160,19 @@ extension LayerSpec {
         try LayerSpec(ConvTranspose2D.kind, ["out_channels": .int(outChannels), "kernel": .int(kernel), "stride": .int(stride),
                                           "padding": .int(padding), "output_padding": .int(outputPadding), "bias": .bool(bias),
                                           "init": .word(initialization.rawValue)])
+    }
+}
+
+extension ConvTranspose2D {
+    /// ONNX: ConvTranspose, H_out = (H − 1)·stride − 2·padding + k + output_padding as torch's.
+    public static let onnxForm: ONNXExport.Exporter = { g, layer in
+        let s = layer.spec
+        let (k, stride, p, op) = (s.int("kernel")!, s.int("stride")!, s.int("padding")!, s.int("output_padding")!)
+        var inputs = [try g.parameter("layers.\(layer.index).weight")]
+        if s.flag("bias")! { inputs.append(try g.parameter("layers.\(layer.index).bias")) }
+        g.apply("ConvTranspose", layer, inputs: inputs, attributes: [
+            ("kernel_shape", .ints([k, k])), ("strides", .ints([stride, stride])), ("pads", .ints([p, p, p, p])),
+            ("output_padding", .ints([op, op])),
+        ])
     }
 }

@@ -38,6 +38,7 @@ extension Dropout {
     public static let kind = LayerKind(
         name: "dropout", summary: "inverted dropout: zero with probability p, scale the rest by 1/(1−p) (training only)",
         arguments: [.probability("p")],
+        onnx: Dropout.onnxForm,
         make: { spec, context in
             try Dropout(Float(spec.number("p")!), generator: RandomGenerator(seed: context.seed, stream: 10 &+ UInt64(context.noiseLayersBefore)))
         })
@@ -46,4 +47,9 @@ extension Dropout {
 extension LayerSpec {
     /// `dropout(p)`, p in [0, 1).
     public static func dropout(_ p: Double) throws -> LayerSpec { try LayerSpec(Dropout.kind, ["p": .number(p)]) }
+}
+
+extension Dropout {
+    /// ONNX: the identity (evaluation mode).
+    public static let onnxForm: ONNXExport.Exporter = { g, layer in g.apply("Identity", layer) }
 }

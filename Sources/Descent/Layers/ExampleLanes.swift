@@ -12,7 +12,7 @@ import CKernels
 /// and the partial sums are added in lane order
 /// ```
 /// Which thread runs a lane changes nothing but the time. Each example's products run on
-/// one thread (`BLAS.gemmUnsplit`, single-threaded OpenBLAS) in that thread's own buffers
+/// one thread (`BLAS.gemmUnsplit`, single-threaded oneDNN) in that thread's own buffers
 /// (`PartBuffers`), so what a product computes depends on its shape only.
 enum ExampleLanes {
     /// Lanes per batch.

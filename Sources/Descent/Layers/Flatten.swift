@@ -21,7 +21,8 @@ public final class Flatten: Layer {
 extension Flatten {
     /// `flatten`.
     public static let kind = LayerKind(name: "flatten", summary: "N×C×H×W → N×(C·H·W)",
-                                       outputShape: { _, shape in [shape.reduce(1, *)] }) { _, _ in Flatten() }
+                                       outputShape: { _, shape in [shape.reduce(1, *)] },
+                                       onnx: { g, layer in g.apply("Flatten", layer, attributes: [("axis", .int(1))]) }) { _, _ in Flatten() }
 }
 
 extension LayerSpec {

@@ -10,7 +10,7 @@ import CKernels
 /// Weights are out × in (rows are units) as in PyTorch and Chainer, so a row of the
 /// first layer is a 28×28 filter. Initialisation: Glorot/Xavier uniform
 /// `W ~ U(−a, a), a = √(6 / (in + out))` (Glorot & Bengio 2010), zero bias.
-/// The GEMM runs in OpenBLAS; bias and activation are one fused pass after it, and in
+/// The GEMM runs in oneDNN; bias and activation are one fused pass after it, and in
 /// backward f'(y) and the bias-gradient row sum are one fused pass before the GEMMs.
 /// A ReLU layer followed by `Dropout` in a `Sequential` also fuses the dropout into that
 /// pass (`forward(_:dropout:)`): the same masks, one pass fewer each way, and no mask
@@ -120,6 +120,7 @@ extension Linear {
             let units = spec.int("units")!
             return spec.int("tied") == nil ? LayerKind.sum(LayerKind.product([units] + shape), units) : units
         },
+        onnx: Linear.onnxForm,
         make: { spec, context in
             let units = spec.int("units")!
             guard let t = spec.int("tied") else {
@@ -140,5 +141,19 @@ extension LayerSpec {
         var options: [String: LayerOption] = ["units": .int(units)]
         if let tied { options["tied"] = .int(tied) }
         return try LayerSpec(Linear.kind, options)
+    }
+}
+
+extension Linear {
+    /// ONNX: y = x Wᵀ + b is Gemm(x, W, b, transB=1), after a Flatten when the input is not
+    /// flat; tied to layer t, y = x W_t + b is Gemm(x, W_t, b) with the encoder's own initializer.
+    public static let onnxForm: ONNXExport.Exporter = { g, layer in
+        if layer.inputShape.count > 1 { g.apply("Flatten", layer, suffix: "flatten", attributes: [("axis", .int(1))]) }
+        let bias = try g.parameter("layers.\(layer.index).bias")
+        if let t = layer.spec.int("tied") {
+            g.apply("Gemm", layer, inputs: [try g.parameter("layers.\(t).weight"), bias])
+        } else {
+            g.apply("Gemm", layer, inputs: [try g.parameter("layers.\(layer.index).weight"), bias], attributes: [("transB", .int(1))])
+        }
     }
 }

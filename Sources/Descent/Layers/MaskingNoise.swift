@@ -52,6 +52,7 @@ extension MaskingNoise {
     public static let kind = LayerKind(
         name: "masking", summary: "masking noise: zero with probability p, no rescaling, or ×1/(1-p) if inverted (training only)",
         arguments: [.probability("p"), LayerArgument("inverted", .bool, default: .bool(false))],
+        onnx: MaskingNoise.onnxForm,
         make: { spec, context in
             try MaskingNoise(Float(spec.number("p")!), inverted: spec.flag("inverted")!,
                              generator: RandomGenerator(seed: context.seed, stream: 10 &+ UInt64(context.noiseLayersBefore)))
@@ -63,4 +64,9 @@ extension LayerSpec {
     public static func masking(_ p: Double, inverted: Bool = false) throws -> LayerSpec {
         try LayerSpec(MaskingNoise.kind, ["p": .number(p), "inverted": .bool(inverted)])
     }
+}
+
+extension MaskingNoise {
+    /// ONNX: the identity (evaluation mode).
+    public static let onnxForm: ONNXExport.Exporter = { g, layer in g.apply("Identity", layer) }
 }

@@ -77,7 +77,9 @@ public final class MaxPool2D: Layer {
 
 extension MaxPool2D {
     /// `maxpool2d(kernel, stride=kernel, padding=0)`.
-    public static let kind = PoolGeometry.layerKind("maxpool2d", summary: "2-D max pooling (torch MaxPool2d), the argmax kept for backward") { MaxPool2D(geometry: $0) }
+    public static let kind = PoolGeometry.layerKind("maxpool2d", summary: "2-D max pooling (torch MaxPool2d), the argmax kept for backward",
+        // ONNX: MaxPool (padding never wins a maximum).
+        onnx: { g, layer in g.apply("MaxPool", layer, attributes: PoolGeometry.onnxAttributes(layer)) }) { MaxPool2D(geometry: $0) }
 }
 
 extension LayerSpec {

@@ -17,6 +17,10 @@ public struct PoolGeometry: Hashable, Sendable {
         guard inputShape.count == 3 else {
             throw DescentError("needs a C×H×W input (start the model with its shape, e.g. 1x28x28:), got \(ModelSpec.shapeText(inputShape))")
         }
+        let limit = ModelSpec.largestSize
+        guard (inputShape + [kernel, stride]).allSatisfy({ $0 > 0 && $0 <= limit }), padding >= 0 else {
+            throw DescentError("sizes, kernel and stride must be in 1...\(limit) and padding ≥ 0, got \(ModelSpec.shapeText(inputShape)), kernel \(kernel), stride \(stride), padding \(padding)")
+        }
         guard padding <= kernel / 2 else { throw DescentError("padding must be at most half the kernel (\(kernel / 2)), got \(padding)") }
         (channels, height, width) = (inputShape[0], inputShape[1], inputShape[2])
         guard height + 2 * padding >= kernel, width + 2 * padding >= kernel else {
@@ -51,11 +55,19 @@ public struct PoolGeometry: Hashable, Sendable {
 
     /// The descriptor of a pooling layer `name(kernel, stride=kernel, padding=0)`, built by
     /// `make(geometry)`.
-    static func layerKind(_ name: String, summary: String,
+    static func layerKind(_ name: String, summary: String, onnx: @escaping ONNXExport.Exporter,
                           make: @escaping @Sendable (PoolGeometry) -> Layer) -> LayerKind {
         LayerKind(name: name, summary: summary, arguments: arguments, isSpatial: true,
-                  outputShape: { spec, shape in try of(spec, inputShape: shape).outputShape },
+                  outputShape: { spec, shape in try of(spec, inputShape: shape).outputShape }, onnx: onnx,
                   make: { spec, context in make(try of(spec, inputShape: context.inputShape)) })
+    }
+
+    /// The ONNX attributes of a pooling layer (floor mode): kernel_shape, strides, pads.
+    static func onnxAttributes(_ layer: ONNXExport.LayerSite) -> [(String, ONNX.Attribute)] {
+        let k = layer.spec.int("kernel")!
+        let s = layer.spec.int("stride") ?? k
+        let p = layer.spec.int("padding")!
+        return [("kernel_shape", .ints([k, k])), ("strides", .ints([s, s])), ("pads", .ints([p, p, p, p]))]
     }
 
     /// The spec `name(kernel, stride: kernel, padding: 0)` of a pooling layer.

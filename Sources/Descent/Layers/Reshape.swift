@@ -51,11 +51,12 @@ extension Reshape {
         arguments: [.positiveInt("channels"), .positiveInt("height"), .positiveInt("width")],
         outputShape: { spec, shape in
             let target = [spec.int("channels")!, spec.int("height")!, spec.int("width")!]
-            guard target.reduce(1, *) == shape.reduce(1, *) else {
-                throw DescentError("\(ModelSpec.shapeText(target)) = \(target.reduce(1, *)) values, the input has \(shape.reduce(1, *))")
+            guard LayerKind.product(target) == LayerKind.product(shape) else {
+                throw DescentError("\(ModelSpec.shapeText(target)) = \(LayerKind.product(target)) values, the input has \(LayerKind.product(shape))")
             }
             return target
         },
+        onnx: Reshape.onnxForm,
         make: { spec, _ in Reshape([spec.int("channels")!, spec.int("height")!, spec.int("width")!]) })
 }
 
@@ -63,5 +64,13 @@ extension LayerSpec {
     /// `reshape(channels, height, width)`.
     public static func reshape(_ channels: Int, _ height: Int, _ width: Int) throws -> LayerSpec {
         try LayerSpec(Reshape.kind, ["channels": .int(channels), "height": .int(height), "width": .int(width)])
+    }
+}
+
+extension Reshape {
+    /// ONNX: Reshape to N × the output shape.
+    public static let onnxForm: ONNXExport.Exporter = { g, layer in
+        let shape = g.constant("layers.\(layer.index).shape", ints: [-1] + layer.outputShape)
+        g.apply("Reshape", layer, inputs: [shape])
     }
 }

@@ -41,6 +41,7 @@ extension SparsityLayer {
         name: "sparsity", summary: "KL sparsity penalty β Σ_j KL(ρ ‖ mean activation of unit j) on the values before it (identity forward)",
         arguments: [LayerArgument("target", .number) { v in let t = v.numberValue!; return t > 0 && t < 1 ? nil : "must be in (0, 1)" },
                     LayerArgument("weight", .number) { v in v.numberValue! >= 0 ? nil : "must be ≥ 0" }],
+        onnx: SparsityLayer.onnxForm,
         make: { spec, _ in
             SparsityLayer(try SparsityPenalty(target: Float(spec.number("target")!), weight: Float(spec.number("weight")!)))
         })
@@ -51,4 +52,9 @@ extension LayerSpec {
     public static func sparsity(target: Double, weight: Double) throws -> LayerSpec {
         try LayerSpec(SparsityLayer.kind, ["target": .number(target), "weight": .number(weight)])
     }
+}
+
+extension SparsityLayer {
+    /// ONNX: the identity (the penalty acts on training only).
+    public static let onnxForm: ONNXExport.Exporter = { g, layer in g.apply("Identity", layer) }
 }

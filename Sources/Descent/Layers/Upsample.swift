@@ -60,10 +60,23 @@ extension Upsample {
             let s = spec.int("scale")!
             return [shape[0], shape[1] * s, shape[2] * s]
         },
+        onnx: Upsample.onnxForm,
         make: { spec, context in try Upsample(inputShape: context.inputShape, scale: spec.int("scale")!) })
 }
 
 extension LayerSpec {
     /// `upsample(scale)`.
     public static func upsample(_ scale: Int = 2) throws -> LayerSpec { try LayerSpec(Upsample.kind, ["scale": .int(scale)]) }
+}
+
+extension Upsample {
+    /// ONNX: Resize as torch's nearest, source index ⌊destination / scale⌋ (asymmetric, floor).
+    public static let onnxForm: ONNXExport.Exporter = { g, layer in
+        let scale = Float(layer.spec.int("scale")!)
+        let scales = g.constant("layers.\(layer.index).scales", floats: [1, 1, scale, scale])
+        g.apply("Resize", layer, inputs: ["", scales], attributes: [
+            ("mode", .string("nearest")), ("coordinate_transformation_mode", .string("asymmetric")),
+            ("nearest_mode", .string("floor")),
+        ])
+    }
 }

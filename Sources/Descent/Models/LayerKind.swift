@@ -32,6 +32,9 @@ public struct LayerKind: Sendable {
     /// (`ModelSpec.memoryEstimate` adds them up before anything is allocated); sizes may be
     /// absurd, so use `LayerKind.product` and `LayerKind.sum`, which saturate at `Int.max`.
     public let parameterCount: @Sendable (LayerSpec, [Int]) -> Int
+    /// Its ONNX form (`descent export`): appends the layer's nodes in evaluation mode, e.g.
+    /// `{ g, layer in g.apply("Relu", layer) }`; nil: a model holding it cannot be exported.
+    public let onnx: ONNXExport.Exporter?
     /// Builds the layer.
     public let make: @Sendable (LayerSpec, LayerBuildContext) throws -> Layer
 
@@ -39,6 +42,7 @@ public struct LayerKind: Sendable {
                 fusesActivation: Bool = false, activation: Activation? = nil,
                 outputShape: @escaping @Sendable (LayerSpec, [Int]) throws -> [Int] = { _, shape in shape },
                 parameterCount: @escaping @Sendable (LayerSpec, [Int]) -> Int = { _, _ in 0 },
+                onnx: ONNXExport.Exporter? = nil,
                 make: @escaping @Sendable (LayerSpec, LayerBuildContext) throws -> Layer) {
         self.name = name
         self.summary = summary
@@ -48,6 +52,7 @@ public struct LayerKind: Sendable {
         self.activation = activation
         self.outputShape = outputShape
         self.parameterCount = parameterCount
+        self.onnx = onnx
         self.make = make
     }
 
@@ -165,6 +170,9 @@ public struct LayerArgument: Sendable {
             throw DescentError("\(layer): \(name) must be \(expected), got '\(value)'")
         }
         if case .number(let d) = v, !d.isFinite { throw DescentError("\(layer): \(name) must be finite, got \(d)") }
+        if case .int(let i) = v, i > ModelSpec.largestSize || i < -ModelSpec.largestSize {
+            throw DescentError("\(layer): \(name) must be at most \(ModelSpec.largestSize) in size, got \(i)")
+        }
         if let problem = validate(v) { throw DescentError("\(layer): \(name) \(problem), got \(v)") }
         return v
     }

@@ -35,6 +35,9 @@ public struct ModelSpec: Hashable, Sendable, CustomStringConvertible {
         guard !inputShape.isEmpty, inputShape.allSatisfy({ $0 > 0 }) else {
             throw DescentError("model: the input shape must be positive sizes like 784 or 1x28x28, got \(ModelSpec.shapeText(inputShape))")
         }
+        guard inputShape.count <= 3, LayerKind.product(inputShape) <= ModelSpec.largestSize else {
+            throw DescentError("model: the input shape \(ModelSpec.shapeText(inputShape)) is too large: at most 3 sizes and \(ModelSpec.largestSize) values per example")
+        }
         guard !layers.isEmpty else { throw DescentError("model: no layers") }
         if let k = encoderLayers, !(k >= 1 && k < layers.count) {
             throw DescentError("model: the encoder must have between 1 and \(layers.count - 1) of the \(layers.count) layers, got \(k)")
@@ -70,6 +73,9 @@ public struct ModelSpec: Hashable, Sendable, CustomStringConvertible {
                 shape = try layer.layerKind.outputShape(layer, shape)
             } catch let e as DescentError {
                 throw DescentError("model: layer \(i) (\(layer)) on input \(ModelSpec.shapeText(shape)): \(e.message)")
+            }
+            guard shape.allSatisfy({ $0 > 0 }), LayerKind.product(shape) <= ModelSpec.largestSize else {
+                throw DescentError("model: layer \(i) (\(layer)) gives \(ModelSpec.shapeText(shape)), more than \(ModelSpec.largestSize) values per example")
             }
             if case .int(let t)? = layer.options["tied"] {
                 guard t >= 0, t < i, layers[t].kind == "linear" else {
@@ -120,6 +126,15 @@ public struct ModelSpec: Hashable, Sendable, CustomStringConvertible {
         }
         return text + "; loss=\(loss.rawValue)"
     }
+
+    /// The largest size anything in a description may have: an argument (units, kernel,
+    /// padding, …) and the number of values of one example before or after any layer
+    /// (2³¹ − 1). Sizes come from files (checkpoints, records) and the command line; with
+    /// every factor below 2³¹, the shape arithmetic of every layer kind (sums, and products
+    /// of two sizes) fits in 64 bits, so a description is refused in a sentence before any
+    /// arithmetic can overflow. What fits here may still not fit in memory:
+    /// `memoryEstimate` decides that.
+    public static let largestSize = Int(Int32.max)
 
     /// `1x28x28`, `784`.
     public static func shapeText(_ shape: [Int]) -> String { shape.map(String.init).joined(separator: "x") }

@@ -13,6 +13,16 @@ extension ModelSpec {
         var parser = ModelTextParser(text, registry: registry)
         return try parser.model(inputShape: inputShape, loss: loss)
     }
+
+    /// The parts of the text form, each layer checked (kind, arguments, ranges) but the
+    /// whole not yet checked against an input shape: what a command can check of `--model`
+    /// before it reads the data that give the shape. `inputShape` and `loss` are nil when
+    /// the text gives none; layer kinds and losses are looked up in `registry`.
+    public static func parseParts(_ text: String, registry: Registry = .builtIn) throws
+        -> (inputShape: [Int]?, layers: [LayerSpec], encoderLayers: Int?, loss: LossKind?) {
+        var parser = ModelTextParser(text, registry: registry)
+        return try parser.parts()
+    }
 }
 
 /// Recursive-descent parser of the model text form:
@@ -35,10 +45,18 @@ struct ModelTextParser {
     }
 
     mutating func model(inputShape defaultShape: [Int]?, loss defaultLoss: LossKind) throws -> ModelSpec {
+        let p = try parts()
+        guard let shape = p.inputShape ?? defaultShape else {
+            throw DescentError("model: '\(text)' gives no input shape (start it with e.g. '784:' or '1x28x28:')")
+        }
+        return try ModelSpec(inputShape: shape, layers: p.layers, encoderLayers: p.encoderLayers, loss: p.loss ?? defaultLoss)
+    }
+
+    /// The input shape (if given), the layers, the end of the encoder and the loss (if given).
+    mutating func parts() throws -> (inputShape: [Int]?, layers: [LayerSpec], encoderLayers: Int?, loss: LossKind?) {
         skipSpace()
         guard i < chars.count else { throw DescentError("model: the description is empty: expected a layer name such as linear(10)") }
-        var shape = defaultShape
-        if let s = try shapePrefix() { shape = s }
+        let shape = try shapePrefix()
         var layers: [LayerSpec] = []
         var encoderLayers: Int?
         while true {
@@ -51,7 +69,7 @@ struct ModelTextParser {
             }
             i += 1
         }
-        var loss = defaultLoss
+        var loss: LossKind?
         while peek() == ";" {
             i += 1
             skipSpace()
@@ -69,8 +87,7 @@ struct ModelTextParser {
             skipSpace()
         }
         if i < chars.count { throw fail("unexpected '\(chars[i])'") }
-        guard let shape else { throw DescentError("model: '\(text)' gives no input shape (start it with e.g. '784:' or '1x28x28:')") }
-        return try ModelSpec(inputShape: shape, layers: layers, encoderLayers: encoderLayers, loss: loss)
+        return (shape, layers, encoderLayers, loss)
     }
 
     /// `784:` or `1x28x28:` at the start, if present.

@@ -240,10 +240,24 @@ open class StatefulOptimizer: Optimizer {
         return out
     }
 
+    /// Slots that accumulate squares (or their maxima) and so are never negative: a
+    /// checkpoint holding a negative value in one is damaged (the square root of the
+    /// update would be NaN).
+    static let nonNegativeSlots: Set<String> = ["exp_avg_sq", "max_exp_avg_sq", "square_avg", "acc_delta", "sum"]
+
+    /// A step count stored as a 1-element tensor: a whole number in 0...2²⁴ (what a Float holds exactly).
+    private func checkedStepCount(_ tensor: Tensor?, _ key: String) throws -> Int? {
+        guard let t = tensor else { return nil }
+        guard t.count == 1, t[0].isFinite, t[0] >= 0, t[0] <= 16_777_216, t[0] == t[0].rounded() else {
+            throw DescentError("\(name): state '\(key)' must be one whole number in 0...16777216, got \(t.count == 1 ? "\(t[0])" : "shape \(t.shape)")")
+        }
+        return Int(t[0])
+    }
+
     public func loadState(_ state: [String: Tensor], for parameters: [Parameter]) throws {
         var loaded: [(ObjectIdentifier, Slot)] = []
         for p in parameters {
-            guard let stepTensor = state["\(p.name).step"] else { continue }
+            guard let step = try checkedStepCount(state["\(p.name).step"], "\(p.name).step") else { continue }
             var tensors: [Tensor] = []
             for slotName in slotNames {
                 guard let t = state["\(p.name).\(slotName)"] else {
@@ -252,14 +266,20 @@ open class StatefulOptimizer: Optimizer {
                 guard t.shape == p.value.shape else {
                     throw DescentError("\(name): state '\(p.name).\(slotName)' has shape \(t.shape), parameter has \(p.value.shape)")
                 }
+                guard Kernels.allFinite(t.data, count: t.count) else {
+                    throw DescentError("\(name): state '\(p.name).\(slotName)' holds NaN or infinite values")
+                }
+                if Self.nonNegativeSlots.contains(slotName), let i = (0..<t.count).first(where: { t.data[$0] < 0 }) {
+                    throw DescentError("\(name): state '\(p.name).\(slotName)' holds a negative value (\(t.data[i]) at \(i)), but it accumulates squares")
+                }
                 tensors.append(t.clone())
             }
             let s = Slot(tensors)
-            s.step = Int(stepTensor[0])
+            s.step = step
             loaded.append((ObjectIdentifier(p), s))
         }
         slots = [:]
         for (k, s) in loaded { slots[k] = s }
-        if let t = state["optimizer.step"] { stepCount = Int(t[0]) }
+        if let n = try checkedStepCount(state["optimizer.step"], "optimizer.step") { stepCount = n }
     }
 }

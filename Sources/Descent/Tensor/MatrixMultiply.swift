@@ -1,8 +1,9 @@
+import CDNNL
 import CKernels
 import COpenBLAS
 import Foundation
 
-/// Matrix products through OpenBLAS `sgemm` (row-major).
+/// Matrix products through oneDNN's `sgemm` (row-major).
 ///
 /// ```
 /// C ← α · op(A) · op(B) + β · C,   op(X) = X or Xᵀ
@@ -10,18 +11,37 @@ import Foundation
 /// `A`, `B`, `C` are 2-D tensors; with `transposeA` the product uses Aᵀ, etc.
 /// `β = 1` accumulates into C, which is how parameter gradients are summed (`+=`).
 /// After `Parallel.setThreads(n)`, a product of at least `splitMinimumFlops` is split into
-/// `n` blocks of rows (or columns) of C, one single-threaded OpenBLAS call per pool thread.
+/// `n` blocks of rows (or columns) of C, one single-threaded oneDNN call per pool thread.
+///
+/// oneDNN chooses its kernels when it is loaded, from the instruction sets the CPU reports
+/// (`instructionSet`, e.g. `avx512_core_bf16`; `ONEDNN_MAX_CPU_ISA` caps it), never from a
+/// table of CPU models, so a CPU newer than the library still gets its widest vectors.
+/// Another instruction set may round products differently: records keep `kernels`.
+/// OpenBLAS remains for the symmetric rank-k update and the eigen-solver of `PCA` (LAPACK).
 public enum BLAS {
-    /// Sets the number of OpenBLAS's own threads for this process (`Parallel.setThreads`
-    /// sets it to 1 and splits products itself).
+    /// Runs each product on `n` of oneDNN's own (OpenMP) threads, not split over the pool
+    /// (`Parallel.setThreads` switches back to splitting, with single-threaded calls).
     public static func setThreads(_ n: Int) {
         openblas_set_num_threads(Int32(Swift.max(1, n)))
+        libraryThreads.update { $0 = Swift.max(1, n) }
         Parallel.splitting.update { $0 = false }
     }
-    /// The number of OpenBLAS threads in use.
-    public static var threads: Int { Int(openblas_get_num_threads()) }
-    /// OpenBLAS's name of the CPU kernels it runs (chosen when it is loaded, from the CPU or
-    /// from `OPENBLAS_CORETYPE`), e.g. `"Haswell"`: they may change the last bits of products.
+    /// The number of threads a product that is not split runs on.
+    public static var threads: Int { Parallel.splitsProducts ? 1 : libraryThreads.current }
+    @usableFromInline static let libraryThreads = Locked(1)
+
+    /// The instruction set oneDNN's kernels run (`dnnl_get_effective_cpu_isa`).
+    public static var instructionSet: InstructionSet { InstructionSet(rawValue: UInt32(dnnl_get_effective_cpu_isa().rawValue)) }
+    /// oneDNN's version, e.g. `"2.6.3"`.
+    public static var libraryVersion: String {
+        guard let v = dnnl_version() else { return "unknown" }
+        return "\(v.pointee.major).\(v.pointee.minor).\(v.pointee.patch)"
+    }
+    /// What computes the products, as records keep it: library, version and instruction set,
+    /// e.g. `"oneDNN 2.6.3 avx512_core_bf16"`.
+    public static var kernels: String { "oneDNN \(libraryVersion) \(instructionSet.name)" }
+    /// OpenBLAS's name of the CPU kernels it loaded (e.g. `"Haswell"`): since products run in
+    /// oneDNN, only `PCA`'s LAPACK calls use them. Records before oneDNN kept it as `blas_core`.
     public static var coreName: String { openblas_get_corename().map { String(cString: $0) } ?? "unknown" }
 
     /// The arguments of one `sgemm` call (row-major), as `recordingCalls` records it, with the
@@ -125,11 +145,11 @@ public enum BLAS {
         let parts = Parallel.splitsProducts && 2 * m * n * k >= splitMinimumFlops ? Swift.min(Parallel.threads, Swift.max(m, n) / 16) : 1
         if parts <= 1 {
             sgemm(m: m, n: n, k: k, a, lda: lda, transposeA: transposeA, b, ldb: ldb, transposeB: transposeB,
-                  c, ldc: ldc, alpha: alpha, beta: beta)
+                  c, ldc: ldc, alpha: alpha, beta: beta, threads: threads)
             return
         }
         // Split C into `parts` blocks of rows (or of columns when it is wider than tall), in
-        // multiples of 16: one independent single-threaded OpenBLAS product over all of k
+        // multiples of 16: one independent single-threaded oneDNN product over all of k
         // per Parallel thread (no reduction across threads).
         let byRows = m >= n
         let blocks = ((byRows ? m : n) + 15) / 16
@@ -169,15 +189,15 @@ public enum BLAS {
     /// Products below this many floating-point operations run on one thread.
     public static let splitMinimumFlops = 2_000_000
 
+    /// One oneDNN call on `threads` threads (1: the calling thread alone). oneDNN checks the
+    /// arguments; the callers' shapes are checked already, so a failure is a bug.
     @usableFromInline
     static func sgemm(m: Int, n: Int, k: Int,
                       _ a: UnsafePointer<Float>, lda: Int, transposeA: Bool,
                       _ b: UnsafePointer<Float>, ldb: Int, transposeB: Bool,
-                      _ c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float) {
-        cblas_sgemm(CblasRowMajor,
-                    transposeA ? CblasTrans : CblasNoTrans,
-                    transposeB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), alpha,
-                    a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+                      _ c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float, threads: Int = 1) {
+        let status = descent_dnnl_sgemm(Int32(threads), transposeA ? 84 : 78, transposeB ? 84 : 78,  // "T" or "N"
+                                        m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+        precondition(status == dnnl_success, "dnnl_sgemm failed (status \(status.rawValue)) for \(m)×\(n)×\(k)")
     }
 }

@@ -46,6 +46,9 @@ public enum SafeTensors {
         guard let header = try? JSONSerialization.jsonObject(with: Data(bytes[8..<dataStart])) as? [String: Any] else {
             throw DescentError("safetensors: header is not a JSON object")
         }
+        if let name = JSONKeys.firstRepeatedTopLevelKey(Array(bytes[8..<dataStart])) {
+            throw DescentError("safetensors: the header names '\(name)' more than once")
+        }
         var metadata: [String: String] = [:]
         var tensors: [String: Tensor] = [:]
         for (name, value) in header {
@@ -101,7 +104,7 @@ public enum SafeTensors {
 ///           optimizer/<key> (Optimizer.state(for:), e.g. optimizer/layers.0.weight.exp_avg)
 /// metadata  format "descent-checkpoint-2", epochs_done, model (the ModelSpec as JSON),
 ///           run (the run configuration as JSON), history (the EpochMetrics so far as JSON),
-///           threads, plus whatever the caller adds
+///           threads, kernels (BLAS.kernels), plus whatever the caller adds
 /// ```
 /// Any reader of safetensors gets the weights by name (`Tools/descent_checkpoint.py` builds
 /// the equivalent PyTorch module from the `model` entry); `Checkpoint.read` + `makeNetwork`
@@ -130,6 +133,7 @@ public struct Checkpoint {
         meta["format"] = format
         meta["epochs_done"] = String(epochsDone)
         meta["threads"] = String(Parallel.threads)
+        meta["kernels"] = BLAS.kernels
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         if let spec = network.spec { meta["model"] = String(decoding: try encoder.encode(spec), as: UTF8.self) }
@@ -141,14 +145,19 @@ public struct Checkpoint {
     /// Reads a checkpoint (any safetensors file; `model` is needed to rebuild the network).
     public static func read(_ path: String) throws -> Checkpoint {
         let (tensors, metadata) = try SafeTensors.read(path)
-        return Checkpoint(tensors: tensors, metadata: metadata, path: path)
+        let checkpoint = Checkpoint(tensors: tensors, metadata: metadata, path: path)
+        try checkpoint.check()
+        return checkpoint
     }
 
-    /// Epochs trained so far.
+    /// Epochs trained so far (checked by `read`).
     public var epochsDone: Int { Int(metadata["epochs_done"] ?? "0") ?? 0 }
 
     /// Threads of the process that wrote it (nil if not recorded).
     public var threads: Int? { metadata["threads"].flatMap(Int.init) }
+
+    /// The kernels that computed its products (`BLAS.kernels`; nil in checkpoints written before oneDNN).
+    public var kernels: String? { metadata["kernels"] }
 
     /// The model description stored in the checkpoint, its layer kinds and loss looked up
     /// in `registry`.
@@ -170,12 +179,17 @@ public struct Checkpoint {
         }
     }
 
-    /// The per-epoch metrics recorded so far.
+    /// The per-epoch metrics recorded so far: exactly epochs 1…`epochsDone`, in order.
     public func history() throws -> [EpochMetrics] {
         guard let text = metadata["history"] else { return [] }
-        do { return try JSONDecoder().decode([EpochMetrics].self, from: Data(text.utf8)) } catch {
+        let history: [EpochMetrics]
+        do { history = try JSONDecoder().decode([EpochMetrics].self, from: Data(text.utf8)) } catch {
             throw DescentError("\(path): the training history is invalid: \(Checkpoint.reason(error))")
         }
+        guard history.map(\.epoch) == Array(stride(from: 1, through: epochsDone, by: 1)) else {
+            throw DescentError("\(path): the training history holds \(history.count) epoch(s) (\(history.map { String($0.epoch) }.prefix(5).joined(separator: ", "))\(history.count > 5 ? ", …" : "")), but epochs_done is \(epochsDone)")
+        }
+        return history
     }
 
     /// A network built from the stored description (names looked up in `registry`), with
@@ -202,6 +216,7 @@ public struct Checkpoint {
             p.value.data.update(from: t.data, count: t.count)
         }
         guard let optimizer else { return }
+        try checkOptimizerState(for: parameters)
         var state: [String: Tensor] = [:]
         for (k, t) in tensors where k.hasPrefix(Checkpoint.optimizerPrefix) { state[String(k.dropFirst(Checkpoint.optimizerPrefix.count))] = t }
         do { try optimizer.loadState(state, for: parameters) } catch let e as DescentError {

@@ -9,7 +9,8 @@ import Foundation
 /// ```
 /// Each step: zero the gradients → forward (training mode) → loss and ∂L/∂output →
 /// backward → `Optimizer.checkedStep`. A loss, penalty or gradient that stops being finite
-/// throws `DivergenceError` naming the epoch and step where it happened.
+/// throws `DivergenceError` naming the epoch and step where it happened; so do weights that
+/// are not finite at the end of an epoch (a dead ReLU can hide them from the loss).
 ///
 /// **Randomness per epoch**: epoch e shuffles with `RandomGenerator(seed:stream: s(2, e))`,
 /// draws masking noise from `s(3, e)` and re-seeds the network's dropout from `s(4, e)`, where
@@ -43,6 +44,8 @@ public final class Trainer {
     public var phases: StepPhases?
     /// Called after every training step with (steps done this epoch, steps per epoch).
     public var onStep: ((Int, Int) -> Void)?
+    /// The loss of the last training minibatch (noise and dropout active, no penalty), for `onStep`.
+    public private(set) var lastStepLoss = Double.nan
     private let parameters: [Parameter]
     private var trainBatches: (source: UInt, batches: Batches)?
     private let pixelError = MeanSquaredError()
@@ -111,7 +114,14 @@ public final class Trainer {
             total += value.loss * Double(batch.count)
             penaltyTotal += penalty * Double(batch.count)
             if let c = value.correct { correct += c; counted = true }
+            lastStepLoss = value.loss
             onStep?(step, steps)
+        }
+        // A weight that is NaN or ±∞ may give finite losses and gradients (a ReLU turns a
+        // NaN pre-activation into 0, and its gradient into 0), so the step's check would
+        // never see it: every epoch ends by checking the weights themselves (one pass).
+        if let p = parameters.firstNonFiniteValue {
+            throw DivergenceError(epoch: epoch, step: step, what: "weights of \(p.name)")
         }
         stepsDone += step
         epochsDone = epoch

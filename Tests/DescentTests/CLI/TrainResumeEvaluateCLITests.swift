@@ -90,7 +90,7 @@ final class TrainResumeEvaluateCLITests: XCTestCase {
     /// it — and on no other data: a slice of it is refused in one line.
     func testCommittedComparisonRunsAreStillDone() throws {
         let committed = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../../docs/comparison").standardized.path
-        guard FileManager.default.fileExists(atPath: committed + "/results.jsonl") else { throw XCTSkip("no docs/comparison") }
+        guard FileManager.default.fileExists(atPath: committed + "/results.jsonl") else { throw Support.skip("no docs/comparison") }
         _ = try Support.requireFashionMNIST()
         let installed = DatasetLoader.localDirectory(of: .fashionMNIST)!
         for (model, dataDir) in [("784-784-784-10", nil), ("seed-mlp", installed)] as [(String, String?)] {

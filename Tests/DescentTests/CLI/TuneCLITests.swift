@@ -36,9 +36,10 @@ final class TuneCLITests: XCTestCase {
         let split = try ValidationSplit(count: 200, of: 600)
         XCTAssertEqual(Set(all.compactMap { $0.validationSplit }), [split.record])
         XCTAssertTrue(all.allSatisfy { $0.epochs.allSatisfy { $0.validationAccuracy != nil && $0.validationLoss != nil } })
-        // Each worker records the OpenBLAS kernels its products ran on.
-        XCTAssertEqual(Set(all.map(\.environment.blasCore)), [BLAS.coreName])
-        XCTAssertNotEqual(BLAS.coreName, "unknown")
+        // Each worker records the kernels its products ran on (oneDNN and its instruction set).
+        XCTAssertEqual(Set(all.map(\.environment.kernels)), [BLAS.kernels])
+        XCTAssertTrue(all.allSatisfy { $0.environment.blasCore == nil })
+        XCTAssertTrue(BLAS.kernels.hasPrefix("oneDNN ") && !BLAS.kernels.contains("unknown"), BLAS.kernels)
         for name in ["summary.md", "summary.csv", "lr-sensitivity.svg", "lr-sensitivity.png", "report.html"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/" + name), name)
         }

@@ -6,7 +6,7 @@ import XCTest
 final class DataFashionMNISTTests: XCTestCase {
     func testLoadDebianFashionMNIST() throws {
         guard let dir = DatasetName.fashionMNIST.systemDirectories.first(where: { DatasetLoader.missingFiles(in: $0).isEmpty }) else {
-            throw XCTSkip("dataset-fashion-mnist is not installed")
+            throw Support.skip("dataset-fashion-mnist is not installed")
         }
         let start = Date()
         let (train, test) = try DatasetLoader.load(.fashionMNIST, dataDirectory: dir, cacheDirectory: nil, allowDownload: false)

@@ -35,7 +35,10 @@ final class MemoryEstimateTests: XCTestCase {
 
     /// Absurd sizes saturate instead of overflowing.
     func testAbsurdSizesSaturate() throws {
-        let spec = try ModelSpec.resolve("784-\(Int.max)-10", inputShape: [784], loss: .crossEntropy)
+        // A size beyond ModelSpec.largestSize is refused outright; within it, sums of products still saturate.
+        XCTAssertThrowsError(try ModelSpec.resolve("784-\(Int.max)-10", inputShape: [784], loss: .crossEntropy))
+        let m = ModelSpec.largestSize
+        let spec = try ModelSpec.resolve("784-\(m)-\(m)-\(m)-10", inputShape: [784], loss: .crossEntropy)
         let e = spec.memoryEstimate(batchSize: Int.max, optimizer: try Adam())
         XCTAssertEqual(e.parameters, .max)
         XCTAssertEqual(e.total, .max)

@@ -98,15 +98,43 @@ final class ReliabilityDeterminismTests: XCTestCase {
     }
 
     /// seed-ae (784-100-784 sigmoid, masking noise 0.3, minibatch 100) in two separate
-    /// processes: bit-identical per-epoch metrics and bit-identical weights.
+    /// processes, on 1 and on 2 threads: bit-identical per-epoch metrics and weights.
     func testSeedAEIsBitIdenticalAcrossProcesses() throws {
+        for threads in [1, 2] { try checkSeedAE(threads: threads) }
+    }
+
+    /// LeNet-5 (convolutions, pooling, products split over the pool) in two separate
+    /// processes, on 1 and on 2 threads: bit-identical per-epoch metrics and weights.
+    func testLeNet5IsBitIdenticalAcrossProcesses() throws {
+        let data = try dataFolder()
+        for threads in [1, 2] {
+            var runs: [(stdout: [String], weights: [String: [Float]])] = []
+            for _ in 0..<2 {
+                let out = Support.temporaryFolder("lenet\(threads)")
+                let r = try Support.descent(["train", "--data-dir", data, "--model", "lenet5", "--optimizer", "adam",
+                                             "--epochs", "2", "--train-limit", "512", "--batch-size", "64", "--json",
+                                             "--threads", "\(threads)", "--seed", "4", "--out", out])
+                XCTAssertEqual(r.status, 0, r.stderr)
+                let (tensors, _) = try SafeTensors.read(out + "/model.safetensors")
+                runs.append((Self.withoutSeconds(r.stdout), tensors.mapValues { $0.toArray() }))
+            }
+            XCTAssertEqual(runs[0].stdout.count, 2)
+            XCTAssertEqual(runs[0].stdout, runs[1].stdout, "threads \(threads)")
+            XCTAssertFalse(runs[0].weights.isEmpty)
+            for (name, w) in runs[0].weights {
+                XCTAssertTrue(w.elementsEqual(runs[1].weights[name]!) { $0.bitPattern == $1.bitPattern }, "\(name), threads \(threads)")
+            }
+        }
+    }
+
+    func checkSeedAE(threads: Int) throws {
         let data = try Support.fashionSlice(train: 1000, test: 200)
         var runs: [(history: [[String: Double]], weights: [String: [Float]])] = []
         for _ in 0..<2 {
             let out = Support.temporaryFolder("seedae")
             let r = try Support.descent(["autoencoder", "--data-dir", data, "--hidden", "100", "--activation", "sigmoid",
                                          "--corruption", "0.3", "--dropout", "0", "--optimizer", "adam", "--epochs", "2",
-                                         "--seed", "7", "--threads", "1", "--probe-epochs", "0", "--no-pca", "--no-pictures",
+                                         "--seed", "7", "--threads", "\(threads)", "--probe-epochs", "0", "--no-pca", "--no-pictures",
                                          "--out", out])
             XCTAssertEqual(r.status, 0, r.stderr)
             let folder = try FileManager.default.contentsOfDirectory(atPath: out).first { $0.hasPrefix("ae_") }!
@@ -118,7 +146,7 @@ final class ReliabilityDeterminismTests: XCTestCase {
             runs.append((history, tensors.mapValues { $0.toArray() }))
         }
         XCTAssertEqual(runs[0].history.count, 2)
-        XCTAssertEqual(runs[0].history, runs[1].history)
+        XCTAssertEqual(runs[0].history, runs[1].history, "threads \(threads)")
         XCTAssertEqual(Set(runs[0].weights.keys), Set(runs[1].weights.keys))
         XCTAssertFalse(runs[0].weights.isEmpty)
         for (name, w) in runs[0].weights {

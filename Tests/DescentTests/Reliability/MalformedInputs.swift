@@ -295,7 +295,9 @@ enum MalformedInputs {
             ("train: a layer of 10^9 units, huge batch", train(good).filter { $0 != "784-16-10" && $0 != "--model" }
                 + ["--model", "linear(1000000000), relu, linear(10)", "--batch-size", "10000000"], ["--model linear(1000000000), relu, linear(10) --batch-size 10000000", "minibatches of 48", "needs about"]),
             ("train: a layer of Int.max units", train(good).filter { $0 != "784-16-10" && $0 != "--model" } + ["--model", "784-9223372036854775807-10"],
-             ["--model 784-9223372036854775807-10", "needs about 9.2 EB or more"]),
+             ["--model", "units must be at most 2147483647", "9223372036854775807"]),
+            ("train: layers of 2^31 - 1 units", train(good).filter { $0 != "784-16-10" && $0 != "--model" } + ["--model", "784-2147483647-2147483647-10"],
+             ["--model 784-2147483647-2147483647-10", "needs about"]),
             ("autoencoder --hidden 10^8", ["autoencoder", "--hidden", "100000000", "--data-dir", good, "--offline", "--epochs", "1", "--threads", "1", "--no-pictures"],
              ["--hidden 100000000", "needs about"]),
             ("stacked --layers 784,10^8,25", ["stacked", "--layers", "784,100000000,25", "--data-dir", good, "--offline", "--threads", "1", "--no-pictures"],
@@ -325,8 +327,8 @@ enum MalformedInputs {
                                     mentions: ["linear probe", "10 classes", "200", badLabels]))
 
         // Model descriptions.
-        cases.append(MalformedInput(name: "--model with an unknown layer", arguments: train(good).filter { $0 != "784-16-10" && $0 != "--model" } + ["--model", "linear(16), gelu, linear(10)"],
-                                    mentions: ["--model", "unknown layer 'gelu'"]))
+        cases.append(MalformedInput(name: "--model with an unknown layer", arguments: train(good).filter { $0 != "784-16-10" && $0 != "--model" } + ["--model", "linear(16), swish, linear(10)"],
+                                    mentions: ["--model", "unknown layer 'swish'"]))
         cases.append(MalformedInput(name: "--model not closed", arguments: train(good).filter { $0 != "784-16-10" && $0 != "--model" } + ["--model", "linear(16"],
                                     mentions: ["--model", "missing ')'"]))
         cases.append(MalformedInput(name: "autoencoder --model with --hidden", arguments: ["autoencoder", "--model", "seed-ae", "--hidden", "50"] + ae,

@@ -44,7 +44,7 @@ final class SweepFolderTests: XCTestCase {
     }
 
     func lockHolder(_ out: String) -> Int32? {
-        (try? String(contentsOfFile: out + "/.lock", encoding: .utf8)).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        (try? String(contentsOfFile: out + "/.lock", encoding: .utf8)).flatMap { $0.split(separator: " ").first.flatMap { Int32($0) } }
     }
 
     /// Item 1: a second sweep on a locked folder refuses with one line naming the holder's
@@ -62,7 +62,7 @@ final class SweepFolderTests: XCTestCase {
         XCTAssertEqual(second.status, 1)
         let lines = second.stderr.split(separator: "\n")
         XCTAssertEqual(lines.count, 1, second.stderr)
-        XCTAssertTrue(second.stderr.hasPrefix("descent: error: \(out): another sweep (pid \(first.processIdentifier)) is running"), second.stderr)
+        XCTAssertTrue(second.stderr.hasPrefix("descent: error: \(out): another descent process (pid \(first.processIdentifier), descent compare) is writing in this folder"), second.stderr)
         XCTAssertEqual(second.stdout, "", "the refused sweep must not print a plan")
         print("lock: \(lines.first ?? "")")
         first.waitUntilExit()

@@ -60,16 +60,22 @@ final class ComparisonReportTests: XCTestCase {
         }
     }
 
-    /// The page names the BLAS kernels of the runs, and says so when they are mixed; records
-    /// written before the kernels were recorded decode and name none.
-    func testTheMachineLineNamesTheBLASKernels() throws {
+    /// The page names the product kernels of the runs, and says so when they are mixed: oneDNN's
+    /// instruction set, or OpenBLAS's kernels in records made before oneDNN; records written
+    /// before either was recorded decode and name none.
+    func testTheMachineLineNamesTheProductKernels() throws {
         let old = try ResultsStore(path: Support.fixtures.appendingPathComponent("results/results.jsonl").path).read().records
-        XCTAssertTrue(old.allSatisfy { $0.environment.blasCore == nil })
+        XCTAssertTrue(old.allSatisfy { $0.environment.blasCore == nil && $0.environment.kernels == nil })
         XCTAssertFalse(ComparisonReport(records: old).html().contains("kernels"))
         var same = old
         for i in same.indices { same[i].environment.blasCore = "Haswell" }
-        XCTAssertTrue(ComparisonReport(records: same).html().contains("1 BLAS thread(s) per run, OpenBLAS Haswell kernels."))
+        XCTAssertTrue(ComparisonReport(records: same).html().contains("1 thread(s) per run, products on OpenBLAS Haswell kernels."))
         same[0].environment.blasCore = "SkylakeX"
-        XCTAssertTrue(ComparisonReport(records: same).html().contains("OpenBLAS kernels Haswell and SkylakeX (mixed: they round products differently)"))
+        XCTAssertTrue(ComparisonReport(records: same).html().contains("products on kernels OpenBLAS Haswell and OpenBLAS SkylakeX (mixed: they round products differently)"))
+        for i in same.indices { (same[i].environment.blasCore, same[i].environment.kernels) = (nil, "oneDNN 2.6.3 avx512_core") }
+        XCTAssertTrue(ComparisonReport(records: same).html().contains("products on oneDNN 2.6.3 avx512_core kernels."))
+        same[1].environment.blasCore = "Haswell"
+        same[1].environment.kernels = nil
+        XCTAssertTrue(ComparisonReport(records: same).html().contains("products on kernels OpenBLAS Haswell and oneDNN 2.6.3 avx512_core (mixed"))
     }
 }
