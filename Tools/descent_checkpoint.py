@@ -68,6 +68,10 @@ def numpy_forward(spec, tensors, x):
             pass  # identity in evaluation mode
         elif kind == "flatten":
             h = h.reshape(h.shape[0], -1)
+        elif kind == "batchnorm1d":  # evaluation mode: the running statistics
+            eps = np.float32(option(layer, "eps"))
+            mean, var = tensors[f"layers.{i}.running_mean"], tensors[f"layers.{i}.running_var"]
+            h = (h - mean) / np.sqrt(var + eps) * tensors[f"layers.{i}.weight"] + tensors[f"layers.{i}.bias"]
         else:
             raise NotImplementedError(f"layer {i}: '{kind}' has no numpy version here yet (use --backend torch)")
     return h
@@ -84,6 +88,8 @@ DEFAULTS = {
     "avgpool2d": {"padding": 0},
     "upsample": {"scale": 2},
     "masking": {"inverted": False},
+    "batchnorm1d": {"momentum": 0.1, "eps": 1e-5},
+    "batchnorm2d": {"momentum": 0.1, "eps": 1e-5},
 }
 
 
@@ -180,6 +186,11 @@ def torch_layers():
         "avgpool2d": pool(nn.AvgPool2d),
         "upsample": lambda layer, shape, built: nn.Upsample(scale_factor=option(layer, "scale"), mode="nearest"),
         "reshape": lambda layer, shape, built: nn.Unflatten(1, (layer["channels"], layer["height"], layer["width"])),
+        # running statistics are buffers of the checkpoint (num_batches_tracked a float there)
+        "batchnorm1d": lambda layer, shape, built: nn.BatchNorm1d(shape[0], eps=option(layer, "eps"),
+                                                                  momentum=option(layer, "momentum")),
+        "batchnorm2d": lambda layer, shape, built: nn.BatchNorm2d(shape[0], eps=option(layer, "eps"),
+                                                                  momentum=option(layer, "momentum")),
     }
 
 
@@ -213,7 +224,11 @@ def torch_module(spec, tensors=None):
 
     model = DescentModel()
     if tensors is not None:
-        model.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in tensors.items()}, strict=True)
+        def tensor(name, value):
+            t = torch.from_numpy(value.copy())
+            # Descent stores the count of batches as one float; torch as an int64 scalar.
+            return t.reshape(()).long() if name.endswith("num_batches_tracked") else t
+        model.load_state_dict({k: tensor(k, v) for k, v in tensors.items()}, strict=True)
     return model.eval()
 
 

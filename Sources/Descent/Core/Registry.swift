@@ -85,7 +85,7 @@ public struct Registry: Sendable {
         do {
             for kind in [Linear.kind, ActivationLayer.reluKind, ActivationLayer.sigmoidKind, ActivationLayer.tanhKind,
                          ActivationLayer.leakyReluKind, ActivationLayer.geluKind, ActivationLayer.siluKind,
-                         Dropout.kind, MaskingNoise.kind, SparsityLayer.kind, Flatten.kind,
+                         BatchNorm.kind1d, BatchNorm.kind2d, Dropout.kind, MaskingNoise.kind, SparsityLayer.kind, Flatten.kind,
                          Conv2D.kind, ConvTranspose2D.kind, MaxPool2D.kind, AvgPool2D.kind, Upsample.kind, Reshape.kind] {
                 try r.register(kind)
             }

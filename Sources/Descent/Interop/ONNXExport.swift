@@ -30,7 +30,8 @@ public enum ONNXExport {
     /// `Checkpoint.makeNetwork`), its weights as they are now.
     public static func model(_ network: Network, name: String) throws -> ONNX.Model {
         guard let spec = network.spec else { throw DescentError("onnx: the network has no model description") }
-        let parameters = Dictionary(network.parameters.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
+        let parameters = Dictionary(network.parameters.map { ($0.name, $0.value) } + network.buffers.map { ($0.name, $0.value) },
+                                    uniquingKeysWith: { a, _ in a })
         let shapes = try spec.shapesAfterEachLayer()
         var g = ONNXGraphBuilder(model: ONNX.Model(graphName: name, doc: spec.description), parameters: parameters)
         g.model.inputs = [ONNX.ValueInfo(name: "input", shape: [nil] + spec.inputShape.map { $0 },
@@ -76,7 +77,7 @@ public struct ONNXGraphBuilder {
         current = name
     }
 
-    /// The parameter called `name` as a graph constant (added the first time).
+    /// The parameter or buffer called `name` as a graph constant (added the first time).
     public mutating func parameter(_ name: String) throws -> String {
         guard let t = parameters[name] else { throw DescentError("onnx: the network has no parameter '\(name)'") }
         if added.insert(name).inserted { model.initializers.append(.init(name: name, dims: t.shape, values: .floats(t.toArray()))) }

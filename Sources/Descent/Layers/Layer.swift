@@ -30,12 +30,16 @@ public protocol Layer: AnyObject {
     /// Values per example of the output, when the layer fixes them whatever its input (a
     /// dense layer's units); nil otherwise (the default).
     var outputWidth: Int? { get }
+    /// State that is not trained but kept between steps and saved in checkpoints (batch
+    /// normalisation's running statistics). Default: none.
+    var buffers: [Buffer] { get }
 }
 
 extension Layer {
     public var parameters: [Parameter] { [] }
     public var sharedParameters: [Parameter] { [] }
     public var outputWidth: Int? { nil }
+    public var buffers: [Buffer] { [] }
 }
 
 /// A buffer that keeps its storage across steps and is resized to the batch.

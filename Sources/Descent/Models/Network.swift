@@ -94,15 +94,22 @@ public final class Network: Layer {
                     let local = p.name.split(separator: ".").last.map(String.init) ?? p.name
                     p.name = "layers.\(index).\(local)"
                 }
+                for b in layer.buffers {
+                    let local = b.name.split(separator: ".").last.map(String.init) ?? b.name
+                    b.name = "layers.\(index).\(local)"
+                }
             }
         }
         parameters = chain.parameters
+        buffers = layers.flatMap(\.buffers)
         stochasticLayers = layers.compactMap { $0 as? StochasticLayer }
         penaltyLayers = layers.compactMap { $0 as? PenaltyLayer }
     }
 
     /// Every trainable parameter, in layer order (a tied weight once, with its encoder).
     public let parameters: [Parameter]
+    /// Every buffer (state that is not trained, e.g. running statistics), in layer order.
+    public let buffers: [Buffer]
     private let stochasticLayers: [StochasticLayer]
     private let penaltyLayers: [PenaltyLayer]
 

@@ -9,7 +9,9 @@ import Foundation
 ///                        "__metadata__": {"<key>": "<string>", …}}   (padded with spaces to a multiple of 8)
 /// bytes 8+N…      the tensors' raw little-endian data; offsets are relative to this point
 /// ```
-/// Tensors are written in name order, back to back. Only F32 is written and read.
+/// Tensors are written in name order, back to back. Only F32 is written; F32 is read, and I64
+/// for counts (torch's num_batches_tracked) when each value is a whole number a float holds
+/// exactly (|v| ≤ 2^24).
 public enum SafeTensors {
     public static func encode(_ tensors: [String: Tensor], metadata: [String: String] = [:]) throws -> [UInt8] {
         var header: [String: Any] = [:]
@@ -60,7 +62,11 @@ public enum SafeTensors {
             guard let info = value as? [String: Any], let dtype = info["dtype"] as? String,
                   let shape = info["shape"] as? [Int], let offsets = info["data_offsets"] as? [Int], offsets.count == 2
             else { throw DescentError("safetensors: bad entry for '\(name)'") }
-            guard dtype == "F32" else { throw DescentError("safetensors: '\(name)' has dtype \(dtype); only F32 is supported") }
+            // I64 for counts only (torch's num_batches_tracked), each exactly a float.
+            guard dtype == "F32" || dtype == "I64" else {
+                throw DescentError("safetensors: '\(name)' has dtype \(dtype); only F32 (and I64 counts) are supported")
+            }
+            let width = dtype == "F32" ? 4 : 8
             let (count, overflow) = shape.reduce((1, false)) { r, d in
                 let (p, o) = r.0.multipliedReportingOverflow(by: d)
                 return (p, r.1 || o)
@@ -69,16 +75,22 @@ public enum SafeTensors {
                 throw DescentError("safetensors: '\(name)' has an impossible shape \(shape)")
             }
             let (begin, end) = (offsets[0], offsets[1])
-            guard begin >= 0, end >= begin, end <= bytes.count - dataStart, end - begin == 4 * count else {
+            guard begin >= 0, end >= begin, end <= bytes.count - dataStart, end - begin == width * count else {
                 throw DescentError("safetensors: '\(name)' offsets \(offsets) do not fit shape \(shape) or the file")
             }
             let t = Tensor(shape: shape)
-            bytes.withUnsafeBufferPointer { p in
+            try bytes.withUnsafeBufferPointer { p in
                 let base = p.baseAddress! + dataStart + begin
                 for i in 0..<count {
-                    var bits: UInt32 = 0
-                    for b in 0..<4 { bits |= UInt32(base[4 * i + b]) << (8 * UInt32(b)) }
-                    t.data[i] = Float(bitPattern: bits)
+                    var bits: UInt64 = 0
+                    for b in 0..<width { bits |= UInt64(base[width * i + b]) << (8 * UInt64(b)) }
+                    if width == 4 {
+                        t.data[i] = Float(bitPattern: UInt32(bits))
+                    } else {
+                        let v = Int64(bitPattern: bits)
+                        guard v >= -(1 << 24), v <= 1 << 24 else { throw DescentError("safetensors: '\(name)' holds \(v), beyond the whole numbers a float holds exactly") }
+                        t.data[i] = Float(v)
+                    }
                 }
             }
             tensors[name] = t
@@ -100,7 +112,8 @@ public enum SafeTensors {
 /// A training checkpoint in safetensors, which carries its architecture:
 ///
 /// ```
-/// tensors   every parameter under its name (layers.0.weight, …), the optimizer's state under
+/// tensors   every parameter and buffer under its name (layers.0.weight, layers.1.running_mean, …;
+///           a count such as num_batches_tracked as one F32), the optimizer's state under
 ///           optimizer/<key> (Optimizer.state(for:), e.g. optimizer/layers.0.weight.exp_avg)
 /// metadata  format "descent-checkpoint-2", epochs_done, model (the ModelSpec as JSON),
 ///           run (the run configuration as JSON), history (the EpochMetrics so far as JSON),
@@ -127,6 +140,10 @@ public struct Checkpoint {
         for p in network.parameters {
             guard tensors[p.name] == nil else { throw DescentError("checkpoint: parameter name '\(p.name)' is used twice") }
             tensors[p.name] = p.value
+        }
+        for b in network.buffers {
+            guard tensors[b.name] == nil else { throw DescentError("checkpoint: buffer name '\(b.name)' is used twice") }
+            tensors[b.name] = b.value
         }
         for (k, t) in optimizer?.state(for: network.parameters) ?? [:] { tensors[optimizerPrefix + k] = t }
         var meta = extra
@@ -200,9 +217,16 @@ public struct Checkpoint {
         return network
     }
 
-    /// Copies the stored values into `network`'s parameters (names and shapes must match)
-    /// and, when given, restores `optimizer`'s state.
+    /// Copies the stored values into `network`'s parameters and buffers (names and shapes
+    /// must match) and, when given, restores `optimizer`'s state.
     public func restore(into network: Network, optimizer: Optimizer?) throws {
+        for b in network.buffers {
+            guard let t = tensors[b.name] else { throw DescentError("\(path): no tensor '\(b.name)'") }
+            guard t.shape == b.value.shape else {
+                throw DescentError("\(path): '\(b.name)' has shape \(t.shape), the model has \(b.value.shape)")
+            }
+            b.value.data.update(from: t.data, count: t.count)
+        }
         try restore(parameters: network.parameters, optimizer: optimizer)
     }
 

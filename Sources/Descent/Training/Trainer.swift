@@ -123,6 +123,9 @@ public final class Trainer {
         if let p = parameters.firstNonFiniteValue {
             throw DivergenceError(epoch: epoch, step: step, what: "weights of \(p.name)")
         }
+        if let b = network.buffers.first(where: { !Kernels.allFinite($0.value.data, count: $0.value.count) }) {
+            throw DivergenceError(epoch: epoch, step: step, what: "running statistics \(b.name)")
+        }
         stepsDone += step
         epochsDone = epoch
         let n = Double(max(data.count, 1))

@@ -2,7 +2,7 @@ import XCTest
 @testable import Descent
 
 /// Models that leave Descent, checked by the real consumers (`Tools/interop_check.py` in the
-/// virtualenv of `Tools/python-venv.sh`): PyTorch rebuilds lenet5, seed-mlp, conv-ae and a
+/// virtualenv of `Tools/python-venv.sh`): PyTorch rebuilds lenet5, seed-mlp, a CNN with batch normalisation, conv-ae and a
 /// network holding every layer kind from their checkpoints, ONNX Runtime runs their
 /// `descent export`, and both give Descent's outputs on 1,000 Fashion-MNIST test images
 /// within 1e-5, with the same predicted class; PyTorch's evaluation gives `descent evaluate`'s
@@ -14,17 +14,22 @@ final class InteropTests: XCTestCase {
     /// Every built-in kind at least once: tied decoder, tanh, masking, sparsity, dropout, conv
     /// with padding=same and without bias, average pooling with padding, upsampling, reshape,
     /// transposed convolution with output_padding, leakyrelu, gelu and silu (fused into the
-    /// layer before them, and standing alone after a flatten and a sparsity layer).
+    /// layer before them, and standing alone after a flatten and a sparsity layer), batchnorm2d
+    /// and batchnorm1d (their running statistics moved by two training passes).
     static let everyKind = """
         1x28x28: masking(0.2), conv2d(4, 4, padding=same, bias=false, init=he), tanh, avgpool2d(3, stride=2, padding=1),
-        conv2d(6, 3, stride=2), relu, maxpool2d(2, stride=1, padding=1), flatten, gelu, dropout(0.2), linear(64), sigmoid,
-        sparsity(0.05, 0.1), silu, linear(30), tanh | linear(64, tied=14), leakyrelu, reshape(4, 4, 4), upsample(2),
+        conv2d(6, 3, stride=2), batchnorm2d, relu, maxpool2d(2, stride=1, padding=1), flatten, gelu, dropout(0.2), linear(64),
+        batchnorm1d(momentum=0.5, eps=0.001), sigmoid, sparsity(0.05, 0.1), silu, linear(30), tanh | linear(64, tied=16), leakyrelu,
+        reshape(4, 4, 4), upsample(2),
         convtranspose2d(2, 3, stride=2, padding=1, output_padding=1), gelu, convtranspose2d(1, 4, stride=2, padding=3), silu,
         conv2d(1, 3, padding=same), leakyrelu, conv2d(1, 1), relu, sigmoid; loss=mse
         """
 
+    /// A classifier with batch normalisation, trained: its running statistics are those of the data.
+    static let batchNormCNN = "1x28x28: conv2d(6, 5), batchnorm2d, relu, maxpool2d(2), flatten, linear(32), batchnorm1d, relu, linear(10)"
+
     /// The checkpoints, written once: trained one epoch on 500 images (lenet5, seed-mlp,
-    /// conv-ae) or freshly initialised (every kind).
+    /// bn-cnn, conv-ae) or freshly initialised (every kind, its running statistics moved).
     struct Fixture {
         let data: String
         let checkpoints: [(name: String, path: String, classifier: Bool)]
@@ -37,10 +42,10 @@ final class InteropTests: XCTestCase {
         let data = try Support.fashionSlice(train: 500, test: testImages)
         let out = Support.temporaryFolder("interop")
         var checkpoints: [(String, String, Bool)] = []
-        for model in ["lenet5", "seed-mlp"] {
-            let r = try Support.descent(["train", "--data-dir", data, "--model", model, "--epochs", "1", "--threads", "1", "--out", out + "/" + model])
+        for (name, model) in [("lenet5", "lenet5"), ("seed-mlp", "seed-mlp"), ("bn-cnn", batchNormCNN)] {
+            let r = try Support.descent(["train", "--data-dir", data, "--model", model, "--epochs", "1", "--threads", "1", "--out", out + "/" + name])
             XCTAssertEqual(r.status, 0, r.stderr)
-            checkpoints.append((model, out + "/\(model)/model.safetensors", true))
+            checkpoints.append((name, out + "/\(name)/model.safetensors", true))
         }
         let r = try Support.descent(["autoencoder", "--data-dir", data, "--model", "conv-ae", "--epochs", "1", "--threads", "1",
                                      "--probe-epochs", "0", "--no-pca", "--no-pictures", "--out", out + "/conv-ae"])
@@ -49,6 +54,7 @@ final class InteropTests: XCTestCase {
         let run = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: out + "/conv-ae").first)
         checkpoints.append(("conv-ae", out + "/conv-ae/\(run)/model.safetensors", false))
         let every = try Network(try ModelSpec.parse(everyKind), seed: 3)
+        for seed in UInt64(1)...2 { _ = every.forward(GradientCheck.random([16, 1, 28, 28], seed: seed, low: 0, high: 1), training: true) }
         try Checkpoint.save(every, optimizer: nil, epochsDone: 0, to: out + "/every-kind.safetensors")
         checkpoints.append(("every-kind", out + "/every-kind.safetensors", false))
         let f = Fixture(data: data, checkpoints: checkpoints)

@@ -126,3 +126,33 @@ final class TrainResumeEvaluateCLITests: XCTestCase {
         XCTAssertEqual(evaluation["accuracy"] as? Double, record.epochs.last?.testAccuracy)
     }
 }
+
+extension TrainResumeEvaluateCLITests {
+    /// With batch normalisation: 2 epochs straight equal 1 epoch and a resume, bit for bit,
+    /// running statistics included; `evaluate` normalises with the saved statistics and gives
+    /// the accuracy the run printed.
+    func testResumedBatchNormTrainEqualsAnUninterruptedOne() throws {
+        let data = try Support.fashionSlice(train: 400, test: 200)
+        let model = "1x28x28: conv2d(4, 3), batchnorm2d, relu, maxpool2d(2), flatten, linear(16), batchnorm1d(momentum=0.2), relu, linear(10)"
+        let common = ["train", "--data-dir", data, "--model", model, "--optimizer", "adam", "--seed", "3", "--threads", "2"]
+        let straight = Support.temporaryFolder("bn-straight"), resumed = Support.temporaryFolder("bn-resumed")
+        var r = try Support.descent(common + ["--epochs", "2", "--out", straight])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        r = try Support.descent(common + ["--epochs", "1", "--out", resumed])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        r = try Support.descent(common + ["--epochs", "2", "--resume", resumed + "/model.safetensors"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let a = try lines(straight + "/metrics.jsonl"), b = try lines(resumed + "/metrics.jsonl")
+        XCTAssertEqual(a.map { $0["test_loss"] as? Double }, b.map { $0["test_loss"] as? Double })
+        let (saved, other) = (try bytes(straight + "/model.safetensors"), try bytes(resumed + "/model.safetensors"))
+        XCTAssertEqual(saved, other)
+        // 400 training images in batches of 128: 4 batches an epoch, 8 counted by each normalisation.
+        XCTAssertEqual(saved["layers.1.num_batches_tracked"], [8])
+        XCTAssertEqual(saved["layers.6.num_batches_tracked"], [8])
+        XCTAssertNotEqual(saved["layers.1.running_var"], [1, 1, 1, 1])
+        let e = try Support.descent(["evaluate", "--checkpoint", straight + "/model.safetensors", "--data-dir", data, "--json"])
+        XCTAssertEqual(e.status, 0, e.stderr)
+        let evaluation = try JSONSerialization.jsonObject(with: Data(e.stdout.utf8)) as! [String: Any]
+        XCTAssertEqual(evaluation["accuracy"] as? Double, a.last!["test_accuracy"] as? Double)
+    }
+}
