@@ -124,7 +124,11 @@ def output_shape(layer, shape):
         k, p = layer["kernel"], option(layer, "padding")
         s = layer.get("stride", k)
         return [shape[0]] + [(h + 2 * p - k) // s + 1 for h in shape[1:]]
-    return shape  # activations, dropout, masking, sparsity
+    if kind == "residual":
+        for inner in layer["layers"]:
+            shape = output_shape(inner, shape)
+        return shape
+    return shape  # activations, dropout, masking, sparsity, batch normalisation
 
 
 def torch_layers():
@@ -162,6 +166,25 @@ def torch_layers():
                                   padding=option(layer, "padding"), output_padding=option(layer, "output_padding"),
                                   bias=option(layer, "bias"))
 
+    class Residual(nn.Module):
+        """y = body(x) + x, or + shortcut(x), a 1x1 convolution without bias, when the body
+        changes the shape (Descent's residual; parameters layers.<i>.body.<j>.*, layers.<i>.shortcut.weight)."""
+        def __init__(self, layer, shape):
+            super().__init__()
+            builders, modules, s = torch_layers(), [], list(shape)
+            for inner in layer["layers"]:
+                modules.append(builders[inner["kind"]](inner, s, modules))
+                s = output_shape(inner, s)
+            self.body = nn.Sequential(*modules)
+            self.shortcut = None
+            if s != list(shape):
+                stride = next(k for k in range(1, max(shape[1:]) + 1)
+                              if all((h - 1) // k + 1 == o for h, o in zip(shape[1:], s[1:])))
+                self.shortcut = nn.Conv2d(shape[0], s[0], 1, stride=stride, bias=False)
+
+        def forward(self, x):
+            return self.body(x) + (x if self.shortcut is None else self.shortcut(x))
+
     def pool(module):
         return lambda layer, shape, built: module(layer["kernel"], stride=layer.get("stride", layer["kernel"]),
                                                   padding=option(layer, "padding"))
@@ -191,6 +214,7 @@ def torch_layers():
                                                                   momentum=option(layer, "momentum")),
         "batchnorm2d": lambda layer, shape, built: nn.BatchNorm2d(shape[0], eps=option(layer, "eps"),
                                                                   momentum=option(layer, "momentum")),
+        "residual": lambda layer, shape, built: Residual(layer, shape),
     }
 
 

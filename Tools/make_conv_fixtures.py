@@ -14,7 +14,8 @@ counting every layer of the description, activations included). Every layer kind
 conv2d (strides 1-3, zero padding, 'same' with odd and even kernels, no bias), maxpool2d
 (with and without padding and overlap), avgpool2d (padding counted as zeros), upsample,
 convtranspose2d (stride 2, padding, output_padding), reshape (torch Unflatten), flatten,
-linear, relu, tanh, sigmoid, leakyrelu, gelu and silu.
+linear, relu, tanh, sigmoid, leakyrelu, gelu and silu; residual blocks (identity and projection
+shortcuts, batch normalisation inside, in training mode).
 
 Each fixture holds:
   case, torch, model   the case name, the torch version and the Descent model text
@@ -44,6 +45,17 @@ class Net(nn.Module):
 
     def forward(self, x):
         return self.layers(x)
+
+
+class Residual(nn.Module):
+    """Descent's residual: y = body(x) + x, or + shortcut(x) (a 1x1 convolution without bias)."""
+    def __init__(self, body, shortcut=None):
+        super().__init__()
+        self.body = nn.Sequential(*body)
+        self.shortcut = shortcut
+
+    def forward(self, x):
+        return self.body(x) + (x if self.shortcut is None else self.shortcut(x))
 
 
 def cases():
@@ -81,6 +93,19 @@ def cases():
             nn.ConvTranspose2d(4, 2, 3, stride=2, padding=1, output_padding=1), nn.SiLU(), nn.MaxPool2d(2), nn.GELU(),
             nn.Flatten(), nn.LeakyReLU(), nn.Linear(128, 9), nn.GELU(), nn.Linear(9, 7), nn.SiLU(), nn.Linear(7, 6),
             nn.LeakyReLU(), nn.Linear(6, 5)])
+    # Residual blocks (training mode: batch normalisation on the batch's statistics): an
+    # identity shortcut around conv, batchnorm2d, relu, conv, batchnorm2d, and a 1x1
+    # projection with stride 2 where the block halves H x W and widens the channels.
+    yield ("residual",
+           "2x6x6: conv2d(4, 3, padding=same), residual(conv2d(4, 3, padding=same), batchnorm2d, relu, "
+           "conv2d(4, 3, padding=same), batchnorm2d), relu, residual(conv2d(6, 3, stride=2, padding=1), tanh), relu, "
+           "flatten, linear(3)",
+           [3, 2, 6, 6],
+           [nn.Conv2d(2, 4, 3, padding="same"),
+            Residual([nn.Conv2d(4, 4, 3, padding="same"), nn.BatchNorm2d(4), nn.ReLU(), nn.Conv2d(4, 4, 3, padding="same"),
+                      nn.BatchNorm2d(4)]), nn.ReLU(),
+            Residual([nn.Conv2d(4, 6, 3, stride=2, padding=1), nn.Tanh()], nn.Conv2d(4, 6, 1, stride=2, bias=False)),
+            nn.ReLU(), nn.Flatten(), nn.Linear(54, 3)])
 
 
 def values(t):

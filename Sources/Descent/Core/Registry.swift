@@ -86,7 +86,8 @@ public struct Registry: Sendable {
             for kind in [Linear.kind, ActivationLayer.reluKind, ActivationLayer.sigmoidKind, ActivationLayer.tanhKind,
                          ActivationLayer.leakyReluKind, ActivationLayer.geluKind, ActivationLayer.siluKind,
                          BatchNorm.kind1d, BatchNorm.kind2d, Dropout.kind, MaskingNoise.kind, SparsityLayer.kind, Flatten.kind,
-                         Conv2D.kind, ConvTranspose2D.kind, MaxPool2D.kind, AvgPool2D.kind, Upsample.kind, Reshape.kind] {
+                         Conv2D.kind, ConvTranspose2D.kind, MaxPool2D.kind, AvgPool2D.kind, Upsample.kind, Reshape.kind,
+                         Residual.kind] {
                 try r.register(kind)
             }
             for rule in [SGD.rule, MomentumSGD.rule, AdaGrad.rule, RMSprop.rule, AdaDelta.rule, Adam.rule, AdamW.rule] {

@@ -21,6 +21,17 @@ public enum ONNXExport {
         public let index: Int
         public let inputShape: [Int]
         public let outputShape: [Int]
+        /// The layer's name, `layers.<index>` (`layers.<i>.body.<index>` inside a block):
+        /// its parameters are `<name>.weight`, its nodes `<name>[.suffix]`.
+        public let name: String
+
+        public init(spec: LayerSpec, index: Int, inputShape: [Int], outputShape: [Int], name: String? = nil) {
+            self.spec = spec
+            self.index = index
+            self.inputShape = inputShape
+            self.outputShape = outputShape
+            self.name = name ?? "layers.\(index)"
+        }
     }
 
     /// Appends one layer's nodes to `graph`, reading `graph.current` and leaving its output there.
@@ -72,7 +83,7 @@ public struct ONNXGraphBuilder {
     /// (named as the node) becomes `current`.
     public mutating func apply(_ opType: String, _ layer: ONNXExport.LayerSite, suffix: String? = nil, inputs: [String] = [],
                                attributes: [(String, ONNX.Attribute)] = []) {
-        let name = "layers.\(layer.index)" + (suffix.map { "." + $0 } ?? "")
+        let name = layer.name + (suffix.map { "." + $0 } ?? "")
         model.nodes.append(ONNX.Node(opType, name: name, inputs: [current] + inputs, outputs: [name], attributes: attributes))
         current = name
     }

@@ -140,7 +140,7 @@ extension ActivationLayer {
     /// ONNX (opset 17, which has no Gelu): Relu, Sigmoid, Tanh, LeakyRelu(alpha 0.01);
     /// gelu as x · (1 + Erf(x / √2)) · 0.5, silu as x · Sigmoid(x).
     static func onnx(_ activation: Activation, _ g: inout ONNXGraphBuilder, _ layer: ONNXExport.LayerSite) throws {
-        let x = g.current, prefix = "layers.\(layer.index)."
+        let x = g.current, prefix = "\(layer.name)."
         switch activation {
         case .relu: g.apply("Relu", layer)
         case .sigmoid: g.apply("Sigmoid", layer)

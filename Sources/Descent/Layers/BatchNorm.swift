@@ -191,8 +191,8 @@ extension BatchNorm {
     /// ONNX: BatchNormalization in evaluation mode, y = weight (x − running_mean) / √(running_var + ε) + bias,
     /// on N × C (batchnorm1d) or N × C × H × W (batchnorm2d).
     static let onnxForm: ONNXExport.Exporter = { g, layer in
-        let i = layer.index
-        let inputs = try ["weight", "bias", "running_mean", "running_var"].map { try g.parameter("layers.\(i).\($0)") }
+        let i = layer.name
+        let inputs = try ["weight", "bias", "running_mean", "running_var"].map { try g.parameter("\(i).\($0)") }
         g.apply("BatchNormalization", layer, inputs: inputs, attributes: [("epsilon", .float(Float(layer.spec.number("eps")!)))])
     }
 }

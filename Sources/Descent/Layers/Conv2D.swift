@@ -198,8 +198,8 @@ extension Conv2D {
         let s = layer.spec
         let geometry = try ConvGeometry(inputShape: layer.inputShape, kernel: s.int("kernel")!, stride: s.int("stride")!,
                                         padding: ConvPadding(s["padding"]!))
-        var inputs = [try g.parameter("layers.\(layer.index).weight")]
-        if s.flag("bias")! { inputs.append(try g.parameter("layers.\(layer.index).bias")) }
+        var inputs = [try g.parameter("\(layer.name).weight")]
+        if s.flag("bias")! { inputs.append(try g.parameter("\(layer.name).bias")) }
         g.apply("Conv", layer, inputs: inputs, attributes: [
             ("kernel_shape", .ints([geometry.kernel, geometry.kernel])), ("strides", .ints([geometry.stride, geometry.stride])),
             ("pads", .ints([geometry.padTop, geometry.padLeft, geometry.padBottom, geometry.padRight])),

@@ -168,8 +168,8 @@ extension ConvTranspose2D {
     public static let onnxForm: ONNXExport.Exporter = { g, layer in
         let s = layer.spec
         let (k, stride, p, op) = (s.int("kernel")!, s.int("stride")!, s.int("padding")!, s.int("output_padding")!)
-        var inputs = [try g.parameter("layers.\(layer.index).weight")]
-        if s.flag("bias")! { inputs.append(try g.parameter("layers.\(layer.index).bias")) }
+        var inputs = [try g.parameter("\(layer.name).weight")]
+        if s.flag("bias")! { inputs.append(try g.parameter("\(layer.name).bias")) }
         g.apply("ConvTranspose", layer, inputs: inputs, attributes: [
             ("kernel_shape", .ints([k, k])), ("strides", .ints([stride, stride])), ("pads", .ints([p, p, p, p])),
             ("output_padding", .ints([op, op])),

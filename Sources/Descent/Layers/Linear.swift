@@ -149,11 +149,11 @@ extension Linear {
     /// flat; tied to layer t, y = x W_t + b is Gemm(x, W_t, b) with the encoder's own initializer.
     public static let onnxForm: ONNXExport.Exporter = { g, layer in
         if layer.inputShape.count > 1 { g.apply("Flatten", layer, suffix: "flatten", attributes: [("axis", .int(1))]) }
-        let bias = try g.parameter("layers.\(layer.index).bias")
+        let bias = try g.parameter("\(layer.name).bias")
         if let t = layer.spec.int("tied") {
             g.apply("Gemm", layer, inputs: [try g.parameter("layers.\(t).weight"), bias])
         } else {
-            g.apply("Gemm", layer, inputs: [try g.parameter("layers.\(layer.index).weight"), bias], attributes: [("transB", .int(1))])
+            g.apply("Gemm", layer, inputs: [try g.parameter("\(layer.name).weight"), bias], attributes: [("transB", .int(1))])
         }
     }
 }

@@ -70,7 +70,7 @@ extension LayerSpec {
 extension Reshape {
     /// ONNX: Reshape to N × the output shape.
     public static let onnxForm: ONNXExport.Exporter = { g, layer in
-        let shape = g.constant("layers.\(layer.index).shape", ints: [-1] + layer.outputShape)
+        let shape = g.constant("\(layer.name).shape", ints: [-1] + layer.outputShape)
         g.apply("Reshape", layer, inputs: [shape])
     }
 }

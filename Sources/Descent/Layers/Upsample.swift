@@ -73,7 +73,7 @@ extension Upsample {
     /// ONNX: Resize as torch's nearest, source index ⌊destination / scale⌋ (asymmetric, floor).
     public static let onnxForm: ONNXExport.Exporter = { g, layer in
         let scale = Float(layer.spec.int("scale")!)
-        let scales = g.constant("layers.\(layer.index).scales", floats: [1, 1, scale, scale])
+        let scales = g.constant("\(layer.name).scales", floats: [1, 1, scale, scale])
         g.apply("Resize", layer, inputs: ["", scales], attributes: [
             ("mode", .string("nearest")), ("coordinate_transformation_mode", .string("asymmetric")),
             ("nearest_mode", .string("floor")),

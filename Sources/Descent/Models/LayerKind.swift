@@ -70,6 +70,7 @@ public struct LayerKind: Sendable {
     /// The usage line, e.g. `linear(units, bias=true, tied=none)`.
     public var usage: String {
         guard !arguments.isEmpty else { return name }
+        if arguments.first?.type == .layers { return "\(name)(layer, layer, …)" }
         return "\(name)(" + arguments.map { a in
             a.isRequired ? a.name : "\(a.name)=\(a.defaultValue.map { "\($0)" } ?? a.absentMeaning ?? "none")"
         }.joined(separator: ", ") + ")"
@@ -103,6 +104,9 @@ public struct LayerArgument: Sendable {
         case word([String])
         /// A whole number or one of these words (e.g. a padding of 2, or `same`).
         case intOrWord([String])
+        /// Layers, written as the kind's arguments (`residual(conv2d(8, 3), relu)`): an
+        /// argument of this type is a kind's only one.
+        case layers
     }
 
     public let name: String
@@ -154,6 +158,7 @@ public struct LayerArgument: Sendable {
         case (.intOrWord, .number(let d)) where d == d.rounded() && abs(d) < 1e15: converted = .int(Int(d))
         case (.intOrWord(let choices), .word(let w)) where choices.contains(w): converted = value
         case (.number, .number), (.bool, .bool): converted = value
+        case (.layers, .layers(let l)) where !l.isEmpty: converted = value
         case (.number, .int(let i)): converted = .number(Double(i))
         case (.word(let choices), .word(let w)) where choices.isEmpty || choices.contains(w): converted = value
         default: converted = nil
@@ -166,6 +171,7 @@ public struct LayerArgument: Sendable {
             case .bool: expected = "true or false"
             case .word(let choices): expected = "one of \(choices.joined(separator: ", "))"
             case .intOrWord(let choices): expected = "a whole number or \(choices.joined(separator: ", "))"
+            case .layers: expected = "one or more layers"
             }
             throw DescentError("\(layer): \(name) must be \(expected), got '\(value)'")
         }
@@ -195,8 +201,14 @@ public final class LayerBuildContext {
     /// How many dropout-like layers come before this one (each draws from its own stream).
     public internal(set) var noiseLayersBefore = 0
 
-    init(index: Int, inputShape: [Int], activation: Activation, seed: UInt64, weights: RandomGenerator, built: [Layer?]) {
+    /// What parameter names start with: `layers.` for the network's own layers,
+    /// `layers.<i>.body.` inside a block.
+    public let namePrefix: String
+
+    init(index: Int, inputShape: [Int], activation: Activation, seed: UInt64, weights: RandomGenerator, built: [Layer?],
+         namePrefix: String = "layers.") {
         self.index = index
+        self.namePrefix = namePrefix
         self.inputShape = inputShape
         self.activation = activation
         self.seed = seed
@@ -204,8 +216,8 @@ public final class LayerBuildContext {
         self.built = built
     }
 
-    /// The parameter-name prefix of this layer, `layers.<index>`.
-    public var name: String { "layers.\(index)" }
+    /// The parameter-name prefix of this layer, `layers.<index>` (`layers.<i>.body.<index>` in a block).
+    public var name: String { "\(namePrefix)\(index)" }
 
     /// Values per example before the layer.
     public var inputCount: Int { inputShape.reduce(1, *) }

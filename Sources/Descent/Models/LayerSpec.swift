@@ -50,6 +50,11 @@ public struct LayerSpec: Hashable, Sendable, CustomStringConvertible {
         options[argument] ?? layerKind.arguments.first { $0.name == argument }?.defaultValue
     }
 
+    /// Whether it needs a C×H×W input: its kind does, or a layer inside it (a block's).
+    public var isSpatial: Bool {
+        layerKind.isSpatial || options.values.contains { $0.layersValue?.contains(where: \.isSpatial) == true }
+    }
+
     public func int(_ argument: String) -> Int? { self[argument]?.intValue }
     public func number(_ argument: String) -> Double? { self[argument]?.numberValue }
     public func word(_ argument: String) -> String? { self[argument]?.wordValue }
@@ -74,6 +79,8 @@ public enum LayerOption: Hashable, Sendable, CustomStringConvertible {
     case number(Double)
     case word(String)
     case bool(Bool)
+    /// Layers, e.g. the body of a `residual` block.
+    case layers([LayerSpec])
 
     public var intValue: Int? { if case .int(let v) = self { v } else { nil } }
     public var numberValue: Double? {
@@ -81,6 +88,7 @@ public enum LayerOption: Hashable, Sendable, CustomStringConvertible {
     }
     public var wordValue: String? { if case .word(let v) = self { v } else { nil } }
     public var boolValue: Bool? { if case .bool(let v) = self { v } else { nil } }
+    public var layersValue: [LayerSpec]? { if case .layers(let v) = self { v } else { nil } }
 
     public var description: String {
         switch self {
@@ -88,6 +96,7 @@ public enum LayerOption: Hashable, Sendable, CustomStringConvertible {
         case .number(let v): "\(v)"
         case .word(let v): v
         case .bool(let v): v ? "true" : "false"
+        case .layers(let v): v.map(\.description).joined(separator: ", ")
         }
     }
 }
@@ -98,7 +107,8 @@ extension LayerOption: Codable {
         if let b = try? c.decode(Bool.self) { self = .bool(b) }
         else if let i = try? c.decode(Int.self) { self = .int(i) }
         else if let d = try? c.decode(Double.self) { self = .number(d) }
-        else { self = .word(try c.decode(String.self)) }
+        else if let s = try? c.decode(String.self) { self = .word(s) }
+        else { self = .layers(try c.decode([LayerSpec].self)) }
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -108,6 +118,7 @@ extension LayerOption: Codable {
         case .number(let v): try c.encode(v)
         case .word(let v): try c.encode(v)
         case .bool(let v): try c.encode(v)
+        case .layers(let v): try c.encode(v)
         }
     }
 }

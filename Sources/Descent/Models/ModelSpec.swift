@@ -42,7 +42,7 @@ public struct ModelSpec: Hashable, Sendable, CustomStringConvertible {
         if let k = encoderLayers, !(k >= 1 && k < layers.count) {
             throw DescentError("model: the encoder must have between 1 and \(layers.count - 1) of the \(layers.count) layers, got \(k)")
         }
-        let spatial = layers.contains { $0.layerKind.isSpatial }
+        let spatial = layers.contains(where: \.isSpatial)
         self.inputShape = spatial ? inputShape : [inputShape.reduce(1, *)]
         self.layers = layers
         self.encoderLayers = encoderLayers

@@ -30,6 +30,7 @@ extension ModelSpec {
 /// model := [shape ":"] layer (("," | "|") layer)* (";" setting)*
 /// shape := INT ("x" INT)*             setting := "loss" "=" NAME
 /// layer := NAME ["(" [arg ("," arg)*] ")"]      arg := [NAME "="] value
+///        | BLOCK "(" layer ("," layer)* ")"        (a kind whose argument is layers: residual)
 /// value := number | NAME | true | false
 /// ```
 struct ModelTextParser {
@@ -114,6 +115,23 @@ struct ModelTextParser {
             throw DescentError("model: " + registry.unknown("layer", name, registry.layers.map(\.name)).message)
         }
         skipSpace()
+        if let argument = kind.arguments.first, argument.type == .layers {
+            // A block: its arguments are layers, `residual(conv2d(8, 3), relu, conv2d(8, 3))`.
+            guard peek() == "(" else { throw fail("\(name) needs its layers in parentheses (usage: \(kind.usage))") }
+            let open = i
+            i += 1
+            var body: [LayerSpec] = []
+            while true {
+                body.append(try layer())
+                skipSpace()
+                if peek() == "," { i += 1; continue }
+                guard peek() == ")" else {
+                    throw fail(peek() == nil ? "missing ')' to close '\(String(chars[open..<i]))'" : "expected ',' or ')'")
+                }
+                i += 1
+                return try checked(kind, [argument.name: .layers(body)])
+            }
+        }
         var options: [String: LayerOption] = [:]
         if peek() == "(" {
             let open = i

@@ -89,14 +89,16 @@ public final class Network: Layer {
         self.encoderLayerCount = encoderLayerCount
         self.chain = Sequential(layers)
         if renaming {
+            // Names already under the layer's own prefix are kept (a block's `layers.3.body.0.weight`).
             for (index, layer) in parts {
-                for p in layer.parameters {
+                let prefix = "layers.\(index)."
+                for p in layer.parameters where !p.name.hasPrefix(prefix) {
                     let local = p.name.split(separator: ".").last.map(String.init) ?? p.name
-                    p.name = "layers.\(index).\(local)"
+                    p.name = prefix + local
                 }
-                for b in layer.buffers {
+                for b in layer.buffers where !b.name.hasPrefix(prefix) {
                     let local = b.name.split(separator: ".").last.map(String.init) ?? b.name
-                    b.name = "layers.\(index).\(local)"
+                    b.name = prefix + local
                 }
             }
         }
