@@ -98,6 +98,14 @@ extension ModelSpec {
                    1x28x28: conv2d(32, 5, padding=same), relu, maxpool2d(2), conv2d(64, 5, padding=same), relu, maxpool2d(2),
                    flatten, linear(1024), relu, linear(10)
                    """)),
+        Preset(name: "resnet-fmnist", summary: "a small ResNet for 28×28 inputs (He et al. 2016): conv 24@3×3, three residual blocks of two 3×3 convs with batch norm (24@28×28, 48@14×14, 96@7×7, projections where the shape changes), average pool 7, 10",
+               spec: try! .parse("""
+                   1x28x28: conv2d(24, 3, padding=same), batchnorm2d, relu,
+                   residual(conv2d(24, 3, padding=same), batchnorm2d, relu, conv2d(24, 3, padding=same), batchnorm2d), relu,
+                   residual(conv2d(48, 3, stride=2, padding=1), batchnorm2d, relu, conv2d(48, 3, padding=same), batchnorm2d), relu,
+                   residual(conv2d(96, 3, stride=2, padding=1), batchnorm2d, relu, conv2d(96, 3, padding=same), batchnorm2d), relu,
+                   avgpool2d(7), flatten, linear(10)
+                   """)),
         Preset(name: "conv-ae", summary: "a convolutional autoencoder with seed-ae's code: conv 16@5×5/2, conv 32@3×3/2, 100 sigmoid | 1568, transposed convs back to 1×28×28, sigmoid",
                spec: try! .parse("""
                    1x28x28: conv2d(16, 5, stride=2, padding=2), relu, conv2d(32, 3, stride=2, padding=1), relu, flatten,

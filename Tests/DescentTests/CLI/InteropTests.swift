@@ -2,7 +2,7 @@ import XCTest
 @testable import Descent
 
 /// Models that leave Descent, checked by the real consumers (`Tools/interop_check.py` in the
-/// virtualenv of `Tools/python-venv.sh`): PyTorch rebuilds lenet5, seed-mlp, a CNN with batch normalisation, conv-ae and a
+/// virtualenv of `Tools/python-venv.sh`): PyTorch rebuilds lenet5, seed-mlp, a CNN with batch normalisation, resnet-fmnist, conv-ae and a
 /// network holding every layer kind from their checkpoints, ONNX Runtime runs their
 /// `descent export`, and both give Descent's outputs on 1,000 Fashion-MNIST test images
 /// within 1e-5, with the same predicted class; PyTorch's evaluation gives `descent evaluate`'s
@@ -31,7 +31,7 @@ final class InteropTests: XCTestCase {
     static let batchNormCNN = "1x28x28: conv2d(6, 5), batchnorm2d, relu, maxpool2d(2), flatten, linear(32), batchnorm1d, relu, linear(10)"
 
     /// The checkpoints, written once: trained one epoch on 500 images (lenet5, seed-mlp,
-    /// bn-cnn, conv-ae) or freshly initialised (every kind, its running statistics moved).
+    /// bn-cnn, resnet-fmnist, conv-ae) or freshly initialised (every kind, its running statistics moved).
     struct Fixture {
         let data: String
         let checkpoints: [(name: String, path: String, classifier: Bool)]
@@ -44,7 +44,7 @@ final class InteropTests: XCTestCase {
         let data = try Support.fashionSlice(train: 500, test: testImages)
         let out = Support.temporaryFolder("interop")
         var checkpoints: [(String, String, Bool)] = []
-        for (name, model) in [("lenet5", "lenet5"), ("seed-mlp", "seed-mlp"), ("bn-cnn", batchNormCNN)] {
+        for (name, model) in [("lenet5", "lenet5"), ("seed-mlp", "seed-mlp"), ("bn-cnn", batchNormCNN), ("resnet-fmnist", "resnet-fmnist")] {
             let r = try Support.descent(["train", "--data-dir", data, "--model", model, "--epochs", "1", "--threads", "1", "--out", out + "/" + name])
             XCTAssertEqual(r.status, 0, r.stderr)
             checkpoints.append((name, out + "/\(name)/model.safetensors", true))

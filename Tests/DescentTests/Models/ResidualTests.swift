@@ -57,6 +57,18 @@ final class ResidualTests: XCTestCase {
                             backward: { net.backward($0, needsInputGradient: true) })
     }
 
+    /// The preset: three blocks (identity, then two projections), 10 class scores.
+    func testResNetPreset() throws {
+        let spec = try XCTUnwrap(ModelSpec.preset(named: "resnet-fmnist"))
+        let net = try Network(spec, seed: 0)
+        XCTAssertEqual(net.layers.compactMap { ($0 as? Residual).map { $0.shortcut?.geometry.stride } }, [nil, 2, 2])
+        XCTAssertEqual(try spec.shapesAfterEachLayer().last, [10])
+        XCTAssertEqual(net.parameters.scalarCount, 173_914)
+        let shapes = [spec.inputShape] + (try spec.shapesAfterEachLayer())
+        XCTAssertEqual(zip(spec.layers, shapes).map { $0.layerKind.parameterCount($0, $1) }.reduce(0, +), 173_914)
+        XCTAssertEqual(net.forward(GradientCheck.random([2, 1, 28, 28], seed: 1, low: 0, high: 1), training: false).shape, [2, 10])
+    }
+
     func testChecks() throws {
         for (text, mention) in [("8: residual(linear(5)), linear(3)", "a flat block must keep its size"),
                                 ("8: residual(linear(8), dropout(0.5)), linear(3)", "cannot be inside a block"),
