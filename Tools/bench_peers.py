@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Times the seed-mlp, seed-ae, lenet5 and fmnist-2c2d training epochs in PyTorch and JAX (CPU, 2 threads).
+"""Times the seed-mlp, seed-ae, lenet5, fmnist-2c2d (and resnet-fmnist) training epochs in PyTorch and JAX (CPU, 2 threads).
 
 Identical workloads to descent-bench:
   seed-mlp: 784-784-784-10 ReLU, dropout 0.1 on the input and 0.5 after each hidden layer,
@@ -11,6 +11,10 @@ Identical workloads to descent-bench:
             84, ReLU, 10 (Descent's preset); softmax cross-entropy, Adam(1e-3), minibatch 128.
   fmnist-2c2d: DeepOBS's network: conv 32@5x5 same, ReLU, max-pool 2, conv 64@5x5 same, ReLU,
             max-pool 2, 1024, ReLU, 10; as lenet5 otherwise.
+  resnet-fmnist: Descent's preset (PyTorch only): conv 24@3x3 same, batch norm, ReLU, three
+            residual blocks (conv 3x3, BN, ReLU, conv 3x3, BN; + x or a 1x1 projection without
+            bias) of 24, 48 (stride 2), 96 (stride 2) channels each followed by ReLU, average
+            pool 7, 10; as lenet5 otherwise.
 CNN weights are Glorot-uniform with zero biases, as Descent draws them; inputs N x 1 x 28 x 28.
 Training epochs only (no evaluation); one warm-up epoch, then the best of --repeats.
 
@@ -54,7 +58,7 @@ def load(directory):
 
 
 SCALE = 1.0  # 60,000 / images when --images trains on a prefix
-WORKLOADS = ["seed-mlp", "seed-ae", "lenet5", "fmnist-2c2d"]
+WORKLOADS = ["seed-mlp", "seed-ae", "lenet5", "fmnist-2c2d", "resnet-fmnist"]
 
 
 def best_of(repeats, epoch, label=""):
@@ -120,10 +124,25 @@ def bench_torch(x, y, repeats, workloads):
     ae.apply(glorot)
     ae_epoch = trainer(ae, nn.MSELoss(), 100, lambda: xt * (torch.rand_like(xt) >= 0.3), xt)
 
+    class Residual(nn.Module):
+        """Descent's residual block: body(x) + x, or + a 1x1 convolution without bias."""
+        def __init__(self, cin, cout, stride):
+            super().__init__()
+            self.body = nn.Sequential(nn.Conv2d(cin, cout, 3, stride=stride, padding=1), nn.BatchNorm2d(cout), nn.ReLU(),
+                                      nn.Conv2d(cout, cout, 3, padding=1), nn.BatchNorm2d(cout))
+            self.shortcut = nn.Conv2d(cin, cout, 1, stride=stride, bias=False) if (cin, stride) != (cout, 1) else None
+
+        def forward(self, x):
+            return self.body(x) + (x if self.shortcut is None else self.shortcut(x))
+
     def cnn(name):
         if name == "lenet5":
             layers = [nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2),
                       nn.Flatten(), nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10)]
+        elif name == "resnet-fmnist":
+            layers = [nn.Conv2d(1, 24, 3, padding=1), nn.BatchNorm2d(24), nn.ReLU(), Residual(24, 24, 1), nn.ReLU(),
+                      Residual(24, 48, 2), nn.ReLU(), Residual(48, 96, 2), nn.ReLU(), nn.AvgPool2d(7), nn.Flatten(),
+                      nn.Linear(96, 10)]
         else:
             layers = [nn.Conv2d(1, 32, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 64, 5, padding=2), nn.ReLU(),
                       nn.MaxPool2d(2), nn.Flatten(), nn.Linear(3136, 1024), nn.ReLU(), nn.Linear(1024, 10)]
@@ -131,7 +150,8 @@ def bench_torch(x, y, repeats, workloads):
         for m in net.modules():
             if isinstance(m, (nn.Conv2d, nn.Linear)):
                 nn.init.xavier_uniform_(m.weight)
-                nn.init.zeros_(m.bias)
+                if m.bias is not None:
+                    nn.init.zeros_(m.bias)
         net.train()
         images = xt.reshape(-1, 1, 28, 28)
         return trainer(net, xent, 128, lambda: images, yt)
@@ -240,6 +260,8 @@ def bench_jax(x, y, repeats, workloads):
         return jax.lax.reduce_window(h, -jnp.inf, jax.lax.max, (1, 1, 2, 2), (1, 1, 2, 2), "VALID")
 
     def cnn(name):
+        if name == "resnet-fmnist":
+            raise NotImplementedError("resnet-fmnist is timed in PyTorch only")
         nonlocal key
         ks = jax.random.split(key, 6)
         key = ks[0]
