@@ -138,9 +138,41 @@ extension CLI {
     /// a run's numbers depend on its thread count, so it never runs on fewer than it records.
     static func setThreads(_ threads: Int?) throws {
         let wanted = threads ?? min(ProcessInfo.processInfo.activeProcessorCount, Parallel.maxThreads)
+        let flag = threads.map { "--threads \($0)" } ?? "threads"
         Parallel.setThreads(wanted)
         guard Parallel.threads == wanted else {
-            throw DescentError("\(threads.map { "--threads \($0)" } ?? "threads"): only \(Parallel.threads) of \(wanted) compute threads could be started (a limit on processes or threads, e.g. ulimit -u, is reached)")
+            throw DescentError("\(flag): only \(Parallel.threads) of \(wanted) compute threads could be started (a limit on processes or threads, e.g. ulimit -u, is reached)")
+        }
+    }
+
+    /// Raises the soft limit on open files to the hard one (as Go programs do), so that
+    /// the limit met is the one the user cannot raise; returns the soft limit after.
+    @discardableResult
+    static func raiseOpenFileLimit() -> Int {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return Int.max }
+        if limit.rlim_cur < limit.rlim_max {
+            var raised = limit
+            raised.rlim_cur = limit.rlim_max
+            if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 { limit = raised }
+        }
+        return limit.rlim_cur >= rlim_t(Int.max) ? Int.max : Int(limit.rlim_cur)
+    }
+
+    /// Fails in one line when the limit on open files (`ulimit -n`) is below `count`.
+    static func checkOpenFiles(_ count: Int, for what: String) throws {
+        let limit = raiseOpenFileLimit()
+        if limit < count {
+            throw DescentError("\(what) needs at least \(count) open files, but the limit (ulimit -n) is \(limit)")
+        }
+    }
+
+    /// Fails in one line unless `count` more threads can run at once now (`Parallel.room`);
+    /// `what` starts the message ("compare's 2 worker processes").
+    static func checkThreadRoom(_ count: Int, for what: String) throws {
+        let room = Parallel.room(forThreads: count)
+        if room < count {
+            throw DescentError("\(what) needs \(count) more threads, but only \(room) can start (a limit on processes or threads, e.g. ulimit -u, is reached)")
         }
     }
 

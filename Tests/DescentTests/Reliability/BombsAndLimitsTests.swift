@@ -5,9 +5,10 @@ import XCTest
 import Glibc
 #endif
 
-/// Decompression and download bombs (kind 3 of the reliability battery): a gzip file
-/// inflates no further than its IDX header announces, and a `file://` mirror that is not a
-/// regular file is refused at once.
+/// Decompression and download bombs, and the limits of the system (kinds 3 and 4 of the
+/// reliability battery): a gzip file inflates no further than its IDX header announces, a
+/// `file://` mirror that is not a regular file is refused at once, and a process that meets
+/// a limit on open files, processes or address space stops with one line of its own.
 final class BombsAndLimitsTests: XCTestCase {
     typealias Battery = ReliabilityBadInputBatteryTests
 
@@ -74,5 +75,113 @@ final class BombsAndLimitsTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("holds 5000 bytes, more than the 4096 bytes"), "\(error)")
         }
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), ["source.gz"])
+    }
+
+    // MARK: - Kind 4: limits of the system
+
+    typealias Outcome = (status: Int32, stdout: String, stderr: String, timedOut: Bool)
+
+    /// A run that meets a limit: it finishes, or fails with one line of its own; never a
+    /// hang, a signal or a library's messages.
+    func assertFinishesOrOneLine(_ r: Outcome, _ what: String, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertFalse(r.timedOut, "\(what): hangs", file: file, line: line)
+        XCTAssertTrue(r.status == 0 || r.status == 1, "\(what): status \(r.status): \(r.stderr)", file: file, line: line)
+        if r.status == 1 {
+            let lines = r.stderr.split(separator: "\n")
+            XCTAssertEqual(lines.count, 1, "\(what): \(r.stderr)", file: file, line: line)
+            XCTAssertTrue(r.stderr.hasPrefix("descent: error: "), "\(what): \(r.stderr)", file: file, line: line)
+        }
+    }
+
+    /// `bash -c 'ulimit …; exec descent …'`, as a user the limit applies to (root ignores a
+    /// limit on processes: as root, the binary runs as nobody, `Unprivileged`).
+    func limited(_ limit: String, _ arguments: [String]) throws -> Outcome {
+        let launcher = try Unprivileged.descentCommand()
+        return try Battery.run(arguments, command: ["/bin/bash", "-c", "ulimit \(limit) && exec \"$@\"", "bash"] + launcher, timeout: 60)
+    }
+
+    /// A folder `nobody` may write (as root), and valid data it may read.
+    func unprivilegedFolders() throws -> (data: String, out: String) {
+        let data = Support.temporaryFolder("limits-data")
+        try MalformedInputs.writeValid(data)
+        for name in try FileManager.default.contentsOfDirectory(atPath: data) { Unprivileged.makeReachable(data + "/" + name) }
+        let out = Support.temporaryFolder("limits-out")
+        Unprivileged.makeReachable(out)
+        Unprivileged.handOver(out)
+        return (data, out)
+    }
+
+    /// `ulimit -u` from 1 up: OpenBLAS's constructor used to print its own messages and raise
+    /// SIGINT before main (status 130), Dispatch and Foundation's `Process` waited forever
+    /// for threads that could not start, GLib aborted drawing PNGs. Now every command either
+    /// runs or says which threads it cannot start, and with a loose limit it runs.
+    func testProcessLimitIsOneLineNeverAHang() throws {
+        let (data, out) = try unprivilegedFolders()
+        let compare = ["compare", "--data-dir", data, "--out", out + "/sweep", "--optimizers", "sgd,adam", "--seeds", "1",
+                       "--epochs", "1", "--model", "784-8-10", "--threads", "1", "--jobs", "2"]
+        let loose = try limited("-u 64", compare)
+        XCTAssertEqual(loose.status, 0, loose.stderr)
+        let commands: [(String, [String])] = [
+            ("train", ["train", "--data-dir", data, "--model", "784-8-10", "--epochs", "1", "--threads", "2"]),
+            ("report", ["report", out + "/sweep"]),
+            ("compare", compare.map { $0 == out + "/sweep" ? out + "/sweep2" : $0 }),
+        ]
+        for (name, arguments) in commands {
+            var refused = 0
+            for u in [1, 2, 3, 4, 6, 8, 10, 12] {
+                let r = try limited("-u \(u)", arguments)
+                assertFinishesOrOneLine(r, "\(name) under ulimit -u \(u)")
+                if r.status == 1 {
+                    refused += 1
+                    XCTAssertTrue(r.stderr.contains("ulimit -u"), "\(name), ulimit -u \(u): \(r.stderr)")
+                }
+            }
+            XCTAssertGreaterThan(refused, 0, "\(name): no limit tried was tight enough")
+        }
+    }
+
+    /// `ulimit -n`: `compare` starts worker processes, which Foundation cannot do below 255
+    /// open files; it says so in one line (it used to crash below 17 and lose every run
+    /// below 255). A soft limit alone is raised to the hard one; `train` needs few files.
+    func testOpenFileLimitIsOneLine() throws {
+        let data = Support.temporaryFolder("files-data")
+        try MalformedInputs.writeValid(data)
+        let out = Support.temporaryFolder("files-out")
+        let compare = ["compare", "--data-dir", data, "--optimizers", "sgd,adam", "--seeds", "1", "--epochs", "1",
+                       "--model", "784-8-10", "--threads", "1", "--jobs", "2"]
+        let shell = { (limit: String) in ["/bin/bash", "-c", "ulimit \(limit) && exec \"$@\"", "bash", Support.descentBinary] }
+        for n in [8, 12, 16, 64, 200] {
+            let r = try Battery.run(compare + ["--out", out + "/n\(n)"], command: shell("-n \(n)"), timeout: 60)
+            assertFinishesOrOneLine(r, "compare under ulimit -n \(n)")
+            XCTAssertEqual(r.status, 1, r.stderr)
+            XCTAssertTrue(r.stderr.contains("ulimit -n") && r.stderr.contains("is \(n)"), r.stderr)
+        }
+        let train = try Battery.run(["train", "--data-dir", data, "--model", "784-8-10", "--epochs", "1", "--threads", "2", "--out", out + "/train"],
+                                    command: shell("-n 12"), timeout: 60)
+        XCTAssertEqual(train.status, 0, train.stderr)
+        var limit = rlimit()
+        XCTAssertEqual(getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit), 0)
+        if limit.rlim_max >= 400 {
+            let soft = try Battery.run(compare + ["--out", out + "/soft"], command: shell("-Sn 20"), timeout: 120)
+            XCTAssertEqual(soft.status, 0, soft.stderr)
+        }
+    }
+
+    /// `ulimit -v`: a model that fits the machine's memory but not the address space left is
+    /// refused by the memory estimate in one line (it used to abort on allocation).
+    func testAddressSpaceLimitIsCountedByTheMemoryEstimate() throws {
+        let data = Support.temporaryFolder("as-data")
+        try MalformedInputs.writeValid(data)
+        // About 3.5 GB to train with Adam; 2 GB of address space for the whole process.
+        let r = try Battery.run(["train", "--data-dir", data, "--model", "784-120000-10", "--epochs", "1", "--threads", "1"],
+                                command: ["/bin/bash", "-c", "ulimit -v 2000000 && exec \"$@\"", "bash", Support.descentBinary], timeout: 60)
+        assertFinishesOrOneLine(r, "train under ulimit -v")
+        XCTAssertEqual(r.status, 1, r.stderr)
+        XCTAssertTrue(r.stderr.contains("--model 784-120000-10") && r.stderr.contains("needs about"), r.stderr)
+        // What it says is available is what the limit leaves, not the machine's memory.
+        let words = r.stderr.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: " ")
+        let i = try XCTUnwrap(words.lastIndex(of: "available"))
+        let (value, unit) = (Double(words[i - 2]) ?? .nan, words[i - 1])
+        XCTAssertTrue((unit == "GB" && value <= 2.0) || unit == "MB", r.stderr)
     }
 }
