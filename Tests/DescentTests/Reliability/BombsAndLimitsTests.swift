@@ -6,7 +6,8 @@ import Glibc
 #endif
 
 /// Decompression and download bombs, and the limits of the system (kinds 3 and 4 of the
-/// reliability battery): a gzip file inflates no further than its IDX header announces, a
+/// reliability battery): a gzip file inflates no further than its IDX header announces, and
+/// only when that fits in memory, a
 /// `file://` mirror that is not a regular file is refused at once, and a process that meets
 /// a limit on open files, processes or address space stops with one line of its own.
 final class BombsAndLimitsTests: XCTestCase {
@@ -30,6 +31,27 @@ final class BombsAndLimitsTests: XCTestCase {
         XCTAssertEqual(r.status, 1, r.stderr)
         XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
         XCTAssertTrue(r.stderr.hasPrefix("descent: error: ") && r.stderr.contains(path) && r.stderr.contains("inflates to more than"), r.stderr)
+    }
+
+    /// A header announcing 1.3 million images (1 GB) before 1.1 GiB of zeros (1.1 MB
+    /// compressed, as 70 gzip members, so the announced size is one the file could hold):
+    /// under `ulimit -v 800000` it is refused before anything is inflated (inflating used to
+    /// grow until an allocation failed: SIGABRT).
+    func testAnnouncedSizeMustFitInMemoryBeforeInflating() throws {
+        let dir = Support.temporaryFolder("announce")
+        try MalformedInputs.writeValid(dir)
+        let zeros = try MalformedInputs.gz([UInt8](repeating: 0, count: 16 << 20))
+        var file = try MalformedInputs.gz(MalformedInputs.header(0x08, [1_300_000, 28, 28]))
+        for _ in 0..<70 { file += zeros }
+        let path = dir + "/" + MalformedInputs.trainImages
+        MalformedInputs.put(file, path)
+        let r = try Battery.run(["train", "--data-dir", dir, "--model", "784-8-10", "--epochs", "1", "--threads", "1"],
+                                command: ["/bin/bash", "-c", "ulimit -v 800000 && exec \"$@\"", "bash", Support.descentBinary], timeout: 60)
+        assertFinishesOrOneLine(r, "train under ulimit -v with an announced 1 GB")
+        XCTAssertEqual(r.status, 1, r.stderr)
+        for m in [path, "announces \(16 + 1_300_000 * 784) bytes", "of memory available"] {
+            XCTAssertTrue(r.stderr.contains(m), "\(r.stderr) does not mention \(m)")
+        }
     }
 
     /// `file://` mirrors whose file is a FIFO (opening it would wait for a writer forever),
