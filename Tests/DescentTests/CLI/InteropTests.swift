@@ -54,23 +54,27 @@ final class InteropTests: XCTestCase {
         return f
     }
 
-    /// Descent's outputs on the test images of `data`: writes the images' bytes and the
-    /// network's float32 outputs (evaluation mode) for `interop_check.py`.
-    static func descentOutputs(_ checkpoint: String, data: String, into folder: String) throws -> (inputs: String, outputs: String) {
+    /// Descent's outputs on the test images of `data`: writes the images' bytes, the
+    /// network's float32 outputs (evaluation mode) and, for an autoencoder, its codes (the
+    /// encoder's outputs) for `interop_check.py`.
+    static func descentOutputs(_ checkpoint: String, data: String, into folder: String) throws -> (inputs: String, outputs: String, codes: String?) {
         let network = try Checkpoint.read(checkpoint).makeNetwork()
         let test = try XCTUnwrap(Support.fashionMNIST).test.prefix(testImages)
-        var outputs: [Float] = []
+        var outputs: [Float] = [], codes: [Float] = []
         let batch = 250
         for start in stride(from: 0, to: test.count, by: batch) {
             let n = min(batch, test.count - start)
             let bytes = test.pixels[(start * test.featureCount)..<((start + n) * test.featureCount)]
             let x = Tensor(shape: [n] + test.shape, values: bytes.map { Float($0) / 255 })
             outputs += network.forward(x, training: false).toArray()
+            if network.encoderLayerCount != nil { codes += network.encode(x).toArray() }
         }
-        let (inputs, outputsPath) = (folder + "/inputs.u8", folder + "/outputs.f32")
+        let (inputs, outputsPath, codesPath) = (folder + "/inputs.u8", folder + "/outputs.f32", folder + "/codes.f32")
         try Data(test.pixels).write(to: URL(fileURLWithPath: inputs))
         try outputs.withUnsafeBufferPointer { try Data(buffer: $0).write(to: URL(fileURLWithPath: outputsPath)) }
-        return (inputs, outputsPath)
+        guard network.encoderLayerCount != nil else { return (inputs, outputsPath, nil) }
+        try codes.withUnsafeBufferPointer { try Data(buffer: $0).write(to: URL(fileURLWithPath: codesPath)) }
+        return (inputs, outputsPath, codesPath)
     }
 
     /// Runs `Tools/<script>` with the interop Python and returns the JSON object it prints.
@@ -115,12 +119,15 @@ final class InteropTests: XCTestCase {
         let f = try Self.makeFixture()
         for (name, checkpoint, classifier) in f.checkpoints {
             let folder = Support.temporaryFolder("torch-\(name)")
-            let (inputs, outputs) = try Self.descentOutputs(checkpoint, data: f.data, into: folder)
+            let (inputs, outputs, _) = try Self.descentOutputs(checkpoint, data: f.data, into: folder)
             let result = try Self.python("interop_check.py", ["torch", checkpoint, "--inputs", inputs, "--outputs", outputs])
             try assertMatches(result, name, classifier: classifier)
         }
     }
 
+    /// PyTorch's evaluation of the classifiers is `descent evaluate`'s: the same accuracy and
+    /// confusion matrix exactly, the loss within 1e-5, and every mistake evaluate lists
+    /// (the 32 most confident) a mistake of torch's too, with its probability within 1e-5.
     func testPyTorchGivesDescentEvaluateAccuracy() throws {
         let f = try Self.makeFixture()
         for (name, checkpoint, classifier) in f.checkpoints where classifier {
@@ -128,10 +135,29 @@ final class InteropTests: XCTestCase {
             XCTAssertEqual(e.status, 0, e.stderr)
             let ours = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(e.stdout.utf8)) as? [String: Any])
             let theirs = try Self.python("descent_checkpoint.py", [checkpoint, "--data-dir", f.data, "--backend", "torch", "--json"])
+            XCTAssertEqual(ours["test_images"] as? Int, Self.testImages)
             XCTAssertEqual(theirs["test_images"] as? Int, Self.testImages)
             XCTAssertEqual(try XCTUnwrap(theirs["accuracy"] as? Double), try XCTUnwrap(ours["accuracy"] as? Double), name)
-            XCTAssertEqual(try XCTUnwrap(theirs["loss"] as? Double), try XCTUnwrap(ours["loss"] as? Double), accuracy: 1e-5, name)
-            print("\(name): accuracy \(ours["accuracy"]!) (descent evaluate) = \(theirs["accuracy"]!) (\(theirs["backend"]!))")
+            let confusion = try XCTUnwrap(ours["confusion"] as? [[Int]])
+            XCTAssertEqual(theirs["confusion"] as? [[Int]], confusion, name)
+            XCTAssertEqual(try XCTUnwrap(theirs["loss"] as? Double), try XCTUnwrap(ours["loss"] as? Double), accuracy: Self.tolerance, name)
+            let listed = try XCTUnwrap(ours["mistakes"] as? [[String: Any]])
+            let torch = try XCTUnwrap(theirs["mistakes"] as? [[Any]]).map { $0.map { ($0 as? NSNumber)?.doubleValue ?? .nan } }
+            let wrong = confusion.enumerated().reduce(0) { $0 + $1.element.reduce(0, +) - $1.element[$1.offset] }
+            XCTAssertEqual(torch.count, wrong, name)
+            XCTAssertEqual(listed.count, min(32, wrong), name)
+            let byIndex = Dictionary(uniqueKeysWithValues: torch.map { (Int($0[0]), $0) })
+            var largest = 0.0
+            for m in listed {
+                let index = try XCTUnwrap(m["index"] as? Int)
+                let t = try XCTUnwrap(byIndex[index], "\(name): image \(index) is a mistake of descent evaluate's, not of torch's")
+                XCTAssertEqual(Int(t[1]), m["label"] as? Int, name)
+                XCTAssertEqual(Int(t[2]), m["predicted"] as? Int, name)
+                let confidence = try XCTUnwrap(m["confidence"] as? Double)
+                XCTAssertEqual(t[3], confidence, accuracy: Self.tolerance, "\(name): image \(index)")
+                largest = max(largest, abs(t[3] - confidence))
+            }
+            print("\(name): accuracy \(ours["accuracy"]!) (descent evaluate) = \(theirs["accuracy"]!) (\(theirs["backend"]!)), same confusion matrix; loss \(ours["loss"]!) vs \(theirs["loss"]!); \(listed.count) mistakes' probabilities within \(largest)")
         }
     }
 
@@ -143,13 +169,33 @@ final class InteropTests: XCTestCase {
             let r = try Support.descent(["export", checkpoint, "--onnx", onnx])
             XCTAssertEqual(r.status, 0, r.stderr)
             XCTAssertTrue(r.stdout.contains("opset 17"), r.stdout)
-            let (inputs, outputs) = try Self.descentOutputs(checkpoint, data: f.data, into: folder)
-            let result = try Self.python("interop_check.py", ["onnx", onnx, "--inputs", inputs, "--outputs", outputs])
+            let (inputs, outputs, codes) = try Self.descentOutputs(checkpoint, data: f.data, into: folder)
+            let result = try Self.python("interop_check.py", ["onnx", onnx, "--inputs", inputs, "--outputs", outputs] + (codes.map { ["--codes", $0] } ?? []))
             XCTAssertEqual(result["checker"] as? String, "passed", name)
             XCTAssertEqual(result["opset"] as? Int, ONNX.opset, name)
             XCTAssertEqual(result["input"] as? String, "input", name)
             XCTAssertEqual(result["output"] as? String, "output", name)
             try assertMatches(result, name, classifier: classifier)
+            // The names and shapes docs/interop.md states: input N × the model's input shape,
+            // output N × the last layer's shape, code (autoencoders) N × the code's shape.
+            let spec = try Checkpoint.read(checkpoint).modelSpec()
+            let shapes = try spec.shapesAfterEachLayer()
+            var expected = ["output": shapes.last!]
+            if let k = spec.encoderLayers { expected["code"] = shapes[k - 1] }
+            func described(_ values: Any?) -> [String] {
+                (values as? [[String: Any]] ?? []).map { "\($0["name"] ?? "?") " + ($0["shape"] as? [Any] ?? []).map { "\($0)" }.joined(separator: "×") }
+            }
+            XCTAssertEqual(described(result["graph_inputs"]), ["input " + (["N"] + spec.inputShape.map(String.init)).joined(separator: "×")], name)
+            XCTAssertEqual(described(result["graph_outputs"]), ["output", "code"].compactMap { o in
+                expected[o].map { "\(o) " + (["N"] + $0.map(String.init)).joined(separator: "×") } }, name)
+            XCTAssertEqual((result["run_shapes"] as? [String: [Int]])?.mapValues { $0 }, expected.mapValues { [Self.testImages] + $0 }, name)
+            if codes != nil {
+                let code = try XCTUnwrap(result["code"] as? [String: Any], name)
+                XCTAssertEqual(code["count"] as? Int, Self.testImages, name)
+                let diff = try XCTUnwrap(code["max_abs_diff"] as? Double)
+                XCTAssertLessThanOrEqual(diff, Self.tolerance, "\(name) code: max |difference| \(diff)")
+                print("\(name) code: max |difference| \(diff) over \(code["count"] ?? 0)×\(code["outputs"] ?? 0)")
+            }
         }
     }
 
@@ -244,7 +290,7 @@ final class InteropTests: XCTestCase {
         let torn = try Self.python("interop_check.py", ["tensorboard", folder + "/torn", folder + "/two.jsonl"])
         XCTAssertEqual(torn["problems"] as? [String], [])
         XCTAssertEqual(torn["checked"] as? Int, 2 * 4)
-        XCTAssertFalse((torn["tags"] as? [String] ?? []).isEmpty)
+        XCTAssertEqual((torn["tag_steps"] as? [String: [Int]])?["epoch/test_loss"], [1, 2], "the torn record is not read")
 
         let c = try Support.descent(["compare", "--data-dir", f.data, "--model", "784-16-10", "--epochs", "2", "--seeds", "2",
                                      "--optimizers", "sgd,adam", "--threads", "1", "--jobs", "2", "--no-report", "--out", folder + "/compare",
@@ -264,6 +310,46 @@ final class InteropTests: XCTestCase {
             XCTAssertEqual(result["checked"] as? Int, 2 * 4, record.key)
             XCTAssertEqual(result["step_events"] as? Int, 0, record.key)
         }
+    }
+
+    /// A run killed while writing an event leaves a torn last record. The resumed run writes
+    /// a new file beside it and never appends to the torn one; TensorBoard's reader skips the
+    /// torn record, reads everything before it and all of the new file: every scalar of
+    /// metrics.jsonl once, the step scalars at every --log-every steps of both processes.
+    func testTornEventFileThenResumedRun() throws {
+        let f = try Self.makeFixture()
+        let folder = Support.temporaryFolder()
+        let tb = folder + "/tb"
+        func train(_ epochs: Int, _ more: [String]) throws {
+            let r = try Support.descent(["train", "--data-dir", f.data, "--model", "784-32-10", "--epochs", "\(epochs)", "--threads", "1",
+                                         "--tensorboard", tb, "--log-every", "2"] + more)
+            XCTAssertEqual(r.status, 0, r.stderr)
+        }
+        try train(2, ["--out", folder + "/run"])
+        let torn = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: tb).first)
+        // What a process killed while writing epoch 3's scalars leaves: the start of a record
+        // (one claiming a test loss of 999 at epoch 3), cut inside its data.
+        var event = ProtobufWriter()
+        event.double(1, 0)
+        event.int(2, 3)
+        event.message(5) { s in s.message(1) { v in v.string(1, "epoch/test_loss"); v.float(2, 999) } }
+        let record = TFRecordWriter.frame(event.bytes)
+        let handle = try XCTUnwrap(FileHandle(forWritingAtPath: tb + "/" + torn))
+        handle.seekToEndOfFile()
+        handle.write(Data(record.prefix(record.count - 6)))
+        try handle.close()
+        let tornBytes = try XCTUnwrap(FileManager.default.contents(atPath: tb + "/" + torn))
+
+        try train(4, ["--resume", folder + "/run/model.safetensors"])
+        let files = try FileManager.default.contentsOfDirectory(atPath: tb)
+        XCTAssertEqual(files.count, 2, "\(files)")
+        XCTAssertEqual(FileManager.default.contents(atPath: tb + "/" + torn), tornBytes, "nothing may follow the torn record")
+        let result = try Self.python("interop_check.py", ["tensorboard", tb, folder + "/run/metrics.jsonl"])
+        XCTAssertEqual(result["problems"] as? [String], [])
+        XCTAssertEqual(result["checked"] as? Int, 4 * 4, "train_loss, test_loss, test_accuracy, seconds × 4 epochs")
+        XCTAssertEqual((result["tag_steps"] as? [String: [Int]])?["epoch/test_loss"], [1, 2, 3, 4])
+        // 500 images in minibatches of 128: 4 steps per epoch, logged every 2.
+        XCTAssertEqual(result["steps"] as? [Int], [2, 4, 6, 8, 10, 12, 14, 16])
     }
 
     /// An autoencoder's log: every scalar of its metrics.json history, and per epoch its
