@@ -13,9 +13,10 @@ real consumers of what Descent writes, each printing one JSON object.
     interop_check.py state-dict CHECKPOINT OUT.safetensors
         Rebuilds the torch module from CHECKPOINT and saves its state_dict with
         safetensors.torch.save_file (what `--init-from` reads).
-    interop_check.py tensorboard RUN_DIR METRICS.jsonl [--tag-prefix P]
+    interop_check.py tensorboard RUN_DIR METRICS.jsonl [--tag-prefix P] [--learning-rate R]
         TensorBoard's EventAccumulator reads RUN_DIR; every scalar of METRICS.jsonl must come
-        back, per epoch, equal (as float32, which is what an Event stores); lists the steps of
+        back, per epoch, equal (as float32, which is what an Event stores), and with R the
+        learning rate of every epoch and of every step must be R; lists the steps of
         every scalar tag, the step scalars and the images (step, width, height, PNG bytes)
         it read.
 
@@ -134,6 +135,15 @@ def check_tensorboard(args):
             if not (events[0].value == np.float32(value) or (math.isnan(events[0].value) and math.isnan(value))):
                 problems.append(f"{tag} epoch {m['epoch']}: {events[0].value} != {value}")
             checked += 1
+    if args.learning_rate is not None:
+        rate = np.float32(args.learning_rate)
+        tag = args.tag_prefix + "learning_rate"
+        events = acc.Scalars(tag) if tag in tags else []
+        if sorted(e.step for e in events) != sorted(m["epoch"] for m in epochs):
+            problems.append(f"{tag} at steps {[e.step for e in events]}")
+        events += acc.Scalars("step/learning_rate") if "step/learning_rate" in tags else []
+        problems += [f"learning rate {e.value} at step {e.step}, not {rate}" for e in events if e.value != rate]
+        checked += len(events)
     import tensorboard
     steps = [e.step for e in acc.Scalars("step/train_loss")] if "step/train_loss" in tags else []
     tag_steps = {tag: [e.step for e in acc.Scalars(tag)] for tag in tags}
@@ -165,6 +175,7 @@ def main():
     p.add_argument("run_dir")
     p.add_argument("metrics")
     p.add_argument("--tag-prefix", default="epoch/")
+    p.add_argument("--learning-rate", type=float)
     p.set_defaults(run=check_tensorboard)
     args = parser.parse_args()
     print(json.dumps(args.run(args), sort_keys=True))

@@ -274,9 +274,10 @@ final class InteropTests: XCTestCase {
         let r = try Support.descent(["train", "--data-dir", f.data, "--model", "784-32-10", "--epochs", "3", "--threads", "1",
                                      "--out", folder + "/train", "--tensorboard", folder + "/tb/train", "--log-every", "2"])
         XCTAssertEqual(r.status, 0, r.stderr)
-        let train = try Self.python("interop_check.py", ["tensorboard", folder + "/tb/train", folder + "/train/metrics.jsonl"])
+        let train = try Self.python("interop_check.py", ["tensorboard", folder + "/tb/train", folder + "/train/metrics.jsonl",
+                                                          "--learning-rate", "0.001"])
         XCTAssertEqual(train["problems"] as? [String], [])
-        XCTAssertEqual(train["checked"] as? Int, 3 * 4, "train_loss, test_loss, test_accuracy, seconds × 3 epochs")
+        XCTAssertEqual(train["checked"] as? Int, 3 * 4 + 3 + 6, "train_loss, test_loss, test_accuracy, seconds × 3 epochs; Adam's rate at 3 epochs and 6 steps")
         // 500 images in minibatches of 128: 4 steps per epoch, logged at steps 2 and 4.
         XCTAssertEqual(train["steps"] as? [Int], [2, 4, 6, 8, 10, 12])
 
@@ -305,9 +306,10 @@ final class InteropTests: XCTestCase {
             let metrics = folder + "/\(record.key).jsonl"
             let lines = try record.epochs.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
             try (lines.joined(separator: "\n") + "\n").write(toFile: metrics, atomically: true, encoding: .utf8)
-            let result = try Self.python("interop_check.py", ["tensorboard", folder + "/tb/compare/" + run, metrics])
+            let rate = try record.config.optimizer.make().learningRate
+            let result = try Self.python("interop_check.py", ["tensorboard", folder + "/tb/compare/" + run, metrics, "--learning-rate", "\(rate)"])
             XCTAssertEqual(result["problems"] as? [String], [], record.key)
-            XCTAssertEqual(result["checked"] as? Int, 2 * 4, record.key)
+            XCTAssertEqual(result["checked"] as? Int, 2 * 4 + 2, record.key)
             XCTAssertEqual(result["step_events"] as? Int, 0, record.key)
         }
     }
@@ -350,6 +352,64 @@ final class InteropTests: XCTestCase {
         XCTAssertEqual((result["tag_steps"] as? [String: [Int]])?["epoch/test_loss"], [1, 2, 3, 4])
         // 500 images in minibatches of 128: 4 steps per epoch, logged every 2.
         XCTAssertEqual(result["steps"] as? [Int], [2, 4, 6, 8, 10, 12, 14, 16])
+    }
+
+    /// `tune`: one run folder per record key of results.jsonl, named
+    /// `<optimizer>[-lr<rate>]-seed<seed>-<key>`, each holding its record's epochs (validation
+    /// scalars included) and the rate it ran with.
+    func testTensorBoardReadsTune() throws {
+        let f = try Self.makeFixture()
+        let folder = Support.temporaryFolder()
+        let r = try Support.descent(["tune", "--data-dir", f.data, "--out", folder + "/tune", "--optimizers", "sgd", "--lr-grid", "1e-2:1e-1:2",
+                                     "--seeds", "1", "--epochs", "2", "--validation", "100", "--model", "784-16-10", "--threads", "1",
+                                     "--no-report", "--tensorboard", folder + "/tb", "--log-every", "0"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let records = try ResultsStore(path: folder + "/tune/results.jsonl").read().records
+        XCTAssertGreaterThanOrEqual(records.count, 2)
+        let runs = try FileManager.default.contentsOfDirectory(atPath: folder + "/tb")
+        // The grid's runs name their rate; the runs at the default rate (0.01, which is also
+        // the grid's first point) do not.
+        XCTAssertEqual(Set(runs), Set(records.map { record in
+            "sgd" + (record.config.optimizer.learningRate.map { "-lr\($0)" } ?? "") + "-seed\(record.seed)-\(record.key)"
+        }))
+        XCTAssertTrue(runs.contains { $0.hasPrefix("sgd-seed0-") } && runs.contains { $0.hasPrefix("sgd-lr0.1-seed0-") }, "\(runs)")
+        for record in records {
+            let run = try XCTUnwrap(runs.first { $0.hasSuffix("-" + record.key) })
+            let metrics = folder + "/\(record.key).jsonl"
+            let lines = try record.epochs.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
+            try (lines.joined(separator: "\n") + "\n").write(toFile: metrics, atomically: true, encoding: .utf8)
+            let rate = try record.config.optimizer.make().learningRate
+            let result = try Self.python("interop_check.py", ["tensorboard", folder + "/tb/" + run, metrics, "--learning-rate", "\(rate)"])
+            XCTAssertEqual(result["problems"] as? [String], [], record.key)
+            XCTAssertTrue((result["tags"] as? [String] ?? []).contains("epoch/validation_accuracy"), record.key)
+            XCTAssertEqual(result["checked"] as? Int, 2 * 6 + 2, "train_loss, validation_loss, validation_accuracy, test_loss, test_accuracy, seconds × 2 epochs, the rate × 2")
+        }
+    }
+
+    /// `stacked`: DIR/level<i> for the pre-training of each level and DIR/finetune, each
+    /// holding its history of metrics.json; fine-tuning also logs its pictures.
+    func testTensorBoardReadsStacked() throws {
+        let f = try Self.makeFixture()
+        let folder = Support.temporaryFolder()
+        let r = try Support.descent(["stacked", "--data-dir", f.data, "--layers", "784,32,16", "--pretrain-epochs", "2", "--finetune-epochs", "1",
+                                     "--threads", "1", "--probe-epochs", "0", "--no-pca", "--out", folder + "/out",
+                                     "--tensorboard", folder + "/tb", "--log-every", "0"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(Set(try FileManager.default.contentsOfDirectory(atPath: folder + "/tb")), ["level0", "level1", "finetune"])
+        let run = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: folder + "/out").first)
+        let metrics = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/out/\(run)/metrics.json"))) as? [String: Any])
+        let levels = try XCTUnwrap(metrics["pretraining"] as? [[String: Any]])
+        let histories = try levels.map { try XCTUnwrap($0["history"] as? [[String: Any]]) } + [try XCTUnwrap(metrics["history"] as? [[String: Any]])]
+        for (name, history) in zip(["level0", "level1", "finetune"], histories) {
+            let lines = try history.map { String(decoding: try JSONSerialization.data(withJSONObject: $0), as: UTF8.self) }
+            try (lines.joined(separator: "\n") + "\n").write(toFile: folder + "/\(name).jsonl", atomically: true, encoding: .utf8)
+            let result = try Self.python("interop_check.py", ["tensorboard", folder + "/tb/" + name, folder + "/\(name).jsonl", "--learning-rate", "0.001"])
+            XCTAssertEqual(result["problems"] as? [String], [], name)
+            XCTAssertEqual(history.count, name == "finetune" ? 1 : 2, name)
+            XCTAssertEqual(result["checked"] as? Int, history.count * history[0].filter { $0.key != "epoch" }.count + history.count, name)
+            let images = try XCTUnwrap(result["images"] as? [String: [[Int]]])
+            XCTAssertEqual(images.keys.sorted(), name == "finetune" ? ["filters/decoder", "filters/encoder", "reconstructions"] : [], name)
+        }
     }
 
     /// An autoencoder's log: every scalar of its metrics.json history, and per epoch its
