@@ -442,6 +442,20 @@ final class InteropTests: XCTestCase {
         XCTAssertEqual(try Self.parameters(folder + "/plain/\(run)/model.safetensors"), try Self.parameters(folder + "/ae/\(run)/model.safetensors"))
     }
 
+    /// `--tensorboard` inside a file: one line, before any data are read (the missing data
+    /// folder is not what is reported).
+    func testTensorBoardFolderCheckedFirst() throws {
+        let folder = Support.temporaryFolder()
+        try Data("x".utf8).write(to: URL(fileURLWithPath: folder + "/file"))
+        for command in [["train"], ["autoencoder"], ["stacked"], ["compare"], ["tune"]] {
+            let r = try Support.descent(command + ["--data-dir", folder + "/no-data", "--out", folder + "/out", "--tensorboard", folder + "/file/tb"])
+            XCTAssertNotEqual(r.status, 0, command[0])
+            XCTAssertTrue(r.stderr.hasPrefix("descent: error: --tensorboard: \(folder)/file is a file, not a folder"), "\(command[0]): \(r.stderr)")
+            XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/out"), command[0])
+        }
+    }
+
     func testExportErrorsAreOneLine() throws {
         let folder = Support.temporaryFolder()
         let missing = try Support.descent(["export", folder + "/none.safetensors", "--onnx", folder + "/x.onnx"])
