@@ -220,6 +220,16 @@ final class InteropTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         let plain = try XCTUnwrap(f.checkpoints.first { $0.name == "lenet5" }).path
         XCTAssertEqual(try Self.parameters(folder + "/lenet/model.safetensors"), try Self.parameters(plain))
+        XCTAssertEqual(try Checkpoint.read(folder + "/lenet/model.safetensors").metadata["init_from"], sd)
+
+        // A Descent checkpoint is a state_dict too: its optimizer/… tensors are left out.
+        let convAE = try XCTUnwrap(f.checkpoints.first { $0.name == "conv-ae" }).path
+        XCTAssertFalse(try Checkpoint.read(convAE).tensors.keys.filter { $0.hasPrefix(Checkpoint.optimizerPrefix) }.isEmpty)
+        let again = try Support.descent(["autoencoder", "--data-dir", f.data, "--model", "conv-ae", "--epochs", "0", "--threads", "1",
+                                         "--probe-epochs", "0", "--no-pca", "--no-pictures", "--init-from", convAE, "--out", folder + "/again"])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        let run = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: folder + "/again").first)
+        XCTAssertEqual(try Self.parameters(folder + "/again/\(run)/model.safetensors"), try Self.parameters(convAE))
 
         for (name, model) in [("conv-ae", "conv-ae"), ("every-kind", Self.everyKind)] {
             let original = try XCTUnwrap(f.checkpoints.first { $0.name == name }).path
