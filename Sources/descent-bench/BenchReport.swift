@@ -47,8 +47,10 @@ struct BenchReport: Encodable {
         /// A profiled epoch.
         var phaseSeconds: PhaseSeconds
         /// Adam's step inside training (the median over a profiled epoch's steps) and the
-        /// same step warm (the median of back-to-back steps); each the best of the rounds.
-        var stepInTrainingUs, warmStepUs: Double
+        /// same step warm (the median of back-to-back steps) and cold (each step after the
+        /// caches were evicted by writing a buffer twice the last-level cache); each the best
+        /// of the rounds.
+        var stepInTrainingUs, warmStepUs, coldStepUs: Double
         /// With `--peers`: each peer's epoch in each round, by framework.
         var peerRoundSeconds: [String: [Double]]
         /// Peak RSS of the bench process after recording the seed-mlp epoch.

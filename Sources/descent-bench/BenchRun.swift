@@ -154,7 +154,7 @@ final class BenchRun {
         }
         // The step inside training (a profiled epoch) against the same step warm, `repeats`
         // rounds, the best median of each. Medians: on a busy machine a few steps are preempted.
-        var (inTraining, warm) = (Double.infinity, Double.infinity)
+        var (inTraining, warm, cold) = (Double.infinity, Double.infinity, Double.infinity)
         var p = StepPhases()
         for _ in 0..<repeats {
             trainer.phases = StepPhases()
@@ -163,6 +163,7 @@ final class BenchRun {
             p = trainer.phases!
             inTraining = min(inTraining, median(p.updatePerStep))
             warm = min(warm, try warmAdamStep(copies))
+            cold = min(cold, try coldAdamStep(copies))
         }
 
         let s = scaleToEpoch
@@ -185,6 +186,13 @@ final class BenchRun {
                         value: fmt(inTraining * 1e6, 0) + " µs",
                         reference: "the same step warm, \(Parallel.threads) threads " + fmt(warm * 1e6, 0) + " µs (\(parameters.scalarCount) params)",
                         ratio: inTraining / warm, target: 1.5))
+        let subnormals = subnormalShare(trainer)
+        rows.append(Row(key: "\(key)_subnormal_share", label: "  subnormal gradients and moments after the epoch (diagnostic)",
+                        value: fmt(subnormals * 100, 3) + " %", reference: "of the optimizer's inputs and state",
+                        ratio: nil, target: nil))
+        rows.append(Row(key: "\(key)_step_in_training_over_cold", label: "  the same step cold, caches evicted (diagnostic)",
+                        value: fmt(cold * 1e6, 0) + " µs", reference: "the step inside training",
+                        ratio: inTraining / cold, target: nil))
         appendPeerRows(key: key, label: label, descent: rounds, peers: peerRounds,
                        targets: key == "mlp" ? ["jax": 1.5, "torch": 2] : ["jax": 1.5])
         func seconds(_ p: StepPhases) -> BenchReport.PhaseSeconds {
@@ -197,7 +205,7 @@ final class BenchRun {
             epochOverGemm: e / g, roundSeconds: rounds,
             variantSeconds: Dictionary(uniqueKeysWithValues: zip(variants.map(\.key), v.map { $0 * s })),
             phaseSeconds: seconds(p),
-            stepInTrainingUs: inTraining * 1e6, warmStepUs: warm * 1e6,
+            stepInTrainingUs: inTraining * 1e6, warmStepUs: warm * 1e6, coldStepUs: cold * 1e6,
             peerRoundSeconds: peerRounds)
     }
 
@@ -207,6 +215,38 @@ final class BenchRun {
         let optimizer = try OptimizerConfig(kind: .adam).make()
         for _ in 0..<5 { optimizer.step(parameters) }
         return median((0..<(options.quick ? 100 : 300)).map { _ in best(1) { optimizer.step(parameters) } })
+    }
+
+    /// The share of subnormal numbers among the trainer's gradients and optimizer state: a
+    /// step over many of them would be slow on CPUs that handle them in microcode.
+    func subnormalShare(_ trainer: Trainer) -> Double {
+        let tensors = trainer.network.parameters.map(\.grad) + Array(trainer.optimizer.state(for: trainer.network.parameters).values)
+        var (subnormal, total) = (0, 0)
+        for t in tensors {
+            for i in 0..<t.count where t[i].isSubnormal { subnormal += 1 }
+            total += t.count
+        }
+        return Double(subnormal) / Double(Swift.max(total, 1))
+    }
+
+    /// The same step as `warmAdamStep`, each after writing 64 MiB (twice the largest
+    /// last-level cache seen, so the parameters, gradients and moments come from memory):
+    /// the median of the steps, each timed alone (seconds).
+    func coldAdamStep(_ parameters: [Parameter]) throws -> Double {
+        let optimizer = try OptimizerConfig(kind: .adam).make()
+        for _ in 0..<5 { optimizer.step(parameters) }
+        var evict = [Float](repeating: 0, count: 16 << 20)
+        var times: [Double] = []
+        for i in 0..<(options.quick ? 30 : 100) {
+            evict.withUnsafeMutableBufferPointer { b in
+                Parallel.forEach(items: Parallel.threads) { part in
+                    let n = b.count / Parallel.threads
+                    (b.baseAddress! + part * n).update(repeating: Float(i), count: n)
+                }
+            }
+            times.append(best(1) { optimizer.step(parameters) })
+        }
+        return median(times)
     }
 
     /// The products' rate against the FMA peak of the cores used (measured at the start).
