@@ -240,6 +240,8 @@ enum MalformedInputs {
             ("batch size 0", ["--batch-size", "0"], ["--batch-size"]),
             ("threads 0", ["--threads", "0"], ["--threads"]),
             ("threads negative", ["--threads", "-2"], ["--threads", "-2"]),
+            ("threads 65", ["--threads", "65"], ["--threads", "65"]),
+            ("threads 100000", ["--threads", "100000"], ["--threads", "100000"]),
             ("hidden dropout NaN", ["--hidden-dropout", "nan"], ["--hidden-dropout", "nan"]),
             ("lr missing its value", ["--lr"], ["--lr"]),
             ("momentum given to adam", ["--optimizer", "adam", "--momentum", "0.9"], ["momentum", "does not apply"]),

@@ -89,6 +89,7 @@ final class ResumeTrustCLITests: XCTestCase {
             ("threads 100000", { _, m in m["threads"] = "100000" }, "threads"),
             ("no optimizer", { t, _ in t = t.filter { !$0.key.hasPrefix("optimizer/") } }, "optimizer state is incomplete"),
             ("step NaN", { t, _ in t["optimizer/optimizer.step"] = Tensor(shape: [1], values: [.nan]) }, "optimizer.step"),
+            ("no fingerprint", { _, m in m[Checkpoint.dataFingerprintKey] = nil }, "no data fingerprint"),
         ]
         for (name, change, mention) in cases {
             var (t, m) = (good.tensors.mapValues { $0.clone() }, good.metadata)
