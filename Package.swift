@@ -19,9 +19,8 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
-        .systemLibrary(
-            name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
-            providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]),
+        // OpenBLAS (PCA's ssyrk and LAPACK's ssyevd) is not linked: CKernels loads it on first
+        // use (Sources/CKernels/openblas.c), so its constructor starts no thread before main.
         // oneDNN: Debian's libdnnl-dev ships no pkg-config file; its headers and library are in
         // the default search paths (/usr/include/oneapi/dnnl, libdnnl.so over libgomp).
         .systemLibrary(
@@ -36,7 +35,7 @@ let package = Package(
         .target(name: "CKernels", path: "Sources/CKernels"),
         .target(name: "CPlatform", path: "Sources/CPlatform"),
         .target(
-            name: "Descent", dependencies: ["CDNNL", "COpenBLAS", "CZlib", "CKernels"],
+            name: "Descent", dependencies: ["CDNNL", "CZlib", "CKernels"],
             path: "Sources/Descent"),
         .target(
             name: "DescentReport", dependencies: ["Descent", "CRsvg", "CZlib"],

@@ -12,8 +12,9 @@ nn.Sequential with one module per described layer, so the state dict loads by na
 strict=True; `numpy_forward` computes dense networks with numpy alone. Conventions are
 torch's: weights out x in (C_out x C x k x k), y = x W^T + b; a dense layer flattens its
 input, as in Descent. InteropTests checks the torch module's outputs against Descent's
-(lenet5, seed-mlp, conv-ae and a network of every layer kind) and its accuracy against
-`descent evaluate`; the command line evaluates classifiers.
+(lenet5, seed-mlp, conv-ae and a network of every layer kind) and its evaluation against
+`descent evaluate`'s (accuracy, confusion matrix, loss and the mistakes' probabilities);
+the command line evaluates classifiers (--json: everything, every mistake included).
 
 Needs numpy and safetensors; torch only for --backend torch.
 """
@@ -272,17 +273,29 @@ def read_idx(directory, name):
 
 
 def evaluate(logits_of, images, labels, batch=1000):
-    """Mean softmax cross-entropy and accuracy (first largest logit), in float64 sums."""
-    total, correct = 0.0, 0
+    """As `descent evaluate` (ClassifierEvaluation): the mean softmax cross-entropy (float64
+    sums), the number correct (first largest logit), the confusion matrix (rows: true
+    class) and every mistake as [index, label, predicted, softmax probability of predicted]
+    (1 / sum_c exp(z_c - z_predicted), the differences in float32), most confident first."""
+    total, correct, confusion, mistakes = 0.0, 0, None, []
     for start in range(0, len(labels), batch):
         x = images[start:start + batch].astype(np.float32)[:, None, :, :] / np.float32(255)
-        z = np.asarray(logits_of(x), dtype=np.float32).astype(np.float64)
+        z32 = np.asarray(logits_of(x), dtype=np.float32)
+        z = z32.astype(np.float64)
         y = labels[start:start + batch]
+        if confusion is None:
+            confusion = np.zeros((z.shape[1], z.shape[1]), dtype=np.int64)
         m = z.max(axis=1, keepdims=True)
         logsum = np.log(np.exp(z - m).sum(axis=1)) + m[:, 0]
         total += float((logsum - z[np.arange(len(y)), y]).sum())
-        correct += int((z.argmax(axis=1) == y).sum())
-    return total / len(labels), correct
+        predicted = z32.argmax(axis=1)
+        correct += int((predicted == y).sum())
+        np.add.at(confusion, (y, predicted), 1)
+        for r in np.nonzero(predicted != y)[0]:
+            d = (z32[r] - z32[r, predicted[r]]).astype(np.float64)
+            mistakes.append([start + int(r), int(y[r]), int(predicted[r]), float(1 / np.exp(d).sum())])
+    mistakes.sort(key=lambda m: (-m[3], m[0]))
+    return total / len(labels), correct, confusion.tolist(), mistakes
 
 
 def main():
@@ -303,14 +316,14 @@ def main():
         import torch
         model = torch_module(spec, tensors)
         with torch.no_grad():
-            loss, correct = evaluate(lambda x: model(torch.from_numpy(x)).numpy(), images, labels)
+            loss, correct, confusion, mistakes = evaluate(lambda x: model(torch.from_numpy(x)).numpy(), images, labels)
         version = "torch " + torch.__version__
     else:
-        loss, correct = evaluate(lambda x: numpy_forward(spec, tensors, x), images, labels)
+        loss, correct, confusion, mistakes = evaluate(lambda x: numpy_forward(spec, tensors, x), images, labels)
         version = "numpy " + np.__version__
     result = {"checkpoint": args.checkpoint, "backend": version, "test_images": int(len(labels)),
               "correct": correct, "accuracy": correct / len(labels), "loss": loss,
-              "parameters": sorted(tensors.keys())}
+              "confusion": confusion, "mistakes": mistakes, "parameters": sorted(tensors.keys())}
     if args.json:
         print(json.dumps(result, sort_keys=True))
     else:

@@ -5,15 +5,20 @@ real consumers of what Descent writes, each printing one JSON object.
     interop_check.py torch CHECKPOINT --inputs X.u8 --outputs Y.f32
         PyTorch (Tools/descent_checkpoint.py's torch_module) on the images X against
         Descent's outputs Y.
-    interop_check.py onnx MODEL.onnx --inputs X.u8 --outputs Y.f32
-        onnx.checker (full check, shapes inferred), then ONNX Runtime on X against Y.
+    interop_check.py onnx MODEL.onnx --inputs X.u8 --outputs Y.f32 [--codes C.f32]
+        onnx.checker (full check, shapes inferred), then ONNX Runtime on X against Y (the
+        graph's first output) and C (its output "code", an autoencoder's encoder); lists the
+        graph's inputs and outputs with their declared shapes ("N" for the batch) and the
+        shapes ONNX Runtime gave.
     interop_check.py state-dict CHECKPOINT OUT.safetensors
         Rebuilds the torch module from CHECKPOINT and saves its state_dict with
         safetensors.torch.save_file (what `--init-from` reads).
-    interop_check.py tensorboard RUN_DIR METRICS.jsonl [--tag-prefix P]
+    interop_check.py tensorboard RUN_DIR METRICS.jsonl [--tag-prefix P] [--learning-rate R]
         TensorBoard's EventAccumulator reads RUN_DIR; every scalar of METRICS.jsonl must come
-        back, per epoch, equal (as float32, which is what an Event stores); lists the step
-        scalars and the images (step, width, height, PNG bytes) it read.
+        back, per epoch, equal (as float32, which is what an Event stores), and with R the
+        learning rate of every epoch and of every step must be R; lists the steps of
+        every scalar tag, the step scalars and the images (step, width, height, PNG bytes)
+        it read.
 
 X is N images of raw bytes (N x values per image, pixel / 255 is the input, as Descent's
 batches compute it); Y is N x outputs little-endian float32, Descent's network in
@@ -63,6 +68,12 @@ def check_torch(args):
     return dict(compare(y, out), backend="torch " + torch.__version__)
 
 
+def declared(values):
+    """A graph's inputs or outputs as {name, shape}, a symbolic dimension by its name."""
+    return [{"name": v.name, "shape": [d.dim_param if d.HasField("dim_param") else d.dim_value
+                                       for d in v.type.tensor_type.shape.dim]} for v in values]
+
+
 def check_onnx(args):
     import onnx
     import onnxruntime as ort
@@ -73,10 +84,22 @@ def check_onnx(args):
     x, y = load_pair(args.inputs, args.outputs, input_shape)
     session = ort.InferenceSession(args.model, providers=["CPUExecutionProvider"])
     name = session.get_inputs()[0].name
-    out = session.run(None, {name: x})[0]
-    return dict(compare(y, out.reshape(x.shape[0], -1)), backend="onnxruntime " + ort.__version__,
-                opset=[o.version for o in model.opset_import if o.domain in ("", "ai.onnx")][0],
-                input=name, output=session.get_outputs()[0].name, checker="passed")
+    names = [o.name for o in session.get_outputs()]
+    outs = session.run(None, {name: x})
+    result = dict(compare(y, outs[0].reshape(x.shape[0], -1)), backend="onnxruntime " + ort.__version__,
+                  opset=[o.version for o in model.opset_import if o.domain in ("", "ai.onnx")][0],
+                  input=name, output=names[0], checker="passed",
+                  graph_inputs=declared(graph.input), graph_outputs=declared(graph.output),
+                  run_shapes={n: list(o.shape) for n, o in zip(names, outs)})
+    if args.codes:
+        if "code" not in names:
+            sys.exit(f"{args.model}: no output 'code' (outputs: {', '.join(names)})")
+        c = np.fromfile(args.codes, dtype="<f4")
+        if c.size % x.shape[0]:
+            sys.exit(f"{args.codes}: {c.size} floats for {x.shape[0]} images")
+        code = outs[names.index("code")]
+        result["code"] = compare(c.reshape(x.shape[0], -1), code.reshape(x.shape[0], -1))
+    return result
 
 
 def state_dict(args):
@@ -112,12 +135,22 @@ def check_tensorboard(args):
             if not (events[0].value == np.float32(value) or (math.isnan(events[0].value) and math.isnan(value))):
                 problems.append(f"{tag} epoch {m['epoch']}: {events[0].value} != {value}")
             checked += 1
+    if args.learning_rate is not None:
+        rate = np.float32(args.learning_rate)
+        tag = args.tag_prefix + "learning_rate"
+        events = acc.Scalars(tag) if tag in tags else []
+        if sorted(e.step for e in events) != sorted(m["epoch"] for m in epochs):
+            problems.append(f"{tag} at steps {[e.step for e in events]}")
+        events += acc.Scalars("step/learning_rate") if "step/learning_rate" in tags else []
+        problems += [f"learning rate {e.value} at step {e.step}, not {rate}" for e in events if e.value != rate]
+        checked += len(events)
     import tensorboard
     steps = [e.step for e in acc.Scalars("step/train_loss")] if "step/train_loss" in tags else []
+    tag_steps = {tag: [e.step for e in acc.Scalars(tag)] for tag in tags}
     images = {tag: [[e.step, e.width, e.height, len(e.encoded_image_string)] for e in acc.Images(tag)]
               for tag in acc.Tags()["images"]}
     return {"checked": checked, "problems": problems, "tags": sorted(tags), "step_events": len(steps), "images": images,
-            "steps": steps, "backend": "tensorboard " + tensorboard.__version__}
+            "steps": steps, "tag_steps": tag_steps, "backend": "tensorboard " + tensorboard.__version__}
 
 
 def main():
@@ -132,6 +165,7 @@ def main():
     p.add_argument("model")
     p.add_argument("--inputs", required=True)
     p.add_argument("--outputs", required=True)
+    p.add_argument("--codes")
     p.set_defaults(run=check_onnx)
     p = sub.add_parser("state-dict")
     p.add_argument("checkpoint")
@@ -141,6 +175,7 @@ def main():
     p.add_argument("run_dir")
     p.add_argument("metrics")
     p.add_argument("--tag-prefix", default="epoch/")
+    p.add_argument("--learning-rate", type=float)
     p.set_defaults(run=check_tensorboard)
     args = parser.parse_args()
     print(json.dumps(args.run(args), sort_keys=True))

@@ -140,9 +140,41 @@ extension CLI {
     /// a run's numbers depend on its thread count, so it never runs on fewer than it records.
     static func setThreads(_ threads: Int?) throws {
         let wanted = threads ?? min(ProcessInfo.processInfo.activeProcessorCount, Parallel.maxThreads)
+        let flag = threads.map { "--threads \($0)" } ?? "threads"
         Parallel.setThreads(wanted)
         guard Parallel.threads == wanted else {
-            throw DescentError("\(threads.map { "--threads \($0)" } ?? "threads"): only \(Parallel.threads) of \(wanted) compute threads could be started (a limit on processes or threads, e.g. ulimit -u, is reached)")
+            throw DescentError("\(flag): only \(Parallel.threads) of \(wanted) compute threads could be started (a limit on processes or threads, e.g. ulimit -u, is reached)")
+        }
+    }
+
+    /// Raises the soft limit on open files to the hard one (as Go programs do), so that
+    /// the limit met is the one the user cannot raise; returns the soft limit after.
+    @discardableResult
+    static func raiseOpenFileLimit() -> Int {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return Int.max }
+        if limit.rlim_cur < limit.rlim_max {
+            var raised = limit
+            raised.rlim_cur = limit.rlim_max
+            if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 { limit = raised }
+        }
+        return limit.rlim_cur >= rlim_t(Int.max) ? Int.max : Int(limit.rlim_cur)
+    }
+
+    /// Fails in one line when the limit on open files (`ulimit -n`) is below `count`.
+    static func checkOpenFiles(_ count: Int, for what: String) throws {
+        let limit = raiseOpenFileLimit()
+        if limit < count {
+            throw DescentError("\(what) needs at least \(count) open files, but the limit (ulimit -n) is \(limit)")
+        }
+    }
+
+    /// Fails in one line unless `count` more threads can run at once now (`Parallel.room`);
+    /// `what` starts the message ("compare's 2 worker processes").
+    static func checkThreadRoom(_ count: Int, for what: String) throws {
+        let room = Parallel.room(forThreads: count)
+        if room < count {
+            throw DescentError("\(what) needs \(count) more threads, but only \(room) can start (a limit on processes or threads, e.g. ulimit -u, is reached)")
         }
     }
 
@@ -161,42 +193,6 @@ extension CLI {
             throw DescentError("\(flag): training needs about \(estimate) with minibatches of \(batchSize), but this machine has \(MemoryEstimate.text(available)) available")
         }
         return (need, available)
-    }
-}
-
-/// What memory this machine can give a new process: `MemAvailable` of `/proc/meminfo`, or
-/// less when a cgroup limit (`memory.max` minus `memory.current`) leaves less, or when the
-/// process's address-space limit (`RLIMIT_AS`, `ulimit -v`, minus the address space it
-/// already maps, `VmSize`) leaves less.
-enum MachineMemory {
-    /// In bytes; nil where it cannot be read (not Linux).
-    static func available() -> Int? {
-        guard let memory = physical() else { return nil }
-        return min(memory, addressSpaceLeft() ?? .max)
-    }
-
-    /// `RLIMIT_AS` minus `VmSize` of `/proc/self/status`, nil without a limit.
-    static func addressSpaceLeft() -> Int? {
-        var limit = rlimit()
-        guard getrlimit(Int32(RLIMIT_AS.rawValue), &limit) == 0, limit.rlim_cur != rlim_t.max else { return nil }  // RLIM_INFINITY
-        let cap = limit.rlim_cur > UInt64(Int.max) ? Int.max : Int(limit.rlim_cur)
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmSize:") }),
-              let kB = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") else { return cap }
-        return max(0, cap - kB * 1024)
-    }
-
-    /// Available memory and the cgroup's limit, in bytes.
-    static func physical() -> Int? {
-        guard let meminfo = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8),
-              let line = meminfo.split(separator: "\n").first(where: { $0.hasPrefix("MemAvailable:") }),
-              let kB = Int(line.split(separator: " ").dropFirst().first ?? "") else { return nil }
-        var available = kB * 1024
-        func number(_ file: String) -> Int? {
-            (try? String(contentsOfFile: "/sys/fs/cgroup/" + file, encoding: .utf8)).flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
-        }
-        if let limit = number("memory.max"), let used = number("memory.current") { available = min(available, max(0, limit - used)) }
-        return available
     }
 }
 

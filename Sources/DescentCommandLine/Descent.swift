@@ -34,6 +34,7 @@ public struct DescentCommand: ParsableCommand {
         // Line-buffered stdout also when it is a file or pipe (a Slurm log): every line
         // printed (the sweep's plan, progress) is out before a signal can kill the process.
         descent_line_buffer_stdout()
+        CLI.raiseOpenFileLimit()
         do {
             var command = try parseAsRoot()
             try command.run()

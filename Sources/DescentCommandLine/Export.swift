@@ -22,6 +22,8 @@ struct Export: ParsableCommand {
     func run() throws {
         try DescentCommand.run {
             let saved = try Checkpoint.read(checkpoint)
+            // The stored model's sizes come from a file: the network is built only if it fits.
+            try CLI.checkMemory(try saved.modelSpec(registry: CommandContext.registry), batchSize: 1, optimizer: nil, flag: "checkpoint \(checkpoint)")
             let network = try saved.makeNetwork(registry: CommandContext.registry)
             let name = ((checkpoint as NSString).deletingLastPathComponent as NSString).lastPathComponent
             let model = try ONNXExport.model(network, name: name.isEmpty ? "descent" : name)

@@ -48,9 +48,21 @@ final class SweepRunner: @unchecked Sendable {
     /// says how many finished runs were lost this way (a rerun computes them again).
     func run(_ runs: [RunSpec]) throws -> [String] {
         guard !runs.isEmpty else { return [] }
+        // Each worker process runs its compute threads; this process a thread per job and
+        // Foundation's process monitor (which hangs this process for good if it cannot
+        // start). All count towards a limit on processes (ulimit -u): better one line now
+        // than a hang, or runs failing one after the other.
+        let jobs = min(plan.jobs, runs.count)
+        // Foundation cannot start a child process below 255 open files (measured: the
+        // workers fail with "Bad file descriptor" at ulimit -n 250); each running job holds
+        // its pipes here.
+        try CLI.checkOpenFiles(256 + 8 * jobs, for: "\(jobs) worker process(es)")
+        try CLI.checkThreadRoom(jobs * plan.threadsPerJob + jobs + 1,
+                                for: "\(jobs) worker process(es) of \(plan.threadsPerJob) thread(s)")
         state = State()
         progress?.start(total: runs.count)
-        DispatchQueue.concurrentPerform(iterations: plan.jobs) { _ in
+        // Not Dispatch's concurrentPerform, which hangs when a thread cannot start (ulimit -u).
+        concurrentForEach(plan.jobs) { _ in
             while true {
                 lock.lock()
                 guard state.next < runs.count, state.storeError == nil else { lock.unlock(); return }
@@ -103,7 +115,11 @@ final class SweepRunner: @unchecked Sendable {
         let stderrPipe = Pipe()
         process.standardOutput = stdoutPipe
         process.standardError = stderrPipe
-        try process.run()
+        do { try process.run() } catch {
+            // Foundation's error names the executable; what failed is the system call.
+            let cause = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError).map { String(cString: strerror(Int32($0.code))) }
+            throw DescentError("cannot start a worker process: \(cause ?? "\(error)")")
+        }
         var record: RunRecord?
         let decoder = JSONDecoder.descent(CommandContext.registry)
         // Read the child's protocol lines: "E {epoch json}" while training, "R {record json}" at the end.

@@ -15,6 +15,18 @@ struct TensorBoardOptions: ParsableArguments {
 
     func validate() throws {
         if logEvery < 0 { throw ValidationError("--log-every must be ≥ 0, got \(logEvery)") }
+        // Before any data are read: the nearest existing folder of DIR must be a folder.
+        if let tensorboard {
+            guard !tensorboard.isEmpty else { throw ValidationError("--tensorboard: an empty path") }
+            var path = (tensorboard as NSString).standardizingPath
+            var isFolder: ObjCBool = false
+            while !FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) {
+                let parent = (path as NSString).deletingLastPathComponent
+                if parent.isEmpty || parent == path { path = "."; continue }
+                path = parent
+            }
+            guard isFolder.boolValue else { throw ValidationError("--tensorboard: \(path) is a file, not a folder") }
+        }
     }
 
     /// The log of a run in DIR (or DIR/`run`), nil without --tensorboard.

@@ -1,5 +1,6 @@
 import CRsvg
 import Descent
+import Foundation
 
 /// Turns SVG documents into PNG files: librsvg parses and draws the document (text
 /// through Pango with the system's fonts, anti-aliased paths, embedded
@@ -25,6 +26,7 @@ public enum SVGRasterizer {
         }
         let document = Array(svg.utf8)
         guard !document.isEmpty else { throw DescentError("SVG: empty document") }
+        try checkLibraryThreads()
         var error: UnsafeMutablePointer<GError>? = nil
         guard let handle = document.withUnsafeBufferPointer({
             rsvg_handle_new_from_data($0.baseAddress, gsize($0.count), &error)
@@ -62,6 +64,31 @@ public enum SVGRasterizer {
     }
 
     /// A `DescentError` from librsvg's `GError` (freed here), on one line.
+    /// Threads librsvg's text drawing starts of its own (GLib, pango, fontconfig), with a
+    /// margin. Measured under `ulimit -u`: `descent report` draws with 3 threads besides its
+    /// main one, but `compare`'s report aborted (GLib's "Error creating thread") with 4 free
+    /// at its first drawing: pango starts a thread per font lookup while others run.
+    public static let libraryThreads = 6
+
+    /// Before the first drawing of the process: fails with a sentence unless
+    /// `libraryThreads` more threads can start (`Parallel.room`), since GLib would abort.
+    static func checkLibraryThreads() throws {
+        firstDraw.lock.lock()
+        defer { firstDraw.lock.unlock() }
+        guard !firstDraw.checked else { return }
+        let room = Parallel.room(forThreads: libraryThreads)
+        guard room == libraryThreads else {
+            throw DescentError("PNG: drawing text needs \(libraryThreads) more threads (librsvg's GLib and pango start their own), but only \(room) can start (a limit on processes or threads, e.g. ulimit -u, is reached)")
+        }
+        firstDraw.checked = true
+    }
+
+    private final class FirstDraw: @unchecked Sendable {
+        let lock = NSLock()
+        var checked = false
+    }
+    private static let firstDraw = FirstDraw()
+
     private static func failure(_ what: String, _ error: UnsafeMutablePointer<GError>?) -> DescentError {
         guard let error else { return DescentError(what) }
         defer { g_error_free(error) }

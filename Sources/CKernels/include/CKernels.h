@@ -9,6 +9,7 @@
  *  - array kernels for exp / sigmoid / tanh (a polynomial exp, ~2 ulp), compiled
  *    for AVX2+FMA and baseline x86-64 with runtime selection (see kernels.c).
  *  - SHA-256 blocks with the x86 SHA extensions when present (sha256.c).
+ *  - OpenBLAS's ssyrk and LAPACK's ssyevd for PCA, loaded on first use (openblas.c).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -20,6 +21,16 @@ void descent_sha256_blocks(uint32_t state[8], const unsigned char *data, long bl
 void descent_sha256_blocks_portable(uint32_t state[8], const unsigned char *data, long blocks);
 /* 1 when descent_sha256_blocks uses the SHA extensions. */
 int descent_sha256_uses_sha_ni(void);
+
+/* OpenBLAS, loaded on first use (openblas.c): NULL once loaded, else why it cannot be. The
+   two calls below need a successful load. */
+const char *descent_openblas_load(void);
+/* Row-major C (n x n, upper triangle) = alpha * A^T A + beta * C, A k x n: cblas_ssyrk. */
+void descent_ssyrk_upper_transposed(int n, int k, float alpha, const float *a, int lda, float beta,
+                                    float *c, int ldc);
+/* LAPACK ssyevd (eigenvalues and vectors, lower triangle, column-major); returns info.
+   lwork = liwork = -1 asks for the workspace sizes in work[0] and iwork[0]. */
+int descent_ssyevd(int n, float *a, int lda, float *w, float *work, int lwork, int *iwork, int liwork);
 
 typedef float descent_float8 __attribute__((ext_vector_type(8)));
 
@@ -182,6 +193,15 @@ void descent_set_recording_calls(int on);
    their ends), so a preempted thread's items are done by the others. */
 typedef void (*descent_item_body)(void *context, long item);
 void descent_parallel_for(descent_item_body body, void *context, long items);
+/* body(context, item) once for each item in 0..<items, on up to `threads` threads (the
+   caller and threads started for the call, joined before returning); a thread the system
+   refuses is not waited for, the others do its items (threads.c). Returns the number of
+   threads started besides the caller. */
+int descent_run_threads(descent_item_body body, void *context, long items, int threads);
+/* How many of `threads` threads can run at once besides the process's current ones: starts
+   them together (each waits for the others), then ends and joins them all. Below `threads`
+   when a limit on processes or threads (RLIMIT_NPROC, `ulimit -u`) is near. */
+int descent_thread_room(int threads);
 
 /* The vector instruction sets usable on this machine (the CPU reports them through CPUID and
    the operating system enables their registers, XGETBV), as DESCENT_CPU_* bits; 0 off x86. */

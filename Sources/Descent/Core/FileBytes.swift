@@ -61,6 +61,7 @@ public enum FileBytes {
         if (st.st_mode & S_IFMT) == S_IFDIR { throw DescentError("\(path): is a directory, expected a file") }
         if (st.st_mode & S_IFMT) != S_IFREG { throw DescentError("\(path): not a regular file") }
         let size = Int(st.st_size)
+        try MachineMemory.check(size, "\(path): \(size) bytes")
         var failure: Int32 = 0
         var shortBy = 0
         let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in

@@ -31,6 +31,14 @@ public enum Parallel {
     /// most this many.
     public static let maxThreads = 64
 
+    /// How many of `count` more threads the system lets run now, all at once (each is started,
+    /// waits for the others, then ends): less than `count` when a limit on processes or
+    /// threads (`RLIMIT_NPROC`, `ulimit -u`) is near. A libraries' thread that cannot start
+    /// hangs or aborts the process (Foundation's `Process`, GLib), so commands ask first.
+    public static func room(forThreads count: Int) -> Int {
+        Int(descent_thread_room(Int32(clamping: count)))
+    }
+
     /// Threads available to `run`: the pool's workers plus the caller.
     public static var threads: Int { Int(descent_parallel_workers()) + 1 }
 

@@ -139,4 +139,22 @@ public enum DatasetFile: String, CaseIterable, Sendable {
     public var fileName: String { rawValue }
     /// The name without `.gz`, as left by `gunzip`.
     public var uncompressedName: String { String(rawValue.dropLast(3)) }
+
+    /// Its size uncompressed, the same in every catalogue dataset: the IDX header (16 bytes
+    /// for images, 8 for labels) and 60,000 (training) or 10,000 (test) images of 28 × 28
+    /// pixels, or as many one-byte labels.
+    public var uncompressedSize: Int64 {
+        switch self {
+        case .trainImages: return 16 + 60_000 * 784
+        case .trainLabels: return 8 + 60_000
+        case .testImages: return 16 + 10_000 * 784
+        case .testLabels: return 8 + 10_000
+        }
+    }
+
+    /// The most bytes a download of the `.gz` file may bring: the uncompressed size plus an
+    /// eighth plus 64 KiB. gzip can never make the file that large (deflate's worst case,
+    /// stored blocks, adds 5 bytes per block of up to 64 KiB, and the gzip header and trailer
+    /// a few more; zlib's `deflateBound`), so a mirror sending more is not sending this file.
+    public var largestDownload: Int64 { uncompressedSize + uncompressedSize / 8 + 65_536 }
 }

@@ -13,8 +13,8 @@ import Glibc
 /// 3. `<locations.searchRoot>/<name>`, if set (the CLI sets it from `$DESCENT_DATA_DIR`);
 /// 4. the dataset's system directories (Debian: `/usr/share/datasets/fashion-mnist`);
 /// 5. if `allowDownload`, the missing files are downloaded into the cache directory from the
-///    dataset's mirrors, each to a temporary name, verified against its SHA-256 and renamed
-///    into place atomically.
+///    dataset's mirrors, each to a temporary name, bounded in size (`DatasetFile.largestDownload`)
+///    and time (`Downloader`), verified against its SHA-256 and renamed into place atomically.
 public enum DatasetLoader {
     /// Loads the training and test sets of `name`.
     public static func load(_ name: DatasetName, dataDirectory: String? = nil, cacheDirectory: String? = nil,
@@ -137,13 +137,17 @@ public enum DatasetLoader {
         try download(file, mirrors: locations.mirrors(of: name), sha256: name.sha256(file), into: directory)
     }
 
+    /// Each mirror's transfer is bounded by `file.largestDownload` bytes, `timeout` seconds
+    /// without data and `totalTimeout` seconds in all.
     static func download(_ file: DatasetFile, mirrors: [String], sha256: String, into directory: String,
-                         timeout: TimeInterval = Downloader.defaultTimeout) throws {
+                         timeout: TimeInterval = Downloader.defaultTimeout,
+                         totalTimeout: TimeInterval = Downloader.totalTimeout) throws {
         var failures = [String]()
         let destination = join(directory, file.fileName)
         for mirror in mirrors {
             do {
-                try Downloader.fetch(url: mirror + file.fileName, to: destination, sha256: sha256, timeout: timeout)
+                try Downloader.fetch(url: mirror + file.fileName, to: destination, sha256: sha256,
+                                     maximumSize: file.largestDownload, timeout: timeout, totalTimeout: totalTimeout)
                 return
             } catch let error as DescentError {
                 let prefix = destination + ": "

@@ -65,13 +65,20 @@ public enum IDX {
         if bytes.isEmpty { throw DescentError("\(path): empty file (0 bytes), expected an IDX file") }
         let compressed = Gzip.isGzip(bytes)
         if compressed {
-            // Inflate the header first, then no more than the size it announces: a small
-            // file that inflates to gigabytes of zeros stops after the announced bytes.
+            // Inflate the header first, then no more than the size it announces (and only if
+            // that fits in memory): a small file that inflates to gigabytes of zeros stops
+            // after the announced bytes.
             var head = try Gzip.decompress(bytes, name: path, maximumSize: 4 + 4 * 255, prefix: true)
             guard let size = announcedSize(head) else {
                 // No complete header, or sizes that overflow: parsing the head says which.
                 return try parse(&head, name: path, compressed: true, expectedDimensions: expectedDimensions, elementName: elementName)
             }
+            // Deflate inflates at most 1032:1: what the file can hold (a header announcing
+            // more is a truncated file, which parsing then describes) must fit in memory
+            // before it is inflated.
+            let (most, overflow) = bytes.count.multipliedReportingOverflow(by: 1032)
+            let bound = overflow ? size : Swift.min(size, most)
+            try MachineMemory.check(bound, "\(path): its header announces \(size) bytes")
             bytes = try Gzip.decompress(bytes, name: path, maximumSize: size)
         }
         return try parse(&bytes, name: path, compressed: compressed,

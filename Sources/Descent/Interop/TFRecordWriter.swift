@@ -19,6 +19,8 @@ public final class TFRecordWriter {
     public let path: String
     private var fd: Int32
     private var offset: off_t = 0
+    /// Why the file was closed: the error of the write that failed.
+    private var failure: String?
 
     /// Creates the file `path`, which must not exist.
     public init(creating path: String) throws {
@@ -43,7 +45,7 @@ public final class TFRecordWriter {
 
     /// Appends one record.
     public func append(_ data: [UInt8]) throws {
-        guard fd >= 0 else { throw DescentError("\(path): closed after an earlier write failed") }
+        guard fd >= 0 else { throw DescentError("\(path): closed after an earlier write failed (\(failure ?? "closed"))") }
         let record = TFRecordWriter.frame(data)
         var written = 0
         let failure: String? = record.withUnsafeBytes { raw in
@@ -61,6 +63,7 @@ public final class TFRecordWriter {
             _ = ftruncate(fd, offset)  // no torn record followed by anything
             close(fd)
             fd = -1
+            self.failure = failure
             throw DescentError("\(path): write failed: \(failure)")
         }
         offset += off_t(record.count)

@@ -1,4 +1,4 @@
-import COpenBLAS
+import CKernels
 
 /// Principal component analysis of images, the linear baseline for autoencoders:
 ///
@@ -27,25 +27,22 @@ public struct PCA {
             for i in 0..<set.count { for j in 0..<d { sums[j] += Double(p[i * d + j]) } }
         }
         for j in 0..<d { mean[j] = Float(sums[j] / Double(set.count) / 255) }
+        if let failure = descent_openblas_load() { throw DescentError("pca: cannot load OpenBLAS: \(String(cString: failure))") }
         let cov = Tensor(shape: [d, d])
         try Batches(.images(set), batchSize: 1000).forEachBatch { batch in
             let x = batch.inputs
             for r in 0..<x.rows { let row = x.data + r * d; for j in 0..<d { row[j] -= mean[j] } }
             // Upper triangle (row-major) of C += xᵀx.
-            cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(d), Int32(x.rows), 1 / Float(set.count),
-                        x.data, Int32(d), 1, cov.data, Int32(d))
+            descent_ssyrk_upper_transposed(Int32(d), Int32(x.rows), 1 / Float(set.count), x.data, Int32(d), 1, cov.data, Int32(d))
         }
         // Row-major upper = column-major lower: ask LAPACK for "L".
-        var n = Int32(d), lda = Int32(d), info: Int32 = 0
         var w = [Float](repeating: 0, count: d)
-        var lwork: Int32 = -1, liwork: Int32 = -1
         var wq: Float = 0, iwq: Int32 = 0
-        ssyevd_("V", "L", &n, cov.data, &lda, &w, &wq, &lwork, &iwq, &liwork, &info, 1, 1)
+        var info = descent_ssyevd(Int32(d), cov.data, Int32(d), &w, &wq, -1, &iwq, -1)
         guard info == 0 else { throw DescentError("pca: ssyevd workspace query failed (info \(info))") }
-        lwork = Int32(wq); liwork = iwq
-        var work = [Float](repeating: 0, count: Int(lwork))
-        var iwork = [Int32](repeating: 0, count: Int(liwork))
-        ssyevd_("V", "L", &n, cov.data, &lda, &w, &work, &lwork, &iwork, &liwork, &info, 1, 1)
+        var work = [Float](repeating: 0, count: Int(wq))
+        var iwork = [Int32](repeating: 0, count: Int(iwq))
+        info = descent_ssyevd(Int32(d), cov.data, Int32(d), &w, &work, Int32(work.count), &iwork, Int32(iwork.count))
         guard info == 0 else { throw DescentError("pca: ssyevd failed (info \(info))") }
         // Column-major eigenvectors = rows of the row-major buffer, ascending eigenvalues.
         let comps = Tensor(shape: [k, d])

@@ -1,6 +1,5 @@
 import CDNNL
 import CKernels
-import COpenBLAS
 import Foundation
 
 /// Matrix products through oneDNN's `sgemm` (row-major).
@@ -17,12 +16,12 @@ import Foundation
 /// (`instructionSet`, e.g. `avx512_core_bf16`; `ONEDNN_MAX_CPU_ISA` caps it), never from a
 /// table of CPU models, so a CPU newer than the library still gets its widest vectors.
 /// Another instruction set may round products differently: records keep `kernels`.
-/// OpenBLAS remains for the symmetric rank-k update and the eigen-solver of `PCA` (LAPACK).
+/// OpenBLAS remains for the symmetric rank-k update and the eigen-solver of `PCA` (LAPACK),
+/// loaded on first use and single-threaded (`Sources/CKernels/openblas.c`).
 public enum BLAS {
     /// Runs each product on `n` of oneDNN's own (OpenMP) threads, not split over the pool
     /// (`Parallel.setThreads` switches back to splitting, with single-threaded calls).
     public static func setThreads(_ n: Int) {
-        openblas_set_num_threads(Int32(Swift.max(1, n)))
         libraryThreads.update { $0 = Swift.max(1, n) }
         Parallel.splitting.update { $0 = false }
     }
@@ -40,9 +39,6 @@ public enum BLAS {
     /// What computes the products, as records keep it: library, version and instruction set,
     /// e.g. `"oneDNN 2.6.3 avx512_core_bf16"`.
     public static var kernels: String { "oneDNN \(libraryVersion) \(instructionSet.name)" }
-    /// OpenBLAS's name of the CPU kernels it loaded (e.g. `"Haswell"`): since products run in
-    /// oneDNN, only `PCA`'s LAPACK calls use them. Records before oneDNN kept it as `blas_core`.
-    public static var coreName: String { openblas_get_corename().map { String(cString: $0) } ?? "unknown" }
 
     /// The arguments of one `sgemm` call (row-major), as `recordingCalls` records it, with the
     /// addresses of its operands (so a replay can give each distinct array its own buffer).

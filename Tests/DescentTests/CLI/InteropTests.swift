@@ -64,23 +64,27 @@ final class InteropTests: XCTestCase {
         return f
     }
 
-    /// Descent's outputs on the test images of `data`: writes the images' bytes and the
-    /// network's float32 outputs (evaluation mode) for `interop_check.py`.
-    static func descentOutputs(_ checkpoint: String, data: String, into folder: String) throws -> (inputs: String, outputs: String) {
+    /// Descent's outputs on the test images of `data`: writes the images' bytes, the
+    /// network's float32 outputs (evaluation mode) and, for an autoencoder, its codes (the
+    /// encoder's outputs) for `interop_check.py`.
+    static func descentOutputs(_ checkpoint: String, data: String, into folder: String) throws -> (inputs: String, outputs: String, codes: String?) {
         let network = try Checkpoint.read(checkpoint).makeNetwork()
         let test = try XCTUnwrap(Support.fashionMNIST).test.prefix(testImages)
-        var outputs: [Float] = []
+        var outputs: [Float] = [], codes: [Float] = []
         let batch = 250
         for start in stride(from: 0, to: test.count, by: batch) {
             let n = min(batch, test.count - start)
             let bytes = test.pixels[(start * test.featureCount)..<((start + n) * test.featureCount)]
             let x = Tensor(shape: [n] + test.shape, values: bytes.map { Float($0) / 255 })
             outputs += network.forward(x, training: false).toArray()
+            if network.encoderLayerCount != nil { codes += network.encode(x).toArray() }
         }
-        let (inputs, outputsPath) = (folder + "/inputs.u8", folder + "/outputs.f32")
+        let (inputs, outputsPath, codesPath) = (folder + "/inputs.u8", folder + "/outputs.f32", folder + "/codes.f32")
         try Data(test.pixels).write(to: URL(fileURLWithPath: inputs))
         try outputs.withUnsafeBufferPointer { try Data(buffer: $0).write(to: URL(fileURLWithPath: outputsPath)) }
-        return (inputs, outputsPath)
+        guard network.encoderLayerCount != nil else { return (inputs, outputsPath, nil) }
+        try codes.withUnsafeBufferPointer { try Data(buffer: $0).write(to: URL(fileURLWithPath: codesPath)) }
+        return (inputs, outputsPath, codesPath)
     }
 
     /// Runs `Tools/<script>` with the interop Python and returns the JSON object it prints.
@@ -126,12 +130,15 @@ final class InteropTests: XCTestCase {
         let f = try Self.makeFixture()
         for (name, checkpoint, classifier) in f.checkpoints {
             let folder = Support.temporaryFolder("torch-\(name)")
-            let (inputs, outputs) = try Self.descentOutputs(checkpoint, data: f.data, into: folder)
+            let (inputs, outputs, _) = try Self.descentOutputs(checkpoint, data: f.data, into: folder)
             let result = try Self.python("interop_check.py", ["torch", checkpoint, "--inputs", inputs, "--outputs", outputs])
             try assertMatches(result, name, classifier: classifier)
         }
     }
 
+    /// PyTorch's evaluation of the classifiers is `descent evaluate`'s: the same accuracy and
+    /// confusion matrix exactly, the loss within 1e-5, and every mistake evaluate lists
+    /// (the 32 most confident) a mistake of torch's too, with its probability within 1e-5.
     func testPyTorchGivesDescentEvaluateAccuracy() throws {
         let f = try Self.makeFixture()
         for (name, checkpoint, classifier) in f.checkpoints where classifier {
@@ -139,10 +146,29 @@ final class InteropTests: XCTestCase {
             XCTAssertEqual(e.status, 0, e.stderr)
             let ours = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(e.stdout.utf8)) as? [String: Any])
             let theirs = try Self.python("descent_checkpoint.py", [checkpoint, "--data-dir", f.data, "--backend", "torch", "--json"])
+            XCTAssertEqual(ours["test_images"] as? Int, Self.testImages)
             XCTAssertEqual(theirs["test_images"] as? Int, Self.testImages)
             XCTAssertEqual(try XCTUnwrap(theirs["accuracy"] as? Double), try XCTUnwrap(ours["accuracy"] as? Double), name)
-            XCTAssertEqual(try XCTUnwrap(theirs["loss"] as? Double), try XCTUnwrap(ours["loss"] as? Double), accuracy: 1e-5, name)
-            print("\(name): accuracy \(ours["accuracy"]!) (descent evaluate) = \(theirs["accuracy"]!) (\(theirs["backend"]!))")
+            let confusion = try XCTUnwrap(ours["confusion"] as? [[Int]])
+            XCTAssertEqual(theirs["confusion"] as? [[Int]], confusion, name)
+            XCTAssertEqual(try XCTUnwrap(theirs["loss"] as? Double), try XCTUnwrap(ours["loss"] as? Double), accuracy: Self.tolerance, name)
+            let listed = try XCTUnwrap(ours["mistakes"] as? [[String: Any]])
+            let torch = try XCTUnwrap(theirs["mistakes"] as? [[Any]]).map { $0.map { ($0 as? NSNumber)?.doubleValue ?? .nan } }
+            let wrong = confusion.enumerated().reduce(0) { $0 + $1.element.reduce(0, +) - $1.element[$1.offset] }
+            XCTAssertEqual(torch.count, wrong, name)
+            XCTAssertEqual(listed.count, min(32, wrong), name)
+            let byIndex = Dictionary(uniqueKeysWithValues: torch.map { (Int($0[0]), $0) })
+            var largest = 0.0
+            for m in listed {
+                let index = try XCTUnwrap(m["index"] as? Int)
+                let t = try XCTUnwrap(byIndex[index], "\(name): image \(index) is a mistake of descent evaluate's, not of torch's")
+                XCTAssertEqual(Int(t[1]), m["label"] as? Int, name)
+                XCTAssertEqual(Int(t[2]), m["predicted"] as? Int, name)
+                let confidence = try XCTUnwrap(m["confidence"] as? Double)
+                XCTAssertEqual(t[3], confidence, accuracy: Self.tolerance, "\(name): image \(index)")
+                largest = max(largest, abs(t[3] - confidence))
+            }
+            print("\(name): accuracy \(ours["accuracy"]!) (descent evaluate) = \(theirs["accuracy"]!) (\(theirs["backend"]!)), same confusion matrix; loss \(ours["loss"]!) vs \(theirs["loss"]!); \(listed.count) mistakes' probabilities within \(largest)")
         }
     }
 
@@ -154,13 +180,33 @@ final class InteropTests: XCTestCase {
             let r = try Support.descent(["export", checkpoint, "--onnx", onnx])
             XCTAssertEqual(r.status, 0, r.stderr)
             XCTAssertTrue(r.stdout.contains("opset 17"), r.stdout)
-            let (inputs, outputs) = try Self.descentOutputs(checkpoint, data: f.data, into: folder)
-            let result = try Self.python("interop_check.py", ["onnx", onnx, "--inputs", inputs, "--outputs", outputs])
+            let (inputs, outputs, codes) = try Self.descentOutputs(checkpoint, data: f.data, into: folder)
+            let result = try Self.python("interop_check.py", ["onnx", onnx, "--inputs", inputs, "--outputs", outputs] + (codes.map { ["--codes", $0] } ?? []))
             XCTAssertEqual(result["checker"] as? String, "passed", name)
             XCTAssertEqual(result["opset"] as? Int, ONNX.opset, name)
             XCTAssertEqual(result["input"] as? String, "input", name)
             XCTAssertEqual(result["output"] as? String, "output", name)
             try assertMatches(result, name, classifier: classifier)
+            // The names and shapes docs/interop.md states: input N × the model's input shape,
+            // output N × the last layer's shape, code (autoencoders) N × the code's shape.
+            let spec = try Checkpoint.read(checkpoint).modelSpec()
+            let shapes = try spec.shapesAfterEachLayer()
+            var expected = ["output": shapes.last!]
+            if let k = spec.encoderLayers { expected["code"] = shapes[k - 1] }
+            func described(_ values: Any?) -> [String] {
+                (values as? [[String: Any]] ?? []).map { "\($0["name"] ?? "?") " + ($0["shape"] as? [Any] ?? []).map { "\($0)" }.joined(separator: "×") }
+            }
+            XCTAssertEqual(described(result["graph_inputs"]), ["input " + (["N"] + spec.inputShape.map(String.init)).joined(separator: "×")], name)
+            XCTAssertEqual(described(result["graph_outputs"]), ["output", "code"].compactMap { o in
+                expected[o].map { "\(o) " + (["N"] + $0.map(String.init)).joined(separator: "×") } }, name)
+            XCTAssertEqual((result["run_shapes"] as? [String: [Int]])?.mapValues { $0 }, expected.mapValues { [Self.testImages] + $0 }, name)
+            if codes != nil {
+                let code = try XCTUnwrap(result["code"] as? [String: Any], name)
+                XCTAssertEqual(code["count"] as? Int, Self.testImages, name)
+                let diff = try XCTUnwrap(code["max_abs_diff"] as? Double)
+                XCTAssertLessThanOrEqual(diff, Self.tolerance, "\(name) code: max |difference| \(diff)")
+                print("\(name) code: max |difference| \(diff) over \(code["count"] ?? 0)×\(code["outputs"] ?? 0)")
+            }
         }
     }
 
@@ -185,6 +231,16 @@ final class InteropTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         let plain = try XCTUnwrap(f.checkpoints.first { $0.name == "lenet5" }).path
         XCTAssertEqual(try Self.parameters(folder + "/lenet/model.safetensors"), try Self.parameters(plain))
+        XCTAssertEqual(try Checkpoint.read(folder + "/lenet/model.safetensors").metadata["init_from"], sd)
+
+        // A Descent checkpoint is a state_dict too: its optimizer/… tensors are left out.
+        let convAE = try XCTUnwrap(f.checkpoints.first { $0.name == "conv-ae" }).path
+        XCTAssertFalse(try Checkpoint.read(convAE).tensors.keys.filter { $0.hasPrefix(Checkpoint.optimizerPrefix) }.isEmpty)
+        let again = try Support.descent(["autoencoder", "--data-dir", f.data, "--model", "conv-ae", "--epochs", "0", "--threads", "1",
+                                         "--probe-epochs", "0", "--no-pca", "--no-pictures", "--init-from", convAE, "--out", folder + "/again"])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        let run = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: folder + "/again").first)
+        XCTAssertEqual(try Self.parameters(folder + "/again/\(run)/model.safetensors"), try Self.parameters(convAE))
 
         for (name, model) in [("conv-ae", "conv-ae"), ("every-kind", Self.everyKind)] {
             let original = try XCTUnwrap(f.checkpoints.first { $0.name == name }).path
@@ -239,9 +295,10 @@ final class InteropTests: XCTestCase {
         let r = try Support.descent(["train", "--data-dir", f.data, "--model", "784-32-10", "--epochs", "3", "--threads", "1",
                                      "--out", folder + "/train", "--tensorboard", folder + "/tb/train", "--log-every", "2"])
         XCTAssertEqual(r.status, 0, r.stderr)
-        let train = try Self.python("interop_check.py", ["tensorboard", folder + "/tb/train", folder + "/train/metrics.jsonl"])
+        let train = try Self.python("interop_check.py", ["tensorboard", folder + "/tb/train", folder + "/train/metrics.jsonl",
+                                                          "--learning-rate", "0.001"])
         XCTAssertEqual(train["problems"] as? [String], [])
-        XCTAssertEqual(train["checked"] as? Int, 3 * 4, "train_loss, test_loss, test_accuracy, seconds × 3 epochs")
+        XCTAssertEqual(train["checked"] as? Int, 3 * 4 + 3 + 6, "train_loss, test_loss, test_accuracy, seconds × 3 epochs; Adam's rate at 3 epochs and 6 steps")
         // 500 images in minibatches of 128: 4 steps per epoch, logged at steps 2 and 4.
         XCTAssertEqual(train["steps"] as? [Int], [2, 4, 6, 8, 10, 12])
 
@@ -255,7 +312,7 @@ final class InteropTests: XCTestCase {
         let torn = try Self.python("interop_check.py", ["tensorboard", folder + "/torn", folder + "/two.jsonl"])
         XCTAssertEqual(torn["problems"] as? [String], [])
         XCTAssertEqual(torn["checked"] as? Int, 2 * 4)
-        XCTAssertFalse((torn["tags"] as? [String] ?? []).isEmpty)
+        XCTAssertEqual((torn["tag_steps"] as? [String: [Int]])?["epoch/test_loss"], [1, 2], "the torn record is not read")
 
         let c = try Support.descent(["compare", "--data-dir", f.data, "--model", "784-16-10", "--epochs", "2", "--seeds", "2",
                                      "--optimizers", "sgd,adam", "--threads", "1", "--jobs", "2", "--no-report", "--out", folder + "/compare",
@@ -270,10 +327,109 @@ final class InteropTests: XCTestCase {
             let metrics = folder + "/\(record.key).jsonl"
             let lines = try record.epochs.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
             try (lines.joined(separator: "\n") + "\n").write(toFile: metrics, atomically: true, encoding: .utf8)
-            let result = try Self.python("interop_check.py", ["tensorboard", folder + "/tb/compare/" + run, metrics])
+            let rate = try record.config.optimizer.make().learningRate
+            let result = try Self.python("interop_check.py", ["tensorboard", folder + "/tb/compare/" + run, metrics, "--learning-rate", "\(rate)"])
             XCTAssertEqual(result["problems"] as? [String], [], record.key)
-            XCTAssertEqual(result["checked"] as? Int, 2 * 4, record.key)
+            XCTAssertEqual(result["checked"] as? Int, 2 * 4 + 2, record.key)
             XCTAssertEqual(result["step_events"] as? Int, 0, record.key)
+        }
+    }
+
+    /// A run killed while writing an event leaves a torn last record. The resumed run writes
+    /// a new file beside it and never appends to the torn one; TensorBoard's reader skips the
+    /// torn record, reads everything before it and all of the new file: every scalar of
+    /// metrics.jsonl once, the step scalars at every --log-every steps of both processes.
+    func testTornEventFileThenResumedRun() throws {
+        let f = try Self.makeFixture()
+        let folder = Support.temporaryFolder()
+        let tb = folder + "/tb"
+        func train(_ epochs: Int, _ more: [String]) throws {
+            let r = try Support.descent(["train", "--data-dir", f.data, "--model", "784-32-10", "--epochs", "\(epochs)", "--threads", "1",
+                                         "--tensorboard", tb, "--log-every", "2"] + more)
+            XCTAssertEqual(r.status, 0, r.stderr)
+        }
+        try train(2, ["--out", folder + "/run"])
+        let torn = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: tb).first)
+        // What a process killed while writing epoch 3's scalars leaves: the start of a record
+        // (one claiming a test loss of 999 at epoch 3), cut inside its data.
+        var event = ProtobufWriter()
+        event.double(1, 0)
+        event.int(2, 3)
+        event.message(5) { s in s.message(1) { v in v.string(1, "epoch/test_loss"); v.float(2, 999) } }
+        let record = TFRecordWriter.frame(event.bytes)
+        let handle = try XCTUnwrap(FileHandle(forWritingAtPath: tb + "/" + torn))
+        handle.seekToEndOfFile()
+        handle.write(Data(record.prefix(record.count - 6)))
+        try handle.close()
+        let tornBytes = try XCTUnwrap(FileManager.default.contents(atPath: tb + "/" + torn))
+
+        try train(4, ["--resume", folder + "/run/model.safetensors"])
+        let files = try FileManager.default.contentsOfDirectory(atPath: tb)
+        XCTAssertEqual(files.count, 2, "\(files)")
+        XCTAssertEqual(FileManager.default.contents(atPath: tb + "/" + torn), tornBytes, "nothing may follow the torn record")
+        let result = try Self.python("interop_check.py", ["tensorboard", tb, folder + "/run/metrics.jsonl"])
+        XCTAssertEqual(result["problems"] as? [String], [])
+        XCTAssertEqual(result["checked"] as? Int, 4 * 4, "train_loss, test_loss, test_accuracy, seconds × 4 epochs")
+        XCTAssertEqual((result["tag_steps"] as? [String: [Int]])?["epoch/test_loss"], [1, 2, 3, 4])
+        // 500 images in minibatches of 128: 4 steps per epoch, logged every 2.
+        XCTAssertEqual(result["steps"] as? [Int], [2, 4, 6, 8, 10, 12, 14, 16])
+    }
+
+    /// `tune`: one run folder per record key of results.jsonl, named
+    /// `<optimizer>[-lr<rate>]-seed<seed>-<key>`, each holding its record's epochs (validation
+    /// scalars included) and the rate it ran with.
+    func testTensorBoardReadsTune() throws {
+        let f = try Self.makeFixture()
+        let folder = Support.temporaryFolder()
+        let r = try Support.descent(["tune", "--data-dir", f.data, "--out", folder + "/tune", "--optimizers", "sgd", "--lr-grid", "1e-2:1e-1:2",
+                                     "--seeds", "1", "--epochs", "2", "--validation", "100", "--model", "784-16-10", "--threads", "1",
+                                     "--no-report", "--tensorboard", folder + "/tb", "--log-every", "0"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let records = try ResultsStore(path: folder + "/tune/results.jsonl").read().records
+        XCTAssertGreaterThanOrEqual(records.count, 2)
+        let runs = try FileManager.default.contentsOfDirectory(atPath: folder + "/tb")
+        // The grid's runs name their rate; the runs at the default rate (0.01, which is also
+        // the grid's first point) do not.
+        XCTAssertEqual(Set(runs), Set(records.map { record in
+            "sgd" + (record.config.optimizer.learningRate.map { "-lr\($0)" } ?? "") + "-seed\(record.seed)-\(record.key)"
+        }))
+        XCTAssertTrue(runs.contains { $0.hasPrefix("sgd-seed0-") } && runs.contains { $0.hasPrefix("sgd-lr0.1-seed0-") }, "\(runs)")
+        for record in records {
+            let run = try XCTUnwrap(runs.first { $0.hasSuffix("-" + record.key) })
+            let metrics = folder + "/\(record.key).jsonl"
+            let lines = try record.epochs.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
+            try (lines.joined(separator: "\n") + "\n").write(toFile: metrics, atomically: true, encoding: .utf8)
+            let rate = try record.config.optimizer.make().learningRate
+            let result = try Self.python("interop_check.py", ["tensorboard", folder + "/tb/" + run, metrics, "--learning-rate", "\(rate)"])
+            XCTAssertEqual(result["problems"] as? [String], [], record.key)
+            XCTAssertTrue((result["tags"] as? [String] ?? []).contains("epoch/validation_accuracy"), record.key)
+            XCTAssertEqual(result["checked"] as? Int, 2 * 6 + 2, "train_loss, validation_loss, validation_accuracy, test_loss, test_accuracy, seconds × 2 epochs, the rate × 2")
+        }
+    }
+
+    /// `stacked`: DIR/level<i> for the pre-training of each level and DIR/finetune, each
+    /// holding its history of metrics.json; fine-tuning also logs its pictures.
+    func testTensorBoardReadsStacked() throws {
+        let f = try Self.makeFixture()
+        let folder = Support.temporaryFolder()
+        let r = try Support.descent(["stacked", "--data-dir", f.data, "--layers", "784,32,16", "--pretrain-epochs", "2", "--finetune-epochs", "1",
+                                     "--threads", "1", "--probe-epochs", "0", "--no-pca", "--out", folder + "/out",
+                                     "--tensorboard", folder + "/tb", "--log-every", "0"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(Set(try FileManager.default.contentsOfDirectory(atPath: folder + "/tb")), ["level0", "level1", "finetune"])
+        let run = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: folder + "/out").first)
+        let metrics = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/out/\(run)/metrics.json"))) as? [String: Any])
+        let levels = try XCTUnwrap(metrics["pretraining"] as? [[String: Any]])
+        let histories = try levels.map { try XCTUnwrap($0["history"] as? [[String: Any]]) } + [try XCTUnwrap(metrics["history"] as? [[String: Any]])]
+        for (name, history) in zip(["level0", "level1", "finetune"], histories) {
+            let lines = try history.map { String(decoding: try JSONSerialization.data(withJSONObject: $0), as: UTF8.self) }
+            try (lines.joined(separator: "\n") + "\n").write(toFile: folder + "/\(name).jsonl", atomically: true, encoding: .utf8)
+            let result = try Self.python("interop_check.py", ["tensorboard", folder + "/tb/" + name, folder + "/\(name).jsonl", "--learning-rate", "0.001"])
+            XCTAssertEqual(result["problems"] as? [String], [], name)
+            XCTAssertEqual(history.count, name == "finetune" ? 1 : 2, name)
+            XCTAssertEqual(result["checked"] as? Int, history.count * history[0].filter { $0.key != "epoch" }.count + history.count, name)
+            let images = try XCTUnwrap(result["images"] as? [String: [[Int]]])
+            XCTAssertEqual(images.keys.sorted(), name == "finetune" ? ["filters/decoder", "filters/encoder", "reconstructions"] : [], name)
         }
     }
 
@@ -305,6 +461,20 @@ final class InteropTests: XCTestCase {
                                          "--probe-epochs", "0", "--no-pca", "--out", folder + "/plain"])
         XCTAssertEqual(plain.status, 0, plain.stderr)
         XCTAssertEqual(try Self.parameters(folder + "/plain/\(run)/model.safetensors"), try Self.parameters(folder + "/ae/\(run)/model.safetensors"))
+    }
+
+    /// `--tensorboard` inside a file: one line, before any data are read (the missing data
+    /// folder is not what is reported).
+    func testTensorBoardFolderCheckedFirst() throws {
+        let folder = Support.temporaryFolder()
+        try Data("x".utf8).write(to: URL(fileURLWithPath: folder + "/file"))
+        for command in [["train"], ["autoencoder"], ["stacked"], ["compare"], ["tune"]] {
+            let r = try Support.descent(command + ["--data-dir", folder + "/no-data", "--out", folder + "/out", "--tensorboard", folder + "/file/tb"])
+            XCTAssertNotEqual(r.status, 0, command[0])
+            XCTAssertTrue(r.stderr.hasPrefix("descent: error: --tensorboard: \(folder)/file is a file, not a folder"), "\(command[0]): \(r.stderr)")
+            XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/out"), command[0])
+        }
     }
 
     func testExportErrorsAreOneLine() throws {

@@ -2,7 +2,8 @@ import XCTest
 @testable import Descent
 
 /// A Descent classifier checkpoint evaluated by `Tools/descent_checkpoint.py` with numpy
-/// alone (CI has no torch) gives `descent evaluate`'s accuracy and loss.
+/// alone (no torch needed) gives `descent evaluate`'s accuracy, confusion matrix and loss
+/// (InteropTests checks the torch path).
 final class PythonInteropTests: XCTestCase {
     func testNumpyReproducesDescentEvaluate() throws {
         let python = try Support.interopPython()
@@ -29,6 +30,7 @@ final class PythonInteropTests: XCTestCase {
             XCTAssertEqual(p.terminationStatus, 0, String(decoding: output, as: UTF8.self))
             let theirs = try JSONSerialization.jsonObject(with: output) as! [String: Any]
             XCTAssertEqual(theirs["accuracy"] as? Double, ours["accuracy"] as? Double, model)
+            XCTAssertEqual(theirs["confusion"] as? [[Int]], ours["confusion"] as? [[Int]], model)
             XCTAssertEqual(try XCTUnwrap(theirs["loss"] as? Double), try XCTUnwrap(ours["loss"] as? Double), accuracy: 1e-5, model)
             XCTAssertEqual(theirs["test_images"] as? Int, 300)
             let names = try XCTUnwrap(theirs["parameters"] as? [String])

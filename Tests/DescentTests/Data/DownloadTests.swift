@@ -88,6 +88,40 @@ final class DownloadTests: XCTestCase {
         try assertDownloaded()
     }
 
+    /// A server that sends a byte every 0.25 s is never silent for the 5 s idle timeout; the
+    /// total deadline (2 s here) ends the transfer anyway.
+    func testTricklingServerHitsTheTotalDeadline() throws {
+        let small = Array(body.prefix(40))
+        server["/m/" + file.fileName] = .trickle(small, every: 0.25)
+        let start = Date()
+        var message = ""
+        XCTAssertThrowsError(try DatasetLoader.download(file, mirrors: [server.base + "/m/"], sha256: SHA256.hex(of: small),
+                                                        into: cache, timeout: 5, totalTimeout: 2)) { message = "\($0)" }
+        let elapsed = Date().timeIntervalSince(start)
+        for m in [file.fileName, "not complete after 2 s", "of 40 bytes"] { XCTAssertTrue(message.contains(m), "\(message) does not mention \(m)") }
+        XCTAssertLessThan(elapsed, 5, "the 2 s deadline took \(elapsed) s")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: cache), [])
+    }
+
+    /// A body larger than the file can be: refused as soon as it is announced, or cut once
+    /// that many bytes have come when no length is announced. Nothing stays in the cache.
+    func testBodyLargerThanTheFileCanBeIsRefused() throws {
+        let labels = DatasetFile.trainLabels
+        XCTAssertEqual(labels.largestDownload, 60_008 + 60_008 / 8 + 65_536)
+        for (announce, mention) in [(Int?.some(1 << 40), "announces \(1 << 40) bytes"), (nil, "the server sent")] {
+            server["/big/" + labels.fileName] = .endless(announce: announce)
+            let start = Date()
+            var message = ""
+            XCTAssertThrowsError(try DatasetLoader.download(labels, mirrors: [server.base + "/big/"], sha256: digest,
+                                                            into: cache, timeout: 5)) { message = "\($0)" }
+            for m in [labels.fileName, mention, "more than the \(labels.largestDownload) bytes"] {
+                XCTAssertTrue(message.contains(m), "\(message) does not mention \(m)")
+            }
+            XCTAssertLessThan(Date().timeIntervalSince(start), 5)
+            XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: cache), [])
+        }
+    }
+
     func testNobodyListening() throws {
         let port = server.port
         server.stop()

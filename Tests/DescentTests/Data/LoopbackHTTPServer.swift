@@ -18,6 +18,12 @@ final class LoopbackHTTPServer: @unchecked Sendable {
         case dropAfter([UInt8], bytes: Int)
         /// 200, `bytes` of the body, then silence for `seconds`, then the rest.
         case stall([UInt8], bytes: Int, seconds: Double)
+        /// 200 announcing the whole body, then one byte every `every` seconds (never silent
+        /// for long, never done soon).
+        case trickle([UInt8], every: Double)
+        /// 200 announcing `announce` bytes (nil: no `Content-Length`, the body ends when the
+        /// connection does), then zeros for as long as the client reads, at most 20 s.
+        case endless(announce: Int?)
     }
 
     let port: UInt16
@@ -112,8 +118,9 @@ final class LoopbackHTTPServer: @unchecked Sendable {
             }
             return true
         }
-        func header(_ status: String, length: Int) -> [UInt8] {
-            Array("HTTP/1.1 \(status)\r\nContent-Type: application/octet-stream\r\nContent-Length: \(length)\r\nConnection: close\r\n\r\n".utf8)
+        func header(_ status: String, length: Int?) -> [UInt8] {
+            let field = length.map { "Content-Length: \($0)\r\n" } ?? ""
+            return Array("HTTP/1.1 \(status)\r\nContent-Type: application/octet-stream\r\n\(field)Connection: close\r\n\r\n".utf8)
         }
         switch self[path] ?? .notFound {
         case .notFound:
@@ -128,6 +135,17 @@ final class LoopbackHTTPServer: @unchecked Sendable {
             let until = Date().addingTimeInterval(seconds)
             while Date() < until && !isStopped { usleep(20_000) }
             _ = send(Array(body.dropFirst(bytes)))
+        case .trickle(let body, let every):
+            guard send(header("200 OK", length: body.count)) else { return }
+            for byte in body {
+                guard !isStopped, send([byte]) else { return }
+                usleep(useconds_t(every * 1_000_000))
+            }
+        case .endless(let announce):
+            guard send(header("200 OK", length: announce)) else { return }
+            let zeros = [UInt8](repeating: 0, count: 1 << 16)
+            let until = Date().addingTimeInterval(20)
+            while Date() < until && !isStopped && send(zeros) {}
         }
     }
 }

@@ -89,6 +89,29 @@ final class DiskFullTests: XCTestCase {
         XCTAssertEqual(try store.read().records.map(\.key), [records[0].key, records[1].key])
     }
 
+    /// A TensorBoard record that does not fit (a short write, then ENOSPC) is cut off again:
+    /// the event file ends after its last whole record, and the writer refuses to write
+    /// more, saying why, so nothing can follow a torn record even once space is freed.
+    func testEventRecordThatDoesNotFitIsCutOff() throws {
+        let disk = try smallDisk()
+        let writer = try TFRecordWriter(creating: disk + "/events")
+        try writer.append([1, 2, 3])
+        let before = try XCTUnwrap(FileManager.default.contents(atPath: writer.path))
+        XCTAssertEqual(Array(before), TFRecordWriter.frame([1, 2, 3]))
+        fill(disk)
+        // The file's page has 4096 − 19 bytes free: a 5,000-byte record is written in part.
+        XCTAssertThrowsError(try writer.append([UInt8](repeating: 7, count: 5000))) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains(writer.path) && text.contains("No space left on device"), text)
+        }
+        XCTAssertEqual(FileManager.default.contents(atPath: writer.path), before, "the partial record must be gone")
+        try FileManager.default.removeItem(atPath: disk + "/filler")
+        XCTAssertThrowsError(try writer.append([4])) { error in
+            XCTAssertTrue("\(error)".contains("closed after an earlier write failed (No space left on device)"), "\(error)")
+        }
+        XCTAssertEqual(FileManager.default.contents(atPath: writer.path), before)
+    }
+
     /// The sweep stops at the first run it cannot record, says how many finished runs were
     /// lost, keeps the file whole; `descent report` on the full disk replaces nothing; after
     /// space is freed the same command completes the sweep with every run once.

@@ -240,6 +240,8 @@ enum MalformedInputs {
             ("batch size 0", ["--batch-size", "0"], ["--batch-size"]),
             ("threads 0", ["--threads", "0"], ["--threads"]),
             ("threads negative", ["--threads", "-2"], ["--threads", "-2"]),
+            ("threads 65", ["--threads", "65"], ["--threads", "65"]),
+            ("threads 100000", ["--threads", "100000"], ["--threads", "100000"]),
             ("hidden dropout NaN", ["--hidden-dropout", "nan"], ["--hidden-dropout", "nan"]),
             ("lr missing its value", ["--lr"], ["--lr"]),
             ("momentum given to adam", ["--optimizer", "adam", "--momentum", "0.9"], ["momentum", "does not apply"]),
@@ -331,6 +333,13 @@ enum MalformedInputs {
                                     mentions: ["--model", "unknown layer 'swish'"]))
         cases.append(MalformedInput(name: "--model not closed", arguments: train(good).filter { $0 != "784-16-10" && $0 != "--model" } + ["--model", "linear(16"],
                                     mentions: ["--model", "missing ')'"]))
+        // Sizes whose arithmetic would overflow 64 bits (kind 2): a sentence, not a trap.
+        for (name, text) in [("input 9999999999x9999999999", "9999999999x9999999999: linear(10)"),
+                             ("conv2d padding 2^63-1", "1x28x28: conv2d(6, 3, padding=9223372036854775807), flatten, linear(10)"),
+                             ("conv2d stride 2^62 on 3 sizes", "7x3000000000x5: conv2d(2, 1, stride=4611686018427387904), flatten, linear(10)")] {
+            cases.append(MalformedInput(name: "--model " + name, arguments: train(good).filter { $0 != "784-16-10" && $0 != "--model" } + ["--model", text],
+                                        mentions: ["--model", "\(ModelSpec.largestSize)"]))
+        }
         cases.append(MalformedInput(name: "autoencoder --model with --hidden", arguments: ["autoencoder", "--model", "seed-ae", "--hidden", "50"] + ae,
                                     mentions: ["--model", "--hidden"]))
         cases.append(MalformedInput(name: "autoencoder --model without '|'", arguments: ["autoencoder", "--model", "linear(30), sigmoid, linear(784)", "--data-dir", good, "--epochs", "1"],

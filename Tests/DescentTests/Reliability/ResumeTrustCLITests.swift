@@ -56,7 +56,8 @@ final class ResumeTrustCLITests: XCTestCase {
     }
 
     /// A checkpoint whose stored model asks for 10⁹ hidden units (the weights need not be in
-    /// the file for `Network` to allocate them): refused by the memory estimate.
+    /// the file for `Network` to allocate them): refused by the memory estimate, by
+    /// `evaluate` and by `export`.
     func testEvaluateRefusesAStoredModelTooLargeForMemory() throws {
         let data = Support.temporaryFolder("data")
         try MalformedInputs.writeValid(data)
@@ -69,6 +70,10 @@ final class ResumeTrustCLITests: XCTestCase {
         try SafeTensors.write(tensors, metadata: metadata, to: huge)
         let r = try Battery.run(["evaluate", "--checkpoint", huge, "--data-dir", data, "--out", out])
         assertOneLineError(r, mentions: ["--checkpoint", huge, "needs about", "available"])
+        // export builds the stored network too.
+        let onnx = try Battery.run(["export", huge, "--onnx", out + "/huge.onnx"])
+        assertOneLineError(onnx, mentions: [huge, "needs about", "available"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/huge.onnx"))
     }
 
     /// Damaged checkpoints given to `--resume` and `evaluate`: one line naming the file.
@@ -84,6 +89,7 @@ final class ResumeTrustCLITests: XCTestCase {
             ("threads 100000", { _, m in m["threads"] = "100000" }, "threads"),
             ("no optimizer", { t, _ in t = t.filter { !$0.key.hasPrefix("optimizer/") } }, "optimizer state is incomplete"),
             ("step NaN", { t, _ in t["optimizer/optimizer.step"] = Tensor(shape: [1], values: [.nan]) }, "optimizer.step"),
+            ("no fingerprint", { _, m in m[Checkpoint.dataFingerprintKey] = nil }, "no data fingerprint"),
         ]
         for (name, change, mention) in cases {
             var (t, m) = (good.tensors.mapValues { $0.clone() }, good.metadata)

@@ -1,0 +1,67 @@
+/* OpenBLAS, for PCA's symmetric rank-k update and eigen-solver only (the products run in
+   oneDNN), loaded with dlopen on first use rather than linked.
+
+   Why not linked: the pthread build of OpenBLAS (Debian's default) starts one thread per
+   core from its constructor, before main. When the system refuses one (a process limit,
+   `ulimit -u`), it prints its own messages and raises SIGINT, so the process dies with
+   status 130 before it can say anything. Loaded here, after OPENBLAS_NUM_THREADS=1, it
+   starts no thread at all (it runs single-threaded, as descent always ran it), and a
+   library that cannot be loaded is an error the caller reports. */
+#include "CKernels.h"
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef void (*ssyrk_fn)(int order, int uplo, int trans, int n, int k, float alpha, const float *a,
+                         int lda, float beta, float *c, int ldc);
+typedef void (*ssyevd_fn)(const char *jobz, const char *uplo, const int *n, float *a, const int *lda,
+                          float *w, float *work, const int *lwork, int *iwork, const int *liwork,
+                          int *info, size_t jobz_len, size_t uplo_len);
+
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+static ssyrk_fn ssyrk;
+static ssyevd_fn ssyevd;
+static char failure[512];
+
+static void load(void) {
+    static const char *const names[] = {
+        "libopenblas.so.0", "libopenblas.so", "libopenblas.0.dylib", "libopenblas.dylib",
+        "/opt/homebrew/opt/openblas/lib/libopenblas.dylib", "/usr/local/opt/openblas/lib/libopenblas.dylib",
+    };
+    /* Read by OpenBLAS's constructor during dlopen. */
+    setenv("OPENBLAS_NUM_THREADS", "1", 1);
+    void *library = NULL;
+    for (size_t i = 0; i < sizeof names / sizeof names[0] && !library; i++) {
+        library = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+        if (!library && i == 0) snprintf(failure, sizeof failure, "%s", dlerror());
+    }
+    if (!library) return;
+    ssyrk = (ssyrk_fn)dlsym(library, "cblas_ssyrk");
+    ssyevd = (ssyevd_fn)dlsym(library, "ssyevd_");
+    if (!ssyrk || !ssyevd) {
+        snprintf(failure, sizeof failure, "the OpenBLAS library loaded lacks %s", ssyrk ? "ssyevd_" : "cblas_ssyrk");
+        ssyrk = NULL;
+        ssyevd = NULL;
+        return;
+    }
+    failure[0] = 0;
+}
+
+const char *descent_openblas_load(void) {
+    pthread_once(&once, load);
+    return ssyrk ? NULL : failure;
+}
+
+void descent_ssyrk_upper_transposed(int n, int k, float alpha, const float *a, int lda, float beta,
+                                    float *c, int ldc) {
+    /* CBLAS: CblasRowMajor 101, CblasUpper 121, CblasTrans 112. */
+    ssyrk(101, 121, 112, n, k, alpha, a, lda, beta, c, ldc);
+}
+
+int descent_ssyevd(int n, float *a, int lda, float *w, float *work, int lwork, int *iwork, int liwork) {
+    int info = 0;
+    ssyevd("V", "L", &n, a, &lda, w, work, &lwork, iwork, &liwork, &info, 1, 1);
+    return info;
+}
