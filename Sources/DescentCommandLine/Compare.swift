@@ -30,7 +30,7 @@ struct Compare: ParsableCommand {
     @OptionGroup var data: DatasetOptions
     @OptionGroup var board: TensorBoardOptions
 
-    @Option(help: "Sweep size: quick (2 seeds × 10 epochs on 10k images, about 2 minutes on 2 cores), standard (3 seeds × 20 epochs), full (30 seeds × 20 epochs, the seed article).")
+    @Option(help: "Sweep size: quick (2 seeds × 10 epochs on 10k images, about 1 minute on 2 cores), standard (3 seeds × 20 epochs), full (30 seeds × 20 epochs, the seed article).")
     var preset: Sweep.Preset = .quick
     @Option(help: "The classifier: a preset, MLP sizes (ReLU, dropout 0.1/0.5 as seed-mlp) or layers (see `descent train --help`).")
     var model = "784-784-784-10"

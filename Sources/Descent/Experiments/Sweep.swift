@@ -25,7 +25,7 @@ public struct Sweep: Sendable {
         case full
         /// 3 seeds × 20 epochs on the full training set (about half an hour on 2 cores).
         case standard
-        /// 2 seeds × 10 epochs on the first 10,000 training images: about 2 minutes on 2 cores.
+        /// 2 seeds × 10 epochs on the first 10,000 training images: about 1 minute on 2 cores.
         case quick
 
         public var seedCount: Int { switch self { case .full: 30; case .standard: 3; case .quick: 2 } }
