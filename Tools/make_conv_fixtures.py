@@ -112,12 +112,21 @@ def values(t):
     return [float("%.9g" % v) for v in t.detach().numpy().astype(np.float32).ravel().tolist()]
 
 
-def main():
+def require_pinned_torch():
+    """Exits unless torch is the pinned version; says which versions run."""
     if torch.__version__.split("+")[0] != PIN:
         sys.exit(f"torch {PIN} is pinned, found {torch.__version__}")
     print(f"torch {torch.__version__}, numpy {np.__version__}", file=sys.stderr)
+
+
+def main():
+    require_pinned_torch()
     torch.set_num_threads(1)
     os.makedirs(OUT, exist_ok=True)
+    # cases() builds each case's layers (drawing their initial weights) before the loop's
+    # seed for that case: the first case's are drawn here, every later case's from the
+    # previous case's seeded stream.
+    torch.manual_seed(999)
     for k, (name, model, shape, layers) in enumerate(cases()):
         torch.manual_seed(1000 + k)
         net = Net(layers)
