@@ -88,6 +88,23 @@ enum Support {
         return d
     }
 
+    /// The worst |a − b| / (|b| + `scale`) over the elements of Descent's `a` against the
+    /// reference `b`; every element must be within `tolerance` · (|b| + `scale`), and the
+    /// first that is not fails the test (result ∞). For element-by-element fixture checks.
+    static func worstRelativeDifference(_ what: String, _ a: [Float], _ b: [Float], tolerance: Float, scale: Float,
+                                        file: StaticString = #filePath, line: UInt = #line) -> Float {
+        XCTAssertEqual(a.count, b.count, "\(what): element count", file: file, line: line)
+        var worst: Float = 0
+        for (i, (x, y)) in zip(a, b).enumerated() {
+            if !(abs(x - y) <= tolerance * (abs(y) + scale)) {
+                XCTFail("\(what)[\(i)]: descent \(x), torch \(y)", file: file, line: line)
+                return .infinity
+            }
+            worst = max(worst, abs(x - y) / max(abs(y) + scale, .leastNormalMagnitude))
+        }
+        return worst
+    }
+
     /// Whether the suite runs as CI (`CI=true`), where every test must run: what CI lacks is
     /// a failure of CI's setup, not a reason to skip.
     static var isCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }

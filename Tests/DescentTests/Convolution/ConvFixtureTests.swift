@@ -35,19 +35,9 @@ final class ConvFixtureTests: XCTestCase {
     /// bias of a layer just before a batch normalisation in training) is compared on the
     /// scale of `floor`, the largest gradient of the network.
     func compare(_ what: String, _ a: [Float], _ b: [Float], floor: Float = 0, file: StaticString = #filePath, line: UInt = #line) -> Float {
-        XCTAssertEqual(a.count, b.count, "\(what): element count", file: file, line: line)
         let largest = b.map(abs).max() ?? 0
-        let scale = largest < 1e-5 * floor ? floor : largest
-        var worst: Float = 0
-        for (i, (x, y)) in zip(a, b).enumerated() {
-            let bound = ConvFixtureTests.tolerance * (abs(y) + scale)
-            if !(abs(x - y) <= bound) {
-                XCTFail("\(what)[\(i)]: descent \(x), torch \(y)", file: file, line: line)
-                return .infinity
-            }
-            worst = max(worst, abs(x - y) / max(abs(y) + scale, .leastNormalMagnitude))
-        }
-        return worst
+        return Support.worstRelativeDifference(what, a, b, tolerance: ConvFixtureTests.tolerance,
+                                               scale: largest < 1e-5 * floor ? floor : largest, file: file, line: line)
     }
 
     func check(_ name: String, threads: Int) throws {

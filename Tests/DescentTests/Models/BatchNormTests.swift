@@ -36,17 +36,8 @@ final class BatchNormTests: XCTestCase {
 
     /// The worst |a − b| / (|b| + max |b|) over the elements (all of them are checked).
     func compare(_ what: String, _ a: [Float], _ b: [Float], floor: Float = 0, file: StaticString = #filePath, line: UInt = #line) -> Float {
-        XCTAssertEqual(a.count, b.count, "\(what): element count", file: file, line: line)
-        let scale = max(b.map(abs).max() ?? 0, floor)
-        var worst: Float = 0
-        for (i, (x, y)) in zip(a, b).enumerated() {
-            if !(abs(x - y) <= Self.tolerance * (abs(y) + scale)) {
-                XCTFail("\(what)[\(i)]: descent \(x), torch \(y)", file: file, line: line)
-                return .infinity
-            }
-            worst = max(worst, abs(x - y) / max(abs(y) + scale, .leastNormalMagnitude))
-        }
-        return worst
+        Support.worstRelativeDifference(what, a, b, tolerance: Self.tolerance, scale: max(b.map(abs).max() ?? 0, floor),
+                                        file: file, line: line)
     }
 
     func check(_ name: String, threads: Int) throws {
