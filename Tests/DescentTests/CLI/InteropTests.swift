@@ -87,6 +87,18 @@ final class InteropTests: XCTestCase {
         return (inputs, outputsPath, codesPath)
     }
 
+    /// TensorBoard's reader on the run folder (under `board`) of one sweep record, checked
+    /// against the record's epochs written as a metrics.jsonl into `scratch`, and the record's
+    /// learning rate: `interop_check.py tensorboard`'s answer.
+    static func readBack(_ record: RunRecord, runs: [String], in board: String, scratch: String) throws -> [String: Any] {
+        let run = try XCTUnwrap(runs.first { $0.hasSuffix("-" + record.key) })
+        let metrics = scratch + "/\(record.key).jsonl"
+        let lines = try record.epochs.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: metrics, atomically: true, encoding: .utf8)
+        let rate = try record.config.optimizer.make().learningRate
+        return try python("interop_check.py", ["tensorboard", board + "/" + run, metrics, "--learning-rate", "\(rate)"])
+    }
+
     /// Runs `Tools/<script>` with the interop Python and returns the JSON object it prints.
     static func python(_ script: String, _ arguments: [String]) throws -> [String: Any] {
         let python = try Support.interopPython()
@@ -323,12 +335,7 @@ final class InteropTests: XCTestCase {
         let runs = try FileManager.default.contentsOfDirectory(atPath: folder + "/tb/compare")
         XCTAssertEqual(Set(runs), Set(records.map { "\($0.config.optimizer.kind.rawValue)-seed\($0.seed)-\($0.key)" }))
         for record in records {
-            let run = try XCTUnwrap(runs.first { $0.hasSuffix("-" + record.key) })
-            let metrics = folder + "/\(record.key).jsonl"
-            let lines = try record.epochs.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
-            try (lines.joined(separator: "\n") + "\n").write(toFile: metrics, atomically: true, encoding: .utf8)
-            let rate = try record.config.optimizer.make().learningRate
-            let result = try Self.python("interop_check.py", ["tensorboard", folder + "/tb/compare/" + run, metrics, "--learning-rate", "\(rate)"])
+            let result = try Self.readBack(record, runs: runs, in: folder + "/tb/compare", scratch: folder)
             XCTAssertEqual(result["problems"] as? [String], [], record.key)
             XCTAssertEqual(result["checked"] as? Int, 2 * 4 + 2, record.key)
             XCTAssertEqual(result["step_events"] as? Int, 0, record.key)
@@ -395,12 +402,7 @@ final class InteropTests: XCTestCase {
         }))
         XCTAssertTrue(runs.contains { $0.hasPrefix("sgd-seed0-") } && runs.contains { $0.hasPrefix("sgd-lr0.1-seed0-") }, "\(runs)")
         for record in records {
-            let run = try XCTUnwrap(runs.first { $0.hasSuffix("-" + record.key) })
-            let metrics = folder + "/\(record.key).jsonl"
-            let lines = try record.epochs.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
-            try (lines.joined(separator: "\n") + "\n").write(toFile: metrics, atomically: true, encoding: .utf8)
-            let rate = try record.config.optimizer.make().learningRate
-            let result = try Self.python("interop_check.py", ["tensorboard", folder + "/tb/" + run, metrics, "--learning-rate", "\(rate)"])
+            let result = try Self.readBack(record, runs: runs, in: folder + "/tb", scratch: folder)
             XCTAssertEqual(result["problems"] as? [String], [], record.key)
             XCTAssertTrue((result["tags"] as? [String] ?? []).contains("epoch/validation_accuracy"), record.key)
             XCTAssertEqual(result["checked"] as? Int, 2 * 6 + 2, "train_loss, validation_loss, validation_accuracy, test_loss, test_accuracy, seconds × 2 epochs, the rate × 2")
