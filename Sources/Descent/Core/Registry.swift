@@ -110,6 +110,18 @@ extension CodingUserInfoKey {
 extension Decoder {
     /// The registry this decoder was given (`JSONDecoder.descent(_:)`), else the built-in one.
     var registry: Registry { userInfo[.descentRegistry] as? Registry ?? .builtIn }
+
+    /// A registered piece stored by its name (a JSON string), looked up in this decoder's
+    /// registry with `lookup`; an unknown name is a decoding error listing the `names` there are.
+    func registered<T>(_ what: String, lookup: (Registry, String) -> T?, names: (Registry) -> [String]) throws -> T {
+        let c = try singleValueContainer()
+        let name = try c.decode(String.self)
+        guard let piece = lookup(registry, name) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: c.codingPath,
+                debugDescription: registry.unknown(what, name, names(registry)).message))
+        }
+        return piece
+    }
 }
 
 extension JSONDecoder {

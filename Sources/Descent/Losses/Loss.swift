@@ -97,14 +97,7 @@ public struct LossKind: Hashable, Sendable, CustomStringConvertible {
 /// JSON: the name, looked up in the decoder's registry (`JSONDecoder.descent(_:)`).
 extension LossKind: Codable {
     public init(from decoder: Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        let name = try c.decode(String.self)
-        let registry = decoder.registry
-        guard let kind = registry.loss(named: name) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: c.codingPath,
-                debugDescription: registry.unknown("loss", name, registry.losses.map(\.rawValue)).message))
-        }
-        self = kind
+        self = try decoder.registered("loss", lookup: { $0.loss(named: $1) }, names: { $0.losses.map(\.rawValue) })
     }
 
     public func encode(to encoder: Encoder) throws {

@@ -31,14 +31,7 @@ public struct OptimizerKind: Hashable, Sendable, CustomStringConvertible {
 
 extension OptimizerKind: Codable {
     public init(from decoder: Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        let name = try c.decode(String.self)
-        let registry = decoder.registry
-        guard let kind = registry.optimizer(named: name) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: c.codingPath,
-                debugDescription: registry.unknown("optimizer", name, registry.optimizers.map(\.rawValue)).message))
-        }
-        self = kind
+        self = try decoder.registered("optimizer", lookup: { $0.optimizer(named: $1) }, names: { $0.optimizers.map(\.rawValue) })
     }
 
     public func encode(to encoder: Encoder) throws {
