@@ -45,7 +45,7 @@ struct Bench: ParsableCommand {
             Examples:
               descent-bench --quick
               descent-bench --only mlp,ae --repeats 5 --json
-              descent-bench --only mlp,ae --peers /work/venv-jax/bin/python
+              descent-bench --only mlp,ae --peers VENV/bin/python
               descent-bench --only mlp,ae,cnn --peers VENV/bin/python --peer-frameworks torch,jax
               ONEDNN_MAX_CPU_ISA=AVX2 descent-bench --quick   # as on an AVX2-only machine
             """)
