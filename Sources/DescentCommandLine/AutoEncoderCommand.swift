@@ -73,7 +73,7 @@ struct AutoEncoderCommand: ParsableCommand {
             try common.applyThreads(resuming: checkpoint)
             let json = common.json
             let (train, validation, test, whole) = try data.loadFingerprinted()
-            let spec = try CLI.flag(model == nil ? "--hidden" : "--model") {
+            let spec = try CLI.flag(model == nil ? "--hidden" : "--model", for: .model) {
                 if let model { return try ModelSpec.resolve(model, inputShape: train.shape, loss: .meanSquaredError, registry: CommandContext.registry) }
                 return try layers.spec(sizes: [train.featureCount, hidden ?? 100])
             }

@@ -86,7 +86,7 @@ struct Compare: ParsableCommand {
                 throw DescentError("\(flag) does not apply to \(k.rawValue): compare it with optimizers that use it (--optimizers)")
             }
         }
-        let spec = try CLI.flag("--model") {
+        let spec = try CLI.flag("--model", for: .model) {
             try ModelSpec.resolve(model, inputShape: data.dataset.imageShape, loss: .crossEntropy, mlp: (.relu, 0.1, 0.5), registry: CommandContext.registry)
         }
         for i in sweep.configs.indices {

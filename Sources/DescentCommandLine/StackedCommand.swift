@@ -82,7 +82,7 @@ struct StackedCommand: ParsableCommand {
             let spec: ModelSpec
             var sizeText: String
             if let model {
-                spec = try CLI.flag("--model") { try ModelSpec.resolve(model, inputShape: train.shape, loss: .meanSquaredError, registry: CommandContext.registry) }
+                spec = try CLI.flag("--model", for: .model) { try ModelSpec.resolve(model, inputShape: train.shape, loss: .meanSquaredError, registry: CommandContext.registry) }
                 sizeText = (ModelSpec.preset(named: model) != nil ? model : "m" + String(RunSpec.fnv1a64(spec.description).prefix(8)))
                     + "_" + ae.noiseCondition
             } else {
@@ -90,7 +90,7 @@ struct StackedCommand: ParsableCommand {
                 guard sizes[0] == train.featureCount else {
                     throw DescentError("--layers starts with \(sizes[0]), the images have \(train.featureCount) pixels")
                 }
-                spec = try CLI.flag("--layers") { try layerOptions.spec(sizes: sizes) }
+                spec = try CLI.flag("--layers", for: .model) { try layerOptions.spec(sizes: sizes) }
                 sizeText = sizes.map(String.init).joined(separator: "-") + "_" + layerOptions.condition(noise: ae.noiseCondition)
             }
             try CLI.check(spec, fits: train, test, from: data.source)
@@ -101,7 +101,7 @@ struct StackedCommand: ParsableCommand {
             try CLI.checkMemory(spec, batchSize: min(ae.batchSize, train.count), optimizer: opt.config,
                                 flag: model.map { "--model \($0)" } ?? "--layers \(layers ?? "784,100,25")")
             let network = try Network(spec, seed: common.seed)
-            let levels = try CLI.flag("--model") { try GreedyPretraining(network) }
+            let levels = try CLI.flag(model == nil ? "--layers" : "--model", for: .model) { try GreedyPretraining(network) }
             try AERun.checkCodeSize(spec, pixels: train.featureCount, pca: !ae.noPCA, flag: model.map { _ in "--model" } ?? "--layers")
             let pre = noPretrain ? 0 : pretrainEpochs
             let name = "sae_\(data.dataset.rawValue)_\(sizeText)_\(opt.optimizer.rawValue)_pre\(pre)_ft\(finetuneEpochs)_s\(common.seed)"
@@ -118,32 +118,24 @@ struct StackedCommand: ParsableCommand {
             AERun.log(String(format: "mean-image baseline test MSE %.5f", metrics.meanImageBaselineTestMSE), json: json)
             let progress = StepProgress(label: "epoch", examples: train.count, batchSize: ae.batchSize)
             if pre > 0 {
-                var pretraining: [AutoEncoderMetrics.Level] = []
                 var header = ""
-                for (i, level) in levels.levels.enumerated() {
-                    let depth = levels.depths[i]
-                    let trainData: DataSource = depth == 0 ? .images(train) : .features(try network.encodeAll(.images(train), layers: depth), labels: nil)
-                    let testData: DataSource = depth == 0 ? .images(test) : .features(try network.encodeAll(.images(test), layers: depth), labels: nil)
-                    let loss = levels.losses[i]
-                    if AERun.header(loss, validation: validation != nil) != header { header = AERun.header(loss, validation: validation != nil); AERun.log(header, json: json) }
-                    let trainer = try Trainer(level, optimizer: try opt.config.make(), loss: loss.make(), batchSize: ae.batchSize,
-                                              corruption: ae.corruption, invertedMasking: ae.invertedMasking,
-                                              seed: common.seed, streamBase: UInt64(i + 1))
-                    trainer.onStep = progress.map { p in { step, steps in p.update(epoch: trainer.epochsDone + 1, of: pre, step: step, steps: steps) } }
-                    let log = try board.log(run: "level\(i)")
-                    log?.observe(trainer, then: trainer.onStep)
-                    var history: [EpochMetrics] = []
-                    let validData: DataSource? = try validation.map { depth == 0 ? .images($0) : .features(try network.encodeAll(.images($0), layers: depth), labels: nil) }
-                    try trainer.fit(train: trainData, validation: validData, test: testData, epochs: pre) { m in
+                var log: TensorBoardLog?
+                metrics.pretraining = try levels.train(
+                    train: .images(train), validation: validation.map { .images($0) }, test: .images(test), epochs: pre,
+                    optimizer: { try opt.config.make() }, batchSize: ae.batchSize,
+                    corruption: ae.corruption, invertedMasking: ae.invertedMasking, seed: common.seed,
+                    willTrain: { i, trainer in
+                        let h = AERun.header(levels.losses[i], validation: validation != nil)
+                        if h != header { header = h; AERun.log(h, json: json) }
+                        trainer.onStep = progress.map { p in { step, steps in p.update(epoch: trainer.epochsDone + 1, of: pre, step: step, steps: steps) } }
+                        log = try board.log(run: "level\(i)")
+                        log?.observe(trainer, then: trainer.onStep)
+                    },
+                    epochDone: { i, trainer, m in
                         progress?.clear()
                         try log?.epoch(m, learningRate: trainer.optimizer.learningRate)
                         AERun.printEpoch(m, phase: "level\(i)", json: json)
-                        history.append(m)
-                    }
-                    pretraining.append(.init(level: i, model: level.layerIndices.map { spec.layers[$0].description }.joined(separator: ", "),
-                                             loss: loss.rawValue, history: history))
-                }
-                metrics.pretraining = pretraining
+                    })
                 let unrolled = try Trainer(network, optimizer: try opt.config.make(), loss: spec.loss.make(), batchSize: ae.batchSize, seed: common.seed)
                 metrics.testMSEAfterPretraining = try unrolled.evaluate(.images(test)).reconstructionMSE
                 AERun.log(String(format: "unrolled network after pre-training: test MSE %.5f (clean input)", metrics.testMSEAfterPretraining!), json: json)

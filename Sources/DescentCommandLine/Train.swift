@@ -63,7 +63,7 @@ struct Train: ParsableCommand {
             let trainLimit = ClassifierRunConfig.trainLimit(data.trainLimit, available: available)
             let batchSize = min(self.batchSize, trainLimit ?? available)
             let (train, validation, _) = try RunExecutor.images(trainLimit: trainLimit, validation: data.validationCount, train: allTrain)
-            let spec = try CLI.flag("--model") {
+            let spec = try CLI.flag("--model", for: .model) {
                 try ModelSpec.resolve(model, inputShape: train.shape, loss: .crossEntropy,
                                       mlp: (activation, Double("\(inputDropout)")!, Double("\(hiddenDropout)")!),
                                       registry: CommandContext.registry)

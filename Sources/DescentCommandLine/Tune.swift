@@ -79,7 +79,7 @@ struct Tune: ParsableCommand {
     /// a train limit that leaves none out is recorded as none, and minibatches hold at most
     /// the whole set, as in `compare`.
     func makePlan(trainImages: Int) throws -> TuningPlan {
-        let spec = try CLI.flag("--model") {
+        let spec = try CLI.flag("--model", for: .model) {
             try ModelSpec.resolve(model, inputShape: data.dataset.imageShape, loss: .crossEntropy, mlp: (.relu, 0.1, 0.5), registry: CommandContext.registry)
         }
         let kinds = try optimizers.map { try CLI.optimizerList($0) } ?? OptimizerConfig.seedDefaults.map(\.kind)
