@@ -18,7 +18,7 @@ public struct DescentCommand: ParsableCommand {
         commandName: "descent",
         abstract: "Train, compare and look inside small neural networks on the CPU.",
         version: versionText,
-        subcommands: [Train.self, Evaluate.self, Export.self, Compare.self, Tune.self, Report.self, Worker.self, AutoEncoderCommand.self, StackedCommand.self, Paths.self]) }
+        subcommands: [Train.self, Evaluate.self, Export.self, Compare.self, Tune.self, Report.self, Worker.self, AutoEncoderCommand.self, StackedCommand.self, Benchmark.self, Paths.self]) }
 
     /// `descent --version`: the version, the git commit of the build (when built from a
     /// checkout) and the kernels the products run on, e.g.

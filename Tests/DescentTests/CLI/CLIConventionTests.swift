@@ -54,7 +54,7 @@ final class CLIConventionTests: XCTestCase {
 
     func testEveryFlagHasOneMeaningAndItsDefaultsAreExplained() throws {
         let (commands, arguments) = try Self.arguments()
-        XCTAssertEqual(commands.map(\.name), ["train", "evaluate", "export", "compare", "tune", "report", "autoencoder", "stacked", "paths"])
+        XCTAssertEqual(commands.map(\.name), ["train", "evaluate", "export", "compare", "tune", "report", "autoencoder", "stacked", "benchmark", "paths"])
         for a in arguments {
             XCTAssertFalse(a.help.isEmpty, "\(a.command) \(a.name) has no help")
             XCTAssertTrue(a.help.hasSuffix(".") || a.help.hasSuffix(")"), "\(a.command) \(a.name): '\(a.help)'")
