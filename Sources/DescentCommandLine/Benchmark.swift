@@ -23,7 +23,8 @@ struct Benchmark: ParsableCommand {
             same command resumes; --shard i/n runs every n-th trial; `descent benchmark
             --report-only` (or the last shard) writes the report from every trial in OUT.
             Writes into --out (default runs/benchmark-<suite>-<ruleset>): trials.jsonl,
-            summary.md, summary.csv, profile-<ruleset>.svg/.png, curves-<workload>.svg/.png.
+            summary.md, summary.csv, profile-<ruleset>.svg/.png, curves-<workload>.svg/.png;
+            with --tensorboard DIR each trial's validation curve in DIR/<trial key>.
             --calibrate runs the baseline (adam, external tuning) with unreachable targets and
             prints the targets AlgoPerf's rule gives: per workload, the median over studies of
             each study's best validation score within the budget.
@@ -39,6 +40,7 @@ struct Benchmark: ParsableCommand {
 
     @OptionGroup var common: CommonOptions
     @OptionGroup var data: DatasetOptions
+    @OptionGroup var board: TensorBoardOptions
     @Option(help: "Sweep size: quick (2 workloads, 3 trials, 2 studies; minutes on 2 cores), standard (4 workloads, 5 trials, 3 studies).")
     var preset: Preset = .quick
     @Option(help: "Tuning ruleset: external (trials from each rule's search space) or self (defaults, 3× budget).")
@@ -133,6 +135,12 @@ struct Benchmark: ParsableCommand {
                 let trial = try BenchmarkTrial.run(plan, workload: w, config: config, budget: budget, seed: seed,
                                                    train: train, validation: validation, registry: CommandContext.registry)
                 try store.append(trial)
+                if let log = try board.log(run: plan.key.replacingOccurrences(of: "·", with: "-")) {
+                    for p in trial.curve {
+                        try log.writer.scalars([("validation/\(w.metric.rawValue)", p.value), ("validation/training_seconds", p.seconds)], step: p.step)
+                    }
+                    try log.writer.sync()
+                }
                 let elapsed = Date().timeIntervalSince(start), left = elapsed / Double(i + 1) * Double(pending.count - i - 1)
                 let outcome = trial.targetStep.map { "target at step \($0) (\(String(format: "%.1f", trial.targetSeconds ?? 0)) s)" }
                     ?? (trial.diverged ? "diverged" : "target not reached, final \(String(format: "%.4f", trial.finalValue ?? .nan))")

@@ -76,7 +76,7 @@ public struct BenchmarkReport {
         }
         return LineChart(title: "Performance profile, \(ruleset.rawValue) tuning (suite \(suite.name))",
                          xLabel: "τ: within this factor of the fastest", yLabel: "fraction of workloads",
-                         series: series, xRange: 1...profile.maxRatio, yRange: 0...1, legend: .outsideRight)
+                         series: series, xRange: 1...profile.maxRatio, yRange: -0.03...1.03, legend: .outsideRight)
     }
 
     func curveChart(_ w: Workload, _ chosen: [BenchmarkTrial], bySeconds: Bool) throws -> LineChart {
@@ -84,7 +84,7 @@ public struct BenchmarkReport {
             try Series(name: t.plan.optimizer, x: t.curve.map { bySeconds ? $0.seconds : Double($0.step) }, y: t.curve.map(\.value))
         }
         let xMax = chosen.flatMap(\.curve).map { bySeconds ? $0.seconds : Double($0.step) }.max() ?? 1
-        series.append(try Series(name: "target", x: [0, xMax], y: [w.target, w.target], color: ChartColor(hex: 0x000000)))
+        series.append(try Series(name: "target", x: [0, xMax], y: [w.target, w.target], color: ChartColor(hex: 0x999999)))
         return LineChart(title: "\(w.name): validation \(w.metric.rawValue) (\(bySeconds ? "training seconds" : "steps"))",
                          xLabel: bySeconds ? "training seconds" : "steps", yLabel: "validation \(w.metric.rawValue)",
                          series: series, legend: .automatic)

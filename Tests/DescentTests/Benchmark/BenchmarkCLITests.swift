@@ -16,7 +16,7 @@ final class BenchmarkCLITests: XCTestCase {
     func testBenchmarkRunsResumesAndShards() throws {
         let data = try Support.fashionSlice(train: 5000, test: 10)
         let whole = Support.temporaryFolder("whole")
-        let r = try Support.descent(Self.common + ["--data-dir", data, "--out", whole])
+        let r = try Support.descent(Self.common + ["--data-dir", data, "--out", whole, "--tensorboard", whole + "/tb"])
         XCTAssertEqual(r.status, 0, r.stderr)
         let reference = try trials(whole)
         XCTAssertEqual(reference.count, 2 * 2 * 2, r.stdout)
@@ -27,6 +27,15 @@ final class BenchmarkCLITests: XCTestCase {
         XCTAssertTrue(summary.contains("| adam |") && summary.contains("| sgd |"), summary)
         XCTAssertTrue(reference.values.allSatisfy { $0.curve.map(\.step).prefix(2) == [16, 32] || $0.targetStep == 16 }, "validation every eval-every steps")
         XCTAssertTrue(reference.values.allSatisfy { $0.workload.stepBudget == 48 }, "the cap is recorded")
+
+        // TensorBoard's own reader finds each validation point of a trial.
+        let one = try XCTUnwrap(reference["mlp·adam·external·s1·t1"])
+        let lines = one.curve.map { #"{"epoch": \#($0.step), "accuracy": \#($0.value), "training_seconds": \#($0.seconds)}"# }
+        let jsonl = Support.temporaryFolder("curve") + "/curve.jsonl"
+        try lines.joined(separator: "\n").write(toFile: jsonl, atomically: true, encoding: .utf8)
+        let board = try InteropTests.python("interop_check.py", ["tensorboard", whole + "/tb/mlp-adam-external-s1-t1", jsonl, "--tag-prefix", "validation/"])
+        XCTAssertEqual(board["problems"] as? [String], [])
+        XCTAssertEqual(board["checked"] as? Int, 2 * one.curve.count)
 
         // Killed with SIGKILL after some trials: the rerun redoes none of them.
         let killed = Support.temporaryFolder("killed")
@@ -47,8 +56,8 @@ final class BenchmarkCLITests: XCTestCase {
         XCTAssertTrue(resumed.stdout.contains("\(before.count) already done"), resumed.stdout)
         let after = try trials(killed)
         XCTAssertEqual(Set(after.keys), Set(reference.keys))
-        let lines = try String(contentsOfFile: killed + "/trials.jsonl", encoding: .utf8).split(separator: "\n")
-        XCTAssertEqual(lines.count, reference.count, "no trial run twice")
+        let recorded = try String(contentsOfFile: killed + "/trials.jsonl", encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(recorded.count, reference.count, "no trial run twice")
         for (key, t) in before { XCTAssertEqual(after[key]?.targetStep, t.targetStep, key) }
 
         // Two shards: together the same trials, each the same point and the same result.
