@@ -64,8 +64,9 @@ struct AutoEncoderCommand: ParsableCommand {
     func run() throws {
         try DescentCommand.run {
             let start = Date()
+            try data.refuseFormat("autoencoder")
             if let model {
-                try CLI.checkModelEarly(model, classifier: false, command: "autoencoder",
+            try CLI.checkModelEarly(model, classifier: false, command: "autoencoder",
                                         imageShape: data.dataDir == nil ? data.dataset.imageShape : nil)
             }
             try CLI.checkOptimizerEarly(opt.config)

@@ -52,7 +52,7 @@ struct DatasetOptions: ParsableArguments {
     @Option(help: "Dataset: \(DatasetName.allCases.map(\.rawValue).joined(separator: ", ")).")
     var dataset: DatasetName = .fashionMNIST
 
-    @Option(help: "Folder holding the four IDX files (gzipped or not, standard names).")
+    @Option(help: "Folder holding the dataset's files, in the dataset's format (four IDX files for the MNIST family) or in --format's.")
     var dataDir: String?
 
     /// Where the data come from, for messages: the folder or the dataset's name.
@@ -62,6 +62,9 @@ struct DatasetOptions: ParsableArguments {
 /// Which data to use and where to find it.
 struct DataOptions: ParsableArguments {
     @OptionGroup var files: DatasetOptions
+
+    @Option(help: ArgumentHelp("How --data-dir stores the data: \(DataOptions.formatHelp) (default: the dataset's format).", valueName: "format"))
+    var format: String?
 
     @Flag(help: "Never download; fail if the files are not found locally.")
     var offline = false
@@ -75,7 +78,21 @@ struct DataOptions: ParsableArguments {
     func validate() throws {
         if let n = trainLimit, n < 1 { throw ValidationError("--train-limit must be at least 1, got \(n)") }
         if let n = validation, n < 0 { throw ValidationError("--validation must be ≥ 0, got \(n)") }
+        if let format {
+            guard CommandContext.registry.datasetFormat(named: format) != nil else {
+                throw ValidationError("--format: unknown dataset format '\(format)'; formats are \(CommandContext.registry.datasetFormats.map(\.name).joined(separator: ", "))")
+            }
+            guard files.dataDir != nil else { throw ValidationError("--format \(format) reads a folder: give --data-dir") }
+        }
     }
+
+    /// "idx (four IDX files …), …": the registered formats.
+    static var formatHelp: String {
+        CommandContext.registry.datasetFormats.map { "\($0.name) (\($0.summary))" }.joined(separator: "; ")
+    }
+
+    /// `--format` when it is not the dataset's own (what a run records), else nil.
+    var recordedFormat: String? { format == dataset.format.name ? nil : format }
 
     var dataset: DatasetName { files.dataset }
     var dataDir: String? { files.dataDir }
@@ -104,8 +121,15 @@ struct DataOptions: ParsableArguments {
 
     /// The whole training set (no --train-limit) and the test set.
     func loadAll() throws -> (train: ImageSet, test: ImageSet) {
-        try DatasetLoader.load(dataset, dataDirectory: dataDir, cacheDirectory: nil, allowDownload: !offline,
-                               locations: CLI.dataLocations)
+        let d = try CLI.loadData(dataset, format: recordedFormat, dataDir: dataDir, allowDownload: !offline)
+        return (d.train, d.test)
+    }
+
+    /// `--format` is read by `train` (and `evaluate`); the commands that record no format refuse it.
+    func refuseFormat(_ command: String) throws {
+        if let format, recordedFormat != nil {
+            throw DescentError("--format \(format): \(command) reads the catalogue's formats only; train reads any registered format")
+        }
     }
 }
 

@@ -71,8 +71,9 @@ struct StackedCommand: ParsableCommand {
     func run() throws {
         try DescentCommand.run {
             let start = Date()
+            try data.refuseFormat("stacked")
             if let model {
-                try CLI.checkModelEarly(model, classifier: false, command: "stacked",
+            try CLI.checkModelEarly(model, classifier: false, command: "stacked",
                                         imageShape: data.dataDir == nil ? data.dataset.imageShape : nil)
             }
             try CLI.checkOptimizerEarly(opt.config)

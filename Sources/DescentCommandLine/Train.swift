@@ -72,7 +72,8 @@ struct Train: ParsableCommand {
             try CLI.checkMemory(spec, batchSize: batchSize, optimizer: opt.config,
                                 flag: "--model \(model)" + (self.batchSize != 128 ? " --batch-size \(self.batchSize)" : ""))
             let config = ClassifierRunConfig(dataset: data.dataset, model: spec, batchSize: batchSize, epochs: epochs,
-                                             trainLimit: trainLimit, validation: data.validationCount, optimizer: opt.config)
+                                             trainLimit: trainLimit, validation: data.validationCount, optimizer: opt.config,
+                                             format: data.recordedFormat)
             let run = RunSpec(config: config, seed: common.seed)
             let trainer = try RunExecutor.makeTrainer(config, seed: common.seed)
             var history: [EpochMetrics] = []
@@ -97,7 +98,7 @@ struct Train: ParsableCommand {
             }
             let runJSON = String(decoding: try JSONEncoder.sorted.encode(run), as: UTF8.self)
             if !common.json {
-                print("\(data.dataset.rawValue): \(train.count) train / \(validation.map { "\($0.count) validation / " } ?? "")\(test.count) test images; model \(spec.summary), \(trainer.network.parameters.scalarCount) parameters; \(opt.config.summary); \(Parallel.threads) thread(s)")
+                print("\(data.recordedFormat.map { "\($0) data" } ?? data.dataset.rawValue): \(train.count) train / \(validation.map { "\($0.count) validation / " } ?? "")\(test.count) test images; model \(spec.summary), \(trainer.network.parameters.scalarCount) parameters; \(opt.config.summary); \(Parallel.threads) thread(s)")
                 if let checkpoint { print("resumed from \(checkpoint.path) after epoch \(checkpoint.epochsDone)") }
                 print("epoch  train_loss" + (validation != nil ? "   val_loss   val_acc" : "") + "  test_loss  test_acc  seconds")
             }

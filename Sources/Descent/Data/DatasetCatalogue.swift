@@ -110,8 +110,19 @@ public enum DatasetName: String, CaseIterable, Codable, Sendable {
         }
     }
 
-    /// The shape of one image, `[C, H, W]`: 1 × 28 × 28 for the whole MNIST family.
-    public var imageShape: [Int] { [1, 28, 28] }
+    /// The format its files are in (`DatasetFormat.idx` for the MNIST family).
+    public var format: DatasetFormat {
+        switch self {
+        case .mnist, .fashionMNIST, .kmnist: return .idx
+        }
+    }
+
+    /// The shape of one image, `[C, H, W]`, as the catalogue's files hold it.
+    public var imageShape: [Int] {
+        switch self {
+        case .mnist, .fashionMNIST, .kmnist: return [1, 28, 28]
+        }
+    }
 
     /// Number of classes (10 for the whole MNIST family).
     public var classCount: Int { classNames.count }

@@ -3,7 +3,8 @@ import Foundation
 import Glibc
 #endif
 
-/// Finds, downloads (optionally) and loads an MNIST-family dataset into two `ImageSet`s.
+/// Finds, downloads (optionally) and loads a catalogue dataset into two `ImageSet`s, read
+/// by the dataset's format (`DatasetName.format`).
 ///
 /// Where the four files (see `DatasetFile`; each may be gzip'd or not, e.g.
 /// `train-images-idx3-ubyte.gz` or `train-images-idx3-ubyte`) are looked for:
@@ -29,7 +30,8 @@ public enum DatasetLoader {
                      locations: DatasetLocations = DatasetLocations(),
                      mirrors: [String], sha256: (DatasetFile) -> String) throws -> (train: ImageSet, test: ImageSet) {
         if let directory = localDirectory(of: name, dataDirectory: dataDirectory, cacheDirectory: cacheDirectory, locations: locations) {
-            return try load(directory: directory)
+            let d = try name.format.load(directory)
+            return (d.train, d.test)
         }
         let cache = cacheDirectory ?? locations.cacheDirectory(for: name)
         let candidates = searchPath(of: name, cacheDirectory: cacheDirectory, locations: locations)
@@ -40,16 +42,17 @@ public enum DatasetLoader {
         for file in missingFiles(in: cache) {
             try download(file, mirrors: mirrors, sha256: sha256(file), into: cache)
         }
-        return try load(directory: cache)
+        let d = try name.format.load(cache)
+        return (d.train, d.test)
     }
 
     /// The folder `load` reads `name` from without downloading: `dataDirectory` if given, else
     /// the first folder of the search path (cache, `$DESCENT_DATA_DIR/<name>`, system
-    /// directories) that holds all four files; nil if none does.
+    /// directories) that holds its files (`DatasetFormat.holdsData`); nil if none does.
     public static func localDirectory(of name: DatasetName, dataDirectory: String? = nil, cacheDirectory: String? = nil,
                                       locations: DatasetLocations = DatasetLocations()) -> String? {
         if let dataDirectory { return dataDirectory }
-        return searchPath(of: name, cacheDirectory: cacheDirectory, locations: locations).first { missingFiles(in: $0).isEmpty }
+        return searchPath(of: name, cacheDirectory: cacheDirectory, locations: locations).first { name.format.holdsData($0) }
     }
 
     static func searchPath(of name: DatasetName, cacheDirectory: String?, locations: DatasetLocations) -> [String] {
@@ -86,47 +89,15 @@ public enum DatasetLoader {
         DatasetFile.allCases.filter { path(of: $0, in: directory) == nil }
     }
 
-    /// Loads the four standard files from `directory`.
+    /// Loads the four standard IDX files from `directory` (`DatasetFormat.idx`).
     public static func load(directory: String) throws -> (train: ImageSet, test: ImageSet) {
-        if !FileBytes.exists(directory) { throw DescentError("\(directory): no such directory") }
-        if !FileBytes.isDirectory(directory) { throw DescentError("\(directory): not a directory") }
-        let missing = missingFiles(in: directory)
-        if !missing.isEmpty {
-            let names = missing.map { "\($0.fileName) (or \($0.uncompressedName))" }
-            throw DescentError("\(directory): missing \(names.joined(separator: ", "))")
-        }
-        let files = DatasetFile.allCases.map { path(of: $0, in: directory)! }
-        // The four files are independent: inflate them concurrently.
-        let images = try concurrentMap(4) { i in
-            let isImages = i == 0 || i == 2
-            return try IDX.read(path: files[i], expectedDimensions: isImages ? 3 : 1, elementName: isImages ? "pixel" : "label")
-        }
-        let train = try makeSet(images: images[0], imagesPath: files[0], labels: images[1], labelsPath: files[1])
-        let test = try makeSet(images: images[2], imagesPath: files[2], labels: images[3], labelsPath: files[3])
-        if (train.height, train.width) != (test.height, test.width) {
-            throw DescentError("\(files[2]): test images are \(test.height)×\(test.width), training images \(train.height)×\(train.width)")
-        }
-        return (train, test)
+        let d = try DatasetFormat.idx.load(directory)
+        return (d.train, d.test)
     }
 
     /// One split from an image file and a label file.
     public static func loadSplit(imagesPath: String, labelsPath: String) throws -> ImageSet {
-        let images = try IDX.read(path: imagesPath, expectedDimensions: 3, elementName: "pixel")
-        let labels = try IDX.read(path: labelsPath, expectedDimensions: 1, elementName: "label")
-        return try makeSet(images: images, imagesPath: imagesPath, labels: labels, labelsPath: labelsPath)
-    }
-
-    static func makeSet(images: IDXArray, imagesPath: String, labels: IDXArray, labelsPath: String) throws -> ImageSet {
-        let count = images.dimensions[0]
-        if count == 0 { throw DescentError("\(imagesPath): contains no images (header says 0×\(images.dimensions[1])×\(images.dimensions[2]))") }
-        if images.dimensions[1] == 0 || images.dimensions[2] == 0 {
-            throw DescentError("\(imagesPath): images of \(images.dimensions[1])×\(images.dimensions[2]) pixels; need at least 1×1")
-        }
-        if labels.dimensions[0] != count {
-            throw DescentError("\(labelsPath): \(labels.dimensions[0]) labels, but \(imagesPath) has \(count) images")
-        }
-        return try ImageSet(count: count, height: images.dimensions[1], width: images.dimensions[2],
-                        pixels: images.bytes, labels: labels.bytes)
+        try IDXFolder.loadSplit(imagesPath: imagesPath, labelsPath: labelsPath)
     }
 
     // MARK: - Downloading

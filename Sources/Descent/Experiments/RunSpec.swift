@@ -2,8 +2,9 @@ import Foundation
 
 /// Everything that determines one classifier training run, except the seed.
 ///
-/// JSON: `dataset`, `model`, `batch_size`, `epochs`, `train_limit`, `validation`, `optimizer`
-/// (`train_limit` and `validation` only when set, so older run keys stay valid). A plain
+/// JSON: `dataset`, `format`, `model`, `batch_size`, `epochs`, `train_limit`, `validation`,
+/// `optimizer` (`format`, `train_limit` and `validation` only when set, so older run keys
+/// stay valid). A plain
 /// MLP (`ModelSpec.mlpForm`) is written as before the model descriptions existed —
 /// `"model": [784, 784, 784, 10], "activation": "relu", "input_dropout": 0.1,
 /// "hidden_dropout": 0.5` — so its run keys are unchanged; any other model is written as
@@ -19,10 +20,14 @@ public struct ClassifierRunConfig: Codable, Hashable, Sendable {
     /// Training images held out for validation (`ValidationSplit`; nil or 0: none, and then
     /// the JSON has no `validation` key). Training uses the rest (then `trainLimit` of them).
     public var validation: Int?
+    /// The registered `DatasetFormat` the data were read with (`--format`), when not the
+    /// dataset's own; nil otherwise.
+    public var format: String?
 
     public init(dataset: DatasetName, model: ModelSpec, batchSize: Int, epochs: Int, trainLimit: Int? = nil,
-                validation: Int? = nil, optimizer: OptimizerConfig) {
+                validation: Int? = nil, optimizer: OptimizerConfig, format: String? = nil) {
         self.dataset = dataset
+        self.format = format
         self.model = model
         self.batchSize = batchSize
         self.epochs = epochs
@@ -34,7 +39,7 @@ public struct ClassifierRunConfig: Codable, Hashable, Sendable {
     enum CodingKeys: String, CodingKey {
         case dataset, model, activation, batchSize = "batch_size", epochs, optimizer
         case inputDropout = "input_dropout", hiddenDropout = "hidden_dropout", trainLimit = "train_limit"
-        case validation
+        case validation, format
     }
 
     public init(from decoder: Decoder) throws {
@@ -44,6 +49,7 @@ public struct ClassifierRunConfig: Codable, Hashable, Sendable {
         epochs = try c.decode(Int.self, forKey: .epochs)
         trainLimit = try c.decodeIfPresent(Int.self, forKey: .trainLimit)
         validation = try c.decodeIfPresent(Int.self, forKey: .validation)
+        format = try c.decodeIfPresent(String.self, forKey: .format)
         optimizer = try c.decode(OptimizerConfig.self, forKey: .optimizer)
         if let sizes = try? c.decode([Int].self, forKey: .model) {
             // Float → the Double of its shortest decimal form (0.1, not 0.10000000149…).
@@ -68,6 +74,7 @@ public struct ClassifierRunConfig: Codable, Hashable, Sendable {
         try c.encode(epochs, forKey: .epochs)
         try c.encodeIfPresent(trainLimit, forKey: .trainLimit)
         if let v = validation, v != 0 { try c.encode(v, forKey: .validation) }
+        try c.encodeIfPresent(format, forKey: .format)
         try c.encode(optimizer, forKey: .optimizer)
         if let mlp = model.mlpForm {
             try c.encode(mlp.sizes, forKey: .model)
