@@ -16,17 +16,17 @@ enum CLI {
     /// from `dataDir` by that format, else the catalogue dataset `name` found, downloaded if
     /// allowed, and read by its own format. The class names are those the files give, else the
     /// catalogue's for its own format, else the label numbers.
-    static func loadData(_ name: DatasetName, format: String?, dataDir: String?, allowDownload: Bool) throws -> DatasetSplits {
+    static func loadData(_ name: DatasetName, format: String?, dataDir: String?, allowDownload: Bool,
+                         options: DatasetReadOptions = DatasetReadOptions()) throws -> DatasetSplits {
         guard let format else {
-            let (train, test) = try DatasetLoader.load(name, dataDirectory: dataDir, cacheDirectory: nil, allowDownload: allowDownload,
-                                                       locations: dataLocations)
-            return DatasetSplits(train: train, test: test, classNames: name.classNames)
+            return try DatasetLoader.loadSplits(name, dataDirectory: dataDir, cacheDirectory: nil, allowDownload: allowDownload,
+                                                options: options, locations: dataLocations)
         }
         guard let reader = CommandContext.registry.datasetFormat(named: format) else {
             throw DescentError("unknown dataset format '\(format)'; formats are \(CommandContext.registry.datasetFormats.map(\.name).joined(separator: ", "))")
         }
         guard let dataDir else { throw DescentError("--format \(format) reads a folder: give --data-dir") }
-        var d = try reader.load(dataDir)
+        var d = try reader.load(dataDir, options: options)
         if d.classNames == nil {
             let classes = Int((d.train.labels + d.test.labels).max() ?? 0) + 1
             d.classNames = (0..<classes).map(String.init)

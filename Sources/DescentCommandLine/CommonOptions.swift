@@ -66,6 +66,9 @@ struct DataOptions: ParsableArguments {
     @Option(help: ArgumentHelp("How --data-dir stores the data: \(DataOptions.formatHelp) (default: the dataset's format).", valueName: "format"))
     var format: String?
 
+    @Option(help: "Which labels of a dataset with several kinds: cifar100's fine (default, 100 classes) or coarse (20 superclasses).")
+    var label: String?
+
     @Flag(help: "Never download; fail if the files are not found locally.")
     var offline = false
 
@@ -84,12 +87,25 @@ struct DataOptions: ParsableArguments {
             }
             guard files.dataDir != nil else { throw ValidationError("--format \(format) reads a folder: give --data-dir") }
         }
+        if let label {
+            let builtIn = ["idx", DatasetFormat.cifar10.name, DatasetFormat.cifar100.name].contains(recordedFormat ?? dataset.format.name)
+            if readsCIFAR100, !["fine", "coarse"].contains(label) {
+                throw ValidationError("--label must be fine or coarse, got '\(label)'")
+            } else if !readsCIFAR100 && builtIn {
+                throw ValidationError("--label \(label): these data have one kind of label (--label is for cifar100: fine or coarse)")
+            }
+        }
     }
 
     /// "idx (four IDX files …), …": the registered formats.
     static var formatHelp: String {
         CommandContext.registry.datasetFormats.map { "\($0.name) (\($0.summary))" }.joined(separator: "; ")
     }
+
+    /// `--label` when it is not the default labels (what a run records), else nil.
+    var recordedLabel: String? { label == "fine" && readsCIFAR100 ? nil : label }
+
+    var readsCIFAR100: Bool { (recordedFormat ?? dataset.format.name) == DatasetFormat.cifar100.name }
 
     /// `--format` when it is not the dataset's own (what a run records), else nil.
     var recordedFormat: String? { format == dataset.format.name ? nil : format }
@@ -121,14 +137,19 @@ struct DataOptions: ParsableArguments {
 
     /// The whole training set (no --train-limit) and the test set.
     func loadAll() throws -> (train: ImageSet, test: ImageSet) {
-        let d = try CLI.loadData(dataset, format: recordedFormat, dataDir: dataDir, allowDownload: !offline)
+        let d = try CLI.loadData(dataset, format: recordedFormat, dataDir: dataDir, allowDownload: !offline,
+                                 options: DatasetReadOptions(label: label))
         return (d.train, d.test)
     }
 
-    /// `--format` is read by `train` (and `evaluate`); the commands that record no format refuse it.
+    /// `--format` and `--label` are read by `train` (and `evaluate`); the commands that record
+    /// neither refuse them.
     func refuseFormat(_ command: String) throws {
         if let format, recordedFormat != nil {
             throw DescentError("--format \(format): \(command) reads the catalogue's formats only; train reads any registered format")
+        }
+        if let label = recordedLabel {
+            throw DescentError("--label \(label): \(command) reads the default labels only; train reads either")
         }
     }
 }

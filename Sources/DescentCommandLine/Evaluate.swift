@@ -65,7 +65,8 @@ struct Evaluate: ParsableCommand {
             let source = dataDir ?? name.rawValue
             // A format read from a checkpoint applies to a --data-dir; a catalogue dataset is read by its own.
             let readWith = format.flatMap { $0 == name.format.name ? nil : $0 } ?? (dataDir == nil ? nil : trained?.format)
-            let loaded = try CLI.loadData(name, format: readWith, dataDir: dataDir, allowDownload: true)
+            let loaded = try CLI.loadData(name, format: readWith, dataDir: dataDir, allowDownload: true,
+                                          options: DatasetReadOptions(label: trained?.labels))
             let test = loaded.test
             guard spec.accepts(test.shape) else {
                 throw DescentError("the model of \(checkpoint) expects \(ModelSpec.shapeText(spec.inputShape)) values per image, the images in \(source) are \(CLI.pixels(test.shape))")

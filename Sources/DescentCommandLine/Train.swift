@@ -73,7 +73,7 @@ struct Train: ParsableCommand {
                                 flag: "--model \(model)" + (self.batchSize != 128 ? " --batch-size \(self.batchSize)" : ""))
             let config = ClassifierRunConfig(dataset: data.dataset, model: spec, batchSize: batchSize, epochs: epochs,
                                              trainLimit: trainLimit, validation: data.validationCount, optimizer: opt.config,
-                                             format: data.recordedFormat)
+                                             format: data.recordedFormat, labels: data.recordedLabel)
             let run = RunSpec(config: config, seed: common.seed)
             let trainer = try RunExecutor.makeTrainer(config, seed: common.seed)
             var history: [EpochMetrics] = []

@@ -2,9 +2,9 @@ import Foundation
 
 /// Everything that determines one classifier training run, except the seed.
 ///
-/// JSON: `dataset`, `format`, `model`, `batch_size`, `epochs`, `train_limit`, `validation`,
-/// `optimizer` (`format`, `train_limit` and `validation` only when set, so older run keys
-/// stay valid). A plain
+/// JSON: `dataset`, `format`, `labels`, `model`, `batch_size`, `epochs`, `train_limit`,
+/// `validation`, `optimizer` (`format`, `labels`, `train_limit` and `validation` only when set,
+/// so older run keys stay valid). A plain
 /// MLP (`ModelSpec.mlpForm`) is written as before the model descriptions existed —
 /// `"model": [784, 784, 784, 10], "activation": "relu", "input_dropout": 0.1,
 /// "hidden_dropout": 0.5` — so its run keys are unchanged; any other model is written as
@@ -23,11 +23,15 @@ public struct ClassifierRunConfig: Codable, Hashable, Sendable {
     /// The registered `DatasetFormat` the data were read with (`--format`), when not the
     /// dataset's own; nil otherwise.
     public var format: String?
+    /// Which labels, for data with several kinds (CIFAR-100's "coarse"), when not the
+    /// default; nil otherwise.
+    public var labels: String?
 
     public init(dataset: DatasetName, model: ModelSpec, batchSize: Int, epochs: Int, trainLimit: Int? = nil,
-                validation: Int? = nil, optimizer: OptimizerConfig, format: String? = nil) {
+                validation: Int? = nil, optimizer: OptimizerConfig, format: String? = nil, labels: String? = nil) {
         self.dataset = dataset
         self.format = format
+        self.labels = labels
         self.model = model
         self.batchSize = batchSize
         self.epochs = epochs
@@ -39,7 +43,7 @@ public struct ClassifierRunConfig: Codable, Hashable, Sendable {
     enum CodingKeys: String, CodingKey {
         case dataset, model, activation, batchSize = "batch_size", epochs, optimizer
         case inputDropout = "input_dropout", hiddenDropout = "hidden_dropout", trainLimit = "train_limit"
-        case validation, format
+        case validation, format, labels
     }
 
     public init(from decoder: Decoder) throws {
@@ -50,6 +54,7 @@ public struct ClassifierRunConfig: Codable, Hashable, Sendable {
         trainLimit = try c.decodeIfPresent(Int.self, forKey: .trainLimit)
         validation = try c.decodeIfPresent(Int.self, forKey: .validation)
         format = try c.decodeIfPresent(String.self, forKey: .format)
+        labels = try c.decodeIfPresent(String.self, forKey: .labels)
         optimizer = try c.decode(OptimizerConfig.self, forKey: .optimizer)
         if let sizes = try? c.decode([Int].self, forKey: .model) {
             // Float → the Double of its shortest decimal form (0.1, not 0.10000000149…).
@@ -75,6 +80,7 @@ public struct ClassifierRunConfig: Codable, Hashable, Sendable {
         try c.encodeIfPresent(trainLimit, forKey: .trainLimit)
         if let v = validation, v != 0 { try c.encode(v, forKey: .validation) }
         try c.encodeIfPresent(format, forKey: .format)
+        try c.encodeIfPresent(labels, forKey: .labels)
         try c.encode(optimizer, forKey: .optimizer)
         if let mlp = model.mlpForm {
             try c.encode(mlp.sizes, forKey: .model)
