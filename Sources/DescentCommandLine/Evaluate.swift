@@ -67,7 +67,8 @@ struct Evaluate: ParsableCommand {
             let readWith = format.flatMap { $0 == name.format.name ? nil : $0 } ?? (dataDir == nil ? nil : trained?.format)
             let loaded = try CLI.loadData(name, format: readWith, dataDir: dataDir, allowDownload: true,
                                           options: DatasetReadOptions(label: trained?.labels))
-            let test = loaded.test
+            // As trained: normalised by the run's statistics (--normalize), if any.
+            let test = try CLI.flag("--checkpoint") { try loaded.test.normalized(by: trained?.normalize) }
             guard spec.accepts(test.shape) else {
                 throw DescentError("the model of \(checkpoint) expects \(ModelSpec.shapeText(spec.inputShape)) values per image, the images in \(source) are \(CLI.pixels(test.shape))")
             }
