@@ -108,7 +108,7 @@ public struct Registry: Sendable {
                 try r.register(rule)
             }
             for loss in [LossKind.crossEntropy, .meanSquaredError, .binaryCrossEntropy] { try r.register(loss) }
-            for format in [DatasetFormat.idx, .cifar10, .cifar100] { try r.register(format) }
+            for format in [DatasetFormat.idx, .cifar10, .cifar100, .imageFolder] { try r.register(format) }
         } catch {
             preconditionFailure("the built-in registry has two pieces of one name: \(error)")
         }
