@@ -66,6 +66,9 @@ struct DataOptions: ParsableArguments {
     @Option(help: ArgumentHelp("How --data-dir stores the data: \(DataOptions.formatHelp) (default: the dataset's format).", valueName: "format"))
     var format: String?
 
+    @Option(help: ArgumentHelp("Resize every image of an image folder to H×W (bilinear, antialiased, as torchvision's Resize on Pillow images); without it, an image folder's images must all have one size.", valueName: "HxW"))
+    var resize: String?
+
     @Option(help: "Which labels of a dataset with several kinds: cifar100's fine (default, 100 classes) or coarse (20 superclasses).")
     var label: String?
 
@@ -86,6 +89,12 @@ struct DataOptions: ParsableArguments {
                 throw ValidationError("--format: unknown dataset format '\(format)'; formats are \(CommandContext.registry.datasetFormats.map(\.name).joined(separator: ", "))")
             }
             guard files.dataDir != nil else { throw ValidationError("--format \(format) reads a folder: give --data-dir") }
+        }
+        if let resize {
+            do { _ = try ImageSize(parsing: resize) } catch let e as DescentError { throw ValidationError("--resize: " + e.message) }
+            guard recordedFormat == DatasetFormat.imageFolder.name else {
+                throw ValidationError("--resize \(resize) resizes the images of an image folder (--format image-folder)")
+            }
         }
         if let label {
             let builtIn = ["idx", DatasetFormat.cifar10.name, DatasetFormat.cifar100.name].contains(recordedFormat ?? dataset.format.name)
@@ -138,7 +147,7 @@ struct DataOptions: ParsableArguments {
     /// The whole training set (no --train-limit) and the test set.
     func loadAll() throws -> (train: ImageSet, test: ImageSet) {
         let d = try CLI.loadData(dataset, format: recordedFormat, dataDir: dataDir, allowDownload: !offline,
-                                 options: DatasetReadOptions(label: label))
+                                 options: DatasetReadOptions(label: label, resize: try resize.map { try ImageSize(parsing: $0) }))
         return (d.train, d.test)
     }
 
@@ -151,6 +160,7 @@ struct DataOptions: ParsableArguments {
         if let label = recordedLabel {
             throw DescentError("--label \(label): \(command) reads the default labels only; train reads either")
         }
+        if let resize { throw DescentError("--resize \(resize): \(command) reads images at their size; train resizes them") }
     }
 }
 

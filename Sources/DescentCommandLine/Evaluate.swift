@@ -66,7 +66,8 @@ struct Evaluate: ParsableCommand {
             // A format read from a checkpoint applies to a --data-dir; a catalogue dataset is read by its own.
             let readWith = format.flatMap { $0 == name.format.name ? nil : $0 } ?? (dataDir == nil ? nil : trained?.format)
             let loaded = try CLI.loadData(name, format: readWith, dataDir: dataDir, allowDownload: true,
-                                          options: DatasetReadOptions(label: trained?.labels))
+                                          options: DatasetReadOptions(label: trained?.labels,
+                                                                      resize: readWith == nil ? nil : try trained?.resize.map { try ImageSize(parsing: $0) }))
             // As trained: normalised by the run's statistics (--normalize), if any.
             let test = try CLI.flag("--checkpoint") { try loaded.test.normalized(by: trained?.normalize) }
             guard spec.accepts(test.shape) else {

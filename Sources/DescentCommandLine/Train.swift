@@ -85,6 +85,7 @@ struct Train: ParsableCommand {
             var config = ClassifierRunConfig(dataset: data.dataset, model: spec, batchSize: batchSize, epochs: epochs,
                                              trainLimit: trainLimit, validation: data.validationCount, optimizer: opt.config,
                                              format: data.recordedFormat, labels: data.recordedLabel)
+            config.resize = try data.resize.map { try ImageSize(parsing: $0).description }
             config.normalize = normalization
             config.augment = try augment.map { try Augmentation(parsing: $0) }
             let run = RunSpec(config: config, seed: common.seed)

@@ -63,8 +63,39 @@ public struct DatasetReadOptions: Sendable, Equatable {
     /// Which labels of a dataset that has several kinds (CIFAR-100: "fine" or "coarse");
     /// nil for the format's default.
     public var label: String?
+    /// The size every image is resized to (image folders), nil to keep their one size.
+    public var resize: ImageSize?
 
-    public init(label: String? = nil) { self.label = label }
+    public init(label: String? = nil, resize: ImageSize? = nil) {
+        self.label = label
+        self.resize = resize
+    }
+}
+
+/// An image size, written "H×W" or "HxW" (height first, as in C×H×W), e.g. "32x32".
+public struct ImageSize: Sendable, Hashable, CustomStringConvertible {
+    public let height: Int
+    public let width: Int
+
+    /// Throws unless both sides are in 1…16384.
+    public init(height: Int, width: Int) throws {
+        guard (1...16384).contains(height), (1...16384).contains(width) else {
+            throw DescentError("image size: each side must be 1 to 16384 pixels, got \(height)×\(width)")
+        }
+        (self.height, self.width) = (height, width)
+    }
+
+    /// Reads "H×W" or "HxW".
+    public init(parsing text: String) throws {
+        let parts = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "x" || $0 == "×" })
+        guard parts.count == 2, let h = Int(parts[0]), let w = Int(parts[1]) else {
+            throw DescentError("image size: '\(text)' is not H×W (e.g. 32x32)")
+        }
+        try self.init(height: h, width: w)
+    }
+
+    /// "32x32".
+    public var description: String { "\(height)x\(width)" }
 }
 
 /// The training and test sets a format reads, and the class names if the files give them.

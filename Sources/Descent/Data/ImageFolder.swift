@@ -22,7 +22,9 @@ import Foundation
 /// grey with alpha) has 1 channel; otherwise 3 (red, green, blue), grey images repeating
 /// their grey in all three. Alpha is dropped, not composited, as Pillow's `convert("RGB")`.
 /// **Size**: every image of a set has the size of the first training image; another size is
-/// an error naming both files.
+/// an error naming both files — unless a size is given (`DatasetReadOptions.resize`,
+/// `--resize H×W`), to which every image is resized as torchvision's `Resize((H, W))` does
+/// to a Pillow image (bilinear, antialiased: `BilinearResize`), after the channel rule.
 /// Every problem (an unreadable or corrupt image, a size beyond 16384 pixels, more than 256
 /// classes) is a `DescentError` naming the file or folder.
 public enum ImageFolder {
@@ -30,7 +32,7 @@ public enum ImageFolder {
         name: "image-folder",
         summary: "train/ and test/, one subfolder of PNG or JPEG images per class, classes sorted by name (torchvision's ImageFolder)",
         holdsData: { FileBytes.isDirectory($0 + "/train") && FileBytes.isDirectory($0 + "/test") },
-        read: { directory, _ in try read(directory) })
+        read: { directory, options in try read(directory, resize: options.resize) })
 
     /// Image extensions read, and those refused.
     static let readable = ["png", "jpg", "jpeg"]
@@ -46,7 +48,7 @@ public enum ImageFolder {
         let colour: Bool
     }
 
-    static func read(_ directory: String) throws -> DatasetSplits {
+    static func read(_ directory: String, resize: ImageSize? = nil) throws -> DatasetSplits {
         let trainDir = directory + "/train", testDir = directory + "/test"
         for d in [trainDir, testDir] where !FileBytes.isDirectory(d) {
             throw DescentError("\(directory): no \((d as NSString).lastPathComponent)/ folder (an image folder holds train/ and test/, one subfolder per class)")
@@ -64,18 +66,26 @@ public enum ImageFolder {
         let all = trainFiles + testFiles
         let headers = try concurrentMap(all.count) { try header(all[$0].path) }
         let first = headers[0]
-        if let other = headers.first(where: { ($0.width, $0.height) != (first.width, first.height) }) {
+        let (width, height) = resize.map { ($0.width, $0.height) } ?? (first.width, first.height)
+        if resize == nil, let other = headers.first(where: { ($0.width, $0.height) != (first.width, first.height) }) {
             throw DescentError("\(other.path): \(other.width)×\(other.height) pixels, but \(first.path) has \(first.width)×\(first.height) (one size per set)")
         }
         let channels = headers.contains { $0.colour } ? 3 : 1
-        let perImage = channels * first.width * first.height
-        try MachineMemory.check(all.count * perImage, "\(directory): \(all.count) images of \(channels)×\(first.height)×\(first.width) bytes")
-        let planes = try concurrentMap(all.count) { try decode(headers[$0], channels: channels) }
+        let perImage = channels * width * height
+        try MachineMemory.check(all.count * perImage, "\(directory): \(all.count) images of \(channels)×\(height)×\(width) bytes")
+        let planes = try concurrentMap(all.count) { i in
+            let planes = try decode(headers[i], channels: channels)
+            guard let resize else { return planes }
+            let (w, h) = (headers[i].width, headers[i].height), area = w * h
+            return (0..<channels).flatMap { c in
+                BilinearResize.resize(planes[(c * area)..<((c + 1) * area)], width: w, height: h, toWidth: resize.width, toHeight: resize.height)
+            }
+        }
         func set(_ range: Range<Int>) throws -> ImageSet {
             var pixels: [UInt8] = []
             pixels.reserveCapacity(range.count * perImage)
             for i in range { pixels += planes[i] }
-            return try ImageSet(count: range.count, channels: channels, height: first.height, width: first.width,
+            return try ImageSet(count: range.count, channels: channels, height: height, width: width,
                                 pixels: pixels, labels: all[range].map { UInt8($0.label) })
         }
         return DatasetSplits(train: try set(0..<trainFiles.count), test: try set(trainFiles.count..<all.count), classNames: classes)

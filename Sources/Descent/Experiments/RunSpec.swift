@@ -2,9 +2,10 @@ import Foundation
 
 /// Everything that determines one classifier training run, except the seed.
 ///
-/// JSON: `dataset`, `format`, `labels`, `normalize`, `augment`, `model`, `batch_size`,
-/// `epochs`, `train_limit`, `validation`, `optimizer` (`format`, `labels`, `normalize`,
-/// `augment`, `train_limit` and `validation` only when set, so older run keys stay valid). A plain
+/// JSON: `dataset`, `format`, `labels`, `resize`, `normalize`, `augment`, `model`,
+/// `batch_size`, `epochs`, `train_limit`, `validation`, `optimizer` (`format`, `labels`,
+/// `resize`, `normalize`, `augment`, `train_limit` and `validation` only when set, so older
+/// run keys stay valid). A plain
 /// MLP (`ModelSpec.mlpForm`) is written as before the model descriptions existed —
 /// `"model": [784, 784, 784, 10], "activation": "relu", "input_dropout": 0.1,
 /// "hidden_dropout": 0.5` — so its run keys are unchanged; any other model is written as
@@ -26,6 +27,8 @@ public struct ClassifierRunConfig: Codable, Hashable, Sendable {
     /// Which labels, for data with several kinds (CIFAR-100's "coarse"), when not the
     /// default; nil otherwise.
     public var labels: String?
+    /// The size an image folder's images were resized to (`--resize`, "HxW"), if any.
+    public var resize: String?
     /// The per-channel normalisation of the images (`--normalize`: statistics of the
     /// training images), applied to training, validation and test images alike.
     public var normalize: ChannelNormalization?
@@ -48,7 +51,7 @@ public struct ClassifierRunConfig: Codable, Hashable, Sendable {
     enum CodingKeys: String, CodingKey {
         case dataset, model, activation, batchSize = "batch_size", epochs, optimizer
         case inputDropout = "input_dropout", hiddenDropout = "hidden_dropout", trainLimit = "train_limit"
-        case validation, format, labels, normalize, augment
+        case validation, format, labels, resize, normalize, augment
     }
 
     public init(from decoder: Decoder) throws {
@@ -60,6 +63,7 @@ public struct ClassifierRunConfig: Codable, Hashable, Sendable {
         validation = try c.decodeIfPresent(Int.self, forKey: .validation)
         format = try c.decodeIfPresent(String.self, forKey: .format)
         labels = try c.decodeIfPresent(String.self, forKey: .labels)
+        resize = try c.decodeIfPresent(String.self, forKey: .resize)
         normalize = try c.decodeIfPresent(ChannelNormalization.self, forKey: .normalize)
         augment = try c.decodeIfPresent(String.self, forKey: .augment).map { text in
             do { return try Augmentation(parsing: text) } catch let e as DescentError {
@@ -92,6 +96,7 @@ public struct ClassifierRunConfig: Codable, Hashable, Sendable {
         if let v = validation, v != 0 { try c.encode(v, forKey: .validation) }
         try c.encodeIfPresent(format, forKey: .format)
         try c.encodeIfPresent(labels, forKey: .labels)
+        try c.encodeIfPresent(resize, forKey: .resize)
         try c.encodeIfPresent(normalize, forKey: .normalize)
         try c.encodeIfPresent(augment?.description, forKey: .augment)
         try c.encode(optimizer, forKey: .optimizer)
