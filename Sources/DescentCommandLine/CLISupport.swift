@@ -34,15 +34,29 @@ enum CLI {
         return d
     }
 
-    /// Runs `body`, prefixing a library error with the flag whose value caused it
-    /// ("--model: …"), since only the command line knows flag names.
-    static func flag<T>(_ name: String, _ body: () throws -> T) throws -> T {
-        do { return try body() } catch let e as DescentError {
-            let bare = String(name.drop { $0 == "-" })
-            if e.message.hasPrefix(name) { throw e }
-            if e.message.hasPrefix(bare + ": ") { throw DescentError("--" + e.message) }  // "model: …" → "--model: …"
-            throw DescentError("\(name): \(e.message)")
+    /// Runs `body`, putting in front of a library error the flag whose value caused it, since
+    /// only the command line knows flag names. The error's `subject` decides which flag: a
+    /// hyper-parameter's own (`--lr: adam: lr must be > 0, got -1`), `--clip-norm`, or `name`,
+    /// which replaces the subject's name when the error is about `subject` (`--hidden: an
+    /// autoencoder needs …` for a model error); any other error gets `name: ` in front.
+    static func flag<T>(_ name: String, for subject: DescentError.Subject? = nil, _ body: () throws -> T) throws -> T {
+        do { return try body() } catch let e as DescentError { throw flagged(name, for: subject, e) }
+    }
+
+    /// `error` with its flag in front (see `flag(_:for:_:)`).
+    static func flagged(_ name: String, for subject: DescentError.Subject? = nil, _ error: DescentError) -> DescentError {
+        switch error.subject {
+        case let s? where s == subject: return DescentError("\(name): \(error.detail)")
+        case .hyperParameter(let p)?: return DescentError("\(p.flag ?? "--optimizer"): \(error.message)")
+        case .clipNorm?: return DescentError("--clip-norm: \(error.message)")
+        default: return DescentError("\(name): \(error.message)")
         }
+    }
+
+    /// Notes on stderr, in one line, that `old` is a spelling kept for one release, and what
+    /// replaces it; the command goes on as if the new spelling had been given.
+    static func deprecated(_ old: String, use new: String) {
+        FileHandle.standardError.write(Data("descent: warning: \(old) is deprecated, use \(new) (the old spelling is accepted until the next release)\n".utf8))
     }
 
     /// Checks that the images fit `spec` and that every label is a class of a classifier,
@@ -124,11 +138,11 @@ extension CLI {
                                         registry: CommandContext.registry).loss
         } catch let e as DescentError {
             let isSizes = trimmed.contains("-") && trimmed.allSatisfy { $0.isNumber || $0 == "-" }
-            guard imageShape == nil, ModelSpec.preset(named: trimmed) == nil, !isSizes else { throw flagged("--model", e) }
+            guard imageShape == nil, ModelSpec.preset(named: trimmed) == nil, !isSizes else { throw flagged("--model", for: .model, e) }
             // A list of layers without its shape, for images of a size known once read.
             let parts: (inputShape: [Int]?, layers: [LayerSpec], encoderLayers: Int?, loss: LossKind?)
-            do { parts = try ModelSpec.parseParts(trimmed, registry: CommandContext.registry) } catch let p as DescentError { throw flagged("--model", p) }
-            if parts.inputShape != nil { throw flagged("--model", e) }
+            do { parts = try ModelSpec.parseParts(trimmed, registry: CommandContext.registry) } catch let p as DescentError { throw flagged("--model", for: .model, p) }
+            if parts.inputShape != nil { throw flagged("--model", for: .model, e) }
             loss = parts.loss ?? defaultLoss
         }
         if classifier && loss.isReconstruction {
@@ -143,18 +157,7 @@ extension CLI {
     /// hyper-parameter out of range, or one the rule does not use, fails first, naming its
     /// flag: `--beta1: sgd: beta1 does not apply to SGD`.
     static func checkOptimizerEarly(_ config: OptimizerConfig) throws {
-        do { _ = try config.make() } catch let e as DescentError {
-            let name = config.kind.rawValue
-            let flag = CommandContext.registry.hyperParameters.first { p in
-                p.flag != nil && [p.rawValue, p.messageName].contains { e.message.hasPrefix("\(name): \($0) ") }
-            }?.flag ?? (e.message.lowercased().contains("norm") ? "--clip-norm" : "--optimizer")
-            throw flagged(flag, e)
-        }
-    }
-
-    /// `error` with `flag` in front (see `flag(_:_:)`).
-    static func flagged(_ flag: String, _ error: DescentError) -> DescentError {
-        do { return try self.flag(flag) { () throws -> DescentError in throw error } } catch { return error as? DescentError ?? DescentError("\(error)") }
+        _ = try flag("--optimizer") { try config.make() }
     }
 
     /// Starts `threads` compute threads (nil: one per core, at most `Parallel.maxThreads`),

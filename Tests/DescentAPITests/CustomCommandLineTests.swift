@@ -82,7 +82,7 @@ final class CustomCommandLineTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         let help = r.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
         XCTAssertTrue(help.contains("scale(init=1.0) a learnable gain per value"), help)
-        XCTAssertTrue(help.contains("Optimizer: sgd, momentum, adagrad, rmsprop, adadelta, adam, adamw, signum."), help)
+        XCTAssertTrue(help.contains("(values: sgd, momentum, adagrad, rmsprop, adadelta, adam, adamw, signum; default: adam)"), help)
         XCTAssertTrue(help.contains("--smoothing <smoothing>: Signum's averaging of the gradient β (signum)."), help)
         // The tool that registers nothing of its own lists none of them.
         let plain = try run("descent", ["train", "--help"])
@@ -125,12 +125,12 @@ final class CustomCommandLineTests: XCTestCase {
         let last = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(lines[2].utf8)) as? [String: Any])
         XCTAssertGreaterThan(last["test_accuracy"] as? Double ?? 0, 0.5, "the bands are easy to tell apart")
 
-        let e = try run("descent-custom", ["evaluate", "--checkpoint", out + "/model.safetensors", "--data-dir", data, "--json"])
+        let e = try run("descent-custom", ["evaluate", out + "/model.safetensors", "--data-dir", data, "--json"])
         XCTAssertEqual(e.status, 0, e.stderr)
         let evaluation = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(e.stdout.utf8)) as? [String: Any])
         XCTAssertEqual(evaluation["accuracy"] as? Double, last["test_accuracy"] as? Double)
 
-        let plain = try run("descent", ["evaluate", "--checkpoint", out + "/model.safetensors", "--data-dir", data])
+        let plain = try run("descent", ["evaluate", out + "/model.safetensors", "--data-dir", data])
         XCTAssertEqual(plain.status, 1)
         XCTAssertTrue(plain.stderr.contains("unknown layer 'scale'"), plain.stderr)
     }
@@ -237,7 +237,7 @@ final class CustomDatasetFormatTests: XCTestCase {
         XCTAssertGreaterThan(last["test_accuracy"] as? Double ?? 0, 0.9, "the bright plane tells the class")
 
         // evaluate reads --data-dir with the format the checkpoint's run read.
-        let e = try run("descent-custom", ["evaluate", "--checkpoint", out + "/model.safetensors", "--data-dir", text, "--json"])
+        let e = try run("descent-custom", ["evaluate", out + "/model.safetensors", "--data-dir", text, "--json"])
         XCTAssertEqual(e.status, 0, e.stderr)
         let evaluation = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(e.stdout.utf8)) as? [String: Any])
         XCTAssertEqual(evaluation["accuracy"] as? Double, last["test_accuracy"] as? Double)
@@ -254,7 +254,7 @@ final class CustomDatasetFormatTests: XCTestCase {
                        lines.map { $0.replacingOccurrences(of: #""seconds":[0-9.e-]+"#, with: "", options: .regularExpression) })
 
         // The plain tool knows no such format, and says so.
-        let plain = try run("descent", ["evaluate", "--checkpoint", out + "/model.safetensors", "--data-dir", text])
+        let plain = try run("descent", ["evaluate", out + "/model.safetensors", "--data-dir", text])
         XCTAssertEqual(plain.status, 1)
         XCTAssertTrue(plain.stderr.hasPrefix("descent: error: ") && plain.stderr.contains("unknown dataset format 'pixel-text'"), plain.stderr)
         let plainTrain = try run("descent", common + ["--epochs", "1"])

@@ -42,7 +42,7 @@ final class NormalizeAugmentCLITests: XCTestCase {
         XCTAssertTrue(other.stderr.contains("normalize"), other.stderr)
 
         // evaluate and the Python loader apply the recorded statistics.
-        let e = try Support.descent(["evaluate", "--checkpoint", out + "/whole/model.safetensors", "--data-dir", data, "--json"])
+        let e = try Support.descent(["evaluate", out + "/whole/model.safetensors", "--data-dir", data, "--json"])
         XCTAssertEqual(e.status, 0, e.stderr)
         let ours = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(e.stdout.utf8)) as? [String: Any])
         let lines = try String(contentsOfFile: out + "/whole/metrics.jsonl", encoding: .utf8).split(separator: "\n")

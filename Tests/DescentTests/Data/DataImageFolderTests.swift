@@ -130,7 +130,7 @@ final class DataImageFolderTests: XCTestCase {
         for (name, tensor) in a.tensors { XCTAssertEqual(tensor.toArray(), b.tensors[name]?.toArray(), name) }
         XCTAssertEqual(a.metadata[Checkpoint.dataFingerprintKey], b.metadata[Checkpoint.dataFingerprintKey])
         // evaluate names the classes by their folders.
-        let e = try Support.descent(["evaluate", "--checkpoint", root + "/a/model.safetensors", "--data-dir", folders, "--json"])
+        let e = try Support.descent(["evaluate", root + "/a/model.safetensors", "--data-dir", folders, "--json"])
         XCTAssertEqual(e.status, 0, e.stderr)
         XCTAssertTrue(e.stdout.contains("\"9 Ankle boot\""), e.stdout)
     }

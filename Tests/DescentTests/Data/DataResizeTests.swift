@@ -64,7 +64,7 @@ final class DataResizeTests: XCTestCase {
                                      "--epochs", "1", "--threads", "1", "--out", out])
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(try Checkpoint.read(out + "/model.safetensors").metadata["run"]?.contains(#""resize":"3x4""#) == true)
-        let e = try Support.descent(["evaluate", "--checkpoint", out + "/model.safetensors", "--data-dir", dir, "--json"])
+        let e = try Support.descent(["evaluate", out + "/model.safetensors", "--data-dir", dir, "--json"])
         XCTAssertEqual(e.status, 0, e.stderr)
         let bad = try Support.descent(["train", "--data-dir", dir, "--resize", "3x4", "--epochs", "1"])
         XCTAssertTrue(bad.stderr.contains("--resize 3x4 resizes the images of an image folder"), bad.stderr)
