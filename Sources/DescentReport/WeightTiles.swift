@@ -86,9 +86,10 @@ public func imageGrid(_ values: [Float], rowCount: Int, tileWidth: Int, tileHeig
 func tile(_ values: [Float], rowCount: Int, tileWidth: Int, tileHeight: Int, channels: Int,
           layout: TileLayout?, spacing: Int, scale: Int, spacingValue: UInt8,
           quantise: (ArraySlice<Float>) -> [UInt8]) throws -> PixelImage {
-    guard tileWidth > 0, tileHeight > 0, rowCount >= 0, channels >= 1 else {
-        throw DescentError("tiles: need positive tile sizes and channels and a row count ≥ 0, got \(rowCount) tiles of \(channels)×\(tileWidth)×\(tileHeight)")
+    guard tileWidth > 0, tileHeight > 0, rowCount >= 0 else {
+        throw DescentError("tiles: need positive tile sizes and a row count ≥ 0, got \(rowCount) tiles of \(tileWidth)×\(tileHeight)")
     }
+    guard channels >= 1 else { throw DescentError("tiles: need at least one channel, got \(channels)") }
     let plane = tileWidth * tileHeight
     let (size, o1) = plane.multipliedReportingOverflow(by: channels)
     let (total, overflow) = rowCount.multipliedReportingOverflow(by: size)

@@ -30,6 +30,9 @@ enum IDXFolder {
         }
         let train = try makeSet(images: arrays[0], imagesPath: files[0], labels: arrays[1], labelsPath: files[1])
         let test = try makeSet(images: arrays[2], imagesPath: files[2], labels: arrays[3], labelsPath: files[3])
+        if train.shape != test.shape {
+            throw DescentError("\(files[2]): test images are \(DatasetFormat.text(test.shape)), training images \(DatasetFormat.text(train.shape))")
+        }
         return DatasetSplits(train: train, test: test)
     }
 
