@@ -32,10 +32,20 @@ let package = Package(
         .systemLibrary(
             name: "CRsvg", path: "Sources/CRsvg", pkgConfig: "librsvg-2.0",
             providers: [.apt(["librsvg2-dev"]), .brew(["librsvg"])]),
+        // PNG and JPEG decoding for image folders (Sources/Descent/Data/ImageFolder.swift):
+        // libpng's simplified API and libjpeg-turbo, wrapped in C (CImageCodecs) so that
+        // libjpeg's setjmp error handling never crosses Swift frames.
+        .systemLibrary(
+            name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
+            providers: [.apt(["libpng-dev"]), .brew(["libpng"])]),
+        .systemLibrary(
+            name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libjpeg",
+            providers: [.apt(["libjpeg62-turbo-dev"]), .brew(["jpeg-turbo"])]),
+        .target(name: "CImageCodecs", dependencies: ["CPNG", "CJPEG"], path: "Sources/CImageCodecs"),
         .target(name: "CKernels", path: "Sources/CKernels"),
         .target(name: "CPlatform", path: "Sources/CPlatform"),
         .target(
-            name: "Descent", dependencies: ["CDNNL", "CZlib", "CKernels"],
+            name: "Descent", dependencies: ["CDNNL", "CZlib", "CKernels", "CImageCodecs"],
             path: "Sources/Descent"),
         .target(
             name: "DescentReport", dependencies: ["Descent", "CRsvg", "CZlib"],

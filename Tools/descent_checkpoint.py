@@ -15,6 +15,9 @@ input, as in Descent. InteropTests checks the torch module's outputs against Des
 (lenet5, seed-mlp, conv-ae and a network of every layer kind) and its evaluation against
 `descent evaluate`'s (accuracy, confusion matrix, loss and the mistakes' probabilities);
 the command line evaluates classifiers (--json: everything, every mistake included).
+Test images are N x H x W (one channel) or N x C x H x W IDX files; pixels are given to the
+model as byte / 255, then, for a run trained with --normalize, as (byte / 255 - mean[c]) /
+std[c] with the per-channel statistics the checkpoint's run records (float32, as Descent).
 
 A layer kind registered from outside Descent (a user's package) has its torch form in a
 Python file of the user's, given with --layers FILE (repeatable): the file defines
@@ -302,14 +305,28 @@ def read_idx(directory, name):
     sys.exit(f"{directory}: missing {name}(.gz)")
 
 
-def evaluate(logits_of, images, labels, batch=1000):
+def normalization(metadata):
+    """The per-channel (mean, std) a run trained with --normalize records, as float32 arrays
+    shaped 1 x C x 1 x 1; None for a run without."""
+    run = json.loads(metadata.get("run", "{}"))
+    n = run.get("config", {}).get("normalize")
+    if n is None:
+        return None
+    return tuple(np.asarray(n[k], dtype=np.float32)[None, :, None, None] for k in ("mean", "std"))
+
+
+def evaluate(logits_of, images, labels, batch=1000, normalize=None):
     """As `descent evaluate` (ClassifierEvaluation): the mean softmax cross-entropy (float64
     sums), the number correct (first largest logit), the confusion matrix (rows: true
     class) and every mistake as [index, label, predicted, softmax probability of predicted]
     (1 / sum_c exp(z_c - z_predicted), the differences in float32), most confident first."""
     total, correct, confusion, mistakes = 0.0, 0, None, []
     for start in range(0, len(labels), batch):
-        x = images[start:start + batch].astype(np.float32)[:, None, :, :] / np.float32(255)
+        x = images[start:start + batch].astype(np.float32) / np.float32(255)
+        if x.ndim == 3:
+            x = x[:, None, :, :]
+        if normalize is not None:
+            x = (x - normalize[0]) / normalize[1]
         z32 = np.asarray(logits_of(x), dtype=np.float32)
         z = z32.astype(np.float64)
         y = labels[start:start + batch]
@@ -346,14 +363,17 @@ def main():
         sys.exit(f"{args.checkpoint}: an autoencoder; this command evaluates classifiers (torch_module builds it)")
     images = read_idx(args.data_dir, "t10k-images-idx3-ubyte")
     labels = read_idx(args.data_dir, "t10k-labels-idx1-ubyte").astype(np.int64)
+    normalize = normalization(metadata)
     if args.backend == "torch":
         import torch
         model = torch_module(spec, tensors)
         with torch.no_grad():
-            loss, correct, confusion, mistakes = evaluate(lambda x: model(torch.from_numpy(x)).numpy(), images, labels)
+            loss, correct, confusion, mistakes = evaluate(lambda x: model(torch.from_numpy(x)).numpy(), images, labels,
+                                                          normalize=normalize)
         version = "torch " + torch.__version__
     else:
-        loss, correct, confusion, mistakes = evaluate(lambda x: numpy_forward(spec, tensors, x), images, labels)
+        loss, correct, confusion, mistakes = evaluate(lambda x: numpy_forward(spec, tensors, x), images, labels,
+                                                      normalize=normalize)
         version = "numpy " + np.__version__
     result = {"checkpoint": args.checkpoint, "backend": version, "test_images": int(len(labels)),
               "correct": correct, "accuracy": correct / len(labels), "loss": loss,

@@ -6,6 +6,8 @@
 # data files.
 set -euo pipefail
 packages=(libdnnl-dev libopenblas-dev zlib1g-dev pkg-config librsvg2-dev fonts-dejavu-core dataset-fashion-mnist)
+# libpng and libjpeg-turbo: PNG and JPEG images of image-folder datasets (--format image-folder).
+packages+=(libpng-dev libjpeg62-turbo-dev)
 # libcurl: Foundation's URLSession, which downloads the data, is built on it.
 packages+=(libcurl4)
 # Under CI, Slurm and munge for SlurmTests (a sweep as a job array on a single-node cluster

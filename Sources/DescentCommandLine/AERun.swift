@@ -202,7 +202,7 @@ enum AERun {
         }
         rows.append(reconstruct(clean).clone())
         if let p = pca { let o = Tensor(shape: [n, f]); p.reconstruct(clean, into: o); rows.append(o) }
-        return try AutoEncoderPictures.reconstructions(rows, width: test.width, height: test.height)
+        return try AutoEncoderPictures.reconstructions(rows, width: test.width, height: test.height, channels: test.channels)
     }
 
     /// The dense layers of a network in order: Linear (own weight) or TiedLinear.
@@ -214,38 +214,47 @@ enum AERun {
         }
     }
 
-    /// Encoder filters of the first layer and decoder filters of the last, one tile per unit:
-    /// dense layers as images of the input's size (rows of the encoder's W, columns of the
-    /// decoder's), convolutions of one-channel images as their k×k kernels (an encoder's
-    /// `conv2d` over the image: one tile per output channel; a decoder's `convtranspose2d` or
-    /// `conv2d` to one channel: one tile per input channel). Nil when either end is neither.
-    static func filterPictures(_ network: Network, width: Int, height: Int) throws -> (encoder: PixelImage, decoder: PixelImage)? {
+    /// Encoder filters of the first layer and decoder filters of the last, one tile per unit,
+    /// in colour for images of three channels: dense layers as images of the input's shape
+    /// (rows of the encoder's W, columns of the decoder's), convolutions as their C×k×k
+    /// kernels (an encoder's `conv2d` over the image: one tile per output channel, of the
+    /// image's channels; a decoder's `convtranspose2d` or `conv2d` to the image's channels: one
+    /// tile per input channel). Nil when either end is neither.
+    static func filterPictures(_ network: Network, width: Int, height: Int, channels: Int = 1) throws -> (encoder: PixelImage, decoder: PixelImage)? {
         let trained = network.layers.filter { !$0.parameters.isEmpty }
+        let pixels = channels * width * height
         guard let first = trained.first, let last = trained.last,
-              let encoder = filterTiles(first, encoder: true, pixels: width * height),
-              let decoder = filterTiles(last, encoder: false, pixels: width * height) else { return nil }
+              let encoder = filterTiles(first, encoder: true, pixels: pixels, channels: channels),
+              let decoder = filterTiles(last, encoder: false, pixels: pixels, channels: channels) else { return nil }
         func picture(_ t: (tiles: Tensor, side: Int?)) throws -> PixelImage {
-            guard let k = t.side else { return try AutoEncoderPictures.filters(t.tiles, width: width, height: height) }
-            return try AutoEncoderPictures.filters(t.tiles, width: k, height: k, scale: max(2, 48 / k))
+            guard let k = t.side else { return try AutoEncoderPictures.filters(t.tiles, width: width, height: height, channels: channels) }
+            return try AutoEncoderPictures.filters(t.tiles, width: k, height: k, channels: channels, scale: max(2, 48 / k))
         }
         return (try picture(encoder), try picture(decoder))
     }
 
     /// Writes `filterPictures` as `<prefix>encoder.png` and `<prefix>decoder.png` in `dir`;
     /// returns the names written (none when the network's ends have no filter pictures).
-    static func writeFilterPictures(_ network: Network, width: Int, height: Int, to dir: String, prefix: String = "") throws -> [String] {
-        guard let filters = try filterPictures(network, width: width, height: height) else { return [] }
+    static func writeFilterPictures(_ network: Network, width: Int, height: Int, channels: Int = 1, to dir: String,
+                                    prefix: String = "") throws -> [String] {
+        guard let filters = try filterPictures(network, width: width, height: height, channels: channels) else { return [] }
         let names = [prefix + "encoder.png", prefix + "decoder.png"]
         try PNG.write(filters.encoder, to: dir + "/" + names[0])
         try PNG.write(filters.decoder, to: dir + "/" + names[1])
         return names
     }
 
-    /// The filters of one layer as rows (units × pixels) and, for convolutions, the kernel side.
-    static func filterTiles(_ layer: Layer, encoder: Bool, pixels: Int) -> (tiles: Tensor, side: Int?)? {
-        func kernels(_ w: Tensor, count: Int) -> (Tensor, Int?) {
-            let k = w.shape[3]
-            return (Tensor(shape: [count, k * k], values: w.toArray()), k)
+    /// The filters of one layer as rows (units × `channels`·pixels) and, for convolutions,
+    /// the kernel side.
+    static func filterTiles(_ layer: Layer, encoder: Bool, pixels: Int, channels: Int) -> (tiles: Tensor, side: Int?)? {
+        /// Rows of a [A, B, k, k] weight: A rows of B×k×k (`byFirst`), or B rows of A×k×k.
+        func kernels(_ w: Tensor, byFirst: Bool) -> (Tensor, Int?) {
+            let (a, b, k) = (w.shape[0], w.shape[1], w.shape[3])
+            guard !byFirst else { return (Tensor(shape: [a, b * k * k], values: w.toArray()), k) }
+            let v = w.toArray()
+            var rows = [Float](repeating: 0, count: v.count)
+            for j in 0..<b { for i in 0..<a { for p in 0..<(k * k) { rows[(j * a + i) * k * k + p] = v[(i * b + j) * k * k + p] } } }
+            return (Tensor(shape: [b, a * k * k], values: rows), k)
         }
         switch layer {
         case let l as Linear:
@@ -253,12 +262,12 @@ enum AERun {
             return tiles.columns == pixels ? (tiles, nil) : nil
         case let t as TiedLinear where !encoder:
             return t.tiedWeight.value.columns == pixels ? (t.tiedWeight.value, nil) : nil
-        case let c as Conv2D where encoder && c.geometry.channels == 1:
-            return kernels(c.weight.value, count: c.outChannels)
-        case let c as Conv2D where !encoder && c.outChannels == 1:
-            return kernels(c.weight.value, count: c.geometry.channels)
-        case let t as ConvTranspose2D where !encoder && t.outChannels == 1:
-            return kernels(t.weight.value, count: t.inputShape[0])
+        case let c as Conv2D where encoder && c.geometry.channels == channels:
+            return kernels(c.weight.value, byFirst: true)   // [out, in = channels, k, k]
+        case let c as Conv2D where !encoder && c.outChannels == channels:
+            return kernels(c.weight.value, byFirst: false)  // [out = channels, in, k, k]: a tile per input channel
+        case let t as ConvTranspose2D where !encoder && t.outChannels == channels:
+            return kernels(t.weight.value, byFirst: true)   // [in, out = channels, k, k]
         default:
             return nil
         }
@@ -283,7 +292,7 @@ enum AERun {
                              metrics m: AutoEncoderMetrics, to base: String) throws -> [String] {
         guard m.codeSize == 2, !test.labels.isEmpty else { return [] }
         let chosen = ScatterPlot.firstOfEachClass(test.labels.map(Int.init), perClass: 500)
-        let subset = try ImageSet(count: chosen.count, height: test.height, width: test.width,
+        let subset = try ImageSet(count: chosen.count, channels: test.channels, height: test.height, width: test.width,
                                   pixels: chosen.flatMap { test.pixels[($0 * test.featureCount)..<(($0 + 1) * test.featureCount)] },
                                   labels: chosen.map { test.labels[$0] })
         let classes = subset.labels.map(Int.init)

@@ -64,8 +64,9 @@ struct AutoEncoderCommand: ParsableCommand {
     func run() throws {
         try DescentCommand.run {
             let start = Date()
+            try data.refuseFormat("autoencoder")
             if let model {
-                try CLI.checkModelEarly(model, classifier: false, command: "autoencoder",
+            try CLI.checkModelEarly(model, classifier: false, command: "autoencoder",
                                         imageShape: data.dataDir == nil ? data.dataset.imageShape : nil)
             }
             try CLI.checkOptimizerEarly(opt.config)
@@ -142,9 +143,9 @@ struct AutoEncoderCommand: ParsableCommand {
             }
             try AERun.finish(trainer, train: train, validation: validation, test: test, data: data, ae: ae, seed: common.seed, json: json, dir: dir,
                              start: start, metrics: &metrics) { pca in
-                let (w, h) = (train.width, train.height)
-                var pictures = try AERun.writeFilterPictures(network, width: w, height: h, to: dir)
-                if let p = pca { try PNG.write(AutoEncoderPictures.filters(p.components, width: w, height: h), to: dir + "/pca.png"); pictures.append("pca.png") }
+                let (w, h, c) = (train.width, train.height, train.channels)
+                var pictures = try AERun.writeFilterPictures(network, width: w, height: h, channels: c, to: dir)
+                if let p = pca { try PNG.write(AutoEncoderPictures.filters(p.components, width: w, height: h, channels: c), to: dir + "/pca.png"); pictures.append("pca.png") }
                 return pictures
             }
         }

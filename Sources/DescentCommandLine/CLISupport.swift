@@ -20,6 +20,28 @@ enum CLI {
     /// `DESCENT_DATA_DIR` and `DESCENT_MIRRORS` of this process (the library reads none).
     static var dataLocations: DatasetLocations { DatasetLocations(environment: ProcessInfo.processInfo.environment) }
 
+    /// The training and test sets: with `format` (a registered dataset format's name) read
+    /// from `dataDir` by that format, else the catalogue dataset `name` found, downloaded if
+    /// allowed, and read by its own format. The class names are those the files give, else the
+    /// catalogue's for its own format, else the label numbers.
+    static func loadData(_ name: DatasetName, format: String?, dataDir: String?, allowDownload: Bool,
+                         options: DatasetReadOptions = DatasetReadOptions()) throws -> DatasetSplits {
+        guard let format else {
+            return try DatasetLoader.loadSplits(name, dataDirectory: dataDir, cacheDirectory: nil, allowDownload: allowDownload,
+                                                options: options, locations: dataLocations)
+        }
+        guard let reader = CommandContext.registry.datasetFormat(named: format) else {
+            throw DescentError("unknown dataset format '\(format)'; formats are \(CommandContext.registry.datasetFormats.map(\.name).joined(separator: ", "))")
+        }
+        guard let dataDir else { throw DescentError("--format \(format) reads a folder: give --data-dir") }
+        var d = try reader.load(dataDir, options: options)
+        if d.classNames == nil {
+            let classes = Int((d.train.labels + d.test.labels).max() ?? 0) + 1
+            d.classNames = (0..<classes).map(String.init)
+        }
+        return d
+    }
+
     /// Runs `body`, putting in front of a library error the flag whose value caused it, since
     /// only the command line knows flag names. The error's `subject` decides which flag: a
     /// hyper-parameter's own (`--lr: adam: lr must be > 0, got -1`), `--clip-norm`, or `name`,

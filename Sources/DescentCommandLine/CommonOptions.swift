@@ -66,7 +66,7 @@ struct DatasetOptions: ParsableArguments {
     @Option(help: "The dataset, downloaded once into the cache unless --data-dir or --offline says otherwise.")
     var dataset: DatasetName = .fashionMNIST
 
-    @Option(help: "Folder holding the four IDX files (gzipped or not, standard names).")
+    @Option(help: "Folder holding the dataset's files, in its format (four IDX files for the MNIST family).")
     var dataDir: String?
 
     @Flag(help: "Never download; fail if the files are not found locally.")
@@ -80,6 +80,15 @@ struct DatasetOptions: ParsableArguments {
 struct DataOptions: ParsableArguments {
     @OptionGroup var files: DatasetOptions
 
+    @Option(help: ArgumentHelp("How --data-dir stores the data: \(DataOptions.formatHelp) (default: the dataset's format).", valueName: "format"))
+    var format: String?
+
+    @Option(help: ArgumentHelp("Resize every image of an image folder to H×W (bilinear, antialiased, as torchvision's Resize on Pillow images); without it, an image folder's images must all have one size.", valueName: "HxW"))
+    var resize: String?
+
+    @Option(help: "Which labels of a dataset with several kinds: cifar100's fine (default, 100 classes) or coarse (20 superclasses).")
+    var label: String?
+
     @Option(parsing: .unconditional, help: "Use only the first N training images (quick experiments; after --validation).")
     var trainLimit: Int?
 
@@ -89,7 +98,40 @@ struct DataOptions: ParsableArguments {
     func validate() throws {
         if let n = trainLimit, n < 1 { throw ValidationError("--train-limit must be at least 1, got \(n)") }
         if let n = validation, n < 0 { throw ValidationError("--validation must be ≥ 0, got \(n)") }
+        if let format {
+            guard CommandContext.registry.datasetFormat(named: format) != nil else {
+                throw ValidationError("--format: unknown dataset format '\(format)'; formats are \(CommandContext.registry.datasetFormats.map(\.name).joined(separator: ", "))")
+            }
+            guard files.dataDir != nil else { throw ValidationError("--format \(format) reads a folder: give --data-dir") }
+        }
+        if let resize {
+            do { _ = try ImageSize(parsing: resize) } catch let e as DescentError { throw ValidationError("--resize: " + e.message) }
+            guard recordedFormat == DatasetFormat.imageFolder.name else {
+                throw ValidationError("--resize \(resize) resizes the images of an image folder (--format image-folder)")
+            }
+        }
+        if let label {
+            let builtIn = ["idx", DatasetFormat.cifar10.name, DatasetFormat.cifar100.name].contains(recordedFormat ?? dataset.format.name)
+            if readsCIFAR100, !["fine", "coarse"].contains(label) {
+                throw ValidationError("--label must be fine or coarse, got '\(label)'")
+            } else if !readsCIFAR100 && builtIn {
+                throw ValidationError("--label \(label): these data have one kind of label (--label is for cifar100: fine or coarse)")
+            }
+        }
     }
+
+    /// "idx (four IDX files …), …": the registered formats.
+    static var formatHelp: String {
+        CommandContext.registry.datasetFormats.map { "\($0.name) (\($0.summary))" }.joined(separator: "; ")
+    }
+
+    /// `--label` when it is not the default labels (what a run records), else nil.
+    var recordedLabel: String? { label == "fine" && readsCIFAR100 ? nil : label }
+
+    var readsCIFAR100: Bool { (recordedFormat ?? dataset.format.name) == DatasetFormat.cifar100.name }
+
+    /// `--format` when it is not the dataset's own (what a run records), else nil.
+    var recordedFormat: String? { format == dataset.format.name ? nil : format }
 
     var dataset: DatasetName { files.dataset }
     var dataDir: String? { files.dataDir }
@@ -118,8 +160,21 @@ struct DataOptions: ParsableArguments {
 
     /// The whole training set (no --train-limit) and the test set.
     func loadAll() throws -> (train: ImageSet, test: ImageSet) {
-        try DatasetLoader.load(dataset, dataDirectory: dataDir, cacheDirectory: nil, allowDownload: !files.offline,
-                               locations: CLI.dataLocations)
+        let d = try CLI.loadData(dataset, format: recordedFormat, dataDir: dataDir, allowDownload: !files.offline,
+                                 options: DatasetReadOptions(label: label, resize: try resize.map { try ImageSize(parsing: $0) }))
+        return (d.train, d.test)
+    }
+
+    /// `--format` and `--label` are read by `train` (and `evaluate`); the commands that record
+    /// neither refuse them.
+    func refuseFormat(_ command: String) throws {
+        if let format, recordedFormat != nil {
+            throw DescentError("--format \(format): \(command) reads the catalogue's formats only; train reads any registered format")
+        }
+        if let label = recordedLabel {
+            throw DescentError("--label \(label): \(command) reads the default labels only; train reads either")
+        }
+        if let resize { throw DescentError("--resize \(resize): \(command) reads images at their size; train resizes them") }
     }
 }
 

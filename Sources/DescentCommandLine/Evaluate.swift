@@ -24,7 +24,9 @@ struct Evaluate: ParsableCommand {
     @Option(name: .customLong("checkpoint"), help: .hidden) var checkpointFlag: String?
     @Option(help: "The dataset (default: the one the checkpoint was trained on).")
     var dataset: DatasetName?
-    @Option(help: "Folder holding the four IDX files (gzipped or not, standard names).") var dataDir: String?
+    @Option(help: "Folder holding the dataset's files, in the dataset's format or in --format's.") var dataDir: String?
+    @Option(help: ArgumentHelp("How --data-dir stores the data (default: the format the checkpoint's run read): \(DataOptions.formatHelp).", valueName: "format"))
+    var format: String?
     @Option(help: "Folder for the files written (default: the checkpoint's folder).") var out: String?
     @Option(help: "How many of the most confident mistakes to draw.") var mistakes = 32
     @Option(parsing: .unconditional, help: "Compute threads (default: all cores).") var threads: Int?
@@ -71,11 +73,16 @@ struct Evaluate: ParsableCommand {
             guard let spec = network.spec, spec.classCount != nil else {
                 throw DescentError("\(checkpointLabel): \(checkpoint) holds an autoencoder, not a classifier")
             }
-            let trainedOn = (try? saved.runConfig(as: RunSpec.self, registry: CommandContext.registry))?.config.dataset
-            let name = dataset ?? trainedOn ?? .fashionMNIST
+            let trained = (try? saved.runConfig(as: RunSpec.self, registry: CommandContext.registry))?.config
+            let name = dataset ?? trained?.dataset ?? .fashionMNIST
             let source = dataDir ?? name.rawValue
-            let (_, test) = try DatasetLoader.load(name, dataDirectory: dataDir, cacheDirectory: nil, allowDownload: true,
-                                                   locations: CLI.dataLocations)
+            // A format read from a checkpoint applies to a --data-dir; a catalogue dataset is read by its own.
+            let readWith = format.flatMap { $0 == name.format.name ? nil : $0 } ?? (dataDir == nil ? nil : trained?.format)
+            let loaded = try CLI.loadData(name, format: readWith, dataDir: dataDir, allowDownload: true,
+                                          options: DatasetReadOptions(label: trained?.labels,
+                                                                      resize: readWith == nil ? nil : try trained?.resize.map { try ImageSize(parsing: $0) }))
+            // As trained: normalised by the run's statistics (--normalize), if any.
+            let test = try CLI.flag(checkpointLabel) { try loaded.test.normalized(by: trained?.normalize) }
             guard spec.accepts(test.shape) else {
                 throw DescentError("the model of \(checkpoint) expects \(ModelSpec.shapeText(spec.inputShape)) values per image, the images in \(source) are \(CLI.pixels(test.shape))")
             }
@@ -85,8 +92,9 @@ struct Evaluate: ParsableCommand {
             }
             let folder = out ?? ((checkpoint as NSString).deletingLastPathComponent.isEmpty ? "." : (checkpoint as NSString).deletingLastPathComponent)
             try Output.prepareFolder(folder)
-            let names = name.classNames
-            let title = "\(spec.summary) on the \(name.displayName) test set"
+            var names = loaded.classNames ?? name.classNames
+            if names.count < spec.classCount! { names += (names.count..<spec.classCount!).map(String.init) }
+            let title = "\(spec.summary) on the \(readWith == nil ? name.displayName : source) test set"
             var files = ["confusion.csv", "evaluation.json"]
             try writeAtomically(result.confusionCSV(classNames: names), to: folder + "/confusion.csv")
             files += try EvaluationPictures.confusionMatrix(result, classNames: names, title: title).write(to: folder + "/confusion")
@@ -103,7 +111,7 @@ struct Evaluate: ParsableCommand {
                 print(String(decoding: data, as: UTF8.self))
                 return
             }
-            print("\(checkpoint): \(spec.summary), trained \(saved.epochsDone) epoch(s); \(name.displayName) test set (\(source)), \(test.count) images")
+            print("\(checkpoint): \(spec.summary), trained \(saved.epochsDone) epoch(s); \(readWith.map { "\($0) data" } ?? name.displayName) test set (\(source)), \(test.count) images")
             print(String(format: "test loss %.4f, accuracy %.4f", result.loss, result.accuracy))
             print("class          accuracy  images")
             for (c, acc) in result.perClassAccuracy.enumerated() {

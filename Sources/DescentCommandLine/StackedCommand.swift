@@ -88,6 +88,7 @@ struct StackedCommand: ParsableCommand {
     func run() throws {
         try DescentCommand.run {
             let start = Date()
+            try data.refuseFormat("stacked")
             if let layers { CLI.deprecated("--layers \(layers)", use: "--model \(layers.replacingOccurrences(of: ",", with: "-"))") }
             if sizes == nil, let model {
                 try CLI.checkModelEarly(model, classifier: false, command: "stacked",
@@ -188,8 +189,8 @@ struct StackedCommand: ParsableCommand {
             }
             try AERun.finish(trainer, train: train, validation: validation, test: test, data: data, ae: ae, seed: common.seed, json: json, dir: dir,
                              start: start, metrics: &metrics) { _ in
-                let (w, h) = (train.width, train.height)
-                var pictures = try AERun.writeFilterPictures(network, width: w, height: h, to: dir, prefix: "level0_")
+                let (w, h, c) = (train.width, train.height, train.channels)
+                var pictures = try AERun.writeFilterPictures(network, width: w, height: h, channels: c, to: dir, prefix: "level0_")
                 let encoders = AERun.denseWeights(network).filter { !$0.transposed }.map(\.weight)
                 let depth = levels.levels.count
                 if encoders.count >= depth, encoders.first?.columns == w * h {
@@ -198,7 +199,7 @@ struct StackedCommand: ParsableCommand {
                         let next = Tensor(shape: [encoders[level].rows, product.columns])
                         BLAS.gemm(encoders[level], product, into: next)
                         product = next
-                        try PNG.write(AutoEncoderPictures.filters(product, width: w, height: h), to: dir + "/level\(level)_pixelspace.png")
+                        try PNG.write(AutoEncoderPictures.filters(product, width: w, height: h, channels: c), to: dir + "/level\(level)_pixelspace.png")
                         pictures.append("level\(level)_pixelspace.png")
                     }
                 }

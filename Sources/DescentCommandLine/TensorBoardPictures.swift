@@ -11,7 +11,7 @@ extension TensorBoardLog {
         guard !ae.noPictures else { return }
         let network = trainer.network
         var images: [(String, PixelImage)] = []
-        if let filters = try AERun.filterPictures(network, width: test.width, height: test.height) {
+        if let filters = try AERun.filterPictures(network, width: test.width, height: test.height, channels: test.channels) {
             images += [("filters/encoder", filters.encoder), ("filters/decoder", filters.decoder)]
         }
         images.append(("reconstructions", try AERun.reconstructionGrid(test: test, corruption: ae.corruption, inverted: ae.invertedMasking,

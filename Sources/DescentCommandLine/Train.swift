@@ -34,6 +34,10 @@ struct Train: ParsableCommand {
     @Option(parsing: .unconditional, help: "Minibatch size (default 128, the seed article's for its classifiers, seed-mlp).") var batchSize = 128
     @Option(help: "Continue the run saved in this checkpoint (its options must match the command line).")
     var resume: String?
+    @Flag(help: "Normalise each colour channel by the mean and std of the training images (recorded in the run; evaluate applies them).")
+    var normalize = false
+    @Option(help: ArgumentHelp("Augment the training images: crop=N (a random crop of the image padded with N zero pixels) and/or flip (a random left-right mirror), e.g. crop=4,flip; drawn per epoch from the seed, never on validation or test images.", valueName: "crop=N,flip"))
+    var augment: String?
     @Option(help: "Start from these weights: a PyTorch state_dict saved with safetensors, named as Tools/descent_checkpoint.py names them (docs/interop.md).")
     var initFrom: String?
 
@@ -41,6 +45,9 @@ struct Train: ParsableCommand {
         if epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
         if resume != nil && initFrom != nil { throw ValidationError("--init-from starts a run, --resume continues one: give one of them") }
         if batchSize < 1 { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
+        if let augment {
+            do { _ = try Augmentation(parsing: augment) } catch let e as DescentError { throw ValidationError("--" + e.message) }
+        }
         for (flag, p) in [("--input-dropout", inputDropout), ("--hidden-dropout", hiddenDropout)] where !(p >= 0 && p < 1) {
             throw ValidationError("\(flag) must be in [0, 1), got \(p)")
         }
@@ -55,14 +62,18 @@ struct Train: ParsableCommand {
             try CLI.checkOptimizerEarly(opt.config)
             let checkpoint = try resume.map { path in try CLI.flag("--resume") { try Checkpoint.read(path) } }
             try common.applyThreads(resuming: checkpoint)
-            let (allTrain, test) = try data.loadAll()
+            let (allTrain, rawTest) = try data.loadAll()
             // What is used is what is recorded: no limit when it leaves no image out (after
             // the validation split), and minibatches of at most the whole training set.
             try CLI.checkValidation(data.validationCount, train: allTrain, from: data.source)
             let available = allTrain.count - (data.validationCount ?? 0)
             let trainLimit = ClassifierRunConfig.trainLimit(data.trainLimit, available: available)
             let batchSize = min(self.batchSize, trainLimit ?? available)
-            let (train, validation, _) = try RunExecutor.images(trainLimit: trainLimit, validation: data.validationCount, train: allTrain)
+            let (kept, held, _) = try RunExecutor.images(trainLimit: trainLimit, validation: data.validationCount, train: allTrain)
+            // --normalize: statistics of the training images only (never validation or test).
+            let normalization = normalize ? try CLI.flag("--normalize") { try ChannelNormalization(of: kept) } : nil
+            let train = try kept.normalized(by: normalization), validation = try held?.normalized(by: normalization)
+            let test = try rawTest.normalized(by: normalization)
             let spec = try CLI.flag("--model", for: .model) {
                 try ModelSpec.resolve(model, inputShape: train.shape, loss: .crossEntropy,
                                       mlp: (activation.value, Double("\(inputDropout)")!, Double("\(hiddenDropout)")!),
@@ -71,14 +82,18 @@ struct Train: ParsableCommand {
             try CLI.check(spec, fits: train, test, from: data.source)
             try CLI.checkMemory(spec, batchSize: batchSize, optimizer: opt.config,
                                 flag: "--model \(model)" + (self.batchSize != 128 ? " --batch-size \(self.batchSize)" : ""))
-            let config = ClassifierRunConfig(dataset: data.dataset, model: spec, batchSize: batchSize, epochs: epochs,
-                                             trainLimit: trainLimit, validation: data.validationCount, optimizer: opt.config)
+            var config = ClassifierRunConfig(dataset: data.dataset, model: spec, batchSize: batchSize, epochs: epochs,
+                                             trainLimit: trainLimit, validation: data.validationCount, optimizer: opt.config,
+                                             format: data.recordedFormat, labels: data.recordedLabel)
+            config.resize = try data.resize.map { try ImageSize(parsing: $0).description }
+            config.normalize = normalization
+            config.augment = try augment.map { try Augmentation(parsing: $0) }
             let run = RunSpec(config: config, seed: common.seed)
             let trainer = try RunExecutor.makeTrainer(config, seed: common.seed)
             var history: [EpochMetrics] = []
             let out = common.out ?? resume.map { ($0 as NSString).deletingLastPathComponent }
             let checkpointPath = out.map { ($0.isEmpty ? "." : $0) + "/model.safetensors" }
-            let fingerprint = DataFingerprint(train: allTrain, test: test)
+            let fingerprint = DataFingerprint(train: allTrain, test: rawTest)
             if let checkpoint {
                 try CLI.matchResumed(checkpoint, run, ignoring: ["config.epochs"], epochs: epochs)
                 try CLI.flag("--resume") { try checkpoint.checkData(fingerprint, source: data.source) }
@@ -97,7 +112,7 @@ struct Train: ParsableCommand {
             }
             let runJSON = String(decoding: try JSONEncoder.sorted.encode(run), as: UTF8.self)
             if !common.json {
-                print("\(data.dataset.rawValue): \(train.count) train / \(validation.map { "\($0.count) validation / " } ?? "")\(test.count) test images; model \(spec.summary), \(trainer.network.parameters.scalarCount) parameters; \(opt.config.summary); \(Parallel.threads) thread(s)")
+                print("\(data.recordedFormat.map { "\($0) data" } ?? data.dataset.rawValue): \(train.count) train / \(validation.map { "\($0.count) validation / " } ?? "")\(test.count) test images; model \(spec.summary), \(trainer.network.parameters.scalarCount) parameters; \(opt.config.summary); \(Parallel.threads) thread(s)")
                 if let checkpoint { print("resumed from \(checkpoint.path) after epoch \(checkpoint.epochsDone)") }
                 print("epoch  train_loss" + (validation != nil ? "   val_loss   val_acc" : "") + "  test_loss  test_acc  seconds")
             }

@@ -14,7 +14,7 @@ struct Worker: ParsableCommand {
 
     @Option(help: "The run as JSON (config + seed).") var spec: String
     @Option(help: "Compute threads (BLAS and the pool).") var threads = 1
-    @Option(help: "Folder holding the IDX files.") var dataDir: String?
+    @Option(help: "Folder holding the dataset's files.") var dataDir: String?
     @Option(help: "Folder for the trained weights (<key>.safetensors).") var modelsDir: String?
     @Option(help: "The fingerprint of the sweep's data (DataFingerprint); other data are refused.") var dataFingerprint: String?
     @OptionGroup var board: TensorBoardOptions

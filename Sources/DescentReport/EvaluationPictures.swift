@@ -63,9 +63,7 @@ public enum EvaluationPictures {
         func name(_ c: Int) -> String { c < classNames.count ? classNames[c] : "\(c)" }
         for (i, m) in shown.enumerated() {
             let x = 10 + cellW * Double(i % columns), y = 56 + cellH * Double(i / columns), middle = x + (cellW - 12) / 2
-            let f = set.featureCount
-            let image = try PixelImage(width: set.width, height: set.height, channels: 1,
-                                       pixels: Array(set.pixels[(m.index * f)..<(m.index * f + set.width * set.height)]))
+            let image = try PixelImage(image: m.index, of: set)  // in colour for colour data
             svg.element("image", ["x": x + (cellW - 12 - w) / 2, "y": y, "width": w, "height": h, "style": "image-rendering:pixelated",
                                   "preserveAspectRatio": "none", "href": "data:image/png;base64," + Data(try PNG.encode(image)).base64EncodedString()])
             svg.text("true: \(name(m.label))", x: middle, y: y + h + 15, size: 11, anchor: "middle")

@@ -1,8 +1,9 @@
 import Descent
 
-/// Tiling of matrices whose rows are images into one grayscale picture, as
-/// deeplearning.net's `tile_raster_images` does: e.g. the 100 × 784 weights of a
-/// 784-100 autoencoder become a 10 × 10 grid of 28 × 28 filters.
+/// Tiling of matrices whose rows are images into one picture, as deeplearning.net's
+/// `tile_raster_images` does: e.g. the 100 × 784 weights of a 784-100 autoencoder become a
+/// 10 × 10 grid of 28 × 28 filters. A row of several channels (C×H×W, plane after plane)
+/// is drawn by the rule of `PixelImage(planes:)`: 3 channels in colour (red, green, blue).
 ///
 /// Tiles are laid out row by row, separated by `spacing` black pixels. Each tile can
 /// be enlarged by an integer `scale` (nearest neighbour) so that small filters stay
@@ -34,28 +35,29 @@ public struct TileLayout: Equatable, Sendable {
     }
 }
 
-/// Throws when the values are not `rowCount` rows of `tileWidth × tileHeight`, when the
+/// Throws when the values are not `rowCount` rows of `channels × tileWidth × tileHeight`, when the
 /// grid is too small for them, or for a scale below 1 or a negative spacing.
 ///
-/// Tiles the rows of a `rowCount × (tileWidth·tileHeight)` row-major matrix as
-/// grayscale images, each scaled to its **own** min…max range mapped to 0…255 (a
-/// constant row becomes mid-gray 128). Non-finite values are treated as the row's
-/// minimum.
+/// Tiles the rows of a `rowCount × (channels·tileWidth·tileHeight)` row-major matrix as
+/// images (grey for one channel, colour for three), each scaled to its **own** min…max
+/// range, over all its channels, mapped to 0…255 (a constant row becomes mid-gray 128).
+/// Non-finite values are treated as the row's minimum.
 ///
 /// - Parameters:
 ///   - values: the matrix, row-major; each row is one image, row-major `tileHeight × tileWidth`.
 ///   - rowCount: number of images (rows).
 ///   - tileWidth: width of each image in pixels (28 for MNIST-family weights).
 ///   - tileHeight: height of each image in pixels.
+///   - channels: planes per image (1 grey, 3 red-green-blue).
 ///   - layout: the grid; `nil` picks a near-square one.
 ///   - spacing: black pixels between tiles (not scaled).
 ///   - scale: integer nearest-neighbour enlargement of each tile.
 ///   - spacingValue: gray level of the spacing and of empty grid cells (0 = black, as
 ///     `tile_raster_images`; e.g. 255 separates dark tiles better).
-public func weightTiles(_ values: [Float], rowCount: Int, tileWidth: Int, tileHeight: Int,
+public func weightTiles(_ values: [Float], rowCount: Int, tileWidth: Int, tileHeight: Int, channels: Int = 1,
                         layout: TileLayout? = nil, spacing: Int = 1, scale: Int = 1,
                         spacingValue: UInt8 = 0) throws -> PixelImage {
-    try tile(values, rowCount: rowCount, tileWidth: tileWidth, tileHeight: tileHeight,
+    try tile(values, rowCount: rowCount, tileWidth: tileWidth, tileHeight: tileHeight, channels: channels,
              layout: layout, spacing: spacing, scale: scale, spacingValue: spacingValue) { row in
         let finite = row.filter(\.isFinite)
         guard let lo = finite.min(), let hi = finite.max(), lo < hi else {  // constant, empty or all non-finite
@@ -70,28 +72,32 @@ public func weightTiles(_ values: [Float], rowCount: Int, tileWidth: Int, tileHe
 /// corrupted inputs, reconstructions) **without** per-tile rescaling, so that rows
 /// stay comparable: 0 → black, 1 → white, values outside are clamped, NaN → black.
 /// Throws for the values, grids, scales and spacings `weightTiles` rejects.
-public func imageGrid(_ values: [Float], rowCount: Int, tileWidth: Int, tileHeight: Int,
+public func imageGrid(_ values: [Float], rowCount: Int, tileWidth: Int, tileHeight: Int, channels: Int = 1,
                       layout: TileLayout? = nil, spacing: Int = 1, scale: Int = 1,
                       spacingValue: UInt8 = 0) throws -> PixelImage {
-    try tile(values, rowCount: rowCount, tileWidth: tileWidth, tileHeight: tileHeight,
+    try tile(values, rowCount: rowCount, tileWidth: tileWidth, tileHeight: tileHeight, channels: channels,
              layout: layout, spacing: spacing, scale: scale, spacingValue: spacingValue) { row in
         row.map { $0.isNaN ? 0 : UInt8(($0 * 255).rounded().clamped(0, 255)) }
     }
 }
 
-/// Quantises each row of `values` to gray levels with `quantise` and places the rows
-/// as tiles into the grid.
-func tile(_ values: [Float], rowCount: Int, tileWidth: Int, tileHeight: Int,
+/// Quantises each row of `values` (all its channels) to levels with `quantise` and places
+/// the rows as tiles into the grid, in colour by the rule of `PixelImage(planes:)`.
+func tile(_ values: [Float], rowCount: Int, tileWidth: Int, tileHeight: Int, channels: Int,
           layout: TileLayout?, spacing: Int, scale: Int, spacingValue: UInt8,
           quantise: (ArraySlice<Float>) -> [UInt8]) throws -> PixelImage {
     guard tileWidth > 0, tileHeight > 0, rowCount >= 0 else {
         throw DescentError("tiles: need positive tile sizes and a row count ≥ 0, got \(rowCount) tiles of \(tileWidth)×\(tileHeight)")
     }
-    let size = tileWidth * tileHeight
+    guard channels >= 1 else { throw DescentError("tiles: need at least one channel, got \(channels)") }
+    let plane = tileWidth * tileHeight
+    let (size, o1) = plane.multipliedReportingOverflow(by: channels)
     let (total, overflow) = rowCount.multipliedReportingOverflow(by: size)
-    guard !overflow, values.count == total else {
-        throw DescentError("tiles: \(values.count) values are not \(rowCount) rows of \(tileWidth)×\(tileHeight)")
+    guard !o1, !overflow, values.count == total else {
+        let shape = (channels == 1 ? "" : "\(channels)×") + "\(tileWidth)×\(tileHeight)"
+        throw DescentError("tiles: \(values.count) values are not \(rowCount) rows of \(shape)")
     }
+    let c = PixelImage.pictureChannels(channels)
     guard scale >= 1, spacing >= 0 else { throw DescentError("tiles: the scale must be ≥ 1 and the spacing ≥ 0, got \(scale) and \(spacing)") }
     let bytes = (0..<rowCount).flatMap { quantise(values[($0 * size)..<(($0 + 1) * size)]) }
     let grid = layout ?? TileLayout.automatic(count: rowCount)
@@ -100,7 +106,8 @@ func tile(_ values: [Float], rowCount: Int, tileWidth: Int, tileHeight: Int,
     }
     let width = grid.columns * tileWidth * scale + (grid.columns - 1) * spacing
     let height = grid.rows * tileHeight * scale + (grid.rows - 1) * spacing
-    var image = try PixelImage(width: width, height: height, channels: 1, fill: [spacingValue])
+    var image = try PixelImage(width: width, height: height, channels: c,
+                               fill: [UInt8](repeating: spacingValue, count: c == 2 || c == 4 ? c - 1 : c) + (c == 2 || c == 4 ? [255] : []))
     image.pixels.withUnsafeMutableBufferPointer { out in
         for t in 0..<rowCount {
             let x0 = (t % grid.columns) * (tileWidth * scale + spacing)
@@ -108,7 +115,9 @@ func tile(_ values: [Float], rowCount: Int, tileWidth: Int, tileHeight: Int,
             for y in 0..<(tileHeight * scale) {
                 let srcRow = t * size + (y / scale) * tileWidth
                 let dstRow = (y0 + y) * width + x0
-                for x in 0..<(tileWidth * scale) { out[dstRow + x] = bytes[srcRow + x / scale] }
+                for x in 0..<(tileWidth * scale) {
+                    for k in 0..<c { out[(dstRow + x) * c + k] = bytes[srcRow + k * plane + x / scale] }
+                }
             }
         }
     }

@@ -1,7 +1,8 @@
 import Foundation
 
-/// What a model description, an optimizer configuration and a checkpoint may name: the
-/// layer kinds, optimizer rules (with their hyper-parameters) and losses a program knows.
+/// What a model description, an optimizer configuration, a run and a checkpoint may name: the
+/// layer kinds, optimizer rules (with their hyper-parameters), losses and dataset formats a
+/// program knows.
 ///
 /// A registry is a value. Descent's own pieces are registered into `Registry.builtIn` with the
 /// same `register` calls a user makes for theirs, and whoever reads names — the text parser
@@ -14,6 +15,7 @@ import Foundation
 /// try registry.register(Swish.kind)            // a LayerKind
 /// try registry.register(Lookahead.rule)        // an OptimizerRule (and its new hyper-parameters)
 /// try registry.register(HuberLoss.kind)        // a LossKind
+/// try registry.register(PixelText.format)      // a DatasetFormat (read by `--format pixel-text`)
 /// let spec = try ModelSpec.parse("784: linear(100), swish, linear(10)", registry: registry)
 /// ```
 /// Names are unique within each list; registering a second piece under a taken name throws.
@@ -25,6 +27,8 @@ public struct Registry: Sendable {
     public private(set) var optimizers: [OptimizerKind] = []
     /// Losses, in the order registered.
     public private(set) var losses: [LossKind] = []
+    /// Dataset formats (readers of a folder of data), in the order registered.
+    public private(set) var datasetFormats: [DatasetFormat] = []
     /// Every hyper-parameter of the registered rules, in order of first use.
     public private(set) var hyperParameters: [HyperParameter] = []
 
@@ -65,12 +69,22 @@ public struct Registry: Sendable {
         losses.append(loss)
     }
 
+    /// Adds a dataset format; throws if one of that name is registered.
+    public mutating func register(_ format: DatasetFormat) throws {
+        guard datasetFormat(named: format.name) == nil else {
+            throw DescentError("registry: a dataset format named '\(format.name)' is already registered")
+        }
+        datasetFormats.append(format)
+    }
+
     /// The layer kind called `name`, if registered.
     public func layer(named name: String) -> LayerKind? { layers.first { $0.name == name } }
     /// The optimizer called `name` (`--optimizer` value), if registered.
     public func optimizer(named name: String) -> OptimizerKind? { optimizers.first { $0.rawValue == name } }
     /// The loss called `name` (`loss=` value), if registered.
     public func loss(named name: String) -> LossKind? { losses.first { $0.rawValue == name } }
+    /// The dataset format called `name` (`--format` value), if registered.
+    public func datasetFormat(named name: String) -> DatasetFormat? { datasetFormats.first { $0.name == name } }
     /// The hyper-parameter whose `rawValue` (JSON key) is `name`, if a registered rule uses it.
     public func hyperParameter(named name: String) -> HyperParameter? { hyperParameters.first { $0.rawValue == name } }
 
@@ -79,7 +93,7 @@ public struct Registry: Sendable {
         DescentError("unknown \(what) '\(name)'; \(what)s are \(names.joined(separator: ", "))")
     }
 
-    /// Descent's own layers, optimizers and losses, registered as a user registers theirs.
+    /// Descent's own layers, optimizers, losses and dataset formats, registered as a user registers theirs.
     public static let builtIn: Registry = {
         var r = Registry()
         do {
@@ -94,6 +108,7 @@ public struct Registry: Sendable {
                 try r.register(rule)
             }
             for loss in [LossKind.crossEntropy, .meanSquaredError, .binaryCrossEntropy] { try r.register(loss) }
+            for format in [DatasetFormat.idx, .cifar10, .cifar100, .imageFolder] { try r.register(format) }
         } catch {
             preconditionFailure("the built-in registry has two pieces of one name: \(error)")
         }

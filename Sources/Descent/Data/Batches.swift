@@ -29,7 +29,11 @@ public struct Batch {
 /// }
 /// ```
 /// Every batch has `batchSize` examples except the last, partial one of an epoch, which is
-/// included (the tensors are reshaped in place). Pixels become `byte / 255` in [0, 1].
+/// included (the tensors are reshaped in place). Pixels become `byte / 255` in [0, 1], then,
+/// for images with a `normalization`, `(byte / 255 − mean[c]) / std[c]` per channel
+/// (`ChannelNormalization`). Training batches may be augmented (`Augmentation`: a random
+/// crop of the zero-padded image and a random mirror, drawn from `augmentationDraws`, one
+/// draw per image in batch order before the conversion).
 /// Orders: stored order, or a Fisher–Yates permutation of `0..<count` drawn from the given
 /// generator (identical to `generator.permutation(count)`), or any index list.
 ///
@@ -57,14 +61,25 @@ public final class Batches {
     public let invertedMasking: Bool
     /// The generator of the masking noise (one draw per batch); set it before each epoch.
     public var noise = RandomGenerator(seed: 0)
+    /// Random crops and mirrors of the images (nil: none).
+    public let augmentation: Augmentation?
+    /// The generator of the augmentation's draws; set it before each epoch.
+    public var augmentationDraws = RandomGenerator(seed: 0)
+    private var draws: [(dy: Int, dx: Int, flip: Bool)]
     private let clean: Tensor
     private let corrupted: Tensor?
     private var labelBuffer: [UInt8]
     private var order: [Int]
 
-    public init(_ source: DataSource, batchSize: Int, corruption: Float = 0, invertedMasking: Bool = false) throws {
+    public init(_ source: DataSource, batchSize: Int, corruption: Float = 0, invertedMasking: Bool = false,
+                augmentation: Augmentation? = nil) throws {
         guard batchSize > 0 else { throw DescentError("batch size must be positive, got \(batchSize)") }
         guard corruption >= 0, corruption < 1 else { throw DescentError("masking-noise probability must be in [0, 1), got \(corruption)") }
+        if augmentation != nil {
+            guard case .images = source else { throw DescentError("augment: only images can be cropped and mirrored") }
+            guard corruption == 0 else { throw DescentError("augment: not with masking noise") }
+        }
+        self.augmentation = augmentation
         try source.validate()
         self.source = source
         self.batchSize = batchSize
@@ -74,6 +89,7 @@ public final class Batches {
         clean = Tensor(shape: [rows] + source.sampleShape)
         corrupted = corruption > 0 ? Tensor(shape: [rows] + source.sampleShape) : nil
         labelBuffer = [UInt8](repeating: 0, count: rows)
+        draws = [(Int, Int, Bool)](repeating: (0, 0, false), count: augmentation == nil ? 0 : rows)
         order = Array(0..<source.count)
     }
 
@@ -128,6 +144,9 @@ public final class Batches {
         switch source {
         case .images(let set):
             let masked = corrupted?.data
+            if let a = augmentation { for r in 0..<n { draws[r] = a.draw(&augmentationDraws) } }
+            let plane = set.height * set.width
+            draws.withUnsafeBufferPointer { draws in
             set.pixels.withUnsafeBufferPointer { px in
                 let src = px.baseAddress!
                 Parallel.forRanges(n, elementsPerItem: f) { rows in
@@ -135,16 +154,43 @@ public final class Batches {
                         let s = src + example(r) * f, d = dst + r * f
                         if let m = masked {
                             descent_bytes_to_float_masked(s, d, m + r * f, f, 255, threshold, keep, key.0, key.1, r * f)
+                        } else if let a = augmentation {
+                            Batches.crop(s, into: d, set.channels, set.height, set.width, padding: a.crop, draws[r])
                         } else {
                             descent_bytes_to_float(s, d, f, 255)
                         }
+                        if let norm = set.normalization {
+                            for c in 0..<set.channels {
+                                norm.apply(d + c * plane, count: plane, channel: c)
+                                if let m = masked { norm.apply(m + r * f + c * plane, count: plane, channel: c) }
+                            }
+                        }
                     }
                 }
+            }
             }
         case .features(let t, _):
             for r in 0..<n { (dst + r * f).update(from: t.data + example(r) * f, count: f) }
             if let m = corrupted {
                 Kernels.bernoulli(dst, into: m.data, mask: nil, count: n * f, threshold: threshold, keep: keep, key: key)
+            }
+        }
+    }
+
+    /// One image of C×H×W bytes at `s`, cropped at offset (dy, dx) of its zero-padded copy
+    /// and mirrored if `flip`, into C×H×W values byte / 255 at `d`.
+    static func crop(_ s: UnsafePointer<UInt8>, into d: UnsafeMutablePointer<Float>, _ channels: Int, _ height: Int, _ width: Int,
+                     padding p: Int, _ draw: (dy: Int, dx: Int, flip: Bool)) {
+        for c in 0..<channels {
+            for y in 0..<height {
+                let out = d + (c * height + y) * width
+                let sy = y + draw.dy - p
+                guard sy >= 0 && sy < height else { out.update(repeating: 0, count: width); continue }
+                let row = s + (c * height + sy) * width
+                for x in 0..<width {
+                    let sx = (draw.flip ? width - 1 - x : x) + draw.dx - p
+                    out[x] = sx >= 0 && sx < width ? Float(row[sx]) / 255 : 0
+                }
             }
         }
     }

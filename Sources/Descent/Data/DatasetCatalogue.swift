@@ -1,8 +1,9 @@
-/// The MNIST-family datasets Descent knows how to find, download and verify.
+/// The datasets Descent knows how to find, download and verify: the MNIST family and
+/// CIFAR-10/100.
 ///
-/// Each dataset is four gzip'd IDX files with the canonical names of `DatasetFile`
-/// (60,000 training and 10,000 test images of 28 × 28 pixels, labels 0…9). The digests are
-/// those of the official `.gz` files as published by their distributors:
+/// **MNIST family.** Each dataset is four gzip'd IDX files with the canonical names of
+/// `DatasetFile` (60,000 training and 10,000 test images of 28 × 28 pixels, labels 0…9). The
+/// digests are those of the official `.gz` files as published by their distributors:
 /// - SHA-256 (what downloads are verified against): each value is listed identically by
 ///   several unrelated public dataset loaders (for KMNIST including TensorFlow Datasets'
 ///   checksums); none could be recomputed here, as this machine has no copy of the official files.
@@ -14,10 +15,19 @@
 /// not checked against these digests; only the structure is validated by the IDX reader.
 /// What the data are is recorded with every run instead (`DataFingerprint`, from the
 /// uncompressed files, whose digests `uncompressedSHA256` lists where known).
+///
+/// **CIFAR-10 and CIFAR-100** (Krizhevsky 2009), the "binary version" archives of the
+/// authors' page: `cifar-10-binary.tar.gz` (170,052,171 bytes) and `cifar-100-binary.tar.gz`
+/// (168,513,733 bytes), read by `DatasetFormat.cifar10` / `.cifar100` (`CIFARBinary`). SHA-256
+/// and sizes: TensorFlow Datasets' `url_checksums` (listed identically by other public
+/// loaders); MD5: the authors' page (CIFAR-10) and public loaders (CIFAR-100), not checked.
+/// No copy of either archive was available here, so neither digest could be recomputed.
 public enum DatasetName: String, CaseIterable, Codable, Sendable {
     case mnist
     case fashionMNIST = "fashion-mnist"
     case kmnist
+    case cifar10
+    case cifar100
 
     /// Human-readable name.
     public var displayName: String {
@@ -25,6 +35,8 @@ public enum DatasetName: String, CaseIterable, Codable, Sendable {
         case .mnist: return "MNIST"
         case .fashionMNIST: return "Fashion-MNIST"
         case .kmnist: return "Kuzushiji-MNIST"
+        case .cifar10: return "CIFAR-10"
+        case .cifar100: return "CIFAR-100"
         }
     }
 
@@ -41,12 +53,42 @@ public enum DatasetName: String, CaseIterable, Codable, Sendable {
         case .kmnist:
             return ["https://codh.rois.ac.jp/kmnist/dataset/kmnist/",
                     "http://codh.rois.ac.jp/kmnist/dataset/kmnist/"]
+        case .cifar10, .cifar100:
+            return ["https://www.cs.toronto.edu/~kriz/"]
         }
     }
 
-    /// SHA-256 (lowercase hex) of the official `.gz` file.
-    public func sha256(_ file: DatasetFile) -> String {
+    /// What is downloaded into the cache: the four `.gz` files of the MNIST family, or the
+    /// one archive of CIFAR; each with its SHA-256 and the most bytes a download may bring.
+    public var files: [CatalogueFile] {
+        switch self {
+        case .mnist, .fashionMNIST, .kmnist:
+            return DatasetFile.allCases.map {
+                CatalogueFile(fileName: $0.fileName, sha256: sha256($0)!, largestDownload: $0.largestDownload)
+            }
+        case .cifar10:
+            return [CatalogueFile(fileName: CIFARBinary.cifar10.archive, sha256: "c4a38c50a1bc5f3a1c5537f2155ab9d68f9f25eb1ed8d9ddda3db29a59bca1dd",
+                                  largestDownload: 170_052_171)]
+        case .cifar100:
+            return [CatalogueFile(fileName: CIFARBinary.cifar100.archive, sha256: "58a81ae192c23a4be8b1804d68e518ed807d710a4eb253b1f2a199162a40d8ec",
+                                  largestDownload: 168_513_733)]
+        }
+    }
+
+    /// MD5 (lowercase hex) of each of `files` (cross-reference only): torchvision's for the
+    /// MNIST family, the authors' page for CIFAR-10, public loaders for CIFAR-100.
+    public var md5: [String] {
+        switch self {
+        case .mnist, .fashionMNIST, .kmnist: return DatasetFile.allCases.map { md5($0)! }
+        case .cifar10: return ["c32a1d4ab5d03f1284b67883e8d87530"]
+        case .cifar100: return ["03b5dce01913d631647c71ecec9e9cb8"]
+        }
+    }
+
+    /// SHA-256 (lowercase hex) of the official `.gz` file of an MNIST-family dataset (nil for CIFAR).
+    public func sha256(_ file: DatasetFile) -> String? {
         switch (self, file) {
+        case (.cifar10, _), (.cifar100, _): return nil
         case (.mnist, .trainImages): return "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609"
         case (.mnist, .trainLabels): return "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c"
         case (.mnist, .testImages): return "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6"
@@ -79,13 +121,14 @@ public enum DatasetName: String, CaseIterable, Codable, Sendable {
         case (.fashionMNIST, .trainLabels): return "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9"
         case (.fashionMNIST, .testImages): return "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b"
         case (.fashionMNIST, .testLabels): return "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34"
-        case (.kmnist, _): return nil
+        case (.kmnist, _), (.cifar10, _), (.cifar100, _): return nil
         }
     }
 
-    /// MD5 (lowercase hex) of the official `.gz` file, as listed by torchvision.
-    public func md5(_ file: DatasetFile) -> String {
+    /// MD5 (lowercase hex) of the official `.gz` file, as listed by torchvision (nil for CIFAR).
+    func md5(_ file: DatasetFile) -> String? {
         switch (self, file) {
+        case (.cifar10, _), (.cifar100, _): return nil
         case (.mnist, .trainImages): return "f68b3c2dcbeaaa9fbdd348bbdeb94873"
         case (.mnist, .trainLabels): return "d53e105ee54ea40749a09fcbcd1e9432"
         case (.mnist, .testImages): return "9fb629c4189551a2d022fa330f9573f3"
@@ -106,25 +149,60 @@ public enum DatasetName: String, CaseIterable, Codable, Sendable {
     public var systemDirectories: [String] {
         switch self {
         case .fashionMNIST: return ["/usr/share/datasets/fashion-mnist"]
-        case .mnist, .kmnist: return []
+        case .mnist, .kmnist, .cifar10, .cifar100: return []
         }
     }
 
-    /// The shape of one image, `[C, H, W]`: 1 × 28 × 28 for the whole MNIST family.
-    public var imageShape: [Int] { [1, 28, 28] }
+    /// The format its files are in (`DatasetFormat.idx` for the MNIST family).
+    public var format: DatasetFormat {
+        switch self {
+        case .mnist, .fashionMNIST, .kmnist: return .idx
+        case .cifar10: return .cifar10
+        case .cifar100: return .cifar100
+        }
+    }
 
-    /// Number of classes (10 for the whole MNIST family).
+    /// The shape of one image, `[C, H, W]`, as the catalogue's files hold it.
+    public var imageShape: [Int] {
+        switch self {
+        case .mnist, .fashionMNIST, .kmnist: return [1, 28, 28]
+        case .cifar10, .cifar100: return [3, 32, 32]
+        }
+    }
+
+    /// Number of classes (with the default labels).
     public var classCount: Int { classNames.count }
 
-    /// Class names, label order.
-    public var classNames: [String] {
+    /// Class names, label order, of the default labels.
+    public var classNames: [String] { classNames(label: nil) }
+
+    /// Class names, label order, of the labels `label` names (CIFAR-100: "fine", the default,
+    /// or "coarse"; the others have one kind of label).
+    public func classNames(label: String?) -> [String] {
         switch self {
+        case .cifar10: return CIFARBinary.cifar10.classNames(label: label)
+        case .cifar100: return CIFARBinary.cifar100.classNames(label: label)
         case .mnist: return (0..<10).map(String.init)
         case .fashionMNIST:
             return ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                     "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
         case .kmnist: return ["o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re", "wo"]
         }
+    }
+}
+
+/// A file the catalogue downloads: its name (on the mirrors and in the cache), its SHA-256
+/// (lowercase hex; downloads are verified against it), and the most bytes a download of it
+/// may bring.
+public struct CatalogueFile: Sendable, Hashable {
+    public let fileName: String
+    public let sha256: String
+    public let largestDownload: Int64
+
+    public init(fileName: String, sha256: String, largestDownload: Int64) {
+        self.fileName = fileName
+        self.sha256 = sha256
+        self.largestDownload = largestDownload
     }
 }
 

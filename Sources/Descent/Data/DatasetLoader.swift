@@ -3,33 +3,49 @@ import Foundation
 import Glibc
 #endif
 
-/// Finds, downloads (optionally) and loads an MNIST-family dataset into two `ImageSet`s.
+/// Finds, downloads (optionally) and loads a catalogue dataset into two `ImageSet`s, read
+/// by the dataset's format (`DatasetName.format`).
 ///
-/// Where the four files (see `DatasetFile`; each may be gzip'd or not, e.g.
-/// `train-images-idx3-ubyte.gz` or `train-images-idx3-ubyte`) are looked for:
+/// Where the files (`DatasetName.files`: the MNIST family's four IDX files, each gzip'd or
+/// not, e.g. `train-images-idx3-ubyte.gz` or `train-images-idx3-ubyte`; CIFAR's archive) are
+/// looked for:
 /// 1. `dataDirectory`, if given — and nowhere else (a clear error lists what is missing);
 /// 2. the cache directory: `cacheDirectory`, else `locations.cacheDirectory(for:)`
 ///    (`~/.cache/descent/<name>` by default);
 /// 3. `<locations.searchRoot>/<name>`, if set (the CLI sets it from `$DESCENT_DATA_DIR`);
 /// 4. the dataset's system directories (Debian: `/usr/share/datasets/fashion-mnist`);
 /// 5. if `allowDownload`, the missing files are downloaded into the cache directory from the
-///    dataset's mirrors, each to a temporary name, bounded in size (`DatasetFile.largestDownload`)
+///    dataset's mirrors, each to a temporary name, bounded in size (`CatalogueFile.largestDownload`)
 ///    and time (`Downloader`), verified against its SHA-256 and renamed into place atomically.
 public enum DatasetLoader {
     /// Loads the training and test sets of `name`.
     public static func load(_ name: DatasetName, dataDirectory: String? = nil, cacheDirectory: String? = nil,
                             allowDownload: Bool = false,
                             locations: DatasetLocations = DatasetLocations()) throws -> (train: ImageSet, test: ImageSet) {
-        try load(name, dataDirectory: dataDirectory, cacheDirectory: cacheDirectory, allowDownload: allowDownload,
-                 locations: locations, mirrors: locations.mirrors(of: name), sha256: name.sha256)
+        let d = try loadSplits(name, dataDirectory: dataDirectory, cacheDirectory: cacheDirectory, allowDownload: allowDownload,
+                               locations: locations)
+        return (d.train, d.test)
     }
 
-    /// `load` with the download source made explicit (tests use `file://` mirrors).
+    /// `load`, with the reader's `options` (CIFAR-100's `label`), and the class names.
+    public static func loadSplits(_ name: DatasetName, dataDirectory: String? = nil, cacheDirectory: String? = nil,
+                                  allowDownload: Bool = false, options: DatasetReadOptions = DatasetReadOptions(),
+                                  locations: DatasetLocations = DatasetLocations()) throws -> DatasetSplits {
+        var d = try load(name, dataDirectory: dataDirectory, cacheDirectory: cacheDirectory, allowDownload: allowDownload,
+                         options: options, locations: locations, mirrors: locations.mirrors(of: name),
+                         sha256: { file in name.files.first { $0.fileName == file }!.sha256 })
+        if d.classNames == nil { d.classNames = name.classNames(label: options.label) }
+        return d
+    }
+
+    /// `load` with the download source made explicit (tests use `file://` mirrors); `sha256`
+    /// gives the digest of each of `name.files` by its file name.
     static func load(_ name: DatasetName, dataDirectory: String?, cacheDirectory: String?, allowDownload: Bool,
+                     options: DatasetReadOptions = DatasetReadOptions(),
                      locations: DatasetLocations = DatasetLocations(),
-                     mirrors: [String], sha256: (DatasetFile) -> String) throws -> (train: ImageSet, test: ImageSet) {
+                     mirrors: [String], sha256: (String) -> String) throws -> DatasetSplits {
         if let directory = localDirectory(of: name, dataDirectory: dataDirectory, cacheDirectory: cacheDirectory, locations: locations) {
-            return try load(directory: directory)
+            return try name.format.load(directory, options: options)
         }
         let cache = cacheDirectory ?? locations.cacheDirectory(for: name)
         let candidates = searchPath(of: name, cacheDirectory: cacheDirectory, locations: locations)
@@ -37,19 +53,26 @@ public enum DatasetLoader {
             throw DescentError("\(name.displayName) not found: looked in \(candidates.joined(separator: ", ")); pass a data directory or allow downloading")
         }
         try FileBytes.makeDirectories(cache)
-        for file in missingFiles(in: cache) {
-            try download(file, mirrors: mirrors, sha256: sha256(file), into: cache)
+        for file in name.files where !isPresent(file, in: cache) {
+            try download(file.fileName, largestDownload: file.largestDownload, mirrors: mirrors, sha256: sha256(file.fileName), into: cache)
         }
-        return try load(directory: cache)
+        return try name.format.load(cache, options: options)
+    }
+
+    /// Whether `directory` holds `file` (for a `.gz` IDX file, also its uncompressed form).
+    static func isPresent(_ file: CatalogueFile, in directory: String) -> Bool {
+        if let idx = DatasetFile(rawValue: file.fileName) { return path(of: idx, in: directory) != nil }
+        var st = stat()
+        return lstat(join(directory, file.fileName), &st) == 0
     }
 
     /// The folder `load` reads `name` from without downloading: `dataDirectory` if given, else
     /// the first folder of the search path (cache, `$DESCENT_DATA_DIR/<name>`, system
-    /// directories) that holds all four files; nil if none does.
+    /// directories) that holds its files (`DatasetFormat.holdsData`); nil if none does.
     public static func localDirectory(of name: DatasetName, dataDirectory: String? = nil, cacheDirectory: String? = nil,
                                       locations: DatasetLocations = DatasetLocations()) -> String? {
         if let dataDirectory { return dataDirectory }
-        return searchPath(of: name, cacheDirectory: cacheDirectory, locations: locations).first { missingFiles(in: $0).isEmpty }
+        return searchPath(of: name, cacheDirectory: cacheDirectory, locations: locations).first { name.format.holdsData($0) }
     }
 
     static func searchPath(of name: DatasetName, cacheDirectory: String?, locations: DatasetLocations) -> [String] {
@@ -58,14 +81,14 @@ public enum DatasetLoader {
         return candidates + name.systemDirectories
     }
 
-    /// Whether `directory` holds the catalogue's own `.gz` files of `name` (each file's SHA-256
-    /// equal to `name.sha256`): how the catalogue's data are recognised where their
+    /// Whether `directory` holds the catalogue's own files of `name` (each file's SHA-256
+    /// equal to `name.files`'): how the catalogue's data are recognised where their
     /// uncompressed digests are not known (`DatasetName.uncompressedSHA256`). Hashes the
     /// compressed files, so it is called only when needed.
     public static func holdsCatalogueFiles(_ name: DatasetName, in directory: String) -> Bool {
-        DatasetFile.allCases.allSatisfy { file in
+        name.files.allSatisfy { file in
             let p = join(directory, file.fileName)
-            return FileBytes.exists(p) && (try? SHA256.hex(ofFile: p)) == name.sha256(file)
+            return FileBytes.exists(p) && (try? SHA256.hex(ofFile: p)) == file.sha256
         }
     }
 
@@ -86,55 +109,24 @@ public enum DatasetLoader {
         DatasetFile.allCases.filter { path(of: $0, in: directory) == nil }
     }
 
-    /// Loads the four standard files from `directory`.
+    /// Loads the four standard IDX files from `directory` (`DatasetFormat.idx`).
     public static func load(directory: String) throws -> (train: ImageSet, test: ImageSet) {
-        if !FileBytes.exists(directory) { throw DescentError("\(directory): no such directory") }
-        if !FileBytes.isDirectory(directory) { throw DescentError("\(directory): not a directory") }
-        let missing = missingFiles(in: directory)
-        if !missing.isEmpty {
-            let names = missing.map { "\($0.fileName) (or \($0.uncompressedName))" }
-            throw DescentError("\(directory): missing \(names.joined(separator: ", "))")
-        }
-        let files = DatasetFile.allCases.map { path(of: $0, in: directory)! }
-        // The four files are independent: inflate them concurrently.
-        let images = try concurrentMap(4) { i in
-            let isImages = i == 0 || i == 2
-            return try IDX.read(path: files[i], expectedDimensions: isImages ? 3 : 1, elementName: isImages ? "pixel" : "label")
-        }
-        let train = try makeSet(images: images[0], imagesPath: files[0], labels: images[1], labelsPath: files[1])
-        let test = try makeSet(images: images[2], imagesPath: files[2], labels: images[3], labelsPath: files[3])
-        if (train.height, train.width) != (test.height, test.width) {
-            throw DescentError("\(files[2]): test images are \(test.height)×\(test.width), training images \(train.height)×\(train.width)")
-        }
-        return (train, test)
+        let d = try DatasetFormat.idx.load(directory)
+        return (d.train, d.test)
     }
 
     /// One split from an image file and a label file.
     public static func loadSplit(imagesPath: String, labelsPath: String) throws -> ImageSet {
-        let images = try IDX.read(path: imagesPath, expectedDimensions: 3, elementName: "pixel")
-        let labels = try IDX.read(path: labelsPath, expectedDimensions: 1, elementName: "label")
-        return try makeSet(images: images, imagesPath: imagesPath, labels: labels, labelsPath: labelsPath)
-    }
-
-    static func makeSet(images: IDXArray, imagesPath: String, labels: IDXArray, labelsPath: String) throws -> ImageSet {
-        let count = images.dimensions[0]
-        if count == 0 { throw DescentError("\(imagesPath): contains no images (header says 0×\(images.dimensions[1])×\(images.dimensions[2]))") }
-        if images.dimensions[1] == 0 || images.dimensions[2] == 0 {
-            throw DescentError("\(imagesPath): images of \(images.dimensions[1])×\(images.dimensions[2]) pixels; need at least 1×1")
-        }
-        if labels.dimensions[0] != count {
-            throw DescentError("\(labelsPath): \(labels.dimensions[0]) labels, but \(imagesPath) has \(count) images")
-        }
-        return try ImageSet(count: count, height: images.dimensions[1], width: images.dimensions[2],
-                        pixels: images.bytes, labels: labels.bytes)
+        try IDXFolder.loadSplit(imagesPath: imagesPath, labelsPath: labelsPath)
     }
 
     // MARK: - Downloading
 
     /// Downloads `file` of `name` into `directory`, trying each mirror in turn, and verifies it.
-    public static func download(_ file: DatasetFile, of name: DatasetName, into directory: String,
+    public static func download(_ file: CatalogueFile, of name: DatasetName, into directory: String,
                                 locations: DatasetLocations = DatasetLocations()) throws {
-        try download(file, mirrors: locations.mirrors(of: name), sha256: name.sha256(file), into: directory)
+        try download(file.fileName, largestDownload: file.largestDownload, mirrors: locations.mirrors(of: name),
+                     sha256: file.sha256, into: directory)
     }
 
     /// Each mirror's transfer is bounded by `file.largestDownload` bytes, `timeout` seconds
@@ -142,19 +134,26 @@ public enum DatasetLoader {
     static func download(_ file: DatasetFile, mirrors: [String], sha256: String, into directory: String,
                          timeout: TimeInterval = Downloader.defaultTimeout,
                          totalTimeout: TimeInterval = Downloader.totalTimeout) throws {
+        try download(file.fileName, largestDownload: file.largestDownload, mirrors: mirrors, sha256: sha256, into: directory,
+                     timeout: timeout, totalTimeout: totalTimeout)
+    }
+
+    static func download(_ fileName: String, largestDownload: Int64, mirrors: [String], sha256: String, into directory: String,
+                         timeout: TimeInterval = Downloader.defaultTimeout,
+                         totalTimeout: TimeInterval = Downloader.totalTimeout) throws {
         var failures = [String]()
-        let destination = join(directory, file.fileName)
+        let destination = join(directory, fileName)
         for mirror in mirrors {
             do {
-                try Downloader.fetch(url: mirror + file.fileName, to: destination, sha256: sha256,
-                                     maximumSize: file.largestDownload, timeout: timeout, totalTimeout: totalTimeout)
+                try Downloader.fetch(url: mirror + fileName, to: destination, sha256: sha256,
+                                     maximumSize: largestDownload, timeout: timeout, totalTimeout: totalTimeout)
                 return
             } catch let error as DescentError {
                 let prefix = destination + ": "
                 failures.append(error.message.hasPrefix(prefix) ? String(error.message.dropFirst(prefix.count)) : error.message)
             }
         }
-        throw DescentError("\(file.fileName): download into \(directory) failed from every mirror: \(failures.joined(separator: "; "))")
+        throw DescentError("\(fileName): download into \(directory) failed from every mirror: \(failures.joined(separator: "; "))")
     }
 
     static func join(_ a: String, _ b: String) -> String {

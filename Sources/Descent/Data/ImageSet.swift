@@ -17,6 +17,9 @@ public struct ImageSet: Sendable {
     public let pixels: [UInt8]
     /// `count` class indices.
     public let labels: [UInt8]
+    /// How pixels are given to a network (`Batches`): byte / 255, then, if set, normalised
+    /// per channel. Kept by `prefix` and `subset`; set with `normalized(by:)`.
+    public private(set) var normalization: ChannelNormalization?
 
     /// The shape of one image, `[channels, height, width]`.
     public var shape: [Int] { [channels, height, width] }
@@ -45,15 +48,25 @@ public struct ImageSet: Sendable {
         self.init(unchecked: count, channels, height, width, pixels, labels)
     }
 
-    private init(unchecked count: Int, _ channels: Int, _ height: Int, _ width: Int, _ pixels: [UInt8], _ labels: [UInt8]) {
+    private init(unchecked count: Int, _ channels: Int, _ height: Int, _ width: Int, _ pixels: [UInt8], _ labels: [UInt8],
+                 _ normalization: ChannelNormalization? = nil) {
         (self.count, self.channels, self.height, self.width) = (count, channels, height, width)
-        (self.pixels, self.labels) = (pixels, labels)
+        (self.pixels, self.labels, self.normalization) = (pixels, labels, normalization)
+    }
+
+    /// The same images, given to networks normalised by `normalization` (nil: byte / 255
+    /// only); throws unless it has one mean and std per channel.
+    public func normalized(by normalization: ChannelNormalization?) throws -> ImageSet {
+        if let n = normalization, n.mean.count != channels {
+            throw DescentError("images: a normalisation of \(n.mean.count) channel(s) for images of \(channels)")
+        }
+        return ImageSet(unchecked: count, channels, height, width, pixels, labels, normalization)
     }
 
     /// The first `n` images (or all, if fewer).
     public func prefix(_ n: Int) -> ImageSet {
         let k = Swift.max(0, Swift.min(n, count))
-        return ImageSet(unchecked: k, channels, height, width, Array(pixels[0..<(k * featureCount)]), Array(labels[0..<k]))
+        return ImageSet(unchecked: k, channels, height, width, Array(pixels[0..<(k * featureCount)]), Array(labels[0..<k]), normalization)
     }
 
     /// The images at `indices`, in that order; throws unless each index is in `0..<count`.
@@ -65,7 +78,7 @@ public struct ImageSet: Sendable {
         var px = [UInt8]()
         px.reserveCapacity(indices.count * f)
         for i in indices { px.append(contentsOf: pixels[(i * f)..<((i + 1) * f)]) }
-        return ImageSet(unchecked: indices.count, channels, height, width, px, indices.map { labels[$0] })
+        return ImageSet(unchecked: indices.count, channels, height, width, px, indices.map { labels[$0] }, normalization)
     }
 
     /// Number of classes (largest label + 1).

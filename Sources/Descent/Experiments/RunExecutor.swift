@@ -13,7 +13,10 @@ public enum RunExecutor {
                            onEpoch: (EpochMetrics) -> Void = { _ in },
                            onFinish: (Trainer, [EpochMetrics]) throws -> Void = { _, _ in }) throws -> RunRecord {
         let c = spec.config
-        let (train, validation, split) = try images(c, train: fullTrain)
+        let (kept, held, split) = try images(c, train: fullTrain)
+        // Normalised as the configuration says (training, validation and test alike).
+        let train = try kept.normalized(by: c.normalize), validation = try held?.normalized(by: c.normalize)
+        let test = try test.normalized(by: c.normalize)
         let data = RunData(fingerprint: (fingerprint ?? DataFingerprint(train: fullTrain, test: test)).value,
                            trainImages: train.count, testImages: test.count)
         let trainer = try makeTrainer(c, seed: spec.seed)
@@ -66,6 +69,6 @@ public enum RunExecutor {
     public static func makeTrainer(_ c: ClassifierRunConfig, seed: UInt64) throws -> Trainer {
         let network = try Network(c.model, seed: seed)
         return try Trainer(network, optimizer: try c.optimizer.make(), loss: c.model.loss.make(), batchSize: c.batchSize,
-                           seed: seed)
+                           augmentation: c.augment, seed: seed)
     }
 }

@@ -2,8 +2,10 @@ import Foundation
 
 /// Everything that determines one classifier training run, except the seed.
 ///
-/// JSON: `dataset`, `model`, `batch_size`, `epochs`, `train_limit`, `validation`, `optimizer`
-/// (`train_limit` and `validation` only when set, so older run keys stay valid). A plain
+/// JSON: `dataset`, `format`, `labels`, `resize`, `normalize`, `augment`, `model`,
+/// `batch_size`, `epochs`, `train_limit`, `validation`, `optimizer` (`format`, `labels`,
+/// `resize`, `normalize`, `augment`, `train_limit` and `validation` only when set, so older
+/// run keys stay valid). A plain
 /// MLP (`ModelSpec.mlpForm`) is written as before the model descriptions existed —
 /// `"model": [784, 784, 784, 10], "activation": "relu", "input_dropout": 0.1,
 /// "hidden_dropout": 0.5` — so its run keys are unchanged; any other model is written as
@@ -19,10 +21,25 @@ public struct ClassifierRunConfig: Codable, Hashable, Sendable {
     /// Training images held out for validation (`ValidationSplit`; nil or 0: none, and then
     /// the JSON has no `validation` key). Training uses the rest (then `trainLimit` of them).
     public var validation: Int?
+    /// The registered `DatasetFormat` the data were read with (`--format`), when not the
+    /// dataset's own; nil otherwise.
+    public var format: String?
+    /// Which labels, for data with several kinds (CIFAR-100's "coarse"), when not the
+    /// default; nil otherwise.
+    public var labels: String?
+    /// The size an image folder's images were resized to (`--resize`, "HxW"), if any.
+    public var resize: String?
+    /// The per-channel normalisation of the images (`--normalize`: statistics of the
+    /// training images), applied to training, validation and test images alike.
+    public var normalize: ChannelNormalization?
+    /// The augmentation of training images (`--augment`).
+    public var augment: Augmentation?
 
     public init(dataset: DatasetName, model: ModelSpec, batchSize: Int, epochs: Int, trainLimit: Int? = nil,
-                validation: Int? = nil, optimizer: OptimizerConfig) {
+                validation: Int? = nil, optimizer: OptimizerConfig, format: String? = nil, labels: String? = nil) {
         self.dataset = dataset
+        self.format = format
+        self.labels = labels
         self.model = model
         self.batchSize = batchSize
         self.epochs = epochs
@@ -34,7 +51,7 @@ public struct ClassifierRunConfig: Codable, Hashable, Sendable {
     enum CodingKeys: String, CodingKey {
         case dataset, model, activation, batchSize = "batch_size", epochs, optimizer
         case inputDropout = "input_dropout", hiddenDropout = "hidden_dropout", trainLimit = "train_limit"
-        case validation
+        case validation, format, labels, resize, normalize, augment
     }
 
     public init(from decoder: Decoder) throws {
@@ -44,6 +61,15 @@ public struct ClassifierRunConfig: Codable, Hashable, Sendable {
         epochs = try c.decode(Int.self, forKey: .epochs)
         trainLimit = try c.decodeIfPresent(Int.self, forKey: .trainLimit)
         validation = try c.decodeIfPresent(Int.self, forKey: .validation)
+        format = try c.decodeIfPresent(String.self, forKey: .format)
+        labels = try c.decodeIfPresent(String.self, forKey: .labels)
+        resize = try c.decodeIfPresent(String.self, forKey: .resize)
+        normalize = try c.decodeIfPresent(ChannelNormalization.self, forKey: .normalize)
+        augment = try c.decodeIfPresent(String.self, forKey: .augment).map { text in
+            do { return try Augmentation(parsing: text) } catch let e as DescentError {
+                throw DecodingError.dataCorruptedError(forKey: .augment, in: c, debugDescription: e.message)
+            }
+        }
         optimizer = try c.decode(OptimizerConfig.self, forKey: .optimizer)
         if let sizes = try? c.decode([Int].self, forKey: .model) {
             // Float → the Double of its shortest decimal form (0.1, not 0.10000000149…).
@@ -68,6 +94,11 @@ public struct ClassifierRunConfig: Codable, Hashable, Sendable {
         try c.encode(epochs, forKey: .epochs)
         try c.encodeIfPresent(trainLimit, forKey: .trainLimit)
         if let v = validation, v != 0 { try c.encode(v, forKey: .validation) }
+        try c.encodeIfPresent(format, forKey: .format)
+        try c.encodeIfPresent(labels, forKey: .labels)
+        try c.encodeIfPresent(resize, forKey: .resize)
+        try c.encodeIfPresent(normalize, forKey: .normalize)
+        try c.encodeIfPresent(augment?.description, forKey: .augment)
         try c.encode(optimizer, forKey: .optimizer)
         if let mlp = model.mlpForm {
             try c.encode(mlp.sizes, forKey: .model)

@@ -106,6 +106,18 @@ extension ModelSpec {
                    residual(conv2d(96, 3, stride=2, padding=1), batchnorm2d, relu, conv2d(96, 3, padding=same), batchnorm2d), relu,
                    avgpool2d(7), flatten, linear(10)
                    """)),
+        Preset(name: "cifar10-3c3d", summary: "DeepOBS's CIFAR-10 network 3c3d: conv 64@5×5 valid, max-pool 3/2, conv 96@3×3 valid, max-pool 3/2, conv 128@3×3 same, max-pool 3/2, 512, 256, 10, ReLU (DeepOBS trains it with L2 0.002 on the weights: --weight-decay 0.002; pooling pads 1 on each side, DeepOBS's TensorFlow 'same' 1 after, for the same sizes 14, 6, 3)",
+               spec: try! .parse(deepOBS3c3d(classes: 10))),
+        Preset(name: "cifar100-3c3d", summary: "DeepOBS's CIFAR-100 network 3c3d: cifar10-3c3d with 100 classes",
+               spec: try! .parse(deepOBS3c3d(classes: 100))),
+        Preset(name: "resnet-cifar", summary: "resnet-fmnist for 32×32 colour images: conv 24@3×3, three residual blocks of two 3×3 convs with batch norm (24@32×32, 48@16×16, 96@8×8, projections where the shape changes), average pool 8, 10",
+               spec: try! .parse("""
+                   3x32x32: conv2d(24, 3, padding=same), batchnorm2d, relu,
+                   residual(conv2d(24, 3, padding=same), batchnorm2d, relu, conv2d(24, 3, padding=same), batchnorm2d), relu,
+                   residual(conv2d(48, 3, stride=2, padding=1), batchnorm2d, relu, conv2d(48, 3, padding=same), batchnorm2d), relu,
+                   residual(conv2d(96, 3, stride=2, padding=1), batchnorm2d, relu, conv2d(96, 3, padding=same), batchnorm2d), relu,
+                   avgpool2d(8), flatten, linear(10)
+                   """)),
         Preset(name: "conv-ae", summary: "a convolutional autoencoder with seed-ae's code: conv 16@5×5/2, conv 32@3×3/2, 100 sigmoid | 1568, transposed convs back to 1×28×28, sigmoid",
                spec: try! .parse("""
                    1x28x28: conv2d(16, 5, stride=2, padding=2), relu, conv2d(32, 3, stride=2, padding=1), relu, flatten,
@@ -113,6 +125,15 @@ extension ModelSpec {
                    convtranspose2d(1, 4, stride=2, padding=1), sigmoid; loss=mse
                    """)),
     ]
+
+    /// DeepOBS's 3c3d (Schneider et al. 2019) for 3×32×32 images and `classes` classes.
+    static func deepOBS3c3d(classes: Int) -> String {
+        """
+        3x32x32: conv2d(64, 5), relu, maxpool2d(3, stride=2, padding=1), conv2d(96, 3), relu, maxpool2d(3, stride=2, padding=1),
+        conv2d(128, 3, padding=same), relu, maxpool2d(3, stride=2, padding=1), flatten,
+        linear(512), relu, linear(256), relu, linear(\(classes))
+        """
+    }
 
     /// The preset called `name`, if any.
     public static func preset(named name: String) -> ModelSpec? { presets.first { $0.name == name }?.spec }

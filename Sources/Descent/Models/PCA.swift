@@ -40,8 +40,11 @@ public struct PCA {
         var wq: Float = 0, iwq: Int32 = 0
         var info = descent_ssyevd(Int32(d), cov.data, Int32(d), &w, &wq, -1, &iwq, -1)
         guard info == 0 else { throw DescentError("pca: ssyevd workspace query failed (info \(info))") }
-        var work = [Float](repeating: 0, count: Int(wq))
-        var iwork = [Int32](repeating: 0, count: Int(iwq))
+        // The size comes back as a Float, which above 2^24 rounds it (d = 3072, a 32×32 colour
+        // image: 1 + 6d + 2d² = 18,892,801 comes back 18,892,800, one short): take at least
+        // LAPACK's documented minimum for jobz = "V".
+        var work = [Float](repeating: 0, count: max(Int(wq), 1 + 6 * d + 2 * d * d))
+        var iwork = [Int32](repeating: 0, count: max(Int(iwq), 3 + 5 * d))
         info = descent_ssyevd(Int32(d), cov.data, Int32(d), &w, &work, Int32(work.count), &iwork, Int32(iwork.count))
         guard info == 0 else { throw DescentError("pca: ssyevd failed (info \(info))") }
         // Column-major eigenvectors = rows of the row-major buffer, ascending eigenvalues.

@@ -13,7 +13,8 @@ import Foundation
 /// are not finite at the end of an epoch (a dead ReLU can hide them from the loss).
 ///
 /// **Randomness per epoch**: epoch e shuffles with `RandomGenerator(seed:stream: s(2, e))`,
-/// draws masking noise from `s(3, e)` and re-seeds the network's dropout from `s(4, e)`, where
+/// draws masking noise from `s(3, e)`, re-seeds the network's dropout from `s(4, e)` and draws
+/// the augmentation of training images (`augmentation`) from `s(6, e)`, where
 /// `s(p, e) = streamBase·2⁴⁰ + p·2³² + e`. An epoch therefore depends only on the seed, its
 /// number and the weights it starts from, so a run resumed from a checkpoint after epoch k
 /// repeats epochs k+1… exactly. `streamBase` tells apart independent trainings of one run
@@ -35,6 +36,8 @@ public final class Trainer {
     public let corruption: Float
     /// Whether the masking noise scales kept inputs by 1/(1 − p) (see `Batches`).
     public let invertedMasking: Bool
+    /// Random crops and mirrors of the training images (never of validation or test images).
+    public let augmentation: Augmentation?
     /// Batch size for evaluation (large batches: fewer, bigger products).
     public var evaluationBatchSize = 1000
     /// Epochs finished (set it when resuming from a checkpoint).
@@ -51,7 +54,7 @@ public final class Trainer {
     private let pixelError = MeanSquaredError()
 
     public init(_ network: Network, optimizer: Optimizer, loss: Loss, batchSize: Int, corruption: Float = 0,
-                invertedMasking: Bool = false, seed: UInt64, streamBase: UInt64 = 0) throws {
+                invertedMasking: Bool = false, augmentation: Augmentation? = nil, seed: UInt64, streamBase: UInt64 = 0) throws {
         guard batchSize > 0 else { throw DescentError("batch size must be positive, got \(batchSize)") }
         guard corruption >= 0, corruption < 1 else { throw DescentError("masking-noise probability must be in [0, 1), got \(corruption)") }
         self.network = network
@@ -60,6 +63,7 @@ public final class Trainer {
         self.batchSize = batchSize
         self.corruption = corruption
         self.invertedMasking = invertedMasking
+        self.augmentation = augmentation
         self.seed = seed
         self.streamBase = streamBase
         self.parameters = network.parameters
@@ -88,6 +92,7 @@ public final class Trainer {
         let epoch = epochsDone + 1
         let batches = try batchesForTraining(data)
         batches.noise = RandomGenerator(seed: seed, stream: stream(3, epoch: epoch))
+        batches.augmentationDraws = RandomGenerator(seed: seed, stream: stream(6, epoch: epoch))
         network.beginEpoch(seed: seed, stream: stream(4, epoch: epoch))
         var total = 0.0, penaltyTotal = 0.0
         var correct = 0, counted = false
@@ -207,7 +212,8 @@ public final class Trainer {
     private func batchesForTraining(_ data: DataSource) throws -> Batches {
         let id = data.identity
         if let (source, batches) = trainBatches, source == id { return batches }
-        let batches = try Batches(data, batchSize: batchSize, corruption: corruption, invertedMasking: invertedMasking)
+        let batches = try Batches(data, batchSize: batchSize, corruption: corruption, invertedMasking: invertedMasking,
+                                  augmentation: augmentation)
         trainBatches = (id, batches)
         return batches
     }

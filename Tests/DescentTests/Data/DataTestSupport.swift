@@ -37,12 +37,13 @@ func syntheticSet(count: Int, height: Int = 4, width: Int = 3) -> ImageSet {
     return try! ImageSet(count: count, height: height, width: width, pixels: pixels, labels: labels)
 }
 
-/// Writes the four standard files of `train`/`test` into `directory`.
+/// Writes the four standard files of `train`/`test` into `directory` (images N×H×W, or N×C×H×W with several channels).
 func writeDataset(train: ImageSet, test: ImageSet, to directory: String, gzip: Bool) throws {
     func name(_ f: DatasetFile) -> String { directory + "/" + (gzip ? f.fileName : f.uncompressedName) }
     for (set, images, labels) in [(train, DatasetFile.trainImages, DatasetFile.trainLabels),
                                   (test, .testImages, .testLabels)] {
-        try IDX.write(IDXArray(dimensions: [set.count, set.height, set.width], bytes: set.pixels),
+        let dimensions = set.channels == 1 ? [set.count, set.height, set.width] : [set.count, set.channels, set.height, set.width]
+        try IDX.write(IDXArray(dimensions: dimensions, bytes: set.pixels),
                       to: name(images), gzip: gzip)
         try IDX.write(IDXArray(dimensions: [set.count], bytes: set.labels), to: name(labels), gzip: gzip)
     }
