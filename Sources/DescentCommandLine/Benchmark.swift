@@ -65,6 +65,9 @@ struct Benchmark: ParsableCommand {
     func run() throws {
         try DescentCommand.run {
             let suite = preset.suite
+            if let other = suite.workloads.first(where: { $0.dataset != data.dataset }) {
+                throw UsageError("--dataset \(data.dataset.rawValue): suite \(suite.name)'s workloads are on \(other.dataset.displayName) (a workload names its data; --data-dir and --offline say where to find them)")
+            }
             let kinds = calibrate ? [OptimizerKind.adam] : try optimizers.map(CLI.optimizerList) ?? CommandContext.registry.optimizers
             let selected = try SweepFolder.shard(shard)
             try common.applyThreads()
@@ -119,7 +122,9 @@ struct Benchmark: ParsableCommand {
             }
             let start = Date()
             for (i, (plan, w)) in pending.enumerated() {
-                guard let (train, validation) = sets[w.name], let kind = CommandContext.registry.optimizer(named: plan.optimizer) else { continue }
+                guard let (train, validation) = sets[w.name], let kind = CommandContext.registry.optimizer(named: plan.optimizer) else {
+                    preconditionFailure("benchmark: no data or rule for \(plan.key)")   // both come from the lists above
+                }
                 var config = OptimizerConfig(kind: kind)
                 var budget = w.stepBudget
                 if ruleset == .self {
