@@ -112,6 +112,18 @@ extension ModelSpec {
                    linear(100), sigmoid | linear(1568), relu, reshape(32, 7, 7), convtranspose2d(16, 4, stride=2, padding=1), relu,
                    convtranspose2d(1, 4, stride=2, padding=1), sigmoid; loss=mse
                    """)),
+        Preset(name: "vae-mlp", summary: "Kingma & Welling's (2014) variational autoencoder as PyTorch's example has it: 784-512-(μ, log σ² of 20), ReLU | 20-512-784 Bernoulli logits; loss bernoulli (nats per image)",
+               spec: try! .parse("""
+                   784: linear(512), relu, linear(40), gaussian(20) | linear(512), relu, linear(784); loss=bernoulli
+                   """)),
+        Preset(name: "fmnist-vae", summary: "DeepOBS's convolutional VAE (fmnist_vae), 8 latent units: conv 64@4×4/2, 64@4×4/2, 64@4×4 same, leaky ReLU, dropout 0.2 | 24, 49, 7×7, transposed conv 64@4×4/2, two 64@4×4 same, ReLU, dropout 0.2, 784 Bernoulli logits",
+               spec: try! .parse("""
+                   1x28x28: conv2d(64, 4, stride=2, padding=1), leakyrelu, dropout(0.2), conv2d(64, 4, stride=2, padding=1), leakyrelu,
+                   dropout(0.2), conv2d(64, 4, padding=same), leakyrelu, dropout(0.2), flatten, linear(16), gaussian(8) |
+                   linear(24), leakyrelu, linear(49), leakyrelu, reshape(1, 7, 7), convtranspose2d(64, 4, stride=2, padding=1), relu,
+                   dropout(0.2), conv2d(64, 4, padding=same), relu, dropout(0.2), conv2d(64, 4, padding=same), relu, dropout(0.2),
+                   flatten, linear(784); loss=bernoulli
+                   """)),
     ]
 
     /// The preset called `name`, if any.
