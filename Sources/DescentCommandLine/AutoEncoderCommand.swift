@@ -42,6 +42,7 @@ struct AutoEncoderCommand: ParsableCommand {
     @OptionGroup var ae: AutoEncoderOptions
     @OptionGroup var layers: AutoEncoderLayerOptions
     @OptionGroup var board: TensorBoardOptions
+    @OptionGroup(title: "Variational autoencoders") var variational: VariationalOptions
 
     @Option(help: "The autoencoder as a preset, sizes or layers (instead of --hidden and the layer options).")
     var model: String?
@@ -73,10 +74,10 @@ struct AutoEncoderCommand: ParsableCommand {
             try common.applyThreads(resuming: checkpoint)
             let json = common.json
             let (train, validation, test, whole) = try data.loadFingerprinted()
-            let spec = try CLI.flag(model == nil ? "--hidden" : "--model", for: .model) {
+            let spec = try variational.apply(to: try CLI.flag(model == nil ? "--hidden" : "--model", for: .model) {
                 if let model { return try ModelSpec.resolve(model, inputShape: train.shape, loss: .meanSquaredError, registry: CommandContext.registry) }
                 return try layers.spec(sizes: [train.featureCount, hidden ?? 100])
-            }
+            })
             try CLI.check(spec, fits: train, test, from: data.source)
             guard spec.encoderLayers != nil, spec.loss.isReconstruction else {
                 throw DescentError("--model: an autoencoder needs '|' after its encoder's last layer and loss mse or bce")
@@ -97,7 +98,7 @@ struct AutoEncoderCommand: ParsableCommand {
             let modelName = model.map { ModelSpec.preset(named: $0) != nil ? $0 : "m" + RunSpec.fnv1a64(spec.description).prefix(8) }
             let condition = model == nil
                 ? "h\(hidden ?? 100)_" + layers.condition(noise: ae.noiseCondition)
-                : "\(modelName!)_\(ae.noiseCondition)"
+                : "\(modelName!)\(variational.condition)_\(ae.noiseCondition)"
             let name = "ae_\(data.dataset.rawValue)_\(condition)_\(opt.optimizer.rawValue)_e\(epochs)_s\(common.seed)"
             let (dir, lock) = try AERun.folder(common.out, name, command: "autoencoder")
             defer { lock.release() }
@@ -139,6 +140,9 @@ struct AutoEncoderCommand: ParsableCommand {
             if metrics.history.isEmpty {
                 try Checkpoint.save(network, optimizer: trainer.optimizer, epochsDone: 0, run: runJSON,
                                     metadata: saved, to: checkpointPath)
+            }
+            if spec.isVariational {
+                try AERun.evaluateVariational(network, test: test, samples: variational.iwaeSamples, seed: common.seed, json: json, into: &metrics)
             }
             try AERun.finish(trainer, train: train, validation: validation, test: test, data: data, ae: ae, seed: common.seed, json: json, dir: dir,
                              start: start, metrics: &metrics) { pca in
