@@ -144,10 +144,15 @@ struct AutoEncoderCommand: ParsableCommand {
             if spec.isVariational {
                 try AERun.evaluateVariational(network, test: test, samples: variational.iwaeSamples, seed: common.seed, json: json, into: &metrics)
             }
+            let variationalResult = metrics.variational
             try AERun.finish(trainer, train: train, validation: validation, test: test, data: data, ae: ae, seed: common.seed, json: json, dir: dir,
                              start: start, metrics: &metrics) { pca in
                 let (w, h) = (train.width, train.height)
                 var pictures = try AERun.writeFilterPictures(network, width: w, height: h, to: dir)
+                if let variationalResult {
+                    pictures += try AERun.writeVariationalPictures(network, loss: trainer.loss, test: test, dataset: data.dataset,
+                                                                   result: variationalResult, seed: common.seed, dir: dir)
+                }
                 if let p = pca { try PNG.write(AutoEncoderPictures.filters(p.components, width: w, height: h), to: dir + "/pca.png"); pictures.append("pca.png") }
                 return pictures
             }

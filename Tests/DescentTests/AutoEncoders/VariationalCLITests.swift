@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Descent
+import DescentReport
 
 /// `descent autoencoder` on variational autoencoders (the presets vae-mlp and fmnist-vae) on a
 /// small Fashion-MNIST slice: metrics, resume bit for bit, and the two facts every VAE
@@ -48,6 +49,16 @@ final class VariationalCLITests: XCTestCase {
         for text in ["test −ELBO", "importance-weighted bound, 50 samples", "active units", "PCA, 20 components"] {
             XCTAssertTrue(resumed.stdout.contains(text), text + "\n" + resumed.stdout)
         }
+        let dir = out1 + "/resumed/\(run)"
+        for name in ["samples", "traversals"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/\(name).svg"), name)
+            let png = try PNG.read(dir + "/\(name).png")
+            XCTAssertGreaterThan(png.width, 10 * 56, name)
+        }
+        let active = try XCTUnwrap(va["active_units"] as? Int)
+        let traversals = try String(contentsOfFile: dir + "/traversals.svg", encoding: .utf8)
+        XCTAssertEqual(traversals.components(separatedBy: "(var ").count - 1, active, "one labelled row per active unit")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/manifold.png"), "a 20-unit code has no 2-D manifold")
         // --beta is part of the model: a checkpoint of β = 1 does not resume with β = 4.
         let other = try Support.descent(common.map { $0 == "1" ? "4" : $0 } + ["--epochs", "4", "--resume", checkpoint,
                                                                               "--out", Support.temporaryFolder()])
@@ -84,6 +95,28 @@ final class VariationalCLITests: XCTestCase {
         let elbo = try XCTUnwrap(v["negative_elbo"] as? Double), bound = try XCTUnwrap(v["negative_log_likelihood"] as? Double)
         XCTAssertEqual(elbo, try XCTUnwrap(v["reconstruction"] as? Double))
         XCTAssertLessThanOrEqual(bound, elbo)
+    }
+
+    func testTwoUnitCodeDrawsTheManifoldBesideTheCodes() throws {
+        let data = try Support.fashionSlice(train: 300, test: 100)
+        let out = Support.temporaryFolder()
+        let r = try Support.descent(["autoencoder", "--data-dir", data, "--model", "784: linear(64), relu, linear(4), gaussian(2) | linear(64), relu, linear(784); loss=bernoulli",
+                                     "--corruption", "0", "--epochs", "1", "--iwae-samples", "5", "--probe-epochs", "0", "--no-pca",
+                                     "--threads", "1", "--out", out])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let run = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: out).first { $0.hasPrefix("ae_") })
+        let svg = try String(contentsOfFile: out + "/\(run)/manifold.svg", encoding: .utf8)
+        XCTAssertTrue(svg.contains("decoded over the prior") && svg.contains("Ankle boot"), "the manifold beside the class map")
+        let png = try PNG.read(out + "/\(run)/manifold.png")
+        XCTAssertGreaterThan(png.width, 20 * 29 + 320)
+    }
+
+    func testNormalQuantiles() {
+        XCTAssertEqual(VariationalPictures.normalQuantile(0.975), 1.959963985, accuracy: 1e-8)
+        XCTAssertEqual(VariationalPictures.normalQuantile(0.5), 0, accuracy: 1e-12)
+        XCTAssertEqual(VariationalPictures.normalQuantile(0.001), -3.090232306, accuracy: 1e-8)
+        XCTAssertEqual(VariationalPictures.normalQuantile(0.3), -VariationalPictures.normalQuantile(0.7), accuracy: 1e-9)
+        XCTAssertEqual(VariationalPictures.quantiles(4).count, 4)
     }
 
     func testFMNISTVAETrainsAnEpoch() throws {
