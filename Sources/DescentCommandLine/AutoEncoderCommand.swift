@@ -28,6 +28,10 @@ struct AutoEncoderCommand: ParsableCommand {
                                     reconstruction of the clean input, PCA
               pca.png               the principal components
               code-map.svg, .png    (2-value codes) test codes by class, and PCA's
+              samples, traversals   (VAEs: models with a gaussian layer) .svg and .png:
+                                    decoded draws from the prior; one row per active unit
+              manifold.svg, .png    (VAEs with 2 latent units) the decoder over the
+                                    prior's quantiles beside the codes by class
             Examples (seed-ae):
               descent autoencoder --hidden 100 --activation sigmoid \\
                 --dropout 0.3 --corruption 0.3 --optimizer adam --epochs 10
