@@ -48,11 +48,11 @@ struct AutoEncoderCommand: ParsableCommand {
     @OptionGroup var board: TensorBoardOptions
     @OptionGroup(title: "Variational autoencoders") var variational: VariationalOptions
 
-    @Option(help: "The autoencoder as a preset, sizes or layers (instead of --hidden and the layer options).")
+    @Option(help: "The network: a preset, sizes or layers (by default the seed article's 784-100-784, built from --hidden and the layer options).")
     var model: String?
     @Option(help: "Hidden (code) units of the built-in autoencoder (default 100).") var hidden: Int?
-    @Option(help: "Number of epochs (in total, when resuming).") var epochs = 10
-    @Option(help: "Resume from this checkpoint (model.safetensors of an earlier run with the same options).")
+    @Option(help: "Training epochs (in total, when resuming; default 10 to keep a first run short: the seed article trains for 10 to 30).") var epochs = 10
+    @Option(help: "Continue the run saved in this checkpoint (its options must match the command line).")
     var resume: String?
     @Option(help: "Start from these weights: a PyTorch state_dict saved with safetensors, named as Tools/descent_checkpoint.py names them (docs/interop.md).")
     var initFrom: String?

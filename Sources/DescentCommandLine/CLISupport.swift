@@ -31,6 +31,12 @@ enum CLI {
         }
     }
 
+    /// Notes on stderr, in one line, that `old` is a spelling kept for one release, and what
+    /// replaces it; the command goes on as if the new spelling had been given.
+    static func deprecated(_ old: String, use new: String) {
+        FileHandle.standardError.write(Data("descent: warning: \(old) is deprecated, use \(new) (the old spelling is accepted until the next release)\n".utf8))
+    }
+
     /// Checks that the images fit `spec` and that every label is a class of a classifier,
     /// naming the model and where the data came from.
     static func check(_ spec: ModelSpec, fits train: ImageSet, _ test: ImageSet, from source: String) throws {

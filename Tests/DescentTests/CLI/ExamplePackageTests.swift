@@ -54,7 +54,7 @@ final class ExamplePackageTests: XCTestCase {
         XCTAssertEqual(beta.count, 1)
         XCTAssertNotEqual(beta, [1], "β is trained")
 
-        let e = try run([swish, "evaluate", "--checkpoint", checkpointPath, "--data-dir", data, "--out", Support.temporaryFolder("swish-eval"), "--json"])
+        let e = try run([swish, "evaluate", checkpointPath, "--data-dir", data, "--out", Support.temporaryFolder("swish-eval"), "--json"])
         XCTAssertEqual(e.status, 0, e.stderr)
         let ours = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(e.stdout.utf8)) as? [String: Any])
         let accuracy = try XCTUnwrap(ours["accuracy"] as? Double)
@@ -69,7 +69,7 @@ final class ExamplePackageTests: XCTestCase {
         }
 
         // The plain `descent` does not know the layer, and says so in one line.
-        let plain = try Support.descent(["evaluate", "--checkpoint", checkpointPath, "--data-dir", data])
+        let plain = try Support.descent(["evaluate", checkpointPath, "--data-dir", data])
         XCTAssertEqual(plain.status, 1)
         XCTAssertTrue(plain.stderr.contains("unknown layer 'swish'"), plain.stderr)
     }

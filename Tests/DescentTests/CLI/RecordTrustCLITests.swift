@@ -20,7 +20,7 @@ final class RecordTrustCLITests: XCTestCase {
 
     func sweep(_ data: String, _ out: String, _ extra: [String] = []) -> [String] {
         ["compare", "--data-dir", data, "--out", out, "--optimizers", "sgd,adam", "--seeds", "1", "--epochs", "1",
-         "--model", "784-16-10", "--threads", "1", "--jobs", "1", "--no-models"] + extra
+         "--model", "784-16-10", "--threads", "1", "--jobs", "1"] + extra
     }
 
     func lines(_ path: String) throws -> [String] {
