@@ -76,6 +76,9 @@ final class GaussianLayerTests: XCTestCase {
         XCTAssert(spec.isVariational && !ModelSpec.preset(named: "seed-ae")!.isVariational)
         XCTAssertEqual(ModelSpec.preset(named: "fmnist-vae")!.codeSize, 8)
         XCTAssertEqual(ModelSpec.preset(named: "fmnist-vae")!.outputShape, [784])
+        // Like bce, bernoulli takes logits: the built-in autoencoder ends in its last linear layer.
+        XCTAssertEqual(try ModelSpec.autoencoder(sizes: [784, 20], loss: .bernoulli).layers.last?.kind, "linear")
+        XCTAssertThrowsError(try ModelSpec.autoencoder(sizes: [784, 20], outputActivation: .tanh, loss: .bernoulli))
     }
 
     struct Fixture: Decodable {
