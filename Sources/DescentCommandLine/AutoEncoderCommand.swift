@@ -145,7 +145,7 @@ struct AutoEncoderCommand: ParsableCommand {
                 try Checkpoint.save(network, optimizer: trainer.optimizer, epochsDone: 0, run: runJSON,
                                     metadata: saved, to: checkpointPath)
             }
-            if spec.isVariational {
+            if spec.isVariational && spec.loss == .bernoulli {
                 try AERun.evaluateVariational(network, test: test, samples: variational.iwaeSamples, seed: common.seed, json: json, into: &metrics)
             }
             let variationalResult = metrics.variational

@@ -29,7 +29,9 @@ struct VariationalOptions: ParsableArguments {
 
 extension AERun {
     /// For a VAE: the test ELBO with its parts, the importance-weighted bound and the active
-    /// units into `m.variational`, and their lines in the log.
+    /// units into `m.variational`, and their lines in the log. Only for loss bernoulli, whose
+    /// decoder gives the logits of a likelihood (a gaussian code trained on the MSE has no ELBO
+    /// to report, and neither pictures that need the unit variances).
     static func evaluateVariational(_ network: Network, test: ImageSet, samples: Int, seed: UInt64, json: Bool,
                                     into m: inout AutoEncoderMetrics) throws {
         let start = Date()

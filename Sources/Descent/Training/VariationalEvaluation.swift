@@ -1,7 +1,7 @@
 import Foundation
 
-/// The measures of a variational autoencoder (a `Network` with a `GaussianLayer` code and the
-/// `bernoulli` loss) on a data set, all in nats per example and all from seeded streams:
+/// The measures of a variational autoencoder (a `Network` with a `GaussianLayer` code whose
+/// decoder gives Bernoulli logits, i.e. trained on the `bernoulli` loss) on a data set, all in nats per example and all from seeded streams:
 ///
 /// ```
 /// ELBO(x)  = E_q[log p(x|z)] − KL(q(z|x) ‖ N(0, I))          one z per image (stream "ELBO"), KL exact

@@ -111,6 +111,22 @@ final class VariationalCLITests: XCTestCase {
         XCTAssertGreaterThan(png.width, 20 * 29 + 320)
     }
 
+    /// A gaussian code trained on the MSE trains (with its KL penalty) but reports no ELBO: its
+    /// decoder's outputs are pixels, not the logits of a likelihood.
+    func testGaussianCodeOnTheMSEHasNoELBO() throws {
+        let data = try Support.fashionSlice(train: 100, test: 50)
+        let out = Support.temporaryFolder()
+        let r = try Support.descent(["autoencoder", "--data-dir", data, "--model", "784: linear(8), gaussian(4) | linear(784), sigmoid; loss=mse",
+                                     "--corruption", "0", "--epochs", "1", "--probe-epochs", "0", "--no-pca", "--no-pictures",
+                                     "--threads", "1", "--out", out])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertFalse(r.stdout.contains("test −ELBO"), r.stdout)
+        let run = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: out).first { $0.hasPrefix("ae_") })
+        let m = try metrics(out + "/\(run)/metrics.json")
+        XCTAssertNil(m["variational"])
+        XCTAssertNotNil((m["history"] as? [[String: Any]])?.first?["penalty"] as? Double, "the KL penalty is trained and reported")
+    }
+
     func testNormalQuantiles() {
         XCTAssertEqual(VariationalPictures.normalQuantile(0.975), 1.959963985, accuracy: 1e-8)
         XCTAssertEqual(VariationalPictures.normalQuantile(0.5), 0, accuracy: 1e-12)
