@@ -84,7 +84,7 @@ struct AutoEncoderCommand: ParsableCommand {
             })
             try CLI.check(spec, fits: train, test, from: data.source)
             guard spec.encoderLayers != nil, spec.loss.isReconstruction else {
-                throw DescentError("--model: an autoencoder needs '|' after its encoder's last layer and loss mse or bce")
+                throw UsageError("--model: an autoencoder needs '|' after its encoder's last layer and loss mse or bce")
             }
             if ae.probeEpochs > 0 {
                 try CLI.checkLabels(classes: data.dataset.classCount, train, test, from: data.source, what: "the linear probe of \(data.dataset.displayName) has")

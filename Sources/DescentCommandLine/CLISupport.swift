@@ -5,6 +5,14 @@ import Foundation
 import Glibc
 #endif
 
+/// A flag's value that the command cannot use, found after parsing (a model description, a
+/// hyper-parameter out of range, an unknown name in a list): one line, and exit status 2,
+/// as argument-parser's own parse errors.
+struct UsageError: Error {
+    let message: String
+    init(_ message: String) { self.message = message }
+}
+
 /// What every command shares beyond its options: flag names on library errors, the data
 /// check, resume checks.
 enum CLI {
@@ -17,16 +25,18 @@ enum CLI {
     /// hyper-parameter's own (`--lr: adam: lr must be > 0, got -1`), `--clip-norm`, or `name`,
     /// which replaces the subject's name when the error is about `subject` (`--hidden: an
     /// autoencoder needs …` for a model error); any other error gets `name: ` in front.
+    /// An error about the flag's own value is a `UsageError` (exit status 2); any other, e.g.
+    /// a file the flag names that cannot be read, stays a `DescentError` (exit status 1).
     static func flag<T>(_ name: String, for subject: DescentError.Subject? = nil, _ body: () throws -> T) throws -> T {
         do { return try body() } catch let e as DescentError { throw flagged(name, for: subject, e) }
     }
 
     /// `error` with its flag in front (see `flag(_:for:_:)`).
-    static func flagged(_ name: String, for subject: DescentError.Subject? = nil, _ error: DescentError) -> DescentError {
+    static func flagged(_ name: String, for subject: DescentError.Subject? = nil, _ error: DescentError) -> Error {
         switch error.subject {
-        case let s? where s == subject: return DescentError("\(name): \(error.detail)")
-        case .hyperParameter(let p)?: return DescentError("\(p.flag ?? "--optimizer"): \(error.message)")
-        case .clipNorm?: return DescentError("--clip-norm: \(error.message)")
+        case let s? where s == subject: return UsageError("\(name): \(error.detail)")
+        case .hyperParameter(let p)?: return UsageError("\(p.flag ?? "--optimizer"): \(error.message)")
+        case .clipNorm?: return UsageError("--clip-norm: \(error.message)")
         default: return DescentError("\(name): \(error.message)")
         }
     }
@@ -55,9 +65,9 @@ enum CLI {
             let name = part.trimmingCharacters(in: .whitespaces)
             let registry = CommandContext.registry
             guard let k = registry.optimizer(named: name) else {
-                throw DescentError("--optimizers: unknown optimizer '\(name)'; choose from \(registry.optimizers.map(\.rawValue).joined(separator: ", "))")
+                throw UsageError("--optimizers: unknown optimizer '\(name)'; choose from \(registry.optimizers.map(\.rawValue).joined(separator: ", "))")
             }
-            guard !kinds.contains(k) else { throw DescentError("--optimizers: \(name) is listed twice; each optimizer is compared once") }
+            guard !kinds.contains(k) else { throw UsageError("--optimizers: \(name) is listed twice; each optimizer is compared once") }
             kinds.append(k)
         }
         return kinds
@@ -124,10 +134,10 @@ extension CLI {
             loss = parts.loss ?? defaultLoss
         }
         if classifier && loss.isReconstruction {
-            throw DescentError("--model \(trimmed): an autoencoder (loss \(loss.rawValue)); descent \(command) trains classifiers (a loss on labels, e.g. cross-entropy); train it with descent autoencoder or descent stacked")
+            throw UsageError("--model \(trimmed): an autoencoder (loss \(loss.rawValue)); descent \(command) trains classifiers (a loss on labels, e.g. cross-entropy); train it with descent autoencoder or descent stacked")
         }
         if !classifier && !loss.isReconstruction {
-            throw DescentError("--model \(trimmed): a classifier (loss \(loss.rawValue)); descent \(command) trains autoencoders (a reconstruction loss, e.g. mse or bce)")
+            throw UsageError("--model \(trimmed): a classifier (loss \(loss.rawValue)); descent \(command) trains autoencoders (a reconstruction loss, e.g. mse or bce)")
         }
     }
 

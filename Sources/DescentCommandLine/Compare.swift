@@ -85,7 +85,7 @@ struct Compare: ParsableCommand {
         for flag in hyper.given {
             let parameter = CommandContext.registry.hyperParameters.first { $0.flag == flag }
             if let p = parameter, let k = sweep.configs.first(where: { !$0.optimizer.kind.rule.uses(p) })?.optimizer.kind {
-                throw DescentError("\(flag) does not apply to \(k.rawValue): compare it with optimizers that use it (--optimizers)")
+                throw UsageError("\(flag) does not apply to \(k.rawValue): compare it with optimizers that use it (--optimizers)")
             }
         }
         let spec = try CLI.flag("--model", for: .model) {

@@ -18,7 +18,7 @@ public struct DescentCommand: ParsableCommand {
         commandName: "descent",
         abstract: "Train, compare and look inside small neural networks on the CPU.",
         version: versionText,
-        subcommands: [Train.self, Evaluate.self, Export.self, Compare.self, Tune.self, Report.self, Worker.self, AutoEncoderCommand.self, StackedCommand.self]) }
+        subcommands: [Train.self, Evaluate.self, Export.self, Compare.self, Tune.self, Report.self, Worker.self, AutoEncoderCommand.self, StackedCommand.self, Benchmark.self, Paths.self]) }
 
     /// `descent --version`: the version, the git commit of the build (when built from a
     /// checkout) and the kernels the products run on, e.g.
@@ -85,6 +85,9 @@ public struct DescentCommand: ParsableCommand {
         } catch let error as DescentError {
             FileHandle.standardError.write(Data("descent: error: \(error.message)\n".utf8))
             throw ExitCode(ExitStatus.runtime)
+        } catch let error as UsageError {
+            FileHandle.standardError.write(Data("descent: error: \(error.message)\n".utf8))
+            throw ExitCode(ExitStatus.usage)
         } catch let error as DivergenceError {
             FileHandle.standardError.write(Data("descent: \(error)\n".utf8))
             throw ExitCode(ExitStatus.runtime)

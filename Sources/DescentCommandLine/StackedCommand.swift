@@ -113,7 +113,7 @@ struct StackedCommand: ParsableCommand {
                 sizeText = sizes.map(String.init).joined(separator: "-") + "_" + layerOptions.condition(noise: ae.noiseCondition)
             }
             try CLI.check(spec, fits: train, test, from: data.source)
-            guard spec.loss.isReconstruction else { throw DescentError("--model: a stacked autoencoder needs loss mse or bce") }
+            guard spec.loss.isReconstruction else { throw UsageError("--model: a stacked autoencoder needs loss mse or bce") }
             if ae.probeEpochs > 0 {
                 try CLI.checkLabels(classes: data.dataset.classCount, train, test, from: data.source, what: "the linear probe of \(data.dataset.displayName) has")
             }

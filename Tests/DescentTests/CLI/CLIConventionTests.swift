@@ -54,7 +54,7 @@ final class CLIConventionTests: XCTestCase {
 
     func testEveryFlagHasOneMeaningAndItsDefaultsAreExplained() throws {
         let (commands, arguments) = try Self.arguments()
-        XCTAssertEqual(commands.map(\.name), ["train", "evaluate", "export", "compare", "tune", "report", "autoencoder", "stacked"])
+        XCTAssertEqual(commands.map(\.name), ["train", "evaluate", "export", "compare", "tune", "report", "autoencoder", "stacked", "benchmark", "paths"])
         for a in arguments {
             XCTAssertFalse(a.help.isEmpty, "\(a.command) \(a.name) has no help")
             XCTAssertTrue(a.help.hasSuffix(".") || a.help.hasSuffix(")"), "\(a.command) \(a.name): '\(a.help)'")
@@ -121,6 +121,16 @@ final class CLIConventionTests: XCTestCase {
         XCTAssertEqual(try Support.descent(["train", "--help"]).status, 0)
         for usage in [["train", "--no-such-flag"], ["train", "--epochs", "many"], ["train", "--threads", "0"], ["evaluate"],
                       ["compare", "--preset", "huge"], ["stacked", "--model", "seed-ae", "--tied"], ["bogus"]] {
+            let r = try Support.descent(usage)
+            XCTAssertEqual(r.status, 2, "\(usage): \(r.stderr)")
+            XCTAssertTrue(r.stderr.hasPrefix("descent: error: ") && r.stderr.split(separator: "\n").count == 1, "\(usage): \(r.stderr)")
+        }
+        // Values the parser accepts but the command cannot use are usage errors too.
+        for usage in [["train", "--data-dir", data, "--model", "linear(", "--epochs", "1"],
+                      ["train", "--data-dir", data, "--optimizer", "adam", "--beta1", "1.5", "--epochs", "1"],
+                      ["train", "--data-dir", data, "--model", "seed-ae", "--epochs", "1"],
+                      ["compare", "--data-dir", data, "--optimizers", "sgd,sgd", "--out", Support.temporaryFolder("twice")],
+                      ["paths", "--problems", "himmelblau", "--out", Support.temporaryFolder("paths")]] {
             let r = try Support.descent(usage)
             XCTAssertEqual(r.status, 2, "\(usage): \(r.stderr)")
             XCTAssertTrue(r.stderr.hasPrefix("descent: error: ") && r.stderr.split(separator: "\n").count == 1, "\(usage): \(r.stderr)")

@@ -139,7 +139,7 @@ final class RecordTrustCLITests: XCTestCase {
         let md = try String(contentsOfFile: out + "/summary.md", encoding: .utf8)
         XCTAssertTrue(md.contains("| sgd(lr=0.05) | 2 |") && md.contains("| momentum(lr=0.05, "), "labels name the learning rate:\n\(md)")
         let twice = try Support.descent(sweep(d, Support.temporaryFolder("twice"), ["--optimizers", "sgd,adam,sgd"]))
-        XCTAssertEqual(twice.status, 1)
+        XCTAssertEqual(twice.status, 2, "a bad value is a usage error")
         XCTAssertTrue(twice.stderr.contains("--optimizers: sgd is listed twice"), twice.stderr)
     }
 }
