@@ -79,6 +79,8 @@ def numpy_forward(spec, tensors, x):
             pass  # identity in evaluation mode
         elif kind == "flatten":
             h = h.reshape(h.shape[0], -1)
+        elif kind == "gaussian":  # evaluation mode: the mean, the first half of each row
+            h = h.reshape(h.shape[0], -1)[:, :layer["units"]]
         elif kind == "batchnorm1d":  # evaluation mode: the running statistics
             eps = np.float32(option(layer, "eps"))
             mean, var = tensors[f"layers.{i}.running_mean"], tensors[f"layers.{i}.running_var"]
@@ -134,6 +136,8 @@ def output_shape(layer, shape):
         return [layer["units"]]
     if kind == "flatten":
         return [int(np.prod(shape))]
+    if kind == "gaussian":
+        return [layer["units"]]
     if kind == "reshape":
         return [layer["channels"], layer["height"], layer["width"]]
     if kind == "upsample":
@@ -216,6 +220,15 @@ def torch_layers():
         def forward(self, x):
             return self.body(x) + (x if self.shortcut is None else self.shortcut(x))
 
+    class GaussianMean(nn.Module):
+        """A VAE's gaussian(k) in evaluation mode: mu, the first k of the 2k values (mu, log sigma^2)."""
+        def __init__(self, units):
+            super().__init__()
+            self.units = units
+
+        def forward(self, x):
+            return x.flatten(1)[:, :self.units]
+
     def pool(module):
         return lambda layer, shape, built: module(layer["kernel"], stride=layer.get("stride", layer["kernel"]),
                                                   padding=option(layer, "padding"))
@@ -233,6 +246,7 @@ def torch_layers():
         "masking": lambda layer, shape, built: nn.Identity(),
         "sparsity": lambda layer, shape, built: nn.Identity(),
         "flatten": lambda layer, shape, built: nn.Flatten(),
+        "gaussian": lambda layer, shape, built: GaussianMean(layer["units"]),
         "conv2d": conv2d,
         "convtranspose2d": convtranspose2d,
         # floor mode; average pooling counts the padding as zeros (count_include_pad=True)

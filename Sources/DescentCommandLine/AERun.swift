@@ -72,6 +72,8 @@ struct AutoEncoderMetrics: Codable {
     /// With --validation: images held out, and the validation MSE after the last epoch.
     var validationImages: Int?
     var validationMSE: Double?
+    /// Variational autoencoders: test −ELBO and its parts, the importance-weighted bound, active units.
+    var variational: VariationalEvaluation.Result?
 
     func write(to path: String) throws {
         let encoder = JSONEncoder()

@@ -28,6 +28,10 @@ struct AutoEncoderCommand: ParsableCommand {
                                     reconstruction of the clean input, PCA
               pca.png               the principal components
               code-map.svg, .png    (2-value codes) test codes by class, and PCA's
+              samples, traversals   (VAEs: models with a gaussian layer) .svg and .png:
+                                    decoded draws from the prior; one row per active unit
+              manifold.svg, .png    (VAEs with 2 latent units) the decoder over the
+                                    prior's quantiles beside the codes by class
             Examples (seed-ae):
               descent autoencoder --hidden 100 --activation sigmoid \\
                 --dropout 0.3 --corruption 0.3 --optimizer adam --epochs 10
@@ -42,6 +46,7 @@ struct AutoEncoderCommand: ParsableCommand {
     @OptionGroup var ae: AutoEncoderOptions
     @OptionGroup var layers: AutoEncoderLayerOptions
     @OptionGroup var board: TensorBoardOptions
+    @OptionGroup(title: "Variational autoencoders") var variational: VariationalOptions
 
     @Option(help: "The network: a preset, sizes or layers (by default the seed article's 784-100-784, built from --hidden and the layer options).")
     var model: String?
@@ -74,10 +79,10 @@ struct AutoEncoderCommand: ParsableCommand {
             try common.applyThreads(resuming: checkpoint)
             let json = common.json
             let (train, validation, test, whole) = try data.loadFingerprinted()
-            let spec = try CLI.flag(model == nil ? "--hidden" : "--model", for: .model) {
+            let spec = try variational.apply(to: try CLI.flag(model == nil ? "--hidden" : "--model", for: .model) {
                 if let model { return try ModelSpec.resolve(model, inputShape: train.shape, loss: .meanSquaredError, registry: CommandContext.registry) }
                 return try layers.spec(sizes: [train.featureCount, hidden ?? 100])
-            }
+            })
             try CLI.check(spec, fits: train, test, from: data.source)
             guard spec.encoderLayers != nil, spec.loss.isReconstruction else {
                 throw UsageError("--model: an autoencoder needs '|' after its encoder's last layer and loss mse or bce")
@@ -98,7 +103,7 @@ struct AutoEncoderCommand: ParsableCommand {
             let modelName = model.map { ModelSpec.preset(named: $0) != nil ? $0 : "m" + RunSpec.fnv1a64(spec.description).prefix(8) }
             let condition = model == nil
                 ? "h\(hidden ?? 100)_" + layers.condition(noise: ae.noiseCondition)
-                : "\(modelName!)_\(ae.noiseCondition)"
+                : "\(modelName!)\(variational.condition)_\(ae.noiseCondition)"
             let name = "ae_\(data.dataset.rawValue)_\(condition)_\(opt.optimizer.rawValue)_e\(epochs)_s\(common.seed)"
             let (dir, lock) = try AERun.folder(common.out, name, command: "autoencoder")
             defer { lock.release() }
@@ -141,10 +146,18 @@ struct AutoEncoderCommand: ParsableCommand {
                 try Checkpoint.save(network, optimizer: trainer.optimizer, epochsDone: 0, run: runJSON,
                                     metadata: saved, to: checkpointPath)
             }
+            if spec.isVariational && spec.loss == .bernoulli {
+                try AERun.evaluateVariational(network, test: test, samples: variational.iwaeSamples, seed: common.seed, json: json, into: &metrics)
+            }
+            let variationalResult = metrics.variational
             try AERun.finish(trainer, train: train, validation: validation, test: test, data: data, ae: ae, seed: common.seed, json: json, dir: dir,
                              start: start, metrics: &metrics) { pca in
                 let (w, h, c) = (train.width, train.height, train.channels)
                 var pictures = try AERun.writeFilterPictures(network, width: w, height: h, channels: c, to: dir)
+                if let variationalResult {
+                    pictures += try AERun.writeVariationalPictures(network, loss: trainer.loss, test: test, dataset: data.dataset,
+                                                                   result: variationalResult, seed: common.seed, dir: dir)
+                }
                 if let p = pca { try PNG.write(AutoEncoderPictures.filters(p.components, width: w, height: h, channels: c), to: dir + "/pca.png"); pictures.append("pca.png") }
                 return pictures
             }

@@ -30,7 +30,7 @@ struct AutoEncoderLayerOptions: ParsableArguments {
     var activation: LayerActivation?
     @Option(help: "Activation of the (deepest) code: as --activation by default; identity gives a linear code (Hinton & Salakhutdinov's).")
     var codeActivation: Activation?
-    @Option(help: "Reconstruction loss: mse, or bce (binary cross-entropy from logits: the last layer gives logits, the reconstruction is their sigmoid). Reported test MSEs are always those of the reconstruction in pixel space.")
+    @Option(help: "Reconstruction loss: mse, bce (binary cross-entropy from logits: the last layer gives logits, the reconstruction is their sigmoid), or bernoulli (the same summed over the pixels: nats per image, a VAE's reconstruction term). Reported test MSEs are always those of the reconstruction in pixel space.")
     var loss: LossKind?
     @Option(help: "Activation of the reconstruction (default sigmoid; pixels are in [0, 1]).")
     var outputActivation: LayerActivation?
@@ -52,9 +52,9 @@ struct AutoEncoderLayerOptions: ParsableArguments {
         if let d = dropout, !(d >= 0 && d < 1) { throw ValidationError("--dropout must be in [0, 1), got \(d)") }
         if let w = sparsityWeight, !(w >= 0 && w.isFinite) { throw ValidationError("--sparsity-weight must be ≥ 0, got \(w)") }
         if let t = sparsityTarget, !(t > 0 && t < 1) { throw ValidationError("--sparsity-target must be in (0, 1), got \(t)") }
-        if loss == .crossEntropy { throw ValidationError("--loss must be mse or bce for an autoencoder") }
-        if loss == .binaryCrossEntropy, let o = outputActivation?.value, o != .sigmoid {
-            throw ValidationError("--loss bce reconstructs through a sigmoid: leave out --output-activation \(o.rawValue)")
+        if loss == .crossEntropy { throw ValidationError("--loss must be mse, bce or bernoulli for an autoencoder") }
+        if loss?.takesLogits == true, let o = outputActivation?.value, o != .sigmoid {
+            throw ValidationError("--loss \(loss!.rawValue) reconstructs through a sigmoid: leave out --output-activation \(o.rawValue)")
         }
     }
 

@@ -101,13 +101,13 @@ public struct Registry: Sendable {
                          ActivationLayer.leakyReluKind, ActivationLayer.geluKind, ActivationLayer.siluKind,
                          BatchNorm.kind1d, BatchNorm.kind2d, Dropout.kind, MaskingNoise.kind, SparsityLayer.kind, Flatten.kind,
                          Conv2D.kind, ConvTranspose2D.kind, MaxPool2D.kind, AvgPool2D.kind, Upsample.kind, Reshape.kind,
-                         Residual.kind] {
+                         Residual.kind, GaussianLayer.kind] {
                 try r.register(kind)
             }
             for rule in [SGD.rule, MomentumSGD.rule, AdaGrad.rule, RMSprop.rule, AdaDelta.rule, Adam.rule, AdamW.rule] {
                 try r.register(rule)
             }
-            for loss in [LossKind.crossEntropy, .meanSquaredError, .binaryCrossEntropy] { try r.register(loss) }
+            for loss in [LossKind.crossEntropy, .meanSquaredError, .binaryCrossEntropy, .bernoulli] { try r.register(loss) }
             for format in [DatasetFormat.idx, .cifar10, .cifar100, .imageFolder] { try r.register(format) }
         } catch {
             preconditionFailure("the built-in registry has two pieces of one name: \(error)")

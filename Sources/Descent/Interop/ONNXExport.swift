@@ -54,7 +54,7 @@ public enum ONNXExport {
             if spec.encoderLayers == i + 1 { code = g.current }
         }
         let what = spec.classCount != nil ? "class scores (logits; softmax gives probabilities)"
-            : spec.loss == .binaryCrossEntropy ? "the reconstruction's logits (its sigmoid is the reconstruction)" : "the reconstruction"
+            : spec.loss.takesLogits ? "the reconstruction's logits (its sigmoid is the reconstruction)" : "the reconstruction"
         g.model.nodes.append(ONNX.Node("Identity", name: "output", inputs: [g.current], outputs: ["output"]))
         g.model.outputs = [ONNX.ValueInfo(name: "output", shape: [nil] + shapes.last!.map { $0 }, doc: what)]
         if let code, let k = spec.encoderLayers {

@@ -37,7 +37,7 @@ extension ModelSpec {
     /// code is dropped out (training only), with `sparsity` (target ρ, weight β) a KL penalty
     /// acts on every code, and with `tied` each decoder uses the transpose of its encoder's weight.
     /// `.identity` as `codeActivation` gives a linear code (Hinton & Salakhutdinov's). With
-    /// `loss: .binaryCrossEntropy` the last linear layer gives logits and the loss applies the
+    /// `loss: .binaryCrossEntropy` (or another loss that takes logits, e.g. `.bernoulli`) the last linear layer gives logits and the loss applies the
     /// sigmoid `g` must then be (no sigmoid layer is added).
     public static func autoencoder(sizes: [Int], activation: Activation = .sigmoid, codeActivation: Activation? = nil,
                                    outputActivation: Activation = .sigmoid, dropout: Double = 0, tied: Bool = false,
@@ -46,8 +46,8 @@ extension ModelSpec {
         guard sizes.count >= 2, sizes.allSatisfy({ $0 > 0 }) else {
             throw DescentError(.model, "an autoencoder needs at least two positive sizes like 784-100, got \(sizes.map(String.init).joined(separator: "-"))")
         }
-        if loss == .binaryCrossEntropy && outputActivation != .sigmoid {
-            throw DescentError(.model, "loss bce reconstructs through a sigmoid; the output activation cannot be \(outputActivation.rawValue)")
+        if loss.takesLogits && outputActivation != .sigmoid {
+            throw DescentError(.model, "loss \(loss.rawValue) reconstructs through a sigmoid; the output activation cannot be \(outputActivation.rawValue)")
         }
         let depth = sizes.count - 1
         var layers: [LayerSpec] = []
@@ -64,7 +64,7 @@ extension ModelSpec {
         for level in stride(from: depth - 1, through: 0, by: -1) {
             if dropout != 0 && level == depth - 1 { layers.append(try .dropout(dropout)) }  // on the deepest code
             layers.append(try .linear(sizes[level], tied: tied ? encoderIndex[level] : nil))
-            let g = level == 0 ? (loss == .binaryCrossEntropy ? .identity : outputActivation) : activation
+            let g = level == 0 ? (loss.takesLogits ? .identity : outputActivation) : activation
             if g != .identity { layers.append(try .activation(g)) }
         }
         return try ModelSpec(inputShape: [sizes[0]], layers: layers, encoderLayers: encoderLayers, loss: loss)
@@ -123,6 +123,18 @@ extension ModelSpec {
                    1x28x28: conv2d(16, 5, stride=2, padding=2), relu, conv2d(32, 3, stride=2, padding=1), relu, flatten,
                    linear(100), sigmoid | linear(1568), relu, reshape(32, 7, 7), convtranspose2d(16, 4, stride=2, padding=1), relu,
                    convtranspose2d(1, 4, stride=2, padding=1), sigmoid; loss=mse
+                   """)),
+        Preset(name: "vae-mlp", summary: "Kingma & Welling's (2014) variational autoencoder as PyTorch's example has it: 784-512-(μ, log σ² of 20), ReLU | 20-512-784 Bernoulli logits; loss bernoulli (nats per image)",
+               spec: try! .parse("""
+                   784: linear(512), relu, linear(40), gaussian(20) | linear(512), relu, linear(784); loss=bernoulli
+                   """)),
+        Preset(name: "fmnist-vae", summary: "DeepOBS's convolutional VAE (fmnist_vae), 8 latent units: conv 64@4×4/2, 64@4×4/2, 64@4×4 same, leaky ReLU, dropout 0.2 | 24, 49, 7×7, transposed conv 64@4×4/2, two 64@4×4 same, ReLU, dropout 0.2, 784 Bernoulli logits",
+               spec: try! .parse("""
+                   1x28x28: conv2d(64, 4, stride=2, padding=1), leakyrelu, dropout(0.2), conv2d(64, 4, stride=2, padding=1), leakyrelu,
+                   dropout(0.2), conv2d(64, 4, padding=same), leakyrelu, dropout(0.2), flatten, linear(16), gaussian(8) |
+                   linear(24), leakyrelu, linear(49), leakyrelu, reshape(1, 7, 7), convtranspose2d(64, 4, stride=2, padding=1), relu,
+                   dropout(0.2), conv2d(64, 4, padding=same), relu, dropout(0.2), conv2d(64, 4, padding=same), relu, dropout(0.2),
+                   flatten, linear(784); loss=bernoulli
                    """)),
     ]
 

@@ -21,7 +21,7 @@ final class InteropTests: XCTestCase {
         1x28x28: masking(0.2), conv2d(4, 4, padding=same, bias=false, init=he), tanh, avgpool2d(3, stride=2, padding=1),
         conv2d(6, 3, stride=2), batchnorm2d, relu, residual(conv2d(6, 3, padding=same), batchnorm2d, relu, conv2d(6, 3, padding=same)),
         residual(conv2d(8, 3, stride=2, padding=1)), maxpool2d(2, stride=1, padding=1), flatten, gelu, dropout(0.2), linear(64),
-        batchnorm1d(momentum=0.5, eps=0.001), sigmoid, sparsity(0.05, 0.1), silu, linear(30), tanh | linear(64, tied=18), leakyrelu,
+        batchnorm1d(momentum=0.5, eps=0.001), sigmoid, sparsity(0.05, 0.1), silu, linear(30), tanh, linear(60), gaussian(30) | linear(64, tied=18), leakyrelu,
         reshape(4, 4, 4), upsample(2),
         convtranspose2d(2, 3, stride=2, padding=1, output_padding=1), gelu, convtranspose2d(1, 4, stride=2, padding=3), silu,
         conv2d(1, 3, padding=same), leakyrelu, conv2d(1, 1), relu, sigmoid; loss=mse
