@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Reference trajectories of torch.optim for Descent's optimizer tests.
+"""Reference trajectories of torch.optim (and lion-pytorch) for Descent's optimizer tests.
 
-Pinned: torch==2.15.0, numpy==2.4.6 (Tools/requirements-fixtures.txt; CPU, 1 thread). Install outside
+Pinned: torch==2.15.0, numpy==2.4.6, lion-pytorch==0.2.5 (Tools/requirements-fixtures.txt; CPU,
+1 thread); Lion is not in torch.optim, its reference is lion_pytorch.Lion. Install outside
 the repository, e.g.
 
     python3 -m venv /work/venv-torch && /work/venv-torch/bin/pip install -r Tools/requirements-fixtures.txt
@@ -41,6 +42,7 @@ The Swift tests replay the recorded gradients through their own optimizer (they 
 redo the MLP's forward/backward) and compare every element at every recorded step.
 Hyper-parameters are rounded to float32 first so both sides use the same numbers.
 """
+import importlib.metadata
 import json
 import math
 import os
@@ -49,12 +51,25 @@ from collections import Counter
 
 import numpy as np
 import torch
+import lion_pytorch
 
 PIN = "2.15.0"
+LION_PIN = "0.2.5"
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "Fixtures", "optimizers")
 SETS = [("ieee-sqrt", "ieee"), ("torch-sqrt", "torch")]
 # Square roots per parameter per step on the single-tensor (foreach=False) paths of torch 2.15.
-SQRTS_PER_UPDATE = {"sgd": 0, "momentum": 0, "adagrad": 1, "rmsprop": 1, "adadelta": 2, "adam": 1, "adamw": 1}
+SQRTS_PER_UPDATE = {"sgd": 0, "momentum": 0, "adagrad": 1, "rmsprop": 1, "adadelta": 2, "adam": 1, "adamw": 1,
+                    "nadam": 1, "nadamw": 1, "radam": 1, "adamax": 0, "lion": 0}
+
+
+def sqrt_updates(cfg, steps):
+    """Of `steps` consecutive updates of one parameter, how many take the square roots: all,
+    but RAdam's only once rho_t > 5 (before that it is momentum SGD, no square root)."""
+    if cfg["kind"] != "radam":
+        return steps
+    b2 = f32(cfg.get("beta2", 0.999))
+    rho_inf = 2 / (1 - b2) - 1
+    return sum(1 for t in range(1, steps + 1) if rho_inf - 2 * t * b2 ** t / (1 - b2 ** t) > 5)
 
 
 def f32(x):
@@ -88,6 +103,24 @@ CASES = [
     ("adamw", {"kind": "adamw"}),
     ("adamw-amsgrad", {"kind": "adamw", "amsgrad": True, "weightDecay": 0.1}),
     ("adamw-aggressive", {"kind": "adamw", "learningRate": 0.1}),
+    ("nadam", {"kind": "nadam"}),
+    ("nadam-wd", {"kind": "nadam", "weightDecay": 0.01}),
+    ("nadam-options", {"kind": "nadam", "beta1": 0.8, "beta2": 0.95, "epsilon": 1e-6, "momentumDecay": 0.01}),
+    ("nadam-aggressive", {"kind": "nadam", "learningRate": 0.1}),
+    ("nadamw", {"kind": "nadamw"}),
+    ("nadamw-aggressive", {"kind": "nadamw", "learningRate": 0.1, "weightDecay": 0.1}),
+    ("radam", {"kind": "radam"}),
+    ("radam-wd", {"kind": "radam", "weightDecay": 0.01}),
+    ("radam-betas", {"kind": "radam", "beta1": 0.5, "beta2": 0.9, "epsilon": 1e-6}),
+    ("radam-aggressive", {"kind": "radam", "learningRate": 0.1}),
+    ("adamax", {"kind": "adamax"}),
+    ("adamax-wd", {"kind": "adamax", "weightDecay": 0.01}),
+    ("adamax-betas", {"kind": "adamax", "beta1": 0.5, "beta2": 0.9, "epsilon": 1e-6}),
+    ("adamax-aggressive", {"kind": "adamax", "learningRate": 0.1}),
+    ("lion", {"kind": "lion"}),
+    ("lion-wd", {"kind": "lion", "learningRate": 0.001, "weightDecay": 0.1}),
+    ("lion-betas", {"kind": "lion", "beta1": 0.95, "beta2": 0.98}),
+    ("lion-aggressive", {"kind": "lion", "learningRate": 0.1}),
     ("adam-clip", {"kind": "adam", "clipNorm": 0.5}),
     ("sgd-clip", {"kind": "sgd", "learningRate": 0.1, "clipNorm": 1.0}),
     ("sgd-step-schedule", {"kind": "sgd", "learningRate": 0.1, "schedule": {"step": {"every": 5, "factor": 0.5}}}),
@@ -105,7 +138,8 @@ def make_optimizer(cfg, params):
     def g(key, default):
         return f32(cfg.get(key, default))
 
-    wd = g("weightDecay", 0.01 if kind == "adamw" else 0.0)
+    wd = g("weightDecay", 0.01 if kind in ("adamw", "nadamw") else 0.0)
+    betas = (g("beta1", 0.9), g("beta2", 0.99 if kind == "lion" else 0.999))
     if kind == "sgd":
         return torch.optim.SGD(params, lr=g("learningRate", 0.01), weight_decay=wd, foreach=False)
     if kind == "momentum":
@@ -123,6 +157,18 @@ def make_optimizer(cfg, params):
     if kind == "adadelta":
         return torch.optim.Adadelta(params, lr=g("learningRate", 1.0), rho=g("rho", 0.95),
                                     eps=g("epsilon", 1e-6), weight_decay=wd, foreach=False)
+    if kind in ("nadam", "nadamw"):
+        return torch.optim.NAdam(params, lr=g("learningRate", 0.002), betas=betas, eps=g("epsilon", 1e-8),
+                                 weight_decay=wd, momentum_decay=g("momentumDecay", 0.004),
+                                 decoupled_weight_decay=(kind == "nadamw"), foreach=False)
+    if kind == "radam":
+        return torch.optim.RAdam(params, lr=g("learningRate", 0.001), betas=betas, eps=g("epsilon", 1e-8),
+                                 weight_decay=wd, foreach=False)
+    if kind == "adamax":
+        return torch.optim.Adamax(params, lr=g("learningRate", 0.002), betas=betas, eps=g("epsilon", 1e-8),
+                                  weight_decay=wd, foreach=False)
+    if kind == "lion":
+        return lion_pytorch.Lion(params, lr=g("learningRate", 1e-4), betas=betas, weight_decay=wd)
     cls = torch.optim.Adam if kind == "adam" else torch.optim.AdamW
     return cls(params, lr=g("learningRate", 0.001), betas=(g("beta1", 0.9), g("beta2", 0.999)),
                eps=g("epsilon", 1e-8), amsgrad=cfg.get("amsgrad", False), weight_decay=wd, foreach=False)
@@ -316,6 +362,8 @@ def torch_sqrt_mismatch():
 def main():
     if not torch.__version__.startswith(PIN):
         sys.exit(f"expected torch {PIN}, found {torch.__version__}")
+    if importlib.metadata.version("lion-pytorch") != LION_PIN:
+        sys.exit(f"expected lion-pytorch {LION_PIN}, found {importlib.metadata.version('lion-pytorch')}")
     torch.set_num_threads(1)
     print(f"torch's float32 sqrt differs from the correctly rounded one on {torch_sqrt_mismatch():.1%} of inputs")
     for folder, mode in SETS:
@@ -326,7 +374,8 @@ def main():
             with SqrtPatch(ieee=(mode == "ieee")) as patch:
                 constant, mlp = constant_workload(cfg), mlp_workload(cfg)
             calls = dict(sorted((k, v) for k, v in patch.calls.items() if v))
-            updates = constant["steps"] * len(constant["shapes"]) + len(mlp["steps"]) * len(mlp["shapes"])
+            updates = (sqrt_updates(cfg, constant["steps"]) * len(constant["shapes"])
+                       + sqrt_updates(cfg, len(mlp["steps"])) * len(mlp["shapes"]))
             expected = SQRTS_PER_UPDATE[cfg["kind"]] * updates
             if sum(calls.values()) != expected:
                 sys.exit(f"{folder}/{name}: {sum(calls.values())} sqrt calls, expected {expected}: {calls}")

@@ -136,8 +136,9 @@ struct HyperParameterOptions: ParsableArguments {
     @Flag(help: help(.amsgrad)) var amsgrad = false
     @Option(parsing: .unconditional, help: help(.weightDecay)) var weightDecay: Float?
     @Option(parsing: .unconditional, help: "Clip gradients to this global L2 norm.") var clipNorm: Float?
-    /// The flags of hyper-parameters that are not Descent's own (those of rules a program
-    /// registered), e.g. `--lookahead-steps 5`: argument-parser's options are static, so
+    /// The flags of hyper-parameters that are not fields of `OptimizerConfig` (a rule's own:
+    /// NAdam's `--momentum-decay`, or those of rules a program registered, e.g.
+    /// `--lookahead-steps 5`): argument-parser's options are static, so
     /// these are collected unparsed and read against the registry in `validate`; anything
     /// else left over is an unknown option.
     @Argument(parsing: .allUnrecognized, help: addedHelp) var added: [String] = []
@@ -188,7 +189,7 @@ struct HyperParameterOptions: ParsableArguments {
             "\(p.flag!)\(p.isFlag ? "" : " <\(p.rawValue)>"): " + help(p).abstract
         }
         guard !lines.isEmpty else { return .hidden }
-        return ArgumentHelp("Hyper-parameters of added optimizers: " + lines.joined(separator: "; "),
+        return ArgumentHelp("Hyper-parameters of single rules (built in or registered): " + lines.joined(separator: "; "),
                             valueName: "flags")
     }
 

@@ -119,6 +119,16 @@ void descent_adadelta_update(float *w, const float *g, float *s, float *u, long 
 void descent_adam_update(float *w, const float *g, float *m, float *v, float *vmax, long n, float neg_step_size,
                          float bias_correction2_sqrt, float eps, float wd, float decay_keep, float beta2,
                          float one_minus_beta2, float lerp_coef, int lerp_from_start);
+void descent_nadam_update(float *w, const float *g, float *m, float *v, long n, float decay_keep, float wd,
+                          float beta2, float one_minus_beta2, float lerp_coef, int lerp_from_start,
+                          float bias_correction2, float eps, float grad_coef, float avg_coef);
+void descent_radam_update(float *w, const float *g, float *m, float *v, long n, float wd, float beta2,
+                          float one_minus_beta2, float lerp_coef, int lerp_from_start, float bias_correction1,
+                          float lr, int rectify, float bias_correction2_sqrt, float eps, float rect);
+void descent_adamax_update(float *w, const float *g, float *m, float *u, long n, float neg_clr, float wd,
+                           float beta2, float eps, float lerp_coef, int lerp_from_start);
+void descent_lion_update(float *w, const float *g, float *m, long n, float neg_lr, float decay_keep,
+                         float beta1, float one_minus_beta1, float beta2, float one_minus_beta2);
 
 /* Per channel of a channels x plane block (one example, C x H x W):
    y[c, i] = activation(y[c, i] + bias[c]) (bias may be NULL; kind as in descent_bias_activation). */

@@ -243,7 +243,7 @@ open class StatefulOptimizer: Optimizer {
     /// Slots that accumulate squares (or their maxima) and so are never negative: a
     /// checkpoint holding a negative value in one is damaged (the square root of the
     /// update would be NaN).
-    static let nonNegativeSlots: Set<String> = ["exp_avg_sq", "max_exp_avg_sq", "square_avg", "acc_delta", "sum"]
+    static let nonNegativeSlots: Set<String> = ["exp_avg_sq", "max_exp_avg_sq", "square_avg", "acc_delta", "sum", "exp_inf"]
 
     /// A step count stored as a 1-element tensor: a whole number in 0...2²⁴ (what a Float holds exactly).
     private func checkedStepCount(_ tensor: Tensor?, _ key: String) throws -> Int? {

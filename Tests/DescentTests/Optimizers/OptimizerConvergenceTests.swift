@@ -54,6 +54,11 @@ extension OptimizerTests {
         .init(config: .init(kind: .adam, learningRate: 0.05), steps: 2000),
         .init(config: .init(kind: .adam, learningRate: 0.05, amsgrad: true), steps: 2000),
         .init(config: .init(kind: .adamw, learningRate: 0.05, weightDecay: 0), steps: 2000),
+        .init(config: .init(kind: .nadam, learningRate: 0.05), steps: 2000),
+        .init(config: .init(kind: .nadamw, learningRate: 0.05, weightDecay: 0), steps: 2000),
+        .init(config: .init(kind: .radam, learningRate: 0.05), steps: 2000),
+        .init(config: .init(kind: .adamax, learningRate: 0.05), steps: 2000),
+        .init(config: .init(kind: .lion, learningRate: 0.05, schedule: .cosine(totalSteps: 2000, minimum: 0)), steps: 2000),
     ]
 
     static let rosenbrockCases: [ConvergenceCase] = [
@@ -69,6 +74,12 @@ extension OptimizerTests {
         .init(config: .init(kind: .adam, learningRate: 0.01), steps: 20_000),
         .init(config: .init(kind: .adam, learningRate: 0.01, amsgrad: true), steps: 20_000),
         .init(config: .init(kind: .adamw, learningRate: 0.01, weightDecay: 0), steps: 20_000),
+        .init(config: .init(kind: .nadam, learningRate: 0.01), steps: 20_000),
+        .init(config: .init(kind: .nadamw, learningRate: 0.01, weightDecay: 0), steps: 20_000),
+        .init(config: .init(kind: .radam, learningRate: 0.01), steps: 20_000),
+        .init(config: .init(kind: .adamax, learningRate: 0.01), steps: 20_000),
+        // Sign descent moves every coordinate by lr each step, so it needs a decaying lr to settle.
+        .init(config: .init(kind: .lion, learningRate: 0.01, schedule: .cosine(totalSteps: 20_000, minimum: 0)), steps: 20_000),
     ]
 
     func testEveryOptimizerMinimisesAQuadratic() throws {
@@ -104,6 +115,12 @@ extension OptimizerTests {
     /// adadelta   s_t = g²·(1 − ρᵗ);  d_t = √(u_{t−1} + ε)/√(s_t + ε)·g;  u_t = ρu_{t−1} + (1 − ρ)d_t²;  θ_t = θ_{t−1} − lr·d_t
     /// adam       m̂ = g, v̂ = g² exactly, so θ_t = θ_{t−1} − lr·g/(|g| + ε)   (also with AMSGrad: v only grows)
     /// adamw      θ_t = θ_{t−1}·(1 − lr·λ) − lr·g/(|g| + ε)
+    /// nadam      m_t = g·(1 − β1ᵗ), v_t/(1 − β2ᵗ) = g², μₜ = β1(1 − ½·0.96^(tψ)), Πₜ = Π μₖ;
+    ///            θ_t = θ_{t−1} − lr·(1 − μₜ)/(1 − Πₜ)·g/(|g| + ε) − lr·μₜ₊₁/(1 − Πₜμₜ₊₁)·m_t/(|g| + ε)
+    /// nadamw     the same after θ ← θ·(1 − lr·λ)
+    /// radam      m̂ = g, v_t = g²(1 − β2ᵗ): θ_t = θ_{t−1} − lr·r_t·g·√(1 − β2ᵗ)/(|g|·√(1 − β2ᵗ) + ε) if ρₜ > 5, else − lr·g
+    /// adamax     m_t = g(1 − β1ᵗ), u_t = |g| + ε: θ_t = θ_{t−1} − lr·g/(|g| + ε)
+    /// lion       m_t = g(1 − β2ᵗ), so c has the sign of g: θ_t = θ_{t−1} − lr·sign(g)
     /// ```
     func testEveryRuleFollowsItsClosedFormUnderAConstantGradient() throws {
         let g: [Double] = [0.5, -2, 0.01, 3e-4]
@@ -142,6 +159,33 @@ extension OptimizerTests {
             case .adamw:
                 let eps = Double(v[.epsilon]), lambda = Double(v[.weightDecay])
                 return { _, g, x, _ in x * (1 - lr * lambda) - lr * g / (abs(g) + eps) }
+            case .nadam, .nadamw:
+                let b1 = Double(v[.beta1]), eps = Double(v[.epsilon]), psi = Double(v[.momentumDecay])
+                let keep = config.kind == .nadamw ? 1 - lr * Double(v[.weightDecay]) : 1
+                func mu(_ t: Int) -> Double { b1 * (1 - 0.5 * Foundation.pow(0.96, Double(t) * psi)) }
+                return { t, g, x, product in
+                    if t == 1 { product = 1 }
+                    product *= mu(t)
+                    let d = abs(g) + eps
+                    let m = g * (1 - Foundation.pow(b1, Double(t)))
+                    return x * keep - lr * (1 - mu(t)) / (1 - product) * g / d
+                        - lr * mu(t + 1) / (1 - product * mu(t + 1)) * m / d
+                }
+            case .radam:
+                let b2 = Double(v[.beta2]), eps = Double(v[.epsilon])
+                let rhoInf = 2 / (1 - b2) - 1
+                return { t, g, x, _ in
+                    let bc2 = 1 - Foundation.pow(b2, Double(t))
+                    let rho = rhoInf - 2 * Double(t) * Foundation.pow(b2, Double(t)) / bc2
+                    guard rho > 5 else { return x - lr * g }
+                    let r = ((rho - 4) * (rho - 2) * rhoInf / ((rhoInf - 4) * (rhoInf - 2) * rho)).squareRoot()
+                    return x - lr * r * g * bc2.squareRoot() / (abs(g) * bc2.squareRoot() + eps)
+                }
+            case .adamax:
+                let eps = Double(v[.epsilon])
+                return { _, g, x, _ in x - lr * g / (abs(g) + eps) }
+            case .lion:
+                return { _, g, x, _ in x - lr * (g > 0 ? 1 : -1) }
             default:
                 preconditionFailure("no closed form written for \(config.kind)")
             }
@@ -160,6 +204,12 @@ extension OptimizerTests {
             .init(kind: .adam, learningRate: 0.001),
             .init(kind: .adam, learningRate: 0.001, amsgrad: true),
             .init(kind: .adamw, learningRate: 0.001),
+            .init(kind: .nadam),
+            .init(kind: .nadamw),
+            .init(kind: .radam),
+            .init(kind: .radam, beta2: 0.9),
+            .init(kind: .adamax),
+            .init(kind: .lion, learningRate: 0.001),
         ]
         XCTAssertEqual(Set(cases.map(\.kind)), Set(Registry.builtIn.optimizers))
         for config in cases {

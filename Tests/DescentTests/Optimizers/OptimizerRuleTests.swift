@@ -64,7 +64,9 @@ extension OptimizerTests {
             let optimizer = try config.make()
             let p = Parameter(name: "p", value: Tensor(shape: [3], values: [1, -2, 0.5]))
             var out: [Float] = []
-            for (t, scale) in [Float(1.5), -0.2, 0.05, 0].enumerated() {   // last: v shrinks (AMSGrad)
+            // Step 4: v shrinks (AMSGrad); ten steps reach RAdam's rectified phase (t ≥ 6 at
+            // β2 = 0.999), and the small steps against the momentum flip Lion's sign only for some β.
+            for (t, scale) in [Float(1.5), -0.2, 0.05, 0, -0.3, -0.02, 0.01, -0.5, 0.003, 0.2].enumerated() {
                 for i in 0..<3 { p.grad[i] = scale * Float(i + 1) * (t == 1 ? -1 : 1) }
                 optimizer.step([p])
                 out += p.value.toArray()
@@ -102,6 +104,11 @@ extension OptimizerTests {
             case .adadelta: return try AdaDelta()
             case .adam: return try Adam()
             case .adamw: return try AdamW()
+            case .nadam: return try NAdam()
+            case .nadamw: return try NAdamW()
+            case .radam: return try RAdam()
+            case .adamax: return try Adamax()
+            case .lion: return try Lion()
             default: throw DescentError("no Swift initialiser listed here for \(kind)")
             }
         }

@@ -199,9 +199,11 @@ extension OptimizerTests {
 
     func testConfigNamesSummariesAndDefaults() throws {
         XCTAssertEqual(Registry.builtIn.optimizers.map(\.rawValue),
-                       ["sgd", "momentum", "adagrad", "rmsprop", "adadelta", "adam", "adamw"])
+                       ["sgd", "momentum", "adagrad", "rmsprop", "adadelta", "adam", "adamw",
+                        "nadam", "nadamw", "radam", "adamax", "lion"])
         XCTAssertEqual(Registry.builtIn.optimizers.map(\.displayName),
-                       ["SGD", "MomentumSGD", "AdaGrad", "RMSprop", "AdaDelta", "Adam", "AdamW"])
+                       ["SGD", "MomentumSGD", "AdaGrad", "RMSprop", "AdaDelta", "Adam", "AdamW",
+                        "NAdam", "NAdamW", "RAdam", "Adamax", "Lion"])
         XCTAssertEqual(OptimizerConfig.seedDefaults.map(\.summary), [
             "sgd(lr=0.01)",
             "momentum(lr=0.01, momentum=0.9)",
