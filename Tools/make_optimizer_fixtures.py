@@ -38,6 +38,9 @@ Each fixture holds:
                values recorded after step 1 and every 50th step
   mlp          a 4-5-3 tanh MLP with MSE loss on fixed data for 20 steps; per step the
                gradient torch computed (before any clipping) and the parameters after the step.
+  cnn          Muon's cases only: the same for a small CNN (cnn_workload).
+Muon's reference is torch.optim.Muon on the matrices and torch.optim.AdamW on the rest
+(MuonAndAdamW), with its Newton-Schulz iteration in float32 instead of bfloat16.
 The Swift tests replay the recorded gradients through their own optimizer (they do not
 redo the MLP's forward/backward) and compare every element at every recorded step.
 Hyper-parameters are rounded to float32 first so both sides use the same numbers.
@@ -59,7 +62,15 @@ OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "F
 SETS = [("ieee-sqrt", "ieee"), ("torch-sqrt", "torch")]
 # Square roots per parameter per step on the single-tensor (foreach=False) paths of torch 2.15.
 SQRTS_PER_UPDATE = {"sgd": 0, "momentum": 0, "adagrad": 1, "rmsprop": 1, "adadelta": 2, "adam": 1, "adamw": 1,
-                    "nadam": 1, "nadamw": 1, "radam": 1, "adamax": 0, "lion": 0}
+                    "nadam": 1, "nadamw": 1, "radam": 1, "adamax": 0, "lion": 0, "muon": 1}
+
+
+def sqrts_per_update(kind, shape):
+    """Square roots per update of one parameter: Muon's matrices take none (its AdamW part, the
+    parameters with fewer than 2 dimensions, takes AdamW's one)."""
+    if kind == "muon":
+        return 0 if len(shape) >= 2 else 1
+    return SQRTS_PER_UPDATE[kind]
 
 
 def sqrt_updates(cfg, steps):
@@ -121,6 +132,11 @@ CASES = [
     ("lion-wd", {"kind": "lion", "learningRate": 0.001, "weightDecay": 0.1}),
     ("lion-betas", {"kind": "lion", "beta1": 0.95, "beta2": 0.98}),
     ("lion-aggressive", {"kind": "lion", "learningRate": 0.1}),
+    ("muon", {"kind": "muon"}),
+    ("muon-docs-example", {"kind": "muon", "learningRate": 0.02, "adamLearningRate": 3e-4}),
+    ("muon-plain", {"kind": "muon", "learningRate": 0.01, "momentum": 0.9, "nesterov": False, "weightDecay": 0.0}),
+    ("muon-rms", {"kind": "muon", "learningRate": 0.01, "matchRMSAdamW": True, "nsSteps": 3,
+                  "adamWeightDecay": 0.1, "beta1": 0.8}),
     ("adam-clip", {"kind": "adam", "clipNorm": 0.5}),
     ("sgd-clip", {"kind": "sgd", "learningRate": 0.1, "clipNorm": 1.0}),
     ("sgd-step-schedule", {"kind": "sgd", "learningRate": 0.1, "schedule": {"step": {"every": 5, "factor": 0.5}}}),
@@ -169,9 +185,47 @@ def make_optimizer(cfg, params):
                                   weight_decay=wd, foreach=False)
     if kind == "lion":
         return lion_pytorch.Lion(params, lr=g("learningRate", 1e-4), betas=betas, weight_decay=wd)
+    if kind == "muon":
+        return MuonAndAdamW(cfg, params)
     cls = torch.optim.Adam if kind == "adam" else torch.optim.AdamW
     return cls(params, lr=g("learningRate", 0.001), betas=(g("beta1", 0.9), g("beta2", 0.999)),
                eps=g("epsilon", 1e-8), amsgrad=cfg.get("amsgrad", False), weight_decay=wd, foreach=False)
+
+
+class MuonAndAdamW:
+    """torch.optim.Muon on the 2-D parameters and torch.optim.AdamW on the others, as Muon's
+    documentation prescribes (convolution weights are 2-D parameters out x in*k*k here, viewed
+    as 4-D in the forward pass: torch's Muon takes only 2-D ones). The Newton-Schulz iteration
+    runs in float32, not torch's bfloat16: while Muon steps, torch.bfloat16 names float32 (the
+    only dtype its _zeropower_via_newtonschulz converts to; checked in main)."""
+
+    def __init__(self, cfg, params):
+        def g(key, default):
+            return f32(cfg.get(key, default))
+        self.muon = torch.optim.Muon([p for p in params if p.ndim == 2], lr=g("learningRate", 0.001),
+                                     weight_decay=g("weightDecay", 0.1), momentum=g("momentum", 0.95),
+                                     nesterov=cfg.get("nesterov", True), ns_steps=int(cfg.get("nsSteps", 5)),
+                                     adjust_lr_fn="match_rms_adamw" if cfg.get("matchRMSAdamW") else "original")
+        self.adamw = torch.optim.AdamW([p for p in params if p.ndim != 2], lr=g("adamLearningRate", 0.001),
+                                       betas=(g("beta1", 0.9), g("beta2", 0.999)), eps=g("epsilon", 1e-8),
+                                       weight_decay=g("adamWeightDecay", 0.01), foreach=False)
+        self.param_groups = self.muon.param_groups
+
+    def step(self):
+        with Float32NewtonSchulz():
+            self.muon.step()
+        self.adamw.step()
+
+
+class Float32NewtonSchulz:
+    def __enter__(self):
+        self.saved = torch.bfloat16
+        torch.bfloat16 = torch.float32
+        return self
+
+    def __exit__(self, *exc):
+        torch.bfloat16 = self.saved
+        return False
 
 
 def schedule_value(s, t, base):
@@ -255,6 +309,39 @@ def mlp_workload(cfg):
         steps.append({"step": step, "loss": float("%.9g" % loss.item()), "gradient": grads,
                       "values": [as_list(p) for p in params]})
     return {"shapes": [list(p.shape) for p in params], "initial": initial, "steps": steps}
+
+
+def cnn_workload(cfg):
+    """Muon's cases only: a small CNN (conv 1->4 3x3, tanh, conv 4->3 3x3, tanh, linear 12->2)
+    with MSE loss on fixed data for 20 steps. The convolution weights are 2-D parameters
+    (out x in*3*3, what Muon orthogonalises) viewed as out x in x 3 x 3; `shapes` gives the
+    4-D shapes Descent's convolutions have (same elements, same order)."""
+    torch.manual_seed(11)
+    w1 = torch.nn.Parameter(torch.randn(4, 9) * 0.4)
+    b1 = torch.nn.Parameter(torch.randn(4) * 0.1)
+    w2 = torch.nn.Parameter(torch.randn(3, 36) * 0.2)
+    b2 = torch.nn.Parameter(torch.randn(3) * 0.1)
+    w3 = torch.nn.Parameter(torch.randn(2, 12) * 0.3)
+    b3 = torch.nn.Parameter(torch.randn(2) * 0.1)
+    x = torch.randn(4, 1, 6, 6)
+    y = torch.randn(4, 2)
+    params = [w1, b1, w2, b2, w3, b3]
+    shapes = [[4, 1, 3, 3], [4], [3, 4, 3, 3], [3], [2, 12], [2]]
+    initial = [as_list(p) for p in params]
+    run = Runner(cfg, params)
+    steps = []
+    for step in range(1, 21):
+        for p in params:
+            p.grad = None
+        h = torch.tanh(torch.nn.functional.conv2d(x, w1.view(4, 1, 3, 3), b1))
+        h = torch.tanh(torch.nn.functional.conv2d(h, w2.view(3, 4, 3, 3), b2))
+        loss = torch.nn.functional.mse_loss(h.flatten(1) @ w3.T + b3, y)
+        loss.backward()
+        grads = [as_list(p.grad) for p in params]
+        run.step()
+        steps.append({"step": step, "loss": float("%.9g" % loss.item()), "gradient": grads,
+                      "values": [as_list(p) for p in params]})
+    return {"shapes": shapes, "initial": initial, "steps": steps}
 
 
 def ieee_sqrt(x):
@@ -365,6 +452,9 @@ def main():
     if importlib.metadata.version("lion-pytorch") != LION_PIN:
         sys.exit(f"expected lion-pytorch {LION_PIN}, found {importlib.metadata.version('lion-pytorch')}")
     torch.set_num_threads(1)
+    with Float32NewtonSchulz():
+        ns = torch.optim._muon._zeropower_via_newtonschulz(torch.randn(3, 5), (3.4445, -4.7750, 2.0315), 5, 1e-7)
+    assert ns.dtype == torch.float32 and torch.bfloat16 is not torch.float32
     print(f"torch's float32 sqrt differs from the correctly rounded one on {torch_sqrt_mismatch():.1%} of inputs")
     for folder, mode in SETS:
         out = os.path.join(OUT, folder)
@@ -373,15 +463,19 @@ def main():
         for name, cfg in CASES:
             with SqrtPatch(ieee=(mode == "ieee")) as patch:
                 constant, mlp = constant_workload(cfg), mlp_workload(cfg)
+                cnn = cnn_workload(cfg) if cfg["kind"] == "muon" else None
             calls = dict(sorted((k, v) for k, v in patch.calls.items() if v))
-            updates = (sqrt_updates(cfg, constant["steps"]) * len(constant["shapes"])
-                       + sqrt_updates(cfg, len(mlp["steps"])) * len(mlp["shapes"]))
-            expected = SQRTS_PER_UPDATE[cfg["kind"]] * updates
+            expected = sum(sqrt_updates(cfg, steps) * sqrts_per_update(cfg["kind"], shape)
+                           for w, steps in ((constant, constant["steps"]), (mlp, len(mlp["steps"])),
+                                            (cnn, len(cnn["steps"]) if cnn else 0)) if w
+                           for shape in w["shapes"])
             if sum(calls.values()) != expected:
                 sys.exit(f"{folder}/{name}: {sum(calls.values())} sqrt calls, expected {expected}: {calls}")
             totals.update(calls)
             doc = {"case": name, "torch": PIN, "sqrt": mode, "sqrtCalls": calls, "config": cfg,
                    "constant": constant, "mlp": mlp}
+            if cnn:
+                doc["cnn"] = cnn
             with open(os.path.join(out, name + ".json"), "w") as f:
                 json.dump(doc, f, separators=(",", ":"))
                 f.write("\n")

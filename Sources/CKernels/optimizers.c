@@ -325,3 +325,19 @@ void descent_lion_update(float *w, const float *g, float *m, long n, float neg_l
         memcpy(w + i, w_t, c); memcpy(m + i, m_t, c);
     }
 }
+
+DESCENT_CLONES
+void descent_muon_momentum(const float *g, float *buf, float *u, long n, float lerp_coef, int lerp_from_start,
+                           float nesterov_coef, int nesterov_from_start, int nesterov) {
+    for (long i = 0; i < n; i++) {
+        float gi = g[i], bi = buf[i];
+        bi = __builtin_fmaf(lerp_coef, gi - bi, lerp_from_start ? bi : gi);            /* buf.lerp_(g, 1-mu) */
+        buf[i] = bi;
+        u[i] = nesterov ? __builtin_fmaf(nesterov_coef, bi - gi, nesterov_from_start ? gi : bi) : bi; /* g.lerp(buf, mu) */
+    }
+}
+
+DESCENT_CLONES
+void descent_decay_add(float *w, const float *u, long n, float keep, float neg_lr) {
+    for (long i = 0; i < n; i++) w[i] = __builtin_fmaf(neg_lr, u[i], w[i] * keep);  /* mul_(1-lr*wd).add_(u, alpha=-lr') */
+}

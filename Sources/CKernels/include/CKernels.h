@@ -127,6 +127,12 @@ void descent_radam_update(float *w, const float *g, float *m, float *v, long n, 
                           float lr, int rectify, float bias_correction2_sqrt, float eps, float rect);
 void descent_adamax_update(float *w, const float *g, float *m, float *u, long n, float neg_clr, float wd,
                            float beta2, float eps, float lerp_coef, int lerp_from_start);
+/* Muon's element-wise parts (Sources/Descent/Optimizers/Muon.swift): buf <- lerp(buf, g, 1 - mu), then
+   u <- lerp(g, buf, mu) with nesterov, else u <- buf (lerp weights encoded as above); and
+   w <- fma(neg_lr, u, w * keep). */
+void descent_muon_momentum(const float *g, float *buf, float *u, long n, float lerp_coef, int lerp_from_start,
+                           float nesterov_coef, int nesterov_from_start, int nesterov);
+void descent_decay_add(float *w, const float *u, long n, float keep, float neg_lr);
 void descent_lion_update(float *w, const float *g, float *m, long n, float neg_lr, float decay_keep,
                          float beta1, float one_minus_beta1, float beta2, float one_minus_beta2);
 

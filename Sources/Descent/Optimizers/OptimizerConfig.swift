@@ -32,6 +32,7 @@ public struct OptimizerKind: Hashable, Sendable, CustomStringConvertible {
     public static let radam = OptimizerKind(RAdam.rule)
     public static let adamax = OptimizerKind(Adamax.rule)
     public static let lion = OptimizerKind(Lion.rule)
+    public static let muon = OptimizerKind(Muon.rule)
 }
 
 extension OptimizerKind: Codable {

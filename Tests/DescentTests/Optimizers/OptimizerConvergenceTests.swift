@@ -34,7 +34,8 @@ extension OptimizerTests {
     }
 
     func run(_ c: ConvergenceCase, start: [Float], gradient: (Parameter) -> Float) throws -> Parameter {
-        let p = Parameter(name: "x", value: Tensor(shape: [2], values: start))
+        // Muon orthogonalises matrices (and hands vectors to AdamW): x is a 1 × 2 matrix for it.
+        let p = Parameter(name: "x", value: Tensor(shape: c.config.kind == .muon ? [1, 2] : [2], values: start))
         let optimizer = try c.config.make()
         for _ in 0..<c.steps {
             _ = gradient(p)
@@ -59,6 +60,8 @@ extension OptimizerTests {
         .init(config: .init(kind: .radam, learningRate: 0.05), steps: 2000),
         .init(config: .init(kind: .adamax, learningRate: 0.05), steps: 2000),
         .init(config: .init(kind: .lion, learningRate: 0.05, schedule: .cosine(totalSteps: 2000, minimum: 0)), steps: 2000),
+        // Muon's step on a 1 × 2 matrix has a fixed length (a normalised direction): decay lr.
+        .init(config: .init(kind: .muon, learningRate: 0.05, weightDecay: 0, schedule: .cosine(totalSteps: 2000, minimum: 0)), steps: 2000),
     ]
 
     static let rosenbrockCases: [ConvergenceCase] = [
@@ -80,6 +83,7 @@ extension OptimizerTests {
         .init(config: .init(kind: .adamax, learningRate: 0.01), steps: 20_000),
         // Sign descent moves every coordinate by lr each step, so it needs a decaying lr to settle.
         .init(config: .init(kind: .lion, learningRate: 0.01, schedule: .cosine(totalSteps: 20_000, minimum: 0)), steps: 20_000),
+        .init(config: .init(kind: .muon, learningRate: 0.01, weightDecay: 0, schedule: .cosine(totalSteps: 20_000, minimum: 0)), steps: 20_000),
     ]
 
     func testEveryOptimizerMinimisesAQuadratic() throws {
@@ -121,9 +125,13 @@ extension OptimizerTests {
     /// radam      m̂ = g, v_t = g²(1 − β2ᵗ): θ_t = θ_{t−1} − lr·r_t·g·√(1 − β2ᵗ)/(|g|·√(1 − β2ᵗ) + ε) if ρₜ > 5, else − lr·g
     /// adamax     m_t = g(1 − β1ᵗ), u_t = |g| + ε: θ_t = θ_{t−1} − lr·g/(|g| + ε)
     /// lion       m_t = g(1 − β2ᵗ), so c has the sign of g: θ_t = θ_{t−1} − lr·sign(g)
+    /// muon       (θ a 1 × n matrix) U = g(1 − μᵗ⁺¹) with Nesterov, whose only singular value
+    ///            Newton–Schulz maps from 1 (after normalising) to φ⁵(1), φ(s) = as + bs³ + cs⁵:
+    ///            θ_t = θ_{t−1}(1 − lr·λ) − lr·φ⁵(1)·g/‖g‖   (lr′ = lr·√max(1, 1/n) = lr)
     /// ```
     func testEveryRuleFollowsItsClosedFormUnderAConstantGradient() throws {
         let g: [Double] = [0.5, -2, 0.01, 3e-4]
+        let gradient = g
         let start: [Double] = [1, -1, 0.5, 0]
         /// θ_t from θ_{t−1} for step t (1-based) and element i; `state` is per element.
         typealias Rule = (_ t: Int, _ g: Double, _ theta: Double, _ state: inout Double) -> Double
@@ -186,6 +194,12 @@ extension OptimizerTests {
                 return { _, g, x, _ in x - lr * g / (abs(g) + eps) }
             case .lion:
                 return { _, g, x, _ in x - lr * (g > 0 ? 1 : -1) }
+            case .muon:
+                let (a, b, c) = (3.4445, -4.7750, 2.0315)
+                var s = 1.0
+                for _ in 0..<Int(v[.nsSteps]) { s = a * s + b * s * s * s + c * s * s * s * s * s }
+                let norm = gradient.reduce(0) { $0 + $1 * $1 }.squareRoot(), keep = 1 - lr * Double(v[.weightDecay])
+                return { [s] _, g, x, _ in x * keep - lr * s * g / norm }
             default:
                 preconditionFailure("no closed form written for \(config.kind)")
             }
@@ -210,11 +224,14 @@ extension OptimizerTests {
             .init(kind: .radam, beta2: 0.9),
             .init(kind: .adamax),
             .init(kind: .lion, learningRate: 0.001),
+            .init(kind: .muon),
+            .init(kind: .muon, learningRate: 0.01, nesterov: false, weightDecay: 0),
         ]
         XCTAssertEqual(Set(cases.map(\.kind)), Set(Registry.builtIn.optimizers))
         for config in cases {
             let optimizer = try config.make()
-            let p = Parameter(name: "p", value: Tensor(shape: [g.count], values: start.map { Float($0) }))
+            let shape = config.kind == .muon ? [1, g.count] : [g.count]   // Muon: a 1 × n matrix
+            let p = Parameter(name: "p", value: Tensor(shape: shape, values: start.map { Float($0) }))
             let rule = expected(config)
             var theta = start, state = [Double](repeating: 0, count: g.count)
             var worst = 0.0

@@ -55,6 +55,8 @@ extension OptimizerTests {
         let config: OptimizerConfig
         let constant: Constant
         let mlp: MLP
+        /// Muon's cases only: a small CNN, recorded as the MLP.
+        let cnn: MLP?
     }
 
     enum FixtureSet: String, CaseIterable {
@@ -70,6 +72,18 @@ extension OptimizerTests {
     /// Measured need: 10.8 for rmsprop-centered-momentum-wd (constant gradient, step 1000, the
     /// `s − a²` cancellation); every other case is within the tight tolerance alone.
     static let stockSqrtSafety = 25.0
+    /// Rules whose update goes through products (Muon's Newton–Schulz iteration) are not
+    /// bit-exact: oneDNN's sgemm and torch's sum the products in other orders and Descent sums
+    /// ‖X‖_F in Double. An error δ relative to an update adds δ·|step| to the gap, so after a
+    /// path of length L = Σ|θₜ − θₜ₋₁| the gap is ≤ δ·L (to first order); both sets allow the
+    /// tight tolerance plus δ·L with δ = 1e-4 (the Newton–Schulz polynomial amplifies a
+    /// relative rounding error of the small singular values by up to a⁵ ≈ 480 over 5 steps,
+    /// ~1e-7 · 480 ≈ 5e-5). Measured (`DESCENT_FIXTURE_REPORT=1`): every Muon element is within
+    /// the tight tolerance alone, but the worst (muon-docs-example, ieee-sqrt) uses 98% of it;
+    /// with the allowance it uses 3.6% ("Δ/bound"). A wrong rule errs by O(1) of the path.
+    static func productsTolerance(_ kind: OptimizerKind) -> Double {
+        kind == .muon ? 1e-4 : 0
+    }
 
     static func fixtureURLs(_ set: FixtureSet) throws -> [URL] {
         let dir = Support.fixtures.appendingPathComponent("optimizers").appendingPathComponent(set.rawValue)
@@ -86,10 +100,16 @@ extension OptimizerTests {
     static func sqrtsPerUpdate(_ kind: OptimizerKind) -> Double {
         switch kind {
         case .sgd, .momentum, .adamax, .lion: return 0
-        case .adagrad, .rmsprop, .adam, .adamw, .nadam, .nadamw, .radam: return 1
+        case .adagrad, .rmsprop, .adam, .adamw, .nadam, .nadamw, .radam, .muon: return 1
         case .adadelta: return 2
         default: return 2
         }
+    }
+
+    /// Square roots per update of a parameter of `shape`: Muon's matrices take none, its
+    /// AdamW part (fewer than 2 dimensions) AdamW's one.
+    static func sqrtsPerUpdate(_ kind: OptimizerKind, shape: [Int]) -> Double {
+        kind == .muon ? (shape.count >= 2 ? 0 : 1) : sqrtsPerUpdate(kind)
     }
 
     /// Of `steps` consecutive updates of one parameter, those that take square roots: all,
@@ -111,6 +131,10 @@ extension OptimizerTests {
         var maxAbsolute = 0.0
         var maxSqrtRatio = 0.0       // (|Δ| − tight) / (k·2⁻²³·L) where |Δ| exceeds the tight tolerance
         var sqrtUnit = 0.0           // k·2⁻²³
+        var maxBoundRatio = 0.0      // |Δ| / bound: the margin left (≤ 1 passes)
+        /// Rules with products (Muon): |Δ| may also exceed the tight tolerance by this times L.
+        var productAllowance = 0.0
+        var maxProductRatio = 0.0    // (|Δ| − tight) / L where |Δ| exceeds the tight tolerance
         var failures = 0
         var elements = 0
 
@@ -130,7 +154,11 @@ extension OptimizerTests {
                     if sqrtUnit > 0, length[i] > 0, diff > tight {
                         maxSqrtRatio = max(maxSqrtRatio, (diff - tight) / (sqrtUnit * length[i]))
                     }
-                    let bound = tight + sqrtAllowance * length[i]
+                    if productAllowance > 0, length[i] > 0, diff > tight {
+                        maxProductRatio = max(maxProductRatio, (diff - tight) / length[i])
+                    }
+                    let bound = tight + (sqrtAllowance + productAllowance) * length[i]
+                    maxBoundRatio = max(maxBoundRatio, diff / bound)
                     if !(diff <= bound) {
                         failures += 1
                         if failures <= 5 { XCTFail("\(what) \(p.name)[\(i)]: swift \(a), torch \(e), bound \(bound)") }
@@ -177,6 +205,7 @@ extension OptimizerTests {
         var cmp = Comparison()
         cmp.sqrtUnit = sqrtsPerUpdate(fixture.config.kind) * Double(Float.ulpOfOne)
         cmp.sqrtAllowance = set == .torchSqrt ? stockSqrtSafety * cmp.sqrtUnit : 0
+        cmp.productAllowance = productsTolerance(fixture.config.kind)
 
         // (a) constant gradient, 1000 steps
         let c = fixture.constant
@@ -196,16 +225,18 @@ extension OptimizerTests {
         XCTAssertEqual(next, c.checkpoints.count, name)
         XCTAssertEqual(optimizer.stepCount, c.steps, name)
 
-        // (b) recorded MLP gradients, 20 steps
-        let m = fixture.mlp
-        let mlpOptimizer = try fixture.config.make()
-        let mlpParams = makeParameters(m.shapes, m.initial)
-        var mlpPath = PathLength(mlpParams)
-        for s in m.steps {
-            setGradients(mlpParams, s.gradient)
-            mlpOptimizer.step(mlpParams)
-            mlpPath.update(mlpParams)
-            cmp.compare(mlpParams, s.values, mlpPath.length, "\(name) mlp step \(s.step)")
+        // (b) recorded MLP (and CNN) gradients, 20 steps
+        for (label, m) in [("mlp", fixture.mlp), ("cnn", fixture.cnn)] {
+            guard let m else { continue }
+            let optimizer = try fixture.config.make()
+            let params = makeParameters(m.shapes, m.initial)
+            var path = PathLength(params)
+            for s in m.steps {
+                setGradients(params, s.gradient)
+                optimizer.step(params)
+                path.update(params)
+                cmp.compare(params, s.values, path.length, "\(name) \(label) step \(s.step)")
+            }
         }
         return cmp
     }
@@ -220,14 +251,15 @@ extension OptimizerTests {
         }
         guard ProcessInfo.processInfo.environment["DESCENT_FIXTURE_REPORT"] != nil else { return }
         func line(_ label: String, _ c: [Comparison]) -> String {
-            label.padding(toLength: 30, withPad: " ", startingAt: 0) + String(format: "%10.2e %14.2e %10.2e %11.3g %9d",
+            label.padding(toLength: 30, withPad: " ", startingAt: 0) + String(format: "%10.2e %14.2e %10.2e %11.3g %8.3f %9.2e %9d",
                    c.map(\.maxRelative).max() ?? 0, c.map(\.maxScaled).max() ?? 0,
-                   c.map(\.maxAbsolute).max() ?? 0, c.map(\.maxSqrtRatio).max() ?? 0,
+                   c.map(\.maxAbsolute).max() ?? 0, c.map(\.maxSqrtRatio).max() ?? 0, c.map(\.maxBoundRatio).max() ?? 0,
+                   c.map(\.maxProductRatio).max() ?? 0,
                    c.map(\.elements).reduce(0, +))
         }
         var out = ["torch.optim fixtures, set \(set.rawValue): worst over every element at every recorded step",
                    "case".padding(toLength: 30, withPad: " ", startingAt: 0)
-                       + "  rel≥1e-3   Δ/(1e-6+|t|)        abs  excess/kuL  elements"]
+                       + "  rel≥1e-3   Δ/(1e-6+|t|)        abs  excess/kuL  Δ/bound  excess/L  elements"]
         out += rows.map { line($0.case, [$0.cmp]) }
         out.append("per optimizer:")
         out += Registry.builtIn.optimizers.map { k in line(k.rawValue, rows.filter { $0.kind == k }.map(\.cmp)) }
@@ -245,10 +277,15 @@ extension OptimizerTests {
             for f in fixtures {
                 XCTAssertEqual(f.sqrt, set.sqrt, "\(set.rawValue)/\(f.case)")
                 // The generator counted torch's sqrt calls: one per element-wise sqrt per update.
-                let updates = Self.sqrtUpdates(f.config, steps: f.constant.steps) * f.constant.shapes.count
-                    + Self.sqrtUpdates(f.config, steps: f.mlp.steps.count) * f.mlp.shapes.count
-                XCTAssertEqual(Double(f.sqrtCalls.values.reduce(0, +)),
-                               Self.sqrtsPerUpdate(f.config.kind) * Double(updates), "\(set.rawValue)/\(f.case)")
+                let workloads = [(f.constant.shapes, f.constant.steps), (f.mlp.shapes, f.mlp.steps.count)]
+                    + (f.cnn.map { [($0.shapes, $0.steps.count)] } ?? [])
+                let expected = workloads.reduce(0.0) { total, w in
+                    total + w.0.reduce(0.0) { sum, shape in
+                        sum + Self.sqrtsPerUpdate(f.config.kind, shape: shape) * Double(Self.sqrtUpdates(f.config, steps: w.1))
+                    }
+                }
+                XCTAssertEqual(Double(f.sqrtCalls.values.reduce(0, +)), expected, "\(set.rawValue)/\(f.case)")
+                XCTAssertEqual(f.cnn != nil, f.config.kind == .muon, "\(set.rawValue)/\(f.case): a CNN for Muon")
             }
         }
         XCTAssertEqual(cases[.ieeeSqrt], cases[.torchSqrt], "both sets have the same cases")

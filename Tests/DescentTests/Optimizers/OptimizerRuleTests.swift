@@ -63,13 +63,16 @@ extension OptimizerTests {
         func trajectory(_ config: OptimizerConfig) throws -> [Float] {
             let optimizer = try config.make()
             let p = Parameter(name: "p", value: Tensor(shape: [3], values: [1, -2, 0.5]))
+            // A matrix too, for rules that treat matrices apart (Muon: its own update; AdamW for p).
+            let q = Parameter(name: "q", value: Tensor(shape: [2, 3], values: [0.5, -1, 2, 0.25, 1, -0.5]))
             var out: [Float] = []
             // Step 4: v shrinks (AMSGrad); ten steps reach RAdam's rectified phase (t ≥ 6 at
             // β2 = 0.999), and the small steps against the momentum flip Lion's sign only for some β.
             for (t, scale) in [Float(1.5), -0.2, 0.05, 0, -0.3, -0.02, 0.01, -0.5, 0.003, 0.2].enumerated() {
                 for i in 0..<3 { p.grad[i] = scale * Float(i + 1) * (t == 1 ? -1 : 1) }
-                optimizer.step([p])
-                out += p.value.toArray()
+                for i in 0..<6 { q.grad[i] = scale * Float(((i + 2 * t) * 5) % 7 - 3) }   // turns from step to step
+                optimizer.step([p, q])
+                out += p.value.toArray() + q.value.toArray()
             }
             return out
         }
@@ -77,7 +80,8 @@ extension OptimizerTests {
             let reference = try trajectory(OptimizerConfig(kind: kind))
             for option in kind.rule.options {
                 var config = OptimizerConfig(kind: kind)
-                config[option.parameter] = option.range == .any ? 1 : (option.defaultValue == 0.5 ? 0.25 : 0.5)
+                config[option.parameter] = option.range == .any ? 1 - option.defaultValue
+                    : option.parameter == .nsSteps ? 3 : (option.defaultValue == 0.5 ? 0.25 : 0.5)
                 XCTAssertNotEqual(try trajectory(config), reference, config.summary)
             }
         }
@@ -109,6 +113,7 @@ extension OptimizerTests {
             case .radam: return try RAdam()
             case .adamax: return try Adamax()
             case .lion: return try Lion()
+            case .muon: return try Muon()
             default: throw DescentError("no Swift initialiser listed here for \(kind)")
             }
         }
