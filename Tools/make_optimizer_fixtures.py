@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Reference trajectories of torch.optim (and lion-pytorch) for Descent's optimizer tests.
 
-Pinned: torch==2.15.0, numpy==2.4.6, lion-pytorch==0.2.5 (Tools/requirements-fixtures.txt; CPU,
-1 thread); Lion is not in torch.optim, its reference is lion_pytorch.Lion. Install outside
+Pinned: torch==2.15.0, numpy==2.4.6, lion-pytorch==0.2.5, schedulefree==1.4.1
+(Tools/requirements-fixtures.txt; CPU, 1 thread); Lion's reference is lion_pytorch.Lion,
+Schedule-Free AdamW's schedulefree.AdamWScheduleFree (foreach=False). Install outside
 the repository, e.g.
 
     python3 -m venv /work/venv-torch && /work/venv-torch/bin/pip install -r Tools/requirements-fixtures.txt
@@ -39,6 +40,8 @@ Each fixture holds:
   mlp          a 4-5-3 tanh MLP with MSE loss on fixed data for 20 steps; per step the
                gradient torch computed (before any clipping) and the parameters after the step.
   cnn          Muon's cases only: the same for a small CNN (cnn_workload).
+  evaluation   Schedule-Free's cases only, beside each recorded "values" (y, where gradients
+               are taken): the parameters at x after optimizer.eval(); .train() follows.
 Muon's reference is torch.optim.Muon on the matrices and torch.optim.AdamW on the rest
 (MuonAndAdamW), with its Newton-Schulz iteration in float32 instead of bfloat16.
 The Swift tests replay the recorded gradients through their own optimizer (they do not
@@ -55,14 +58,17 @@ from collections import Counter
 import numpy as np
 import torch
 import lion_pytorch
+import schedulefree
 
 PIN = "2.15.0"
 LION_PIN = "0.2.5"
+SCHEDULEFREE_PIN = "1.4.1"
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "Fixtures", "optimizers")
 SETS = [("ieee-sqrt", "ieee"), ("torch-sqrt", "torch")]
 # Square roots per parameter per step on the single-tensor (foreach=False) paths of torch 2.15.
 SQRTS_PER_UPDATE = {"sgd": 0, "momentum": 0, "adagrad": 1, "rmsprop": 1, "adadelta": 2, "adam": 1, "adamw": 1,
-                    "nadam": 1, "nadamw": 1, "radam": 1, "adamax": 0, "lion": 0, "muon": 1}
+                    "nadam": 1, "nadamw": 1, "radam": 1, "adamax": 0, "lion": 0, "muon": 1,
+                    "schedulefree": 1}
 
 
 def sqrts_per_update(kind, shape):
@@ -137,6 +143,11 @@ CASES = [
     ("muon-plain", {"kind": "muon", "learningRate": 0.01, "momentum": 0.9, "nesterov": False, "weightDecay": 0.0}),
     ("muon-rms", {"kind": "muon", "learningRate": 0.01, "matchRMSAdamW": True, "nsSteps": 3,
                   "adamWeightDecay": 0.1, "beta1": 0.8}),
+    ("schedulefree", {"kind": "schedulefree"}),
+    ("schedulefree-wd-warmup", {"kind": "schedulefree", "weightDecay": 0.01, "warmupSteps": 10}),
+    ("schedulefree-options", {"kind": "schedulefree", "beta1": 0.95, "beta2": 0.99, "epsilon": 1e-6,
+                              "averagingPower": 1, "weightLRPower": 1}),
+    ("schedulefree-aggressive", {"kind": "schedulefree", "learningRate": 0.1}),
     ("adam-clip", {"kind": "adam", "clipNorm": 0.5}),
     ("sgd-clip", {"kind": "sgd", "learningRate": 0.1, "clipNorm": 1.0}),
     ("sgd-step-schedule", {"kind": "sgd", "learningRate": 0.1, "schedule": {"step": {"every": 5, "factor": 0.5}}}),
@@ -187,6 +198,14 @@ def make_optimizer(cfg, params):
         return lion_pytorch.Lion(params, lr=g("learningRate", 1e-4), betas=betas, weight_decay=wd)
     if kind == "muon":
         return MuonAndAdamW(cfg, params)
+    if kind == "schedulefree":
+        opt = schedulefree.AdamWScheduleFree(params, lr=g("learningRate", 0.0025), betas=betas,
+                                             eps=g("epsilon", 1e-8), weight_decay=wd,
+                                             warmup_steps=int(cfg.get("warmupSteps", 0)),
+                                             r=g("averagingPower", 0.0), weight_lr_power=g("weightLRPower", 2.0),
+                                             foreach=False)
+        opt.train()
+        return opt
     cls = torch.optim.Adam if kind == "adam" else torch.optim.AdamW
     return cls(params, lr=g("learningRate", 0.001), betas=(g("beta1", 0.9), g("beta2", 0.999)),
                eps=g("epsilon", 1e-8), amsgrad=cfg.get("amsgrad", False), weight_decay=wd, foreach=False)
@@ -263,6 +282,17 @@ class Runner:
         self.opt.step()
         self.t += 1
 
+    def evaluation_point(self):
+        """Schedule-Free: the parameters at x (optimizer.eval(), then .train() again, as a
+        training run evaluating here does; both are lerp_s, so the round trip is recorded as
+        it rounds); None for the other rules."""
+        if self.cfg["kind"] != "schedulefree":
+            return None
+        self.opt.eval()
+        x = [as_list(p) for p in self.params]
+        self.opt.train()
+        return x
+
 
 def as_list(t):
     return [float("%.9g" % x) for x in t.detach().numpy().astype(np.float32).ravel().tolist()]
@@ -283,6 +313,9 @@ def constant_workload(cfg):
         run.step()
         if step == 1 or step % 50 == 0:
             checkpoints.append({"step": step, "values": [as_list(p) for p in params]})
+            at_x = run.evaluation_point()
+            if at_x is not None:
+                checkpoints[-1]["evaluation"] = at_x
     return {"steps": 1000, "shapes": shapes, "initial": [as_list(torch.from_numpy(x)) for x in init],
             "gradient": [as_list(torch.from_numpy(g)) for g in grads], "checkpoints": checkpoints}
 
@@ -308,6 +341,9 @@ def mlp_workload(cfg):
         run.step()
         steps.append({"step": step, "loss": float("%.9g" % loss.item()), "gradient": grads,
                       "values": [as_list(p) for p in params]})
+        at_x = run.evaluation_point()
+        if at_x is not None:
+            steps[-1]["evaluation"] = at_x
     return {"shapes": [list(p.shape) for p in params], "initial": initial, "steps": steps}
 
 
@@ -341,6 +377,9 @@ def cnn_workload(cfg):
         run.step()
         steps.append({"step": step, "loss": float("%.9g" % loss.item()), "gradient": grads,
                       "values": [as_list(p) for p in params]})
+        at_x = run.evaluation_point()
+        if at_x is not None:
+            steps[-1]["evaluation"] = at_x
     return {"shapes": shapes, "initial": initial, "steps": steps}
 
 
@@ -449,6 +488,8 @@ def torch_sqrt_mismatch():
 def main():
     if not torch.__version__.startswith(PIN):
         sys.exit(f"expected torch {PIN}, found {torch.__version__}")
+    if importlib.metadata.version("schedulefree") != SCHEDULEFREE_PIN:
+        sys.exit(f"expected schedulefree {SCHEDULEFREE_PIN}, found {importlib.metadata.version('schedulefree')}")
     if importlib.metadata.version("lion-pytorch") != LION_PIN:
         sys.exit(f"expected lion-pytorch {LION_PIN}, found {importlib.metadata.version('lion-pytorch')}")
     torch.set_num_threads(1)

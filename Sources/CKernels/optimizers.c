@@ -341,3 +341,39 @@ DESCENT_CLONES
 void descent_decay_add(float *w, const float *u, long n, float keep, float neg_lr) {
     for (long i = 0; i < n; i++) w[i] = __builtin_fmaf(neg_lr, u[i], w[i] * keep);  /* mul_(1-lr*wd).add_(u, alpha=-lr') */
 }
+
+struct sf_p { float beta2, one_minus_beta2, bc2, eps, decay, ckp1_coef; int ckp1_from_start; float y_coef, neg_lr; };
+static inline void sf_block(float *y, const float *g, float *z, float *v, const struct sf_p *p) {
+    v8 yi = LD(y), gi = LD(g), zi = LD(z);
+    v8 vi = FMA(SPLAT(p->one_minus_beta2) * gi, gi, LD(v) * SPLAT(p->beta2)); /* mul_(beta2).addcmul_(g, g, value=1-beta2) */
+    ST(v, vi);
+    v8 ni = gi / (SQRT(vi / SPLAT(p->bc2)) + SPLAT(p->eps));      /* grad.div_(v.div(bc2).sqrt_().add_(eps)) */
+    if (p->decay != 0) ni = FMA(SPLAT(p->decay), yi, ni);         /* add_(y, alpha=decay) */
+    yi = LERP(yi, zi, p->ckp1_coef, p->ckp1_from_start);          /* y.lerp_(z, ckp1) */
+    ST(y, FMA(SPLAT(p->y_coef), ni, yi));                         /* y.add_(n, alpha=lr*(b1*(1-ckp1)-1)) */
+    ST(z, FMA(SPLAT(p->neg_lr), ni, zi));                         /* z.sub_(n, alpha=lr) */
+}
+
+DESCENT_CLONES
+void descent_schedule_free_update(float *y, const float *g, float *z, float *v, long n, float beta2,
+                                  float one_minus_beta2, float bias_correction2, float eps, float decay,
+                                  float ckp1_coef, int ckp1_from_start, float y_coef, float neg_lr) {
+    struct sf_p p = {beta2, one_minus_beta2, bias_correction2, eps, decay, ckp1_coef, ckp1_from_start, y_coef, neg_lr};
+    long i = 0;
+    for (; i + 8 <= n; i += 8) sf_block(y + i, g + i, z + i, v + i, &p);
+    if (i < n) {
+        size_t c = (size_t)(n - i) * sizeof(float);
+        TAIL_BUF(y); TAIL_BUF(g); TAIL_BUF(z); TAIL_BUF(v);
+        memcpy(y_t, y + i, c); memcpy(g_t, g + i, c); memcpy(z_t, z + i, c); memcpy(v_t, v + i, c);
+        sf_block(y_t, g_t, z_t, v_t, &p);
+        memcpy(y + i, y_t, c); memcpy(z + i, z_t, c); memcpy(v + i, v_t, c);
+    }
+}
+
+DESCENT_CLONES
+void descent_lerp_toward(float *p, const float *z, long n, float lerp_coef, int lerp_from_start) {
+    for (long i = 0; i < n; i++) {
+        float pi = p[i], zi = z[i];
+        p[i] = __builtin_fmaf(lerp_coef, zi - pi, lerp_from_start ? pi : zi);   /* p.lerp_(z, w) */
+    }
+}

@@ -127,6 +127,13 @@ void descent_radam_update(float *w, const float *g, float *m, float *v, long n, 
                           float lr, int rectify, float bias_correction2_sqrt, float eps, float rect);
 void descent_adamax_update(float *w, const float *g, float *m, float *u, long n, float neg_clr, float wd,
                            float beta2, float eps, float lerp_coef, int lerp_from_start);
+/* Schedule-Free AdamW (Sources/Descent/Optimizers/ScheduleFreeAdamW.swift): v <- b2 v + (1-b2) g^2,
+   n <- g / (sqrt(v / bc2) + eps) (+ decay * y), y <- lerp(y, z, ckp1), y <- fma(y_coef, n, y),
+   z <- fma(neg_lr, n, z); and p <- lerp(p, z, w) for the switches between y and x. */
+void descent_schedule_free_update(float *y, const float *g, float *z, float *v, long n, float beta2,
+                                  float one_minus_beta2, float bias_correction2, float eps, float decay,
+                                  float ckp1_coef, int ckp1_from_start, float y_coef, float neg_lr);
+void descent_lerp_toward(float *p, const float *z, long n, float lerp_coef, int lerp_from_start);
 /* Muon's element-wise parts (Sources/Descent/Optimizers/Muon.swift): buf <- lerp(buf, g, 1 - mu), then
    u <- lerp(g, buf, mu) with nesterov, else u <- buf (lerp weights encoded as above); and
    w <- fma(neg_lr, u, w * keep). */

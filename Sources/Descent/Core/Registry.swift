@@ -91,7 +91,8 @@ public struct Registry: Sendable {
                 try r.register(kind)
             }
             for rule in [SGD.rule, MomentumSGD.rule, AdaGrad.rule, RMSprop.rule, AdaDelta.rule, Adam.rule, AdamW.rule,
-                         NAdam.rule, NAdamW.rule, RAdam.rule, Adamax.rule, Lion.rule, Muon.rule] {
+                         NAdam.rule, NAdamW.rule, RAdam.rule, Adamax.rule, Lion.rule, Muon.rule,
+                         ScheduleFreeAdamW.rule] {
                 try r.register(rule)
             }
             for loss in [LossKind.crossEntropy, .meanSquaredError, .binaryCrossEntropy] { try r.register(loss) }

@@ -33,6 +33,7 @@ public struct OptimizerKind: Hashable, Sendable, CustomStringConvertible {
     public static let adamax = OptimizerKind(Adamax.rule)
     public static let lion = OptimizerKind(Lion.rule)
     public static let muon = OptimizerKind(Muon.rule)
+    public static let schedulefree = OptimizerKind(ScheduleFreeAdamW.rule)
 }
 
 extension OptimizerKind: Codable {

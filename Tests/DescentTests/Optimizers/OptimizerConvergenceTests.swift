@@ -62,6 +62,7 @@ extension OptimizerTests {
         .init(config: .init(kind: .lion, learningRate: 0.05, schedule: .cosine(totalSteps: 2000, minimum: 0)), steps: 2000),
         // Muon's step on a 1 × 2 matrix has a fixed length (a normalised direction): decay lr.
         .init(config: .init(kind: .muon, learningRate: 0.05, weightDecay: 0, schedule: .cosine(totalSteps: 2000, minimum: 0)), steps: 2000),
+        .init(config: .init(kind: .schedulefree, learningRate: 0.05), steps: 2000),
     ]
 
     static let rosenbrockCases: [ConvergenceCase] = [
@@ -84,6 +85,7 @@ extension OptimizerTests {
         // Sign descent moves every coordinate by lr each step, so it needs a decaying lr to settle.
         .init(config: .init(kind: .lion, learningRate: 0.01, schedule: .cosine(totalSteps: 20_000, minimum: 0)), steps: 20_000),
         .init(config: .init(kind: .muon, learningRate: 0.01, weightDecay: 0, schedule: .cosine(totalSteps: 20_000, minimum: 0)), steps: 20_000),
+        .init(config: .init(kind: .schedulefree, learningRate: 0.01), steps: 20_000),
     ]
 
     func testEveryOptimizerMinimisesAQuadratic() throws {
@@ -128,6 +130,8 @@ extension OptimizerTests {
     /// muon       (θ a 1 × n matrix) U = g(1 − μᵗ⁺¹) with Nesterov, whose only singular value
     ///            Newton–Schulz maps from 1 (after normalising) to φ⁵(1), φ(s) = as + bs³ + cs⁵:
     ///            θ_t = θ_{t−1}(1 − lr·λ) − lr·φ⁵(1)·g/‖g‖   (lr′ = lr·√max(1, 1/n) = lr)
+    /// schedulefree  v_t/(1 − β2ᵗ) = g², so n = g/(|g| + ε); cₜ = 1/t (r = 0, constant lr);
+    ///            y ← y + cₜ(z − y) + lr(β1(1 − cₜ) − 1)·n;  z ← z − lr·n  (z₀ = θ₀; θ is y)
     /// ```
     func testEveryRuleFollowsItsClosedFormUnderAConstantGradient() throws {
         let g: [Double] = [0.5, -2, 0.01, 3e-4]
@@ -194,6 +198,15 @@ extension OptimizerTests {
                 return { _, g, x, _ in x - lr * g / (abs(g) + eps) }
             case .lion:
                 return { _, g, x, _ in x - lr * (g > 0 ? 1 : -1) }
+            case .schedulefree:
+                let eps = Double(v[.epsilon]), b1 = Double(v[.beta1])
+                return { t, g, y, z in
+                    if t == 1 { z = y }
+                    let n = g / (abs(g) + eps), c = 1 / Double(t)
+                    let next = y + c * (z - y) + lr * (b1 * (1 - c) - 1) * n
+                    z -= lr * n
+                    return next
+                }
             case .muon:
                 let (a, b, c) = (3.4445, -4.7750, 2.0315)
                 var s = 1.0
@@ -226,6 +239,7 @@ extension OptimizerTests {
             .init(kind: .lion, learningRate: 0.001),
             .init(kind: .muon),
             .init(kind: .muon, learningRate: 0.01, nesterov: false, weightDecay: 0),
+            .init(kind: .schedulefree),
         ]
         XCTAssertEqual(Set(cases.map(\.kind)), Set(Registry.builtIn.optimizers))
         for config in cases {

@@ -33,7 +33,8 @@ import XCTest
 extension OptimizerTests {
     struct Fixture: Decodable {
         struct Constant: Decodable {
-            struct Checkpoint: Decodable { let step: Int; let values: [[Double]] }
+            /// `evaluation`: Schedule-Free's x (the parameters after `endTraining`), beside y.
+            struct Checkpoint: Decodable { let step: Int; let values: [[Double]]; let evaluation: [[Double]]? }
             let steps: Int
             let shapes: [[Int]]
             let initial: [[Double]]
@@ -41,7 +42,7 @@ extension OptimizerTests {
             let checkpoints: [Checkpoint]
         }
         struct MLP: Decodable {
-            struct Step: Decodable { let step: Int; let gradient: [[Double]]; let values: [[Double]] }
+            struct Step: Decodable { let step: Int; let gradient: [[Double]]; let values: [[Double]]; let evaluation: [[Double]]? }
             let shapes: [[Int]]
             let initial: [[Double]]
             let steps: [Step]
@@ -100,7 +101,7 @@ extension OptimizerTests {
     static func sqrtsPerUpdate(_ kind: OptimizerKind) -> Double {
         switch kind {
         case .sgd, .momentum, .adamax, .lion: return 0
-        case .adagrad, .rmsprop, .adam, .adamw, .nadam, .nadamw, .radam, .muon: return 1
+        case .adagrad, .rmsprop, .adam, .adamw, .nadam, .nadamw, .radam, .muon, .schedulefree: return 1
         case .adadelta: return 2
         default: return 2
         }
@@ -213,12 +214,15 @@ extension OptimizerTests {
         let params = makeParameters(c.shapes, c.initial)
         var path = PathLength(params)
         var next = 0
+        optimizer.beginTraining(params)
         for step in 1...c.steps {
             setGradients(params, c.gradient)   // clipping rescales grads in place
             optimizer.step(params)
             path.update(params)
             if next < c.checkpoints.count, c.checkpoints[next].step == step {
                 cmp.compare(params, c.checkpoints[next].values, path.length, "\(name) constant step \(step)")
+                try compareEvaluationPoint(optimizer, params, c.checkpoints[next].evaluation, path.length, &cmp,
+                                           "\(name) constant step \(step)")
                 next += 1
             }
         }
@@ -231,14 +235,32 @@ extension OptimizerTests {
             let optimizer = try fixture.config.make()
             let params = makeParameters(m.shapes, m.initial)
             var path = PathLength(params)
+            optimizer.beginTraining(params)
             for s in m.steps {
                 setGradients(params, s.gradient)
                 optimizer.step(params)
                 path.update(params)
                 cmp.compare(params, s.values, path.length, "\(name) \(label) step \(s.step)")
+                try compareEvaluationPoint(optimizer, params, s.evaluation, path.length, &cmp, "\(name) \(label) step \(s.step)")
             }
         }
         return cmp
+    }
+
+    /// Schedule-Free: moves the parameters to x (`endTraining`), compares them with the
+    /// fixture's, and back (`beginTraining`), as the reference did. Every fixture of a rule
+    /// with an evaluation point has one, and no other rule's does.
+    static func compareEvaluationPoint(_ optimizer: Optimizer, _ params: [Parameter], _ expected: [[Double]]?,
+                                       _ pathLength: [[Double]], _ cmp: inout Comparison, _ what: String) throws {
+        let before = params.map { $0.value.toArray() }
+        optimizer.endTraining(params)
+        let moved = params.map { $0.value.toArray() } != before
+        if let expected {
+            cmp.compare(params, expected, pathLength, what + " at x")
+        } else {
+            XCTAssertFalse(moved, "\(what): endTraining moved the parameters, but the fixture has no evaluation point")
+        }
+        optimizer.beginTraining(params)
     }
 
     func checkFixtureSet(_ set: FixtureSet) throws {
@@ -286,6 +308,8 @@ extension OptimizerTests {
                 }
                 XCTAssertEqual(Double(f.sqrtCalls.values.reduce(0, +)), expected, "\(set.rawValue)/\(f.case)")
                 XCTAssertEqual(f.cnn != nil, f.config.kind == .muon, "\(set.rawValue)/\(f.case): a CNN for Muon")
+                XCTAssertEqual(f.constant.checkpoints.allSatisfy { $0.evaluation != nil }, f.config.kind == .schedulefree,
+                               "\(set.rawValue)/\(f.case): evaluation points for Schedule-Free")
             }
         }
         XCTAssertEqual(cases[.ieeeSqrt], cases[.torchSqrt], "both sets have the same cases")

@@ -76,12 +76,15 @@ extension OptimizerTests {
             }
             return out
         }
+        // A rising rate, so that rules that weigh by its maximum (Schedule-Free's weight_lr_power) show it.
+        let schedule = LearningRateSchedule.linearWarmup(steps: 6, startFactor: 0.2, then: .constant)
         for kind in Registry.builtIn.optimizers {
-            let reference = try trajectory(OptimizerConfig(kind: kind))
+            let reference = try trajectory(OptimizerConfig(kind: kind, schedule: schedule))
             for option in kind.rule.options {
-                var config = OptimizerConfig(kind: kind)
+                var config = OptimizerConfig(kind: kind, schedule: schedule)
                 config[option.parameter] = option.range == .any ? 1 - option.defaultValue
-                    : option.parameter == .nsSteps ? 3 : (option.defaultValue == 0.5 ? 0.25 : 0.5)
+                    : [.nsSteps, .warmupSteps].contains(option.parameter) ? 3   // whole numbers
+                    : (option.defaultValue == 0.5 ? 0.25 : 0.5)
                 XCTAssertNotEqual(try trajectory(config), reference, config.summary)
             }
         }
@@ -114,6 +117,7 @@ extension OptimizerTests {
             case .adamax: return try Adamax()
             case .lion: return try Lion()
             case .muon: return try Muon()
+            case .schedulefree: return try ScheduleFreeAdamW()
             default: throw DescentError("no Swift initialiser listed here for \(kind)")
             }
         }

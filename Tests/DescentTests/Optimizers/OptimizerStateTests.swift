@@ -202,10 +202,10 @@ extension OptimizerTests {
     func testConfigNamesSummariesAndDefaults() throws {
         XCTAssertEqual(Registry.builtIn.optimizers.map(\.rawValue),
                        ["sgd", "momentum", "adagrad", "rmsprop", "adadelta", "adam", "adamw",
-                        "nadam", "nadamw", "radam", "adamax", "lion", "muon"])
+                        "nadam", "nadamw", "radam", "adamax", "lion", "muon", "schedulefree"])
         XCTAssertEqual(Registry.builtIn.optimizers.map(\.displayName),
                        ["SGD", "MomentumSGD", "AdaGrad", "RMSprop", "AdaDelta", "Adam", "AdamW",
-                        "NAdam", "NAdamW", "RAdam", "Adamax", "Lion", "Muon"])
+                        "NAdam", "NAdamW", "RAdam", "Adamax", "Lion", "Muon", "ScheduleFreeAdamW"])
         XCTAssertEqual(OptimizerConfig.seedDefaults.map(\.summary), [
             "sgd(lr=0.01)",
             "momentum(lr=0.01, momentum=0.9)",
