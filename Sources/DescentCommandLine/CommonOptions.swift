@@ -118,6 +118,12 @@ struct OptimizerOptions: ParsableArguments {
     @OptionGroup var hyper: HyperParameterOptions
 
     var config: OptimizerConfig { hyper.config(optimizer) }
+
+    /// `config` with its `--schedule` resolved for a run of `epochs` epochs over `examples`
+    /// examples in minibatches of `batchSize`.
+    func config(examples: Int, batchSize: Int, epochs: Int) throws -> OptimizerConfig {
+        try hyper.config(optimizer, examples: examples, batchSize: batchSize, epochs: epochs)
+    }
 }
 
 /// The hyper-parameter flags, one per `HyperParameter` that has one, and `--clip-norm`; the
@@ -136,6 +142,7 @@ struct HyperParameterOptions: ParsableArguments {
     @Flag(help: help(.amsgrad)) var amsgrad = false
     @Option(parsing: .unconditional, help: help(.weightDecay)) var weightDecay: Float?
     @Option(parsing: .unconditional, help: "Clip gradients to this global L2 norm.") var clipNorm: Float?
+    @OptionGroup var schedule: ScheduleOptions
     /// The flags of hyper-parameters that are not fields of `OptimizerConfig` (a rule's own:
     /// NAdam's `--momentum-decay`, or those of rules a program registered, e.g.
     /// `--lookahead-steps 5`): argument-parser's options are static, so
@@ -217,6 +224,14 @@ struct HyperParameterOptions: ParsableArguments {
 
     /// The flags given, e.g. `["--lr", "--nesterov"]`.
     var given: [String] { values.compactMap { $0.1 == nil ? nil : $0.0.flag } + (clipNorm == nil ? [] : ["--clip-norm"]) }
+
+    /// `config(kind)` with the schedule of a run of `epochs` epochs over `examples` training
+    /// examples in minibatches of `batchSize`.
+    func config(_ kind: OptimizerKind, examples: Int, batchSize: Int, epochs: Int) throws -> OptimizerConfig {
+        var c = config(kind)
+        c.schedule = try schedule.schedule(stepsPerEpoch: ScheduleOptions.steps(examples: examples, batchSize: batchSize), epochs: epochs)
+        return c
+    }
 
     /// `kind` with the values given (the rule's defaults elsewhere).
     func config(_ kind: OptimizerKind) -> OptimizerConfig {

@@ -36,11 +36,15 @@ struct Train: ParsableCommand {
     var resume: String?
     @Option(help: "Start from these weights: a PyTorch state_dict saved with safetensors, named as Tools/descent_checkpoint.py names them (docs/interop.md).")
     var initFrom: String?
+    /// Stops after this epoch as an interrupted run would (its checkpoint written): how the
+    /// tests interrupt a run to resume it. Hidden.
+    @Option(help: .hidden) var stopAfterEpoch: Int?
 
     func validate() throws {
         if epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
         if resume != nil && initFrom != nil { throw ValidationError("--init-from starts a run, --resume continues one: give one of them") }
         if batchSize < 1 { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
+        if let s = stopAfterEpoch, s < 1 { throw ValidationError("--stop-after-epoch must be at least 1, got \(s)") }
         for (flag, p) in [("--input-dropout", inputDropout), ("--hidden-dropout", hiddenDropout)] where !(p >= 0 && p < 1) {
             throw ValidationError("\(flag) must be in [0, 1), got \(p)")
         }
@@ -63,16 +67,22 @@ struct Train: ParsableCommand {
             let trainLimit = ClassifierRunConfig.trainLimit(data.trainLimit, available: available)
             let batchSize = min(self.batchSize, trainLimit ?? available)
             let (train, validation, _) = try RunExecutor.images(trainLimit: trainLimit, validation: data.validationCount, train: allTrain)
+            // A schedule spans the run's steps; a resumed run keeps the length it started with
+            // (raising --epochs then trains on at the schedule's final rate).
+            let scheduleEpochs = try checkpoint.map { c in
+                try CLI.flag("--resume") { try c.runConfig(as: RunSpec.self, registry: CommandContext.registry).config.epochs }
+            } ?? epochs
+            let optimizer = try opt.config(examples: train.count, batchSize: batchSize, epochs: scheduleEpochs)
             let spec = try CLI.flag("--model") {
                 try ModelSpec.resolve(model, inputShape: train.shape, loss: .crossEntropy,
                                       mlp: (activation, Double("\(inputDropout)")!, Double("\(hiddenDropout)")!),
                                       registry: CommandContext.registry)
             }
             try CLI.check(spec, fits: train, test, from: data.source)
-            try CLI.checkMemory(spec, batchSize: batchSize, optimizer: opt.config,
+            try CLI.checkMemory(spec, batchSize: batchSize, optimizer: optimizer,
                                 flag: "--model \(model)" + (self.batchSize != 128 ? " --batch-size \(self.batchSize)" : ""))
             let config = ClassifierRunConfig(dataset: data.dataset, model: spec, batchSize: batchSize, epochs: epochs,
-                                             trainLimit: trainLimit, validation: data.validationCount, optimizer: opt.config)
+                                             trainLimit: trainLimit, validation: data.validationCount, optimizer: optimizer)
             let run = RunSpec(config: config, seed: common.seed)
             let trainer = try RunExecutor.makeTrainer(config, seed: common.seed)
             var history: [EpochMetrics] = []
@@ -97,7 +107,7 @@ struct Train: ParsableCommand {
             }
             let runJSON = String(decoding: try JSONEncoder.sorted.encode(run), as: UTF8.self)
             if !common.json {
-                print("\(data.dataset.rawValue): \(train.count) train / \(validation.map { "\($0.count) validation / " } ?? "")\(test.count) test images; model \(spec.summary), \(trainer.network.parameters.scalarCount) parameters; \(opt.config.summary); \(Parallel.threads) thread(s)")
+                print("\(data.dataset.rawValue): \(train.count) train / \(validation.map { "\($0.count) validation / " } ?? "")\(test.count) test images; model \(spec.summary), \(trainer.network.parameters.scalarCount) parameters; \(optimizer.summary); \(Parallel.threads) thread(s)")
                 if let checkpoint { print("resumed from \(checkpoint.path) after epoch \(checkpoint.epochsDone)") }
                 print("epoch  train_loss" + (validation != nil ? "   val_loss   val_acc" : "") + "  test_loss  test_acc  seconds")
             }
@@ -106,7 +116,7 @@ struct Train: ParsableCommand {
             let log = try board.log()
             log?.observe(trainer, then: trainer.onStep)
             try trainer.fit(train: .images(train), validation: validation.map { .images($0) }, test: .images(test),
-                            epochs: epochs - trainer.epochsDone) { m in
+                            epochs: Swift.max(Swift.min(epochs, stopAfterEpoch ?? epochs) - trainer.epochsDone, 0)) { m in
                 progress?.clear()
                 try log?.epoch(m, learningRate: trainer.optimizer.learningRate)
                 if common.json {
