@@ -98,7 +98,11 @@ struct StackedCommand: ParsableCommand {
             if ae.probeEpochs > 0 {
                 try CLI.checkLabels(classes: data.dataset.classCount, train, test, from: data.source, what: "the linear probe of \(data.dataset.displayName) has")
             }
-            try CLI.checkMemory(spec, batchSize: min(ae.batchSize, train.count), optimizer: opt.config,
+            // A schedule spans each phase's steps: every pre-training level's and the fine-tuning's.
+            let optimizer = try opt.config(examples: train.count, batchSize: ae.batchSize, epochs: finetuneEpochs)
+            let pretrainOptimizer = try opt.config(examples: train.count, batchSize: ae.batchSize,
+                                                   epochs: noPretrain ? 1 : pretrainEpochs)
+            try CLI.checkMemory(spec, batchSize: min(ae.batchSize, train.count), optimizer: optimizer,
                                 flag: model.map { "--model \($0)" } ?? "--layers \(layers ?? "784,100,25")")
             let network = try Network(spec, seed: common.seed)
             let levels = try CLI.flag("--model") { try GreedyPretraining(network) }
@@ -113,8 +117,8 @@ struct StackedCommand: ParsableCommand {
                 throw DescentError("\(dir)/\(done) exists: that folder holds a run already (its name does not say which --data-dir, --train-limit or --validation it used); choose another --out, or remove the folder to redo it")
             }
             var metrics = AERun.metrics(command: "stacked", spec: spec, network: network, train: train, test: test, data: data,
-                                        ae: ae, optimizer: opt.config, seed: common.seed, epochs: finetuneEpochs, pretrainEpochs: pre)
-            AERun.log("\(data.dataset.rawValue): \(train.count) train / \(test.count) test images; stacked autoencoder \(spec.description); training input \(ae.matchedInput); \(opt.config.summary); pre-training \(pre) epochs/level, fine-tuning \(finetuneEpochs); \(Parallel.threads) thread(s)", json: json)
+                                        ae: ae, optimizer: optimizer, seed: common.seed, epochs: finetuneEpochs, pretrainEpochs: pre)
+            AERun.log("\(data.dataset.rawValue): \(train.count) train / \(test.count) test images; stacked autoencoder \(spec.description); training input \(ae.matchedInput); \(optimizer.summary); pre-training \(pre) epochs/level, fine-tuning \(finetuneEpochs); \(Parallel.threads) thread(s)", json: json)
             AERun.log(String(format: "mean-image baseline test MSE %.5f", metrics.meanImageBaselineTestMSE), json: json)
             let progress = StepProgress(label: "epoch", examples: train.count, batchSize: ae.batchSize)
             if pre > 0 {
@@ -126,7 +130,7 @@ struct StackedCommand: ParsableCommand {
                     let testData: DataSource = depth == 0 ? .images(test) : .features(try network.encodeAll(.images(test), layers: depth), labels: nil)
                     let loss = levels.losses[i]
                     if AERun.header(loss, validation: validation != nil) != header { header = AERun.header(loss, validation: validation != nil); AERun.log(header, json: json) }
-                    let trainer = try Trainer(level, optimizer: try opt.config.make(), loss: loss.make(), batchSize: ae.batchSize,
+                    let trainer = try Trainer(level, optimizer: try pretrainOptimizer.make(), loss: loss.make(), batchSize: ae.batchSize,
                                               corruption: ae.corruption, invertedMasking: ae.invertedMasking,
                                               seed: common.seed, streamBase: UInt64(i + 1))
                     trainer.onStep = progress.map { p in { step, steps in p.update(epoch: trainer.epochsDone + 1, of: pre, step: step, steps: steps) } }
@@ -144,16 +148,16 @@ struct StackedCommand: ParsableCommand {
                                              loss: loss.rawValue, history: history))
                 }
                 metrics.pretraining = pretraining
-                let unrolled = try Trainer(network, optimizer: try opt.config.make(), loss: spec.loss.make(), batchSize: ae.batchSize, seed: common.seed)
+                let unrolled = try Trainer(network, optimizer: try optimizer.make(), loss: spec.loss.make(), batchSize: ae.batchSize, seed: common.seed)
                 metrics.testMSEAfterPretraining = try unrolled.evaluate(.images(test)).reconstructionMSE
                 AERun.log(String(format: "unrolled network after pre-training: test MSE %.5f (clean input)", metrics.testMSEAfterPretraining!), json: json)
             }
-            let trainer = try Trainer(network, optimizer: try opt.config.make(), loss: spec.loss.make(), batchSize: ae.batchSize,
+            let trainer = try Trainer(network, optimizer: try optimizer.make(), loss: spec.loss.make(), batchSize: ae.batchSize,
                                       corruption: ae.corruption, invertedMasking: ae.invertedMasking, seed: common.seed, streamBase: 0)
             let run = AutoEncoderRunConfig(command: "stacked", dataset: data.dataset, trainLimit: data.trainLimit,
                                            validation: data.validationCount, model: spec,
                                            corruption: ae.corruption, invertedMasking: ae.invertedMasking ? true : nil,
-                                           batchSize: ae.batchSize, optimizer: opt.config, seed: common.seed, epochs: finetuneEpochs)
+                                           batchSize: ae.batchSize, optimizer: optimizer, seed: common.seed, epochs: finetuneEpochs)
             let runJSON = String(decoding: try JSONEncoder.sorted.encode(run), as: UTF8.self)
             let checkpointPath = dir + "/model.safetensors"
             AERun.log(AERun.header(spec.loss, validation: validation != nil), json: json)
