@@ -60,6 +60,8 @@ import torch
 import lion_pytorch
 import schedulefree
 
+from shampoo_reference import ShampooReference
+
 PIN = "2.15.0"
 LION_PIN = "0.2.5"
 SCHEDULEFREE_PIN = "1.4.1"
@@ -68,7 +70,7 @@ SETS = [("ieee-sqrt", "ieee"), ("torch-sqrt", "torch")]
 # Square roots per parameter per step on the single-tensor (foreach=False) paths of torch 2.15.
 SQRTS_PER_UPDATE = {"sgd": 0, "momentum": 0, "adagrad": 1, "rmsprop": 1, "adadelta": 2, "adam": 1, "adamw": 1,
                     "nadam": 1, "nadamw": 1, "radam": 1, "adamax": 0, "lion": 0, "muon": 1,
-                    "schedulefree": 1}
+                    "schedulefree": 1, "shampoo": 1}
 
 
 def sqrts_per_update(kind, shape):
@@ -76,6 +78,8 @@ def sqrts_per_update(kind, shape):
     parameters with fewer than 2 dimensions, takes AdamW's one)."""
     if kind == "muon":
         return 0 if len(shape) >= 2 else 1
+    if kind == "shampoo":   # the graft's Adam on matrices, AdamW on the rest
+        return 1
     return SQRTS_PER_UPDATE[kind]
 
 
@@ -148,6 +152,16 @@ CASES = [
     ("schedulefree-options", {"kind": "schedulefree", "beta1": 0.95, "beta2": 0.99, "epsilon": 1e-6,
                               "averagingPower": 1, "weightLRPower": 1}),
     ("schedulefree-aggressive", {"kind": "schedulefree", "learningRate": 0.1}),
+    # Shampoo at rootEpsilon >= 1e-3 where a factor stays rank-deficient: the constant gradient's 4x4 R
+    # has rank 3, and at a small rootEpsilon its null eigenvalue (float32 rounding, ~1e-7 of the largest)
+    # decides a weight of up to rootEpsilon^(-1/4); float32 implementations then drift from the float64
+    # trajectory by percents (this reference too; see docs/optimizers.md).
+    ("shampoo", {"kind": "shampoo", "rootEpsilon": 1e-3}),
+    ("shampoo-every-step", {"kind": "shampoo", "learningRate": 0.01, "updateFrequency": 1, "rootEpsilon": 1e-2}),
+    ("shampoo-blocked", {"kind": "shampoo", "learningRate": 0.01, "updateFrequency": 3, "blockSize": 2,
+                         "rootEpsilon": 1e-6}),
+    ("shampoo-wd", {"kind": "shampoo", "learningRate": 0.003, "updateFrequency": 5, "weightDecay": 0.01,
+                    "beta1": 0.8, "beta2": 0.99, "rootEpsilon": 1e-3}),
     ("adam-clip", {"kind": "adam", "clipNorm": 0.5}),
     ("sgd-clip", {"kind": "sgd", "learningRate": 0.1, "clipNorm": 1.0}),
     ("sgd-step-schedule", {"kind": "sgd", "learningRate": 0.1, "schedule": {"step": {"every": 5, "factor": 0.5}}}),
@@ -198,6 +212,10 @@ def make_optimizer(cfg, params):
         return lion_pytorch.Lion(params, lr=g("learningRate", 1e-4), betas=betas, weight_decay=wd)
     if kind == "muon":
         return MuonAndAdamW(cfg, params)
+    if kind == "shampoo":
+        return ShampooReference(params, lr=g("learningRate", 0.001), betas=betas, eps=g("epsilon", 1e-8),
+                                root_eps=g("rootEpsilon", 1e-12), update_frequency=int(cfg.get("updateFrequency", 10)),
+                                block_size=int(cfg.get("blockSize", 1024)), weight_decay=wd)
     if kind == "schedulefree":
         opt = schedulefree.AdamWScheduleFree(params, lr=g("learningRate", 0.0025), betas=betas,
                                              eps=g("epsilon", 1e-8), weight_decay=wd,
@@ -504,7 +522,7 @@ def main():
         for name, cfg in CASES:
             with SqrtPatch(ieee=(mode == "ieee")) as patch:
                 constant, mlp = constant_workload(cfg), mlp_workload(cfg)
-                cnn = cnn_workload(cfg) if cfg["kind"] == "muon" else None
+                cnn = cnn_workload(cfg) if cfg["kind"] in ("muon", "shampoo") else None
             calls = dict(sorted((k, v) for k, v in patch.calls.items() if v))
             expected = sum(sqrt_updates(cfg, steps) * sqrts_per_update(cfg["kind"], shape)
                            for w, steps in ((constant, constant["steps"]), (mlp, len(mlp["steps"])),

@@ -92,7 +92,7 @@ public struct Registry: Sendable {
             }
             for rule in [SGD.rule, MomentumSGD.rule, AdaGrad.rule, RMSprop.rule, AdaDelta.rule, Adam.rule, AdamW.rule,
                          NAdam.rule, NAdamW.rule, RAdam.rule, Adamax.rule, Lion.rule, Muon.rule,
-                         ScheduleFreeAdamW.rule] {
+                         ScheduleFreeAdamW.rule, Shampoo.rule] {
                 try r.register(rule)
             }
             for loss in [LossKind.crossEntropy, .meanSquaredError, .binaryCrossEntropy] { try r.register(loss) }

@@ -34,6 +34,7 @@ public struct OptimizerKind: Hashable, Sendable, CustomStringConvertible {
     public static let lion = OptimizerKind(Lion.rule)
     public static let muon = OptimizerKind(Muon.rule)
     public static let schedulefree = OptimizerKind(ScheduleFreeAdamW.rule)
+    public static let shampoo = OptimizerKind(Shampoo.rule)
 }
 
 extension OptimizerKind: Codable {

@@ -37,7 +37,7 @@ final class CLITests: XCTestCase {
     func testBadInputsGiveOneLineErrorsAndNonZeroExit() throws {
         let dir = try Support.fashionSlice(train: 100, test: 50)
         let cases: [([String], String)] = [
-            (["train", "--optimizer", "adamax"], "adamax"),
+            (["train", "--optimizer", "adabelief"], "adabelief"),
             (["train", "--lr", "-1", "--data-dir", dir], "lr"),
             (["train", "--lr", "nan", "--data-dir", dir], "lr"),
             (["train", "--model", "784-x-10", "--data-dir", dir], "784-x-10"),

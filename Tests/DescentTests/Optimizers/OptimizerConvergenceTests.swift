@@ -35,7 +35,7 @@ extension OptimizerTests {
 
     func run(_ c: ConvergenceCase, start: [Float], gradient: (Parameter) -> Float) throws -> Parameter {
         // Muon orthogonalises matrices (and hands vectors to AdamW): x is a 1 × 2 matrix for it.
-        let p = Parameter(name: "x", value: Tensor(shape: c.config.kind == .muon ? [1, 2] : [2], values: start))
+        let p = Parameter(name: "x", value: Tensor(shape: [.muon, .shampoo].contains(c.config.kind) ? [1, 2] : [2], values: start))
         let optimizer = try c.config.make()
         for _ in 0..<c.steps {
             _ = gradient(p)
@@ -63,6 +63,7 @@ extension OptimizerTests {
         // Muon's step on a 1 × 2 matrix has a fixed length (a normalised direction): decay lr.
         .init(config: .init(kind: .muon, learningRate: 0.05, weightDecay: 0, schedule: .cosine(totalSteps: 2000, minimum: 0)), steps: 2000),
         .init(config: .init(kind: .schedulefree, learningRate: 0.05), steps: 2000),
+        .init(config: .init(kind: .shampoo, learningRate: 0.05), steps: 2000),
     ]
 
     static let rosenbrockCases: [ConvergenceCase] = [
@@ -86,6 +87,7 @@ extension OptimizerTests {
         .init(config: .init(kind: .lion, learningRate: 0.01, schedule: .cosine(totalSteps: 20_000, minimum: 0)), steps: 20_000),
         .init(config: .init(kind: .muon, learningRate: 0.01, weightDecay: 0, schedule: .cosine(totalSteps: 20_000, minimum: 0)), steps: 20_000),
         .init(config: .init(kind: .schedulefree, learningRate: 0.01), steps: 20_000),
+        .init(config: .init(kind: .shampoo, learningRate: 0.01), steps: 20_000),
     ]
 
     func testEveryOptimizerMinimisesAQuadratic() throws {
@@ -132,6 +134,8 @@ extension OptimizerTests {
     ///            θ_t = θ_{t−1}(1 − lr·λ) − lr·φ⁵(1)·g/‖g‖   (lr′ = lr·√max(1, 1/n) = lr)
     /// schedulefree  v_t/(1 − β2ᵗ) = g², so n = g/(|g| + ε); cₜ = 1/t (r = 0, constant lr);
     ///            y ← y + cₜ(z − y) + lr(β1(1 − cₜ) − 1)·n;  z ← z − lr·n  (z₀ = θ₀; θ is y)
+    /// shampoo    (θ a 1 × n matrix) M = g, A = g/(|g| + ε); from step f on L̃·M·R̃ ∝ g, so the
+    ///            graft gives D = g/‖g‖ · ‖A‖; before, D = A:  θ_t = θ_{t−1}(1 − lr·λ) − lr·D
     /// ```
     func testEveryRuleFollowsItsClosedFormUnderAConstantGradient() throws {
         let g: [Double] = [0.5, -2, 0.01, 3e-4]
@@ -207,6 +211,11 @@ extension OptimizerTests {
                     z -= lr * n
                     return next
                 }
+            case .shampoo:
+                let eps = Double(v[.epsilon]), f = Int(v[.updateFrequency]), keep = 1 - lr * Double(v[.weightDecay])
+                let a = gradient.map { $0 / (abs($0) + eps) }
+                let normA = a.reduce(0) { $0 + $1 * $1 }.squareRoot(), normG = gradient.reduce(0) { $0 + $1 * $1 }.squareRoot()
+                return { t, g, x, _ in x * keep - lr * (t >= f ? g / normG * normA : g / (abs(g) + eps)) }
             case .muon:
                 let (a, b, c) = (3.4445, -4.7750, 2.0315)
                 var s = 1.0
@@ -240,11 +249,12 @@ extension OptimizerTests {
             .init(kind: .muon),
             .init(kind: .muon, learningRate: 0.01, nesterov: false, weightDecay: 0),
             .init(kind: .schedulefree),
+            { var c = OptimizerConfig(kind: .shampoo, learningRate: 0.01); c[.updateFrequency] = 5; c[.rootEpsilon] = 1e-6; return c }(),
         ]
         XCTAssertEqual(Set(cases.map(\.kind)), Set(Registry.builtIn.optimizers))
         for config in cases {
             let optimizer = try config.make()
-            let shape = config.kind == .muon ? [1, g.count] : [g.count]   // Muon: a 1 × n matrix
+            let shape = [.muon, .shampoo].contains(config.kind) ? [1, g.count] : [g.count]   // a 1 × n matrix
             let p = Parameter(name: "p", value: Tensor(shape: shape, values: start.map { Float($0) }))
             let rule = expected(config)
             var theta = start, state = [Double](repeating: 0, count: g.count)

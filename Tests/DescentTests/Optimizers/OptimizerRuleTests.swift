@@ -83,7 +83,8 @@ extension OptimizerTests {
             for option in kind.rule.options {
                 var config = OptimizerConfig(kind: kind, schedule: schedule)
                 config[option.parameter] = option.range == .any ? 1 - option.defaultValue
-                    : [.nsSteps, .warmupSteps].contains(option.parameter) ? 3   // whole numbers
+                    : [.nsSteps, .warmupSteps, .updateFrequency].contains(option.parameter) ? 3   // whole numbers
+                    : option.parameter == .blockSize ? 2
                     : (option.defaultValue == 0.5 ? 0.25 : 0.5)
                 XCTAssertNotEqual(try trajectory(config), reference, config.summary)
             }
@@ -118,6 +119,7 @@ extension OptimizerTests {
             case .lion: return try Lion()
             case .muon: return try Muon()
             case .schedulefree: return try ScheduleFreeAdamW()
+            case .shampoo: return try Shampoo()
             default: throw DescentError("no Swift initialiser listed here for \(kind)")
             }
         }

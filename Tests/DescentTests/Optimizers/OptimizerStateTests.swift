@@ -133,7 +133,7 @@ extension OptimizerTests {
         for kind in Registry.builtIn.optimizers {
             // zero gradient: only the decay can move θ, towards 0 (a 1 × 1 matrix for Muon, whose
             // --weight-decay is that of the matrices)
-            let shape = kind == .muon ? [1, 1] : [1]
+            let shape = kind == .muon ? [1, 1] : [1]   // Shampoo's [1] goes to AdamW, which decays it too
             let p = Parameter(name: "p", value: Tensor(shape: shape, values: [1]))
             let q = Parameter(name: "q", value: Tensor(shape: shape, values: [1]))
             let withDecay = try OptimizerConfig(kind: kind, learningRate: 0.1, weightDecay: 0.1).make()
@@ -202,10 +202,10 @@ extension OptimizerTests {
     func testConfigNamesSummariesAndDefaults() throws {
         XCTAssertEqual(Registry.builtIn.optimizers.map(\.rawValue),
                        ["sgd", "momentum", "adagrad", "rmsprop", "adadelta", "adam", "adamw",
-                        "nadam", "nadamw", "radam", "adamax", "lion", "muon", "schedulefree"])
+                        "nadam", "nadamw", "radam", "adamax", "lion", "muon", "schedulefree", "shampoo"])
         XCTAssertEqual(Registry.builtIn.optimizers.map(\.displayName),
                        ["SGD", "MomentumSGD", "AdaGrad", "RMSprop", "AdaDelta", "Adam", "AdamW",
-                        "NAdam", "NAdamW", "RAdam", "Adamax", "Lion", "Muon", "ScheduleFreeAdamW"])
+                        "NAdam", "NAdamW", "RAdam", "Adamax", "Lion", "Muon", "ScheduleFreeAdamW", "Shampoo"])
         XCTAssertEqual(OptimizerConfig.seedDefaults.map(\.summary), [
             "sgd(lr=0.01)",
             "momentum(lr=0.01, momentum=0.9)",

@@ -94,6 +94,39 @@ extension OptimizerTests {
     }
 }
 
+extension OptimizerTests {
+    /// Shampoo cuts a matrix into blocks of at most `blockSize` per side, each with its own
+    /// factors and roots (checkpointed, shape-checked); vectors go to AdamW.
+    func testShampooBlocksLargeDimensions() throws {
+        let shampoo = try Shampoo(learningRate: 0.01, updateFrequency: 1, blockSize: 2)
+        let ps = tensorRuleParameters()   // 3 × 4, 2 × 1 × 2 × 2 (2 × 4), 3
+        XCTAssertEqual(shampoo.blocks(rows: 3, columns: 4).map { [$0.r.count, $0.c.count] }, [[2, 2], [2, 2], [1, 2], [1, 2]])
+        for t in 0..<3 { setTensorRuleGradients(ps, t); shampoo.step(ps) }
+        let state = try XCTUnwrap(shampoo.stateTensors(of: ps[0]))
+        XCTAssertEqual(state.count, 2 + 4 * 4)
+        XCTAssertEqual(state["L.2"]?.shape, [1, 1])
+        XCTAssertEqual(state["R.3.root"]?.shape, [2, 2])
+        XCTAssertEqual(shampoo.stateTensors(of: ps[1])?.count, 2 + 2 * 4)
+        XCTAssertNil(shampoo.stateTensors(of: ps[2]), "the bias is AdamW's")
+        // A root is the inverse 4th root of the bias-corrected factor: (root⁴)·(L/(1 − β2ᵗ) + ε′) = I.
+        let l = try XCTUnwrap(state["L.0"]), root = try XCTUnwrap(state["L.0.root"])
+        let bc2 = 1 - pow(0.999, 3.0)
+        func product(_ a: [Double], _ b: [Double]) -> [Double] {
+            [a[0] * b[0] + a[1] * b[2], a[0] * b[1] + a[1] * b[3], a[2] * b[0] + a[3] * b[2], a[2] * b[1] + a[3] * b[3]]
+        }
+        let r = root.toArray().map(Double.init)
+        let r4 = product(product(r, r), product(r, r))
+        let lc = l.toArray().map { Double($0) / bc2 }
+        let identity = product(r4, [lc[0] + 1e-12, lc[1], lc[2], lc[3] + 1e-12])
+        for (x, e) in zip(identity, [1.0, 0, 0, 1]) { XCTAssertEqual(x, e, accuracy: 1e-3) }
+        var saved = shampoo.state(for: ps)
+        saved["fc.weight.L.1"] = Tensor(shape: [3, 3])
+        XCTAssertThrowsError(try Shampoo(learningRate: 0.01, updateFrequency: 1, blockSize: 2).loadState(saved, for: ps)) { error in
+            XCTAssertEqual((error as? DescentError)?.message, "shampoo: state 'fc.weight.L.1' has shape [3, 3], expected [2, 2]")
+        }
+    }
+}
+
 extension Optimizer {
     /// The keys of `state(for:)`, sorted.
     func stepTensorKeys(_ ps: [Parameter]) -> [String] { state(for: ps).keys.sorted() }
