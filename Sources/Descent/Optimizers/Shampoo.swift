@@ -181,12 +181,12 @@ public final class Shampoo: TensorOptimizer {
 extension HyperParameter {
     /// Shampoo's ε′, added to the factor matrices' eigenvalues before the inverse root.
     public static let rootEpsilon = HyperParameter("rootEpsilon", summaryName: "root_eps", flag: "--root-eps",
-                                                   help: "ε added to the preconditioners' eigenvalues (Shampoo)")
+                                                   help: "ε added to the preconditioners' eigenvalues")
     /// Shampoo's preconditioner update frequency, in steps (also the step preconditioning starts).
     public static let updateFrequency = HyperParameter("updateFrequency", summaryName: "update_frequency",
                                                        flag: "--update-frequency",
-                                                       help: "Steps between inverse-root updates; preconditioning starts at that step (Shampoo)")
+                                                       help: "Steps between inverse-root updates; preconditioning starts at that step")
     /// Shampoo's largest preconditioner dimension: larger dimensions are cut into blocks.
     public static let blockSize = HyperParameter("blockSize", summaryName: "block_size", flag: "--block-size",
-                                                 help: "Largest preconditioner dimension; larger ones are blocked (Shampoo)")
+                                                 help: "Largest preconditioner dimension; larger ones are blocked")
 }
