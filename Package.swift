@@ -40,11 +40,15 @@ let package = Package(
         .target(
             name: "DescentReport", dependencies: ["Descent", "CRsvg", "CZlib"],
             path: "Sources/DescentReport"),
+        // The version and the git commit of the build (`descent --version`).
+        .plugin(name: "GitCommit", capability: .buildTool(), path: "Plugins/GitCommit"),
+        .target(name: "DescentBuildInfo", path: "Sources/DescentBuildInfo", plugins: ["GitCommit"]),
         // The whole `descent` command line, run with a registry: `descent` passes the built-in
         // one, and a program of a user's passes theirs (Tests/CustomCommandLine).
         .target(
             name: "DescentCommandLine",
-            dependencies: ["Descent", "DescentReport", "CPlatform", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Descent", "DescentReport", "DescentBuildInfo", "CPlatform",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/DescentCommandLine"),
         .executableTarget(name: "descent", dependencies: ["DescentCommandLine", "Descent"], path: "Sources/descent"),
         .executableTarget(
@@ -54,7 +58,9 @@ let package = Package(
             dependencies: ["Descent", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/descent-bench"),
         .testTarget(
-            name: "DescentTests", dependencies: ["Descent", "DescentReport"], path: "Tests/DescentTests",
+            name: "DescentTests",
+            dependencies: ["Descent", "DescentReport", "DescentCommandLine", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Tests/DescentTests",
             resources: [.copy("../Fixtures")]),
         // Run by ReliabilityDeterminismTests in separate processes (a tool, not a test).
         .executableTarget(

@@ -16,10 +16,17 @@ input, as in Descent. InteropTests checks the torch module's outputs against Des
 `descent evaluate`'s (accuracy, confusion matrix, loss and the mistakes' probabilities);
 the command line evaluates classifiers (--json: everything, every mistake included).
 
+A layer kind registered from outside Descent (a user's package) has its torch form in a
+Python file of the user's, given with --layers FILE (repeatable): the file defines
+`torch_layers()`, a dict {kind: builder} like the one below, and may define
+`output_shape(layer, shape)` for kinds that change the shape (returning None for others).
+Descent's Examples/Swish/swish_torch.py is one.
+
 Needs numpy and safetensors; torch only for --backend torch.
 """
 import argparse
 import gzip
+import importlib.util
 import json
 import os
 import struct
@@ -94,6 +101,22 @@ DEFAULTS = {
 }
 
 
+# Modules of a user's layer kinds, loaded by `load_layers` (--layers).
+EXTRA_LAYERS = []
+
+
+def load_layers(path):
+    """Loads a user's file of torch forms (see the module's doc) and adds its kinds."""
+    spec = importlib.util.spec_from_file_location(f"descent_layers_{len(EXTRA_LAYERS)}", path)
+    if spec is None or spec.loader is None:
+        raise SystemExit(f"--layers: {path}: not a Python file")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    if not callable(getattr(module, "torch_layers", None)):
+        raise SystemExit(f"--layers: {path} defines no torch_layers()")
+    EXTRA_LAYERS.append(module)
+
+
 def option(layer, name):
     """A layer's option, or its default."""
     if name in layer:
@@ -129,7 +152,11 @@ def output_shape(layer, shape):
         for inner in layer["layers"]:
             shape = output_shape(inner, shape)
         return shape
-    return shape  # activations, dropout, masking, sparsity, batch normalisation
+    for module in EXTRA_LAYERS:
+        given = module.output_shape(layer, shape) if callable(getattr(module, "output_shape", None)) else None
+        if given is not None:
+            return list(given)
+    return shape  # activations, dropout, masking, sparsity, batch normalisation, a user's shape-keeping kinds
 
 
 def torch_layers():
@@ -190,7 +217,7 @@ def torch_layers():
         return lambda layer, shape, built: module(layer["kernel"], stride=layer.get("stride", layer["kernel"]),
                                                   padding=option(layer, "padding"))
 
-    return {
+    builders = {
         "linear": linear,
         "relu": lambda layer, shape, built: nn.ReLU(),
         "sigmoid": lambda layer, shape, built: nn.Sigmoid(),
@@ -217,6 +244,9 @@ def torch_layers():
                                                                   momentum=option(layer, "momentum")),
         "residual": lambda layer, shape, built: Residual(layer, shape),
     }
+    for module in EXTRA_LAYERS:
+        builders.update(module.torch_layers())
+    return builders
 
 
 def torch_module(spec, tensors=None):
@@ -233,7 +263,7 @@ def torch_module(spec, tensors=None):
     for i, layer in enumerate(spec["layers"]):
         kind = layer["kind"]
         if kind not in builders:
-            raise NotImplementedError(f"layer {i}: '{kind}' has no torch version here yet")
+            raise SystemExit(f"layer {i}: '{kind}' has no torch form here; give the file of its torch form with --layers")
         modules.append(builders[kind](layer, shape, modules))
         shape = output_shape(layer, shape)
 
@@ -305,7 +335,11 @@ def main():
                         help="folder with t10k-images-idx3-ubyte[.gz] and t10k-labels-idx1-ubyte[.gz]")
     parser.add_argument("--backend", choices=["numpy", "torch"], default="torch")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--layers", action="append", default=[], metavar="FILE",
+                        help="a Python file with the torch forms of layer kinds registered outside Descent (repeatable)")
     args = parser.parse_args()
+    for path in args.layers:
+        load_layers(path)
 
     tensors, spec, metadata = read_checkpoint(args.checkpoint)
     if spec.get("loss") != "cross-entropy":

@@ -38,7 +38,7 @@ struct AutoEncoderRunConfig: Codable, Equatable {
 struct AutoEncoderMetrics: Codable {
     struct Probe: Codable { var trainAccuracy: Double; var testAccuracy: Double; var epochs: Int; var seconds: Double? }
     struct PCAResult: Codable { var components: Int; var testMSE: Double; var trainMSE: Double; var probe: Probe?; var seconds: Double }
-    struct Level: Codable { var level: Int; var model: String; var loss: String; var history: [EpochMetrics] }
+    typealias Level = GreedyPretraining.LevelResult
 
     var command: String
     var dataset: String

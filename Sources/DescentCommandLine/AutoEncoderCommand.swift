@@ -43,11 +43,11 @@ struct AutoEncoderCommand: ParsableCommand {
     @OptionGroup var layers: AutoEncoderLayerOptions
     @OptionGroup var board: TensorBoardOptions
 
-    @Option(help: "The autoencoder as a preset, sizes or layers (instead of --hidden and the layer options).")
+    @Option(help: "The network: a preset, sizes or layers (by default the seed article's 784-100-784, built from --hidden and the layer options).")
     var model: String?
     @Option(help: "Hidden (code) units of the built-in autoencoder (default 100).") var hidden: Int?
-    @Option(help: "Number of epochs (in total, when resuming).") var epochs = 10
-    @Option(help: "Resume from this checkpoint (model.safetensors of an earlier run with the same options).")
+    @Option(help: "Training epochs (in total, when resuming; default 10 to keep a first run short: the seed article trains for 10 to 30).") var epochs = 10
+    @Option(help: "Continue the run saved in this checkpoint (its options must match the command line).")
     var resume: String?
     @Option(help: "Start from these weights: a PyTorch state_dict saved with safetensors, named as Tools/descent_checkpoint.py names them (docs/interop.md).")
     var initFrom: String?
@@ -73,7 +73,7 @@ struct AutoEncoderCommand: ParsableCommand {
             try common.applyThreads(resuming: checkpoint)
             let json = common.json
             let (train, validation, test, whole) = try data.loadFingerprinted()
-            let spec = try CLI.flag(model == nil ? "--hidden" : "--model") {
+            let spec = try CLI.flag(model == nil ? "--hidden" : "--model", for: .model) {
                 if let model { return try ModelSpec.resolve(model, inputShape: train.shape, loss: .meanSquaredError, registry: CommandContext.registry) }
                 return try layers.spec(sizes: [train.featureCount, hidden ?? 100])
             }
@@ -84,7 +84,7 @@ struct AutoEncoderCommand: ParsableCommand {
             let optimizer = try opt.config(examples: train.count, batchSize: ae.batchSize, epochs: scheduleEpochs)
             try CLI.check(spec, fits: train, test, from: data.source)
             guard spec.encoderLayers != nil, spec.loss.isReconstruction else {
-                throw DescentError("--model: an autoencoder needs '|' after its encoder's last layer and loss mse or bce")
+                throw UsageError("--model: an autoencoder needs '|' after its encoder's last layer and loss mse or bce")
             }
             if ae.probeEpochs > 0 {
                 try CLI.checkLabels(classes: data.dataset.classCount, train, test, from: data.source, what: "the linear probe of \(data.dataset.displayName) has")

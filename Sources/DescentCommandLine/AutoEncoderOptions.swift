@@ -8,7 +8,7 @@ struct AutoEncoderOptions: ParsableArguments {
     var corruption: Float = 0.3
     @Flag(help: "Inverted masking: scale the pixels the noise keeps by 1/(1 - p), as inverted dropout, so a masked input has the clean one's expected value.")
     var invertedMasking = false
-    @Option(help: "Minibatch size.")
+    @Option(help: "Minibatch size (default 100, the seed article's for its autoencoders, seed-ae).")
     var batchSize = 100
     @Option(help: "Epochs of the linear probe (softmax regression on the frozen codes); 0 skips it.")
     var probeEpochs = 10
@@ -26,14 +26,14 @@ struct AutoEncoderOptions: ParsableArguments {
 
 /// The layer options of the built-in autoencoders, for when `--model` is not given.
 struct AutoEncoderLayerOptions: ParsableArguments {
-    @Option(help: "Hidden activation: \(Activation.allCases.filter { $0 != .identity }.map(\.rawValue).joined(separator: ", ")) (default sigmoid).")
-    var activation: Activation?
+    @Option(help: "Hidden activation of a network given as sizes (default sigmoid, as seed-ae).")
+    var activation: LayerActivation?
     @Option(help: "Activation of the (deepest) code: as --activation by default; identity gives a linear code (Hinton & Salakhutdinov's).")
     var codeActivation: Activation?
     @Option(help: "Reconstruction loss: mse, or bce (binary cross-entropy from logits: the last layer gives logits, the reconstruction is their sigmoid). Reported test MSEs are always those of the reconstruction in pixel space.")
     var loss: LossKind?
     @Option(help: "Activation of the reconstruction (default sigmoid; pixels are in [0, 1]).")
-    var outputActivation: Activation?
+    var outputActivation: LayerActivation?
     @Option(help: "Dropout probability on the code(s) (training only; default 0).")
     var dropout: Float?
     @Flag(help: "Tied weights: decoder = encoderᵀ (own biases).")
@@ -52,9 +52,8 @@ struct AutoEncoderLayerOptions: ParsableArguments {
         if let d = dropout, !(d >= 0 && d < 1) { throw ValidationError("--dropout must be in [0, 1), got \(d)") }
         if let w = sparsityWeight, !(w >= 0 && w.isFinite) { throw ValidationError("--sparsity-weight must be ≥ 0, got \(w)") }
         if let t = sparsityTarget, !(t > 0 && t < 1) { throw ValidationError("--sparsity-target must be in (0, 1), got \(t)") }
-        if activation == .identity || outputActivation == .identity { throw ValidationError("identity is not an activation layer (use --code-activation identity for a linear code)") }
         if loss == .crossEntropy { throw ValidationError("--loss must be mse or bce for an autoencoder") }
-        if loss == .binaryCrossEntropy, let o = outputActivation, o != .sigmoid {
+        if loss == .binaryCrossEntropy, let o = outputActivation?.value, o != .sigmoid {
             throw ValidationError("--loss bce reconstructs through a sigmoid: leave out --output-activation \(o.rawValue)")
         }
     }
@@ -62,8 +61,8 @@ struct AutoEncoderLayerOptions: ParsableArguments {
     /// The autoencoder over `sizes` these options describe.
     func spec(sizes: [Int]) throws -> ModelSpec {
         let w = Double("\(sparsityWeight ?? 0)")!
-        return try ModelSpec.autoencoder(sizes: sizes, activation: activation ?? .sigmoid, codeActivation: codeActivation,
-                                         outputActivation: outputActivation ?? .sigmoid,
+        return try ModelSpec.autoencoder(sizes: sizes, activation: activation?.value ?? .sigmoid, codeActivation: codeActivation,
+                                         outputActivation: outputActivation?.value ?? .sigmoid,
                                          dropout: Double("\(dropout ?? 0)")!, tied: tied,
                                          sparsity: w > 0 ? (Double("\(sparsityTarget ?? 0.05)")!, w) : nil,
                                          loss: loss ?? .meanSquaredError)
@@ -71,10 +70,10 @@ struct AutoEncoderLayerOptions: ParsableArguments {
 
     /// The part of the folder name describing these options (like the seed's condition_to_string).
     func condition(noise: String) -> String {
-        var s = "\((activation ?? .sigmoid).rawValue)"
-        if let c = codeActivation, c != (activation ?? .sigmoid) { s += "_code\(c.rawValue)" }
+        var s = "\((activation?.value ?? .sigmoid).rawValue)"
+        if let c = codeActivation, c != (activation?.value ?? .sigmoid) { s += "_code\(c.rawValue)" }
         s += "_do\(fmt(dropout ?? 0))_\(noise)"
-        if let o = outputActivation, o != .sigmoid { s += "_out\(o.rawValue)" }
+        if let o = outputActivation?.value, o != .sigmoid { s += "_out\(o.rawValue)" }
         if tied { s += "_tied" }
         if let w = sparsityWeight, w > 0 { s += "_sp\(fmt(w))-\(fmt(sparsityTarget ?? 0.05))" }
         if let l = loss, l != .meanSquaredError { s += "_\(l.rawValue)" }

@@ -5,6 +5,14 @@ import Foundation
 import Glibc
 #endif
 
+/// A flag's value that the command cannot use, found after parsing (a model description, a
+/// hyper-parameter out of range, an unknown name in a list): one line, and exit status 2,
+/// as argument-parser's own parse errors.
+struct UsageError: Error {
+    let message: String
+    init(_ message: String) { self.message = message }
+}
+
 /// What every command shares beyond its options: flag names on library errors, the data
 /// check, resume checks.
 enum CLI {
@@ -12,15 +20,31 @@ enum CLI {
     /// `DESCENT_DATA_DIR` and `DESCENT_MIRRORS` of this process (the library reads none).
     static var dataLocations: DatasetLocations { DatasetLocations(environment: ProcessInfo.processInfo.environment) }
 
-    /// Runs `body`, prefixing a library error with the flag whose value caused it
-    /// ("--model: …"), since only the command line knows flag names.
-    static func flag<T>(_ name: String, _ body: () throws -> T) throws -> T {
-        do { return try body() } catch let e as DescentError {
-            let bare = String(name.drop { $0 == "-" })
-            if e.message.hasPrefix(name) { throw e }
-            if e.message.hasPrefix(bare + ": ") { throw DescentError("--" + e.message) }  // "model: …" → "--model: …"
-            throw DescentError("\(name): \(e.message)")
+    /// Runs `body`, putting in front of a library error the flag whose value caused it, since
+    /// only the command line knows flag names. The error's `subject` decides which flag: a
+    /// hyper-parameter's own (`--lr: adam: lr must be > 0, got -1`), `--clip-norm`, or `name`,
+    /// which replaces the subject's name when the error is about `subject` (`--hidden: an
+    /// autoencoder needs …` for a model error); any other error gets `name: ` in front.
+    /// An error about the flag's own value is a `UsageError` (exit status 2); any other, e.g.
+    /// a file the flag names that cannot be read, stays a `DescentError` (exit status 1).
+    static func flag<T>(_ name: String, for subject: DescentError.Subject? = nil, _ body: () throws -> T) throws -> T {
+        do { return try body() } catch let e as DescentError { throw flagged(name, for: subject, e) }
+    }
+
+    /// `error` with its flag in front (see `flag(_:for:_:)`).
+    static func flagged(_ name: String, for subject: DescentError.Subject? = nil, _ error: DescentError) -> Error {
+        switch error.subject {
+        case let s? where s == subject: return UsageError("\(name): \(error.detail)")
+        case .hyperParameter(let p)?: return UsageError("\(p.flag ?? "--optimizer"): \(error.message)")
+        case .clipNorm?: return UsageError("--clip-norm: \(error.message)")
+        default: return DescentError("\(name): \(error.message)")
         }
+    }
+
+    /// Notes on stderr, in one line, that `old` is a spelling kept for one release, and what
+    /// replaces it; the command goes on as if the new spelling had been given.
+    static func deprecated(_ old: String, use new: String) {
+        FileHandle.standardError.write(Data("descent: warning: \(old) is deprecated, use \(new) (the old spelling is accepted until the next release)\n".utf8))
     }
 
     /// Checks that the images fit `spec` and that every label is a class of a classifier,
@@ -41,9 +65,9 @@ enum CLI {
             let name = part.trimmingCharacters(in: .whitespaces)
             let registry = CommandContext.registry
             guard let k = registry.optimizer(named: name) else {
-                throw DescentError("--optimizers: unknown optimizer '\(name)'; choose from \(registry.optimizers.map(\.rawValue).joined(separator: ", "))")
+                throw UsageError("--optimizers: unknown optimizer '\(name)'; choose from \(registry.optimizers.map(\.rawValue).joined(separator: ", "))")
             }
-            guard !kinds.contains(k) else { throw DescentError("--optimizers: \(name) is listed twice; each optimizer is compared once") }
+            guard !kinds.contains(k) else { throw UsageError("--optimizers: \(name) is listed twice; each optimizer is compared once") }
             kinds.append(k)
         }
         return kinds
@@ -102,18 +126,18 @@ extension CLI {
                                         registry: CommandContext.registry).loss
         } catch let e as DescentError {
             let isSizes = trimmed.contains("-") && trimmed.allSatisfy { $0.isNumber || $0 == "-" }
-            guard imageShape == nil, ModelSpec.preset(named: trimmed) == nil, !isSizes else { throw flagged("--model", e) }
+            guard imageShape == nil, ModelSpec.preset(named: trimmed) == nil, !isSizes else { throw flagged("--model", for: .model, e) }
             // A list of layers without its shape, for images of a size known once read.
             let parts: (inputShape: [Int]?, layers: [LayerSpec], encoderLayers: Int?, loss: LossKind?)
-            do { parts = try ModelSpec.parseParts(trimmed, registry: CommandContext.registry) } catch let p as DescentError { throw flagged("--model", p) }
-            if parts.inputShape != nil { throw flagged("--model", e) }
+            do { parts = try ModelSpec.parseParts(trimmed, registry: CommandContext.registry) } catch let p as DescentError { throw flagged("--model", for: .model, p) }
+            if parts.inputShape != nil { throw flagged("--model", for: .model, e) }
             loss = parts.loss ?? defaultLoss
         }
         if classifier && loss.isReconstruction {
-            throw DescentError("--model \(trimmed): an autoencoder (loss \(loss.rawValue)); descent \(command) trains classifiers (a loss on labels, e.g. cross-entropy); train it with descent autoencoder or descent stacked")
+            throw UsageError("--model \(trimmed): an autoencoder (loss \(loss.rawValue)); descent \(command) trains classifiers (a loss on labels, e.g. cross-entropy); train it with descent autoencoder or descent stacked")
         }
         if !classifier && !loss.isReconstruction {
-            throw DescentError("--model \(trimmed): a classifier (loss \(loss.rawValue)); descent \(command) trains autoencoders (a reconstruction loss, e.g. mse or bce)")
+            throw UsageError("--model \(trimmed): a classifier (loss \(loss.rawValue)); descent \(command) trains autoencoders (a reconstruction loss, e.g. mse or bce)")
         }
     }
 
@@ -121,18 +145,7 @@ extension CLI {
     /// hyper-parameter out of range, or one the rule does not use, fails first, naming its
     /// flag: `--beta1: sgd: beta1 does not apply to SGD`.
     static func checkOptimizerEarly(_ config: OptimizerConfig) throws {
-        do { _ = try config.make() } catch let e as DescentError {
-            let name = config.kind.rawValue
-            let flag = CommandContext.registry.hyperParameters.first { p in
-                p.flag != nil && [p.rawValue, p.messageName].contains { e.message.hasPrefix("\(name): \($0) ") }
-            }?.flag ?? (e.message.lowercased().contains("norm") ? "--clip-norm" : "--optimizer")
-            throw flagged(flag, e)
-        }
-    }
-
-    /// `error` with `flag` in front (see `flag(_:_:)`).
-    static func flagged(_ flag: String, _ error: DescentError) -> DescentError {
-        do { return try self.flag(flag) { () throws -> DescentError in throw error } } catch { return error as? DescentError ?? DescentError("\(error)") }
+        _ = try flag("--optimizer") { try config.make() }
     }
 
     /// Starts `threads` compute threads (nil: one per core, at most `Parallel.maxThreads`),

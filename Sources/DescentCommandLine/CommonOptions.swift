@@ -13,18 +13,32 @@ extension OptimizerKind: ExpressibleByArgument {
 }
 extension Activation: ExpressibleByArgument {}
 
+/// `--activation` and `--output-activation`: an activation layer, so any activation but
+/// `identity` (which is no layer; `--code-activation identity` gives a linear code). The
+/// values `--help` lists are exactly those accepted.
+struct LayerActivation: ExpressibleByArgument, Equatable {
+    let value: Activation
+    init(_ value: Activation) { self.value = value }
+    init?(argument: String) {
+        guard let a = Activation(rawValue: argument), a != .identity else { return nil }
+        value = a
+    }
+    static var allValueStrings: [String] { Activation.allCases.filter { $0 != .identity }.map(\.rawValue) }
+    var defaultValueDescription: String { value.rawValue }
+}
+
 /// Options every command shares.
 struct CommonOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Random seed: fixes initial weights, shuffling and dropout (compare: the first of its seeds).")
     var seed: UInt64 = 0
 
-    @Option(parsing: .unconditional, help: "Threads for OpenBLAS (default: all cores).")
+    @Option(parsing: .unconditional, help: "Compute threads: the size of Descent's pool, which runs the products (oneDNN, one thread per call) and every other loop (default: all cores). A run's numbers depend on it; a resumed run keeps its own.")
     var threads: Int?
 
-    @Flag(help: "Print machine-readable JSON lines instead of a table.")
+    @Flag(help: "Print machine-readable JSON instead of a table (one line per epoch, or per phase and a summary).")
     var json = false
 
-    @Option(help: "Folder for anything written (created if needed).")
+    @Option(help: "Folder for the files written (created if needed).")
     var out: String?
 
     func validate() throws {
@@ -49,11 +63,14 @@ struct CommonOptions: ParsableArguments {
 /// `--dataset` and `--data-dir`: which catalogue dataset, and the folder of its files. The
 /// commands that train take them in `DataOptions`; `compare` and `tune` take them alone.
 struct DatasetOptions: ParsableArguments {
-    @Option(help: "Dataset: \(DatasetName.allCases.map(\.rawValue).joined(separator: ", ")).")
+    @Option(help: "The dataset, downloaded once into the cache unless --data-dir or --offline says otherwise.")
     var dataset: DatasetName = .fashionMNIST
 
     @Option(help: "Folder holding the four IDX files (gzipped or not, standard names).")
     var dataDir: String?
+
+    @Flag(help: "Never download; fail if the files are not found locally.")
+    var offline = false
 
     /// Where the data come from, for messages: the folder or the dataset's name.
     var source: String { dataDir ?? dataset.rawValue }
@@ -62,9 +79,6 @@ struct DatasetOptions: ParsableArguments {
 /// Which data to use and where to find it.
 struct DataOptions: ParsableArguments {
     @OptionGroup var files: DatasetOptions
-
-    @Flag(help: "Never download; fail if the files are not found locally.")
-    var offline = false
 
     @Option(parsing: .unconditional, help: "Use only the first N training images (quick experiments; after --validation).")
     var trainLimit: Int?
@@ -104,7 +118,7 @@ struct DataOptions: ParsableArguments {
 
     /// The whole training set (no --train-limit) and the test set.
     func loadAll() throws -> (train: ImageSet, test: ImageSet) {
-        try DatasetLoader.load(dataset, dataDirectory: dataDir, cacheDirectory: nil, allowDownload: !offline,
+        try DatasetLoader.load(dataset, dataDirectory: dataDir, cacheDirectory: nil, allowDownload: !files.offline,
                                locations: CLI.dataLocations)
     }
 }
@@ -112,7 +126,7 @@ struct DataOptions: ParsableArguments {
 /// The optimizer and its hyper-parameters; unset values take the rule's defaults
 /// (`OptimizerKind.rule`).
 struct OptimizerOptions: ParsableArguments {
-    @Option(help: "Optimizer: \(CommandContext.registry.optimizers.map(\.rawValue).joined(separator: ", ")).")
+    @Option(help: "The optimizer rule (its hyper-parameters are the flags below; unset ones take the rule's defaults).")
     var optimizer: OptimizerKind = .adam
 
     @OptionGroup var hyper: HyperParameterOptions

@@ -18,8 +18,8 @@ struct Compare: ParsableCommand {
             processes, one per core with one BLAS thread each; a single run gets every core.
             Shards (--shard i/n, or Slurm / Kubernetes Indexed Job variables) split the run
             list across processes or machines; `descent report DIR…` merges their results.
-            Each run's trained weights go to OUT/models/<key>.safetensors (--no-models to
-            skip), which `descent evaluate --checkpoint` reads. A run counts as done when
+            With --keep-models each run's trained weights go to OUT/models/<key>.safetensors,
+            which `descent evaluate` reads. A run counts as done when
             its record passes the checks (key, epochs, numbers in range; rejected lines are
             named and redone) and was made on the same data (the fingerprint of the four
             files); a folder holds runs on one set of data.
@@ -32,25 +32,27 @@ struct Compare: ParsableCommand {
 
     @Option(help: "Sweep size: quick (2 seeds × 10 epochs on 10k images, about 1 minute on 2 cores), standard (3 seeds × 20 epochs), full (30 seeds × 20 epochs, the seed article).")
     var preset: Sweep.Preset = .quick
-    @Option(help: "The classifier: a preset, MLP sizes (ReLU, dropout 0.1/0.5 as seed-mlp) or layers (see `descent train --help`).")
+    @Option(help: "The network: a preset, MLP sizes (ReLU, dropout 0.1/0.5 as seed-mlp) or layers (see `descent train --help`; the default is seed-mlp's sizes).")
     var model = "784-784-784-10"
-    @Option(help: "Comma-separated optimizers to compare, each once (default: the six of the seed article).")
+    @Option(help: "Comma-separated optimizers, each once (default: the six of the seed article).")
     var optimizers: String?
     @OptionGroup(title: "Hyper-parameters (for every optimizer compared)")
     var hyper: HyperParameterOptions
     @Option(help: "Number of seeds N: seeds S…S+N−1 with S from --seed (overrides the preset; at most \(Compare.maxSeeds)).")
     var seeds: Int?
-    @Option(help: "Epochs per run (overrides the preset).") var epochs: Int?
+    @Option(help: "Training epochs (per run; overrides the preset).") var epochs: Int?
     @Option(help: "Use only the first N training images (overrides the preset; 0 = all).") var trainLimit: Int?
     @Option(help: "Hold out N training images for validation (the same ones in every run; 0 = none): best epochs are then chosen on validation.")
     var validation: Int?
-    @Option(help: "Run only the shard i/n of the run list (default: from SLURM_ARRAY_* or JOB_COMPLETION_INDEX).")
+    @Option(help: "Run only the shard i/n of the runs (default: from SLURM_ARRAY_* or JOB_COMPLETION_INDEX).")
     var shard: String?
     @Option(help: "Concurrent runs (default: one per core if there are enough runs, else one run on all cores).")
     var jobs: Int?
     @Flag(help: "Print progress even when stderr is not a terminal.") var verbose = false
-    @Flag(help: "Do not write the report after the sweep.") var noReport = false
-    @Flag(help: "Do not keep each run's trained weights (OUT/models/<key>.safetensors).") var noModels = false
+    @Flag(help: "Do not write the report.") var noReport = false
+    @Flag(help: SweepSummaryLine.keepModelsHelp) var keepModels = false
+    /// The old spelling of the default (keeping no weights), accepted for one release.
+    @Flag(help: .hidden) var noModels = false
 
     /// The most seeds a sweep takes: each is one run per optimizer (the seed article uses 30).
     static let maxSeeds = 10_000
@@ -83,10 +85,10 @@ struct Compare: ParsableCommand {
         for flag in hyper.given {
             let parameter = CommandContext.registry.hyperParameters.first { $0.flag == flag }
             if let p = parameter, let k = sweep.configs.first(where: { !$0.optimizer.kind.rule.uses(p) })?.optimizer.kind {
-                throw DescentError("\(flag) does not apply to \(k.rawValue): compare it with optimizers that use it (--optimizers)")
+                throw UsageError("\(flag) does not apply to \(k.rawValue): compare it with optimizers that use it (--optimizers)")
             }
         }
-        let spec = try CLI.flag("--model") {
+        let spec = try CLI.flag("--model", for: .model) {
             try ModelSpec.resolve(model, inputShape: data.dataset.imageShape, loss: .crossEntropy, mlp: (.relu, 0.1, 0.5), registry: CommandContext.registry)
         }
         for i in sweep.configs.indices {
@@ -147,7 +149,8 @@ struct Compare: ParsableCommand {
                 if let rejected = contents.rejectedSummary() { print("\(out): \(rejected) (not counted as done)") }
             }
 
-            let modelsDir = noModels ? nil : out + "/models"
+            if noModels { CLI.deprecated("--no-models", use: "nothing (weights are kept only with --keep-models)") }
+            let modelsDir = keepModels ? out + "/models" : nil
             if let modelsDir { try Output.prepareFolder(modelsDir) }
             let runner = SweepRunner(store: store, plan: plan, dataDir: data.dataDir, fingerprint: folder.fingerprint,
                                      modelsDir: modelsDir, showProgress: verbose || isatty(STDERR_FILENO) == 1)
@@ -166,8 +169,8 @@ struct Compare: ParsableCommand {
                 }
             }
             if common.json {
-                printJSONLine(["out": out, "runs": "\(runs.count)", "ran": "\(pending.count - failures.count)", "failed": "\(failures.count)",
-                               "rejected": "\(contents.rejected.count)"])
+                printJSONLine(SweepSummaryLine(out: out, runs: runs.count, ran: pending.count - failures.count, failed: failures.count,
+                                               rejected: contents.rejected.count))
             }
             try SweepFolder.check(failures)
         }

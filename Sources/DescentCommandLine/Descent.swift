@@ -1,6 +1,7 @@
 import ArgumentParser
 import Descent
 import CPlatform
+import DescentBuildInfo
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -16,7 +17,16 @@ public struct DescentCommand: ParsableCommand {
     public static var configuration: CommandConfiguration { CommandConfiguration(
         commandName: "descent",
         abstract: "Train, compare and look inside small neural networks on the CPU.",
-        subcommands: [Train.self, Evaluate.self, Export.self, Compare.self, Tune.self, Report.self, Worker.self, AutoEncoderCommand.self, StackedCommand.self]) }
+        version: versionText,
+        subcommands: [Train.self, Evaluate.self, Export.self, Compare.self, Tune.self, Report.self, Worker.self, AutoEncoderCommand.self, StackedCommand.self, Benchmark.self, Paths.self]) }
+
+    /// `descent --version`: the version, the git commit of the build (when built from a
+    /// checkout) and the kernels the products run on, e.g.
+    /// `descent 0.1.0 (commit 9748d4c1…) kernels: oneDNN 2.6.3 avx512_core_bf16`.
+    static var versionText: String {
+        "descent \(BuildInfo.version)" + (BuildInfo.commit.map { " (commit \($0))" } ?? " (not built from a git checkout)")
+            + "\nkernels: \(BLAS.kernels)"
+    }
 
     /// `main(registry: .builtIn)`.
     public static func main() { main(registry: .builtIn) }
@@ -45,7 +55,7 @@ public struct DescentCommand: ParsableCommand {
                 .flatMap { arg in configuration.subcommands.first { $0._commandName == arg }?._commandName }
             let help = name.map { "descent \($0) --help" } ?? "descent --help"
             FileHandle.standardError.write(Data("descent: error: \(oneLine(message(for: error))) (see '\(help)')\n".utf8))
-            Foundation.exit(code.rawValue)
+            Foundation.exit(code == .validationFailure ? ExitStatus.usage : ExitStatus.runtime)
         }
     }
 
@@ -74,12 +84,25 @@ public struct DescentCommand: ParsableCommand {
             try body()
         } catch let error as DescentError {
             FileHandle.standardError.write(Data("descent: error: \(error.message)\n".utf8))
-            throw ExitCode(1)
+            throw ExitCode(ExitStatus.runtime)
+        } catch let error as UsageError {
+            FileHandle.standardError.write(Data("descent: error: \(error.message)\n".utf8))
+            throw ExitCode(ExitStatus.usage)
         } catch let error as DivergenceError {
             FileHandle.standardError.write(Data("descent: \(error)\n".utf8))
-            throw ExitCode(2)
+            throw ExitCode(ExitStatus.runtime)
         }
     }
+}
+
+/// The exit status of `descent` (docs/cli.md): 0 success, 1 a runtime error (bad data, a
+/// run that diverged and was asked to stop, runs of a sweep that did not finish), 2 a usage
+/// error (an unknown flag, a bad value, a missing argument). argument-parser's own status
+/// for a usage error is 64 (`EX_USAGE`); Descent uses 2, as getopt-style tools do.
+public enum ExitStatus {
+    public static let success: Int32 = 0
+    public static let runtime: Int32 = 1
+    public static let usage: Int32 = 2
 }
 
 /// What the commands read besides their flags: the registry of the program running them.

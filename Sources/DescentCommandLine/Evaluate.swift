@@ -15,20 +15,32 @@ struct Evaluate: ParsableCommand {
               mistakes.svg/.png       the test images misclassified with the highest probability
               evaluation.json         everything printed, for machines
             Examples:
-              descent evaluate --checkpoint runs/mlp/model.safetensors
-              descent evaluate --checkpoint model.safetensors --data-dir ~/data/mnist --json
+              descent evaluate runs/mlp/model.safetensors
+              descent evaluate model.safetensors --data-dir ~/data/mnist --json
             """) }
 
-    @Option(help: "The checkpoint (model.safetensors).") var checkpoint: String
-    @Option(help: "Dataset (default: the one the checkpoint was trained on): \(DatasetName.allCases.map(\.rawValue).joined(separator: ", ")).")
+    @Argument(help: ArgumentHelp("The checkpoint (model.safetensors).", valueName: "checkpoint")) var checkpointFile: String?
+    /// The old spelling, `--checkpoint FILE`, accepted for one release.
+    @Option(name: .customLong("checkpoint"), help: .hidden) var checkpointFlag: String?
+    @Option(help: "The dataset (default: the one the checkpoint was trained on).")
     var dataset: DatasetName?
     @Option(help: "Folder holding the four IDX files (gzipped or not, standard names).") var dataDir: String?
     @Option(help: "Folder for the files written (default: the checkpoint's folder).") var out: String?
     @Option(help: "How many of the most confident mistakes to draw.") var mistakes = 32
     @Option(parsing: .unconditional, help: "Compute threads (default: all cores).") var threads: Int?
-    @Flag(help: "Print one JSON object instead of the table.") var json = false
+    @Flag(help: "Print machine-readable JSON instead of a table (one object).") var json = false
+
+    /// The checkpoint file, however given.
+    var checkpoint: String { checkpointFile ?? checkpointFlag ?? "" }
+    /// How messages name it: as the user gave it.
+    var checkpointLabel: String { checkpointFlag != nil ? "--checkpoint" : "checkpoint" }
 
     func validate() throws {
+        switch (checkpointFile, checkpointFlag) {
+        case (nil, nil): throw ValidationError("Missing expected argument '<checkpoint>'")
+        case (_?, _?): throw ValidationError("give the checkpoint once: as an argument (--checkpoint is its old spelling)")
+        default: break
+        }
         if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1, got \(t)") }
         if mistakes < 0 { throw ValidationError("--mistakes must be ≥ 0, got \(mistakes)") }
     }
@@ -49,14 +61,15 @@ struct Evaluate: ParsableCommand {
 
     func run() throws {
         try DescentCommand.run {
+            if checkpointFlag != nil { CLI.deprecated("--checkpoint FILE", use: "descent evaluate FILE") }
             try CLI.setThreads(threads)
-            let saved = try CLI.flag("--checkpoint") { try Checkpoint.read(checkpoint) }
+            let saved = try CLI.flag(checkpointLabel) { try Checkpoint.read(checkpoint) }
             // The stored model's sizes come from a file: the network is built only if it fits.
-            let stored = try CLI.flag("--checkpoint") { try saved.modelSpec(registry: CommandContext.registry) }
-            try CLI.checkMemory(stored, batchSize: 1000, optimizer: nil, flag: "--checkpoint \(checkpoint)")
-            let network = try CLI.flag("--checkpoint") { try saved.makeNetwork(registry: CommandContext.registry) }
+            let stored = try CLI.flag(checkpointLabel) { try saved.modelSpec(registry: CommandContext.registry) }
+            try CLI.checkMemory(stored, batchSize: 1000, optimizer: nil, flag: "\(checkpointLabel) \(checkpoint)")
+            let network = try CLI.flag(checkpointLabel) { try saved.makeNetwork(registry: CommandContext.registry) }
             guard let spec = network.spec, spec.classCount != nil else {
-                throw DescentError("--checkpoint: \(checkpoint) holds an autoencoder, not a classifier")
+                throw DescentError("\(checkpointLabel): \(checkpoint) holds an autoencoder, not a classifier")
             }
             let trainedOn = (try? saved.runConfig(as: RunSpec.self, registry: CommandContext.registry))?.config.dataset
             let name = dataset ?? trainedOn ?? .fashionMNIST

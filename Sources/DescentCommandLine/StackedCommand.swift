@@ -30,11 +30,11 @@ struct StackedCommand: ParsableCommand {
               reconstructions.png      as for `descent autoencoder`
               code-map.svg, .png       (2-value codes) test codes by class, and PCA's
             Examples:
-              descent stacked --layers 784,100,25 --pretrain-epochs 20 --finetune-epochs 10
+              descent stacked --model 784-100-25 --pretrain-epochs 20 --finetune-epochs 10
               descent stacked --model seed-dae
               descent stacked --model hinton-dae --corruption 0 \\
                 --pretrain-epochs 5 --finetune-epochs 20   (Hinton & Salakhutdinov)
-              descent stacked --layers 784,1000,500,250,2 --loss bce \\
+              descent stacked --model 784-1000-500-250-2 --loss bce \\
                 --code-activation identity --corruption 0
             """) }
 
@@ -45,8 +45,10 @@ struct StackedCommand: ParsableCommand {
     @OptionGroup var ae: AutoEncoderOptions
     @OptionGroup var layerOptions: AutoEncoderLayerOptions
 
-    @Option(help: "Layer sizes, input first, e.g. 784,100,25 (default).") var layers: String?
-    @Option(help: "The stack as a preset or layers (instead of --layers and the layer options).") var model: String?
+    @Option(help: "The network: a preset, sizes input first (with the layer options; default 784-100-25, the seed article's) or layers.")
+    var model: String?
+    /// The old spelling of `--model SIZES` (`--layers 784,100,25`), accepted for one release.
+    @Option(help: .hidden) var layers: String?
     @Option(help: "Pre-training epochs per level.") var pretrainEpochs = 20
     @Option(help: "Fine-tuning epochs of the unrolled network.") var finetuneEpochs = 10
     @Flag(help: "Skip pre-training (fine-tune from random weights).") var noPretrain = false
@@ -54,16 +56,31 @@ struct StackedCommand: ParsableCommand {
     func validate() throws {
         if pretrainEpochs < 0 { throw ValidationError("--pretrain-epochs must be ≥ 0, got \(pretrainEpochs)") }
         if finetuneEpochs < 0 { throw ValidationError("--finetune-epochs must be ≥ 0, got \(finetuneEpochs)") }
-        if model != nil && (layers != nil || layerOptions.anyGiven) {
-            throw ValidationError("--model describes the whole network: leave out --layers and the layer options")
+        if layers != nil && model != nil { throw ValidationError("--layers is the old spelling of --model SIZES: give --model only") }
+        if let model, !Self.isSizes(model), layerOptions.anyGiven {
+            throw ValidationError("--model \(model) describes the whole network: the layer options apply to sizes such as --model 784-100-25")
         }
     }
 
-    static func parseSizes(_ text: String) throws -> [Int] {
+    /// The flag that describes the stack (`--layers` when the old spelling is used).
+    var modelFlag: String { layers != nil ? "--layers" : "--model" }
+
+    /// Whether `text` is layer sizes (`784-100-25`, or `784,100,25` as `--layers` took them).
+    static func isSizes(_ text: String) -> Bool { !text.isEmpty && text.allSatisfy { $0.isNumber || $0 == "-" || $0 == "," } }
+
+    /// The stack's sizes and the flag that gave them, when it is given as sizes (the default
+    /// without `--model`); nil for a preset or layers.
+    var sizes: (text: String, flag: String)? {
+        if let layers { return (layers, "--layers") }
+        guard let model else { return ("784-100-25", "--model") }
+        return Self.isSizes(model) ? (model, "--model") : nil
+    }
+
+    static func parseSizes(_ text: String, flag: String) throws -> [Int] {
         let parts = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "," || $0 == "-" })
         let sizes = parts.compactMap { Int($0) }
         guard sizes.count == parts.count, sizes.count >= 2, sizes.allSatisfy({ $0 > 0 }) else {
-            throw DescentError("--layers: '\(text)' is not a list of positive sizes like 784,100,25")
+            throw DescentError("\(flag): '\(text)' is not a list of positive sizes like 784-100-25")
         }
         return sizes
     }
@@ -71,7 +88,8 @@ struct StackedCommand: ParsableCommand {
     func run() throws {
         try DescentCommand.run {
             let start = Date()
-            if let model {
+            if let layers { CLI.deprecated("--layers \(layers)", use: "--model \(layers.replacingOccurrences(of: ",", with: "-"))") }
+            if sizes == nil, let model {
                 try CLI.checkModelEarly(model, classifier: false, command: "stacked",
                                         imageShape: data.dataDir == nil ? data.dataset.imageShape : nil)
             }
@@ -81,20 +99,21 @@ struct StackedCommand: ParsableCommand {
             let (train, validation, test) = try data.load()
             let spec: ModelSpec
             var sizeText: String
-            if let model {
-                spec = try CLI.flag("--model") { try ModelSpec.resolve(model, inputShape: train.shape, loss: .meanSquaredError, registry: CommandContext.registry) }
+            if sizes == nil, let model {
+                spec = try CLI.flag("--model", for: .model) { try ModelSpec.resolve(model, inputShape: train.shape, loss: .meanSquaredError, registry: CommandContext.registry) }
                 sizeText = (ModelSpec.preset(named: model) != nil ? model : "m" + String(RunSpec.fnv1a64(spec.description).prefix(8)))
                     + "_" + ae.noiseCondition
             } else {
-                let sizes = try StackedCommand.parseSizes(layers ?? "784,100,25")
+                let (text, flag) = self.sizes!
+                let sizes = try StackedCommand.parseSizes(text, flag: flag)
                 guard sizes[0] == train.featureCount else {
-                    throw DescentError("--layers starts with \(sizes[0]), the images have \(train.featureCount) pixels")
+                    throw DescentError("\(flag) starts with \(sizes[0]), the images have \(train.featureCount) pixels")
                 }
-                spec = try CLI.flag("--layers") { try layerOptions.spec(sizes: sizes) }
+                spec = try CLI.flag(flag, for: .model) { try layerOptions.spec(sizes: sizes) }
                 sizeText = sizes.map(String.init).joined(separator: "-") + "_" + layerOptions.condition(noise: ae.noiseCondition)
             }
             try CLI.check(spec, fits: train, test, from: data.source)
-            guard spec.loss.isReconstruction else { throw DescentError("--model: a stacked autoencoder needs loss mse or bce") }
+            guard spec.loss.isReconstruction else { throw UsageError("--model: a stacked autoencoder needs loss mse or bce") }
             if ae.probeEpochs > 0 {
                 try CLI.checkLabels(classes: data.dataset.classCount, train, test, from: data.source, what: "the linear probe of \(data.dataset.displayName) has")
             }
@@ -103,10 +122,10 @@ struct StackedCommand: ParsableCommand {
             let pretrainOptimizer = try opt.config(examples: train.count, batchSize: ae.batchSize,
                                                    epochs: noPretrain ? 1 : pretrainEpochs)
             try CLI.checkMemory(spec, batchSize: min(ae.batchSize, train.count), optimizer: optimizer,
-                                flag: model.map { "--model \($0)" } ?? "--layers \(layers ?? "784,100,25")")
+                                flag: "\(modelFlag) \(sizes?.text ?? model ?? "")")
             let network = try Network(spec, seed: common.seed)
-            let levels = try CLI.flag("--model") { try GreedyPretraining(network) }
-            try AERun.checkCodeSize(spec, pixels: train.featureCount, pca: !ae.noPCA, flag: model.map { _ in "--model" } ?? "--layers")
+            let levels = try CLI.flag(modelFlag, for: .model) { try GreedyPretraining(network) }
+            try AERun.checkCodeSize(spec, pixels: train.featureCount, pca: !ae.noPCA, flag: modelFlag)
             let pre = noPretrain ? 0 : pretrainEpochs
             let name = "sae_\(data.dataset.rawValue)_\(sizeText)_\(opt.optimizer.rawValue)_pre\(pre)_ft\(finetuneEpochs)_s\(common.seed)"
             let (dir, lock) = try AERun.folder(common.out, name, command: "stacked")
@@ -122,32 +141,24 @@ struct StackedCommand: ParsableCommand {
             AERun.log(String(format: "mean-image baseline test MSE %.5f", metrics.meanImageBaselineTestMSE), json: json)
             let progress = StepProgress(label: "epoch", examples: train.count, batchSize: ae.batchSize)
             if pre > 0 {
-                var pretraining: [AutoEncoderMetrics.Level] = []
                 var header = ""
-                for (i, level) in levels.levels.enumerated() {
-                    let depth = levels.depths[i]
-                    let trainData: DataSource = depth == 0 ? .images(train) : .features(try network.encodeAll(.images(train), layers: depth), labels: nil)
-                    let testData: DataSource = depth == 0 ? .images(test) : .features(try network.encodeAll(.images(test), layers: depth), labels: nil)
-                    let loss = levels.losses[i]
-                    if AERun.header(loss, validation: validation != nil) != header { header = AERun.header(loss, validation: validation != nil); AERun.log(header, json: json) }
-                    let trainer = try Trainer(level, optimizer: try pretrainOptimizer.make(), loss: loss.make(), batchSize: ae.batchSize,
-                                              corruption: ae.corruption, invertedMasking: ae.invertedMasking,
-                                              seed: common.seed, streamBase: UInt64(i + 1))
-                    trainer.onStep = progress.map { p in { step, steps in p.update(epoch: trainer.epochsDone + 1, of: pre, step: step, steps: steps) } }
-                    let log = try board.log(run: "level\(i)")
-                    log?.observe(trainer, then: trainer.onStep)
-                    var history: [EpochMetrics] = []
-                    let validData: DataSource? = try validation.map { depth == 0 ? .images($0) : .features(try network.encodeAll(.images($0), layers: depth), labels: nil) }
-                    try trainer.fit(train: trainData, validation: validData, test: testData, epochs: pre) { m in
+                var log: TensorBoardLog?
+                metrics.pretraining = try levels.train(
+                    train: .images(train), validation: validation.map { .images($0) }, test: .images(test), epochs: pre,
+                    optimizer: { try pretrainOptimizer.make() }, batchSize: ae.batchSize,
+                    corruption: ae.corruption, invertedMasking: ae.invertedMasking, seed: common.seed,
+                    willTrain: { i, trainer in
+                        let h = AERun.header(levels.losses[i], validation: validation != nil)
+                        if h != header { header = h; AERun.log(h, json: json) }
+                        trainer.onStep = progress.map { p in { step, steps in p.update(epoch: trainer.epochsDone + 1, of: pre, step: step, steps: steps) } }
+                        log = try board.log(run: "level\(i)")
+                        log?.observe(trainer, then: trainer.onStep)
+                    },
+                    epochDone: { i, trainer, m in
                         progress?.clear()
                         try log?.epoch(m, learningRate: trainer.optimizer.learningRate)
                         AERun.printEpoch(m, phase: "level\(i)", json: json)
-                        history.append(m)
-                    }
-                    pretraining.append(.init(level: i, model: level.layerIndices.map { spec.layers[$0].description }.joined(separator: ", "),
-                                             loss: loss.rawValue, history: history))
-                }
-                metrics.pretraining = pretraining
+                    })
                 let unrolled = try Trainer(network, optimizer: try optimizer.make(), loss: spec.loss.make(), batchSize: ae.batchSize, seed: common.seed)
                 metrics.testMSEAfterPretraining = try unrolled.evaluate(.images(test)).reconstructionMSE
                 AERun.log(String(format: "unrolled network after pre-training: test MSE %.5f (clean input)", metrics.testMSEAfterPretraining!), json: json)

@@ -11,7 +11,7 @@ struct Train: ParsableCommand {
             With --out DIR the run writes DIR/model.safetensors (weights, optimizer state,
             the model and run configuration) after every epoch and DIR/metrics.jsonl;
             --resume DIR/model.safetensors continues it (the same numbers as an
-            uninterrupted run). `descent evaluate --checkpoint DIR/model.safetensors`
+            uninterrupted run). `descent evaluate DIR/model.safetensors`
             evaluates it.
             Examples:
               descent train --model seed-mlp --optimizer adam --epochs 20 --out runs/mlp
@@ -25,13 +25,13 @@ struct Train: ParsableCommand {
     @OptionGroup var opt: OptimizerOptions
     @OptionGroup var board: TensorBoardOptions
 
-    @Option(help: "The network: a preset, MLP sizes (input first, classes last) or layers (see below).")
+    @Option(help: "The network: a preset, MLP sizes (input first, classes last) or layers (the grammar and the presets are above; the default is seed-mlp's sizes).")
     var model = "784-784-784-10"
-    @Option(help: "Hidden activation of MLP sizes: relu, sigmoid, tanh.") var activation: Activation = .relu
+    @Option(help: "Hidden activation of a network given as sizes (default relu, as seed-mlp).") var activation = LayerActivation(.relu)
     @Option(parsing: .unconditional, help: "Dropout on the input of MLP sizes.") var inputDropout: Float = 0.1
     @Option(parsing: .unconditional, help: "Dropout after each hidden layer of MLP sizes.") var hiddenDropout: Float = 0.5
-    @Option(parsing: .unconditional, help: "Number of epochs (in total, when resuming).") var epochs = 20
-    @Option(parsing: .unconditional, help: "Minibatch size.") var batchSize = 128
+    @Option(parsing: .unconditional, help: "Training epochs (in total, when resuming; default 20, as the seed article's classifiers).") var epochs = 20
+    @Option(parsing: .unconditional, help: "Minibatch size (default 128, the seed article's for its classifiers, seed-mlp).") var batchSize = 128
     @Option(help: "Continue the run saved in this checkpoint (its options must match the command line).")
     var resume: String?
     @Option(help: "Start from these weights: a PyTorch state_dict saved with safetensors, named as Tools/descent_checkpoint.py names them (docs/interop.md).")
@@ -53,7 +53,7 @@ struct Train: ParsableCommand {
     func run() throws {
         try DescentCommand.run {
             // Everything the options alone decide is checked before a file is read.
-            let mlp = (activation, Double("\(inputDropout)")!, Double("\(hiddenDropout)")!)
+            let mlp = (activation.value, Double("\(inputDropout)")!, Double("\(hiddenDropout)")!)
             try CLI.checkModelEarly(model, classifier: true, command: "train",
                                     imageShape: data.dataDir == nil ? data.dataset.imageShape : nil, mlp: mlp)
             try CLI.checkOptimizerEarly(opt.config)
@@ -73,9 +73,9 @@ struct Train: ParsableCommand {
                 try CLI.flag("--resume") { try c.runConfig(as: RunSpec.self, registry: CommandContext.registry).config.epochs }
             } ?? epochs
             let optimizer = try opt.config(examples: train.count, batchSize: batchSize, epochs: scheduleEpochs)
-            let spec = try CLI.flag("--model") {
+            let spec = try CLI.flag("--model", for: .model) {
                 try ModelSpec.resolve(model, inputShape: train.shape, loss: .crossEntropy,
-                                      mlp: (activation, Double("\(inputDropout)")!, Double("\(hiddenDropout)")!),
+                                      mlp: (activation.value, Double("\(inputDropout)")!, Double("\(hiddenDropout)")!),
                                       registry: CommandContext.registry)
             }
             try CLI.check(spec, fits: train, test, from: data.source)

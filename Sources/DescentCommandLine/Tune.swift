@@ -37,20 +37,20 @@ struct Tune: ParsableCommand {
     @OptionGroup var data: DatasetOptions
     @OptionGroup var board: TensorBoardOptions
 
-    @Option(help: "quick (5 rates over 1e-4…1, 2 seeds × 10 epochs on 10k images), standard (9 rates over 1e-4…1, 3 seeds × 10 epochs), deepobs (36 rates over 1e-5…1e2, 10 seeds × 20 epochs).")
+    @Option(help: "Sweep size: quick (5 rates over 1e-4…1, 2 seeds × 10 epochs on 10k images), standard (9 rates over 1e-4…1, 3 seeds × 10 epochs), deepobs (36 rates over 1e-5…1e2, 10 seeds × 20 epochs).")
     var preset: TuningPlan.Preset = .quick
     @Option(help: "The rates: LOW:HIGH:COUNT, log-spaced (overrides the preset), e.g. 1e-4:1:9.")
     var lrGrid: String?
     @Option(help: "Choose by final-epoch validation accuracy or loss.") var select: TuningPlan.Criterion = .accuracy
-    @Option(help: "Training images held out for validation (overrides the preset; at least 1).") var validation: Int?
-    @Option(help: "The classifier: a preset, MLP sizes or layers (see `descent train --help`).")
+    @Option(help: "Hold out N training images for validation (overrides the preset; at least 1).") var validation: Int?
+    @Option(help: "The network: a preset, MLP sizes or layers (see `descent train --help`; the default is seed-mlp's sizes).")
     var model = "784-784-784-10"
-    @Option(help: "Comma-separated optimizers (default: the six of the seed article).")
+    @Option(help: "Comma-separated optimizers, each once (default: the six of the seed article).")
     var optimizers: String?
-    @Option(help: "Seeds S…S+N−1 (S: --seed) of the default-rate and chosen-rate runs; the grid uses the first (overrides the preset).") var seeds: Int?
-    @Option(help: "Epochs per run (overrides the preset).") var epochs: Int?
-    @Option(help: "Use only the first N of the training images left after the validation split (overrides the preset; 0 = all).") var trainLimit: Int?
-    @Option(help: "Run only the shard i/n of each phase's run list (default: from SLURM_ARRAY_* or JOB_COMPLETION_INDEX).")
+    @Option(help: "Number of seeds N: seeds S…S+N−1 (S: --seed) of the default-rate and chosen-rate runs; the grid uses the first (overrides the preset).") var seeds: Int?
+    @Option(help: "Training epochs (per run; overrides the preset).") var epochs: Int?
+    @Option(help: "Use only the first N training images (after the validation split; overrides the preset; 0 = all).") var trainLimit: Int?
+    @Option(help: "Run only the shard i/n of the runs (of each phase's runs; default: from SLURM_ARRAY_* or JOB_COMPLETION_INDEX).")
     var shard: String?
     @Option(help: "Another folder whose results count as done and feed the choice (repeatable; e.g. other shards).")
     var merge: [String] = []
@@ -58,7 +58,7 @@ struct Tune: ParsableCommand {
     @OptionGroup var schedule: ScheduleOptions
     @Flag(help: "Print progress even when stderr is not a terminal.") var verbose = false
     @Flag(help: "Do not write the report.") var noReport = false
-    @Flag(help: "Keep each run's trained weights in OUT/models/<key>.safetensors (10 MB per seed-mlp run).") var keepModels = false
+    @Flag(help: SweepSummaryLine.keepModelsHelp) var keepModels = false
 
     func validate() throws {
         if let s = seeds, !(1...Compare.maxSeeds).contains(s) {
@@ -80,7 +80,7 @@ struct Tune: ParsableCommand {
     /// a train limit that leaves none out is recorded as none, and minibatches hold at most
     /// the whole set, as in `compare`.
     func makePlan(trainImages: Int) throws -> TuningPlan {
-        let spec = try CLI.flag("--model") {
+        let spec = try CLI.flag("--model", for: .model) {
             try ModelSpec.resolve(model, inputShape: data.dataset.imageShape, loss: .crossEntropy, mlp: (.relu, 0.1, 0.5), registry: CommandContext.registry)
         }
         let kinds = try optimizers.map { try CLI.optimizerList($0) } ?? OptimizerConfig.seedDefaults.map(\.kind)
@@ -161,7 +161,7 @@ struct Tune: ParsableCommand {
                 }
             }
             if common.json {
-                printJSONLine(["out": out, "failed": "\(failures.count)"])
+                printJSONLine(SweepSummaryLine(out: out, failed: failures.count))
             }
             try SweepFolder.check(failures)
         }

@@ -66,7 +66,7 @@ struct Report: ParsableCommand {
         abstract: "Merge the results.jsonl of one or more folders (e.g. shards) and write the report.") }
 
     @Argument(help: "Folders (or results.jsonl files) to merge.") var inputs: [String]
-    @Option(help: "Where to write the report (default: the first folder).") var out: String?
+    @Option(help: "Folder for the files written (default: the first folder).") var out: String?
 
     func run() throws {
         try DescentCommand.run {

@@ -145,4 +145,22 @@ final class ReportBadValueTests: XCTestCase {
                        "mistakes: image \(last) is not in a set of \(last) images")
         XCTAssertEqual(message { try EvaluationPictures.mistakes(evaluation, set: set, classNames: [], title: "") }, "no error")
     }
+
+    /// An error about a value the caller chose says what the value is (`subject`), so that a
+    /// caller can name where it came from without reading the message.
+    func testErrorsNameTheirSubject() {
+        func error(_ body: () throws -> Any) -> DescentError? {
+            do { _ = try body(); return nil } catch { return error as? DescentError }
+        }
+        let lr = error { try Adam.rule.make([.learningRate: -1]) }
+        XCTAssertEqual(lr?.subject, .hyperParameter(.learningRate))
+        XCTAssertEqual(lr?.message, "adam: lr must be a finite number ≥ 0, got -1.0")
+        XCTAssertEqual(error { try SGD.rule.make([.beta1: 0.9]) }?.subject, .hyperParameter(.beta1))
+        XCTAssertEqual(error { try OptimizerConfig(kind: .adam, clipNorm: 0).make() }?.subject, .clipNorm)
+        let model = error { try ModelSpec.parse("784: linear(10), bogus", registry: .builtIn) }
+        XCTAssertEqual(model?.subject, .model)
+        XCTAssertEqual(model.map { "model: " + $0.detail }, model?.message)
+        XCTAssertTrue(model?.detail.hasPrefix("unknown layer 'bogus'") ?? false, model?.detail ?? "no error")
+        XCTAssertNil(error { try Network(layers: [], inputShape: [3]) }?.subject)
+    }
 }

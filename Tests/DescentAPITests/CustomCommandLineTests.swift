@@ -80,7 +80,7 @@ final class CustomCommandLineTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         let help = r.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
         XCTAssertTrue(help.contains("scale(init=1.0) a learnable gain per value"), help)
-        XCTAssertTrue(help.contains("Optimizer: sgd, momentum, adagrad, rmsprop, adadelta, adam, adamw, nadam, nadamw, radam, adamax, lion, muon, schedulefree, shampoo, signum."), help)
+        XCTAssertTrue(help.contains("(values: sgd, momentum, adagrad, rmsprop, adadelta, adam, adamw, nadam, nadamw, radam, adamax, lion, muon, schedulefree, shampoo, signum; default: adam)"), help)
         XCTAssertTrue(help.contains("--smoothing <smoothing>: Signum's averaging of the gradient β (signum)."), help)
         // The tool that registers nothing of its own lists none of them.
         let plain = try run("descent", ["train", "--help"])
@@ -123,12 +123,12 @@ final class CustomCommandLineTests: XCTestCase {
         let last = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(lines[2].utf8)) as? [String: Any])
         XCTAssertGreaterThan(last["test_accuracy"] as? Double ?? 0, 0.5, "the bands are easy to tell apart")
 
-        let e = try run("descent-custom", ["evaluate", "--checkpoint", out + "/model.safetensors", "--data-dir", data, "--json"])
+        let e = try run("descent-custom", ["evaluate", out + "/model.safetensors", "--data-dir", data, "--json"])
         XCTAssertEqual(e.status, 0, e.stderr)
         let evaluation = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(e.stdout.utf8)) as? [String: Any])
         XCTAssertEqual(evaluation["accuracy"] as? Double, last["test_accuracy"] as? Double)
 
-        let plain = try run("descent", ["evaluate", "--checkpoint", out + "/model.safetensors", "--data-dir", data])
+        let plain = try run("descent", ["evaluate", out + "/model.safetensors", "--data-dir", data])
         XCTAssertEqual(plain.status, 1)
         XCTAssertTrue(plain.stderr.contains("unknown layer 'scale'"), plain.stderr)
     }

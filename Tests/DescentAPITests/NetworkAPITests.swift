@@ -78,6 +78,38 @@ final class NetworkAPITests: XCTestCase {
         XCTAssertEqual(try ClassifierEvaluation(reloaded, on: test).accuracy, history.last!.testAccuracy)
     }
 
+    /// Greedy pre-training from the library: each level of a stacked autoencoder trains on
+    /// the codes of the one before, through the layers it shares with the unrolled network;
+    /// the same seed gives the same histories and weights.
+    func testGreedyPretrainingTrainsEachLevelOnTheCodesBelow() throws {
+        let train = try halves(200, seed: 8), test = try halves(100, seed: 9)
+        func pretrain() throws -> (GreedyPretraining, [GreedyPretraining.LevelResult]) {
+            let spec = try ModelSpec.parse("linear(8), sigmoid, linear(4), sigmoid | linear(8), sigmoid, linear(16), sigmoid",
+                                           inputShape: train.shape, loss: .meanSquaredError)
+            let levels = try GreedyPretraining(try Network(spec, seed: 1))
+            var started: [Int] = []
+            let results = try levels.train(train: .images(train), validation: nil, test: .images(test), epochs: 3,
+                                           optimizer: { try Adam(learningRate: 0.01) }, batchSize: 20, corruption: 0.1, seed: 2,
+                                           willTrain: { i, _ in started.append(i) })
+            XCTAssertEqual(started, [0, 1])
+            return (levels, results)
+        }
+        let (levels, results) = try pretrain()
+        XCTAssertEqual(levels.depths, [0, 1])  // built layers: an activation is fused into its linear
+        XCTAssertEqual(results.map(\.loss), ["mse", "mse"])
+        XCTAssertEqual(results.map(\.model), ["linear(8), sigmoid, linear(16), sigmoid", "linear(4), sigmoid, linear(8), sigmoid"])
+        for r in results {
+            XCTAssertEqual(r.history.map(\.epoch), [1, 2, 3])
+            XCTAssertLessThan(r.history.last!.trainLoss, r.history.first!.trainLoss, "level \(r.level)")
+        }
+        let (again, repeated) = try pretrain()
+        XCTAssertEqual(repeated.map { $0.history.map(\.testLoss) }, results.map { $0.history.map(\.testLoss) })
+        XCTAssertEqual(again.network.parameters.map { $0.value.toArray() }, levels.network.parameters.map { $0.value.toArray() })
+        XCTAssertThrowsError(try GreedyPretraining(try Network(try ModelSpec.parse("linear(8), sigmoid | linear(16)", inputShape: train.shape,
+                                                                                                 loss: .meanSquaredError), seed: 1))
+            .train(train: .images(train), validation: nil, test: .images(test), epochs: -1, optimizer: { try Adam() }, batchSize: 20, seed: 0))
+    }
+
     /// Bad values reaching public initialisers and entry points throw a `DescentError`
     /// that describes the value (no trap, no flag name).
     func testBadValuesThrowDescriptiveErrors() throws {

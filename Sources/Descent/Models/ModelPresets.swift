@@ -12,7 +12,7 @@ extension ModelSpec {
     public static func mlp(sizes: [Int], activation: Activation = .relu, inputDropout: Double = 0,
                            hiddenDropout: Double = 0) throws -> ModelSpec {
         guard sizes.count >= 2, sizes.allSatisfy({ $0 > 0 }) else {
-            throw DescentError("model: an MLP needs an input size and an output size, all positive, got \(sizes.map(String.init).joined(separator: "-"))")
+            throw DescentError(.model, "an MLP needs an input size and an output size, all positive, got \(sizes.map(String.init).joined(separator: "-"))")
         }
         var layers: [LayerSpec] = []
         if inputDropout != 0 { layers.append(try .dropout(inputDropout)) }
@@ -44,10 +44,10 @@ extension ModelSpec {
                                    sparsity: (target: Double, weight: Double)? = nil,
                                    loss: LossKind = .meanSquaredError) throws -> ModelSpec {
         guard sizes.count >= 2, sizes.allSatisfy({ $0 > 0 }) else {
-            throw DescentError("model: an autoencoder needs at least two positive sizes like 784-100, got \(sizes.map(String.init).joined(separator: "-"))")
+            throw DescentError(.model, "an autoencoder needs at least two positive sizes like 784-100, got \(sizes.map(String.init).joined(separator: "-"))")
         }
         if loss == .binaryCrossEntropy && outputActivation != .sigmoid {
-            throw DescentError("model: loss bce reconstructs through a sigmoid; the output activation cannot be \(outputActivation.rawValue)")
+            throw DescentError(.model, "loss bce reconstructs through a sigmoid; the output activation cannot be \(outputActivation.rawValue)")
         }
         let depth = sizes.count - 1
         var layers: [LayerSpec] = []
@@ -128,14 +128,14 @@ extension ModelSpec {
         let parts = trimmed.split(separator: "-", omittingEmptySubsequences: false)
         if parts.count >= 2, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isNumber) }) {
             let sizes = parts.compactMap { Int($0) }
-            guard sizes.count == parts.count else { throw DescentError("model: '\(text)' has a size too large") }
+            guard sizes.count == parts.count else { throw DescentError(.model, "'\(text)' has a size too large") }
             if loss == .crossEntropy {
                 return try .mlp(sizes: sizes, activation: mlp.activation, inputDropout: mlp.inputDropout, hiddenDropout: mlp.hiddenDropout)
             }
             return try .autoencoder(sizes: sizes, activation: mlp.activation, dropout: mlp.hiddenDropout, loss: loss)
         }
         if !trimmed.contains("("), !trimmed.contains(","), !trimmed.contains(":"), registry.layer(named: trimmed) == nil {
-            throw DescentError("model: '\(text)' is not a preset (\(presets.map(\.name).joined(separator: ", "))), sizes like 784-784-784-10, or a list of layers like 'linear(100), relu, linear(10)'")
+            throw DescentError(.model, "'\(text)' is not a preset (\(presets.map(\.name).joined(separator: ", "))), sizes like 784-784-784-10, or a list of layers like 'linear(100), relu, linear(10)'")
         }
         return try parse(trimmed, inputShape: inputShape, loss: loss, registry: registry)
     }

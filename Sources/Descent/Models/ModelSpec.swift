@@ -33,14 +33,14 @@ public struct ModelSpec: Hashable, Sendable, CustomStringConvertible {
     /// end in a vector of class scores and an autoencoder in as many values as its input.
     public init(inputShape: [Int], layers: [LayerSpec], encoderLayers: Int? = nil, loss: LossKind = .crossEntropy) throws {
         guard !inputShape.isEmpty, inputShape.allSatisfy({ $0 > 0 }) else {
-            throw DescentError("model: the input shape must be positive sizes like 784 or 1x28x28, got \(ModelSpec.shapeText(inputShape))")
+            throw DescentError(.model, "the input shape must be positive sizes like 784 or 1x28x28, got \(ModelSpec.shapeText(inputShape))")
         }
         guard inputShape.count <= 3, LayerKind.product(inputShape) <= ModelSpec.largestSize else {
-            throw DescentError("model: the input shape \(ModelSpec.shapeText(inputShape)) is too large: at most 3 sizes and \(ModelSpec.largestSize) values per example")
+            throw DescentError(.model, "the input shape \(ModelSpec.shapeText(inputShape)) is too large: at most 3 sizes and \(ModelSpec.largestSize) values per example")
         }
-        guard !layers.isEmpty else { throw DescentError("model: no layers") }
+        guard !layers.isEmpty else { throw DescentError(.model, "no layers") }
         if let k = encoderLayers, !(k >= 1 && k < layers.count) {
-            throw DescentError("model: the encoder must have between 1 and \(layers.count - 1) of the \(layers.count) layers, got \(k)")
+            throw DescentError(.model, "the encoder must have between 1 and \(layers.count - 1) of the \(layers.count) layers, got \(k)")
         }
         let spatial = layers.contains(where: \.isSpatial)
         self.inputShape = spatial ? inputShape : [inputShape.reduce(1, *)]
@@ -52,14 +52,14 @@ public struct ModelSpec: Hashable, Sendable, CustomStringConvertible {
         switch loss.target {
         case .labels:
             guard out.count == 1 else {
-                throw DescentError("model: a classifier must end in a vector of class scores, but the last layer gives \(ModelSpec.shapeText(out)) (add flatten and linear(classes))")
+                throw DescentError(.model, "a classifier must end in a vector of class scores, but the last layer gives \(ModelSpec.shapeText(out)) (add flatten and linear(classes))")
             }
         case .input:
             guard out.reduce(1, *) == self.inputShape.reduce(1, *) else {
-                throw DescentError("model: an autoencoder must end in as many values as its input (\(self.inputShape.reduce(1, *))), but the last layer gives \(ModelSpec.shapeText(out))")
+                throw DescentError(.model, "an autoencoder must end in as many values as its input (\(self.inputShape.reduce(1, *))), but the last layer gives \(ModelSpec.shapeText(out))")
             }
             if loss.takesLogits, let last = layers.last, last.layerKind.activation != nil {
-                throw DescentError("model: loss=\(loss.rawValue) takes logits (it applies the sigmoid itself), but the last layer is \(last.kind): end with linear(\(self.inputShape.reduce(1, *)))")
+                throw DescentError(.model, "loss=\(loss.rawValue) takes logits (it applies the sigmoid itself), but the last layer is \(last.kind): end with linear(\(self.inputShape.reduce(1, *)))")
             }
         }
     }
@@ -72,14 +72,14 @@ public struct ModelSpec: Hashable, Sendable, CustomStringConvertible {
             do {
                 shape = try layer.layerKind.outputShape(layer, shape)
             } catch let e as DescentError {
-                throw DescentError("model: layer \(i) (\(layer)) on input \(ModelSpec.shapeText(shape)): \(e.message)")
+                throw DescentError(.model, "layer \(i) (\(layer)) on input \(ModelSpec.shapeText(shape)): \(e.message)")
             }
             guard shape.allSatisfy({ $0 > 0 }), LayerKind.product(shape) <= ModelSpec.largestSize else {
-                throw DescentError("model: layer \(i) (\(layer)) gives \(ModelSpec.shapeText(shape)), more than \(ModelSpec.largestSize) values per example")
+                throw DescentError(.model, "layer \(i) (\(layer)) gives \(ModelSpec.shapeText(shape)), more than \(ModelSpec.largestSize) values per example")
             }
             if case .int(let t)? = layer.options["tied"] {
                 guard t >= 0, t < i, layers[t].kind == "linear" else {
-                    throw DescentError("model: layer \(i) (\(layer)) is tied to layer \(t), which is not an earlier linear layer")
+                    throw DescentError(.model, "layer \(i) (\(layer)) is tied to layer \(t), which is not an earlier linear layer")
                 }
             }
             shapes.append(shape)

@@ -48,7 +48,7 @@ struct ModelTextParser {
     mutating func model(inputShape defaultShape: [Int]?, loss defaultLoss: LossKind) throws -> ModelSpec {
         let p = try parts()
         guard let shape = p.inputShape ?? defaultShape else {
-            throw DescentError("model: '\(text)' gives no input shape (start it with e.g. '784:' or '1x28x28:')")
+            throw DescentError(.model, "'\(text)' gives no input shape (start it with e.g. '784:' or '1x28x28:')")
         }
         return try ModelSpec(inputShape: shape, layers: p.layers, encoderLayers: p.encoderLayers, loss: p.loss ?? defaultLoss)
     }
@@ -56,7 +56,7 @@ struct ModelTextParser {
     /// The input shape (if given), the layers, the end of the encoder and the loss (if given).
     mutating func parts() throws -> (inputShape: [Int]?, layers: [LayerSpec], encoderLayers: Int?, loss: LossKind?) {
         skipSpace()
-        guard i < chars.count else { throw DescentError("model: the description is empty: expected a layer name such as linear(10)") }
+        guard i < chars.count else { throw DescentError(.model, "the description is empty: expected a layer name such as linear(10)") }
         let shape = try shapePrefix()
         var layers: [LayerSpec] = []
         var encoderLayers: Int?
@@ -82,7 +82,7 @@ struct ModelTextParser {
             skipSpace()
             let name = word()
             guard let kind = registry.loss(named: name) else {
-                throw DescentError("model: " + registry.unknown("loss", name, registry.losses.map(\.rawValue)).message)
+                throw DescentError(.model, registry.unknown("loss", name, registry.losses.map(\.rawValue)).message)
             }
             loss = kind
             skipSpace()
@@ -99,7 +99,7 @@ struct ModelTextParser {
         let parts = head.split(separator: "x", omittingEmptySubsequences: false)
         let sizes = parts.compactMap { Int($0) }
         guard !head.isEmpty, sizes.count == parts.count, sizes.allSatisfy({ $0 > 0 }) else {
-            throw DescentError("model: '\(head)' is not an input shape like 784 or 1x28x28")
+            throw DescentError(.model, "'\(head)' is not an input shape like 784 or 1x28x28")
         }
         i = colon + 1
         return sizes
@@ -112,7 +112,7 @@ struct ModelTextParser {
             throw fail(peek() == nil ? "a layer is missing at the end" : "expected a layer name")
         }
         guard let kind = registry.layer(named: name) else {
-            throw DescentError("model: " + registry.unknown("layer", name, registry.layers.map(\.name)).message)
+            throw DescentError(.model, registry.unknown("layer", name, registry.layers.map(\.name)).message)
         }
         skipSpace()
         if let argument = kind.arguments.first, argument.type == .layers {
@@ -154,12 +154,12 @@ struct ModelTextParser {
                     v = try value()
                 } else {
                     guard position < kind.arguments.count else {
-                        throw DescentError("model: \(name) takes \(kind.arguments.count) argument(s), got more (usage: \(kind.usage))")
+                        throw DescentError(.model, "\(name) takes \(kind.arguments.count) argument(s), got more (usage: \(kind.usage))")
                     }
                     argName = kind.arguments[position].name
                     position += 1
                 }
-                guard options[argName] == nil else { throw DescentError("model: \(name): \(argName) is given twice") }
+                guard options[argName] == nil else { throw DescentError(.model, "\(name): \(argName) is given twice") }
                 options[argName] = v
                 skipSpace()
                 if peek() == "," { i += 1; continue }
@@ -171,7 +171,7 @@ struct ModelTextParser {
     }
 
     private func checked(_ kind: LayerKind, _ options: [String: LayerOption]) throws -> LayerSpec {
-        do { return try LayerSpec(kind, options) } catch let e as DescentError { throw DescentError("model: \(e.message)") }
+        do { return try LayerSpec(kind, options) } catch let e as DescentError { throw DescentError(.model, "\(e.message)") }
     }
 
     private mutating func value() throws -> LayerOption {
@@ -202,6 +202,6 @@ struct ModelTextParser {
     private func fail(_ what: String, at position: Int? = nil) -> DescentError {
         let p = position ?? i
         let before = String(chars[Swift.max(0, p - 30)..<p]).trimmingCharacters(in: .whitespaces)
-        return DescentError("model: \(what) " + (before.isEmpty ? "at the start" : "after '\(p > 30 ? "…" : "")\(before)'"))
+        return DescentError(.model, "\(what) " + (before.isEmpty ? "at the start" : "after '\(p > 30 ? "…" : "")\(before)'"))
     }
 }

@@ -35,7 +35,7 @@ public final class ClippedOptimizer: OptimizerWrapper {
 
     public init(_ base: Optimizer, maxNorm: Float) throws {
         guard maxNorm.isFinite, maxNorm > 0 else {
-            throw DescentError("\(base.name): clipNorm must be > 0, got \(maxNorm)")
+            throw DescentError(.clipNorm, "\(base.name): clipNorm must be > 0, got \(maxNorm)")
         }
         self.base = base
         self.maxNorm = maxNorm

@@ -39,7 +39,7 @@ public final class MomentumSGD: StatefulOptimizer {
         try super.init(rule: Self.rule, learningRate: learningRate, weightDecay: weightDecay,
                        checking: [.momentum: momentum, .dampening: dampening], slotNames: ["momentum_buffer"])
         if nesterov && (momentum <= 0 || dampening != 0) {
-            throw DescentError("momentum: nesterov needs momentum > 0 and dampening = 0, got momentum \(momentum), dampening \(dampening)")
+            throw DescentError(.hyperParameter(.nesterov), "momentum: nesterov needs momentum > 0 and dampening = 0, got momentum \(momentum), dampening \(dampening)")
         }
     }
 

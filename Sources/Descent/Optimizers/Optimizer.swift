@@ -67,14 +67,17 @@ extension Optimizer {
 /// Hyper-parameter checks shared by every rule; messages read
 /// `"adam: beta1 must be in [0, 1), got 1.5"`.
 enum Check {
-    static func nonNegative(_ v: Float, _ param: String, _ optimizer: String) throws {
-        guard v.isFinite, v >= 0 else { throw DescentError("\(optimizer): \(param) must be a finite number ≥ 0, got \(v)") }
+    static func nonNegative(_ v: Float, _ param: String, _ optimizer: String, about subject: DescentError.Subject? = nil) throws {
+        guard v.isFinite, v >= 0 else { throw error(subject, "\(optimizer): \(param) must be a finite number ≥ 0, got \(v)") }
     }
-    static func positive(_ v: Float, _ param: String, _ optimizer: String) throws {
-        guard v.isFinite, v > 0 else { throw DescentError("\(optimizer): \(param) must be > 0, got \(v)") }
+    static func positive(_ v: Float, _ param: String, _ optimizer: String, about subject: DescentError.Subject? = nil) throws {
+        guard v.isFinite, v > 0 else { throw error(subject, "\(optimizer): \(param) must be > 0, got \(v)") }
     }
-    static func unitInterval(_ v: Float, _ param: String, _ optimizer: String) throws {
-        guard v >= 0, v < 1 else { throw DescentError("\(optimizer): \(param) must be in [0, 1), got \(v)") }
+    static func unitInterval(_ v: Float, _ param: String, _ optimizer: String, about subject: DescentError.Subject? = nil) throws {
+        guard v >= 0, v < 1 else { throw error(subject, "\(optimizer): \(param) must be in [0, 1), got \(v)") }
+    }
+    private static func error(_ subject: DescentError.Subject?, _ message: String) -> DescentError {
+        subject.map { DescentError($0, message) } ?? DescentError(message)
     }
 }
 

@@ -109,9 +109,9 @@ public struct OptimizerRule: Sendable {
 
         func check(_ value: Float, _ parameter: HyperParameter, _ optimizer: String) throws {
             switch self {
-            case .nonNegative: try Check.nonNegative(value, parameter.messageName, optimizer)
-            case .positive: try Check.positive(value, parameter.messageName, optimizer)
-            case .unitInterval: try Check.unitInterval(value, parameter.messageName, optimizer)
+            case .nonNegative: try Check.nonNegative(value, parameter.messageName, optimizer, about: .hyperParameter(parameter))
+            case .positive: try Check.positive(value, parameter.messageName, optimizer, about: .hyperParameter(parameter))
+            case .unitInterval: try Check.unitInterval(value, parameter.messageName, optimizer, about: .hyperParameter(parameter))
             case .any: break
             }
         }
@@ -216,7 +216,7 @@ public struct OptimizerRule: Sendable {
             (order.firstIndex(of: a) ?? .max, a.rawValue) < (order.firstIndex(of: b) ?? .max, b.rawValue)
         }
         if let p = unused.first {
-            throw DescentError("\(name): \(p.rawValue) does not apply to \(displayName)")
+            throw DescentError(.hyperParameter(p), "\(name): \(p.rawValue) does not apply to \(displayName)")
         }
         return try factory(resolve(given))
     }

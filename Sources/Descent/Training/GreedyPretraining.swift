@@ -23,10 +23,12 @@ public struct GreedyPretraining {
     public let depths: [Int]
     /// The loss each level is trained on: the model's for level 0, MSE for deeper ones.
     public let losses: [LossKind]
+    /// The unrolled network, whose layers the levels share.
+    public let network: Network
 
     public init(_ network: Network) throws {
         guard let k = network.encoderLayerCount else {
-            throw DescentError("pre-training needs an autoencoder (a model whose encoder ends at '|')")
+            throw DescentError(.model, "pre-training needs an autoencoder (a model whose encoder ends at '|')")
         }
         let parts = Array(zip(network.layerIndices, network.layers))
         let encoder = Array(parts[..<k]), decoder = Array(parts[k...])
@@ -44,9 +46,9 @@ public struct GreedyPretraining {
             if decoderBlocks.isEmpty { decoderBlocks.append(last) } else { decoderBlocks[decoderBlocks.count - 1] += last }
         }
         guard encoderBlocks.count == decoderBlocks.count else {
-            throw DescentError("pre-training needs a mirrored stack: the encoder has \(encoderBlocks.count) layer(s) with parameters, the decoder \(decoderBlocks.count)")
+            throw DescentError(.model, "pre-training needs a mirrored stack: the encoder has \(encoderBlocks.count) layer(s) with parameters, the decoder \(decoderBlocks.count)")
         }
-        guard let spec = network.spec else { throw DescentError("pre-training needs a network built from a model description") }
+        guard let spec = network.spec else { throw DescentError(.model, "pre-training needs a network built from a model description") }
         let shapes = try spec.shapesAfterEachLayer()
         // The last description layer a built layer covers (a fused activation is the next one).
         func lastCovered(_ part: (Int, Layer)) -> Int {
@@ -64,7 +66,69 @@ public struct GreedyPretraining {
         }
         self.levels = levels
         self.depths = depths
+        self.network = network
         self.losses = levels.indices.map { $0 == 0 ? spec.loss : .meanSquaredError }
+    }
+}
+
+extension GreedyPretraining {
+    /// How one level's pre-training went.
+    public struct LevelResult: Codable, Sendable {
+        /// 0 for the level next to the input.
+        public var level: Int
+        /// Its layers, in the text form (`linear(100), sigmoid, linear(784), sigmoid`).
+        public var model: String
+        /// The loss it was trained on (`LossKind.rawValue`).
+        public var loss: String
+        /// One entry per epoch.
+        public var history: [EpochMetrics]
+    }
+
+    /// Trains the levels one after another, shallowest first, each for `epochs` epochs, and
+    /// returns how each went.
+    ///
+    /// Level i trains on the codes of the unrolled network's first `depths[i]` layers
+    /// (evaluation mode, after the levels before it are trained), and is scored on the codes
+    /// of `validation` and `test` alike. Each level gets a fresh optimizer from `optimizer`
+    /// and its own trainer with stream base i + 1 (base 0 is left for fine-tuning the
+    /// unrolled network), so its shuffling and noise depend only on `seed` and i. Masking
+    /// noise (`corruption`) corrupts every level's input, as Vincent et al. 2010 train a
+    /// stacked denoising autoencoder.
+    ///
+    /// `willTrain(i, trainer)` runs before level i trains (to observe its steps);
+    /// `epochDone(i, trainer, metrics)` after each of its epochs.
+    public func train(train: DataSource, validation: DataSource?, test: DataSource, epochs: Int,
+                      optimizer: () throws -> Optimizer, batchSize: Int, corruption: Float = 0,
+                      invertedMasking: Bool = false, seed: UInt64,
+                      willTrain: (Int, Trainer) throws -> Void = { _, _ in },
+                      epochDone: (Int, Trainer, EpochMetrics) throws -> Void = { _, _, _ in }) throws -> [LevelResult] {
+        guard epochs >= 0 else { throw DescentError("pre-training: epochs must be ≥ 0, got \(epochs)") }
+        guard let spec = network.spec else { throw DescentError(.model, "pre-training needs a network built from a model description") }
+        func codes(_ data: DataSource, _ depth: Int) throws -> DataSource {
+            depth == 0 ? data : .features(try network.encodeAll(data, layers: depth), labels: nil)
+        }
+        var results: [LevelResult] = []
+        for (i, level) in levels.enumerated() {
+            let depth = depths[i]
+            let trainer = try Trainer(level, optimizer: try optimizer(), loss: losses[i].make(), batchSize: batchSize,
+                                      corruption: corruption, invertedMasking: invertedMasking,
+                                      seed: seed, streamBase: UInt64(i + 1))
+            try willTrain(i, trainer)
+            var history: [EpochMetrics] = []
+            try trainer.fit(train: try codes(train, depth), validation: try validation.map { try codes($0, depth) },
+                            test: try codes(test, depth), epochs: epochs) { m in
+                history.append(m)
+                try epochDone(i, trainer, m)
+            }
+            // A built layer stands for its description layer and the activation fused into it.
+            let described = level.layerIndices.flatMap { j -> ArraySlice<LayerSpec> in
+                let position = network.layerIndices.firstIndex(of: j)!
+                return spec.layers[j..<(position + 1 < network.layerIndices.count ? network.layerIndices[position + 1] : spec.layers.count)]
+            }
+            results.append(LevelResult(level: i, model: described.map(\.description).joined(separator: ", "),
+                                       loss: losses[i].rawValue, history: history))
+        }
+        return results
     }
 }
 

@@ -30,7 +30,7 @@ final class AutoEncoderCLITests: XCTestCase {
             XCTAssertTrue(r.stdout.contains(option), option)
         }
         let s = try Support.descent(["stacked", "--help"])
-        for option in ["--layers", "--pretrain-epochs", "--finetune-epochs", "--no-pretrain"] {
+        for option in ["--model", "--pretrain-epochs", "--finetune-epochs", "--no-pretrain"] {
             XCTAssertTrue(s.stdout.contains(option), option)
         }
     }
@@ -103,23 +103,23 @@ final class AutoEncoderCLITests: XCTestCase {
 
     func testStackedWritesDeepUnitPictures() throws {
         let data = try Support.fashionSlice(train: 500, test: 100)
-        let (_, dir, metrics) = try descentRun(["stacked", "--data-dir", data, "--layers", "784,36,9", "--pretrain-epochs", "1",
+        let (_, dir, metrics) = try descentRun(["stacked", "--data-dir", data, "--model", "784-36-9", "--pretrain-epochs", "1",
                                                 "--finetune-epochs", "1", "--probe-epochs", "1"],
                                                run: "sae_fashion-mnist_784-36-9_sigmoid_do0_cr.3_adam_pre1_ft1_s0")
         let deep = try PNG.read(dir + "/level1_pixelspace.png")
         XCTAssertEqual([deep.width, deep.height], [3 * 56 + 2, 3 * 56 + 2])
         XCTAssertEqual((metrics["pretraining"] as? [Any])?.count, 2)
         XCTAssertNotNil(metrics["test_mse_after_pretraining"] as? Double)
-        let bad = try Support.descent(["stacked", "--data-dir", data, "--layers", "700,10"])
+        let bad = try Support.descent(["stacked", "--data-dir", data, "--model", "700-10"])
         XCTAssertNotEqual(bad.status, 0)
-        XCTAssertTrue(bad.stderr.contains("--layers"), bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("--model 700-10") || bad.stderr.contains("--model starts with 700"), bad.stderr)
     }
 
     /// `--loss bce --code-activation identity`: logits out, pixel-space MSE reported per epoch and
     /// at the end, a linear code; a 2-value code draws the code map beside PCA's.
     func testStackedBCEWithLinearTwoValueCodeDrawsTheCodeMap() throws {
         let data = try Support.fashionSlice(train: 400, test: 120)
-        let (r, dir, metrics) = try descentRun(["stacked", "--data-dir", data, "--layers", "784,20,2", "--code-activation", "identity",
+        let (r, dir, metrics) = try descentRun(["stacked", "--data-dir", data, "--model", "784-20-2", "--code-activation", "identity",
                                                 "--loss", "bce", "--corruption", "0", "--pretrain-epochs", "1", "--finetune-epochs", "1",
                                                 "--probe-epochs", "1"],
                                                run: "sae_fashion-mnist_784-20-2_sigmoid_codeidentity_do0_cr0_bce_adam_pre1_ft1_s0")
@@ -166,7 +166,7 @@ final class AutoEncoderCLITests: XCTestCase {
         let dir = Support.temporaryFolder()
         try writeDataset(train: syntheticSet(count: 200, height: 28, width: 28), test: syntheticSet(count: 50, height: 28, width: 28),
                          to: dir, gzip: true)
-        let (r, run, metrics) = try descentRun(["stacked", "--dataset", "mnist", "--data-dir", dir, "--offline", "--layers", "784,12,2",
+        let (r, run, metrics) = try descentRun(["stacked", "--dataset", "mnist", "--data-dir", dir, "--offline", "--model", "784-12-2",
                                                 "--code-activation", "identity", "--loss", "bce", "--corruption", "0",
                                                 "--pretrain-epochs", "1", "--finetune-epochs", "1", "--probe-epochs", "1"],
                                                run: "sae_mnist_784-12-2_sigmoid_codeidentity_do0_cr0_bce_adam_pre1_ft1_s0")

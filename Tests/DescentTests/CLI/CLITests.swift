@@ -8,7 +8,7 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(r.status, 0)
         let help = r.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
         let names = Registry.builtIn.optimizers.map(\.rawValue).joined(separator: ", ")
-        XCTAssertTrue(help.contains("--optimizer <optimizer> Optimizer: \(names)."), help)
+        XCTAssertTrue(help.contains("(values: \(names); default: adam)"), help)
         // Every hyper-parameter that has a flag is listed with the rules that use it.
         XCTAssertTrue(help.contains("--momentum <momentum> Momentum (momentum, rmsprop, muon)."), help)
         // A rule's own hyper-parameters (not fields of OptimizerConfig) are listed too, with their rules.

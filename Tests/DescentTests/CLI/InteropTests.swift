@@ -154,7 +154,7 @@ final class InteropTests: XCTestCase {
     func testPyTorchGivesDescentEvaluateAccuracy() throws {
         let f = try Self.makeFixture()
         for (name, checkpoint, classifier) in f.checkpoints where classifier {
-            let e = try Support.descent(["evaluate", "--checkpoint", checkpoint, "--data-dir", f.data, "--out", Support.temporaryFolder("eval-\(name)"), "--json"])
+            let e = try Support.descent(["evaluate", checkpoint, "--data-dir", f.data, "--out", Support.temporaryFolder("eval-\(name)"), "--json"])
             XCTAssertEqual(e.status, 0, e.stderr)
             let ours = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(e.stdout.utf8)) as? [String: Any])
             let theirs = try Self.python("descent_checkpoint.py", [checkpoint, "--data-dir", f.data, "--backend", "torch", "--json"])
@@ -414,7 +414,7 @@ final class InteropTests: XCTestCase {
     func testTensorBoardReadsStacked() throws {
         let f = try Self.makeFixture()
         let folder = Support.temporaryFolder()
-        let r = try Support.descent(["stacked", "--data-dir", f.data, "--layers", "784,32,16", "--pretrain-epochs", "2", "--finetune-epochs", "1",
+        let r = try Support.descent(["stacked", "--data-dir", f.data, "--model", "784-32-16", "--pretrain-epochs", "2", "--finetune-epochs", "1",
                                      "--threads", "1", "--probe-epochs", "0", "--no-pca", "--out", folder + "/out",
                                      "--tensorboard", folder + "/tb", "--log-every", "0"])
         XCTAssertEqual(r.status, 0, r.stderr)

@@ -13,7 +13,7 @@ final class PythonInteropTests: XCTestCase {
             let r = try Support.descent(["train", "--data-dir", data, "--model", model, "--epochs", "2", "--threads", "1", "--out", out + "/\(model.count)"])
             XCTAssertEqual(r.status, 0, r.stderr)
             let checkpoint = out + "/\(model.count)/model.safetensors"
-            let e = try Support.descent(["evaluate", "--checkpoint", checkpoint, "--data-dir", data, "--json"])
+            let e = try Support.descent(["evaluate", checkpoint, "--data-dir", data, "--json"])
             XCTAssertEqual(e.status, 0, e.stderr)
             let ours = try JSONSerialization.jsonObject(with: Data(e.stdout.utf8)) as! [String: Any]
 

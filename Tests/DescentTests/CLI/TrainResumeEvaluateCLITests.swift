@@ -41,7 +41,7 @@ final class TrainResumeEvaluateCLITests: XCTestCase {
         XCTAssertEqual(try bytes(straight + "/model.safetensors"), try bytes(resumed + "/model.safetensors"))
 
         // The checkpoint evaluates to the accuracy the run printed, with no other flag.
-        let e = try Support.descent(["evaluate", "--checkpoint", straight + "/model.safetensors", "--data-dir", data, "--json"])
+        let e = try Support.descent(["evaluate", straight + "/model.safetensors", "--data-dir", data, "--json"])
         XCTAssertEqual(e.status, 0, e.stderr)
         let evaluation = try JSONSerialization.jsonObject(with: Data(e.stdout.utf8)) as! [String: Any]
         XCTAssertEqual(evaluation["accuracy"] as? Double, a.last!["test_accuracy"] as? Double)
@@ -111,19 +111,25 @@ final class TrainResumeEvaluateCLITests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("holds 18 run(s) on other data than \(slice)") && r.stderr.contains("no data fingerprint"), r.stderr)
     }
 
-    /// Each compare run leaves its weights, which evaluate to the run's recorded accuracy.
+    /// With --keep-models each compare run leaves its weights, which evaluate to the run's
+    /// recorded accuracy; without it, none.
     func testCompareKeepsEvaluableModels() throws {
         let data = try Support.fashionSlice(train: 300, test: 100)
         let out = Support.temporaryFolder()
         let r = try Support.descent(["compare", "--data-dir", data, "--out", out, "--optimizers", "adam", "--seeds", "1",
-                                     "--epochs", "1", "--model", "784-16-10", "--threads", "1", "--no-report"])
+                                     "--epochs", "1", "--model", "784-16-10", "--threads", "1", "--no-report", "--keep-models"])
         XCTAssertEqual(r.status, 0, r.stderr)
         let record = try ResultsStore(path: out + "/results.jsonl").read().records[0]
-        let e = try Support.descent(["evaluate", "--checkpoint", out + "/models/\(record.key).safetensors", "--data-dir", data,
+        let e = try Support.descent(["evaluate", out + "/models/\(record.key).safetensors", "--data-dir", data,
                                      "--out", out + "/eval", "--json"])
         XCTAssertEqual(e.status, 0, e.stderr)
         let evaluation = try JSONSerialization.jsonObject(with: Data(e.stdout.utf8)) as! [String: Any]
         XCTAssertEqual(evaluation["accuracy"] as? Double, record.epochs.last?.testAccuracy)
+        let without = Support.temporaryFolder("no-models")
+        let plain = try Support.descent(["compare", "--data-dir", data, "--out", without, "--optimizers", "adam", "--seeds", "1",
+                                         "--epochs", "1", "--model", "784-16-10", "--threads", "1", "--no-report"])
+        XCTAssertEqual(plain.status, 0, plain.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: without + "/models"), "weights are kept only with --keep-models")
     }
 }
 
@@ -150,7 +156,7 @@ extension TrainResumeEvaluateCLITests {
         XCTAssertEqual(saved["layers.1.num_batches_tracked"], [8])
         XCTAssertEqual(saved["layers.6.num_batches_tracked"], [8])
         XCTAssertNotEqual(saved["layers.1.running_var"], [1, 1, 1, 1])
-        let e = try Support.descent(["evaluate", "--checkpoint", straight + "/model.safetensors", "--data-dir", data, "--json"])
+        let e = try Support.descent(["evaluate", straight + "/model.safetensors", "--data-dir", data, "--json"])
         XCTAssertEqual(e.status, 0, e.stderr)
         let evaluation = try JSONSerialization.jsonObject(with: Data(e.stdout.utf8)) as! [String: Any]
         XCTAssertEqual(evaluation["accuracy"] as? Double, a.last!["test_accuracy"] as? Double)

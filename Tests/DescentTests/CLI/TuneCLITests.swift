@@ -175,7 +175,7 @@ final class TuneCLITests: XCTestCase {
         let data = try Support.fashionSlice(train: 600, test: 200)
         let out = Support.temporaryFolder()
         let r = try Support.descent(["compare", "--data-dir", data, "--out", out, "--optimizers", "sgd,adam", "--seeds", "2",
-                                     "--epochs", "2", "--validation", "150", "--model", "784-16-10", "--threads", "1", "--no-models"])
+                                     "--epochs", "2", "--validation", "150", "--model", "784-16-10", "--threads", "1"])
         XCTAssertEqual(r.status, 0, r.stderr)
         let all = try records(out)
         XCTAssertEqual(all.count, 4)
@@ -188,7 +188,7 @@ final class TuneCLITests: XCTestCase {
     func testAutoencodersReportValidationMSE() throws {
         let data = try Support.fashionSlice(train: 600, test: 200)
         for args in [["autoencoder", "--hidden", "16", "--epochs", "1"],
-                     ["stacked", "--layers", "784,16,8", "--pretrain-epochs", "1", "--finetune-epochs", "1"]] {
+                     ["stacked", "--model", "784-16-8", "--pretrain-epochs", "1", "--finetune-epochs", "1"]] {
             let out = Support.temporaryFolder()
             let r = try Support.descent(args + ["--data-dir", data, "--out", out, "--validation", "100", "--probe-epochs", "0",
                                                 "--no-pca", "--threads", "1"])

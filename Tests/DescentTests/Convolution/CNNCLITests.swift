@@ -25,7 +25,7 @@ final class CNNCLITests: XCTestCase {
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
         XCTAssertEqual(try metrics(first.stdout) + metrics(resumed.stdout), try metrics(straight.stdout))
         // `descent evaluate` on the checkpoint alone gives the accuracy of the last epoch.
-        let evaluation = try Support.descent(["evaluate", "--checkpoint", out + "/model.safetensors", "--data-dir", data,
+        let evaluation = try Support.descent(["evaluate", out + "/model.safetensors", "--data-dir", data,
                                               "--out", out + "/evaluation", "--json"])
         XCTAssertEqual(evaluation.status, 0, evaluation.stderr)
         let report = try JSONSerialization.jsonObject(with: Data(evaluation.stdout.utf8)) as! [String: Any]

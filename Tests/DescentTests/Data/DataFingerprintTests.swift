@@ -3,7 +3,7 @@ import XCTest
 
 /// Issue #12 item 4: the data are part of every record, by a fingerprint of the uncompressed files.
 final class DataFingerprintTests: XCTestCase {
-    /// The fingerprint is what the README's shell pipeline prints: SHA-256 of each
+    /// The fingerprint is what the shell pipeline of docs/guide/comparisons.md prints: SHA-256 of each
     /// uncompressed file, then SHA-256 of the four hex digests, one per line — the same for
     /// gzipped and raw files; one changed label changes it.
     func testFingerprintIsTheDigestOfTheUncompressedFiles() throws {

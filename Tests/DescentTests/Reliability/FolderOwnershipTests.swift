@@ -112,7 +112,7 @@ final class FolderOwnershipTests: XCTestCase {
         // autoencoder and stacked write a subfolder named after the run: make them once.
         let ae = ["autoencoder", "--data-dir", data, "--hidden", "8", "--epochs", "1", "--threads", "1", "--no-pca",
                   "--probe-epochs", "0", "--no-pictures", "--out", parent]
-        let sae = ["stacked", "--data-dir", data, "--layers", "784,8,4", "--pretrain-epochs", "1", "--finetune-epochs", "1",
+        let sae = ["stacked", "--data-dir", data, "--model", "784-8-4", "--pretrain-epochs", "1", "--finetune-epochs", "1",
                    "--threads", "1", "--no-pca", "--probe-epochs", "0", "--no-pictures", "--out", parent]
         XCTAssertEqual(try Battery.run(ae).status, 0)
         XCTAssertEqual(try Battery.run(sae).status, 0)
@@ -144,7 +144,7 @@ final class FolderOwnershipTests: XCTestCase {
     /// data or limit into the same --out is refused and the first run's files stay.
     func testStackedNeverOverwritesARunInItsFolder() throws {
         let out = Support.temporaryFolder("stacked")
-        let base = ["stacked", "--layers", "784,8,4", "--pretrain-epochs", "1", "--finetune-epochs", "1", "--threads", "1",
+        let base = ["stacked", "--model", "784-8-4", "--pretrain-epochs", "1", "--finetune-epochs", "1", "--threads", "1",
                     "--no-pca", "--probe-epochs", "0", "--no-pictures", "--out", out]
         XCTAssertEqual(try Battery.run(base + ["--data-dir", data]).status, 0)
         let folder = out + "/" + (try FileManager.default.contentsOfDirectory(atPath: out)[0])

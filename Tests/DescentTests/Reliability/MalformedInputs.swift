@@ -302,8 +302,8 @@ enum MalformedInputs {
              ["--model 784-2147483647-2147483647-10", "needs about"]),
             ("autoencoder --hidden 10^8", ["autoencoder", "--hidden", "100000000", "--data-dir", good, "--offline", "--epochs", "1", "--threads", "1", "--no-pictures"],
              ["--hidden 100000000", "needs about"]),
-            ("stacked --layers 784,10^8,25", ["stacked", "--layers", "784,100000000,25", "--data-dir", good, "--offline", "--threads", "1", "--no-pictures"],
-             ["--layers 784,100000000,25", "needs about"]),
+            ("stacked --model 784-10^8-25", ["stacked", "--model", "784-100000000-25", "--data-dir", good, "--offline", "--threads", "1", "--no-pictures"],
+             ["--model 784-100000000-25", "needs about"]),
         ] as [(String, [String], [String])] {
             cases.append(MalformedInput(name: name, arguments: arguments, mentions: mentions))
         }
@@ -324,7 +324,7 @@ enum MalformedInputs {
         cases.append(MalformedInput(name: "autoencoder probe: label 200", arguments: ["autoencoder", "--hidden", "8"] + ae,
                                     mentions: ["linear probe", "10 classes", "200", badLabels]))
         cases.append(MalformedInput(name: "stacked probe: label 200",
-                                    arguments: ["stacked", "--layers", "784,8,4", "--pretrain-epochs", "1", "--finetune-epochs", "1",
+                                    arguments: ["stacked", "--model", "784-8-4", "--pretrain-epochs", "1", "--finetune-epochs", "1",
                                                 "--data-dir", badLabels, "--offline", "--threads", "1", "--no-pictures"],
                                     mentions: ["linear probe", "10 classes", "200", badLabels]))
 
@@ -364,11 +364,11 @@ enum MalformedInputs {
             var labels = [UInt8](repeating: 3, count: 24); labels[5] = 200
             put(try gz(header(8, [24]) + labels), d + "/" + testLabels)
         }
-        cases.append(MalformedInput(name: "evaluate: label 200", arguments: ["evaluate", "--checkpoint", checkpoint, "--data-dir", badTestLabels],
+        cases.append(MalformedInput(name: "evaluate: label 200", arguments: ["evaluate", checkpoint, "--data-dir", badTestLabels],
                                     mentions: [badTestLabels, "label 200", "10 classes"]))
-        cases.append(MalformedInput(name: "evaluate: not a checkpoint", arguments: ["evaluate", "--checkpoint", file, "--data-dir", good],
-                                    mentions: ["--checkpoint", file]))
-        cases.append(MalformedInput(name: "evaluate: 20×20 images", arguments: ["evaluate", "--checkpoint", checkpoint, "--data-dir", cases.first { $0.name.hasPrefix("20x20") }!.arguments[2]],
+        cases.append(MalformedInput(name: "evaluate: not a checkpoint", arguments: ["evaluate", file, "--data-dir", good],
+                                    mentions: ["checkpoint", file]))
+        cases.append(MalformedInput(name: "evaluate: 20×20 images", arguments: ["evaluate", checkpoint, "--data-dir", cases.first { $0.name.hasPrefix("20x20") }!.arguments[2]],
                                     mentions: ["784", "20×20"]))
         return cases
     }

@@ -68,8 +68,8 @@ final class ResumeTrustCLITests: XCTestCase {
         tensors = tensors.filter { !$0.key.hasPrefix("layers.0") }
         let huge = out + "/huge.safetensors"
         try SafeTensors.write(tensors, metadata: metadata, to: huge)
-        let r = try Battery.run(["evaluate", "--checkpoint", huge, "--data-dir", data, "--out", out])
-        assertOneLineError(r, mentions: ["--checkpoint", huge, "needs about", "available"])
+        let r = try Battery.run(["evaluate", huge, "--data-dir", data, "--out", out])
+        assertOneLineError(r, mentions: ["checkpoint", huge, "needs about", "available"])
         // export builds the stored network too.
         let onnx = try Battery.run(["export", huge, "--onnx", out + "/huge.onnx"])
         assertOneLineError(onnx, mentions: [huge, "needs about", "available"])
@@ -99,7 +99,7 @@ final class ResumeTrustCLITests: XCTestCase {
             let resume = try Battery.run(["train", "--data-dir", data, "--model", "784-16-10", "--epochs", "3", "--resume", path])
             assertOneLineError(resume, mentions: [path, mention])
             if name == "nan weight" {
-                let evaluate = try Battery.run(["evaluate", "--checkpoint", path, "--data-dir", data, "--out", out])
+                let evaluate = try Battery.run(["evaluate", path, "--data-dir", data, "--out", out])
                 assertOneLineError(evaluate, mentions: [path, mention])
             }
         }

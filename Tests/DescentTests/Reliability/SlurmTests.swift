@@ -2,20 +2,20 @@ import XCTest
 @testable import Descent
 
 /// A sweep as a real Slurm job array (`SlurmCluster`: a single-node cluster started on
-/// this machine). The job script and the merge command are the README's own blocks (its
-/// Slurm section), so the documentation is what is tested. The same small sweep (2
+/// this machine). The job script and the merge command are the blocks of
+/// docs/guide/scaling-out.md (its Slurm section), so the documentation is what is tested. The same small sweep (2
 /// optimizers × 2 seeds, 1 epoch on 500 images, `--threads 1` everywhere) runs unsharded,
 /// as `sbatch --wait --array=0-3` and as the stepped `--array=0-6:2`; each merged report
 /// must equal the unsharded one: `summary.csv` but for the timing column, and every
 /// per-epoch metric of every run bit for bit.
 final class SlurmTests: XCTestCase {
-    /// The shell blocks of the README's Slurm section: the job script, then the merge.
+    /// The shell blocks of the scaling-out guide's Slurm section: the job script, then the merge.
     static func readmeBlocks() throws -> (script: String, merge: String) {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent()
-        let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
+        let readme = try String(contentsOf: root.appendingPathComponent("docs/guide/scaling-out.md"), encoding: .utf8)
         guard let section = readme.range(of: "Slurm: save this script as `compare.sh`") else {
-            throw SlurmCluster.Failure(description: "README.md has no Slurm section ('Slurm: save this script as `compare.sh`')")
+            throw SlurmCluster.Failure(description: "docs/guide/scaling-out.md has no Slurm section ('Slurm: save this script as `compare.sh`')")
         }
         var blocks: [String] = []
         var rest = readme[section.upperBound...]
@@ -24,7 +24,7 @@ final class SlurmTests: XCTestCase {
             rest = rest[close.upperBound...]
         }
         guard blocks.count == 2, blocks[0].hasPrefix("#!/bin/bash"), blocks[1].contains("descent report") else {
-            throw SlurmCluster.Failure(description: "README.md's Slurm section lost its script or merge block: \(blocks)")
+            throw SlurmCluster.Failure(description: "docs/guide/scaling-out.md's Slurm section lost its script or merge block: \(blocks)")
         }
         return (blocks[0], blocks[1])
     }

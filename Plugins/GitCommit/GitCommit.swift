@@ -1,0 +1,30 @@
+import Foundation
+import PackagePlugin
+
+/// Writes `GitCommit.swift` (`let gitCommit: String? = "<commit>"`, or nil outside a git
+/// checkout) before every build of the target that uses it, so `descent --version` names
+/// the commit it was built from; `+modified` when tracked files differ from that commit.
+/// The file is rewritten only when its text changes, so an unchanged commit rebuilds nothing.
+@main
+struct GitCommit: BuildToolPlugin {
+    static let script = #"""
+        out="$1"; repo="$2"; mkdir -p "$out"
+        value=nil
+        if commit=$(git -C "$repo" rev-parse HEAD 2>/dev/null); then
+            if [ -n "$(git -C "$repo" status --porcelain --untracked-files=no 2>/dev/null)" ]; then commit="$commit+modified"; fi
+            value="\"$commit\""
+        fi
+        text="let gitCommit: String? = $value"
+        if [ ! -f "$out/GitCommit.swift" ] || [ "$(cat "$out/GitCommit.swift")" != "$text" ]; then
+            printf '%s\n' "$text" > "$out/GitCommit.swift"
+        fi
+        """#
+
+    func createBuildCommands(context: PluginContext, target: Target) throws -> [Command] {
+        let out = context.pluginWorkDirectoryURL.appendingPathComponent("GitCommit")
+        return [.prebuildCommand(displayName: "Reading the git commit of \(context.package.directoryURL.path)",
+                                 executable: URL(fileURLWithPath: "/bin/sh"),
+                                 arguments: ["-c", Self.script, "git-commit", out.path, context.package.directoryURL.path],
+                                 outputFilesDirectory: out)]
+    }
+}

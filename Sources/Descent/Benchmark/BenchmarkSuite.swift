@@ -1,0 +1,39 @@
+/// A named set of workloads with their targets, as AlgoPerf's. Targets are set as AlgoPerf
+/// sets them: the validation score the baseline (Adam, external tuning) reaches within the
+/// budget, the median over studies of each study's best trial (`descent benchmark
+/// --calibrate` measures it; docs/benchmark/README.md says when and where).
+public struct BenchmarkSuite: Sendable {
+    public let name: String
+    public let workloads: [Workload]
+
+    public init(name: String, workloads: [Workload]) {
+        self.name = name
+        self.workloads = workloads
+    }
+
+    /// Two small workloads on Fashion-MNIST slices, for a run of minutes on 2 cores. Targets
+    /// from `descent benchmark --preset quick --calibrate --studies 3 --trials 5` (seed 0, 2026-12-07,
+    /// AMD EPYC Zen 4, oneDNN avx512_core_bf16): 0.8450 and 0.0248.
+    public static let quick = BenchmarkSuite(name: "quick", workloads: [
+        Workload(name: "mlp", model: "784-256-10", trainImages: 4000, validationImages: 1000, batchSize: 128,
+                 metric: .accuracy, target: 0.845, stepBudget: 480, evalEvery: 16),
+        Workload(name: "ae", model: "seed-ae", trainImages: 4000, validationImages: 1000, batchSize: 100,
+                 metric: .mse, target: 0.0248, stepBudget: 1200, evalEvery: 40),
+    ])
+
+    /// The seed article's networks, a convolutional one and an autoencoder, on larger slices.
+    /// Its targets are provisional (not yet calibrated; docs/benchmark/README.md).
+    public static let standard = BenchmarkSuite(name: "standard", workloads: [
+        Workload(name: "seed-mlp", model: "seed-mlp", trainImages: 10000, validationImages: 2000, batchSize: 128,
+                 metric: .accuracy, target: 0.85, stepBudget: 800, evalEvery: 40),
+        Workload(name: "lenet5", model: "lenet5", trainImages: 10000, validationImages: 2000, batchSize: 128,
+                 metric: .accuracy, target: 0.85, stepBudget: 800, evalEvery: 40),
+        Workload(name: "fmnist-2c2d", model: "fmnist-2c2d", trainImages: 10000, validationImages: 2000, batchSize: 128,
+                 metric: .accuracy, target: 0.86, stepBudget: 800, evalEvery: 40),
+        Workload(name: "seed-ae", model: "seed-ae", trainImages: 10000, validationImages: 2000, batchSize: 100,
+                 metric: .mse, target: 0.020, stepBudget: 1000, evalEvery: 50),
+    ])
+
+    public static let all: [BenchmarkSuite] = [.quick, .standard]
+    public static func named(_ name: String) -> BenchmarkSuite? { all.first { $0.name == name } }
+}

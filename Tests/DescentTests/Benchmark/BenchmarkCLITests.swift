@@ -1,0 +1,79 @@
+import Foundation
+import XCTest
+@testable import Descent
+
+/// `descent benchmark` end to end on a Fashion-MNIST slice: a small external-tuning run, its
+/// report, a resume after `kill -9` that redoes no finished trial, and shards whose trials
+/// (hyper-parameters and results) equal the unsharded run's.
+final class BenchmarkCLITests: XCTestCase {
+    static let common = ["benchmark", "--preset", "quick", "--optimizers", "sgd,adam", "--trials", "2", "--studies", "2", "--threads", "1",
+                         "--offline", "--workloads", "mlp", "--max-steps", "48"]
+
+    func trials(_ folder: String) throws -> [String: BenchmarkTrial] {
+        Dictionary(uniqueKeysWithValues: try BenchmarkStore(path: folder + "/trials.jsonl").read().trials.map { ($0.plan.key, $0) })
+    }
+
+    func testBenchmarkRunsResumesAndShards() throws {
+        let data = try Support.fashionSlice(train: 5000, test: 10)
+        let whole = Support.temporaryFolder("whole")
+        let r = try Support.descent(Self.common + ["--data-dir", data, "--out", whole, "--tensorboard", whole + "/tb"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let reference = try trials(whole)
+        XCTAssertEqual(reference.count, 2 * 2 * 2, r.stdout)
+        for name in ["summary.md", "summary.csv", "profile-external.png", "profile-external.svg", "curves-mlp.png"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: whole + "/" + name), name)
+        }
+        let summary = try String(contentsOfFile: whole + "/summary.md", encoding: .utf8)
+        XCTAssertTrue(summary.contains("| adam |") && summary.contains("| sgd |"), summary)
+        XCTAssertTrue(reference.values.allSatisfy { $0.curve.map(\.step).prefix(2) == [16, 32] || $0.targetStep == 16 }, "validation every eval-every steps")
+        XCTAssertTrue(reference.values.allSatisfy { $0.workload.stepBudget == 48 }, "the cap is recorded")
+
+        // TensorBoard's own reader finds each validation point of a trial.
+        let one = try XCTUnwrap(reference["mlp·adam·external·s1·t1"])
+        let lines = one.curve.map { #"{"epoch": \#($0.step), "accuracy": \#($0.value), "training_seconds": \#($0.seconds)}"# }
+        let jsonl = Support.temporaryFolder("curve") + "/curve.jsonl"
+        try lines.joined(separator: "\n").write(toFile: jsonl, atomically: true, encoding: .utf8)
+        let board = try InteropTests.python("interop_check.py", ["tensorboard", whole + "/tb/mlp-adam-external-s1-t1", jsonl, "--tag-prefix", "validation/"])
+        XCTAssertEqual(board["problems"] as? [String], [])
+        XCTAssertEqual(board["checked"] as? Int, 2 * one.curve.count)
+
+        // Killed with SIGKILL after some trials: the rerun redoes none of them.
+        let killed = Support.temporaryFolder("killed")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Support.descentBinary)
+        p.arguments = Self.common + ["--data-dir", data, "--out", killed]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline, (try? trials(killed).count) ?? 0 < 2 { usleep(50_000) }
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        let before = try trials(killed)
+        XCTAssertGreaterThanOrEqual(before.count, 2)
+        let resumed = try Support.descent(Self.common + ["--data-dir", data, "--out", killed])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(resumed.stdout.contains("\(before.count) already done"), resumed.stdout)
+        let after = try trials(killed)
+        XCTAssertEqual(Set(after.keys), Set(reference.keys))
+        let recorded = try String(contentsOfFile: killed + "/trials.jsonl", encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(recorded.count, reference.count, "no trial run twice")
+        for (key, t) in before { XCTAssertEqual(after[key]?.targetStep, t.targetStep, key) }
+
+        // Two shards: together the same trials, each the same point and the same result.
+        var merged: [String: BenchmarkTrial] = [:]
+        for i in 0..<2 {
+            let folder = Support.temporaryFolder("shard\(i)")
+            let s = try Support.descent(Self.common + ["--data-dir", data, "--out", folder, "--shard", "\(i)/2", "--no-report"])
+            XCTAssertEqual(s.status, 0, s.stderr)
+            merged.merge(try trials(folder)) { a, _ in a }
+        }
+        XCTAssertEqual(Set(merged.keys), Set(reference.keys))
+        for (key, t) in reference {
+            XCTAssertEqual(merged[key]?.optimizer, t.optimizer, "\(key): Halton point k is the same in every process and shard")
+            XCTAssertEqual(merged[key]?.targetStep, t.targetStep, key)
+            XCTAssertEqual(merged[key]?.curve.map(\.value), t.curve.map(\.value), key)
+            XCTAssertEqual(after[key]?.curve.map(\.value), t.curve.map(\.value), "\(key) after the resume")
+        }
+    }
+}

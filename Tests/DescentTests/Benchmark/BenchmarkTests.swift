@@ -1,0 +1,114 @@
+import Foundation
+import XCTest
+@testable import Descent
+
+final class BenchmarkTests: XCTestCase {
+    /// The radical inverse in base 2 and 3 with the identity permutation are the textbook
+    /// Halton points; scrambling keeps every coordinate in [0, 1), the points distinct, and
+    /// point k a function of (k, d, seed) only.
+    func testHaltonPoints() throws {
+        let h = try Halton(dimensions: 3, seed: 7)
+        let again = try Halton(dimensions: 3, seed: 7)
+        XCTAssertEqual((0..<50).map(h.point), (0..<50).map(again.point))
+        XCTAssertNotEqual(h.point(0), try Halton(dimensions: 3, seed: 8).point(0))
+        let points = (0..<256).map(h.point)
+        XCTAssertTrue(points.allSatisfy { $0.allSatisfy { (0..<1).contains($0) } })
+        XCTAssertEqual(Set(points.map { $0[0] }).count, 256)
+        // Low discrepancy: each of 8 equal bins in base 2's coordinate gets exactly 32 of 256 points.
+        let bins = Dictionary(grouping: points, by: { Int($0[0] * 8) }).mapValues(\.count)
+        XCTAssertEqual(bins.values.sorted(), Array(repeating: 32, count: 8))
+        XCTAssertThrowsError(try Halton(dimensions: 0, seed: 0))
+        XCTAssertThrowsError(try Halton(dimensions: 17, seed: 0))
+    }
+
+    func testSearchSpaceMapsTheUnitCubeToItsRanges() {
+        let space = SearchSpace.defaultSpace(for: Adam.rule)
+        XCTAssertEqual(space.dimensions.map(\.parameter), [.learningRate, .beta1, .beta2, .weightDecay])
+        let low = space.values(at: [0, 0, 0, 0]), high = space.values(at: [0.999999, 0.999999, 0.999999, 0.999999])
+        XCTAssertEqual(low[.learningRate]!, 1e-5, accuracy: 1e-9)
+        XCTAssertEqual(high[.learningRate]!, 1e-2, accuracy: 1e-6)
+        XCTAssertEqual(low[.beta1]!, 0.99, accuracy: 1e-6)
+        XCTAssertEqual(high[.beta1]!, 0.5, accuracy: 1e-5)
+        XCTAssertEqual(low[.beta2]!, 0.999, accuracy: 1e-6)
+        XCTAssertEqual(low[.weightDecay]!, 1e-6, accuracy: 1e-10)
+        XCTAssertEqual(SearchSpace.defaultSpace(for: RMSprop.rule).dimensions.map(\.parameter), [.learningRate, .alpha, .weightDecay],
+                       "RMSprop's momentum is off by default, so not tuned")
+        XCTAssertEqual(SearchSpace.defaultSpace(for: SGD.rule).dimensions.map(\.parameter), [.learningRate, .weightDecay])
+        // Every drawn point builds a valid optimizer of its rule.
+        for kind in Registry.builtIn.optimizers {
+            let space = SearchSpace.defaultSpace(for: kind.rule)
+            let halton = try! Halton(dimensions: max(space.dimensions.count, 1), seed: 1)
+            for k in 0..<20 where !space.dimensions.isEmpty {
+                var config = OptimizerConfig(kind: kind)
+                for (p, v) in space.values(at: Array(halton.point(k).prefix(space.dimensions.count))) { config[p] = v }
+                XCTAssertNoThrow(try config.make(), "\(kind.rawValue) trial \(k)")
+            }
+        }
+    }
+
+    /// Dolan & Moré's profile and AlgoPerf's normalised area, on numbers worked by hand.
+    func testPerformanceProfile() throws {
+        // Workload 1: a 10, b 20, c never; workload 2: a 30, b 15, c 60.
+        let p = try PerformanceProfile(methods: ["a", "b", "c"], times: [[10, 30], [20, 15], [nil, 60]])
+        XCTAssertEqual(p.ratios[0], [1, 2])
+        XCTAssertEqual(p.ratios[1], [2, 1])
+        XCTAssertEqual(p.ratios[2], [.infinity, 4])
+        XCTAssertEqual(p.fraction(0, within: 1), 0.5)
+        XCTAssertEqual(p.fraction(0, within: 2), 1)
+        XCTAssertEqual(p.fraction(2, within: 3.9), 0)
+        // a: ((4 − 1) + (4 − 2)) / 2 / 3 = 5/6; c: (0 + 0) / 2 / 3 = 0.
+        XCTAssertEqual(p.score(0), 5.0 / 6, accuracy: 1e-12)
+        XCTAssertEqual(p.score(1), 5.0 / 6, accuracy: 1e-12)
+        XCTAssertEqual(p.score(2), 0, accuracy: 1e-12)
+        XCTAssertThrowsError(try PerformanceProfile(methods: ["a"], times: [[0]]))
+        XCTAssertThrowsError(try PerformanceProfile(methods: ["a", "b"], times: [[1]]))
+    }
+
+    static func trial(_ workload: Workload, _ optimizer: String, study: Int, trial: Int, target: Int?, steps: Int = 100, seconds: Double = 1) -> BenchmarkTrial {
+        let curve = target.map { [BenchmarkTrial.Point(step: $0, seconds: seconds * Double($0) / Double(steps), value: workload.target)] } ?? []
+        return BenchmarkTrial(plan: .init(workload: workload.name, optimizer: optimizer, ruleset: .external, study: study, trial: trial),
+                              workload: workload, optimizer: OptimizerConfig(kind: .adam), seed: 0, targetStep: target,
+                              targetSeconds: target.map { seconds * Double($0) / Double(steps) }, steps: steps, seconds: seconds,
+                              curve: curve, diverged: false, kernels: "k", threads: 1)
+    }
+
+    /// Each study's fastest trial, the median over studies (a missing study counts as ∞),
+    /// times the median seconds per step.
+    func testScoresTakeTheMedianStudysFastestTrial() throws {
+        let w = Workload(name: "w", model: "784-10", trainImages: 10, validationImages: 5, batchSize: 5, metric: .accuracy,
+                         target: 0.5, stepBudget: 100, evalEvery: 10)
+        let trials = [Self.trial(w, "adam", study: 0, trial: 0, target: 40), Self.trial(w, "adam", study: 0, trial: 1, target: 20),
+                      Self.trial(w, "adam", study: 1, trial: 0, target: 60), Self.trial(w, "adam", study: 1, trial: 1, target: nil),
+                      Self.trial(w, "adam", study: 2, trial: 0, target: nil), Self.trial(w, "adam", study: 2, trial: 1, target: 30)]
+        let e = try XCTUnwrap(BenchmarkScores(trials).entries.first)
+        XCTAssertEqual(e.studySteps, [20, 60, 30])
+        XCTAssertEqual(e.medianSteps, 30)
+        XCTAssertEqual(e.chosen.plan.key, "w·adam·external·s2·t1")
+        XCTAssertEqual(e.time, 30 * 0.01, accuracy: 1e-12)
+        XCTAssertEqual(BenchmarkScores.median([1, .infinity]), .infinity)
+        XCTAssertEqual(BenchmarkScores.median([3, 1, 2]), 2)
+    }
+
+    /// The store keeps what was appended, checks each line, and cuts a torn last line.
+    func testStoreChecksLinesAndSurvivesATornLine() throws {
+        let w = BenchmarkSuite.quick.workloads[0]
+        let path = Support.temporaryFolder("store") + "/trials.jsonl"
+        let store = BenchmarkStore(path: path)
+        try store.append(Self.trial(w, "sgd", study: 0, trial: 0, target: 32))
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        bytes.append(contentsOf: Array("{\"plan\":{\"workl".utf8))   // a process killed mid-write
+        try bytes.write(to: URL(fileURLWithPath: path))
+        var read = try store.read()
+        XCTAssertEqual(read.trials.count, 1)
+        XCTAssertEqual(read.rejected.count, 1)
+        try store.append(Self.trial(w, "sgd", study: 0, trial: 1, target: nil))
+        read = try store.read()
+        XCTAssertEqual(read.trials.map(\.plan.trial), [0, 1])
+        XCTAssertEqual(read.rejected, [])
+        // A target step its curve does not show is not trusted.
+        var forged = Self.trial(w, "sgd", study: 0, trial: 2, target: 32)
+        forged.targetStep = 16
+        try store.append(forged)
+        XCTAssertEqual(try store.read().rejected.count, 1)
+    }
+}
