@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""Reference trajectories of torch.optim for Descent's optimizer tests.
+"""Reference trajectories of torch.optim (and lion-pytorch) for Descent's optimizer tests.
 
-Pinned: torch==2.15.0, numpy==2.4.6 (Tools/requirements-fixtures.txt; CPU, 1 thread). Install outside
+Pinned: torch==2.15.0, numpy==2.4.6, lion-pytorch==0.2.5, schedulefree==1.4.1
+(Tools/requirements-fixtures.txt; CPU, 1 thread); Lion's reference is lion_pytorch.Lion,
+Schedule-Free AdamW's schedulefree.AdamWScheduleFree (foreach=False). Install outside
 the repository, e.g.
 
     python3 -m venv /work/venv-torch && /work/venv-torch/bin/pip install -r Tools/requirements-fixtures.txt
@@ -37,10 +39,16 @@ Each fixture holds:
                values recorded after step 1 and every 50th step
   mlp          a 4-5-3 tanh MLP with MSE loss on fixed data for 20 steps; per step the
                gradient torch computed (before any clipping) and the parameters after the step.
+  cnn          Muon's cases only: the same for a small CNN (cnn_workload).
+  evaluation   Schedule-Free's cases only, beside each recorded "values" (y, where gradients
+               are taken): the parameters at x after optimizer.eval(); .train() follows.
+Muon's reference is torch.optim.Muon on the matrices and torch.optim.AdamW on the rest
+(MuonAndAdamW), with its Newton-Schulz iteration in float32 instead of bfloat16.
 The Swift tests replay the recorded gradients through their own optimizer (they do not
 redo the MLP's forward/backward) and compare every element at every recorded step.
 Hyper-parameters are rounded to float32 first so both sides use the same numbers.
 """
+import importlib.metadata
 import json
 import math
 import os
@@ -49,12 +57,40 @@ from collections import Counter
 
 import numpy as np
 import torch
+import lion_pytorch
+import schedulefree
+
+from shampoo_reference import ShampooReference
 
 PIN = "2.15.0"
+LION_PIN = "0.2.5"
+SCHEDULEFREE_PIN = "1.4.1"
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "Fixtures", "optimizers")
 SETS = [("ieee-sqrt", "ieee"), ("torch-sqrt", "torch")]
 # Square roots per parameter per step on the single-tensor (foreach=False) paths of torch 2.15.
-SQRTS_PER_UPDATE = {"sgd": 0, "momentum": 0, "adagrad": 1, "rmsprop": 1, "adadelta": 2, "adam": 1, "adamw": 1}
+SQRTS_PER_UPDATE = {"sgd": 0, "momentum": 0, "adagrad": 1, "rmsprop": 1, "adadelta": 2, "adam": 1, "adamw": 1,
+                    "nadam": 1, "nadamw": 1, "radam": 1, "adamax": 0, "lion": 0, "muon": 1,
+                    "schedulefree": 1, "shampoo": 1}
+
+
+def sqrts_per_update(kind, shape):
+    """Square roots per update of one parameter: Muon's matrices take none (its AdamW part, the
+    parameters with fewer than 2 dimensions, takes AdamW's one)."""
+    if kind == "muon":
+        return 0 if len(shape) >= 2 else 1
+    if kind == "shampoo":   # the graft's Adam on matrices, AdamW on the rest
+        return 1
+    return SQRTS_PER_UPDATE[kind]
+
+
+def sqrt_updates(cfg, steps):
+    """Of `steps` consecutive updates of one parameter, how many take the square roots: all,
+    but RAdam's only once rho_t > 5 (before that it is momentum SGD, no square root)."""
+    if cfg["kind"] != "radam":
+        return steps
+    b2 = f32(cfg.get("beta2", 0.999))
+    rho_inf = 2 / (1 - b2) - 1
+    return sum(1 for t in range(1, steps + 1) if rho_inf - 2 * t * b2 ** t / (1 - b2 ** t) > 5)
 
 
 def f32(x):
@@ -88,6 +124,44 @@ CASES = [
     ("adamw", {"kind": "adamw"}),
     ("adamw-amsgrad", {"kind": "adamw", "amsgrad": True, "weightDecay": 0.1}),
     ("adamw-aggressive", {"kind": "adamw", "learningRate": 0.1}),
+    ("nadam", {"kind": "nadam"}),
+    ("nadam-wd", {"kind": "nadam", "weightDecay": 0.01}),
+    ("nadam-options", {"kind": "nadam", "beta1": 0.8, "beta2": 0.95, "epsilon": 1e-6, "momentumDecay": 0.01}),
+    ("nadam-aggressive", {"kind": "nadam", "learningRate": 0.1}),
+    ("nadamw", {"kind": "nadamw"}),
+    ("nadamw-aggressive", {"kind": "nadamw", "learningRate": 0.1, "weightDecay": 0.1}),
+    ("radam", {"kind": "radam"}),
+    ("radam-wd", {"kind": "radam", "weightDecay": 0.01}),
+    ("radam-betas", {"kind": "radam", "beta1": 0.5, "beta2": 0.9, "epsilon": 1e-6}),
+    ("radam-aggressive", {"kind": "radam", "learningRate": 0.1}),
+    ("adamax", {"kind": "adamax"}),
+    ("adamax-wd", {"kind": "adamax", "weightDecay": 0.01}),
+    ("adamax-betas", {"kind": "adamax", "beta1": 0.5, "beta2": 0.9, "epsilon": 1e-6}),
+    ("adamax-aggressive", {"kind": "adamax", "learningRate": 0.1}),
+    ("lion", {"kind": "lion"}),
+    ("lion-wd", {"kind": "lion", "learningRate": 0.001, "weightDecay": 0.1}),
+    ("lion-betas", {"kind": "lion", "beta1": 0.95, "beta2": 0.98}),
+    ("lion-aggressive", {"kind": "lion", "learningRate": 0.1}),
+    ("muon", {"kind": "muon"}),
+    ("muon-docs-example", {"kind": "muon", "learningRate": 0.02, "adamLearningRate": 3e-4}),
+    ("muon-plain", {"kind": "muon", "learningRate": 0.01, "momentum": 0.9, "nesterov": False, "weightDecay": 0.0}),
+    ("muon-rms", {"kind": "muon", "learningRate": 0.01, "matchRMSAdamW": True, "nsSteps": 3,
+                  "adamWeightDecay": 0.1, "beta1": 0.8}),
+    ("schedulefree", {"kind": "schedulefree"}),
+    ("schedulefree-wd-warmup", {"kind": "schedulefree", "weightDecay": 0.01, "warmupSteps": 10}),
+    ("schedulefree-options", {"kind": "schedulefree", "beta1": 0.95, "beta2": 0.99, "epsilon": 1e-6,
+                              "averagingPower": 1, "weightLRPower": 1}),
+    ("schedulefree-aggressive", {"kind": "schedulefree", "learningRate": 0.1}),
+    # Shampoo at rootEpsilon >= 1e-3 where a factor stays rank-deficient: the constant gradient's 4x4 R
+    # has rank 3, and at a small rootEpsilon its null eigenvalue (float32 rounding, ~1e-7 of the largest)
+    # decides a weight of up to rootEpsilon^(-1/4); float32 implementations then drift from the float64
+    # trajectory by percents (this reference too; see docs/optimizers.md).
+    ("shampoo", {"kind": "shampoo", "rootEpsilon": 1e-3}),
+    ("shampoo-every-step", {"kind": "shampoo", "learningRate": 0.01, "updateFrequency": 1, "rootEpsilon": 1e-2}),
+    ("shampoo-blocked", {"kind": "shampoo", "learningRate": 0.01, "updateFrequency": 3, "blockSize": 2,
+                         "rootEpsilon": 1e-6}),
+    ("shampoo-wd", {"kind": "shampoo", "learningRate": 0.003, "updateFrequency": 5, "weightDecay": 0.01,
+                    "beta1": 0.8, "beta2": 0.99, "rootEpsilon": 1e-3}),
     ("adam-clip", {"kind": "adam", "clipNorm": 0.5}),
     ("sgd-clip", {"kind": "sgd", "learningRate": 0.1, "clipNorm": 1.0}),
     ("sgd-step-schedule", {"kind": "sgd", "learningRate": 0.1, "schedule": {"step": {"every": 5, "factor": 0.5}}}),
@@ -105,7 +179,8 @@ def make_optimizer(cfg, params):
     def g(key, default):
         return f32(cfg.get(key, default))
 
-    wd = g("weightDecay", 0.01 if kind == "adamw" else 0.0)
+    wd = g("weightDecay", 0.01 if kind in ("adamw", "nadamw") else 0.0)
+    betas = (g("beta1", 0.9), g("beta2", 0.99 if kind == "lion" else 0.999))
     if kind == "sgd":
         return torch.optim.SGD(params, lr=g("learningRate", 0.01), weight_decay=wd, foreach=False)
     if kind == "momentum":
@@ -123,9 +198,71 @@ def make_optimizer(cfg, params):
     if kind == "adadelta":
         return torch.optim.Adadelta(params, lr=g("learningRate", 1.0), rho=g("rho", 0.95),
                                     eps=g("epsilon", 1e-6), weight_decay=wd, foreach=False)
+    if kind in ("nadam", "nadamw"):
+        return torch.optim.NAdam(params, lr=g("learningRate", 0.002), betas=betas, eps=g("epsilon", 1e-8),
+                                 weight_decay=wd, momentum_decay=g("momentumDecay", 0.004),
+                                 decoupled_weight_decay=(kind == "nadamw"), foreach=False)
+    if kind == "radam":
+        return torch.optim.RAdam(params, lr=g("learningRate", 0.001), betas=betas, eps=g("epsilon", 1e-8),
+                                 weight_decay=wd, foreach=False)
+    if kind == "adamax":
+        return torch.optim.Adamax(params, lr=g("learningRate", 0.002), betas=betas, eps=g("epsilon", 1e-8),
+                                  weight_decay=wd, foreach=False)
+    if kind == "lion":
+        return lion_pytorch.Lion(params, lr=g("learningRate", 1e-4), betas=betas, weight_decay=wd)
+    if kind == "muon":
+        return MuonAndAdamW(cfg, params)
+    if kind == "shampoo":
+        return ShampooReference(params, lr=g("learningRate", 0.001), betas=betas, eps=g("epsilon", 1e-8),
+                                root_eps=g("rootEpsilon", 1e-12), update_frequency=int(cfg.get("updateFrequency", 10)),
+                                block_size=int(cfg.get("blockSize", 1024)), weight_decay=wd)
+    if kind == "schedulefree":
+        opt = schedulefree.AdamWScheduleFree(params, lr=g("learningRate", 0.0025), betas=betas,
+                                             eps=g("epsilon", 1e-8), weight_decay=wd,
+                                             warmup_steps=int(cfg.get("warmupSteps", 0)),
+                                             r=g("averagingPower", 0.0), weight_lr_power=g("weightLRPower", 2.0),
+                                             foreach=False)
+        opt.train()
+        return opt
     cls = torch.optim.Adam if kind == "adam" else torch.optim.AdamW
     return cls(params, lr=g("learningRate", 0.001), betas=(g("beta1", 0.9), g("beta2", 0.999)),
                eps=g("epsilon", 1e-8), amsgrad=cfg.get("amsgrad", False), weight_decay=wd, foreach=False)
+
+
+class MuonAndAdamW:
+    """torch.optim.Muon on the 2-D parameters and torch.optim.AdamW on the others, as Muon's
+    documentation prescribes (convolution weights are 2-D parameters out x in*k*k here, viewed
+    as 4-D in the forward pass: torch's Muon takes only 2-D ones). The Newton-Schulz iteration
+    runs in float32, not torch's bfloat16: while Muon steps, torch.bfloat16 names float32 (the
+    only dtype its _zeropower_via_newtonschulz converts to; checked in main)."""
+
+    def __init__(self, cfg, params):
+        def g(key, default):
+            return f32(cfg.get(key, default))
+        self.muon = torch.optim.Muon([p for p in params if p.ndim == 2], lr=g("learningRate", 0.001),
+                                     weight_decay=g("weightDecay", 0.1), momentum=g("momentum", 0.95),
+                                     nesterov=cfg.get("nesterov", True), ns_steps=int(cfg.get("nsSteps", 5)),
+                                     adjust_lr_fn="match_rms_adamw" if cfg.get("matchRMSAdamW") else "original")
+        self.adamw = torch.optim.AdamW([p for p in params if p.ndim != 2], lr=g("adamLearningRate", 0.001),
+                                       betas=(g("beta1", 0.9), g("beta2", 0.999)), eps=g("epsilon", 1e-8),
+                                       weight_decay=g("adamWeightDecay", 0.01), foreach=False)
+        self.param_groups = self.muon.param_groups
+
+    def step(self):
+        with Float32NewtonSchulz():
+            self.muon.step()
+        self.adamw.step()
+
+
+class Float32NewtonSchulz:
+    def __enter__(self):
+        self.saved = torch.bfloat16
+        torch.bfloat16 = torch.float32
+        return self
+
+    def __exit__(self, *exc):
+        torch.bfloat16 = self.saved
+        return False
 
 
 def schedule_value(s, t, base):
@@ -163,6 +300,17 @@ class Runner:
         self.opt.step()
         self.t += 1
 
+    def evaluation_point(self):
+        """Schedule-Free: the parameters at x (optimizer.eval(), then .train() again, as a
+        training run evaluating here does; both are lerp_s, so the round trip is recorded as
+        it rounds); None for the other rules."""
+        if self.cfg["kind"] != "schedulefree":
+            return None
+        self.opt.eval()
+        x = [as_list(p) for p in self.params]
+        self.opt.train()
+        return x
+
 
 def as_list(t):
     return [float("%.9g" % x) for x in t.detach().numpy().astype(np.float32).ravel().tolist()]
@@ -183,6 +331,9 @@ def constant_workload(cfg):
         run.step()
         if step == 1 or step % 50 == 0:
             checkpoints.append({"step": step, "values": [as_list(p) for p in params]})
+            at_x = run.evaluation_point()
+            if at_x is not None:
+                checkpoints[-1]["evaluation"] = at_x
     return {"steps": 1000, "shapes": shapes, "initial": [as_list(torch.from_numpy(x)) for x in init],
             "gradient": [as_list(torch.from_numpy(g)) for g in grads], "checkpoints": checkpoints}
 
@@ -208,7 +359,46 @@ def mlp_workload(cfg):
         run.step()
         steps.append({"step": step, "loss": float("%.9g" % loss.item()), "gradient": grads,
                       "values": [as_list(p) for p in params]})
+        at_x = run.evaluation_point()
+        if at_x is not None:
+            steps[-1]["evaluation"] = at_x
     return {"shapes": [list(p.shape) for p in params], "initial": initial, "steps": steps}
+
+
+def cnn_workload(cfg):
+    """Muon's cases only: a small CNN (conv 1->4 3x3, tanh, conv 4->3 3x3, tanh, linear 12->2)
+    with MSE loss on fixed data for 20 steps. The convolution weights are 2-D parameters
+    (out x in*3*3, what Muon orthogonalises) viewed as out x in x 3 x 3; `shapes` gives the
+    4-D shapes Descent's convolutions have (same elements, same order)."""
+    torch.manual_seed(11)
+    w1 = torch.nn.Parameter(torch.randn(4, 9) * 0.4)
+    b1 = torch.nn.Parameter(torch.randn(4) * 0.1)
+    w2 = torch.nn.Parameter(torch.randn(3, 36) * 0.2)
+    b2 = torch.nn.Parameter(torch.randn(3) * 0.1)
+    w3 = torch.nn.Parameter(torch.randn(2, 12) * 0.3)
+    b3 = torch.nn.Parameter(torch.randn(2) * 0.1)
+    x = torch.randn(4, 1, 6, 6)
+    y = torch.randn(4, 2)
+    params = [w1, b1, w2, b2, w3, b3]
+    shapes = [[4, 1, 3, 3], [4], [3, 4, 3, 3], [3], [2, 12], [2]]
+    initial = [as_list(p) for p in params]
+    run = Runner(cfg, params)
+    steps = []
+    for step in range(1, 21):
+        for p in params:
+            p.grad = None
+        h = torch.tanh(torch.nn.functional.conv2d(x, w1.view(4, 1, 3, 3), b1))
+        h = torch.tanh(torch.nn.functional.conv2d(h, w2.view(3, 4, 3, 3), b2))
+        loss = torch.nn.functional.mse_loss(h.flatten(1) @ w3.T + b3, y)
+        loss.backward()
+        grads = [as_list(p.grad) for p in params]
+        run.step()
+        steps.append({"step": step, "loss": float("%.9g" % loss.item()), "gradient": grads,
+                      "values": [as_list(p) for p in params]})
+        at_x = run.evaluation_point()
+        if at_x is not None:
+            steps[-1]["evaluation"] = at_x
+    return {"shapes": shapes, "initial": initial, "steps": steps}
 
 
 def ieee_sqrt(x):
@@ -316,7 +506,14 @@ def torch_sqrt_mismatch():
 def main():
     if not torch.__version__.startswith(PIN):
         sys.exit(f"expected torch {PIN}, found {torch.__version__}")
+    if importlib.metadata.version("schedulefree") != SCHEDULEFREE_PIN:
+        sys.exit(f"expected schedulefree {SCHEDULEFREE_PIN}, found {importlib.metadata.version('schedulefree')}")
+    if importlib.metadata.version("lion-pytorch") != LION_PIN:
+        sys.exit(f"expected lion-pytorch {LION_PIN}, found {importlib.metadata.version('lion-pytorch')}")
     torch.set_num_threads(1)
+    with Float32NewtonSchulz():
+        ns = torch.optim._muon._zeropower_via_newtonschulz(torch.randn(3, 5), (3.4445, -4.7750, 2.0315), 5, 1e-7)
+    assert ns.dtype == torch.float32 and torch.bfloat16 is not torch.float32
     print(f"torch's float32 sqrt differs from the correctly rounded one on {torch_sqrt_mismatch():.1%} of inputs")
     for folder, mode in SETS:
         out = os.path.join(OUT, folder)
@@ -325,14 +522,19 @@ def main():
         for name, cfg in CASES:
             with SqrtPatch(ieee=(mode == "ieee")) as patch:
                 constant, mlp = constant_workload(cfg), mlp_workload(cfg)
+                cnn = cnn_workload(cfg) if cfg["kind"] in ("muon", "shampoo") else None
             calls = dict(sorted((k, v) for k, v in patch.calls.items() if v))
-            updates = constant["steps"] * len(constant["shapes"]) + len(mlp["steps"]) * len(mlp["shapes"])
-            expected = SQRTS_PER_UPDATE[cfg["kind"]] * updates
+            expected = sum(sqrt_updates(cfg, steps) * sqrts_per_update(cfg["kind"], shape)
+                           for w, steps in ((constant, constant["steps"]), (mlp, len(mlp["steps"])),
+                                            (cnn, len(cnn["steps"]) if cnn else 0)) if w
+                           for shape in w["shapes"])
             if sum(calls.values()) != expected:
                 sys.exit(f"{folder}/{name}: {sum(calls.values())} sqrt calls, expected {expected}: {calls}")
             totals.update(calls)
             doc = {"case": name, "torch": PIN, "sqrt": mode, "sqrtCalls": calls, "config": cfg,
                    "constant": constant, "mlp": mlp}
+            if cnn:
+                doc["cnn"] = cnn
             with open(os.path.join(out, name + ".json"), "w") as f:
                 json.dump(doc, f, separators=(",", ":"))
                 f.write("\n")

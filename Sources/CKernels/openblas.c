@@ -20,7 +20,12 @@ typedef void (*ssyevd_fn)(const char *jobz, const char *uplo, const int *n, floa
                           float *w, float *work, const int *lwork, int *iwork, const int *liwork,
                           int *info, size_t jobz_len, size_t uplo_len);
 
+typedef void (*dsyevd_fn)(const char *jobz, const char *uplo, const int *n, double *a, const int *lda,
+                          double *w, double *work, const int *lwork, int *iwork, const int *liwork,
+                          int *info, size_t jobz_len, size_t uplo_len);
+
 static pthread_once_t once = PTHREAD_ONCE_INIT;
+static dsyevd_fn dsyevd;
 static ssyrk_fn ssyrk;
 static ssyevd_fn ssyevd;
 static char failure[512];
@@ -40,6 +45,7 @@ static void load(void) {
     if (!library) return;
     ssyrk = (ssyrk_fn)dlsym(library, "cblas_ssyrk");
     ssyevd = (ssyevd_fn)dlsym(library, "ssyevd_");
+    dsyevd = (dsyevd_fn)dlsym(library, "dsyevd_");   /* Shampoo's inverse roots; checked where used */
     if (!ssyrk || !ssyevd) {
         snprintf(failure, sizeof failure, "the OpenBLAS library loaded lacks %s", ssyrk ? "ssyevd_" : "cblas_ssyrk");
         ssyrk = NULL;
@@ -63,5 +69,13 @@ void descent_ssyrk_upper_transposed(int n, int k, float alpha, const float *a, i
 int descent_ssyevd(int n, float *a, int lda, float *w, float *work, int lwork, int *iwork, int liwork) {
     int info = 0;
     ssyevd("V", "L", &n, a, &lda, w, work, &lwork, iwork, &liwork, &info, 1, 1);
+    return info;
+}
+
+int descent_dsyevd_available(void) { return dsyevd != NULL; }
+
+int descent_dsyevd(int n, double *a, int lda, double *w, double *work, int lwork, int *iwork, int liwork) {
+    int info = 0;
+    dsyevd("V", "L", &n, a, &lda, w, work, &lwork, iwork, &liwork, &info, 1, 1);
     return info;
 }

@@ -208,3 +208,172 @@ void descent_adam_update(float *w, const float *g, float *m, float *v, float *vm
         if (vmax) memcpy(vmax + i, x_t, c);
     }
 }
+
+struct nadam_p { float keep, wd, beta2, one_minus_beta2, lerp_coef; int lerp_from_start; float bc2, eps, cg, cm; };
+static inline void nadam_block(float *w, const float *g, float *m, float *v, const struct nadam_p *p) {
+    v8 wi = LD(w), gi = LD(g);
+    if (p->keep != 1) wi = wi * SPLAT(p->keep);                   /* NAdamW: param.mul_(1 - lr*wd) */
+    if (p->wd != 0) gi = FMA(SPLAT(p->wd), wi, gi);               /* NAdam L2: grad.add(param, alpha=wd) */
+    v8 mi = LERP(LD(m), gi, p->lerp_coef, p->lerp_from_start);    /* exp_avg.lerp_(g, 1-beta1) */
+    v8 vi = FMA(SPLAT(p->one_minus_beta2) * gi, gi, LD(v) * SPLAT(p->beta2)); /* mul_(beta2).addcmul_(g, g, value=1-beta2) */
+    ST(m, mi);
+    ST(v, vi);
+    v8 denom = SQRT(vi / SPLAT(p->bc2)) + SPLAT(p->eps);          /* exp_avg_sq.div(bc2).sqrt().add_(eps) */
+    wi = wi + SPLAT(p->cg) * gi / denom;                          /* param.addcdiv_(g, denom, value=-lr(1-mu)/(1-prod)) */
+    ST(w, wi + SPLAT(p->cm) * mi / denom);                        /* param.addcdiv_(m, denom, value=-lr mu'/(1-prod')) */
+}
+
+DESCENT_CLONES
+void descent_nadam_update(float *w, const float *g, float *m, float *v, long n, float decay_keep, float wd,
+                          float beta2, float one_minus_beta2, float lerp_coef, int lerp_from_start,
+                          float bias_correction2, float eps, float grad_coef, float avg_coef) {
+    struct nadam_p p = {decay_keep, wd, beta2, one_minus_beta2, lerp_coef, lerp_from_start, bias_correction2, eps,
+                        grad_coef, avg_coef};
+    long i = 0;
+    for (; i + 8 <= n; i += 8) nadam_block(w + i, g + i, m + i, v + i, &p);
+    if (i < n) {
+        size_t c = (size_t)(n - i) * sizeof(float);
+        TAIL_BUF(w); TAIL_BUF(g); TAIL_BUF(m); TAIL_BUF(v);
+        memcpy(w_t, w + i, c); memcpy(g_t, g + i, c); memcpy(m_t, m + i, c); memcpy(v_t, v + i, c);
+        nadam_block(w_t, g_t, m_t, v_t, &p);
+        memcpy(w + i, w_t, c); memcpy(m + i, m_t, c); memcpy(v + i, v_t, c);
+    }
+}
+
+struct radam_p { float wd, beta2, one_minus_beta2, lerp_coef; int lerp_from_start; float bc1, lr; int rectify;
+                 float bc2_sqrt, eps, rect; };
+static inline void radam_block(float *w, const float *g, float *m, float *v, const struct radam_p *p) {
+    v8 wi = LD(w), gi = LD(g);
+    if (p->wd != 0) gi = FMA(SPLAT(p->wd), wi, gi);               /* grad.add(param, alpha=wd) */
+    v8 mi = LERP(LD(m), gi, p->lerp_coef, p->lerp_from_start);    /* exp_avg.lerp_(g, 1-beta1) */
+    v8 vi = FMA(SPLAT(p->one_minus_beta2) * gi, gi, LD(v) * SPLAT(p->beta2)); /* mul_(beta2).addcmul_(g, g, value=1-beta2) */
+    ST(m, mi);
+    ST(v, vi);
+    v8 step = mi / SPLAT(p->bc1) * SPLAT(p->lr);                  /* exp_avg / bc1 * lr */
+    if (p->rectify) {
+        v8 adaptive = SPLAT(1) / (SQRT(vi) + SPLAT(p->eps)) * SPLAT(p->bc2_sqrt); /* bc2**0.5 / (sqrt(v) + eps): reciprocal() * s */
+        step = step * adaptive * SPLAT(p->rect);
+    }
+    ST(w, wi - step);                                             /* param.add_(step, alpha=-1) */
+}
+
+DESCENT_CLONES
+void descent_radam_update(float *w, const float *g, float *m, float *v, long n, float wd, float beta2,
+                          float one_minus_beta2, float lerp_coef, int lerp_from_start, float bias_correction1,
+                          float lr, int rectify, float bias_correction2_sqrt, float eps, float rect) {
+    struct radam_p p = {wd, beta2, one_minus_beta2, lerp_coef, lerp_from_start, bias_correction1, lr, rectify,
+                        bias_correction2_sqrt, eps, rect};
+    long i = 0;
+    for (; i + 8 <= n; i += 8) radam_block(w + i, g + i, m + i, v + i, &p);
+    if (i < n) {
+        size_t c = (size_t)(n - i) * sizeof(float);
+        TAIL_BUF(w); TAIL_BUF(g); TAIL_BUF(m); TAIL_BUF(v);
+        memcpy(w_t, w + i, c); memcpy(g_t, g + i, c); memcpy(m_t, m + i, c); memcpy(v_t, v + i, c);
+        radam_block(w_t, g_t, m_t, v_t, &p);
+        memcpy(w + i, w_t, c); memcpy(m + i, m_t, c); memcpy(v + i, v_t, c);
+    }
+}
+
+struct adamax_p { float neg_clr, wd, beta2, eps, lerp_coef; int lerp_from_start; };
+static inline void adamax_block(float *w, const float *g, float *m, float *u, const struct adamax_p *p) {
+    v8 wi = LD(w), gi = LD(g);
+    if (p->wd != 0) gi = FMA(SPLAT(p->wd), wi, gi);               /* grad.add(param, alpha=wd) */
+    v8 mi = LERP(LD(m), gi, p->lerp_coef, p->lerp_from_start);    /* exp_avg.lerp_(g, 1-beta1) */
+    v8 ui = __builtin_elementwise_max(LD(u) * SPLAT(p->beta2),   /* maximum(exp_inf.mul_(beta2), */
+                                      __builtin_elementwise_abs(gi) + SPLAT(p->eps)); /* g.abs().add_(eps)) */
+    ST(m, mi);
+    ST(u, ui);
+    ST(w, wi + SPLAT(p->neg_clr) * mi / ui);                      /* param.addcdiv_(m, exp_inf, value=-lr/bc1) */
+}
+
+DESCENT_CLONES
+void descent_adamax_update(float *w, const float *g, float *m, float *u, long n, float neg_clr, float wd,
+                           float beta2, float eps, float lerp_coef, int lerp_from_start) {
+    struct adamax_p p = {neg_clr, wd, beta2, eps, lerp_coef, lerp_from_start};
+    long i = 0;
+    for (; i + 8 <= n; i += 8) adamax_block(w + i, g + i, m + i, u + i, &p);
+    if (i < n) {
+        size_t c = (size_t)(n - i) * sizeof(float);
+        TAIL_BUF(w); TAIL_BUF(g); TAIL_BUF(m); TAIL_BUF(u);
+        memcpy(w_t, w + i, c); memcpy(g_t, g + i, c); memcpy(m_t, m + i, c); memcpy(u_t, u + i, c);
+        adamax_block(w_t, g_t, m_t, u_t, &p);
+        memcpy(w + i, w_t, c); memcpy(m + i, m_t, c); memcpy(u + i, u_t, c);
+    }
+}
+
+struct lion_p { float neg_lr, keep, beta1, one_minus_beta1, beta2, one_minus_beta2; };
+static inline void lion_block(float *w, const float *g, float *m, const struct lion_p *p) {
+    v8 wi = LD(w), gi = LD(g), mi = LD(m);
+    if (p->keep != 1) wi = wi * SPLAT(p->keep);                   /* p.mul_(1 - lr*wd) */
+    v8 c = FMA(SPLAT(p->one_minus_beta1), gi, mi * SPLAT(p->beta1)); /* exp_avg.clone().mul_(b1).add(g, alpha=1-b1) */
+    v8 sign = __builtin_convertvector(c < 0, v8) - __builtin_convertvector(c > 0, v8); /* .sgn_(): -1, 0, 1 (true is -1) */
+    ST(w, FMA(SPLAT(p->neg_lr), sign, wi));                       /* p.add_(sign, alpha=-lr) */
+    ST(m, FMA(SPLAT(p->one_minus_beta2), gi, mi * SPLAT(p->beta2))); /* exp_avg.mul_(b2).add_(g, alpha=1-b2) */
+}
+
+DESCENT_CLONES
+void descent_lion_update(float *w, const float *g, float *m, long n, float neg_lr, float decay_keep,
+                         float beta1, float one_minus_beta1, float beta2, float one_minus_beta2) {
+    struct lion_p p = {neg_lr, decay_keep, beta1, one_minus_beta1, beta2, one_minus_beta2};
+    long i = 0;
+    for (; i + 8 <= n; i += 8) lion_block(w + i, g + i, m + i, &p);
+    if (i < n) {
+        size_t c = (size_t)(n - i) * sizeof(float);
+        TAIL_BUF(w); TAIL_BUF(g); TAIL_BUF(m);
+        memcpy(w_t, w + i, c); memcpy(g_t, g + i, c); memcpy(m_t, m + i, c);
+        lion_block(w_t, g_t, m_t, &p);
+        memcpy(w + i, w_t, c); memcpy(m + i, m_t, c);
+    }
+}
+
+DESCENT_CLONES
+void descent_muon_momentum(const float *g, float *buf, float *u, long n, float lerp_coef, int lerp_from_start,
+                           float nesterov_coef, int nesterov_from_start, int nesterov) {
+    for (long i = 0; i < n; i++) {
+        float gi = g[i], bi = buf[i];
+        bi = __builtin_fmaf(lerp_coef, gi - bi, lerp_from_start ? bi : gi);            /* buf.lerp_(g, 1-mu) */
+        buf[i] = bi;
+        u[i] = nesterov ? __builtin_fmaf(nesterov_coef, bi - gi, nesterov_from_start ? gi : bi) : bi; /* g.lerp(buf, mu) */
+    }
+}
+
+DESCENT_CLONES
+void descent_decay_add(float *w, const float *u, long n, float keep, float neg_lr) {
+    for (long i = 0; i < n; i++) w[i] = __builtin_fmaf(neg_lr, u[i], w[i] * keep);  /* mul_(1-lr*wd).add_(u, alpha=-lr') */
+}
+
+struct sf_p { float beta2, one_minus_beta2, bc2, eps, decay, ckp1_coef; int ckp1_from_start; float y_coef, neg_lr; };
+static inline void sf_block(float *y, const float *g, float *z, float *v, const struct sf_p *p) {
+    v8 yi = LD(y), gi = LD(g), zi = LD(z);
+    v8 vi = FMA(SPLAT(p->one_minus_beta2) * gi, gi, LD(v) * SPLAT(p->beta2)); /* mul_(beta2).addcmul_(g, g, value=1-beta2) */
+    ST(v, vi);
+    v8 ni = gi / (SQRT(vi / SPLAT(p->bc2)) + SPLAT(p->eps));      /* grad.div_(v.div(bc2).sqrt_().add_(eps)) */
+    if (p->decay != 0) ni = FMA(SPLAT(p->decay), yi, ni);         /* add_(y, alpha=decay) */
+    yi = LERP(yi, zi, p->ckp1_coef, p->ckp1_from_start);          /* y.lerp_(z, ckp1) */
+    ST(y, FMA(SPLAT(p->y_coef), ni, yi));                         /* y.add_(n, alpha=lr*(b1*(1-ckp1)-1)) */
+    ST(z, FMA(SPLAT(p->neg_lr), ni, zi));                         /* z.sub_(n, alpha=lr) */
+}
+
+DESCENT_CLONES
+void descent_schedule_free_update(float *y, const float *g, float *z, float *v, long n, float beta2,
+                                  float one_minus_beta2, float bias_correction2, float eps, float decay,
+                                  float ckp1_coef, int ckp1_from_start, float y_coef, float neg_lr) {
+    struct sf_p p = {beta2, one_minus_beta2, bias_correction2, eps, decay, ckp1_coef, ckp1_from_start, y_coef, neg_lr};
+    long i = 0;
+    for (; i + 8 <= n; i += 8) sf_block(y + i, g + i, z + i, v + i, &p);
+    if (i < n) {
+        size_t c = (size_t)(n - i) * sizeof(float);
+        TAIL_BUF(y); TAIL_BUF(g); TAIL_BUF(z); TAIL_BUF(v);
+        memcpy(y_t, y + i, c); memcpy(g_t, g + i, c); memcpy(z_t, z + i, c); memcpy(v_t, v + i, c);
+        sf_block(y_t, g_t, z_t, v_t, &p);
+        memcpy(y + i, y_t, c); memcpy(z + i, z_t, c); memcpy(v + i, v_t, c);
+    }
+}
+
+DESCENT_CLONES
+void descent_lerp_toward(float *p, const float *z, long n, float lerp_coef, int lerp_from_start) {
+    for (long i = 0; i < n; i++) {
+        float pi = p[i], zi = z[i];
+        p[i] = __builtin_fmaf(lerp_coef, zi - pi, lerp_from_start ? pi : zi);   /* p.lerp_(z, w) */
+    }
+}

@@ -83,6 +83,11 @@ struct AutoEncoderCommand: ParsableCommand {
                 if let model { return try ModelSpec.resolve(model, inputShape: train.shape, loss: .meanSquaredError, registry: CommandContext.registry) }
                 return try layers.spec(sizes: [train.featureCount, hidden ?? 100])
             })
+            // A schedule spans the run's steps; a resumed run keeps the length it started with.
+            let scheduleEpochs = try checkpoint.map { c in
+                try CLI.flag("--resume") { try c.runConfig(as: AutoEncoderRunConfig.self, registry: CommandContext.registry).epochs }
+            } ?? epochs
+            let optimizer = try opt.config(examples: train.count, batchSize: ae.batchSize, epochs: scheduleEpochs)
             try CLI.check(spec, fits: train, test, from: data.source)
             guard spec.encoderLayers != nil, spec.loss.isReconstruction else {
                 throw UsageError("--model: an autoencoder needs '|' after its encoder's last layer and loss mse or bce")
@@ -90,16 +95,16 @@ struct AutoEncoderCommand: ParsableCommand {
             if ae.probeEpochs > 0 {
                 try CLI.checkLabels(classes: data.dataset.classCount, train, test, from: data.source, what: "the linear probe of \(data.dataset.displayName) has")
             }
-            try CLI.checkMemory(spec, batchSize: min(ae.batchSize, train.count), optimizer: opt.config,
+            try CLI.checkMemory(spec, batchSize: min(ae.batchSize, train.count), optimizer: optimizer,
                                 flag: model.map { "--model \($0)" } ?? "--hidden \(hidden ?? 100)")
             try AERun.checkCodeSize(spec, pixels: train.featureCount, pca: !ae.noPCA, flag: model.map { _ in "--model" } ?? "--hidden")
             let network = try Network(spec, seed: common.seed)
-            let trainer = try Trainer(network, optimizer: try opt.config.make(), loss: spec.loss.make(), batchSize: ae.batchSize,
+            let trainer = try Trainer(network, optimizer: try optimizer.make(), loss: spec.loss.make(), batchSize: ae.batchSize,
                                       corruption: ae.corruption, invertedMasking: ae.invertedMasking, seed: common.seed)
             let run = AutoEncoderRunConfig(command: "autoencoder", dataset: data.dataset, trainLimit: data.trainLimit,
                                            validation: data.validationCount, model: spec,
                                            corruption: ae.corruption, invertedMasking: ae.invertedMasking ? true : nil,
-                                           batchSize: ae.batchSize, optimizer: opt.config, seed: common.seed, epochs: epochs)
+                                           batchSize: ae.batchSize, optimizer: optimizer, seed: common.seed, epochs: epochs)
             let modelName = model.map { ModelSpec.preset(named: $0) != nil ? $0 : "m" + RunSpec.fnv1a64(spec.description).prefix(8) }
             let condition = model == nil
                 ? "h\(hidden ?? 100)_" + layers.condition(noise: ae.noiseCondition)
@@ -108,7 +113,7 @@ struct AutoEncoderCommand: ParsableCommand {
             let (dir, lock) = try AERun.folder(common.out, name, command: "autoencoder")
             defer { lock.release() }
             var metrics = AERun.metrics(command: "autoencoder", spec: spec, network: network, train: train, test: test,
-                                        data: data, ae: ae, optimizer: opt.config, seed: common.seed, epochs: epochs)
+                                        data: data, ae: ae, optimizer: optimizer, seed: common.seed, epochs: epochs)
             let checkpointPath = dir + "/model.safetensors"
             let fingerprint = whole!
             if let checkpoint {
@@ -124,7 +129,7 @@ struct AutoEncoderCommand: ParsableCommand {
             if let initFrom { try CLI.flag("--init-from") { try StateDictImport.load(initFrom, into: network) } }
             let saved = ["command": "autoencoder", "name": name, Checkpoint.dataFingerprintKey: fingerprint.value].merging(initFrom.map { ["init_from": $0] } ?? [:]) { a, _ in a }
             let runJSON = String(decoding: try JSONEncoder.sorted.encode(run), as: UTF8.self)
-            AERun.log("\(data.dataset.rawValue): \(train.count) train / \(test.count) test images; autoencoder \(spec.description); training input \(ae.matchedInput); \(opt.config.summary); \(network.parameters.scalarCount) parameters; \(Parallel.threads) thread(s)", json: json)
+            AERun.log("\(data.dataset.rawValue): \(train.count) train / \(test.count) test images; autoencoder \(spec.description); training input \(ae.matchedInput); \(optimizer.summary); \(network.parameters.scalarCount) parameters; \(Parallel.threads) thread(s)", json: json)
             AERun.log(String(format: "mean-image baseline test MSE %.5f", metrics.meanImageBaselineTestMSE), json: json)
             AERun.log(AERun.header(spec.loss, validation: validation != nil), json: json)
             let progress = StepProgress(label: "epoch", examples: train.count, batchSize: ae.batchSize)

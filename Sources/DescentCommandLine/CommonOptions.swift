@@ -187,6 +187,12 @@ struct OptimizerOptions: ParsableArguments {
     @OptionGroup var hyper: HyperParameterOptions
 
     var config: OptimizerConfig { hyper.config(optimizer) }
+
+    /// `config` with its `--schedule` resolved for a run of `epochs` epochs over `examples`
+    /// examples in minibatches of `batchSize`.
+    func config(examples: Int, batchSize: Int, epochs: Int) throws -> OptimizerConfig {
+        try hyper.config(optimizer, examples: examples, batchSize: batchSize, epochs: epochs)
+    }
 }
 
 /// The hyper-parameter flags, one per `HyperParameter` that has one, and `--clip-norm`; the
@@ -205,8 +211,10 @@ struct HyperParameterOptions: ParsableArguments {
     @Flag(help: help(.amsgrad)) var amsgrad = false
     @Option(parsing: .unconditional, help: help(.weightDecay)) var weightDecay: Float?
     @Option(parsing: .unconditional, help: "Clip gradients to this global L2 norm.") var clipNorm: Float?
-    /// The flags of hyper-parameters that are not Descent's own (those of rules a program
-    /// registered), e.g. `--lookahead-steps 5`: argument-parser's options are static, so
+    @OptionGroup var schedule: ScheduleOptions
+    /// The flags of hyper-parameters that are not fields of `OptimizerConfig` (a rule's own:
+    /// NAdam's `--momentum-decay`, or those of rules a program registered, e.g.
+    /// `--lookahead-steps 5`): argument-parser's options are static, so
     /// these are collected unparsed and read against the registry in `validate`; anything
     /// else left over is an unknown option.
     @Argument(parsing: .allUnrecognized, help: addedHelp) var added: [String] = []
@@ -257,7 +265,7 @@ struct HyperParameterOptions: ParsableArguments {
             "\(p.flag!)\(p.isFlag ? "" : " <\(p.rawValue)>"): " + help(p).abstract
         }
         guard !lines.isEmpty else { return .hidden }
-        return ArgumentHelp("Hyper-parameters of added optimizers: " + lines.joined(separator: "; "),
+        return ArgumentHelp("Hyper-parameters of single rules (built in or registered): " + lines.joined(separator: "; "),
                             valueName: "flags")
     }
 
@@ -285,6 +293,14 @@ struct HyperParameterOptions: ParsableArguments {
 
     /// The flags given, e.g. `["--lr", "--nesterov"]`.
     var given: [String] { values.compactMap { $0.1 == nil ? nil : $0.0.flag } + (clipNorm == nil ? [] : ["--clip-norm"]) }
+
+    /// `config(kind)` with the schedule of a run of `epochs` epochs over `examples` training
+    /// examples in minibatches of `batchSize`.
+    func config(_ kind: OptimizerKind, examples: Int, batchSize: Int, epochs: Int) throws -> OptimizerConfig {
+        var c = config(kind)
+        c.schedule = try schedule.schedule(stepsPerEpoch: ScheduleOptions.steps(examples: examples, batchSize: batchSize), epochs: epochs)
+        return c
+    }
 
     /// `kind` with the values given (the rule's defaults elsewhere).
     func config(_ kind: OptimizerKind) -> OptimizerConfig {

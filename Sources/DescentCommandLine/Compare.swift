@@ -100,6 +100,10 @@ struct Compare: ParsableCommand {
             sweep.configs[i].trainLimit = ClassifierRunConfig.trainLimit(sweep.configs[i].trainLimit, available: trainImages)
             sweep.configs[i].batchSize = min(sweep.configs[i].batchSize, sweep.configs[i].trainLimit ?? trainImages)
             sweep.configs[i].validation = validation == 0 ? nil : validation
+            // The schedule spans each run's steps (over at most 2⁴⁰ for the early check's unknown size).
+            let c = sweep.configs[i]
+            sweep.configs[i].optimizer = try hyper.config(c.optimizer.kind, examples: Swift.min(c.trainLimit ?? trainImages, 1 << 40),
+                                                          batchSize: c.batchSize, epochs: c.epochs)
         }
         let first = common.seed
         sweep.seeds = (0..<UInt64(seeds ?? preset.seedCount)).map { first + $0 }

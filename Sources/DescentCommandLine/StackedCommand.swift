@@ -118,7 +118,11 @@ struct StackedCommand: ParsableCommand {
             if ae.probeEpochs > 0 {
                 try CLI.checkLabels(classes: data.dataset.classCount, train, test, from: data.source, what: "the linear probe of \(data.dataset.displayName) has")
             }
-            try CLI.checkMemory(spec, batchSize: min(ae.batchSize, train.count), optimizer: opt.config,
+            // A schedule spans each phase's steps: every pre-training level's and the fine-tuning's.
+            let optimizer = try opt.config(examples: train.count, batchSize: ae.batchSize, epochs: finetuneEpochs)
+            let pretrainOptimizer = try opt.config(examples: train.count, batchSize: ae.batchSize,
+                                                   epochs: noPretrain ? 1 : pretrainEpochs)
+            try CLI.checkMemory(spec, batchSize: min(ae.batchSize, train.count), optimizer: optimizer,
                                 flag: "\(modelFlag) \(sizes?.text ?? model ?? "")")
             let network = try Network(spec, seed: common.seed)
             let levels = try CLI.flag(modelFlag, for: .model) { try GreedyPretraining(network) }
@@ -133,8 +137,8 @@ struct StackedCommand: ParsableCommand {
                 throw DescentError("\(dir)/\(done) exists: that folder holds a run already (its name does not say which --data-dir, --train-limit or --validation it used); choose another --out, or remove the folder to redo it")
             }
             var metrics = AERun.metrics(command: "stacked", spec: spec, network: network, train: train, test: test, data: data,
-                                        ae: ae, optimizer: opt.config, seed: common.seed, epochs: finetuneEpochs, pretrainEpochs: pre)
-            AERun.log("\(data.dataset.rawValue): \(train.count) train / \(test.count) test images; stacked autoencoder \(spec.description); training input \(ae.matchedInput); \(opt.config.summary); pre-training \(pre) epochs/level, fine-tuning \(finetuneEpochs); \(Parallel.threads) thread(s)", json: json)
+                                        ae: ae, optimizer: optimizer, seed: common.seed, epochs: finetuneEpochs, pretrainEpochs: pre)
+            AERun.log("\(data.dataset.rawValue): \(train.count) train / \(test.count) test images; stacked autoencoder \(spec.description); training input \(ae.matchedInput); \(optimizer.summary); pre-training \(pre) epochs/level, fine-tuning \(finetuneEpochs); \(Parallel.threads) thread(s)", json: json)
             AERun.log(String(format: "mean-image baseline test MSE %.5f", metrics.meanImageBaselineTestMSE), json: json)
             let progress = StepProgress(label: "epoch", examples: train.count, batchSize: ae.batchSize)
             if pre > 0 {
@@ -142,7 +146,7 @@ struct StackedCommand: ParsableCommand {
                 var log: TensorBoardLog?
                 metrics.pretraining = try levels.train(
                     train: .images(train), validation: validation.map { .images($0) }, test: .images(test), epochs: pre,
-                    optimizer: { try opt.config.make() }, batchSize: ae.batchSize,
+                    optimizer: { try pretrainOptimizer.make() }, batchSize: ae.batchSize,
                     corruption: ae.corruption, invertedMasking: ae.invertedMasking, seed: common.seed,
                     willTrain: { i, trainer in
                         let h = AERun.header(levels.losses[i], validation: validation != nil)
@@ -156,16 +160,16 @@ struct StackedCommand: ParsableCommand {
                         try log?.epoch(m, learningRate: trainer.optimizer.learningRate)
                         AERun.printEpoch(m, phase: "level\(i)", json: json)
                     })
-                let unrolled = try Trainer(network, optimizer: try opt.config.make(), loss: spec.loss.make(), batchSize: ae.batchSize, seed: common.seed)
+                let unrolled = try Trainer(network, optimizer: try optimizer.make(), loss: spec.loss.make(), batchSize: ae.batchSize, seed: common.seed)
                 metrics.testMSEAfterPretraining = try unrolled.evaluate(.images(test)).reconstructionMSE
                 AERun.log(String(format: "unrolled network after pre-training: test MSE %.5f (clean input)", metrics.testMSEAfterPretraining!), json: json)
             }
-            let trainer = try Trainer(network, optimizer: try opt.config.make(), loss: spec.loss.make(), batchSize: ae.batchSize,
+            let trainer = try Trainer(network, optimizer: try optimizer.make(), loss: spec.loss.make(), batchSize: ae.batchSize,
                                       corruption: ae.corruption, invertedMasking: ae.invertedMasking, seed: common.seed, streamBase: 0)
             let run = AutoEncoderRunConfig(command: "stacked", dataset: data.dataset, trainLimit: data.trainLimit,
                                            validation: data.validationCount, model: spec,
                                            corruption: ae.corruption, invertedMasking: ae.invertedMasking ? true : nil,
-                                           batchSize: ae.batchSize, optimizer: opt.config, seed: common.seed, epochs: finetuneEpochs)
+                                           batchSize: ae.batchSize, optimizer: optimizer, seed: common.seed, epochs: finetuneEpochs)
             let runJSON = String(decoding: try JSONEncoder.sorted.encode(run), as: UTF8.self)
             let checkpointPath = dir + "/model.safetensors"
             AERun.log(AERun.header(spec.loss, validation: validation != nil), json: json)

@@ -40,6 +40,9 @@ struct Train: ParsableCommand {
     var augment: String?
     @Option(help: "Start from these weights: a PyTorch state_dict saved with safetensors, named as Tools/descent_checkpoint.py names them (docs/interop.md).")
     var initFrom: String?
+    /// Stops after this epoch as an interrupted run would (its checkpoint written): how the
+    /// tests interrupt a run to resume it. Hidden.
+    @Option(help: .hidden) var stopAfterEpoch: Int?
 
     func validate() throws {
         if epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
@@ -48,6 +51,7 @@ struct Train: ParsableCommand {
         if let augment {
             do { _ = try Augmentation(parsing: augment) } catch let e as DescentError { throw ValidationError("--" + e.message) }
         }
+        if let s = stopAfterEpoch, s < 1 { throw ValidationError("--stop-after-epoch must be at least 1, got \(s)") }
         for (flag, p) in [("--input-dropout", inputDropout), ("--hidden-dropout", hiddenDropout)] where !(p >= 0 && p < 1) {
             throw ValidationError("\(flag) must be in [0, 1), got \(p)")
         }
@@ -74,16 +78,22 @@ struct Train: ParsableCommand {
             let normalization = normalize ? try CLI.flag("--normalize") { try ChannelNormalization(of: kept) } : nil
             let train = try kept.normalized(by: normalization), validation = try held?.normalized(by: normalization)
             let test = try rawTest.normalized(by: normalization)
+            // A schedule spans the run's steps; a resumed run keeps the length it started with
+            // (raising --epochs then trains on at the schedule's final rate).
+            let scheduleEpochs = try checkpoint.map { c in
+                try CLI.flag("--resume") { try c.runConfig(as: RunSpec.self, registry: CommandContext.registry).config.epochs }
+            } ?? epochs
+            let optimizer = try opt.config(examples: train.count, batchSize: batchSize, epochs: scheduleEpochs)
             let spec = try CLI.flag("--model", for: .model) {
                 try ModelSpec.resolve(model, inputShape: train.shape, loss: .crossEntropy,
                                       mlp: (activation.value, Double("\(inputDropout)")!, Double("\(hiddenDropout)")!),
                                       registry: CommandContext.registry)
             }
             try CLI.check(spec, fits: train, test, from: data.source)
-            try CLI.checkMemory(spec, batchSize: batchSize, optimizer: opt.config,
+            try CLI.checkMemory(spec, batchSize: batchSize, optimizer: optimizer,
                                 flag: "--model \(model)" + (self.batchSize != 128 ? " --batch-size \(self.batchSize)" : ""))
             var config = ClassifierRunConfig(dataset: data.dataset, model: spec, batchSize: batchSize, epochs: epochs,
-                                             trainLimit: trainLimit, validation: data.validationCount, optimizer: opt.config,
+                                             trainLimit: trainLimit, validation: data.validationCount, optimizer: optimizer,
                                              format: data.recordedFormat, labels: data.recordedLabel)
             config.resize = try data.resize.map { try ImageSize(parsing: $0).description }
             config.normalize = normalization
@@ -112,7 +122,7 @@ struct Train: ParsableCommand {
             }
             let runJSON = String(decoding: try JSONEncoder.sorted.encode(run), as: UTF8.self)
             if !common.json {
-                print("\(data.recordedFormat.map { "\($0) data" } ?? data.dataset.rawValue): \(train.count) train / \(validation.map { "\($0.count) validation / " } ?? "")\(test.count) test images; model \(spec.summary), \(trainer.network.parameters.scalarCount) parameters; \(opt.config.summary); \(Parallel.threads) thread(s)")
+                print("\(data.recordedFormat.map { "\($0) data" } ?? data.dataset.rawValue): \(train.count) train / \(validation.map { "\($0.count) validation / " } ?? "")\(test.count) test images; model \(spec.summary), \(trainer.network.parameters.scalarCount) parameters; \(optimizer.summary); \(Parallel.threads) thread(s)")
                 if let checkpoint { print("resumed from \(checkpoint.path) after epoch \(checkpoint.epochsDone)") }
                 print("epoch  train_loss" + (validation != nil ? "   val_loss   val_acc" : "") + "  test_loss  test_acc  seconds")
             }
@@ -121,7 +131,7 @@ struct Train: ParsableCommand {
             let log = try board.log()
             log?.observe(trainer, then: trainer.onStep)
             try trainer.fit(train: .images(train), validation: validation.map { .images($0) }, test: .images(test),
-                            epochs: epochs - trainer.epochsDone) { m in
+                            epochs: Swift.max(Swift.min(epochs, stopAfterEpoch ?? epochs) - trainer.epochsDone, 0)) { m in
                 progress?.clear()
                 try log?.epoch(m, learningRate: trainer.optimizer.learningRate)
                 if common.json {

@@ -55,6 +55,7 @@ struct Tune: ParsableCommand {
     @Option(help: "Another folder whose results count as done and feed the choice (repeatable; e.g. other shards).")
     var merge: [String] = []
     @Option(help: "Concurrent runs (default: one per core).") var jobs: Int?
+    @OptionGroup var schedule: ScheduleOptions
     @Flag(help: "Print progress even when stderr is not a terminal.") var verbose = false
     @Flag(help: "Do not write the report.") var noReport = false
     @Flag(help: SweepSummaryLine.keepModelsHelp) var keepModels = false
@@ -85,11 +86,14 @@ struct Tune: ParsableCommand {
         let kinds = try optimizers.map { try CLI.optimizerList($0) } ?? OptimizerConfig.seedDefaults.map(\.kind)
         let rates = try lrGrid.map { g in try CLI.flag("--lr-grid") { try LearningRateGrid.parse(g) } }?.rates ?? preset.grid.rates
         let limit = ClassifierRunConfig.trainLimit(trainLimit.map { $0 == 0 ? nil : $0 } ?? preset.trainLimit, available: trainImages)
-        let base = kinds.map { k -> ClassifierRunConfig in
+        let base = try kinds.map { k -> ClassifierRunConfig in
             var c = ClassifierRunConfig.seedMLP(OptimizerConfig(kind: k), dataset: data.dataset, epochs: epochs ?? preset.epochs,
                                                 trainLimit: limit, validation: validationCount)
             c.model = spec
             c.batchSize = min(c.batchSize, limit ?? trainImages)
+            // The schedule spans each run's steps (over at most 2⁴⁰ for the early check's unknown size).
+            c.optimizer.schedule = try schedule.schedule(stepsPerEpoch: ScheduleOptions.steps(examples: Swift.min(limit ?? trainImages, 1 << 40),
+                                                                                            batchSize: c.batchSize), epochs: c.epochs)
             return c
         }
         return try TuningPlan(base: base, rates: rates, seeds: (0..<UInt64(seeds ?? preset.seedCount)).map { common.seed + $0 },

@@ -341,8 +341,31 @@ final class BenchRun {
         report.products = .init(calls: figures, smallCallUs: tinyCall * 1e6)
     }
 
-    /// Each optimizer's step (seed defaults) over the seed-mlp parameters against a bare
-    /// pass with its memory traffic, 1 thread; then Adam's step on all threads.
+    /// A per-tensor rule's step (1 thread) against a replay of exactly the products it
+    /// issued (`GemmReplay`): what its element-wise work and bookkeeping add to its products.
+    func measureProducts(of optimizer: Optimizer, _ config: OptimizerConfig, _ parameters: [Parameter], samples: Int) throws {
+        // Past the warm-up of rules that start preconditioning late (Shampoo: step 10), then the
+        // products of one step; the minimum over single steps leaves out a root refresh.
+        while optimizer.stepCount < 11 { optimizer.step(parameters) }
+        let replay = GemmReplay(recordGemms { optimizer.step(parameters) })
+        var (step, products) = (Double.infinity, Double.infinity)
+        for _ in 0..<samples {
+            step = min(step, best(1) { optimizer.step(parameters) })
+            products = min(products, best(1) { replay.run() })
+        }
+        let ratio = step / products
+        report.optimizers = (report.optimizers ?? [:]).merging([config.kind.rawValue: .init(
+            stepUs: step * 1e6, floorUs: products * 1e6, ratio: ratio, reads: 0, writes: 0,
+            parameters: parameters.scalarCount)]) { _, new in new }
+        rows.append(Row(key: "optimizer_\(config.kind.rawValue)", label: "\(config.kind.rawValue) step (defaults), \(parameters.scalarCount) params, 1 thread",
+                        value: fmt(step * 1e3, 1) + " ms",
+                        reference: "its \(replay.calls.count) products " + fmt(products * 1e3, 1) + " ms (" + fmt(replay.flops / products / 1e9, 0) + " GFLOP/s)",
+                        ratio: ratio, target: nil))
+    }
+
+    /// Each element-wise optimizer's step (its defaults) over the seed-mlp parameters against
+    /// a bare pass with its memory traffic, 1 thread; each per-tensor rule's (Muon) against
+    /// a replay of the products it issued; then Adam's step on all threads.
     func measureOptimizers() throws {
         log("optimizers: step vs floor over the seed-mlp parameters")
         Parallel.setThreads(1)  // the targets are per thread
@@ -352,10 +375,14 @@ final class BenchRun {
         for p in parameters { for i in 0..<p.count { p.grad.data[i] = g.uniform(-1e-3, 1e-3) } }
         let samples = options.quick ? 20 : 60, stepsPerSample = 5
         var optimizers: [String: BenchReport.OptimizerFigures] = [:]
-        for config in OptimizerConfig.seedDefaults {
+        for config in Registry.builtIn.optimizers.map({ OptimizerConfig(kind: $0) }) {
             let kind = config.kind
             let optimizer = try config.make()
             optimizer.step(parameters)  // creates state
+            if optimizer is TensorOptimizer {
+                try measureProducts(of: optimizer, config, parameters, samples: options.quick ? 3 : 10)
+                continue
+            }
             let (r, w) = traffic(of: kind)
             let arrays = (0..<r).map { _ -> UnsafeMutablePointer<Float> in
                 let p = UnsafeMutablePointer<Float>.allocate(capacity: n)
@@ -381,7 +408,7 @@ final class BenchRun {
                             reference: "floor \(r)R/\(w)W " + fmt(floor * 1e6, 0) + " µs",
                             ratio: ratio, target: 1.3))
         }
-        report.optimizers = optimizers
+        report.optimizers = (report.optimizers ?? [:]).merging(optimizers) { _, new in new }
         // The same Adam step split over all threads, as training runs it: the speed-up.
         if options.threads > 1, let oneThread = optimizers["adam"]?.stepUs {
             Parallel.setThreads(options.threads)

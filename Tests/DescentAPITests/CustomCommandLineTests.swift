@@ -82,7 +82,7 @@ final class CustomCommandLineTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         let help = r.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
         XCTAssertTrue(help.contains("scale(init=1.0) a learnable gain per value"), help)
-        XCTAssertTrue(help.contains("(values: sgd, momentum, adagrad, rmsprop, adadelta, adam, adamw, signum; default: adam)"), help)
+        XCTAssertTrue(help.contains("(values: sgd, momentum, adagrad, rmsprop, adadelta, adam, adamw, nadam, nadamw, radam, adamax, lion, muon, schedulefree, shampoo, signum; default: adam)"), help)
         XCTAssertTrue(help.contains("--smoothing <smoothing>: Signum's averaging of the gradient β (signum)."), help)
         // The tool that registers nothing of its own lists none of them.
         let plain = try run("descent", ["train", "--help"])

@@ -28,6 +28,10 @@ const char *descent_openblas_load(void);
 /* Row-major C (n x n, upper triangle) = alpha * A^T A + beta * C, A k x n: cblas_ssyrk. */
 void descent_ssyrk_upper_transposed(int n, int k, float alpha, const float *a, int lda, float beta,
                                     float *c, int ldc);
+/* LAPACK dsyevd, the same in Double (Shampoo's inverse roots); only after descent_openblas_load()
+   succeeded and descent_dsyevd_available() says the library has it. */
+int descent_dsyevd_available(void);
+int descent_dsyevd(int n, double *a, int lda, double *w, double *work, int lwork, int *iwork, int liwork);
 /* LAPACK ssyevd (eigenvalues and vectors, lower triangle, column-major); returns info.
    lwork = liwork = -1 asks for the workspace sizes in work[0] and iwork[0]. */
 int descent_ssyevd(int n, float *a, int lda, float *w, float *work, int lwork, int *iwork, int liwork);
@@ -119,6 +123,29 @@ void descent_adadelta_update(float *w, const float *g, float *s, float *u, long 
 void descent_adam_update(float *w, const float *g, float *m, float *v, float *vmax, long n, float neg_step_size,
                          float bias_correction2_sqrt, float eps, float wd, float decay_keep, float beta2,
                          float one_minus_beta2, float lerp_coef, int lerp_from_start);
+void descent_nadam_update(float *w, const float *g, float *m, float *v, long n, float decay_keep, float wd,
+                          float beta2, float one_minus_beta2, float lerp_coef, int lerp_from_start,
+                          float bias_correction2, float eps, float grad_coef, float avg_coef);
+void descent_radam_update(float *w, const float *g, float *m, float *v, long n, float wd, float beta2,
+                          float one_minus_beta2, float lerp_coef, int lerp_from_start, float bias_correction1,
+                          float lr, int rectify, float bias_correction2_sqrt, float eps, float rect);
+void descent_adamax_update(float *w, const float *g, float *m, float *u, long n, float neg_clr, float wd,
+                           float beta2, float eps, float lerp_coef, int lerp_from_start);
+/* Schedule-Free AdamW (Sources/Descent/Optimizers/ScheduleFreeAdamW.swift): v <- b2 v + (1-b2) g^2,
+   n <- g / (sqrt(v / bc2) + eps) (+ decay * y), y <- lerp(y, z, ckp1), y <- fma(y_coef, n, y),
+   z <- fma(neg_lr, n, z); and p <- lerp(p, z, w) for the switches between y and x. */
+void descent_schedule_free_update(float *y, const float *g, float *z, float *v, long n, float beta2,
+                                  float one_minus_beta2, float bias_correction2, float eps, float decay,
+                                  float ckp1_coef, int ckp1_from_start, float y_coef, float neg_lr);
+void descent_lerp_toward(float *p, const float *z, long n, float lerp_coef, int lerp_from_start);
+/* Muon's element-wise parts (Sources/Descent/Optimizers/Muon.swift): buf <- lerp(buf, g, 1 - mu), then
+   u <- lerp(g, buf, mu) with nesterov, else u <- buf (lerp weights encoded as above); and
+   w <- fma(neg_lr, u, w * keep). */
+void descent_muon_momentum(const float *g, float *buf, float *u, long n, float lerp_coef, int lerp_from_start,
+                           float nesterov_coef, int nesterov_from_start, int nesterov);
+void descent_decay_add(float *w, const float *u, long n, float keep, float neg_lr);
+void descent_lion_update(float *w, const float *g, float *m, long n, float neg_lr, float decay_keep,
+                         float beta1, float one_minus_beta1, float beta2, float one_minus_beta2);
 
 /* Per channel of a channels x plane block (one example, C x H x W):
    y[c, i] = activation(y[c, i] + bias[c]) (bias may be NULL; kind as in descent_bias_activation). */

@@ -104,7 +104,9 @@ public struct Registry: Sendable {
                          Residual.kind, GaussianLayer.kind] {
                 try r.register(kind)
             }
-            for rule in [SGD.rule, MomentumSGD.rule, AdaGrad.rule, RMSprop.rule, AdaDelta.rule, Adam.rule, AdamW.rule] {
+            for rule in [SGD.rule, MomentumSGD.rule, AdaGrad.rule, RMSprop.rule, AdaDelta.rule, Adam.rule, AdamW.rule,
+                         NAdam.rule, NAdamW.rule, RAdam.rule, Adamax.rule, Lion.rule, Muon.rule,
+                         ScheduleFreeAdamW.rule, Shampoo.rule] {
                 try r.register(rule)
             }
             for loss in [LossKind.crossEntropy, .meanSquaredError, .binaryCrossEntropy, .bernoulli] { try r.register(loss) }

@@ -7,6 +7,7 @@ import Foundation
 /// constant            lr = base
 /// step(every: k, factor: γ)        lr = base · γ^⌊t / k⌋                    (StepLR)
 /// cosine(totalSteps: T, minimum: m) lr = m + (base − m)·(1 + cos(π·min(t, T)/T))/2  (CosineAnnealingLR, closed form)
+/// linearDecay(totalSteps: T, minimum: m) lr = base + (m − base)·min(t, T)/T     (LinearLR to m/base)
 /// linearWarmup(steps: W, startFactor: f, then: s)
 ///                     lr = base · (f + (1 − f)·t/W)  for t < W                (LinearLR)
 ///                     lr = s.learningRate(at: t − W, base: base)  afterwards
@@ -17,6 +18,7 @@ public indirect enum LearningRateSchedule: Hashable, Codable, Sendable {
     case constant
     case step(every: Int, factor: Float)
     case cosine(totalSteps: Int, minimum: Float)
+    case linearDecay(totalSteps: Int, minimum: Float)
     case linearWarmup(steps: Int, startFactor: Float, then: LearningRateSchedule)
 
     public func learningRate(at step: Int, base: Float) -> Float {
@@ -33,6 +35,9 @@ public indirect enum LearningRateSchedule: Hashable, Codable, Sendable {
             let T = Swift.max(total, 1)
             let m = Double(minimum)
             return m + (base - m) * (1 + cos(Double.pi * Double(Swift.min(t, T)) / Double(T))) / 2
+        case let .linearDecay(total, minimum):
+            let T = Swift.max(total, 1)
+            return base + (Double(minimum) - base) * Double(Swift.min(t, T)) / Double(T)
         case let .linearWarmup(steps, startFactor, then):
             if t < steps {
                 let f = Double(startFactor)
@@ -50,6 +55,9 @@ public indirect enum LearningRateSchedule: Hashable, Codable, Sendable {
             guard every > 0 else { throw DescentError("\(optimizer): schedule step every must be > 0, got \(every)") }
             try Check.nonNegative(factor, "schedule factor", optimizer)
         case let .cosine(total, minimum):
+            guard total > 0 else { throw DescentError("\(optimizer): schedule totalSteps must be > 0, got \(total)") }
+            try Check.nonNegative(minimum, "schedule minimum", optimizer)
+        case let .linearDecay(total, minimum):
             guard total > 0 else { throw DescentError("\(optimizer): schedule totalSteps must be > 0, got \(total)") }
             try Check.nonNegative(minimum, "schedule minimum", optimizer)
         case let .linearWarmup(steps, startFactor, then):

@@ -35,6 +35,14 @@ public protocol Optimizer: AnyObject {
     /// Restores a state produced by `state(for:)`. Parameters without a `.step` entry
     /// start fresh; a missing slot or a shape mismatch throws.
     func loadState(_ state: [String: Tensor], for parameters: [Parameter]) throws
+    /// Moves `parameters` to the point gradients are taken at, before a run of steps
+    /// (Schedule-Free: from x to y). `Trainer.trainEpoch` calls it first and
+    /// `endTraining` last, so between epochs — evaluation, checkpoints, `evaluate`, the
+    /// linear probe, exports — the parameters hold the point the rule prescribes. A no-op
+    /// for every other rule.
+    func beginTraining(_ parameters: [Parameter])
+    /// Moves `parameters` to the point to evaluate and keep (Schedule-Free: from y to x).
+    func endTraining(_ parameters: [Parameter])
 }
 
 extension Optimizer {
@@ -50,6 +58,8 @@ extension Optimizer {
     public var stateTensorCount: Int { 0 }
     public func state(for parameters: [Parameter]) -> [String: Tensor] { [:] }
     public func loadState(_ state: [String: Tensor], for parameters: [Parameter]) throws {}
+    public func beginTraining(_ parameters: [Parameter]) {}
+    public func endTraining(_ parameters: [Parameter]) {}
 }
 
 // MARK: - Validation
@@ -99,4 +109,6 @@ extension OptimizerWrapper {
     public func loadState(_ state: [String: Tensor], for parameters: [Parameter]) throws {
         try base.loadState(state, for: parameters)
     }
+    public func beginTraining(_ parameters: [Parameter]) { base.beginTraining(parameters) }
+    public func endTraining(_ parameters: [Parameter]) { base.endTraining(parameters) }
 }

@@ -12,7 +12,7 @@ public struct OptimizerKind: Hashable, Sendable, CustomStringConvertible {
     /// The rule's name, e.g. `"adam"`.
     public var rawValue: String { rule.name }
 
-    /// The name used in reports: "SGD", "MomentumSGD", "AdaGrad", "RMSprop", "AdaDelta", "Adam", "AdamW".
+    /// The name used in reports: "SGD", "MomentumSGD", "AdaGrad", "RMSprop", "AdaDelta", "Adam", "AdamW", "NAdam", "NAdamW", "RAdam", "Adamax", "Lion".
     public var displayName: String { rule.displayName }
 
     public var description: String { rawValue }
@@ -27,6 +27,14 @@ public struct OptimizerKind: Hashable, Sendable, CustomStringConvertible {
     public static let adadelta = OptimizerKind(AdaDelta.rule)
     public static let adam = OptimizerKind(Adam.rule)
     public static let adamw = OptimizerKind(AdamW.rule)
+    public static let nadam = OptimizerKind(NAdam.rule)
+    public static let nadamw = OptimizerKind(NAdamW.rule)
+    public static let radam = OptimizerKind(RAdam.rule)
+    public static let adamax = OptimizerKind(Adamax.rule)
+    public static let lion = OptimizerKind(Lion.rule)
+    public static let muon = OptimizerKind(Muon.rule)
+    public static let schedulefree = OptimizerKind(ScheduleFreeAdamW.rule)
+    public static let shampoo = OptimizerKind(Shampoo.rule)
 }
 
 extension OptimizerKind: Codable {

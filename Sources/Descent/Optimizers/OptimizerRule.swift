@@ -55,7 +55,7 @@ public struct HyperParameter: Hashable, Sendable, CustomStringConvertible {
     public static let initialAccumulatorValue = HyperParameter("initialAccumulatorValue", summaryName: "initial_accumulator",
                                                                flag: .some(nil), help: "Initial accumulator value")
     public static let weightDecay = HyperParameter("weightDecay", summaryName: "weight_decay", flag: "--weight-decay",
-                                                   help: "Weight decay (L2 added to the gradient; decoupled for adamw)")
+                                                   help: "Weight decay (L2 added to the gradient; decoupled for adamw, nadamw, lion)")
 
     /// Descent's own hyper-parameters, each a stored field of `OptimizerConfig`, in the
     /// order of its fields.

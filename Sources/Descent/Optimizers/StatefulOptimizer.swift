@@ -149,6 +149,27 @@ open class StatefulOptimizer: Optimizer {
     /// The value a fresh slot tensor starts with (AdaGrad's initial accumulator).
     open func initialValue(slot index: Int) -> Float { 0 }
 
+    /// Called once for each fresh slot tensor, after it is filled with `initialValue(slot:)`
+    /// (Schedule-Free starts z as a copy of θ).
+    open func initialize(slot index: Int, _ tensor: Tensor, for parameter: Parameter) {}
+
+    /// Called once per step, before any parameter (per-step scalars of the whole rule).
+    open func beginStep() {}
+
+    /// Numbers of the whole rule kept from step to step besides the step count, by name
+    /// (Schedule-Free's weight sum). Checkpoints keep each as `"optimizer.<name>"`, the
+    /// Double's 64 bits exactly (`ExactDouble`); `loadState` sets them back.
+    open var ruleScalars: [String: Double] {
+        get { [:] }
+        set {}
+    }
+
+    /// The state of the parameters this rule knows (for subclasses: `beginTraining`).
+    public func slotTensors(of parameter: Parameter) -> [Tensor]? { slots[ObjectIdentifier(parameter)]?.tensors }
+
+    open func beginTraining(_ parameters: [Parameter]) {}
+    open func endTraining(_ parameters: [Parameter]) {}
+
     /// The rule: updates the elements in `span` (θ and the state tensors) from the
     /// gradient. Called concurrently for disjoint spans; every subclass overrides it.
     open func update(_ span: Span) { fatalError("\(name): update not implemented") }
@@ -161,8 +182,10 @@ open class StatefulOptimizer: Optimizer {
     func slot(for parameter: Parameter) -> Slot {
         let key = ObjectIdentifier(parameter)
         if let s = slots[key], s.tensors.allSatisfy({ $0.count == parameter.count }) { return s }
-        let s = Slot(slotNames.indices.map {
-            Tensor(shape: parameter.value.shape, value: initialValue(slot: $0))
+        let s = Slot(slotNames.indices.map { i in
+            let t = Tensor(shape: parameter.value.shape, value: initialValue(slot: i))
+            initialize(slot: i, t, for: parameter)
+            return t
         })
         slots[key] = s
         return s
@@ -185,6 +208,7 @@ open class StatefulOptimizer: Optimizer {
     /// The step loop; returns the index of a parameter with a non-finite gradient.
     private func run(_ parameters: [Parameter], checking: Bool) -> Int? {
         stepCount += 1
+        beginStep()
         spans.removeAll(keepingCapacity: true)
         blocks.removeAll(keepingCapacity: true)
         for (index, p) in parameters.enumerated() {
@@ -232,6 +256,7 @@ open class StatefulOptimizer: Optimizer {
 
     public func state(for parameters: [Parameter]) -> [String: Tensor] {
         var out: [String: Tensor] = ["optimizer.step": Tensor(shape: [1], value: Float(stepCount))]
+        for (key, v) in ruleScalars { out["optimizer.\(key)"] = ExactDouble.tensor(v) }
         for p in parameters {
             guard let s = slots[ObjectIdentifier(p)] else { continue }
             out["\(p.name).step"] = Tensor(shape: [1], value: Float(s.step))
@@ -243,7 +268,7 @@ open class StatefulOptimizer: Optimizer {
     /// Slots that accumulate squares (or their maxima) and so are never negative: a
     /// checkpoint holding a negative value in one is damaged (the square root of the
     /// update would be NaN).
-    static let nonNegativeSlots: Set<String> = ["exp_avg_sq", "max_exp_avg_sq", "square_avg", "acc_delta", "sum"]
+    static let nonNegativeSlots: Set<String> = ["exp_avg_sq", "max_exp_avg_sq", "square_avg", "acc_delta", "sum", "exp_inf"]
 
     /// A step count stored as a 1-element tensor: a whole number in 0...2²⁴ (what a Float holds exactly).
     private func checkedStepCount(_ tensor: Tensor?, _ key: String) throws -> Int? {
@@ -278,8 +303,36 @@ open class StatefulOptimizer: Optimizer {
             s.step = step
             loaded.append((ObjectIdentifier(p), s))
         }
+        var scalars = ruleScalars
+        if !loaded.isEmpty {
+            for key in scalars.keys {
+                guard let t = state["optimizer.\(key)"] else { throw DescentError("\(name): state has no 'optimizer.\(key)'") }
+                scalars[key] = try ExactDouble.value(t, "\(name): state 'optimizer.\(key)'")
+            }
+        }
         slots = [:]
         for (k, s) in loaded { slots[k] = s }
+        if !loaded.isEmpty { ruleScalars = scalars }
         if let n = try checkedStepCount(state["optimizer.step"], "optimizer.step") { stepCount = n }
+    }
+}
+
+/// A Double kept exactly in a float32 tensor (checkpoints hold float32): its 64 bits as four
+/// 16-bit pieces, most significant first, each a whole number in 0...65535 (exact in a Float).
+enum ExactDouble {
+    static func tensor(_ v: Double) -> Tensor {
+        let bits = v.bitPattern
+        return Tensor(shape: [4], values: (0..<4).map { Float((bits >> UInt64(48 - 16 * $0)) & 0xFFFF) })
+    }
+
+    /// The Double in `t`; throws (`what` names it) unless `t` is four whole numbers in 0...65535 of a finite Double.
+    static func value(_ t: Tensor, _ what: String) throws -> Double {
+        guard t.count == 4, (0..<4).allSatisfy({ t[$0] >= 0 && t[$0] <= 65535 && t[$0] == t[$0].rounded() }) else {
+            throw DescentError("\(what) must be 4 whole numbers in 0...65535 (a Double's bits), got shape \(t.shape)")
+        }
+        let bits = (0..<4).reduce(UInt64(0)) { $0 << 16 | UInt64(t[$1]) }
+        let v = Double(bitPattern: bits)
+        guard v.isFinite else { throw DescentError("\(what) is not a finite number") }
+        return v
     }
 }

@@ -99,6 +99,9 @@ public final class Trainer {
         var step = 0
         let steps = batches.batchCount
         var clock = phases.map { _ in StepPhases.Clock() }
+        // Parameters hold the point to evaluate between epochs (Schedule-Free's x), the
+        // point gradients are taken at during them (y); a no-op for other rules.
+        optimizer.beginTraining(parameters)
         try batches.forEachBatch(shuffledBy: RandomGenerator(seed: seed, stream: stream(2, epoch: epoch))) { batch in
             step += 1
             if let t = clock?.lap() { phases!.batch += t }
@@ -122,6 +125,7 @@ public final class Trainer {
             lastStepLoss = value.loss
             onStep?(step, steps)
         }
+        optimizer.endTraining(parameters)
         // A weight that is NaN or ±∞ may give finite losses and gradients (a ReLU turns a
         // NaN pre-activation into 0, and its gradient into 0), so the step's check would
         // never see it: every epoch ends by checking the weights themselves (one pass).

@@ -10,7 +10,9 @@ final class CLITests: XCTestCase {
         let names = Registry.builtIn.optimizers.map(\.rawValue).joined(separator: ", ")
         XCTAssertTrue(help.contains("(values: \(names); default: adam)"), help)
         // Every hyper-parameter that has a flag is listed with the rules that use it.
-        XCTAssertTrue(help.contains("--momentum <momentum> Momentum (momentum, rmsprop)."), help)
+        XCTAssertTrue(help.contains("--momentum <momentum> Momentum (momentum, rmsprop, muon)."), help)
+        // A rule's own hyper-parameters (not fields of OptimizerConfig) are listed too, with their rules.
+        XCTAssertTrue(help.contains("--momentum-decay <momentumDecay>: Momentum decay ψ of the μ schedule (nadam, nadamw)."), help)
         for p in HyperParameter.builtIn {
             guard let flag = p.flag else { continue }
             XCTAssertTrue(help.contains(flag + (p.isFlag ? " " : " <")), flag)
@@ -37,7 +39,7 @@ final class CLITests: XCTestCase {
     func testBadInputsGiveOneLineErrorsAndNonZeroExit() throws {
         let dir = try Support.fashionSlice(train: 100, test: 50)
         let cases: [([String], String)] = [
-            (["train", "--optimizer", "adamax"], "adamax"),
+            (["train", "--optimizer", "adabelief"], "adabelief"),
             (["train", "--lr", "-1", "--data-dir", dir], "lr"),
             (["train", "--lr", "nan", "--data-dir", dir], "lr"),
             (["train", "--model", "784-x-10", "--data-dir", dir], "784-x-10"),

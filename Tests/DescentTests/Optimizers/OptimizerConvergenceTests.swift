@@ -34,7 +34,8 @@ extension OptimizerTests {
     }
 
     func run(_ c: ConvergenceCase, start: [Float], gradient: (Parameter) -> Float) throws -> Parameter {
-        let p = Parameter(name: "x", value: Tensor(shape: [2], values: start))
+        // Muon orthogonalises matrices (and hands vectors to AdamW): x is a 1 × 2 matrix for it.
+        let p = Parameter(name: "x", value: Tensor(shape: [.muon, .shampoo].contains(c.config.kind) ? [1, 2] : [2], values: start))
         let optimizer = try c.config.make()
         for _ in 0..<c.steps {
             _ = gradient(p)
@@ -54,6 +55,15 @@ extension OptimizerTests {
         .init(config: .init(kind: .adam, learningRate: 0.05), steps: 2000),
         .init(config: .init(kind: .adam, learningRate: 0.05, amsgrad: true), steps: 2000),
         .init(config: .init(kind: .adamw, learningRate: 0.05, weightDecay: 0), steps: 2000),
+        .init(config: .init(kind: .nadam, learningRate: 0.05), steps: 2000),
+        .init(config: .init(kind: .nadamw, learningRate: 0.05, weightDecay: 0), steps: 2000),
+        .init(config: .init(kind: .radam, learningRate: 0.05), steps: 2000),
+        .init(config: .init(kind: .adamax, learningRate: 0.05), steps: 2000),
+        .init(config: .init(kind: .lion, learningRate: 0.05, schedule: .cosine(totalSteps: 2000, minimum: 0)), steps: 2000),
+        // Muon's step on a 1 × 2 matrix has a fixed length (a normalised direction): decay lr.
+        .init(config: .init(kind: .muon, learningRate: 0.05, weightDecay: 0, schedule: .cosine(totalSteps: 2000, minimum: 0)), steps: 2000),
+        .init(config: .init(kind: .schedulefree, learningRate: 0.05), steps: 2000),
+        .init(config: .init(kind: .shampoo, learningRate: 0.05), steps: 2000),
     ]
 
     static let rosenbrockCases: [ConvergenceCase] = [
@@ -69,6 +79,15 @@ extension OptimizerTests {
         .init(config: .init(kind: .adam, learningRate: 0.01), steps: 20_000),
         .init(config: .init(kind: .adam, learningRate: 0.01, amsgrad: true), steps: 20_000),
         .init(config: .init(kind: .adamw, learningRate: 0.01, weightDecay: 0), steps: 20_000),
+        .init(config: .init(kind: .nadam, learningRate: 0.01), steps: 20_000),
+        .init(config: .init(kind: .nadamw, learningRate: 0.01, weightDecay: 0), steps: 20_000),
+        .init(config: .init(kind: .radam, learningRate: 0.01), steps: 20_000),
+        .init(config: .init(kind: .adamax, learningRate: 0.01), steps: 20_000),
+        // Sign descent moves every coordinate by lr each step, so it needs a decaying lr to settle.
+        .init(config: .init(kind: .lion, learningRate: 0.01, schedule: .cosine(totalSteps: 20_000, minimum: 0)), steps: 20_000),
+        .init(config: .init(kind: .muon, learningRate: 0.01, weightDecay: 0, schedule: .cosine(totalSteps: 20_000, minimum: 0)), steps: 20_000),
+        .init(config: .init(kind: .schedulefree, learningRate: 0.01), steps: 20_000),
+        .init(config: .init(kind: .shampoo, learningRate: 0.01), steps: 20_000),
     ]
 
     func testEveryOptimizerMinimisesAQuadratic() throws {
@@ -104,9 +123,23 @@ extension OptimizerTests {
     /// adadelta   s_t = g²·(1 − ρᵗ);  d_t = √(u_{t−1} + ε)/√(s_t + ε)·g;  u_t = ρu_{t−1} + (1 − ρ)d_t²;  θ_t = θ_{t−1} − lr·d_t
     /// adam       m̂ = g, v̂ = g² exactly, so θ_t = θ_{t−1} − lr·g/(|g| + ε)   (also with AMSGrad: v only grows)
     /// adamw      θ_t = θ_{t−1}·(1 − lr·λ) − lr·g/(|g| + ε)
+    /// nadam      m_t = g·(1 − β1ᵗ), v_t/(1 − β2ᵗ) = g², μₜ = β1(1 − ½·0.96^(tψ)), Πₜ = Π μₖ;
+    ///            θ_t = θ_{t−1} − lr·(1 − μₜ)/(1 − Πₜ)·g/(|g| + ε) − lr·μₜ₊₁/(1 − Πₜμₜ₊₁)·m_t/(|g| + ε)
+    /// nadamw     the same after θ ← θ·(1 − lr·λ)
+    /// radam      m̂ = g, v_t = g²(1 − β2ᵗ): θ_t = θ_{t−1} − lr·r_t·g·√(1 − β2ᵗ)/(|g|·√(1 − β2ᵗ) + ε) if ρₜ > 5, else − lr·g
+    /// adamax     m_t = g(1 − β1ᵗ), u_t = |g| + ε: θ_t = θ_{t−1} − lr·g/(|g| + ε)
+    /// lion       m_t = g(1 − β2ᵗ), so c has the sign of g: θ_t = θ_{t−1} − lr·sign(g)
+    /// muon       (θ a 1 × n matrix) U = g(1 − μᵗ⁺¹) with Nesterov, whose only singular value
+    ///            Newton–Schulz maps from 1 (after normalising) to φ⁵(1), φ(s) = as + bs³ + cs⁵:
+    ///            θ_t = θ_{t−1}(1 − lr·λ) − lr·φ⁵(1)·g/‖g‖   (lr′ = lr·√max(1, 1/n) = lr)
+    /// schedulefree  v_t/(1 − β2ᵗ) = g², so n = g/(|g| + ε); cₜ = 1/t (r = 0, constant lr);
+    ///            y ← y + cₜ(z − y) + lr(β1(1 − cₜ) − 1)·n;  z ← z − lr·n  (z₀ = θ₀; θ is y)
+    /// shampoo    (θ a 1 × n matrix) M = g, A = g/(|g| + ε); from step f on L̃·M·R̃ ∝ g, so the
+    ///            graft gives D = g/‖g‖ · ‖A‖; before, D = A:  θ_t = θ_{t−1}(1 − lr·λ) − lr·D
     /// ```
     func testEveryRuleFollowsItsClosedFormUnderAConstantGradient() throws {
         let g: [Double] = [0.5, -2, 0.01, 3e-4]
+        let gradient = g
         let start: [Double] = [1, -1, 0.5, 0]
         /// θ_t from θ_{t−1} for step t (1-based) and element i; `state` is per element.
         typealias Rule = (_ t: Int, _ g: Double, _ theta: Double, _ state: inout Double) -> Double
@@ -142,6 +175,53 @@ extension OptimizerTests {
             case .adamw:
                 let eps = Double(v[.epsilon]), lambda = Double(v[.weightDecay])
                 return { _, g, x, _ in x * (1 - lr * lambda) - lr * g / (abs(g) + eps) }
+            case .nadam, .nadamw:
+                let b1 = Double(v[.beta1]), eps = Double(v[.epsilon]), psi = Double(v[.momentumDecay])
+                let keep = config.kind == .nadamw ? 1 - lr * Double(v[.weightDecay]) : 1
+                func mu(_ t: Int) -> Double { b1 * (1 - 0.5 * Foundation.pow(0.96, Double(t) * psi)) }
+                return { t, g, x, product in
+                    if t == 1 { product = 1 }
+                    product *= mu(t)
+                    let d = abs(g) + eps
+                    let m = g * (1 - Foundation.pow(b1, Double(t)))
+                    return x * keep - lr * (1 - mu(t)) / (1 - product) * g / d
+                        - lr * mu(t + 1) / (1 - product * mu(t + 1)) * m / d
+                }
+            case .radam:
+                let b2 = Double(v[.beta2]), eps = Double(v[.epsilon])
+                let rhoInf = 2 / (1 - b2) - 1
+                return { t, g, x, _ in
+                    let bc2 = 1 - Foundation.pow(b2, Double(t))
+                    let rho = rhoInf - 2 * Double(t) * Foundation.pow(b2, Double(t)) / bc2
+                    guard rho > 5 else { return x - lr * g }
+                    let r = ((rho - 4) * (rho - 2) * rhoInf / ((rhoInf - 4) * (rhoInf - 2) * rho)).squareRoot()
+                    return x - lr * r * g * bc2.squareRoot() / (abs(g) * bc2.squareRoot() + eps)
+                }
+            case .adamax:
+                let eps = Double(v[.epsilon])
+                return { _, g, x, _ in x - lr * g / (abs(g) + eps) }
+            case .lion:
+                return { _, g, x, _ in x - lr * (g > 0 ? 1 : -1) }
+            case .schedulefree:
+                let eps = Double(v[.epsilon]), b1 = Double(v[.beta1])
+                return { t, g, y, z in
+                    if t == 1 { z = y }
+                    let n = g / (abs(g) + eps), c = 1 / Double(t)
+                    let next = y + c * (z - y) + lr * (b1 * (1 - c) - 1) * n
+                    z -= lr * n
+                    return next
+                }
+            case .shampoo:
+                let eps = Double(v[.epsilon]), f = Int(v[.updateFrequency]), keep = 1 - lr * Double(v[.weightDecay])
+                let a = gradient.map { $0 / (abs($0) + eps) }
+                let normA = a.reduce(0) { $0 + $1 * $1 }.squareRoot(), normG = gradient.reduce(0) { $0 + $1 * $1 }.squareRoot()
+                return { t, g, x, _ in x * keep - lr * (t >= f ? g / normG * normA : g / (abs(g) + eps)) }
+            case .muon:
+                let (a, b, c) = (3.4445, -4.7750, 2.0315)
+                var s = 1.0
+                for _ in 0..<Int(v[.nsSteps]) { s = a * s + b * s * s * s + c * s * s * s * s * s }
+                let norm = gradient.reduce(0) { $0 + $1 * $1 }.squareRoot(), keep = 1 - lr * Double(v[.weightDecay])
+                return { [s] _, g, x, _ in x * keep - lr * s * g / norm }
             default:
                 preconditionFailure("no closed form written for \(config.kind)")
             }
@@ -160,11 +240,22 @@ extension OptimizerTests {
             .init(kind: .adam, learningRate: 0.001),
             .init(kind: .adam, learningRate: 0.001, amsgrad: true),
             .init(kind: .adamw, learningRate: 0.001),
+            .init(kind: .nadam),
+            .init(kind: .nadamw),
+            .init(kind: .radam),
+            .init(kind: .radam, beta2: 0.9),
+            .init(kind: .adamax),
+            .init(kind: .lion, learningRate: 0.001),
+            .init(kind: .muon),
+            .init(kind: .muon, learningRate: 0.01, nesterov: false, weightDecay: 0),
+            .init(kind: .schedulefree),
+            { var c = OptimizerConfig(kind: .shampoo, learningRate: 0.01); c[.updateFrequency] = 5; c[.rootEpsilon] = 1e-6; return c }(),
         ]
         XCTAssertEqual(Set(cases.map(\.kind)), Set(Registry.builtIn.optimizers))
         for config in cases {
             let optimizer = try config.make()
-            let p = Parameter(name: "p", value: Tensor(shape: [g.count], values: start.map { Float($0) }))
+            let shape = [.muon, .shampoo].contains(config.kind) ? [1, g.count] : [g.count]   // a 1 × n matrix
+            let p = Parameter(name: "p", value: Tensor(shape: shape, values: start.map { Float($0) }))
             let rule = expected(config)
             var theta = start, state = [Double](repeating: 0, count: g.count)
             var worst = 0.0

@@ -63,19 +63,29 @@ extension OptimizerTests {
         func trajectory(_ config: OptimizerConfig) throws -> [Float] {
             let optimizer = try config.make()
             let p = Parameter(name: "p", value: Tensor(shape: [3], values: [1, -2, 0.5]))
+            // A matrix too, for rules that treat matrices apart (Muon: its own update; AdamW for p).
+            let q = Parameter(name: "q", value: Tensor(shape: [2, 3], values: [0.5, -1, 2, 0.25, 1, -0.5]))
             var out: [Float] = []
-            for (t, scale) in [Float(1.5), -0.2, 0.05, 0].enumerated() {   // last: v shrinks (AMSGrad)
+            // Step 4: v shrinks (AMSGrad); ten steps reach RAdam's rectified phase (t ≥ 6 at
+            // β2 = 0.999), and the small steps against the momentum flip Lion's sign only for some β.
+            for (t, scale) in [Float(1.5), -0.2, 0.05, 0, -0.3, -0.02, 0.01, -0.5, 0.003, 0.2].enumerated() {
                 for i in 0..<3 { p.grad[i] = scale * Float(i + 1) * (t == 1 ? -1 : 1) }
-                optimizer.step([p])
-                out += p.value.toArray()
+                for i in 0..<6 { q.grad[i] = scale * Float(((i + 2 * t) * 5) % 7 - 3) }   // turns from step to step
+                optimizer.step([p, q])
+                out += p.value.toArray() + q.value.toArray()
             }
             return out
         }
+        // A rising rate, so that rules that weigh by its maximum (Schedule-Free's weight_lr_power) show it.
+        let schedule = LearningRateSchedule.linearWarmup(steps: 6, startFactor: 0.2, then: .constant)
         for kind in Registry.builtIn.optimizers {
-            let reference = try trajectory(OptimizerConfig(kind: kind))
+            let reference = try trajectory(OptimizerConfig(kind: kind, schedule: schedule))
             for option in kind.rule.options {
-                var config = OptimizerConfig(kind: kind)
-                config[option.parameter] = option.range == .any ? 1 : (option.defaultValue == 0.5 ? 0.25 : 0.5)
+                var config = OptimizerConfig(kind: kind, schedule: schedule)
+                config[option.parameter] = option.range == .any ? 1 - option.defaultValue
+                    : [.nsSteps, .warmupSteps, .updateFrequency].contains(option.parameter) ? 3   // whole numbers
+                    : option.parameter == .blockSize ? 2
+                    : (option.defaultValue == 0.5 ? 0.25 : 0.5)
                 XCTAssertNotEqual(try trajectory(config), reference, config.summary)
             }
         }
@@ -102,6 +112,14 @@ extension OptimizerTests {
             case .adadelta: return try AdaDelta()
             case .adam: return try Adam()
             case .adamw: return try AdamW()
+            case .nadam: return try NAdam()
+            case .nadamw: return try NAdamW()
+            case .radam: return try RAdam()
+            case .adamax: return try Adamax()
+            case .lion: return try Lion()
+            case .muon: return try Muon()
+            case .schedulefree: return try ScheduleFreeAdamW()
+            case .shampoo: return try Shampoo()
             default: throw DescentError("no Swift initialiser listed here for \(kind)")
             }
         }

@@ -131,9 +131,11 @@ extension OptimizerTests {
 
     func testWeightDecayIsUsedByEveryOptimizer() throws {
         for kind in Registry.builtIn.optimizers {
-            // zero gradient: only the decay can move θ, towards 0
-            let p = Parameter(name: "p", value: Tensor(shape: [1], values: [1]))
-            let q = Parameter(name: "q", value: Tensor(shape: [1], values: [1]))
+            // zero gradient: only the decay can move θ, towards 0 (a 1 × 1 matrix for Muon, whose
+            // --weight-decay is that of the matrices)
+            let shape = kind == .muon ? [1, 1] : [1]   // Shampoo's [1] goes to AdamW, which decays it too
+            let p = Parameter(name: "p", value: Tensor(shape: shape, values: [1]))
+            let q = Parameter(name: "q", value: Tensor(shape: shape, values: [1]))
             let withDecay = try OptimizerConfig(kind: kind, learningRate: 0.1, weightDecay: 0.1).make()
             let without = try OptimizerConfig(kind: kind, learningRate: 0.1, weightDecay: 0).make()
             withDecay.step([p]); without.step([q])
@@ -199,9 +201,11 @@ extension OptimizerTests {
 
     func testConfigNamesSummariesAndDefaults() throws {
         XCTAssertEqual(Registry.builtIn.optimizers.map(\.rawValue),
-                       ["sgd", "momentum", "adagrad", "rmsprop", "adadelta", "adam", "adamw"])
+                       ["sgd", "momentum", "adagrad", "rmsprop", "adadelta", "adam", "adamw",
+                        "nadam", "nadamw", "radam", "adamax", "lion", "muon", "schedulefree", "shampoo"])
         XCTAssertEqual(Registry.builtIn.optimizers.map(\.displayName),
-                       ["SGD", "MomentumSGD", "AdaGrad", "RMSprop", "AdaDelta", "Adam", "AdamW"])
+                       ["SGD", "MomentumSGD", "AdaGrad", "RMSprop", "AdaDelta", "Adam", "AdamW",
+                        "NAdam", "NAdamW", "RAdam", "Adamax", "Lion", "Muon", "ScheduleFreeAdamW", "Shampoo"])
         XCTAssertEqual(OptimizerConfig.seedDefaults.map(\.summary), [
             "sgd(lr=0.01)",
             "momentum(lr=0.01, momentum=0.9)",

@@ -224,7 +224,7 @@ enum MalformedInputs {
         // Bad flags (on a valid dataset).
         let good = try data("valid") { _ in }
         let flags: [(String, [String], [String])] = [
-            ("unknown optimizer", ["--optimizer", "adamax"], ["adamax", "--optimizer"]),
+            ("unknown optimizer", ["--optimizer", "adabelief"], ["adabelief", "--optimizer"]),
             ("negative lr", ["--lr", "-1"], ["--lr", "-1"]),
             ("NaN lr", ["--lr", "nan"], ["--lr", "nan"]),
             ("infinite lr", ["--lr", "inf"], ["--lr", "inf"]),
@@ -265,8 +265,8 @@ enum MalformedInputs {
             cases.append(MalformedInput(name: name, arguments: train(good) + ["--out", out], mentions: mentions, takesOut: false))
         }
         let compare = ["compare", "--data-dir", good, "--seeds", "1", "--epochs", "1", "--model", "784-16-10", "--threads", "1"]
-        cases.append(MalformedInput(name: "compare: unknown optimizer in list", arguments: compare + ["--optimizers", "sgd,nadam"],
-                                    mentions: ["--optimizers", "nadam"]))
+        cases.append(MalformedInput(name: "compare: unknown optimizer in list", arguments: compare + ["--optimizers", "sgd,adabelief"],
+                                    mentions: ["--optimizers", "adabelief"]))
         cases.append(MalformedInput(name: "compare: shard 3/2", arguments: compare + ["--shard", "3/2"], mentions: ["shard", "3/2"]))
         // Scheduler variables that name no shard (see SchedulerEnvironmentTests for the mapping).
         for (name, env, mentions) in [

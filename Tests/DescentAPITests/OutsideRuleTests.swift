@@ -1,8 +1,11 @@
+import Foundation
 import Descent
 import XCTest
 
-/// Lion, added the way a user adds a rule in their own package: this file imports Descent
-/// without `@testable`, subclasses `StatefulOptimizer` and declares a descriptor.
+/// A rule added the way a user adds one in their own package: this file imports Descent
+/// without `@testable`, subclasses `StatefulOptimizer` and declares a descriptor. It is
+/// Lion written as a plain Swift loop (Descent's built-in `lion` is the fused kernel), named
+/// `outside-lion` so that it registers beside the built-in rules.
 ///
 /// ```
 /// c ← β1·m + (1 − β1)·g                      the update direction's sign source
@@ -11,26 +14,26 @@ import XCTest
 /// ```
 /// Chen et al. 2023, "Symbolic Discovery of Optimization Algorithms". State: `exp_avg`.
 /// Defaults: lr 1e-4, β = (0.9, 0.99), λ = 0 (the paper's).
-final class Lion: StatefulOptimizer {
+final class OutsideLion: StatefulOptimizer {
     let beta1: Float
     let beta2: Float
 
     static let rule = OptimizerRule(
-        name: "lion", displayName: "Lion",
+        name: "outside-lion", displayName: "OutsideLion",
         options: [.learningRate(1e-4), .number(.beta1, default: 0.9, in: .unitInterval),
                   .number(.beta2, default: 0.99, in: .unitInterval), .weightDecay(0)],
         traffic: .init(reads: 3, writes: 2)) { v in
-            try Lion(learningRate: v[.learningRate], beta1: v[.beta1], beta2: v[.beta2], weightDecay: v[.weightDecay])
+            try OutsideLion(learningRate: v[.learningRate], beta1: v[.beta1], beta2: v[.beta2], weightDecay: v[.weightDecay])
         }
 
     init(learningRate: Float = 1e-4, beta1: Float = 0.9, beta2: Float = 0.99, weightDecay: Float = 0) throws {
-        try Lion.rule.validate([.learningRate: learningRate, .beta1: beta1, .beta2: beta2, .weightDecay: weightDecay])
+        try OutsideLion.rule.validate([.learningRate: learningRate, .beta1: beta1, .beta2: beta2, .weightDecay: weightDecay])
         self.beta1 = beta1
         self.beta2 = beta2
         super.init(learningRate: learningRate, weightDecay: weightDecay, slotNames: ["exp_avg"])
     }
 
-    override var name: String { "lion" }
+    override var name: String { "outside-lion" }
 
     override func update(_ span: Span) {
         let m = span.state(0)
@@ -44,11 +47,11 @@ final class Lion: StatefulOptimizer {
     }
 }
 
-final class LionTests: XCTestCase {
+final class OutsideRuleTests: XCTestCase {
     /// θ₀ = 1, lr 0.1, β = (0.9, 0.99). Step 1 (g = 0.5): c = 0.05 > 0 → θ = 0.9; m = 0.005.
     /// Step 2 (g = −0.5): c = 0.0045 − 0.05 < 0 → θ = 1.0; m = 0.00495 − 0.005 = −0.00005.
     func testHandSteps() throws {
-        let lion = try Lion.rule.make([.learningRate: 0.1])
+        let lion = try OutsideLion.rule.make([.learningRate: 0.1])
         let p = Parameter(name: "theta", value: Tensor(shape: [1], values: [1]))
         var seen: [Float] = []
         for g: Float in [0.5, -0.5] {
@@ -64,17 +67,35 @@ final class LionTests: XCTestCase {
         XCTAssertEqual(lion.stepCount, 2)
     }
 
+    /// A rule from outside joins a copy of the built-in registry beside every built-in rule
+    /// (the built-in `lion` included): configurations name it, JSON decodes it through that
+    /// registry, and a taken name is refused.
+    func testRegistersBesideTheBuiltInRules() throws {
+        var registry = Registry.builtIn
+        try registry.register(OutsideLion.rule)
+        XCTAssertEqual(registry.optimizers.count, Registry.builtIn.optimizers.count + 1)
+        XCTAssertNotNil(registry.optimizer(named: "lion"))
+        let kind = try XCTUnwrap(registry.optimizer(named: "outside-lion"))
+        let json = Data(#"{"kind":"outside-lion","learningRate":0.5}"#.utf8)
+        let config = try JSONDecoder.descent(registry).decode(OptimizerConfig.self, from: json)
+        XCTAssertEqual(config.kind, kind)
+        XCTAssertEqual(config.summary, "outside-lion(lr=0.5, beta1=0.9, beta2=0.99)")
+        XCTAssertTrue(try config.make() is OutsideLion)
+        XCTAssertThrowsError(try JSONDecoder.descent(.builtIn).decode(OptimizerConfig.self, from: json))
+        XCTAssertThrowsError(try registry.register(OutsideLion.rule))
+    }
+
     /// The descriptor's defaults, checks and messages work for a rule from outside Descent.
     func testDescriptorChecksAndDefaults() throws {
-        let lion = try XCTUnwrap(try Lion.rule.make() as? Lion)
+        let lion = try XCTUnwrap(try OutsideLion.rule.make() as? OutsideLion)
         XCTAssertEqual([lion.learningRate, lion.beta1, lion.beta2, lion.weightDecay], [1e-4, 0.9, 0.99, 0])
-        XCTAssertThrowsError(try Lion.rule.make([.beta2: 1])) { error in
-            XCTAssertEqual((error as? DescentError)?.message, "lion: beta2 must be in [0, 1), got 1.0")
+        XCTAssertThrowsError(try OutsideLion.rule.make([.beta2: 1])) { error in
+            XCTAssertEqual((error as? DescentError)?.message, "outside-lion: beta2 must be in [0, 1), got 1.0")
         }
-        XCTAssertThrowsError(try Lion.rule.make([.momentum: 0.9])) { error in
-            XCTAssertEqual((error as? DescentError)?.message, "lion: momentum does not apply to Lion")
+        XCTAssertThrowsError(try OutsideLion.rule.make([.momentum: 0.9])) { error in
+            XCTAssertEqual((error as? DescentError)?.message, "outside-lion: momentum does not apply to OutsideLion")
         }
-        XCTAssertEqual(Lion.rule.summaryParts(Lion.rule.resolve([.learningRate: 0.001])),
+        XCTAssertEqual(OutsideLion.rule.summaryParts(OutsideLion.rule.resolve([.learningRate: 0.001])),
                        ["lr=0.001", "beta1=0.9", "beta2=0.99"])
     }
 
@@ -107,14 +128,14 @@ final class LionTests: XCTestCase {
         }
         let steps = 600
         let w = Parameter(name: "w", value: Tensor(shape: [d]))
-        let optimizer = try ScheduledOptimizer(try Lion.rule.make([.learningRate: 0.02]),
+        let optimizer = try ScheduledOptimizer(try OutsideLion.rule.make([.learningRate: 0.02]),
                                                schedule: .cosine(totalSteps: steps, minimum: 0))
         let before = loss(w)
         train(w, optimizer, steps: 0..<(steps / 2))
         // Resume a copy from the halfway state: it must end bit-identical.
         let saved = optimizer.state(for: [w])
         let copy = Parameter(name: "w", value: w.value.clone())
-        let resumed = try ScheduledOptimizer(try Lion.rule.make([.learningRate: 0.02]),
+        let resumed = try ScheduledOptimizer(try OutsideLion.rule.make([.learningRate: 0.02]),
                                              schedule: .cosine(totalSteps: steps, minimum: 0))
         try resumed.loadState(saved, for: [copy])
         train(w, optimizer, steps: (steps / 2)..<steps)
