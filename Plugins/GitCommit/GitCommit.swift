@@ -2,9 +2,10 @@ import Foundation
 import PackagePlugin
 
 /// Writes `GitCommit.swift` (`let gitCommit: String? = "<commit>"`, or nil outside a git
-/// checkout) before every build of the target that uses it, so `descent --version` names
-/// the commit it was built from; `+modified` when tracked files differ from that commit.
-/// The file is rewritten only when its text changes, so an unchanged commit rebuilds nothing.
+/// checkout) for the target that uses it, so `descent --version` names the commit it was
+/// built from; `+modified` when tracked files differ from that commit. It runs again when
+/// `.git/HEAD` or `.git/index` changes (a checkout, a commit, an add), and rewrites the file
+/// only when its text changes, so an unchanged commit rebuilds nothing.
 @main
 struct GitCommit: BuildToolPlugin {
     static let script = #"""
@@ -22,9 +23,14 @@ struct GitCommit: BuildToolPlugin {
 
     func createBuildCommands(context: PluginContext, target: Target) throws -> [Command] {
         let out = context.pluginWorkDirectoryURL.appendingPathComponent("GitCommit")
-        return [.prebuildCommand(displayName: "Reading the git commit of \(context.package.directoryURL.path)",
-                                 executable: URL(fileURLWithPath: "/bin/sh"),
-                                 arguments: ["-c", Self.script, "git-commit", out.path, context.package.directoryURL.path],
-                                 outputFilesDirectory: out)]
+        let repo = context.package.directoryURL
+        // Rerun when the checkout moves (HEAD) or a commit or an add rewrites the index.
+        let inputs = [".git/HEAD", ".git/index"].map { repo.appendingPathComponent($0) }
+            .filter { FileManager.default.fileExists(atPath: $0.path) }
+        return [.buildCommand(displayName: "Reading the git commit of \(repo.path)",
+                              executable: URL(fileURLWithPath: "/bin/sh"),
+                              arguments: ["-c", Self.script, "git-commit", out.path, repo.path],
+                              inputFiles: inputs,
+                              outputFiles: [out.appendingPathComponent("GitCommit.swift")])]
     }
 }
