@@ -23,7 +23,9 @@ public struct OptimizerPath: Sendable {
     public init(_ function: TestFunction, optimizer: Optimizer, steps: Int, batchSize: Int?, seed: UInt64) throws {
         guard steps >= 0 else { throw DescentError("paths: steps must be ≥ 0, got \(steps)") }
         if let b = batchSize, b < 1 { throw DescentError("paths: the batch size must be at least 1, got \(b)") }
-        let parameter = Parameter(name: "uv", value: Tensor(shape: [2], values: [Float(function.start.u), Float(function.start.v)]))
+        // A 1 × 2 matrix, so the whole-matrix rules act on it as a matrix: Muon's orthogonalised step
+        // is then the normalised gradient, Shampoo's right factor a full 2 × 2 preconditioner.
+        let parameter = Parameter(name: "uv", value: Tensor(shape: [1, 2], values: [Float(function.start.u), Float(function.start.v)]))
         var noise = RandomGenerator(seed: seed, stream: 1)
         let scale = batchSize.map { Float(1 / Double($0).squareRoot()) } ?? 0
         var points = [function.start], losses = [function.value(function.start.u, function.start.v)]
