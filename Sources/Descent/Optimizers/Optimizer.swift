@@ -76,6 +76,15 @@ enum Check {
     static func unitInterval(_ v: Float, _ param: String, _ optimizer: String, about subject: DescentError.Subject? = nil) throws {
         guard v >= 0, v < 1 else { throw error(subject, "\(optimizer): \(param) must be in [0, 1), got \(v)") }
     }
+    /// A step count stored in a checkpoint as a 1-element tensor: a whole number in 0...2²⁴
+    /// (what a Float holds exactly); nil when absent.
+    static func stepCount(_ tensor: Tensor?, _ key: String, _ optimizer: String) throws -> Int? {
+        guard let t = tensor else { return nil }
+        guard t.count == 1, t[0].isFinite, t[0] >= 0, t[0] <= 16_777_216, t[0] == t[0].rounded() else {
+            throw DescentError("\(optimizer): state '\(key)' must be one whole number in 0...16777216, got \(t.count == 1 ? "\(t[0])" : "shape \(t.shape)")")
+        }
+        return Int(t[0])
+    }
     private static func error(_ subject: DescentError.Subject?, _ message: String) -> DescentError {
         subject.map { DescentError($0, message) } ?? DescentError(message)
     }

@@ -270,19 +270,10 @@ open class StatefulOptimizer: Optimizer {
     /// update would be NaN).
     static let nonNegativeSlots: Set<String> = ["exp_avg_sq", "max_exp_avg_sq", "square_avg", "acc_delta", "sum", "exp_inf"]
 
-    /// A step count stored as a 1-element tensor: a whole number in 0...2²⁴ (what a Float holds exactly).
-    private func checkedStepCount(_ tensor: Tensor?, _ key: String) throws -> Int? {
-        guard let t = tensor else { return nil }
-        guard t.count == 1, t[0].isFinite, t[0] >= 0, t[0] <= 16_777_216, t[0] == t[0].rounded() else {
-            throw DescentError("\(name): state '\(key)' must be one whole number in 0...16777216, got \(t.count == 1 ? "\(t[0])" : "shape \(t.shape)")")
-        }
-        return Int(t[0])
-    }
-
     public func loadState(_ state: [String: Tensor], for parameters: [Parameter]) throws {
         var loaded: [(ObjectIdentifier, Slot)] = []
         for p in parameters {
-            guard let step = try checkedStepCount(state["\(p.name).step"], "\(p.name).step") else { continue }
+            guard let step = try Check.stepCount(state["\(p.name).step"], "\(p.name).step", name) else { continue }
             var tensors: [Tensor] = []
             for slotName in slotNames {
                 guard let t = state["\(p.name).\(slotName)"] else {
@@ -313,7 +304,7 @@ open class StatefulOptimizer: Optimizer {
         slots = [:]
         for (k, s) in loaded { slots[k] = s }
         if !loaded.isEmpty { ruleScalars = scalars }
-        if let n = try checkedStepCount(state["optimizer.step"], "optimizer.step") { stepCount = n }
+        if let n = try Check.stepCount(state["optimizer.step"], "optimizer.step", name) { stepCount = n }
     }
 }
 

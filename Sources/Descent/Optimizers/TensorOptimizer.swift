@@ -152,19 +152,10 @@ open class TensorOptimizer: Optimizer {
         return out
     }
 
-    /// A step count stored as a 1-element tensor: a whole number in 0...2²⁴.
-    private func checkedStepCount(_ tensor: Tensor?, _ key: String) throws -> Int? {
-        guard let t = tensor else { return nil }
-        guard t.count == 1, t[0].isFinite, t[0] >= 0, t[0] <= 16_777_216, t[0] == t[0].rounded() else {
-            throw DescentError("\(name): state '\(key)' must be one whole number in 0...16777216, got \(t.count == 1 ? "\(t[0])" : "shape \(t.shape)")")
-        }
-        return Int(t[0])
-    }
-
     public func loadState(_ state: [String: Tensor], for parameters: [Parameter]) throws {
         var loaded: [(ObjectIdentifier, State)] = []
         for p in parameters where others == nil || handles(p) {
-            guard let step = try checkedStepCount(state["\(p.name).step"], "\(p.name).step") else { continue }
+            guard let step = try Check.stepCount(state["\(p.name).step"], "\(p.name).step", name) else { continue }
             var tensors: [String: Tensor] = [:]
             for (key, fresh) in initialState(for: p) {
                 guard let t = state["\(p.name).\(key)"] else {
@@ -183,6 +174,6 @@ open class TensorOptimizer: Optimizer {
         try others?.loadState(state, for: parameters.filter { !handles($0) })
         states = [:]
         for (k, s) in loaded { states[k] = s }
-        if let n = try checkedStepCount(state["optimizer.step"], "optimizer.step") { stepCount = n }
+        if let n = try Check.stepCount(state["optimizer.step"], "optimizer.step", name) { stepCount = n }
     }
 }
