@@ -43,13 +43,19 @@ public struct BenchmarkStore: Sendable {
         var line = try encoder.encode(trial)
         line.append(0x0a)
         if !FileBytes.exists(path) { try writeAtomically("", to: path) }
-        // A torn last line (a killed process) is cut before appending.
-        let existing = try FileBytes.read(path)
-        let keep = existing.last == 0x0a || existing.isEmpty ? existing.count : (existing.lastIndex(of: 0x0a).map { $0 + 1 } ?? 0)
         guard let handle = FileHandle(forUpdatingAtPath: path) else { throw DescentError("\(path): cannot open for appending") }
         defer { try? handle.close() }
         do {
-            if keep < existing.count { try handle.truncate(atOffset: UInt64(keep)) }
+            // A torn last line (a killed process) is cut before appending; the file is read
+            // whole only then, so an append reads one byte in the usual case.
+            let end = try handle.seekToEnd()
+            if end > 0 {
+                try handle.seek(toOffset: end - 1)
+                if try handle.read(upToCount: 1) != Data([0x0a]) {
+                    let existing = try FileBytes.read(path)
+                    try handle.truncate(atOffset: UInt64(existing.lastIndex(of: 0x0a).map { $0 + 1 } ?? 0))
+                }
+            }
             try handle.seekToEnd()
             try handle.write(contentsOf: line)
             try handle.synchronize()
