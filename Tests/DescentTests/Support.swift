@@ -37,11 +37,21 @@ enum Support {
         var stderr: String
     }
 
+    /// The repository's root folder (this file is Tests/DescentTests/Support.swift).
+    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../..").standardized.path
+
     /// Runs the `descent` binary to completion.
     @discardableResult
     static func descent(_ arguments: [String], environment: [String: String]? = nil) throws -> Output {
+        try run(descentBinary, arguments, environment: environment)
+    }
+
+    /// Runs `executable` to completion.
+    @discardableResult
+    static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> Output {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: descentBinary)
+        p.executableURL = URL(fileURLWithPath: executable)
         p.arguments = arguments
         if let environment { p.environment = environment }
         // stdout through a pipe, stderr into a file: neither can fill up and block the child.

@@ -18,7 +18,7 @@ final class CLIConventionTests: XCTestCase {
         var valueName: String?
     }
 
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../..").standardized.path
+    static let root = Support.repositoryRoot
 
     /// The displayed arguments of every displayed subcommand, in help order.
     static func arguments() throws -> (commands: [(name: String, abstract: String)], arguments: [Argument]) {

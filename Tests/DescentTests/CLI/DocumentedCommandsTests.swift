@@ -10,7 +10,7 @@ import XCTest
 /// only kept for compatibility — so no example drifts from the tool. (Running them all would
 /// take hours: `compare --preset full` is 180 runs; the Slurm blocks run for real in SlurmTests.)
 final class DocumentedCommandsTests: XCTestCase {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../..").standardized.path
+    static let root = Support.repositoryRoot
 
     /// The pages whose examples are checked.
     static var pages: [String] {

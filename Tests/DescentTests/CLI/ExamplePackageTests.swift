@@ -9,24 +9,10 @@ import XCTest
 /// checkpoint and evaluates it, while PyTorch, given the package's torch form
 /// (`swish_torch.py`), rebuilds the checkpoint and gets the same accuracy.
 final class ExamplePackageTests: XCTestCase {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../..").standardized.path
-    static let package = root + "/Examples/Swish"
+    static let package = Support.repositoryRoot + "/Examples/Swish"
 
-    /// Runs `arguments[0]` (looked up in PATH) to completion.
-    func run(_ arguments: [String]) throws -> Support.Output {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = arguments
-        let folder = Support.temporaryFolder("output")
-        let outPath = folder + "/stdout", errPath = folder + "/stderr"
-        for path in [outPath, errPath] { _ = FileManager.default.createFile(atPath: path, contents: nil) }
-        p.standardOutput = FileHandle(forWritingAtPath: outPath)!
-        p.standardError = FileHandle(forWritingAtPath: errPath)!
-        try p.run()
-        p.waitUntilExit()
-        func read(_ path: String) -> String { String(decoding: FileManager.default.contents(atPath: path) ?? Data(), as: UTF8.self) }
-        return Support.Output(status: p.terminationStatus, stdout: read(outPath), stderr: read(errPath))
-    }
+    /// Runs `arguments[0]`, looked up in PATH, to completion.
+    func run(_ arguments: [String]) throws -> Support.Output { try Support.run("/usr/bin/env", arguments) }
 
     func testSwishPackageBuildsTrainsEvaluatesAndLoadsInPyTorch() throws {
         let build = try run(["swift", "build", "--package-path", Self.package, "--build-tests"])
