@@ -118,4 +118,15 @@ public struct LineChart: Sendable {
     public func color(ofSeries index: Int) -> ChartColor {
         series[index].color ?? ChartColor.okabeIto[index % ChartColor.okabeIto.count]
     }
+
+    /// The SVG `stroke-dasharray` of series `index`'s line, so that more series than
+    /// colours stay apart: solid for the first pass through the palette, then dashed,
+    /// dotted and dash-dotted, in turn (nil: solid).
+    public func dashPattern(ofSeries index: Int) -> String? {
+        let pass = (index / ChartColor.okabeIto.count) % LineChart.dashPatterns.count
+        return LineChart.dashPatterns[pass]
+    }
+
+    /// Solid, dashed, dotted, dash-dotted, in units of the line width.
+    static let dashPatterns: [String?] = [nil, "4 2", "0.5 2", "4 2 0.5 2"]
 }

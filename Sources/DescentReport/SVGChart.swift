@@ -36,6 +36,7 @@ extension LineChart {
                     }.joined(separator: " ")
                     var path: [(String, any SVGValue)] = [("d", d.isEmpty ? "M0 0" : d), ("fill", "none"), ("stroke", color),
                                                           ("stroke-width", lineWidth), ("stroke-linejoin", "round"), ("stroke-linecap", "round")]
+                    if let dash = dashArray(ofSeries: k) { path.append(("stroke-dasharray", dash)) }
                     if d.isEmpty { path.append(("visibility", "hidden")) }  // no finite point: an empty path all the same
                     g.add(SVGDocument.opening("path", path) + "><title>\(SVGText.escape(s.name))</title></path>")
                 }
@@ -71,7 +72,10 @@ extension LineChart {
                         g.element("rect", ["x": x0, "y": cy - 5, "width": swatch, "height": 10, "fill": color, "fill-opacity": bandOpacity])
                     }
                     if s.showsLine {
-                        g.element("line", ["x1": x0, "y1": cy, "x2": x0 + swatch, "y2": cy, "stroke": color, "stroke-width": lineWidth])
+                        var line: [(String, any SVGValue)] = [("x1", x0), ("y1", cy), ("x2", x0 + swatch), ("y2", cy), ("stroke", color),
+                                                              ("stroke-width", lineWidth)]
+                        if let dash = dashArray(ofSeries: k) { line.append(("stroke-dasharray", dash)) }
+                        g.add(SVGDocument.opening("line", line) + "/>")
                     }
                     if s.showsMarkers { marker(s.marker, x0 + swatch / 2, cy, color: color, into: &g) }
                     g.text(s.name, x: x0 + swatch + 6, y: cy + ChartLayout.legendSize * 0.35, size: ChartLayout.legendSize)
@@ -79,6 +83,11 @@ extension LineChart {
             }
         }
         return svg
+    }
+
+    /// `dashPattern(ofSeries:)` in pixels (its units are line widths).
+    private func dashArray(ofSeries k: Int) -> String? {
+        dashPattern(ofSeries: k).map { $0.split(separator: " ").map { f(Double($0)! * lineWidth) }.joined(separator: " ") }
     }
 
     /// One marker centred at (x, y): a disc of radius lineWidth + 1.5, a ring of twice

@@ -69,6 +69,26 @@ final class ReportChartTests: XCTestCase {
         XCTAssertEqual(paths[1].filter { $0 == "M" }.count, 2)
     }
 
+    /// More series than palette colours: a colour comes back only with another dash
+    /// pattern, on the line and on its legend swatch.
+    func testSeriesBeyondThePaletteAreDashed() throws {
+        let n = ChartColor.okabeIto.count * 2 + 1
+        var chart = try sampleChart(seriesCount: n, epochs: 20)
+        chart.legend = .outsideRight
+        let counter = ElementCounter()
+        let parser = XMLParser(data: Data(chart.svg().utf8))
+        parser.delegate = counter
+        XCTAssertTrue(parser.parse())
+        let paths = counter.attributes["path"]!.filter { $0["stroke-width"] != nil && $0["d"]?.hasPrefix("M") == true }
+        XCTAssertEqual(paths.count, n)
+        let styles = paths.map { [$0["stroke"] ?? "", $0["stroke-dasharray"] ?? "solid"] }
+        XCTAssertEqual(Set(styles).count, n, "two series share a colour and a dash pattern")
+        XCTAssertEqual(styles.prefix(ChartColor.okabeIto.count).filter { $0[1] != "solid" }.count, 0)
+        XCTAssertEqual(paths[ChartColor.okabeIto.count]["stroke-dasharray"], "8 4")  // 4 2 line widths of 2 px
+        let swatches = counter.attributes["line"]!.filter { $0["stroke-dasharray"] != nil }
+        XCTAssertEqual(swatches.count, n - ChartColor.okabeIto.count)
+    }
+
     func testSVGZoomedRangeAndDegenerateInput() throws {
         var chart = try sampleChart()
         chart.xRange = 40...50
