@@ -10,7 +10,7 @@ import Foundation
 @main
 struct Bench: ParsableCommand {
     /// The sections `--only` selects, in the order they run.
-    static let sections = ["load", "mlp", "ae", "cnn", "products", "optimizers", "sweep"]
+    static let sections = ["load", "mlp", "ae", "cnn", "products", "optimizers", "rules", "sweep"]
 
     static let configuration = CommandConfiguration(
         commandName: "descent-bench",
@@ -38,6 +38,8 @@ struct Bench: ParsableCommand {
               optimizers  each optimizer's step over the seed-mlp parameters
                           against its memory-traffic floor, 1 thread; Adam's
                           step on all threads against 1 thread (speed-up)
+              rules       a training step of seed-mlp and lenet5 with each
+                          rule (its defaults) against Adam's, same rounds
               sweep       2 seeds of seed-mlp as concurrent child processes
                           (1 thread each) against one after the other
                           (2 threads); peak RSS of such a child

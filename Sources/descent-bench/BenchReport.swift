@@ -29,6 +29,8 @@ struct BenchReport: Encodable {
     var optimizers: [String: OptimizerFigures]?
     /// Adam's step over the same parameters on all `threads` (training's setting).
     var adamStepUsAllThreads: Double?
+    /// Per model (seed-mlp, lenet5) and rule: its training step against Adam's.
+    var ruleSteps: [String: [String: RuleStepFigures]]?
     var sweep: SweepFigures?
     /// One entry per table row, by row key.
     var targets: [String: Target] = [:]

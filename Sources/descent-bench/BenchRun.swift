@@ -99,6 +99,9 @@ final class BenchRun {
 
         // Optimizer steps vs their memory floors, 1 thread.
         if wants("optimizers") { try measureOptimizers() }
+
+        // A training step with each rule against Adam's (RuleStepBench.swift).
+        if wants("rules") { try measureRuleSteps(train) }
     }
 
     /// Another way to run the epoch, timed in the same rounds (a diagnostic).
