@@ -92,12 +92,13 @@ struct Benchmark: ParsableCommand {
                 for i in workloads.indices { workloads[i].target = workloads[i].metric == .accuracy ? 1.01 : 1e-12 }
             }
             let trialCount = ruleset == .self ? 1 : (trials ?? preset.trials), studyCount = studies ?? preset.studies
-            var plans: [(BenchmarkTrial.Plan, Workload)] = []
+            var plans: [(BenchmarkTrial.Plan, Workload, TrialSetting)] = []
             for w in workloads {
                 for k in kinds {
                     for s in 0..<studyCount {
                         for t in 0..<trialCount {
-                            plans.append((.init(workload: w.name, optimizer: k.rawValue, ruleset: ruleset, study: s, trial: t), w))
+                            let plan = BenchmarkTrial.Plan(workload: w.name, optimizer: k.rawValue, ruleset: ruleset, study: s, trial: t)
+                            plans.append((plan, w, try plan.setting(rule: k, workload: w, baseSeed: common.seed)))
                         }
                     }
                 }
@@ -105,7 +106,19 @@ struct Benchmark: ParsableCommand {
             let mine = selected.map { sh in plans.enumerated().filter { $0.offset % sh.count == sh.index }.map(\.element) } ?? plans
             let (recorded, rejected) = try store.read()
             for r in rejected { FileHandle.standardError.write(Data("descent: warning: \(r) (run again)\n".utf8)) }
-            let done = Set(recorded.filter { t in workloads.contains { $0 == t.workload } }.map(\.plan.key))
+            // A record counts only for the trial it was planned as: the same workload, rule
+            // configuration (point and schedule) and seed; another (an older search space,
+            // another --seed) is named and run again, never mixed in.
+            let planned = Dictionary(plans.map { ($0.0.key, $0) }, uniquingKeysWith: { a, _ in a })
+            var done = Set<String>()
+            for t in recorded {
+                guard let (_, w, setting) = planned[t.plan.key], t.workload == w else { continue }
+                if t.optimizer == setting.config && t.seed == setting.seed {
+                    done.insert(t.plan.key)
+                } else {
+                    FileHandle.standardError.write(Data("descent: warning: \(out)/trials.jsonl: \(t.plan.key) was run with \(t.optimizer.summary), seed \(t.seed); this plan draws \(setting.config.summary), seed \(setting.seed) (run again)\n".utf8))
+                }
+            }
             let pending = reportOnly ? [] : mine.filter { !done.contains($0.0.key) }
             if !common.json {
                 print("\(out): \(mine.count) trials\(selected.map { " (shard \($0) of \(plans.count))" } ?? ""), \(mine.count - pending.count) already done, \(pending.count) to run; \(Parallel.threads) thread(s), \(BLAS.kernels)")
@@ -121,23 +134,12 @@ struct Benchmark: ParsableCommand {
                 }
             }
             let start = Date()
-            for (i, (plan, w)) in pending.enumerated() {
+            for (i, (plan, w, setting)) in pending.enumerated() {
                 guard let (train, validation) = sets[w.name], let kind = CommandContext.registry.optimizer(named: plan.optimizer) else {
                     preconditionFailure("benchmark: no data or rule for \(plan.key)")   // both come from the lists above
                 }
-                var config = OptimizerConfig(kind: kind)
-                var budget = w.stepBudget
-                if ruleset == .self {
-                    budget *= 3
-                } else {
-                    let space = SearchSpace.defaultSpace(for: kind.rule)
-                    if !space.dimensions.isEmpty {
-                        let halton = try Halton(dimensions: space.dimensions.count, seed: common.seed &+ UInt64(plan.study))
-                        for (p, v) in space.values(at: halton.point(plan.trial)) { config[p] = v }
-                    }
-                }
-                let seed = common.seed &+ UInt64(plan.study * 1000 + plan.trial)
-                let trial = try BenchmarkTrial.run(plan, workload: w, config: config, budget: budget, seed: seed,
+                precondition(kind.rawValue == plan.optimizer)
+                let trial = try BenchmarkTrial.run(plan, workload: w, config: setting.config, budget: setting.budget, seed: setting.seed,
                                                    train: train, validation: validation, registry: CommandContext.registry)
                 try store.append(trial)
                 if let log = try board.log(run: plan.key.replacingOccurrences(of: "·", with: "-")) {
@@ -155,7 +157,10 @@ struct Benchmark: ParsableCommand {
                     print("[\(i + 1)/\(pending.count)] \(plan.key): \(outcome); \(Int(elapsed)) s elapsed, about \(Int(left)) s left")
                 }
             }
-            let all = try store.read().trials.filter { t in workloads.contains { $0 == t.workload } }
+            let all = try store.read().trials.filter { t in
+                guard let (_, w, setting) = planned[t.plan.key] else { return false }
+                return t.workload == w && t.optimizer == setting.config && t.seed == setting.seed
+            }
             if calibrate {
                 for w in workloads {
                     let group = all.filter { $0.plan.workload == w.name }

@@ -4,7 +4,8 @@ import XCTest
 
 /// `descent benchmark` end to end on a Fashion-MNIST slice: a small external-tuning run, its
 /// report, a resume after `kill -9` that redoes no finished trial, and shards whose trials
-/// (hyper-parameters and results) equal the unsharded run's.
+/// (hyper-parameters and results) equal the unsharded run's, and a rerun with another seed
+/// that counts none of the recorded trials as its own.
 final class BenchmarkCLITests: XCTestCase {
     static let common = ["benchmark", "--preset", "quick", "--optimizers", "sgd,adam", "--trials", "2", "--studies", "2", "--threads", "1",
                          "--offline", "--workloads", "mlp", "--max-steps", "48"]
@@ -59,6 +60,14 @@ final class BenchmarkCLITests: XCTestCase {
         let recorded = try String(contentsOfFile: killed + "/trials.jsonl", encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(recorded.count, reference.count, "no trial run twice")
         for (key, t) in before { XCTAssertEqual(after[key]?.targetStep, t.targetStep, key) }
+
+        // Another --seed plans other points: the recorded trials are named, not counted.
+        let reseeded = try Support.descent(["benchmark", "--preset", "quick", "--optimizers", "sgd", "--trials", "1", "--studies", "1",
+                                            "--threads", "1", "--offline", "--workloads", "mlp", "--max-steps", "48", "--seed", "1",
+                                            "--data-dir", data, "--out", killed, "--no-report"])
+        XCTAssertEqual(reseeded.status, 0, reseeded.stderr)
+        XCTAssertTrue(reseeded.stdout.contains("1 trials, 0 already done, 1 to run"), reseeded.stdout)
+        XCTAssertTrue(reseeded.stderr.contains("mlp·sgd·external·s0·t0 was run with") && reseeded.stderr.contains("seed 0;"), reseeded.stderr)
 
         // Two shards: together the same trials, each the same point and the same result.
         var merged: [String: BenchmarkTrial] = [:]

@@ -21,29 +21,57 @@ final class BenchmarkTests: XCTestCase {
         XCTAssertThrowsError(try Halton(dimensions: 17, seed: 0))
     }
 
-    func testSearchSpaceMapsTheUnitCubeToItsRanges() {
+    func testSearchSpaceMapsTheUnitCubeToItsRanges() throws {
         let space = SearchSpace.defaultSpace(for: Adam.rule)
-        XCTAssertEqual(space.dimensions.map(\.parameter), [.learningRate, .beta1, .beta2, .weightDecay])
-        let low = space.values(at: [0, 0, 0, 0]), high = space.values(at: [0.999999, 0.999999, 0.999999, 0.999999])
-        XCTAssertEqual(low[.learningRate]!, 1e-5, accuracy: 1e-9)
-        XCTAssertEqual(high[.learningRate]!, 1e-2, accuracy: 1e-6)
-        XCTAssertEqual(low[.beta1]!, 0.99, accuracy: 1e-6)
-        XCTAssertEqual(high[.beta1]!, 0.5, accuracy: 1e-5)
-        XCTAssertEqual(low[.beta2]!, 0.999, accuracy: 1e-6)
-        XCTAssertEqual(low[.weightDecay]!, 1e-6, accuracy: 1e-10)
-        XCTAssertEqual(SearchSpace.defaultSpace(for: RMSprop.rule).dimensions.map(\.parameter), [.learningRate, .alpha, .weightDecay],
+        XCTAssertEqual(space.dimensions.map(\.quantity), [.hyperParameter(.learningRate), .hyperParameter(.beta1), .hyperParameter(.beta2),
+                                                           .hyperParameter(.weightDecay), .warmupFraction, .schedule])
+        let corner = [Double](repeating: 0, count: 6), far = [Double](repeating: 0.999999, count: 6)
+        let low = space.values(at: corner), high = space.values(at: far)
+        XCTAssertEqual(low.hyperParameters[.learningRate]!, 1e-5, accuracy: 1e-9)
+        XCTAssertEqual(high.hyperParameters[.learningRate]!, 1e-2, accuracy: 1e-6)
+        XCTAssertEqual(low.hyperParameters[.beta1]!, 0.99, accuracy: 1e-6)
+        XCTAssertEqual(high.hyperParameters[.beta1]!, 0.5, accuracy: 1e-5)
+        XCTAssertEqual(low.hyperParameters[.beta2]!, 0.999, accuracy: 1e-6)
+        XCTAssertEqual(low.hyperParameters[.weightDecay]!, 1e-6, accuracy: 1e-10)
+        // The schedule: no warm-up and constant at 0; a 10 % warm-up and linear decay at the far corner.
+        XCTAssertEqual(low.schedule, ScheduleRequest(kind: .constant))
+        XCTAssertEqual(high.schedule.kind, .linear)
+        guard case .fraction(let f)? = high.schedule.warmup else { return XCTFail("no warm-up at the far corner") }
+        XCTAssertEqual(f, 0.1, accuracy: 1e-6)
+        XCTAssertEqual(space.values(at: [0, 0, 0, 0, 0, 0.5]).schedule.kind, .cosine)
+        let config = try space.values(at: far).applied(to: OptimizerConfig(kind: .adam), totalSteps: 1000)
+        XCTAssertEqual(config.schedule, .linearWarmup(steps: 100, startFactor: 0.01, then: .linearDecay(totalSteps: 900, minimum: 0)))
+        XCTAssertNil(try space.values(at: corner).applied(to: OptimizerConfig(kind: .adam), totalSteps: 1000).schedule)
+        XCTAssertEqual(SearchSpace.defaultSpace(for: RMSprop.rule).dimensions.compactMap(\.parameter), [.learningRate, .alpha, .weightDecay],
                        "RMSprop's momentum is off by default, so not tuned")
-        XCTAssertEqual(SearchSpace.defaultSpace(for: SGD.rule).dimensions.map(\.parameter), [.learningRate, .weightDecay])
-        // Every drawn point builds a valid optimizer of its rule.
+        XCTAssertEqual(SearchSpace.defaultSpace(for: SGD.rule).dimensions.compactMap(\.parameter), [.learningRate, .weightDecay])
+        // Every drawn point builds a valid optimizer of its rule, with its schedule.
         for kind in Registry.builtIn.optimizers {
             let space = SearchSpace.defaultSpace(for: kind.rule)
-            let halton = try! Halton(dimensions: max(space.dimensions.count, 1), seed: 1)
-            for k in 0..<20 where !space.dimensions.isEmpty {
-                var config = OptimizerConfig(kind: kind)
-                for (p, v) in space.values(at: Array(halton.point(k).prefix(space.dimensions.count))) { config[p] = v }
+            let halton = try Halton(dimensions: space.dimensions.count, seed: 1)
+            for k in 0..<20 {
+                let config = try space.values(at: halton.point(k)).applied(to: OptimizerConfig(kind: kind), totalSteps: 480)
                 XCTAssertNoThrow(try config.make(), "\(kind.rawValue) trial \(k)")
             }
         }
+    }
+
+    /// A plan's setting is a function of the plan, the rule, the workload and the seed:
+    /// external trials differ from one another, self-tuning is the defaults over 3× the budget.
+    func testTrialSettingIsAFunctionOfThePlan() throws {
+        let w = BenchmarkSuite.quick.workloads[0]
+        let plan = { (r: BenchmarkTrial.Ruleset, s: Int, t: Int) in
+            BenchmarkTrial.Plan(workload: w.name, optimizer: "adam", ruleset: r, study: s, trial: t)
+        }
+        let a = try plan(.external, 1, 2).setting(rule: .adam, workload: w, baseSeed: 0)
+        XCTAssertEqual(a, try plan(.external, 1, 2).setting(rule: .adam, workload: w, baseSeed: 0))
+        XCTAssertNotEqual(a.config, try plan(.external, 1, 3).setting(rule: .adam, workload: w, baseSeed: 0).config)
+        XCTAssertNotEqual(a.config, try plan(.external, 1, 2).setting(rule: .adam, workload: w, baseSeed: 5).config)
+        XCTAssertEqual(a.seed, 1002)
+        XCTAssertEqual(a.budget, w.stepBudget)
+        let own = try plan(.self, 0, 0).setting(rule: .adam, workload: w, baseSeed: 0)
+        XCTAssertEqual(own.config, OptimizerConfig(kind: .adam))
+        XCTAssertEqual(own.budget, 3 * w.stepBudget)
     }
 
     /// Dolan & Moré's profile and AlgoPerf's normalised area, on numbers worked by hand.
