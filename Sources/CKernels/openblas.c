@@ -20,12 +20,15 @@ typedef void (*ssyevd_fn)(const char *jobz, const char *uplo, const int *n, floa
                           float *w, float *work, const int *lwork, int *iwork, const int *liwork,
                           int *info, size_t jobz_len, size_t uplo_len);
 
+typedef void (*dsyrk_fn)(int order, int uplo, int trans, int n, int k, double alpha, const double *a,
+                         int lda, double beta, double *c, int ldc);
 typedef void (*dsyevd_fn)(const char *jobz, const char *uplo, const int *n, double *a, const int *lda,
                           double *w, double *work, const int *lwork, int *iwork, const int *liwork,
                           int *info, size_t jobz_len, size_t uplo_len);
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static dsyevd_fn dsyevd;
+static dsyrk_fn dsyrk;
 static ssyrk_fn ssyrk;
 static ssyevd_fn ssyevd;
 static char failure[512];
@@ -46,6 +49,7 @@ static void load(void) {
     ssyrk = (ssyrk_fn)dlsym(library, "cblas_ssyrk");
     ssyevd = (ssyevd_fn)dlsym(library, "ssyevd_");
     dsyevd = (dsyevd_fn)dlsym(library, "dsyevd_");   /* Shampoo's inverse roots; checked where used */
+    dsyrk = (dsyrk_fn)dlsym(library, "cblas_dsyrk");
     if (!ssyrk || !ssyevd) {
         snprintf(failure, sizeof failure, "the OpenBLAS library loaded lacks %s", ssyrk ? "ssyevd_" : "cblas_ssyrk");
         ssyrk = NULL;
@@ -72,7 +76,13 @@ int descent_ssyevd(int n, float *a, int lda, float *w, float *work, int lwork, i
     return info;
 }
 
-int descent_dsyevd_available(void) { return dsyevd != NULL; }
+int descent_dsyevd_available(void) { return dsyevd != NULL && dsyrk != NULL; }
+
+void descent_dsyrk_lower_transposed(int n, int k, double alpha, const double *a, int lda, double beta,
+                                    double *c, int ldc) {
+    /* CBLAS: CblasRowMajor 101, CblasLower 122, CblasTrans 112. */
+    dsyrk(101, 122, 112, n, k, alpha, a, lda, beta, c, ldc);
+}
 
 int descent_dsyevd(int n, double *a, int lda, double *w, double *work, int lwork, int *iwork, int liwork) {
     int info = 0;

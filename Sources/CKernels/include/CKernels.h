@@ -28,10 +28,13 @@ const char *descent_openblas_load(void);
 /* Row-major C (n x n, upper triangle) = alpha * A^T A + beta * C, A k x n: cblas_ssyrk. */
 void descent_ssyrk_upper_transposed(int n, int k, float alpha, const float *a, int lda, float beta,
                                     float *c, int ldc);
-/* LAPACK dsyevd, the same in Double (Shampoo's inverse roots); only after descent_openblas_load()
-   succeeded and descent_dsyevd_available() says the library has it. */
+/* LAPACK dsyevd, the same in Double, and cblas_dsyrk (Shampoo's inverse roots); only after
+   descent_openblas_load() succeeded and descent_dsyevd_available() says the library has both.
+   descent_dsyrk_lower_transposed: C = alpha·AᵀA + beta·C, row-major, A k × n, lower triangle of C. */
 int descent_dsyevd_available(void);
 int descent_dsyevd(int n, double *a, int lda, double *w, double *work, int lwork, int *iwork, int liwork);
+void descent_dsyrk_lower_transposed(int n, int k, double alpha, const double *a, int lda, double beta,
+                                    double *c, int ldc);
 /* LAPACK ssyevd (eigenvalues and vectors, lower triangle, column-major); returns info.
    lwork = liwork = -1 asks for the workspace sizes in work[0] and iwork[0]. */
 int descent_ssyevd(int n, float *a, int lda, float *w, float *work, int lwork, int *iwork, int liwork);
