@@ -16,7 +16,7 @@ final class DocumentedCommandsTests: XCTestCase {
     static var pages: [String] {
         let guide = (try? FileManager.default.contentsOfDirectory(atPath: root + "/docs/guide")) ?? []
         return ["README.md", "docs/cli.md", "docs/interop.md", "docs/autoencoders.md", "docs/optimizers.md", "docs/library.md",
-                "docs/evaluation/README.md", "docs/tuning/README.md"]
+                "docs/evaluation/README.md", "docs/tuning/README.md", "docs/benchmark/README.md", "docs/comparison-rules/README.md"]
             + guide.filter { $0.hasSuffix(".md") }.sorted().map { "docs/guide/" + $0 }
     }
 
