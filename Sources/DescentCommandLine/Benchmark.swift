@@ -110,10 +110,15 @@ struct Benchmark: ParsableCommand {
             // configuration (point and schedule) and seed; another (an older search space,
             // another --seed) is named and run again, never mixed in.
             let planned = Dictionary(plans.map { ($0.0.key, $0) }, uniquingKeysWith: { a, _ in a })
+            /// Whether `t` is the trial its plan draws now (nil: no plan of this run on its workload).
+            func isPlanned(_ t: BenchmarkTrial) -> Bool? {
+                guard let (_, w, setting) = planned[t.plan.key], t.workload == w else { return nil }
+                return t.optimizer == setting.config && t.seed == setting.seed
+            }
             var done = Set<String>()
             for t in recorded {
-                guard let (_, w, setting) = planned[t.plan.key], t.workload == w else { continue }
-                if t.optimizer == setting.config && t.seed == setting.seed {
+                guard let matches = isPlanned(t), let setting = planned[t.plan.key]?.2 else { continue }
+                if matches {
                     done.insert(t.plan.key)
                 } else {
                     FileHandle.standardError.write(Data("descent: warning: \(out)/trials.jsonl: \(t.plan.key) was run with \(t.optimizer.summary), seed \(t.seed); this plan draws \(setting.config.summary), seed \(setting.seed) (run again)\n".utf8))
@@ -157,10 +162,7 @@ struct Benchmark: ParsableCommand {
                     print("[\(i + 1)/\(pending.count)] \(plan.key): \(outcome); \(Int(elapsed)) s elapsed, about \(Int(left)) s left")
                 }
             }
-            let all = try store.read().trials.filter { t in
-                guard let (_, w, setting) = planned[t.plan.key] else { return false }
-                return t.workload == w && t.optimizer == setting.config && t.seed == setting.seed
-            }
+            let all = try store.read().trials.filter { isPlanned($0) == true }
             if calibrate {
                 for w in workloads {
                     let group = all.filter { $0.plan.workload == w.name }
