@@ -199,14 +199,14 @@ final class HTTPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable 
     func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
                     completionHandler: @escaping (URLSession.ResponseDisposition) -> Void) {
         if let http = response as? HTTPURLResponse, !(200..<300).contains(http.statusCode) {
-            failure = "HTTP \(http.statusCode) \(HTTPURLResponse.localizedString(forStatusCode: http.statusCode))"
+            fail("HTTP \(http.statusCode) \(HTTPURLResponse.localizedString(forStatusCode: http.statusCode))")
             completionHandler(.cancel)
             return
         }
         expected = response.expectedContentLength
         if expected > maximumSize {
+            fail(Downloader.tooLarge("the server announces \(expected) bytes", maximumSize).message)
             completionHandler(.cancel)
-            stop(dataTask, Downloader.tooLarge("the server announces \(expected) bytes", maximumSize).message)
             return
         }
         completionHandler(.allow)
@@ -234,12 +234,19 @@ final class HTTPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable 
         end()
     }
 
-    /// Ends the transfer now with `message` (unless it has failed already): the task is
-    /// cancelled and `run` returns without waiting for the connection to close (a server
-    /// may keep sending until it notices). On the delegate queue, like every callback.
+    /// Ends the transfer now with `message` (unless it has failed already): `run` is let go
+    /// first, then the task is cancelled. On Linux `cancel()` can block until the transfer
+    /// thread notices, which for a server that keeps sending took from 0 to 20 s in tests;
+    /// `run` never waits for it. Later callbacks see `failure` and touch nothing. On the
+    /// delegate queue, like every callback.
     private func stop(_ task: URLSessionTask, _ message: String) {
-        if failure == nil { failure = message }
+        fail(message)
         task.cancel()
+    }
+
+    /// Records `message` as the failure (unless there is one) and lets `run` return.
+    private func fail(_ message: String) {
+        if failure == nil { failure = message }
         end()
     }
 

@@ -105,10 +105,17 @@ final class DownloadTests: XCTestCase {
 
     /// A body larger than the file can be: refused as soon as it is announced, or cut once
     /// that many bytes have come when no length is announced. Nothing stays in the cache.
+    ///
+    /// Each case has its own server. On Linux the client library finishes cancelling a
+    /// transfer that a server keeps flooding only when the flood ends, and until then it
+    /// holds back the next transfer (seen: 1 to 20 s). The download itself returns at once;
+    /// stopping the first server ends its flood before the second case starts.
     func testBodyLargerThanTheFileCanBeIsRefused() throws {
         let labels = DatasetFile.trainLabels
         XCTAssertEqual(labels.largestDownload, 60_008 + 60_008 / 8 + 65_536)
         for (announce, mention) in [(Int?.some(1 << 40), "announces \(1 << 40) bytes"), (nil, "the server sent")] {
+            server.stop()
+            server = try LoopbackHTTPServer()
             server["/big/" + labels.fileName] = .endless(announce: announce)
             let start = Date()
             var message = ""
