@@ -107,3 +107,18 @@ public final class ScheduledOptimizer: OptimizerWrapper {
         return base.checkedStep(parameters)
     }
 }
+
+extension LearningRateSchedule: CustomStringConvertible {
+    /// How reports and logs print it, in the words of the command line's flags:
+    /// `warmup(steps=10, start_factor=0.1)+cosine(steps=90, min_lr=0.0)`.
+    public var description: String {
+        switch self {
+        case .constant: return "constant"
+        case let .step(every, factor): return "step(every=\(every), factor=\(factor))"
+        case let .cosine(total, minimum): return "cosine(steps=\(total), min_lr=\(minimum))"
+        case let .linearDecay(total, minimum): return "linear(steps=\(total), min_lr=\(minimum))"
+        case let .linearWarmup(steps, startFactor, then):
+            return "warmup(steps=\(steps), start_factor=\(startFactor))+\(then)"
+        }
+    }
+}
