@@ -21,7 +21,8 @@ struct AutoEncoderCommand: ParsableCommand {
             layers with '|' after the encoder; see `descent train --help`).
             Output folder <out>/ae_<conditions>/ (default <out> = runs):
               metrics.json          configuration, history, test MSEs, probe, PCA
-              model.safetensors     weights, optimizer state, model and run, after every epoch
+              model.safetensors     weights, optimizer state, model and run, after every
+                                    epoch
               encoder.png           encoder filters, one tile per hidden unit
               decoder.png           decoder filters (columns of the decoder)
               reconstructions.png   rows: input, masked input, its reconstruction,

@@ -11,22 +11,23 @@ struct Benchmark: ParsableCommand {
     static var configuration: CommandConfiguration { CommandConfiguration(
         abstract: "Benchmark training methods as AlgoPerf does: time to a validation target on a suite of workloads.",
         discussion: """
-            Each rule trains each workload of the suite until its validation score reaches the
-            workload's target (checked every eval-every steps) or the step budget is spent.
-            External tuning (--ruleset external): --trials points of the rule's search space per
-            study, from a scrambled Halton sequence seeded by the study, so trial k is the same
-            point on every machine; --studies independent studies. Self-tuning (--ruleset self):
-            the rule's defaults, a budget three times as long, one trial per study. Scores: the
-            median over studies of each study's fastest trial, in steps × the rule's measured
-            seconds per step, aggregated over workloads by a performance profile (area for τ
-            from 1 to 4). Every finished trial is appended to OUT/trials.jsonl, so rerunning the
-            same command resumes; --shard i/n runs every n-th trial; `descent benchmark
-            --report-only` (or the last shard) writes the report from every trial in OUT.
-            Writes into --out (default runs/benchmark-<suite>-<ruleset>): trials.jsonl,
-            summary.md, summary.csv, profile-<ruleset>.svg/.png, curves-<workload>.svg/.png;
-            with --tensorboard DIR each trial's validation curve in DIR/<trial key>.
-            --calibrate runs the baseline (adam, external tuning) with unreachable targets and
-            prints the targets AlgoPerf's rule gives: per workload, the median over studies of
+            Each rule trains each workload of the suite until its validation score reaches
+            the workload's target (checked every eval-every steps) or the step budget is
+            spent. External tuning (--ruleset external): --trials points of the rule's
+            search space per study, from a scrambled Halton sequence seeded by the study,
+            so trial k is the same point on every machine; --studies independent studies.
+            Self-tuning (--ruleset self): the rule's defaults, a budget three times as
+            long, one trial per study. Scores: the median over studies of each study's
+            fastest trial, in steps × the rule's measured seconds per step, aggregated over
+            workloads by a performance profile (area for τ from 1 to 4). Every finished
+            trial is appended to OUT/trials.jsonl, so rerunning the same command resumes;
+            --shard i/n runs every n-th trial; `descent benchmark --report-only` (or the
+            last shard) writes the report from every trial in OUT. Writes into --out
+            (default runs/benchmark-<suite>-<ruleset>): trials.jsonl, summary.md,
+            summary.csv, profile-<ruleset>.svg/.png, curves-<workload>.svg/.png; with
+            --tensorboard DIR each trial's validation curve in DIR/<trial key>. --calibrate
+            runs the baseline (adam, external tuning) with unreachable targets and prints
+            the targets AlgoPerf's rule gives: per workload, the median over studies of
             each study's best validation score within the budget.
             Example: descent benchmark --preset quick --optimizers sgd,momentum,adam
             """) }

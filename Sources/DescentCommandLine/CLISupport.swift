@@ -240,25 +240,43 @@ extension JSONEncoder {
     }
 }
 
-/// `--model` help: the forms and the layers.
+/// `--model` help: the forms and the layers, wrapped to the help's columns.
 enum ModelHelp {
     static var text: String {
-        var lines = [
-            "  presets: " + ModelSpec.presets.map(\.name).joined(separator: ", "),
+        var lines = wrap(ModelSpec.presets.map(\.name).joined(separator: ", "), first: "  presets: ", rest: "    ")
+        lines += [
             "  MLP sizes: 784-784-784-10 (with --activation and the dropout options)",
             "  layers, separated by commas, '|' after an autoencoder's encoder, optionally",
             "  starting with the input shape and ending with the loss:",
             "    '784: linear(100), sigmoid | linear(784), sigmoid; loss=mse'",
             "  layer kinds:",
         ]
+        let column = String(repeating: " ", count: 33)
         for k in CommandContext.registry.layers {
             if k.usage.count < 28 {
-                lines.append("    \(k.usage.padding(toLength: 28, withPad: " ", startingAt: 0)) \(k.summary)")
+                lines += wrap(k.summary, first: "    \(k.usage.padding(toLength: 28, withPad: " ", startingAt: 0)) ", rest: column)
             } else {
-                lines += ["    \(k.usage)", "    " + String(repeating: " ", count: 29) + k.summary]
+                lines += wrap(k.usage, first: "    ", rest: "      ") + wrap(k.summary, first: column, rest: column)
             }
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// `text` in lines of at most `width` characters (argument-parser breaks longer ones
+    /// before their last word): the first line starts with `first`, the others with `rest`.
+    /// A word longer than a line stands alone on its line.
+    static func wrap(_ text: String, first: String, rest: String, width: Int = 79) -> [String] {
+        var lines: [String] = [], line = first, empty = true
+        for word in text.split(separator: " ") {
+            if !empty && line.count + 1 + word.count > width {
+                lines.append(line)
+                line = rest
+                empty = true
+            }
+            line += (empty ? "" : " ") + word
+            empty = false
+        }
+        return lines + [line]
     }
 }
 

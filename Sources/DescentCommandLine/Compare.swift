@@ -15,14 +15,14 @@ struct Compare: ParsableCommand {
             Runs every optimizer × seed on seed-mlp (784-784-784-10, ReLU, dropout 0.1/0.5,
             minibatch 128) and appends one JSON line per finished run to OUT/results.jsonl.
             Rerunning the same command skips finished runs. Independent runs go to child
-            processes, one per core with one BLAS thread each; a single run gets every core.
-            Shards (--shard i/n, or Slurm / Kubernetes Indexed Job variables) split the run
-            list across processes or machines; `descent report DIR…` merges their results.
-            With --keep-models each run's trained weights go to OUT/models/<key>.safetensors,
-            which `descent evaluate` reads. A run counts as done when
-            its record passes the checks (key, epochs, numbers in range; rejected lines are
-            named and redone) and was made on the same data (the fingerprint of the four
-            files); a folder holds runs on one set of data.
+            processes, one per core with one BLAS thread each; a single run gets every
+            core. Shards (--shard i/n, or Slurm / Kubernetes Indexed Job variables) split
+            the run list across processes or machines; `descent report DIR…` merges their
+            results. With --keep-models each run's trained weights go to
+            OUT/models/<key>.safetensors, which `descent evaluate` reads. A run counts as
+            done when its record passes the checks (key, epochs, numbers in range; rejected
+            lines are named and redone) and was made on the same data (the fingerprint of
+            the four files); a folder holds runs on one set of data.
             Example: descent compare --model lenet5 --seeds 2 --epochs 10 --out runs/lenet5
             """) }
 

@@ -9,10 +9,12 @@ struct Evaluate: ParsableCommand {
         discussion: """
             Loads any classifier checkpoint written by `descent train --out` or
             `descent compare` (it carries the model and the dataset it was trained on),
-            evaluates the test set and writes into --out (default: the checkpoint's folder):
+            evaluates the test set and writes into --out (default: the checkpoint's
+            folder):
               confusion.csv           rows: true class, columns: predicted class
               confusion.svg/.png      the same as a heat map, with per-class accuracy
-              mistakes.svg/.png       the test images misclassified with the highest probability
+              mistakes.svg/.png       the test images misclassified with the highest
+                                      probability
               evaluation.json         everything printed, for machines
             Examples:
               descent evaluate runs/mlp/model.safetensors

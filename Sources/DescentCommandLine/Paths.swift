@@ -8,14 +8,15 @@ struct Paths: ParsableCommand {
     static var configuration: CommandConfiguration { CommandConfiguration(
         abstract: "Draw every optimizer's path on 2-D test problems (Rosenbrock, Beale, Branin, a noisy quadratic).",
         discussion: """
-            Each rule starts from the problem's start (DeepOBS's) and takes --steps steps on
-            minibatch gradients ∇f + noise (DeepOBS's u·x + v·y, x and y standard normal per
-            example, averaged over --batch-size examples; 0: the exact gradient), at the
-            learning rate of 1e-6…10 (half decades) that ends nearest the minimum, its other
-            hyper-parameters at their defaults or as given. Writes into --out:
+            Each rule starts from the problem's start (DeepOBS's) and takes --steps steps
+            on minibatch gradients ∇f + noise (DeepOBS's u·x + v·y, x and y standard
+            normal per example, averaged over --batch-size examples; 0: the exact
+            gradient), at the learning rate of 1e-6…10 (half decades) that ends nearest
+            the minimum, its other hyper-parameters at their defaults or as given. Writes
+            into --out:
               <problem>.svg, .png   one panel per rule: the path over the function's map
               paths.csv             problem, rule, learning rate, final f − f*, diverged
-            Example: descent paths --problems rosenbrock,quadratic --optimizers sgd,momentum,adam
+            Example: descent paths --problems rosenbrock,quadratic --optimizers sgd,adam
             """) }
 
     @OptionGroup var common: CommonOptions

@@ -23,10 +23,10 @@ struct Tune: ParsableCommand {
             Choices never look at the test set. Runs are ordinary records in
             OUT/results.jsonl (resumable, parallel, sharded as in `compare`); diverged grid
             points are recorded and never stop the search. OUT/tune.json holds the plan.
-            Sharding: each shard (its own --out) runs its slice of the grid; the reruns start
-            once the whole grid is visible, so run the same command again after every shard
-            has finished, naming the other shards' folders with --merge. `descent report
-            DIR…` merges shards.
+            Sharding: each shard (its own --out) runs its slice of the grid; the reruns
+            start once the whole grid is visible, so run the same command again after every
+            shard has finished, naming the other shards' folders with --merge. `descent
+            report DIR…` merges shards.
             Examples:
               descent tune --preset quick
               descent tune --preset standard --out docs/tuning

@@ -114,6 +114,24 @@ final class CLIConventionTests: XCTestCase {
                        "docs/cli.md's reference is out of date: run DESCENT_WRITE_CLI_DOC=1 swift test --filter CLIConventionTests/testCLIDocumentListsEveryFlag")
     }
 
+    /// Every line of a command's overview and discussion fits the 80 columns argument-parser
+    /// wraps help at (79 characters and the newline): a longer line is broken before its
+    /// last word, which then stands alone on a line of `descent CMD --help`.
+    func testHelpTextFitsTheColumnsItIsWrappedAt() throws {
+        let r = try Support.descent(["--experimental-dump-help"])
+        let root = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let command = try XCTUnwrap(root["command"] as? [String: Any])
+        var checked = 0
+        for sub in command["subcommands"] as? [[String: Any]] ?? [] {
+            let name = sub["commandName"] as? String ?? "?"
+            for line in (sub["discussion"] as? String ?? "").split(separator: "\n", omittingEmptySubsequences: false) {
+                XCTAssertLessThanOrEqual(line.count, 79, "descent \(name) --help: \(line)")
+                checked += 1
+            }
+        }
+        XCTAssertGreaterThan(checked, 100)
+    }
+
     /// 0 success, 1 a runtime error, 2 a usage error (docs/cli.md).
     func testExitCodes() throws {
         let data = try Support.fashionSlice(train: 50, test: 20)
