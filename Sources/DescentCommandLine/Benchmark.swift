@@ -21,8 +21,9 @@ struct Benchmark: ParsableCommand {
             fastest trial, in steps × the rule's measured seconds per step, aggregated over
             workloads by a performance profile (area for τ from 1 to 4). Every finished
             trial is appended to OUT/trials.jsonl, so rerunning the same command resumes;
-            --shard i/n runs every n-th trial; `descent benchmark --report-only` (or the
-            last shard) writes the report from every trial in OUT. Writes into --out
+            --shard i/n runs every n-th trial (each shard its own --out); `descent report
+            DIR…` merges the shards' folders, `descent benchmark --report-only` writes the
+            report of the trials in OUT. Writes into --out
             (default runs/benchmark-<suite>-<ruleset>): trials.jsonl, summary.md,
             summary.csv, profile-<ruleset>.svg/.png, curves-<workload>.svg/.png; with
             --tensorboard DIR each trial's validation curve in DIR/<trial key>. --calibrate
@@ -114,7 +115,7 @@ struct Benchmark: ParsableCommand {
             /// Whether `t` is the trial its plan draws now (nil: no plan of this run on its workload).
             func isPlanned(_ t: BenchmarkTrial) -> Bool? {
                 guard let (_, w, setting) = planned[t.plan.key], t.workload == w else { return nil }
-                return t.optimizer == setting.config && t.seed == setting.seed
+                return t.isDrawn(by: setting)
             }
             var done = Set<String>()
             for t in recorded {

@@ -63,14 +63,24 @@ struct Worker: ParsableCommand {
 /// Writes the comparison report of one or more result folders.
 struct Report: ParsableCommand {
     static var configuration: CommandConfiguration { CommandConfiguration(
-        abstract: "Merge the results.jsonl of one or more folders (e.g. shards) and write the report.") }
+        abstract: "Merge the results.jsonl of one or more folders (e.g. shards) and write the report.",
+        discussion: """
+            Folders of `compare` or `tune` (results.jsonl) give their report; folders of
+            `benchmark` (trials.jsonl) give the benchmark's, from the trials of one
+            benchmark (one --seed, one definition of each workload; a trial in two
+            folders counts once).
+            Example: descent report runs/bench-0 runs/bench-1 --out runs/bench
+            """) }
 
-    @Argument(help: "Folders (or results.jsonl files) to merge.") var inputs: [String]
+    @Argument(help: "Folders (or results.jsonl or trials.jsonl files) to merge.") var inputs: [String]
     @Option(help: "Folder for the files written (default: the first folder).") var out: String?
 
     func run() throws {
         try DescentCommand.run {
             guard !inputs.isEmpty else { throw DescentError("report: name at least one results folder") }
+            if inputs.contains(where: { $0.hasSuffix("trials.jsonl") || FileBytes.exists($0 + "/trials.jsonl") }) {
+                return try benchmarkReport()
+            }
             let merged = try ResultsStore.merge(inputs, registry: CommandContext.registry)
             let rejected = merged.rejectedSummary().map { " (\($0), left out)" } ?? ""
             guard !merged.records.isEmpty else { throw DescentError("report: no finished runs in \(inputs.joined(separator: ", "))\(rejected)") }
@@ -88,5 +98,18 @@ struct Report: ParsableCommand {
             }
             print("\(merged.records.count) runs\(rejected)\(differ); wrote \(written.joined(separator: ", "))")
         }
+    }
+
+    /// The report of a benchmark's trials gathered from `inputs` (`BenchmarkMerge`).
+    func benchmarkReport() throws {
+        let merged = try BenchmarkMerge(inputs, registry: CommandContext.registry)
+        for r in merged.rejected { FileHandle.standardError.write(Data("descent: warning: \(r) (left out)\n".utf8)) }
+        guard !merged.trials.isEmpty else { throw DescentError("report: no trials in \(inputs.joined(separator: ", "))") }
+        let target = out ?? inputs[0]
+        let lock = try Output.lockedFolder(target, command: "report")
+        defer { lock.release() }
+        let files = try BenchmarkReport(suite: merged.suite, trials: merged.trials, optimizers: merged.optimizers).write(to: target)
+        let left = merged.rejected.isEmpty ? "" : " (\(merged.rejected.count) left out)"
+        print("\(merged.trials.count) trials\(left); wrote \(files.map { target + "/" + $0 }.joined(separator: ", "))")
     }
 }

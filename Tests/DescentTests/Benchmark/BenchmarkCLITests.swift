@@ -4,8 +4,8 @@ import XCTest
 
 /// `descent benchmark` end to end on a Fashion-MNIST slice: a small external-tuning run, its
 /// report, a resume after `kill -9` that redoes no finished trial, and shards whose trials
-/// (hyper-parameters and results) equal the unsharded run's, and a rerun with another seed
-/// that counts none of the recorded trials as its own.
+/// (hyper-parameters and results) equal the unsharded run's and which `descent report` merges,
+/// and a rerun with another seed that counts none of the recorded trials as its own.
 final class BenchmarkCLITests: XCTestCase {
     static let common = ["benchmark", "--preset", "quick", "--optimizers", "sgd,adam", "--trials", "2", "--studies", "2", "--threads", "1",
                          "--offline", "--workloads", "mlp", "--max-steps", "48"]
@@ -71,8 +71,10 @@ final class BenchmarkCLITests: XCTestCase {
 
         // Two shards: together the same trials, each the same point and the same result.
         var merged: [String: BenchmarkTrial] = [:]
+        var shards: [String] = []
         for i in 0..<2 {
             let folder = Support.temporaryFolder("shard\(i)")
+            shards.append(folder)
             let s = try Support.descent(Self.common + ["--data-dir", data, "--out", folder, "--shard", "\(i)/2", "--no-report"])
             XCTAssertEqual(s.status, 0, s.stderr)
             merged.merge(try trials(folder)) { a, _ in a }
@@ -84,5 +86,27 @@ final class BenchmarkCLITests: XCTestCase {
             XCTAssertEqual(merged[key]?.curve.map(\.value), t.curve.map(\.value), key)
             XCTAssertEqual(after[key]?.curve.map(\.value), t.curve.map(\.value), "\(key) after the resume")
         }
+
+        // `descent report` merges the shards' folders (a folder named twice counts once) into
+        // the report that the same trials give in one folder.
+        let report = Support.temporaryFolder("merged")
+        let m = try Support.descent(["report", shards[0], shards[1], shards[0], "--out", report])
+        XCTAssertEqual(m.status, 0, m.stderr)
+        XCTAssertTrue(m.stdout.hasPrefix("\(reference.count) trials; wrote"), m.stdout)
+        let together = Support.temporaryFolder("together")
+        let shardLines = try shards.map { try String(contentsOfFile: $0 + "/trials.jsonl", encoding: .utf8) }.joined()
+        try shardLines.write(toFile: together + "/trials.jsonl", atomically: true, encoding: .utf8)
+        let single = try Support.descent(Self.common + ["--out", together, "--report-only"])
+        XCTAssertEqual(single.status, 0, single.stderr)
+        for file in ["summary.md", "summary.csv"] {
+            XCTAssertEqual(try String(contentsOfFile: report + "/" + file, encoding: .utf8),
+                           try String(contentsOfFile: together + "/" + file, encoding: .utf8), file)
+        }
+        // The resumed folder also holds the trial of --seed 1: another benchmark, never mixed in.
+        let mixed = try Support.descent(["report", killed, "--out", Support.temporaryFolder("mixed")])
+        XCTAssertEqual(mixed.status, 1)
+        XCTAssertTrue(mixed.stderr.hasPrefix("descent: error: ") && mixed.stderr.contains("--seed 1")
+                      && mixed.stderr.contains("--seed 0") && mixed.stderr.contains("not merged"), mixed.stderr)
+        XCTAssertEqual(mixed.stderr.split(separator: "\n").count, 1, mixed.stderr)
     }
 }
