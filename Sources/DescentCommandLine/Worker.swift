@@ -63,7 +63,7 @@ struct Worker: ParsableCommand {
 /// Writes the comparison report of one or more result folders.
 struct Report: ParsableCommand {
     static var configuration: CommandConfiguration { CommandConfiguration(
-        abstract: "Merge the results.jsonl of one or more folders (e.g. shards) and write the report.",
+        abstract: "Merge the results of one or more folders (e.g. shards) and write the report.",
         discussion: """
             Folders of `compare` or `tune` (results.jsonl) give their report; folders of
             `benchmark` (trials.jsonl) give the benchmark's, from the trials of one
