@@ -108,6 +108,9 @@ struct Report: ParsableCommand {
         let target = out ?? inputs[0]
         let lock = try Output.lockedFolder(target, command: "report")
         defer { lock.release() }
+        if Set(merged.trials.map(\.machine)).count > 1 {
+            FileHandle.standardError.write(Data("descent: warning: the trials come from several machines (CPU, kernels or threads): their times do not compare; summary.md names them\n".utf8))
+        }
         let files = try BenchmarkReport(suite: merged.suite, trials: merged.trials, optimizers: merged.optimizers).write(to: target)
         let left = merged.rejected.isEmpty ? "" : " (\(merged.rejected.count) left out)"
         print("\(merged.trials.count) trials\(left); wrote \(files.map { target + "/" + $0 }.joined(separator: ", "))")

@@ -18,6 +18,18 @@ public struct BenchmarkReport {
         scores = BenchmarkScores(trials)
     }
 
+    /// Where the seconds were measured: "Trials run on M." or, when the trials come from
+    /// several machines (CPU, kernels, threads), each with its count and a warning that times
+    /// across them are not comparable.
+    static func machines(_ trials: [BenchmarkTrial]) -> String {
+        var counts: [String: Int] = [:]
+        for t in trials { counts[t.machine, default: 0] += 1 }
+        let sorted = counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+        if sorted.count == 1 { return "Trials run on \(sorted[0].key)." }
+        return "**The trials come from \(sorted.count) machines** (" + sorted.map { "\($0.value) on \($0.key)" }.joined(separator: "; ")
+            + "): a time is steps × the per-step seconds measured on whichever machine ran the rule's trials, so times, and the scores made from them, do not compare across machines; steps do."
+    }
+
     /// Writes every file into `folder`; returns their names.
     @discardableResult
     public func write(to folder: String) throws -> [String] {
@@ -27,6 +39,7 @@ public struct BenchmarkReport {
         md += "Time to target as AlgoPerf measures it: per workload, each study's fastest trial to the validation target, the median over studies; "
         md += "the time is that median number of steps × the rule's median seconds per training step on the workload (validation excluded). "
         md += "Score: the area under the performance profile for τ from 1 to 4, normalised (1: fastest everywhere).\n\n"
+        md += Self.machines(trials) + "\n\n"
         var csv = "ruleset,workload,optimizer,studies,studies_reaching,median_steps,seconds_per_step,time,chosen_trial,chosen_hyperparameters,target,metric\n"
         for ruleset in BenchmarkTrial.Ruleset.allCases {
             let here = scores.entries.filter { $0.ruleset == ruleset }

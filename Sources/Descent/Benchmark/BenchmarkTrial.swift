@@ -53,6 +53,12 @@ public struct BenchmarkTrial: Codable, Equatable, Sendable {
     public var diverged: Bool
     public var kernels: String
     public var threads: Int
+    /// The CPU's model name (nil in records written before it was recorded).
+    public var cpu: String? = nil
+
+    /// What the trial's seconds were measured on: "Intel(R) Xeon(R) Processor, oneDNN 2.6.3
+    /// avx512_core_bf16, 1 thread(s)". Times from different machines are not comparable.
+    public var machine: String { "\(cpu ?? "an unrecorded CPU"), \(kernels), \(threads) thread(s)" }
 
     /// Training steps per second (validation excluded).
     public var stepsPerSecond: Double { seconds > 0 ? Double(steps) / seconds : 0 }
@@ -98,6 +104,7 @@ extension BenchmarkTrial {
         trainingNanos += DispatchTime.now().uptimeNanoseconds - mark
         return BenchmarkTrial(plan: plan, workload: workload, optimizer: config, seed: seed, targetStep: reached?.step,
                               targetSeconds: reached?.seconds, steps: step, seconds: Double(trainingNanos) / 1e9,
-                              curve: curve, diverged: diverged, kernels: BLAS.kernels, threads: Parallel.threads)
+                              curve: curve, diverged: diverged, kernels: BLAS.kernels, threads: Parallel.threads,
+                              cpu: RunEnvironment.cpuModel())
     }
 }

@@ -102,6 +102,18 @@ final class BenchmarkCLITests: XCTestCase {
             XCTAssertEqual(try String(contentsOfFile: report + "/" + file, encoding: .utf8),
                            try String(contentsOfFile: together + "/" + file, encoding: .utf8), file)
         }
+        let mergedSummary = try String(contentsOfFile: report + "/summary.md", encoding: .utf8)
+        XCTAssertTrue(mergedSummary.contains("Trials run on \(RunEnvironment.cpuModel()), \(BLAS.kernels), 1 thread(s)."), mergedSummary)
+        // Trials of another machine: merged (steps compare), but the times are said not to.
+        let elsewhere = Support.temporaryFolder("elsewhere")
+        let moved = try String(contentsOfFile: shards[1] + "/trials.jsonl", encoding: .utf8)
+            .replacingOccurrences(of: #""cpu":"\#(RunEnvironment.cpuModel())""#, with: #""cpu":"Another CPU""#)
+        XCTAssertTrue(moved.contains("Another CPU"))
+        try moved.write(toFile: elsewhere + "/trials.jsonl", atomically: true, encoding: .utf8)
+        let two = try Support.descent(["report", shards[0], elsewhere, "--out", Support.temporaryFolder("two")])
+        XCTAssertEqual(two.status, 0, two.stderr)
+        XCTAssertTrue(two.stderr.contains("descent: warning: the trials come from several machines"), two.stderr)
+
         // The resumed folder also holds the trial of --seed 1: another benchmark, never mixed in.
         let mixed = try Support.descent(["report", killed, "--out", Support.temporaryFolder("mixed")])
         XCTAssertEqual(mixed.status, 1)
