@@ -32,6 +32,28 @@ static dsyrk_fn dsyrk;
 static ssyrk_fn ssyrk;
 static ssyevd_fn ssyevd;
 static char failure[512];
+static const char *(*corename)(void);
+
+/* OpenBLAS (0.3.21, Debian 12) picks its kernels from a table of CPU models and falls back
+   to its SSE3 (Prescott) kernels on an Intel CPU newer than the table: on a Xeon of family 6,
+   model 207, Shampoo's inverse roots (dsyevd, dsyrk) then ran several times slower than on
+   an AMD Zen 5 of the same class. On Intel CPUs the kernels follow from the instruction
+   sets: AVX-512 (F, CD, BW, DQ, VL) runs the SkylakeX kernels, AVX2 with FMA the Haswell
+   ones. So unless the user set OPENBLAS_CORETYPE, it is set from CPUID here, before the
+   constructor reads it. AMD CPUs are left to OpenBLAS's own choice (it knows Zen). */
+static void choose_core(void) {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    if (getenv("OPENBLAS_CORETYPE")) return;
+    __builtin_cpu_init();
+    if (!__builtin_cpu_is("intel")) return;
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("avx512bw")
+        && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl")) {
+        setenv("OPENBLAS_CORETYPE", "SkylakeX", 1);
+    } else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+        setenv("OPENBLAS_CORETYPE", "Haswell", 1);
+    }
+#endif
+}
 
 static void load(void) {
     static const char *const names[] = {
@@ -40,6 +62,7 @@ static void load(void) {
     };
     /* Read by OpenBLAS's constructor during dlopen. */
     setenv("OPENBLAS_NUM_THREADS", "1", 1);
+    choose_core();
     void *library = NULL;
     for (size_t i = 0; i < sizeof names / sizeof names[0] && !library; i++) {
         library = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
@@ -50,6 +73,7 @@ static void load(void) {
     ssyevd = (ssyevd_fn)dlsym(library, "ssyevd_");
     dsyevd = (dsyevd_fn)dlsym(library, "dsyevd_");   /* Shampoo's inverse roots; checked where used */
     dsyrk = (dsyrk_fn)dlsym(library, "cblas_dsyrk");
+    corename = (const char *(*)(void))dlsym(library, "openblas_get_corename");
     if (!ssyrk || !ssyevd) {
         snprintf(failure, sizeof failure, "the OpenBLAS library loaded lacks %s", ssyrk ? "ssyevd_" : "cblas_ssyrk");
         ssyrk = NULL;
@@ -75,6 +99,8 @@ int descent_ssyevd(int n, float *a, int lda, float *w, float *work, int lwork, i
     ssyevd("V", "L", &n, a, &lda, w, work, &lwork, iwork, &liwork, &info, 1, 1);
     return info;
 }
+
+const char *descent_openblas_core(void) { return ssyrk && corename ? corename() : NULL; }
 
 int descent_dsyevd_available(void) { return dsyevd != NULL && dsyrk != NULL; }
 

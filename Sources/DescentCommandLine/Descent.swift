@@ -21,11 +21,12 @@ public struct DescentCommand: ParsableCommand {
         subcommands: [Train.self, Evaluate.self, Export.self, Compare.self, Tune.self, Report.self, Worker.self, AutoEncoderCommand.self, StackedCommand.self, Benchmark.self, Paths.self]) }
 
     /// `descent --version`: the version, the git commit of the build (when built from a
-    /// checkout) and the kernels the products run on, e.g.
-    /// `descent 0.1.0 (commit 9748d4c1…) kernels: oneDNN 2.6.3 avx512_core_bf16`.
+    /// checkout), the kernels the products run on and those of LAPACK, e.g.
+    /// `descent 0.1.0 (commit 9748d4c1…)`
+    /// `kernels: oneDNN 2.6.3 avx512_core_bf16; LAPACK (PCA, Shampoo): OpenBLAS SkylakeX`.
     static var versionText: String {
         "descent \(BuildInfo.version)" + (BuildInfo.commit.map { " (commit \($0))" } ?? " (not built from a git checkout)")
-            + "\nkernels: \(BLAS.kernels)"
+            + "\nkernels: \(BLAS.kernels); LAPACK (PCA, Shampoo): \(OpenBLAS.kernels)"
     }
 
     /// `main(registry: .builtIn)`.

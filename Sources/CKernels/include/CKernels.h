@@ -25,6 +25,9 @@ int descent_sha256_uses_sha_ni(void);
 /* OpenBLAS, loaded on first use (openblas.c): NULL once loaded, else why it cannot be. The
    two calls below need a successful load. */
 const char *descent_openblas_load(void);
+/* The kernels OpenBLAS runs ("SkylakeX", "Haswell", "Prescott", …; openblas_get_corename),
+   or NULL before a successful load or when the library does not say. */
+const char *descent_openblas_core(void);
 /* Row-major C (n x n, upper triangle) = alpha * A^T A + beta * C, A k x n: cblas_ssyrk. */
 void descent_ssyrk_upper_transposed(int n, int k, float alpha, const float *a, int lda, float beta,
                                     float *c, int ldc);

@@ -183,7 +183,12 @@ final class CLIConventionTests: XCTestCase {
             head.waitUntilExit()
             XCTAssertEqual(String(lines[0][commit].dropFirst("commit ".count)), hash, "built from this checkout's HEAD")
         }
-        XCTAssertEqual(lines[1], "kernels: \(BLAS.kernels)")
+        XCTAssertEqual(lines[1], "kernels: \(BLAS.kernels); LAPACK (PCA, Shampoo): \(OpenBLAS.kernels)")
+        // OpenBLAS's SSE3 fallback is never chosen where the CPU has AVX2, and a core type
+        // the user sets is kept.
+        if CPUFeatures.current.contains(.avx2) { XCTAssertFalse(lines[1].hasSuffix("OpenBLAS Prescott"), r.stdout) }
+        let chosen = try Support.descent(["--version"], environment: ["OPENBLAS_CORETYPE": "Prescott"])
+        XCTAssertTrue(chosen.stdout.hasSuffix("LAPACK (PCA, Shampoo): OpenBLAS Prescott\n"), chosen.stdout)
     }
 
     /// Each renamed flag's old spelling still works for one release, with a one-line note.
