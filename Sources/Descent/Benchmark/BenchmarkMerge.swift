@@ -29,12 +29,7 @@ public struct BenchmarkMerge {
         var origin: [String: String] = [:]   // key → the file it came from
         var seedOrigin = ""
         for p in paths {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: p, isDirectory: &isDirectory) else {
-                throw DescentError("\(p): no such benchmark folder or file")
-            }
-            let file = isDirectory.boolValue ? p + "/trials.jsonl" : p
-            guard FileBytes.exists(file) else { throw DescentError("\(p): no trials.jsonl in this folder") }
+            let file = try ResultsStore.recordsFile(p, named: "trials.jsonl", kind: "benchmark")
             let (read, rejectedLines) = try BenchmarkStore(path: file).read()
             rejected += rejectedLines
             for t in read {

@@ -192,18 +192,27 @@ public final class ResultsStore {
         }
     }
 
+    /// The records file a command reads from `path`: `path/name` when `path` is a folder,
+    /// else `path` itself. Throws "`path`: no such `kind` folder or file" or "`path`: no
+    /// `name` in this folder" (kind "results" and name "results.jsonl" here; a benchmark's
+    /// "benchmark" and "trials.jsonl").
+    public static func recordsFile(_ path: String, named name: String, kind: String) throws -> String {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw DescentError("\(path): no such \(kind) folder or file")
+        }
+        let file = isDirectory.boolValue ? path + "/" + name : path
+        guard FileManager.default.fileExists(atPath: file) else { throw DescentError("\(path): no \(name) in this folder") }
+        return file
+    }
+
     /// Reads and merges the `results.jsonl` of several folders (or files), first record of
     /// each run (key and data) wins; names are looked up in `registry`.
     public static func merge(_ paths: [String], registry: Registry = .builtIn) throws -> Contents {
         var all = Contents(records: [])
         var seen = Set<String>()
         for p in paths {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: p, isDirectory: &isDirectory) else {
-                throw DescentError("\(p): no such results folder or file")
-            }
-            let file = isDirectory.boolValue ? p + "/results.jsonl" : p
-            guard FileManager.default.fileExists(atPath: file) else { throw DescentError("\(p): no results.jsonl in this folder") }
+            let file = try recordsFile(p, named: "results.jsonl", kind: "results")
             try ResultsStore(path: file, registry: registry).read(into: &all, seen: &seen)
         }
         return all
