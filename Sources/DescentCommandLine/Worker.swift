@@ -73,7 +73,16 @@ struct Report: ParsableCommand {
             """) }
 
     @Argument(help: "Folders (or results.jsonl or trials.jsonl files) to merge.") var inputs: [String]
-    @Option(help: "Folder for the files written (default: the first folder).") var out: String?
+    @Option(help: "Folder for the files written (default: the first input, or the folder holding it when it is a file).") var out: String?
+
+    /// Where the files go: `--out`, else the first input, or the folder holding it when it is a file.
+    var target: String {
+        if let out { return out }
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: inputs[0], isDirectory: &isFolder), !isFolder.boolValue else { return inputs[0] }
+        let parent = (inputs[0] as NSString).deletingLastPathComponent
+        return parent.isEmpty ? "." : parent
+    }
 
     func run() throws {
         try DescentCommand.run {
@@ -84,7 +93,6 @@ struct Report: ParsableCommand {
             let merged = try ResultsStore.merge(inputs, registry: CommandContext.registry)
             let rejected = merged.rejectedSummary().map { " (\($0), left out)" } ?? ""
             guard !merged.records.isEmpty else { throw DescentError("report: no finished runs in \(inputs.joined(separator: ", "))\(rejected)") }
-            let target = out ?? inputs[0]
             let lock = try Output.lockedFolder(target, command: "report")
             defer { lock.release() }
             let written: [String]
@@ -105,7 +113,6 @@ struct Report: ParsableCommand {
         let merged = try BenchmarkMerge(inputs, registry: CommandContext.registry)
         for r in merged.rejected { FileHandle.standardError.write(Data("descent: warning: \(r) (left out)\n".utf8)) }
         guard !merged.trials.isEmpty else { throw DescentError("report: no trials in \(inputs.joined(separator: ", "))") }
-        let target = out ?? inputs[0]
         let lock = try Output.lockedFolder(target, command: "report")
         defer { lock.release() }
         if Set(merged.trials.map(\.machine)).count > 1 {

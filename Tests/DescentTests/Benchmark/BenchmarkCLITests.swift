@@ -113,6 +113,10 @@ final class BenchmarkCLITests: XCTestCase {
         let two = try Support.descent(["report", shards[0], elsewhere, "--out", Support.temporaryFolder("two")])
         XCTAssertEqual(two.status, 0, two.stderr)
         XCTAssertTrue(two.stderr.contains("descent: warning: the trials come from several machines"), two.stderr)
+        // A trials file named without --out: the report goes into the folder holding it.
+        let beside = try Support.descent(["report", elsewhere + "/trials.jsonl"])
+        XCTAssertEqual(beside.status, 0, beside.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: elsewhere + "/summary.md"), beside.stdout)
 
         // The resumed folder also holds the trial of --seed 1: another benchmark, never mixed in.
         let mixed = try Support.descent(["report", killed, "--out", Support.temporaryFolder("mixed")])

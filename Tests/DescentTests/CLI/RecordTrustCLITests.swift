@@ -40,6 +40,10 @@ final class RecordTrustCLITests: XCTestCase {
         let report = try Support.descent(["report", out, "--out", Support.temporaryFolder("report")])
         XCTAssertEqual(report.status, 0, report.stderr)
         XCTAssertTrue(report.stdout.contains("1 runs (1 rejected line(s): \(out)/results.jsonl line 1: test accuracy 1.7 is outside [0, 1] at epoch 1, left out)"), report.stdout)
+        // The records file itself, without --out: the report goes into the folder holding it.
+        let beside = try Support.descent(["report", out + "/results.jsonl"])
+        XCTAssertEqual(beside.status, 0, beside.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/summary.md"), beside.stdout)
 
         let r = try Support.descent(sweep(d, out))
         XCTAssertEqual(r.status, 0, r.stderr)
