@@ -10,6 +10,7 @@
 #include "CKernels.h"
 #include <dlfcn.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,7 @@ static dsyrk_fn dsyrk;
 static ssyrk_fn ssyrk;
 static ssyevd_fn ssyevd;
 static char failure[512];
+static atomic_int loaded;
 static const char *(*corename)(void);
 
 /* OpenBLAS (0.3.21, Debian 12) picks its kernels from a table of CPU models and falls back
@@ -81,6 +83,7 @@ static void load(void) {
         return;
     }
     failure[0] = 0;
+    atomic_store(&loaded, 1);
 }
 
 const char *descent_openblas_load(void) {
@@ -99,6 +102,8 @@ int descent_ssyevd(int n, float *a, int lda, float *w, float *work, int lwork, i
     ssyevd("V", "L", &n, a, &lda, w, work, &lwork, iwork, &liwork, &info, 1, 1);
     return info;
 }
+
+int descent_openblas_loaded(void) { return atomic_load(&loaded); }
 
 const char *descent_openblas_core(void) { return ssyrk && corename ? corename() : NULL; }
 

@@ -17,7 +17,9 @@ public struct DescentCommand: ParsableCommand {
     public static var configuration: CommandConfiguration { CommandConfiguration(
         commandName: "descent",
         abstract: "Train, compare and look inside small neural networks on the CPU.",
-        version: versionText,
+        // Naming LAPACK's kernels loads OpenBLAS, which only PCA and Shampoo need (and run
+        // records name it when loaded): only `--version` asks; the text is shown only then.
+        version: CommandLine.arguments.contains("--version") ? versionText : "descent \(BuildInfo.version)",
         subcommands: [Train.self, Evaluate.self, Export.self, Compare.self, Tune.self, Report.self, Worker.self, AutoEncoderCommand.self, StackedCommand.self, Benchmark.self, Paths.self]) }
 
     /// `descent --version`: the version, the git commit of the build (when built from a

@@ -140,9 +140,12 @@ public struct ComparisonReport {
     /// The page: the summary table, the figures (`accuracy.svg`, `loss.svg` beside it), every run.
     public func html() -> String {
         let env = summary.groups.first?.finished.first?.environment ?? summary.groups.first?.diverged.first?.environment
-        let names = Set(summary.groups.flatMap { ($0.finished + $0.diverged).compactMap(\.environment.productKernels) }).sorted()
-        let kernels = names.isEmpty ? "" : names.count == 1 ? ", products on \(names[0]) kernels"
-            : ", products on kernels \(names.joined(separator: " and ")) (mixed: they round products differently)"
+        let runs = summary.groups.flatMap { $0.finished + $0.diverged }
+        let names = Set(runs.compactMap(\.environment.productKernels)).sorted()
+        let lapack = Set(runs.compactMap(\.environment.lapack)).sorted()
+        let kernels = (names.isEmpty ? "" : names.count == 1 ? ", products on \(names[0]) kernels"
+            : ", products on kernels \(names.joined(separator: " and ")) (mixed: they round products differently)")
+            + (lapack.isEmpty ? "" : ", LAPACK (Shampoo, PCA) on \(lapack.joined(separator: " and "))")
         let machine = env.map { "Descent \($0.descentVersion) on \($0.cpu), \($0.cores) cores, \($0.threads) thread(s) per run\(kernels). " } ?? ""
         return HTMLPage.page(title: "Optimizer comparison", body: """
             \(HTMLPage.paragraph(setupLine, class: "setup"))

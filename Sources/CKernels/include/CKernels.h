@@ -28,6 +28,9 @@ const char *descent_openblas_load(void);
 /* The kernels OpenBLAS runs ("SkylakeX", "Haswell", "Prescott", …; openblas_get_corename),
    or NULL before a successful load or when the library does not say. */
 const char *descent_openblas_core(void);
+/* 1 once this process has loaded OpenBLAS (descent_openblas_load succeeded), else 0;
+   never loads it. */
+int descent_openblas_loaded(void);
 /* Row-major C (n x n, upper triangle) = alpha * A^T A + beta * C, A k x n: cblas_ssyrk. */
 void descent_ssyrk_upper_transposed(int n, int k, float alpha, const float *a, int lda, float beta,
                                     float *c, int ldc);

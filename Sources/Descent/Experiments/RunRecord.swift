@@ -23,9 +23,13 @@ public struct RunEnvironment: Codable, Equatable, Sendable {
     /// another library or instruction set rounds products differently, so two records agree
     /// bit for bit only on the same kernels. Nil in records written before oneDNN.
     public var kernels: String?
+    /// The LAPACK kernels (`OpenBLAS.kernels`, e.g. "OpenBLAS SkylakeX") when the process had
+    /// loaded them by the end of the run: Shampoo's inverse roots and PCA run on them. Nil when
+    /// nothing had used them, and in records written before they were recorded.
+    public var lapack: String?
 
     enum CodingKeys: String, CodingKey {
-        case descentVersion = "descent_version", threads, hostname, cpu, cores, os, blasCore = "blas_core", kernels
+        case descentVersion = "descent_version", threads, hostname, cpu, cores, os, blasCore = "blas_core", kernels, lapack
     }
 
     /// The kernels that computed the products, whichever field names them ("OpenBLAS Haswell"
@@ -37,7 +41,8 @@ public struct RunEnvironment: Codable, Equatable, Sendable {
         RunEnvironment(descentVersion: Descent.version, threads: threads,
                        hostname: ProcessInfo.processInfo.hostName, cpu: cpuModel(),
                        cores: ProcessInfo.processInfo.activeProcessorCount,
-                       os: ProcessInfo.processInfo.operatingSystemVersionString, blasCore: nil, kernels: BLAS.kernels)
+                       os: ProcessInfo.processInfo.operatingSystemVersionString, blasCore: nil, kernels: BLAS.kernels,
+                       lapack: OpenBLAS.kernelsIfLoaded)
     }
 
     static func cpuModel() -> String {

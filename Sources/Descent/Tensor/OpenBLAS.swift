@@ -13,4 +13,8 @@ public enum OpenBLAS {
         if let failure = descent_openblas_load() { return "OpenBLAS not loaded (\(String(cString: failure)))" }
         return "OpenBLAS " + (descent_openblas_core().map { String(cString: $0) } ?? "(kernels not named)")
     }
+
+    /// `kernels` if this process has loaded OpenBLAS (PCA or Shampoo used it), else nil:
+    /// asking never loads it.
+    public static var kernelsIfLoaded: String? { descent_openblas_loaded() != 0 ? kernels : nil }
 }

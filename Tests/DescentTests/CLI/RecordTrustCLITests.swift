@@ -114,6 +114,15 @@ final class RecordTrustCLITests: XCTestCase {
         XCTAssertEqual(record.data?.testImages, 200)
         XCTAssertFalse(try String(contentsOfFile: out + "/results.jsonl", encoding: .utf8).contains("train_limit"))
         XCTAssertTrue(try String(contentsOfFile: out + "/summary.md", encoding: .utf8).contains("all 1000 training images"))
+        XCTAssertEqual(record.environment.kernels, BLAS.kernels)
+        XCTAssertNil(record.environment.lapack, "SGD never loads LAPACK")
+        // Shampoo's inverse roots (first at step 10; 2 epochs are 16 steps) run on LAPACK: its
+        // record names those kernels too.
+        let shampoo = Support.temporaryFolder("shampoo")
+        XCTAssertEqual(try Support.descent(sweep(d, shampoo, ["--optimizers", "shampoo", "--epochs", "2"])).status, 0)
+        let roots = try XCTUnwrap(try ResultsStore(path: shampoo + "/results.jsonl").read().records.first)
+        XCTAssertEqual(roots.environment.lapack, OpenBLAS.kernels)
+        XCTAssertTrue(roots.environment.lapack?.hasPrefix("OpenBLAS ") == true, "\(roots.environment)")
 
         let limited = Support.temporaryFolder("limited")
         XCTAssertEqual(try Support.descent(sweep(d, limited, ["--train-limit", "300", "--optimizers", "sgd"])).status, 0)

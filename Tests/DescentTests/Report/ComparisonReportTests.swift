@@ -62,7 +62,7 @@ final class ComparisonReportTests: XCTestCase {
 
     /// The page names the product kernels of the runs, and says so when they are mixed: oneDNN's
     /// instruction set, or OpenBLAS's kernels in records made before oneDNN; records written
-    /// before either was recorded decode and name none.
+    /// before either was recorded decode and name none. LAPACK's, when a run had loaded them.
     func testTheMachineLineNamesTheProductKernels() throws {
         let old = try ResultsStore(path: Support.fixtures.appendingPathComponent("results/results.jsonl").path).read().records
         XCTAssertTrue(old.allSatisfy { $0.environment.blasCore == nil && $0.environment.kernels == nil })
@@ -77,5 +77,8 @@ final class ComparisonReportTests: XCTestCase {
         same[1].environment.blasCore = "Haswell"
         same[1].environment.kernels = nil
         XCTAssertTrue(ComparisonReport(records: same).html().contains("products on kernels OpenBLAS Haswell and oneDNN 2.6.3 avx512_core (mixed"))
+        XCTAssertFalse(ComparisonReport(records: same).html().contains("LAPACK"))
+        same[2].environment.lapack = "OpenBLAS SkylakeX"
+        XCTAssertTrue(ComparisonReport(records: same).html().contains("(mixed: they round products differently), LAPACK (Shampoo, PCA) on OpenBLAS SkylakeX."))
     }
 }
