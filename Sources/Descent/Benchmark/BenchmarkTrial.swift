@@ -94,6 +94,9 @@ extension BenchmarkTrial {
             } catch { failure = error }
             mark = DispatchTime.now().uptimeNanoseconds
         }
+        // The trial ends at the step it is decided (the budget spent, the target met, a
+        // failed validation), not at the end of that epoch.
+        trainer.stopsAfterStep = { step >= budget || reached != nil || failure != nil }
         var diverged = false
         do {
             while step < budget && reached == nil && failure == nil { _ = try trainer.trainEpoch(.images(train)) }

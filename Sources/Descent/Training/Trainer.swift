@@ -47,9 +47,16 @@ public final class Trainer {
     public var phases: StepPhases?
     /// Called after every training step with (steps done this epoch, steps per epoch).
     public var onStep: ((Int, Int) -> Void)?
+    /// Asked after every training step (after `onStep`): true ends the epoch there, as if its
+    /// data had run out; its loss and accuracy then average the examples it saw. (`descent
+    /// benchmark` stops at its step budget or its target, not at the end of an epoch.)
+    public var stopsAfterStep: (() -> Bool)?
     /// The loss of the last training minibatch (noise and dropout active, no penalty), for `onStep`.
     public private(set) var lastStepLoss = Double.nan
     private let parameters: [Parameter]
+    /// Whether a `trainEpoch` is running (the parameters hold the rule's training point).
+    private var inEpoch = false
+    private var evaluationPoint = EvaluationPoint()
     private var trainBatches: (source: UInt, batches: Batches)?
     private let pixelError = MeanSquaredError()
 
@@ -102,29 +109,36 @@ public final class Trainer {
         // Parameters hold the point to evaluate between epochs (Schedule-Free's x), the
         // point gradients are taken at during them (y); a no-op for other rules.
         optimizer.beginTraining(parameters)
-        try batches.forEachBatch(shuffledBy: RandomGenerator(seed: seed, stream: stream(2, epoch: epoch))) { batch in
-            step += 1
-            if let t = clock?.lap() { phases!.batch += t }
-            parameters.zeroGrad()
-            let output = network.forward(batch.inputs, training: true)
-            if let t = clock?.lap() { phases!.forward += t }
-            let value = loss(output, batch, computeGradient: true)
-            guard value.loss.isFinite else { throw DivergenceError(epoch: epoch, step: step, what: "training loss") }
-            if let t = clock?.lap() { phases!.loss += t }
-            _ = network.backward(value.gradient!, needsInputGradient: false)
-            let penalty = network.penalty
-            guard penalty.isFinite else { throw DivergenceError(epoch: epoch, step: step, what: "penalty") }
-            if let t = clock?.lap() { phases!.backward += t }
-            if let p = optimizer.checkedStep(parameters) {
-                throw DivergenceError(epoch: epoch, step: step, what: "gradient of \(p.name)")
+        inEpoch = true
+        defer { inEpoch = false }
+        var seen = 0
+        do {
+            try batches.forEachBatch(shuffledBy: RandomGenerator(seed: seed, stream: stream(2, epoch: epoch))) { batch in
+                step += 1
+                if let t = clock?.lap() { phases!.batch += t }
+                parameters.zeroGrad()
+                let output = network.forward(batch.inputs, training: true)
+                if let t = clock?.lap() { phases!.forward += t }
+                let value = loss(output, batch, computeGradient: true)
+                guard value.loss.isFinite else { throw DivergenceError(epoch: epoch, step: step, what: "training loss") }
+                if let t = clock?.lap() { phases!.loss += t }
+                _ = network.backward(value.gradient!, needsInputGradient: false)
+                let penalty = network.penalty
+                guard penalty.isFinite else { throw DivergenceError(epoch: epoch, step: step, what: "penalty") }
+                if let t = clock?.lap() { phases!.backward += t }
+                if let p = optimizer.checkedStep(parameters) {
+                    throw DivergenceError(epoch: epoch, step: step, what: "gradient of \(p.name)")
+                }
+                if let t = clock?.lap() { phases!.update += t; phases!.endStep() }
+                total += value.loss * Double(batch.count)
+                penaltyTotal += penalty * Double(batch.count)
+                if let c = value.correct { correct += c; counted = true }
+                lastStepLoss = value.loss
+                seen += batch.count
+                onStep?(step, steps)
+                if stopsAfterStep?() == true { throw EpochCut() }
             }
-            if let t = clock?.lap() { phases!.update += t; phases!.endStep() }
-            total += value.loss * Double(batch.count)
-            penaltyTotal += penalty * Double(batch.count)
-            if let c = value.correct { correct += c; counted = true }
-            lastStepLoss = value.loss
-            onStep?(step, steps)
-        }
+        } catch is EpochCut {}
         optimizer.endTraining(parameters)
         // A weight that is NaN or ±∞ may give finite losses and gradients (a ReLU turns a
         // NaN pre-activation into 0, and its gradient into 0), so the step's check would
@@ -137,7 +151,7 @@ public final class Trainer {
         }
         stepsDone += step
         epochsDone = epoch
-        let n = Double(max(data.count, 1))
+        let n = Double(max(seen, 1))
         return EpochResult(loss: total / n, penalty: penaltyTotal / n, accuracy: counted ? Double(correct) / n : nil,
                            seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
     }
@@ -158,8 +172,19 @@ public final class Trainer {
     /// `invertedMasking`), from a fixed stream (the same on every call), and the loss is
     /// against the clean input: the denoising error. With `inputScale` ≠ 1 the inputs are
     /// multiplied by it (e.g. 1 − p, the mean of a plainly masked input).
+    ///
+    /// Called during an epoch (from `onStep`), it evaluates at the rule's evaluation point
+    /// (Schedule-Free's x, not the y gradients are taken at), and training then continues
+    /// bit for bit as it would have (`EvaluationPoint`).
     public func evaluate(_ data: DataSource, corruption: Float = 0, invertedMasking: Bool = false,
                          inputScale: Float = 1) throws -> Evaluation {
+        guard inEpoch else { return try evaluateHere(data, corruption: corruption, invertedMasking: invertedMasking, inputScale: inputScale) }
+        return try evaluationPoint.visit(parameters, of: optimizer) {
+            try evaluateHere(data, corruption: corruption, invertedMasking: invertedMasking, inputScale: inputScale)
+        }
+    }
+
+    private func evaluateHere(_ data: DataSource, corruption: Float, invertedMasking: Bool, inputScale: Float) throws -> Evaluation {
         try check(data)
         let batches = try Batches(data, batchSize: evaluationBatchSize, corruption: corruption, invertedMasking: invertedMasking)
         batches.noise = RandomGenerator(seed: seed, stream: stream(5, epoch: 0))
@@ -232,3 +257,6 @@ public final class Trainer {
         }
     }
 }
+
+/// Thrown out of an epoch's loop when `Trainer.stopsAfterStep` says so; caught there.
+private struct EpochCut: Error {}
