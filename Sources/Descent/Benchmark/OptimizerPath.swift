@@ -1,6 +1,7 @@
 import Foundation
 
-/// An optimizer's steps on a `TestFunction`: the point and the loss after each step, from
+/// An optimizer's steps on a `TestFunction`: the point and the loss after each step (the point
+/// the rule evaluates: Schedule-Free's x, not the y it takes gradients at), from
 /// the function's start, with minibatch gradients ∇f + (x̄, ȳ) (x̄, ȳ ~ N(0, 1/B)) drawn
 /// from the seeded stream (seed, 1), so a path is fixed by its rule, its hyper-parameters,
 /// B and the seed. The optimizer is the same object that trains networks: (u, v) is one
@@ -30,6 +31,11 @@ public struct OptimizerPath: Sendable {
         let scale = batchSize.map { Float(1 / Double($0).squareRoot()) } ?? 0
         var points = [function.start], losses = [function.value(function.start.u, function.start.v)]
         var diverged = false
+        // Gradients are taken at the point the rule trains at (Schedule-Free's y); the path is
+        // the point it evaluates and returns (x), read without disturbing the run. The two
+        // are the same for every other rule.
+        optimizer.beginTraining([parameter])
+        var look = EvaluationPoint()
         for _ in 0..<steps {
             let (u, v) = (Double(parameter.value.data[0]), Double(parameter.value.data[1]))
             let (gu, gv) = function.gradient(u, v)
@@ -38,7 +44,7 @@ public struct OptimizerPath: Sendable {
             grad.data[0] = Float(gu) + scale * noise.normal()
             grad.data[1] = Float(gv) + scale * noise.normal()
             if optimizer.checkedStep([parameter]) != nil { diverged = true; break }
-            let next = (u: Double(parameter.value.data[0]), v: Double(parameter.value.data[1]))
+            let next = look.visit([parameter], of: optimizer) { (u: Double(parameter.value.data[0]), v: Double(parameter.value.data[1])) }
             let loss = function.value(next.u, next.v)
             guard next.u.isFinite, next.v.isFinite, loss.isFinite, abs(next.u) < 1e6, abs(next.v) < 1e6 else { diverged = true; break }
             points.append(next)

@@ -42,6 +42,30 @@ final class TestFunctionTests: XCTestCase {
         XCTAssertFalse(path.diverged)
     }
 
+    /// Schedule-Free's path is its x (the point it evaluates), while its gradients are taken
+    /// at y: the same steps by hand, with x read by `endTraining` after each.
+    func testScheduleFreePathShowsTheEvaluationPoint() throws {
+        let f = TestFunction.rosenbrock, steps = 12
+        let path = try OptimizerPath(f, optimizer: try ScheduleFreeAdamW(learningRate: 0.1), steps: steps, batchSize: nil, seed: 0)
+        let rule = try ScheduleFreeAdamW(learningRate: 0.1)
+        let p = Parameter(name: "uv", value: Tensor(shape: [1, 2], values: [Float(f.start.u), Float(f.start.v)]))
+        rule.beginTraining([p])
+        for k in 1...steps {
+            let (gu, gv) = f.gradient(Double(p.value.data[0]), Double(p.value.data[1]))
+            p.zeroGrad()
+            let (grad, _) = p.gradientForAccumulation()
+            (grad.data[0], grad.data[1]) = (Float(gu), Float(gv))
+            rule.step([p])
+            let y = p.value.toArray()
+            rule.endTraining([p])
+            XCTAssertEqual(path.points[k].u, Double(p.value.data[0]), "step \(k)")
+            XCTAssertEqual(path.points[k].v, Double(p.value.data[1]), "step \(k)")
+            if k > 1 { XCTAssertNotEqual(p.value.toArray(), y, "x and y coincide at step \(k)") }
+            rule.beginTraining([p])
+            p.value.copy(from: Tensor(shape: [1, 2], values: y))
+        }
+    }
+
     /// Minibatch noise: fixed by the seed, and of the stated size (the gradient's noise has
     /// variance 1/B per coordinate).
     func testNoiseIsSeededAndHasTheStatedVariance() throws {
