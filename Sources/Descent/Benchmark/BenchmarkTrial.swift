@@ -80,6 +80,9 @@ extension BenchmarkTrial {
         var curve: [Point] = [], reached: Point?, failure: Error?
         var trainingNanos: UInt64 = 0, mark = DispatchTime.now().uptimeNanoseconds
         var step = 0
+        // The closures below hold the trainer (validation), and the trainer holds them: the
+        // cycle is broken on the way out, or every trial's network and state would leak.
+        defer { (trainer.onStep, trainer.stopsAfterStep) = (nil, nil) }
         trainer.onStep = { _, _ in
             step += 1
             guard failure == nil, reached == nil, step % workload.evalEvery == 0 || step == budget, step <= budget else { return }
