@@ -34,8 +34,14 @@ struct Benchmark: ParsableCommand {
             """) }
 
     enum Preset: String, ExpressibleByArgument, CaseIterable {
-        case quick, standard
-        var suite: BenchmarkSuite { self == .quick ? .quick : .standard }
+        case quick, standard, full
+        var suite: BenchmarkSuite {
+            switch self {
+            case .quick: .quick
+            case .standard: .standard
+            case .full: .full
+            }
+        }
         var trials: Int { self == .quick ? 3 : 5 }
         var studies: Int { self == .quick ? 2 : 3 }
     }
@@ -43,7 +49,7 @@ struct Benchmark: ParsableCommand {
     @OptionGroup var common: CommonOptions
     @OptionGroup var data: DatasetOptions
     @OptionGroup var board: TensorBoardOptions
-    @Option(help: "Sweep size: quick (2 workloads, 3 trials, 2 studies; minutes on 2 cores), standard (4 workloads, 5 trials, 3 studies).")
+    @Option(help: "Sweep size: quick (2 workloads, 3 trials, 2 studies; minutes on 2 cores), standard (4 workloads, 5 trials, 3 studies), full (standard and a ResNet).")
     var preset: Preset = .quick
     @Option(help: "Tuning ruleset: external (trials from each rule's search space) or self (defaults, 3× budget).")
     var ruleset: BenchmarkTrial.Ruleset = .external

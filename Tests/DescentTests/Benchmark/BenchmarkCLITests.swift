@@ -14,6 +14,22 @@ final class BenchmarkCLITests: XCTestCase {
         Dictionary(uniqueKeysWithValues: try BenchmarkStore(path: folder + "/trials.jsonl").read().trials.map { ($0.plan.key, $0) })
     }
 
+    /// The full suite's ResNet workload (batch norm, skip connections) runs as a trial of its
+    /// own suite: validated at the end of its (capped) budget, its report titled by the suite.
+    func testFullSuiteRunsItsResNetWorkload() throws {
+        let data = try Support.fashionSlice(train: 2500, test: 10)
+        let out = Support.temporaryFolder("resnet")
+        let r = try Support.descent(["benchmark", "--preset", "full", "--workloads", "resnet-fmnist", "--optimizers", "adam",
+                                     "--trials", "1", "--studies", "1", "--max-steps", "3", "--threads", "1", "--offline",
+                                     "--data-dir", data, "--out", out])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let t = try XCTUnwrap(trials(out)["resnet-fmnist·adam·external·s0·t0"], r.stdout)
+        XCTAssertEqual(t.workload.model, "resnet-fmnist")
+        XCTAssertEqual(t.curve.map(\.step), [3])
+        XCTAssertTrue(t.curve.allSatisfy { (0...1).contains($0.value) }, "\(t.curve)")
+        XCTAssertTrue(try String(contentsOfFile: out + "/summary.md", encoding: .utf8).hasPrefix("# Benchmark: suite full"))
+    }
+
     func testBenchmarkRunsResumesAndShards() throws {
         let data = try Support.fashionSlice(train: 5000, test: 10)
         let whole = Support.temporaryFolder("whole")
@@ -28,6 +44,8 @@ final class BenchmarkCLITests: XCTestCase {
         XCTAssertTrue(summary.contains("| adam |") && summary.contains("| sgd |"), summary)
         XCTAssertTrue(reference.values.allSatisfy { $0.curve.map(\.step).prefix(2) == [16, 32] || $0.targetStep == 16 }, "validation every eval-every steps")
         XCTAssertTrue(reference.values.allSatisfy { $0.workload.stepBudget == 48 }, "the cap is recorded")
+        XCTAssertTrue(reference.values.allSatisfy { $0.diverged || $0.steps == ($0.targetStep ?? 48) },
+                      "a trial ends at the step it is decided, not at the end of that epoch")
 
         // TensorBoard's own reader finds each validation point of a trial.
         let one = try XCTUnwrap(reference["mlp·adam·external·s1·t1"])
