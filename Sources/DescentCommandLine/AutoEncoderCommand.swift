@@ -134,7 +134,7 @@ struct AutoEncoderCommand: ParsableCommand {
             AERun.log(String(format: "mean-image baseline test MSE %.5f", metrics.meanImageBaselineTestMSE), json: json)
             AERun.log(AERun.header(spec.loss, validation: validation != nil), json: json)
             let progress = StepProgress(label: "epoch", examples: train.count, batchSize: ae.batchSize)
-            trainer.onStep = progress.map { p in { step, steps in p.update(epoch: trainer.epochsDone + 1, of: epochs, step: step, steps: steps) } }
+            trainer.onStep = progress.map { p in { [unowned trainer] step, steps in p.update(epoch: trainer.epochsDone + 1, of: epochs, step: step, steps: steps) } }
             let log = try board.log()
             log?.observe(trainer, then: trainer.onStep)
             try trainer.fit(train: .images(train), validation: validation.map { .images($0) }, test: .images(test),

@@ -151,7 +151,7 @@ struct StackedCommand: ParsableCommand {
                     willTrain: { i, trainer in
                         let h = AERun.header(levels.losses[i], validation: validation != nil)
                         if h != header { header = h; AERun.log(h, json: json) }
-                        trainer.onStep = progress.map { p in { step, steps in p.update(epoch: trainer.epochsDone + 1, of: pre, step: step, steps: steps) } }
+                        trainer.onStep = progress.map { p in { [unowned trainer] step, steps in p.update(epoch: trainer.epochsDone + 1, of: pre, step: step, steps: steps) } }
                         log = try board.log(run: "level\(i)")
                         log?.observe(trainer, then: trainer.onStep)
                     },
@@ -173,7 +173,7 @@ struct StackedCommand: ParsableCommand {
             let runJSON = String(decoding: try JSONEncoder.sorted.encode(run), as: UTF8.self)
             let checkpointPath = dir + "/model.safetensors"
             AERun.log(AERun.header(spec.loss, validation: validation != nil), json: json)
-            trainer.onStep = progress.map { p in { step, steps in p.update(epoch: trainer.epochsDone + 1, of: finetuneEpochs, step: step, steps: steps) } }
+            trainer.onStep = progress.map { p in { [unowned trainer] step, steps in p.update(epoch: trainer.epochsDone + 1, of: finetuneEpochs, step: step, steps: steps) } }
             let log = try board.log(run: "finetune")
             log?.observe(trainer, then: trainer.onStep)
             try trainer.fit(train: .images(train), validation: validation.map { .images($0) }, test: .images(test),

@@ -127,7 +127,7 @@ struct Train: ParsableCommand {
                 print("epoch  train_loss" + (validation != nil ? "   val_loss   val_acc" : "") + "  test_loss  test_acc  seconds")
             }
             let progress = StepProgress(label: "epoch", examples: train.count, batchSize: batchSize)
-            trainer.onStep = progress.map { p in { step, steps in p.update(epoch: trainer.epochsDone + 1, of: epochs, step: step, steps: steps) } }
+            trainer.onStep = progress.map { p in { [unowned trainer] step, steps in p.update(epoch: trainer.epochsDone + 1, of: epochs, step: step, steps: steps) } }
             let log = try board.log()
             log?.observe(trainer, then: trainer.onStep)
             try trainer.fit(train: .images(train), validation: validation.map { .images($0) }, test: .images(test),
