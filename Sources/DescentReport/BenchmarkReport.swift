@@ -38,9 +38,10 @@ public struct BenchmarkReport {
         var md = "# Benchmark: suite \(suite.name)\n\n"
         md += "Time to target as AlgoPerf measures it: per workload, each study's fastest trial to the validation target, the median over studies; "
         md += "the time is that median number of steps × the rule's median seconds per training step on the workload (validation excluded). "
-        md += "Score: the area under the performance profile for τ from 1 to 4, normalised (1: fastest everywhere).\n\n"
+        md += "Score: the area under the performance profile for τ from 1 to 4, normalised (1: fastest everywhere). "
+        md += "Each cell: the median steps (its time), then each study's fastest steps to the target (–: no trial of the study reached it).\n\n"
         md += Self.machines(trials) + "\n\n"
-        var csv = "ruleset,workload,optimizer,studies,studies_reaching,median_steps,seconds_per_step,time,chosen_trial,chosen_hyperparameters,target,metric\n"
+        var csv = "ruleset,workload,optimizer,studies,studies_reaching,study_steps,median_steps,seconds_per_step,time,chosen_trial,chosen_hyperparameters,target,metric\n"
         for ruleset in BenchmarkTrial.Ruleset.allCases {
             let here = scores.entries.filter { $0.ruleset == ruleset }
             guard !here.isEmpty else { continue }
@@ -51,9 +52,8 @@ public struct BenchmarkReport {
             for (m, o) in present.enumerated() {
                 let cells = workloads.map { w -> String in
                     guard let e = here.first(where: { $0.workload == w && $0.optimizer == o }) else { return "–" }
-                    let reached = e.studySteps.compactMap { $0 }.count
-                    return e.medianSteps.isFinite ? String(format: "%.0f (%.2f s), %d/%d studies", e.medianSteps, e.time, reached, e.studySteps.count)
-                        : "not reached, \(reached)/\(e.studySteps.count) studies"
+                    let studies = "studies " + e.studySteps.map { $0.map(String.init) ?? "–" }.joined(separator: ", ")
+                    return (e.medianSteps.isFinite ? String(format: "%.0f (%.2f s)", e.medianSteps, e.time) : "not reached") + "; " + studies
                 }
                 md += "| \(o) | \(String(format: "%.3f", profile.score(m))) | " + cells.joined(separator: " | ") + " |\n"
             }
@@ -62,6 +62,7 @@ public struct BenchmarkReport {
                 let w = e.chosen.workload
                 md += "- \(e.workload) · \(e.optimizer): \(e.chosen.plan.key), \(e.chosen.optimizer.summary)\n"
                 csv += "\(ruleset.rawValue),\(e.workload),\(e.optimizer),\(e.studySteps.count),\(e.studySteps.compactMap { $0 }.count),"
+                csv += e.studySteps.map { $0.map(String.init) ?? "" }.joined(separator: ";") + ","
                 csv += "\(e.medianSteps.isFinite ? "\(e.medianSteps)" : ""),\(e.secondsPerStep),\(e.time.isFinite ? "\(e.time)" : ""),"
                 csv += "\(e.chosen.plan.key),\"\(e.chosen.optimizer.summary)\",\(w.target),\(w.metric.rawValue)\n"
             }

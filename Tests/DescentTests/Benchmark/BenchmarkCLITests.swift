@@ -42,6 +42,13 @@ final class BenchmarkCLITests: XCTestCase {
         }
         let summary = try String(contentsOfFile: whole + "/summary.md", encoding: .utf8)
         XCTAssertTrue(summary.contains("| adam |") && summary.contains("| sgd |"), summary)
+        // Each cell shows every study's fastest steps to the target (the spread behind the median).
+        for rule in ["sgd", "adam"] {
+            let spread = (0..<2).map { s in
+                reference.values.filter { $0.plan.optimizer == rule && $0.plan.study == s }.compactMap(\.targetStep).min().map(String.init) ?? "–"
+            }.joined(separator: ", ")
+            XCTAssertTrue(summary.contains("; studies \(spread) |"), "\(rule): studies \(spread)\n\(summary)")
+        }
         XCTAssertTrue(reference.values.allSatisfy { $0.curve.map(\.step).prefix(2) == [16, 32] || $0.targetStep == 16 }, "validation every eval-every steps")
         XCTAssertTrue(reference.values.allSatisfy { $0.workload.stepBudget == 48 }, "the cap is recorded")
         XCTAssertTrue(reference.values.allSatisfy { $0.diverged || $0.steps == ($0.targetStep ?? 48) },
