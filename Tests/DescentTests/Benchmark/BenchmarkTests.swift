@@ -3,9 +3,8 @@ import XCTest
 @testable import Descent
 
 final class BenchmarkTests: XCTestCase {
-    /// The radical inverse in base 2 and 3 with the identity permutation are the textbook
-    /// Halton points; scrambling keeps every coordinate in [0, 1), the points distinct, and
-    /// point k a function of (k, d, seed) only.
+    /// Scrambling keeps every coordinate in [0, 1), the points distinct and stratified as the
+    /// textbook sequence's, and point k a function of (k, d, seed) only.
     func testHaltonPoints() throws {
         let h = try Halton(dimensions: 3, seed: 7)
         let again = try Halton(dimensions: 3, seed: 7)
@@ -14,11 +13,29 @@ final class BenchmarkTests: XCTestCase {
         let points = (0..<256).map(h.point)
         XCTAssertTrue(points.allSatisfy { $0.allSatisfy { (0..<1).contains($0) } })
         XCTAssertEqual(Set(points.map { $0[0] }).count, 256)
-        // Low discrepancy: each of 8 equal bins in base 2's coordinate gets exactly 32 of 256 points.
+        // Low discrepancy: each of 8 equal bins in base 2's coordinate gets exactly 32 of 256
+        // points, and each of 27 bins in base 3's gets 9 of the first 243.
         let bins = Dictionary(grouping: points, by: { Int($0[0] * 8) }).mapValues(\.count)
         XCTAssertEqual(bins.values.sorted(), Array(repeating: 32, count: 8))
+        let bins3 = Dictionary(grouping: points.prefix(243), by: { Int($0[1] * 27) }).mapValues(\.count)
+        XCTAssertEqual(bins3.values.sorted(), Array(repeating: 9, count: 27))
         XCTAssertThrowsError(try Halton(dimensions: 0, seed: 0))
         XCTAssertThrowsError(try Halton(dimensions: 17, seed: 0))
+    }
+
+    /// Studies are independent draws in every coordinate, the first (base 2, the learning
+    /// rate's) included: a scrambling that fixes the digit 0 and uses one permutation per
+    /// base leaves base 2 unscrambled, so every study tried the same learning rates.
+    func testHaltonSeedsMoveEveryCoordinate() throws {
+        let studies = try (0..<3).map { try Halton(dimensions: 6, seed: UInt64($0)) }
+        for k in 0..<5 {
+            for j in 0..<6 {
+                XCTAssertEqual(Set(studies.map { $0.point(k)[j] }).count, 3, "trial \(k), coordinate \(j)")
+            }
+        }
+        // Over 64 seeds, point 0's first coordinate falls in [0, ½) about half the time.
+        let low = try (0..<64).filter { try Halton(dimensions: 1, seed: UInt64($0)).point(0)[0] < 0.5 }.count
+        XCTAssertTrue((16...48).contains(low), "\(low) of 64 in [0, ½)")
     }
 
     func testSearchSpaceMapsTheUnitCubeToItsRanges() throws {
@@ -68,6 +85,9 @@ final class BenchmarkTests: XCTestCase {
         XCTAssertNotEqual(a.config, try plan(.external, 1, 3).setting(rule: .adam, workload: w, baseSeed: 0).config)
         XCTAssertNotEqual(a.config, try plan(.external, 1, 2).setting(rule: .adam, workload: w, baseSeed: 5).config)
         XCTAssertEqual(a.seed, 1002)
+        // Another --seed draws other studies, not the same ones shifted by one.
+        XCTAssertNotEqual(try plan(.external, 0, 2).setting(rule: .adam, workload: w, baseSeed: 1).config,
+                          try plan(.external, 1, 2).setting(rule: .adam, workload: w, baseSeed: 0).config)
         XCTAssertEqual(a.budget, w.stepBudget)
         let own = try plan(.self, 0, 0).setting(rule: .adam, workload: w, baseSeed: 0)
         XCTAssertEqual(own.config, OptimizerConfig(kind: .adam))
