@@ -76,7 +76,7 @@ struct Benchmark: ParsableCommand {
             if let other = suite.workloads.first(where: { $0.dataset != data.dataset }) {
                 throw UsageError("--dataset \(data.dataset.rawValue): suite \(suite.name)'s workloads are on \(other.dataset.displayName) (a workload names its data; --data-dir and --offline say where to find them)")
             }
-            let kinds = calibrate ? [OptimizerKind.adam] : try optimizers.map(CLI.optimizerList) ?? CommandContext.registry.optimizers
+            let kinds = calibrate ? [Calibration.baseline] : try optimizers.map(CLI.optimizerList) ?? CommandContext.registry.optimizers
             let selected = try SweepFolder.shard(shard)
             try common.applyThreads()
             let out = common.out ?? "runs/benchmark-\(suite.name)-\(calibrate ? "calibration" : ruleset.rawValue)"
@@ -96,9 +96,7 @@ struct Benchmark: ParsableCommand {
             if let maxSteps {
                 for i in workloads.indices { workloads[i].stepBudget = min(workloads[i].stepBudget, maxSteps) }
             }
-            if calibrate {
-                for i in workloads.indices { workloads[i].target = workloads[i].metric == .accuracy ? 1.01 : 1e-12 }
-            }
+            if calibrate { workloads = workloads.map(Calibration.unreachable) }
             let trialCount = ruleset == .self ? 1 : (trials ?? preset.trials), studyCount = studies ?? preset.studies
             var plans: [(BenchmarkTrial.Plan, Workload, TrialSetting)] = []
             for w in workloads {
@@ -172,13 +170,9 @@ struct Benchmark: ParsableCommand {
             let all = try store.read().trials.filter { isPlanned($0) == true }
             if calibrate {
                 for w in workloads {
-                    let group = all.filter { $0.plan.workload == w.name }
-                    let studiesSeen = Array(Set(group.map(\.plan.study))).sorted()
-                    let best = studiesSeen.map { s -> Double in
-                        let values = group.filter { $0.plan.study == s }.flatMap { $0.curve.map(\.value) }
-                        return (w.metric == .accuracy ? values.max() : values.min()) ?? .nan
-                    }
-                    print("\(w.name): target \(w.metric.rawValue) \(String(format: "%.4f", BenchmarkScores.median(best))) (median over \(best.count) studies of the best of \(trialCount) adam trials within \(w.stepBudget) steps)")
+                    let target = Calibration.target(from: all.filter { $0.plan.workload == w.name }, metric: w.metric) ?? .nan
+                    let studiesSeen = Set(all.filter { $0.plan.workload == w.name }.map(\.plan.study)).count
+                    print("\(w.name): target \(w.metric.rawValue) \(String(format: "%.4f", target)) (median over \(studiesSeen) studies of the best of \(trialCount) \(Calibration.baseline.rawValue) trials within \(w.stepBudget) steps)")
                 }
                 return
             }
