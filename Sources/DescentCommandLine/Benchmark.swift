@@ -145,7 +145,9 @@ struct Benchmark: ParsableCommand {
                 }
             }
             let start = Date()
+            var timeLeft = TimeLeftEstimate(recorded: recorded.filter { isPlanned($0) == true })
             for (i, (plan, w, setting)) in pending.enumerated() {
+                let trialStart = Date()
                 guard let (train, validation) = sets[w.name] else {
                     preconditionFailure("benchmark: no data for \(plan.key)")   // loaded above for every workload planned
                 }
@@ -158,13 +160,15 @@ struct Benchmark: ParsableCommand {
                     }
                     try log.writer.sync()
                 }
-                let elapsed = Date().timeIntervalSince(start), left = elapsed / Double(i + 1) * Double(pending.count - i - 1)
+                timeLeft.finished(trial, wallSeconds: Date().timeIntervalSince(trialStart))
+                let elapsed = Date().timeIntervalSince(start)
+                let left = timeLeft.secondsLeft(pending[(i + 1)...].map(\.0)).map { "about \(Self.duration($0)) left" } ?? "time left unknown"
                 let outcome = trial.targetStep.map { "target at step \($0) (\(String(format: "%.1f", trial.targetSeconds ?? 0)) s)" }
                     ?? (trial.diverged ? "diverged" : "target not reached, final \(String(format: "%.4f", trial.finalValue ?? .nan))")
                 if common.json {
                     printJSONLine(TrialLine(key: plan.key, target_step: trial.targetStep, steps: trial.steps, seconds: trial.seconds))
                 } else {
-                    print("[\(i + 1)/\(pending.count)] \(plan.key): \(outcome); \(Int(elapsed)) s elapsed, about \(Int(left)) s left")
+                    print("[\(i + 1)/\(pending.count)] \(plan.key): \(outcome); \(Self.duration(elapsed)) elapsed, \(left)")
                 }
             }
             let all = try store.read().trials.filter { isPlanned($0) == true }
@@ -182,6 +186,14 @@ struct Benchmark: ParsableCommand {
                 if !common.json { print("report: \(files.map { out + "/" + $0 }.joined(separator: ", "))") }
             }
         }
+    }
+
+    /// `42 s`, `7 min 05 s`, `2 h 05 min`.
+    static func duration(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded())
+        if s < 60 { return "\(s) s" }
+        if s < 3600 { return String(format: "%d min %02d s", s / 60, s % 60) }
+        return String(format: "%d h %02d min", s / 3600, s % 3600 / 60)
     }
 
     struct TrialLine: Encodable {

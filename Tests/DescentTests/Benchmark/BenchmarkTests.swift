@@ -151,6 +151,31 @@ final class BenchmarkTests: XCTestCase {
                               curve: curve, diverged: false, kernels: "k", threads: 1)
     }
 
+    /// The time left is summed trial by trial from what the same rule cost on the same
+    /// workload (then the workload's median, then the median of all), scaled by the wall time
+    /// this process spent per training second.
+    func testTimeLeftIsEstimatedPerRuleAndWorkload() throws {
+        let w1 = Workload(name: "w1", model: "784-10", trainImages: 10, validationImages: 5, batchSize: 5, metric: .accuracy,
+                          target: 0.5, stepBudget: 100, evalEvery: 10)
+        var w2 = w1
+        w2.name = "w2"
+        let plan = { (w: String, o: String) in BenchmarkTrial.Plan(workload: w, optimizer: o, ruleset: .external, study: 0, trial: 9) }
+        XCTAssertNil(TimeLeftEstimate().secondsLeft([plan("w1", "adam")]))
+        XCTAssertEqual(TimeLeftEstimate().secondsLeft([]), 0)
+        var e = TimeLeftEstimate(recorded: [Self.trial(w1, "adam", study: 0, trial: 0, target: nil, seconds: 10),
+                                            Self.trial(w1, "adam", study: 0, trial: 1, target: nil, seconds: 20),
+                                            Self.trial(w1, "muon", study: 0, trial: 0, target: nil, seconds: 300),
+                                            Self.trial(w2, "adam", study: 0, trial: 0, target: nil, seconds: 2)])
+        XCTAssertEqual(e.expectedTrainingSeconds(plan("w1", "adam")), 15)
+        XCTAssertEqual(e.expectedTrainingSeconds(plan("w1", "muon")), 300)
+        XCTAssertEqual(e.expectedTrainingSeconds(plan("w1", "lion")), 20, "the median of w1's trials")
+        XCTAssertEqual(e.expectedTrainingSeconds(plan("w3", "adam")), 15, "the median of all trials")
+        XCTAssertEqual(e.secondsLeft([plan("w1", "muon"), plan("w1", "muon"), plan("w2", "adam")]), 602)
+        // A trial of this process: 2 s of training in 3 s of wall time, so every estimate × 1.5.
+        e.finished(Self.trial(w2, "adam", study: 0, trial: 1, target: nil, seconds: 2), wallSeconds: 3)
+        XCTAssertEqual(try XCTUnwrap(e.secondsLeft([plan("w1", "muon"), plan("w2", "adam")])), 1.5 * 302, accuracy: 1e-9)
+    }
+
     /// Each study's fastest trial, the median over studies (a missing study counts as ∞),
     /// times the median seconds per step.
     func testScoresTakeTheMedianStudysFastestTrial() throws {
