@@ -12,7 +12,8 @@ public struct TrialSetting: Equatable, Sendable {
 
 extension BenchmarkTrial.Plan {
     /// External tuning: point `trial` of the Halton sequence of the study (`haltonSeed`) over
-    /// the rule's `SearchSpace.defaultSpace`, its schedule resolved over the workload's budget. Self-tuning: the rule's defaults (constant rate) and three times the budget.
+    /// the rule's `SearchSpace.defaultSpace`, its schedule resolved over the workload's budget.
+    /// Self-tuning: the rule's defaults (constant rate) and three times the budget.
     /// The trial's seed (initial weights, shuffling) is `baseSeed + 1000·study + trial`.
     public func setting(rule kind: OptimizerKind, workload: Workload, baseSeed: UInt64) throws -> TrialSetting {
         var config = OptimizerConfig(kind: kind)

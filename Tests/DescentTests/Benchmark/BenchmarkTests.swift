@@ -23,11 +23,11 @@ final class BenchmarkTests: XCTestCase {
         XCTAssertThrowsError(try Halton(dimensions: 17, seed: 0))
     }
 
-    /// Studies are independent draws in every coordinate, the first (base 2, the learning
-    /// rate's) included: a scrambling that fixes the digit 0 and uses one permutation per
+    /// The studies of `--seed 0` are independent draws in every coordinate, the first (base 2,
+    /// the learning rate's) included: a scrambling that fixes the digit 0 and uses one permutation per
     /// base leaves base 2 unscrambled, so every study tried the same learning rates.
     func testHaltonSeedsMoveEveryCoordinate() throws {
-        let studies = try (0..<3).map { try Halton(dimensions: 6, seed: UInt64($0)) }
+        let studies = try (0..<3).map { try Halton(dimensions: 6, seed: BenchmarkTrial.Plan.haltonSeed(baseSeed: 0, study: $0)) }
         for k in 0..<5 {
             for j in 0..<6 {
                 XCTAssertEqual(Set(studies.map { $0.point(k)[j] }).count, 3, "trial \(k), coordinate \(j)")
