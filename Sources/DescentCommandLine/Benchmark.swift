@@ -174,8 +174,9 @@ struct Benchmark: ParsableCommand {
             let all = try store.read().trials.filter { isPlanned($0) == true }
             if calibrate {
                 for w in workloads {
-                    let target = Calibration.target(from: all.filter { $0.plan.workload == w.name }, metric: w.metric) ?? .nan
-                    let studiesSeen = Set(all.filter { $0.plan.workload == w.name }.map(\.plan.study)).count
+                    let group = all.filter { $0.plan.workload == w.name }
+                    let target = Calibration.target(from: group, metric: w.metric) ?? .nan
+                    let studiesSeen = Set(group.map(\.plan.study)).count
                     print("\(w.name): target \(w.metric.rawValue) \(String(format: "%.4f", target)) (median over \(studiesSeen) studies of the best of \(trialCount) \(Calibration.baseline.rawValue) trials within \(w.stepBudget) steps)")
                 }
                 return
